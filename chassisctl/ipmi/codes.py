@@ -1,0 +1,323 @@
+"""Network functions, the command registry and completion codes, as data.
+
+The registry answers the questions several layers ask about a request
+without each keeping its own list: its name (``--debug`` traces, logs), the
+lowest session privilege allowed to send it over LAN (``serve``), and whether
+re-sending it after an unanswered write is harmless (the SSIF transport: a
+Chassis Control must never be sent twice).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class NetFn(enum.IntEnum):
+    CHASSIS = 0x00
+    BRIDGE = 0x02
+    SENSOR_EVENT = 0x04
+    APP = 0x06
+    FIRMWARE = 0x08
+    STORAGE = 0x0A
+    TRANSPORT = 0x0C
+    GROUP_EXTENSION = 0x2C
+    OEM_GROUP = 0x2E
+
+
+class Privilege(enum.IntEnum):
+    """Session privilege levels (IPMI v2.0 §6.8); 0 in Open Session = highest."""
+
+    CALLBACK = 1
+    USER = 2
+    OPERATOR = 3
+    ADMINISTRATOR = 4
+    OEM = 5
+
+
+#: Group extension identifier carried as the first data byte of DCMI commands.
+DCMI_GROUP = 0xDC
+
+
+class ChassisCmd(enum.IntEnum):
+    GET_CHASSIS_CAPABILITIES = 0x00
+    GET_CHASSIS_STATUS = 0x01
+    CHASSIS_CONTROL = 0x02
+    CHASSIS_RESET = 0x03
+    CHASSIS_IDENTIFY = 0x04
+    SET_POWER_RESTORE_POLICY = 0x06
+    GET_SYSTEM_RESTART_CAUSE = 0x07
+    SET_SYSTEM_BOOT_OPTIONS = 0x08
+    GET_SYSTEM_BOOT_OPTIONS = 0x09
+    GET_POH_COUNTER = 0x0F
+
+
+class SensorCmd(enum.IntEnum):
+    SET_EVENT_RECEIVER = 0x00
+    GET_EVENT_RECEIVER = 0x01
+    PLATFORM_EVENT = 0x02
+    GET_DEVICE_SDR_INFO = 0x20
+    GET_DEVICE_SDR = 0x21
+    RESERVE_DEVICE_SDR_REPOSITORY = 0x22
+    GET_SENSOR_READING_FACTORS = 0x23
+    SET_SENSOR_HYSTERESIS = 0x24
+    GET_SENSOR_HYSTERESIS = 0x25
+    SET_SENSOR_THRESHOLDS = 0x26
+    GET_SENSOR_THRESHOLDS = 0x27
+    SET_SENSOR_EVENT_ENABLE = 0x28
+    GET_SENSOR_EVENT_ENABLE = 0x29
+    GET_SENSOR_EVENT_STATUS = 0x2B
+    GET_SENSOR_READING = 0x2D
+    GET_SENSOR_TYPE = 0x2F
+
+
+class AppCmd(enum.IntEnum):
+    GET_DEVICE_ID = 0x01
+    COLD_RESET = 0x02
+    WARM_RESET = 0x03
+    GET_SELF_TEST_RESULTS = 0x04
+    SET_ACPI_POWER_STATE = 0x06
+    GET_ACPI_POWER_STATE = 0x07
+    GET_DEVICE_GUID = 0x08
+    RESET_WATCHDOG_TIMER = 0x22
+    SET_WATCHDOG_TIMER = 0x24
+    GET_WATCHDOG_TIMER = 0x25
+    SET_BMC_GLOBAL_ENABLES = 0x2E
+    GET_BMC_GLOBAL_ENABLES = 0x2F
+    CLEAR_MESSAGE_FLAGS = 0x30
+    GET_MESSAGE_FLAGS = 0x31
+    GET_MESSAGE = 0x33
+    SEND_MESSAGE = 0x34
+    READ_EVENT_MESSAGE_BUFFER = 0x35
+    GET_SYSTEM_GUID = 0x37
+    GET_CHANNEL_AUTH_CAPABILITIES = 0x38
+    GET_SESSION_CHALLENGE = 0x39
+    ACTIVATE_SESSION = 0x3A
+    SET_SESSION_PRIVILEGE_LEVEL = 0x3B
+    CLOSE_SESSION = 0x3C
+    GET_SESSION_INFO = 0x3D
+    SET_CHANNEL_ACCESS = 0x40
+    GET_CHANNEL_ACCESS = 0x41
+    GET_CHANNEL_INFO = 0x42
+    SET_USER_ACCESS = 0x43
+    GET_USER_ACCESS = 0x44
+    SET_USER_NAME = 0x45
+    GET_USER_NAME = 0x46
+    SET_USER_PASSWORD = 0x47
+    GET_CHANNEL_CIPHER_SUITES = 0x54
+    GET_SYSTEM_INTERFACE_CAPABILITIES = 0x57
+    SET_SYSTEM_INFO_PARAMETERS = 0x58
+    GET_SYSTEM_INFO_PARAMETERS = 0x59
+
+
+class StorageCmd(enum.IntEnum):
+    GET_FRU_INVENTORY_AREA_INFO = 0x10
+    READ_FRU_DATA = 0x11
+    WRITE_FRU_DATA = 0x12
+    GET_SDR_REPOSITORY_INFO = 0x20
+    GET_SDR_REPOSITORY_ALLOCATION_INFO = 0x21
+    RESERVE_SDR_REPOSITORY = 0x22
+    GET_SDR = 0x23
+    GET_SEL_INFO = 0x40
+    GET_SEL_ALLOCATION_INFO = 0x41
+    RESERVE_SEL = 0x42
+    GET_SEL_ENTRY = 0x43
+    ADD_SEL_ENTRY = 0x44
+    DELETE_SEL_ENTRY = 0x46
+    CLEAR_SEL = 0x47
+    GET_SEL_TIME = 0x48
+    SET_SEL_TIME = 0x49
+
+
+class TransportCmd(enum.IntEnum):
+    SET_LAN_CONFIGURATION_PARAMETERS = 0x01
+    GET_LAN_CONFIGURATION_PARAMETERS = 0x02
+
+
+class DcmiCmd(enum.IntEnum):
+    GET_DCMI_CAPABILITIES = 0x01
+    GET_POWER_READING = 0x02
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    name: str
+    #: Lowest session privilege that may send it over LAN (IPMI v2.0 App. G).
+    privilege: Privilege
+    #: True when executing it twice has the same effect as once.
+    idempotent: bool
+
+
+_U, _O, _A = Privilege.USER, Privilege.OPERATOR, Privilege.ADMINISTRATOR
+
+#: (netfn, cmd) -> CommandInfo.  Reads are idempotent; anything that changes
+#: state, or reserves (a reservation cancels other holders'), is not.
+COMMANDS: dict[tuple[int, int], CommandInfo] = {
+    (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_CAPABILITIES): CommandInfo("Get Chassis Capabilities", _U, True),
+    (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS): CommandInfo("Get Chassis Status", _U, True),
+    (NetFn.CHASSIS, ChassisCmd.CHASSIS_CONTROL): CommandInfo("Chassis Control", _O, False),
+    (NetFn.CHASSIS, ChassisCmd.CHASSIS_RESET): CommandInfo("Chassis Reset", _O, False),
+    (NetFn.CHASSIS, ChassisCmd.CHASSIS_IDENTIFY): CommandInfo("Chassis Identify", _O, False),
+    (NetFn.CHASSIS, ChassisCmd.SET_POWER_RESTORE_POLICY): CommandInfo("Set Power Restore Policy", _O, False),
+    (NetFn.CHASSIS, ChassisCmd.GET_SYSTEM_RESTART_CAUSE): CommandInfo("Get System Restart Cause", _U, True),
+    (NetFn.CHASSIS, ChassisCmd.SET_SYSTEM_BOOT_OPTIONS): CommandInfo("Set System Boot Options", _O, False),
+    (NetFn.CHASSIS, ChassisCmd.GET_SYSTEM_BOOT_OPTIONS): CommandInfo("Get System Boot Options", _O, True),
+    (NetFn.CHASSIS, ChassisCmd.GET_POH_COUNTER): CommandInfo("Get POH Counter", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.SET_EVENT_RECEIVER): CommandInfo("Set Event Receiver", _A, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_EVENT_RECEIVER): CommandInfo("Get Event Receiver", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.PLATFORM_EVENT): CommandInfo("Platform Event", _O, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_DEVICE_SDR_INFO): CommandInfo("Get Device SDR Info", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_DEVICE_SDR): CommandInfo("Get Device SDR", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.RESERVE_DEVICE_SDR_REPOSITORY): CommandInfo("Reserve Device SDR Repository", _U, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING_FACTORS): CommandInfo("Get Sensor Reading Factors", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_HYSTERESIS): CommandInfo("Set Sensor Hysteresis", _O, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_HYSTERESIS): CommandInfo("Get Sensor Hysteresis", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_THRESHOLDS): CommandInfo("Set Sensor Thresholds", _O, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS): CommandInfo("Get Sensor Thresholds", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_EVENT_ENABLE): CommandInfo("Set Sensor Event Enable", _O, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_EVENT_ENABLE): CommandInfo("Get Sensor Event Enable", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_EVENT_STATUS): CommandInfo("Get Sensor Event Status", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING): CommandInfo("Get Sensor Reading", _U, True),
+    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_TYPE): CommandInfo("Get Sensor Type", _U, True),
+    (NetFn.APP, AppCmd.GET_DEVICE_ID): CommandInfo("Get Device ID", _U, True),
+    (NetFn.APP, AppCmd.COLD_RESET): CommandInfo("Cold Reset", _A, False),
+    (NetFn.APP, AppCmd.WARM_RESET): CommandInfo("Warm Reset", _A, False),
+    (NetFn.APP, AppCmd.GET_SELF_TEST_RESULTS): CommandInfo("Get Self Test Results", _U, True),
+    (NetFn.APP, AppCmd.SET_ACPI_POWER_STATE): CommandInfo("Set ACPI Power State", _A, False),
+    (NetFn.APP, AppCmd.GET_ACPI_POWER_STATE): CommandInfo("Get ACPI Power State", _U, True),
+    (NetFn.APP, AppCmd.GET_DEVICE_GUID): CommandInfo("Get Device GUID", _U, True),
+    (NetFn.APP, AppCmd.RESET_WATCHDOG_TIMER): CommandInfo("Reset Watchdog Timer", _O, False),
+    (NetFn.APP, AppCmd.SET_WATCHDOG_TIMER): CommandInfo("Set Watchdog Timer", _O, False),
+    (NetFn.APP, AppCmd.GET_WATCHDOG_TIMER): CommandInfo("Get Watchdog Timer", _U, True),
+    (NetFn.APP, AppCmd.SET_BMC_GLOBAL_ENABLES): CommandInfo("Set BMC Global Enables", _A, False),
+    (NetFn.APP, AppCmd.GET_BMC_GLOBAL_ENABLES): CommandInfo("Get BMC Global Enables", _U, True),
+    (NetFn.APP, AppCmd.CLEAR_MESSAGE_FLAGS): CommandInfo("Clear Message Flags", _A, False),
+    (NetFn.APP, AppCmd.GET_MESSAGE_FLAGS): CommandInfo("Get Message Flags", _A, True),
+    (NetFn.APP, AppCmd.GET_MESSAGE): CommandInfo("Get Message", _A, False),
+    (NetFn.APP, AppCmd.SEND_MESSAGE): CommandInfo("Send Message", _U, False),
+    (NetFn.APP, AppCmd.READ_EVENT_MESSAGE_BUFFER): CommandInfo("Read Event Message Buffer", _A, False),
+    (NetFn.APP, AppCmd.GET_SYSTEM_GUID): CommandInfo("Get System GUID", _U, True),
+    (NetFn.APP, AppCmd.GET_CHANNEL_AUTH_CAPABILITIES): CommandInfo("Get Channel Authentication Capabilities", Privilege.CALLBACK, True),
+    (NetFn.APP, AppCmd.GET_SESSION_CHALLENGE): CommandInfo("Get Session Challenge", Privilege.CALLBACK, False),
+    (NetFn.APP, AppCmd.ACTIVATE_SESSION): CommandInfo("Activate Session", Privilege.CALLBACK, False),
+    (NetFn.APP, AppCmd.SET_SESSION_PRIVILEGE_LEVEL): CommandInfo("Set Session Privilege Level", Privilege.CALLBACK, False),
+    (NetFn.APP, AppCmd.CLOSE_SESSION): CommandInfo("Close Session", Privilege.CALLBACK, False),
+    (NetFn.APP, AppCmd.GET_SESSION_INFO): CommandInfo("Get Session Info", _U, True),
+    (NetFn.APP, AppCmd.SET_CHANNEL_ACCESS): CommandInfo("Set Channel Access", _A, False),
+    (NetFn.APP, AppCmd.GET_CHANNEL_ACCESS): CommandInfo("Get Channel Access", _U, True),
+    (NetFn.APP, AppCmd.GET_CHANNEL_INFO): CommandInfo("Get Channel Info", _U, True),
+    (NetFn.APP, AppCmd.SET_USER_ACCESS): CommandInfo("Set User Access", _A, False),
+    (NetFn.APP, AppCmd.GET_USER_ACCESS): CommandInfo("Get User Access", _O, True),
+    (NetFn.APP, AppCmd.SET_USER_NAME): CommandInfo("Set User Name", _A, False),
+    (NetFn.APP, AppCmd.GET_USER_NAME): CommandInfo("Get User Name", _O, True),
+    (NetFn.APP, AppCmd.SET_USER_PASSWORD): CommandInfo("Set User Password", _A, False),
+    (NetFn.APP, AppCmd.GET_CHANNEL_CIPHER_SUITES): CommandInfo("Get Channel Cipher Suites", Privilege.CALLBACK, True),
+    (NetFn.APP, AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES): CommandInfo("Get System Interface Capabilities", _U, True),
+    (NetFn.APP, AppCmd.SET_SYSTEM_INFO_PARAMETERS): CommandInfo("Set System Info Parameters", _A, False),
+    (NetFn.APP, AppCmd.GET_SYSTEM_INFO_PARAMETERS): CommandInfo("Get System Info Parameters", _U, True),
+    (NetFn.STORAGE, StorageCmd.GET_FRU_INVENTORY_AREA_INFO): CommandInfo("Get FRU Inventory Area Info", _U, True),
+    (NetFn.STORAGE, StorageCmd.READ_FRU_DATA): CommandInfo("Read FRU Data", _U, True),
+    (NetFn.STORAGE, StorageCmd.WRITE_FRU_DATA): CommandInfo("Write FRU Data", _O, False),
+    (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO): CommandInfo("Get SDR Repository Info", _U, True),
+    (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_ALLOCATION_INFO): CommandInfo("Get SDR Repository Allocation Info", _U, True),
+    (NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY): CommandInfo("Reserve SDR Repository", _U, False),
+    (NetFn.STORAGE, StorageCmd.GET_SDR): CommandInfo("Get SDR", _U, True),
+    (NetFn.STORAGE, StorageCmd.GET_SEL_INFO): CommandInfo("Get SEL Info", _U, True),
+    (NetFn.STORAGE, StorageCmd.GET_SEL_ALLOCATION_INFO): CommandInfo("Get SEL Allocation Info", _U, True),
+    (NetFn.STORAGE, StorageCmd.RESERVE_SEL): CommandInfo("Reserve SEL", _U, False),
+    (NetFn.STORAGE, StorageCmd.GET_SEL_ENTRY): CommandInfo("Get SEL Entry", _U, True),
+    (NetFn.STORAGE, StorageCmd.ADD_SEL_ENTRY): CommandInfo("Add SEL Entry", _O, False),
+    (NetFn.STORAGE, StorageCmd.DELETE_SEL_ENTRY): CommandInfo("Delete SEL Entry", _O, False),
+    (NetFn.STORAGE, StorageCmd.CLEAR_SEL): CommandInfo("Clear SEL", _O, False),
+    (NetFn.STORAGE, StorageCmd.GET_SEL_TIME): CommandInfo("Get SEL Time", _U, True),
+    (NetFn.STORAGE, StorageCmd.SET_SEL_TIME): CommandInfo("Set SEL Time", _O, False),
+    (NetFn.TRANSPORT, TransportCmd.SET_LAN_CONFIGURATION_PARAMETERS): CommandInfo("Set LAN Configuration Parameters", _A, False),
+    (NetFn.TRANSPORT, TransportCmd.GET_LAN_CONFIGURATION_PARAMETERS): CommandInfo("Get LAN Configuration Parameters", _O, True),
+    (NetFn.GROUP_EXTENSION, DcmiCmd.GET_DCMI_CAPABILITIES): CommandInfo("Get DCMI Capabilities", _U, True),
+    (NetFn.GROUP_EXTENSION, DcmiCmd.GET_POWER_READING): CommandInfo("DCMI Get Power Reading", _U, True),
+}
+
+#: Unknown and OEM commands: assume the worst (admin only, never re-sent).
+UNKNOWN_COMMAND = CommandInfo("Unknown command", _A, False)
+
+
+def command_info(netfn: int, cmd: int) -> CommandInfo:
+    """Registry lookup; unknown commands get :data:`UNKNOWN_COMMAND`.
+
+    A response netFn (odd) is looked up as its request netFn.
+    """
+    return COMMANDS.get((netfn & ~1, cmd), UNKNOWN_COMMAND)
+
+
+def command_name(netfn: int, cmd: int) -> str:
+    info = COMMANDS.get((netfn & ~1, cmd))
+    return info.name if info else f"netFn {netfn:02X}h cmd {cmd:02X}h"
+
+
+class CompletionCode(enum.IntEnum):
+    OK = 0x00
+    NODE_BUSY = 0xC0
+    INVALID_COMMAND = 0xC1
+    INVALID_FOR_LUN = 0xC2
+    TIMEOUT = 0xC3
+    OUT_OF_SPACE = 0xC4
+    RESERVATION_CANCELLED = 0xC5
+    REQUEST_DATA_TRUNCATED = 0xC6
+    REQUEST_DATA_LENGTH_INVALID = 0xC7
+    REQUEST_DATA_FIELD_LENGTH_EXCEEDED = 0xC8
+    PARAMETER_OUT_OF_RANGE = 0xC9
+    CANNOT_RETURN_REQUESTED_BYTES = 0xCA
+    NOT_PRESENT = 0xCB
+    INVALID_DATA_FIELD = 0xCC
+    ILLEGAL_FOR_SENSOR_OR_RECORD_TYPE = 0xCD
+    RESPONSE_UNAVAILABLE = 0xCE
+    DUPLICATED_REQUEST = 0xCF
+    SDR_REPOSITORY_IN_UPDATE_MODE = 0xD0
+    FIRMWARE_UPDATE_MODE = 0xD1
+    BMC_INITIALIZING = 0xD2
+    DESTINATION_UNAVAILABLE = 0xD3
+    INSUFFICIENT_PRIVILEGE = 0xD4
+    NOT_SUPPORTED_IN_PRESENT_STATE = 0xD5
+    SUBFUNCTION_DISABLED = 0xD6
+    UNSPECIFIED = 0xFF
+
+
+#: Spec names (IPMI v2.0 table 5-2), as operators see them in ipmitool.
+_CC_NAMES: dict[int, str] = {
+    0x00: "Command completed normally",
+    0xC0: "Node busy",
+    0xC1: "Invalid command",
+    0xC2: "Command invalid for given LUN",
+    0xC3: "Timeout while processing command",
+    0xC4: "Out of space",
+    0xC5: "Reservation cancelled or invalid reservation ID",
+    0xC6: "Request data truncated",
+    0xC7: "Request data length invalid",
+    0xC8: "Request data field length limit exceeded",
+    0xC9: "Parameter out of range",
+    0xCA: "Cannot return number of requested data bytes",
+    0xCB: "Requested sensor, data, or record not present",
+    0xCC: "Invalid data field in request",
+    0xCD: "Command illegal for specified sensor or record type",
+    0xCE: "Command response could not be provided",
+    0xCF: "Cannot execute duplicated request",
+    0xD0: "SDR repository in update mode",
+    0xD1: "Device in firmware update mode",
+    0xD2: "BMC initialization in progress",
+    0xD3: "Destination unavailable",
+    0xD4: "Insufficient privilege level",
+    0xD5: "Command not supported in present state",
+    0xD6: "Command sub-function has been disabled or is unavailable",
+    0xFF: "Unspecified error",
+}
+
+
+def cc_name(cc: int) -> str:
+    """Spec name of a completion code; 01h-7Eh are OEM, 80h-BEh command-specific."""
+    if cc in _CC_NAMES:
+        return _CC_NAMES[cc]
+    if 0x01 <= cc <= 0x7E:
+        return "OEM completion code"
+    if 0x80 <= cc <= 0xBE:
+        return "Command-specific completion code"
+    return "Reserved completion code"

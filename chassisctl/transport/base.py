@@ -1,0 +1,96 @@
+"""The one interface every BMC backend implements: IPMI request in, response out.
+
+Backends (python-can's ``BusABC`` is the model) differ in how a request
+reaches something that answers it: SSIF block transfers to a BMC, IPMB frames
+to a BMC, or translation onto plain I2C devices (a platform description).
+Everything above this line — power, sensors, the SDR cache, ``serve`` — is
+written once against :class:`Transport`.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Callable
+
+from chassisctl.ipmi.message import Request, Response
+
+#: Receives one human-readable line per wire event when ``--debug`` is on.
+Tracer = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """One managed node behind a transport (a chassis may hold several)."""
+
+    name: str
+    id: int
+
+
+@dataclass(slots=True)
+class TransportStats:
+    """Counters the benchmarks and ``--debug`` summaries read."""
+
+    requests: int = 0
+    by_command: dict[str, int] = field(default_factory=dict)
+    retries: int = 0
+    #: Bus transactions (SMBus/I2C) issued, when the backend can count them.
+    bus_transactions: int = 0
+
+    def count(self, request: Request) -> None:
+        self.requests += 1
+        self.by_command[request.name] = self.by_command.get(request.name, 0) + 1
+
+
+class Transport(abc.ABC):
+    """A channel to one BMC (or one translated platform) that answers IPMI.
+
+    ``node`` selects one node of a multi-node chassis; ``None`` means the
+    default (first) node.  A backend with a single node rejects any other
+    selector with :class:`chassisctl.errors.UsageError`.
+    """
+
+    #: Short backend name: "ssif", "ipmb", "platform".
+    kind: str = ""
+
+    def __init__(self) -> None:
+        self.stats = TransportStats()
+
+    #: True when the answers come from the embedded simulator.
+    simulated: bool = False
+
+    @abc.abstractmethod
+    def transact(self, request: Request, *, node: str | int | None = None,
+                 timeout: float | None = None) -> Response:
+        """Send ``request`` and return the matching response.
+
+        Raises :class:`chassisctl.errors.ChassisError` subclasses only:
+        ``UnreachableError`` when nothing answers, ``OutcomeUnknown`` when a
+        non-idempotent request was delivered but not answered, ``ProtocolError``
+        for malformed replies.  A non-zero completion code is *not* an error
+        here: it is returned in the :class:`Response` for the caller to judge.
+        """
+
+    def nodes(self) -> list[NodeInfo]:
+        return [NodeInfo("node1", 1)]
+
+    def describe(self) -> str:
+        """Where requests go, for messages: "/dev/i2c-1 addr 0x10 (SSIF)"."""
+        return self.kind
+
+    def identity(self) -> str:
+        """Stable key for caches: bus path, address and transport kind."""
+        return self.describe()
+
+    def close(self) -> None:
+        pass
+
+    def fileno(self) -> int | None:
+        """A selectable descriptor, if the backend has one (for ``serve``)."""
+        return None
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
