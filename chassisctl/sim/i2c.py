@@ -25,3 +25,30 @@ class I2cSlave(Protocol):
 
     def stop(self) -> None:
         """STOP condition: the transaction is over."""
+
+
+class Segment:
+    """One electrical bus segment: the devices that see the same SDA/SCL.
+
+    The root adapter is a segment; each channel of a simulated PCA954x is
+    another, reachable only while the switch connects it.
+    """
+
+    def __init__(self, name: str = "root") -> None:
+        self.name = name
+        self.devices: dict[int, I2cSlave] = {}
+
+    def attach(self, addr: int, device: I2cSlave) -> None:
+        if not 0x03 <= addr <= 0x77:
+            raise ValueError(f"7-bit address {addr:#04x} is reserved")
+        self.devices[addr] = device
+
+    def detach(self, addr: int) -> None:
+        self.devices.pop(addr, None)
+
+
+class MuxSlave(I2cSlave, Protocol):
+    """A device that connects child segments (PCA954x switches and muxes)."""
+
+    def downstream(self) -> list[Segment]:
+        """The child segments connected right now (several for a switch)."""
