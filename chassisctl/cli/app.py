@@ -1,0 +1,86 @@
+"""The typer application: command tree, root options and error handling.
+
+Command modules register themselves here and import nothing heavy at module
+level; codecs, transports and rich load inside command bodies.  ``run``
+drives click in non-standalone mode so usage errors, Ctrl-C and our own
+errors are all reported by :mod:`chassisctl.cli.errors` as one line.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from chassisctl import __version__
+from chassisctl.cli.common import add_global_options, state
+
+HELP = """Drive a BMC that sits on an I2C bus: power, sensors, BMC info and raw IPMI.
+
+With no --bus the embedded simulated chassis answers, so every command works
+on a laptop; output then says so.
+"""
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(name="chassisctl", help=HELP, add_completion=False, no_args_is_help=True,
+                      pretty_exceptions_enable=False, rich_markup_mode=None,
+                      context_settings={"help_option_names": ["-h", "--help"]})
+
+    def version_callback(value: bool) -> None:
+        if value:
+            typer.echo(f"chassisctl {__version__}")
+            raise typer.Exit()
+
+    @app.callback()
+    @add_global_options
+    def root(version: bool = typer.Option(False, "--version", callback=version_callback,
+                                          is_eager=True, help="Print the version and exit")) -> None:
+        """Drive a BMC on I2C: power, sensors, BMC info and raw IPMI."""
+        state()
+
+    from chassisctl.cli import bmc, completion, power, raw, sdr, sensors
+    for module in (power, sensors, bmc, raw, sdr, completion):
+        module.register(app)
+    return app
+
+
+def get_command():
+    """The click command tree (for completion, man pages and tests)."""
+    return typer.main.get_command(build_app())
+
+
+def run(argv: list[str]) -> int:
+    from chassisctl.cli.errors import report
+    from chassisctl.errors import ExitCode, UsageError
+
+    command = get_command()
+    json_mode = "--json" in argv
+    debug = "--debug" in argv
+    try:
+        result = command.main(args=argv, prog_name="chassisctl", standalone_mode=False)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that reports everything
+        click_error = _click_exception(exc)
+        if click_error is not None:
+            if click_error == "abort":
+                return 130
+            return report(UsageError(click_error), json_mode=json_mode)
+        return report(exc, json_mode=json_mode, debug=debug)
+    return int(result) if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _click_exception(exc: Exception) -> str | None:
+    """A one-line message for click's own usage errors, else None."""
+    # typer 0.26-0.28 vendor click as typer._click (see pyproject's pin).
+    from typer._click import exceptions
+
+    if isinstance(exc, exceptions.Abort):
+        return "abort"
+    if isinstance(exc, exceptions.UsageError):
+        hint = ""
+        if exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        return f"{exc.format_message()}{hint}"
+    if isinstance(exc, exceptions.ClickException):
+        return exc.format_message()
+    return None

@@ -1,0 +1,75 @@
+"""Values for TAB completion, from local files only (stdlib, no bus access).
+
+Each keypress starts a process, so nothing here may import typer, rich or a
+codec, touch the I2C bus or walk an SDR repository: sensor names come from
+the index the last ``sensors`` run (or ``serve``) wrote next to the SDR
+cache, buses from ``/dev``, interfaces from ``/sys/class/net``.  The fast
+path in :mod:`chassisctl.cli.entry` calls these same functions, so both
+completion paths agree by construction.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+#: Sensor types ``sensors --type`` accepts (IPMI sensor type names, short).
+SENSOR_TYPES = ("temperature", "voltage", "current", "fan", "power", "power_supply",
+                "physical_security", "power_unit", "other", "discrete")
+
+SHIPPED_PLATFORMS = ("switch-1u", "compute-4n")
+
+
+def _cache_home() -> str:
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "chassisctl")
+
+
+def sensor_index_paths() -> list[str]:
+    """Where sensor-name indexes live: the CLI's cache, then serve's runtime dir."""
+    return [os.path.join(_cache_home(), "sdr", "names.json"), "/run/chassisctl/sdr.json"]
+
+
+def _prefixed(values: list[str], incomplete: str) -> list[str]:
+    return [v for v in values if v.startswith(incomplete)]
+
+
+def complete_bus(incomplete: str = "") -> list[str]:
+    buses = sorted(glob.glob("/dev/i2c-*"), key=lambda p: (len(p), p)) + ["sim"]
+    return _prefixed(buses, incomplete)
+
+
+def complete_sensor(incomplete: str = "") -> list[str]:
+    names: list[str] = []
+    for path in sensor_index_paths():
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+            names.extend(n for n in doc.get("names", []) if isinstance(n, str))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return _prefixed(sorted(set(names)), incomplete)
+
+
+def complete_sensor_type(incomplete: str = "") -> list[str]:
+    return _prefixed(list(SENSOR_TYPES), incomplete)
+
+
+def complete_interface(incomplete: str = "") -> list[str]:
+    try:
+        names = sorted(os.listdir("/sys/class/net"))
+    except OSError:
+        names = []
+    return _prefixed(names, incomplete)
+
+
+def complete_platform(incomplete: str = "") -> list[str]:
+    files = glob.glob(incomplete + "*.toml") if incomplete else []
+    return _prefixed(list(SHIPPED_PLATFORMS), incomplete) + sorted(files)
+
+
+def complete_node(incomplete: str = "") -> list[str]:
+    return _prefixed([f"node{i}" for i in range(1, 5)], incomplete)

@@ -1,0 +1,32 @@
+"""The one place where an exception becomes a message and an exit status.
+
+Operators get ``chassisctl: error: <what> (<what to check>)`` on stderr and
+the documented exit code; ``--json`` callers get the same as a JSON object on
+stderr so stdout stays parseable.  Anything that is not a ChassisError is a
+bug: one line and exit 70, with the traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+
+from chassisctl.errors import ChassisError, ExitCode
+
+
+def report(exc: BaseException, *, json_mode: bool = False, debug: bool = False) -> int:
+    """Print ``exc`` for a person (or a JSON caller) and return the exit code."""
+    if isinstance(exc, ChassisError):
+        code, name, message = int(exc.exit_code), exc.code, str(exc)
+    else:
+        code, name = int(ExitCode.SOFTWARE), "internal"
+        message = f"internal error: {exc.__class__.__name__}: {exc} (please report this with --debug output)"
+        if debug:
+            traceback.print_exception(exc, file=sys.stderr)
+    if json_mode:
+        doc = {"schema": 1, "error": {"code": name, "message": message, "exit_code": code}}
+        sys.stderr.write(json.dumps(doc) + "\n")
+    else:
+        sys.stderr.write(f"chassisctl: error: {message}\n")
+    return code

@@ -1,0 +1,126 @@
+"""How results reach a person or a script: JSON, rich tables, or plain text.
+
+One rule set for every command: ``--json`` prints one stable document with
+``"schema": 1`` (lists stay lists, absent values are ``null`` — the lldpcli
+``json0`` lesson); otherwise a rich table when stdout is a terminal and
+plain aligned columns when it is a pipe, so ``| grep`` and ``| awk`` work
+without stripping colour or box drawing.  ``NO_COLOR`` (non-empty) and
+``TERM=dumb`` turn colour off.  rich is imported only when a table is drawn
+on a terminal: piped and JSON output never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence, TextIO
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    justify: str = "left"  # "left" | "right"
+    #: rich style for the whole column (ignored when colour is off)
+    style: str | None = None
+
+
+def color_enabled(stream: TextIO, env: dict[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return env.get("TERM") != "dumb" and _isatty(stream)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Output:
+    """Renders one command's result to stdout and notices to stderr."""
+
+    def __init__(self, *, json_mode: bool = False, out: TextIO | None = None,
+                 err: TextIO | None = None) -> None:
+        self.json_mode = json_mode
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.tty = _isatty(self.out)
+        self.color = color_enabled(self.out)
+        self._console = None
+
+    # -- structured output ------------------------------------------------
+    def json(self, payload: dict[str, Any]) -> None:
+        doc = {"schema": SCHEMA, **payload}
+        self.out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def table(self, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
+              *, title: str | None = None, styles: Sequence[str | None] | None = None) -> None:
+        """A rich table on a TTY; header + space-aligned columns otherwise.
+
+        ``styles`` optionally gives one rich style per row (status colours).
+        """
+        rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
+        if self.tty:
+            self._rich_table(columns, rows, title, styles)
+            return
+        widths = [len(c.title) for c in columns]
+        for row in rows:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+        lines = [[c.title.upper() for c in columns], *rows]
+        for line in lines:
+            cells = [cell.rjust(w) if col.justify == "right" else cell.ljust(w)
+                     for cell, w, col in zip(line, widths, columns)]
+            self.out.write("  ".join(cells).rstrip() + "\n")
+        self.out.flush()
+
+    def fields(self, pairs: Sequence[tuple[str, Any]]) -> None:
+        """Key/value lines ("Firmware Revision : 2.14"), aligned like ipmitool."""
+        width = max((len(k) for k, _ in pairs), default=0)
+        for key, value in pairs:
+            self.out.write(f"{key.ljust(width)} : {'' if value is None else value}\n")
+        self.out.flush()
+
+    def line(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    # -- stderr -------------------------------------------------------------
+    def notice(self, text: str) -> None:
+        """An informational line on stderr, shown only to a person."""
+        if _isatty(self.err):
+            self.err.write(f"chassisctl: {text}\n")
+            self.err.flush()
+
+    def warn(self, text: str) -> None:
+        self.err.write(f"chassisctl: warning: {text}\n")
+        self.err.flush()
+
+    # -- rich -----------------------------------------------------------------
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self.out, no_color=not self.color, highlight=False,
+                                    soft_wrap=False)
+        return self._console
+
+    def _rich_table(self, columns, rows, title, styles) -> None:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold" if self.color else None)
+        for col in columns:
+            table.add_column(col.title, justify=col.justify, style=col.style if self.color else None,
+                             no_wrap=True)
+        for i, row in enumerate(rows):
+            table.add_row(*row, style=(styles[i] if styles and self.color else None))
+        self.console().print(table)

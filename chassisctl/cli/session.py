@@ -1,0 +1,87 @@
+"""One command's connection to the BMC: settings -> transport -> cleanup.
+
+Commands open a session, use ``session.transport`` and let the context
+manager close the bus.  The session also owns the facts every output shares
+(``"transport": "sim"`` when simulated, bus, address, node) and the one-line
+"simulated chassis" notice on a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from chassisctl.cli.common import state
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTarget:
+    name: str
+    id: int
+    #: What the transport is given: None for a single-node backend.
+    selector: str | int | None
+
+
+class Session:
+    def __init__(self, transport, settings, clock) -> None:
+        self.transport = transport
+        self.settings = settings
+        self.clock = clock
+
+    def meta(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "transport": "sim" if self.transport.simulated else self.transport.kind,
+            "interface": self.transport.kind,
+            "bus": s.bus,
+            "addr": f"{s.addr:#04x}",
+            "simulated": self.transport.simulated,
+        }
+
+    def node_targets(self, all_nodes: bool = False) -> list[NodeTarget]:
+        nodes = self.transport.nodes()
+        single = len(nodes) == 1
+        if all_nodes:
+            return [NodeTarget(n.name, n.id, None if single else n.name) for n in nodes]
+        return [self.node_target()]
+
+    def node_target(self) -> NodeTarget:
+        from chassisctl.errors import UsageError
+
+        nodes = self.transport.nodes()
+        wanted = self.settings.node
+        if wanted is None:
+            n = nodes[0]
+            return NodeTarget(n.name, n.id, None if len(nodes) == 1 else n.name)
+        for n in nodes:
+            if wanted == n.name or wanted == str(n.id):
+                return NodeTarget(n.name, n.id, None if len(nodes) == 1 else n.name)
+        known = ", ".join(f"{n.name} ({n.id})" for n in nodes)
+        raise UsageError(f"--node {wanted!r}: no such node (known: {known})")
+
+    def describe_node(self, node: NodeTarget) -> dict[str, Any]:
+        return {"node": node.name, "node_id": node.id}
+
+    def target_text(self, node: NodeTarget) -> str:
+        where = self.transport.describe()
+        sim = " (simulated)" if self.transport.simulated else ""
+        many = len(self.transport.nodes()) > 1
+        return f"{node.name} on {where}{sim}" if many else f"{where}{sim}"
+
+
+@contextlib.contextmanager
+def open_session() -> Iterator[Session]:
+    from chassisctl.clock import SystemClock
+    from chassisctl.transport import open_transport
+
+    cli = state()
+    settings = cli.settings
+    clock = SystemClock()
+    transport = open_transport(settings, clock=clock, tracer=cli.tracer())
+    try:
+        if transport.simulated:
+            cli.output().notice(f"simulated chassis ({transport.describe()}); use --bus for real hardware")
+        yield Session(transport, settings, clock)
+    finally:
+        transport.close()

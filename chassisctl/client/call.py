@@ -1,0 +1,34 @@
+"""One request, one checked answer: the helper every operation goes through.
+
+It turns the three ways a request can go wrong into the right exceptions —
+no answer (raised by the transport), an answer to something else
+(ProtocolError) and a non-zero completion code (CompletionCodeError, with an
+operator hint where we know one) — so operations read as straight-line code.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, TypeVar
+
+from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.ipmi.message import Request, Response
+from chassisctl.transport.base import Transport
+
+T = TypeVar("T")
+
+
+def call(transport: Transport, request: Request, decode: Callable[[bytes], T] | None = None, *,
+         node: str | int | None = None, timeout: float | None = None,
+         hints: Mapping[int, str] | None = None) -> T | bytes:
+    """Send ``request``; return ``decode(data)`` (or the raw data)."""
+    response = transport.transact(request, node=node, timeout=timeout)
+    check(request, response, hints)
+    return decode(response.data) if decode else response.data
+
+
+def check(request: Request, response: Response, hints: Mapping[int, str] | None = None) -> None:
+    if not response.answers(request):
+        raise ProtocolError(f"{request.name}: the BMC answered netFn {response.netfn:02X}h "
+                            f"cmd {response.cmd:02X}h instead")
+    if response.cc:
+        raise CompletionCodeError(response.cc, request.name, hint=(hints or {}).get(response.cc))

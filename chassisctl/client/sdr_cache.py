@@ -1,0 +1,131 @@
+"""The on-disk SDR cache: a warm ``sensors`` never walks the repository.
+
+One file per (bus, address, transport, node) under
+``$XDG_CACHE_HOME/chassisctl/sdr/``, holding the raw records, the device
+identity they were read from, the repository's record count and its
+addition/erase timestamps, and the Get SDR chunk size that worked.  A cache
+is valid while one Get SDR Repository Info reports the same count and
+timestamps — the check FreeIPMI makes before trusting its own cache.  BMCs
+that leave both timestamps unset cannot be validated that way, so for them
+the device identity is re-checked too (one Get Device ID more).
+
+Files are written atomically (temporary file + rename); a file that does
+not parse is ignored and rebuilt, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chassisctl.config import xdg_dir
+
+SCHEMA = 1
+
+
+@dataclass(slots=True)
+class CacheEntry:
+    key: dict[str, Any]
+    identity: dict[str, Any]
+    count: int
+    addition: int
+    erase: int
+    chunk: int
+    records: list[bytes] = field(default_factory=list)
+
+    def matches(self, count: int, addition: int, erase: int) -> bool:
+        return (self.count, self.addition, self.erase) == (count, addition, erase)
+
+    @property
+    def timestamps_usable(self) -> bool:
+        return self.addition not in (0, 0xFFFFFFFF) or self.erase not in (0, 0xFFFFFFFF)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "key": self.key, "identity": self.identity, "count": self.count,
+                "addition": self.addition, "erase": self.erase, "chunk": self.chunk,
+                "records": [r.hex() for r in self.records]}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> "CacheEntry":
+        if doc.get("schema") != SCHEMA:
+            raise ValueError("schema")
+        return cls(key=dict(doc["key"]), identity=dict(doc["identity"]), count=int(doc["count"]),
+                   addition=int(doc["addition"]), erase=int(doc["erase"]), chunk=int(doc["chunk"]),
+                   records=[bytes.fromhex(r) for r in doc["records"]])
+
+
+class SdrCache:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or xdg_dir("CACHE") / "sdr"
+
+    @staticmethod
+    def key(identity: str, node: str | int | None) -> dict[str, Any]:
+        return {"target": identity, "node": None if node is None else str(node)}
+
+    def path_for(self, key: dict[str, Any]) -> Path:
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+        return self.directory / f"{digest}.json"
+
+    def load(self, key: dict[str, Any]) -> CacheEntry | None:
+        """The entry for ``key``, or None if absent, unreadable or corrupt."""
+        try:
+            doc = json.loads(self.path_for(key).read_text(encoding="utf-8"))
+            entry = CacheEntry.from_json(doc)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return entry if entry.key == key else None
+
+    def store(self, entry: CacheEntry) -> bool:
+        """Write atomically; a read-only cache directory is not an error."""
+        path = self.path_for(entry.key)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(entry.to_json(), separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, path)
+            return True
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return False
+
+    def entries(self) -> list[tuple[Path, CacheEntry | None]]:
+        out = []
+        for path in sorted(self.directory.glob("*.json")):
+            if path.name == "names.json":
+                continue
+            try:
+                out.append((path, CacheEntry.from_json(json.loads(path.read_text(encoding="utf-8")))))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                out.append((path, None))
+        return out
+
+    def flush(self, key: dict[str, Any] | None = None) -> int:
+        """Remove one entry (or all); returns how many files went."""
+        paths = [self.path_for(key)] if key else [p for p, _ in self.entries()]
+        removed = 0
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+        if key is None:
+            with contextlib.suppress(FileNotFoundError):
+                (self.directory / "names.json").unlink()
+        return removed
+
+    def write_names(self, names: list[str]) -> None:
+        """Sensor names for TAB completion (read by cli/complete.py)."""
+        path = self.directory / "names.json"
+        tmp = path.with_name(f".names.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"names": sorted(set(names))}), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()

@@ -1,0 +1,354 @@
+"""Chassis profiles: the TOML that says what the simulated box contains.
+
+A profile lists the BMC's identity, its SSIF capabilities, the power model
+and every sensor (kind, number, entity, engineering range, thresholds and the
+physical model that drives it).  Operators copy the shipped ``default.toml``
+to model their own hardware, so every mistake is reported as one line naming
+the file and the key (``sensor[3].thresholds.uc``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from chassisctl.errors import ConfigError
+
+#: profile sensor "type" -> (IPMI sensor type code, default base unit code)
+SENSOR_TYPES: dict[str, tuple[int, int]] = {
+    "temperature": (0x01, 1),
+    "voltage": (0x02, 4),
+    "current": (0x03, 5),
+    "fan": (0x04, 18),
+    "physical_security": (0x05, 0),
+    "power_supply": (0x08, 6),
+    "power_unit": (0x09, 0),
+    "other": (0x0B, 0),
+}
+
+#: unit names accepted in profiles -> IPMI base unit code
+UNITS = {"degrees_c": 1, "volts": 4, "amps": 5, "watts": 6, "rpm": 18, "unspecified": 0}
+
+THRESHOLD_KEYS = ("lnr", "lc", "lnc", "unc", "uc", "unr")
+
+#: model kind -> keys it accepts (besides "kind")
+MODEL_KEYS: dict[str, frozenset[str]] = {
+    "ambient": frozenset({"offset", "drift"}),
+    "thermal": frozenset({"source", "k", "tau", "offset"}),
+    "fan": frozenset({"follows", "min_rpm", "max_rpm", "t_low", "t_high", "tau"}),
+    "rail": frozenset({"nominal", "noise", "standby", "load_droop"}),
+    "current": frozenset({"source", "volts"}),
+    "power": frozenset({"source", "share"}),
+    "presence": frozenset({"present"}),
+    "intrusion": frozenset({"open"}),
+    "event_only": frozenset(),
+}
+DISCRETE_KINDS = frozenset({"presence", "intrusion"})
+SOURCES = frozenset({"system", "cpu", "asic", "psu", "psu_in"})
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One linear piece of a non-linear sensor (factors for raw >= from_raw)."""
+
+    from_raw: int
+    m: int
+    b: int
+    k1: int
+    k2: int
+
+
+@dataclass(frozen=True, slots=True)
+class SensorSpec:
+    number: int
+    name: str
+    type_name: str
+    sensor_type: int
+    unit: int
+    entity_id: int
+    entity_instance: int
+    model: Mapping[str, Any]
+    range: tuple[float, float] | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    hysteresis: int = 1
+    nonlinear: tuple[Segment, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return str(self.model["kind"])
+
+    @property
+    def discrete(self) -> bool:
+        return self.kind in DISCRETE_KINDS
+
+    @property
+    def event_only(self) -> bool:
+        return self.kind == "event_only"
+
+
+@dataclass(frozen=True, slots=True)
+class BmcSpec:
+    ssif_address: int = 0x10
+    device_id: int = 0x20
+    device_revision: int = 1
+    firmware: tuple[int, int] = (1, 0)
+    manufacturer_id: int = 32473
+    product_id: int = 1
+    guid: bytes = b"\x00" * 16
+    turnaround: float = 0.0004
+    multipart: bool = True
+    pec: bool = True
+    max_request: int = 255
+    max_response: int = 255
+
+
+@dataclass(frozen=True, slots=True)
+class PowerSpec:
+    on_delay: float = 2.0
+    off_delay: float = 0.3
+    soft_off_delay: float = 4.0
+    cycle_off_time: float = 1.0
+    standby_watts: float = 18.0
+    idle_watts: float = 190.0
+    load_watts: float = 330.0
+    load_period: float = 900.0
+    psu_efficiency: float = 0.93
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    seed: int
+    ambient: float
+    fru_id: int
+    bmc: BmcSpec
+    power: PowerSpec
+    clock_hz: int
+    pace: bool
+    fru: Mapping[str, Any]
+    sensors: tuple[SensorSpec, ...]
+    #: sha256 of the source text: a changed profile is a changed SDR repository.
+    digest: str
+
+    def sensor(self, number: int) -> SensorSpec | None:
+        for spec in self.sensors:
+            if spec.number == number:
+                return spec
+        return None
+
+
+class _Reader:
+    """Typed access to one TOML table, reporting errors by key path."""
+
+    def __init__(self, source: str, table: Mapping[str, Any], prefix: str) -> None:
+        self.source, self.table, self.prefix = source, table, prefix
+        self.seen: set[str] = set()
+
+    def fail(self, key: str, why: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {self.prefix}{key}: {why}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.seen.add(key)
+        if key not in self.table:
+            if default is ...:
+                raise self.fail(key, "missing")
+            return default
+        value = self.table[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.fail(key, f"expected a number, got {value!r}")
+        if not isinstance(value, kind):
+            want = kind.__name__ if isinstance(kind, type) else "number"
+            raise self.fail(key, f"expected {want}, got {value!r}")
+        return value
+
+    def number(self, key: str, default: Any = ..., lo: float | None = None,
+               hi: float | None = None) -> float:
+        value = self.get(key, (int, float), default)
+        if value is not default and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+            raise self.fail(key, f"{value} is outside {lo}..{hi}")
+        return float(value)
+
+    def finish(self) -> None:
+        extra = sorted(set(self.table) - self.seen)
+        if extra:
+            raise self.fail(extra[0], "unknown key")
+
+
+def _firmware(reader: _Reader) -> tuple[int, int]:
+    text = reader.get("firmware", str, "1.00")
+    try:
+        major, minor = text.split(".")
+        value = (int(major), int(minor))
+    except ValueError:
+        raise reader.fail("firmware", f"{text!r} is not MAJOR.MINOR") from None
+    if not (0 <= value[0] <= 127 and 0 <= value[1] <= 99):
+        raise reader.fail("firmware", "major 0-127 and minor 0-99 (BCD)")
+    return value
+
+
+def _guid(reader: _Reader) -> bytes:
+    text = reader.get("guid", str, "00000000-0000-0000-0000-000000000000")
+    try:
+        return uuid.UUID(text).bytes
+    except ValueError:
+        raise reader.fail("guid", f"{text!r} is not a UUID") from None
+
+
+def _bmc(source: str, table: Mapping[str, Any]) -> BmcSpec:
+    r = _Reader(source, table, "bmc.")
+    spec = BmcSpec(
+        ssif_address=int(r.number("ssif_address", 0x10, 0x03, 0x77)),
+        device_id=int(r.number("device_id", 0x20, 0, 255)),
+        device_revision=int(r.number("device_revision", 1, 0, 15)),
+        firmware=_firmware(r),
+        manufacturer_id=int(r.number("manufacturer_id", 32473, 0, 0xFFFFF)),
+        product_id=int(r.number("product_id", 1, 0, 0xFFFF)),
+        guid=_guid(r),
+        turnaround=r.number("turnaround_ms", 0.4, 0, 250) / 1000.0,
+        multipart=r.get("multipart", bool, True),
+        pec=r.get("pec", bool, True),
+        max_request=int(r.number("max_request", 255, 32, 255)),
+        max_response=int(r.number("max_response", 255, 32, 255)),
+    )
+    r.finish()
+    return spec
+
+
+def _power(source: str, table: Mapping[str, Any]) -> PowerSpec:
+    r = _Reader(source, table, "power.")
+    kwargs = {name: r.number(name, getattr(PowerSpec, name), 0, 10_000)
+              for name in PowerSpec.__slots__}
+    r.finish()
+    if not 0.5 <= kwargs["psu_efficiency"] <= 1.0:
+        raise r.fail("psu_efficiency", "must be within 0.5..1.0")
+    return PowerSpec(**kwargs)
+
+
+def _model(r: _Reader, types: set[int]) -> dict[str, Any]:
+    model = r.get("model", dict)
+    kind = model.get("kind")
+    if kind not in MODEL_KEYS:
+        raise r.fail("model.kind", f"{kind!r} is not one of {', '.join(MODEL_KEYS)}")
+    for key, value in model.items():
+        if key != "kind" and key not in MODEL_KEYS[kind]:
+            raise r.fail(f"model.{key}", f"unknown for kind {kind!r}")
+        if key == "source" and value not in SOURCES:
+            raise r.fail("model.source", f"{value!r} is not one of {', '.join(sorted(SOURCES))}")
+        if key == "follows" and value not in types:
+            raise r.fail("model.follows", f"no sensor number {value!r} defined before it")
+    return dict(model)
+
+
+def _sensor(source: str, table: Mapping[str, Any], index: int, seen: dict[int, str]) -> SensorSpec:
+    r = _Reader(source, table, f"sensor[{index}].")
+    number = int(r.number("number", ..., 1, 0xFE))
+    if number in seen:
+        raise r.fail("number", f"{number:#04x} is already used by {seen[number]!r}")
+    name = r.get("name", str)
+    if not 1 <= len(name.encode("latin-1", "replace")) <= 16:
+        raise r.fail("name", "must be 1-16 characters (the SDR ID string limit)")
+    type_name = r.get("type", str)
+    if type_name not in SENSOR_TYPES:
+        raise r.fail("type", f"{type_name!r} is not one of {', '.join(SENSOR_TYPES)}")
+    sensor_type, unit = SENSOR_TYPES[type_name]
+    unit_name = r.get("unit", str, None)
+    if unit_name is not None:
+        if unit_name not in UNITS:
+            raise r.fail("unit", f"{unit_name!r} is not one of {', '.join(UNITS)}")
+        unit = UNITS[unit_name]
+    entity = r.get("entity", list, [0x07, 1])
+    if len(entity) != 2 or not all(isinstance(v, int) and 0 <= v <= 255 for v in entity):
+        raise r.fail("entity", "expected [entity_id, instance] with values 0-255")
+    model = _model(r, set(seen))
+    rng = None
+    thresholds: dict[str, float] = {}
+    nonlinear: tuple[Segment, ...] = ()
+    if model["kind"] not in DISCRETE_KINDS and model["kind"] != "event_only":
+        lo_hi = r.get("range", list)
+        if len(lo_hi) != 2 or not all(isinstance(v, (int, float)) for v in lo_hi) or lo_hi[0] >= lo_hi[1]:
+            raise r.fail("range", "expected [low, high] with low < high")
+        rng = (float(lo_hi[0]), float(lo_hi[1]))
+        for key, value in r.get("thresholds", dict, {}).items():
+            if key not in THRESHOLD_KEYS:
+                raise r.fail(f"thresholds.{key}", f"unknown (use {', '.join(THRESHOLD_KEYS)})")
+            if not isinstance(value, (int, float)) or not rng[0] <= value <= rng[1]:
+                raise r.fail(f"thresholds.{key}", f"{value!r} is outside the range {rng}")
+            thresholds[key] = float(value)
+        nonlinear = _segments(r)
+    r.number("hysteresis", 1, 0, 255)
+    r.finish()
+    seen[number] = name
+    return SensorSpec(number, name, type_name, sensor_type, unit, entity[0], entity[1], model,
+                      rng, thresholds, int(table.get("hysteresis", 1)), nonlinear)
+
+
+def _segments(r: _Reader) -> tuple[Segment, ...]:
+    pieces = r.get("nonlinear", list, [])
+    out = []
+    for i, piece in enumerate(pieces):
+        if not isinstance(piece, dict) or set(piece) != {"from_raw", "m", "b", "k1", "k2"}:
+            raise r.fail(f"nonlinear[{i}]", "expected {from_raw, m, b, k1, k2}")
+        seg = Segment(**{k: int(v) for k, v in piece.items()})
+        if not (0 <= seg.from_raw <= 255 and -512 <= seg.m <= 511 and -512 <= seg.b <= 511
+                and -8 <= seg.k1 <= 7 and -8 <= seg.k2 <= 7):
+            raise r.fail(f"nonlinear[{i}]", "factor out of range (M, B 10-bit; K1, K2 4-bit)")
+        out.append(seg)
+    if out and (out[0].from_raw != 0 or [s.from_raw for s in out] != sorted({s.from_raw for s in out})):
+        raise r.fail("nonlinear", "segments must start at raw 0 and increase")
+    return tuple(out)
+
+
+def parse_profile(text: str, source: str) -> Profile:
+    """Validate a profile document; every problem is a one-line ConfigError."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    r = _Reader(source, doc, "")
+    chassis = _Reader(source, r.get("chassis", dict, {}), "chassis.")
+    bus = _Reader(source, r.get("bus", dict, {}), "bus.")
+    sensors_doc = r.get("sensor", list, [])
+    seen: dict[int, str] = {}
+    sensors = tuple(_sensor(source, table, i, seen) for i, table in enumerate(sensors_doc)
+                    if isinstance(table, dict) or _not_table(source, i))
+    profile = Profile(
+        name=chassis.get("name", str, "simulated chassis"),
+        seed=int(chassis.number("seed", 1, 0, 2**63)),
+        ambient=chassis.number("ambient", 24.0, -40, 60),
+        fru_id=int(chassis.number("fru_id", 0, 0, 254)),
+        bmc=_bmc(source, r.get("bmc", dict, {})),
+        power=_power(source, r.get("power", dict, {})),
+        clock_hz=int(bus.number("clock_hz", 100_000, 10_000, 1_000_000)),
+        pace=bus.get("pace", bool, True),
+        fru=r.get("fru", dict, {}),
+        sensors=sensors,
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+    )
+    for reader in (chassis, bus, r):
+        reader.finish()
+    return profile
+
+
+def _not_table(source: str, index: int) -> bool:
+    raise ConfigError(f"{source}: sensor[{index}]: expected a [[sensor]] table")
+
+
+def load_profile(name_or_path: str | None = None) -> Profile:
+    """The shipped default profile, or the file at ``name_or_path``."""
+    if not name_or_path or name_or_path == "default":
+        text = resources.files("chassisctl.sim.profiles").joinpath("default.toml").read_text()
+        return parse_profile(text, "default profile")
+    path = Path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"simulator profile {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_profile(text, str(path))

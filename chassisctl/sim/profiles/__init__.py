@@ -1,0 +1,1 @@
+"""Shipped simulator profiles (TOML data only)."""

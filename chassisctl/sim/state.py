@@ -1,0 +1,95 @@
+"""The simulated chassis' memory between processes: one JSON file per chassis.
+
+``chassisctl power off`` and the next ``chassisctl power status`` are
+separate processes, so the power timeline, the SEL and the SDR repository
+timestamps live in ``$XDG_STATE_HOME/chassisctl/sim/<name>.json``.  Every
+access holds an ``fcntl`` lock on a sibling ``.lock`` file (the data file
+itself is replaced by rename, so it cannot carry the lock), and writes go to
+a temporary file that is fsynced and renamed over the old one: a crash or a
+concurrent command never leaves a torn file.  A file that exists but does not
+parse is reported and left untouched — nothing already stored is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from chassisctl.errors import StateError
+
+SCHEMA = 1
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def check_name(name: str) -> str:
+    """Simulator names become file names: keep them tame."""
+    if not _NAME.match(name) or name.startswith("."):
+        from chassisctl.errors import UsageError
+
+        raise UsageError(f"simulator name {name!r}: use 1-64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+class StateStore:
+    """Locked, atomic load/save of one simulator's state document."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.directory = directory
+        self.path = directory / f"{check_name(name)}.json"
+        self.lock_path = directory / f"{name}.lock"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator["StateStore"]:
+        """Hold the exclusive lock for a read-modify-write."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StateError(f"simulator state directory {self.directory}: {exc.strerror}",
+                             hint="check XDG_STATE_HOME and its permissions") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield self
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored document, None when there is none yet."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"simulator state {self.path} is unreadable: {exc.strerror}") from None
+        try:
+            doc = json.loads(raw)
+            if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+                raise ValueError("unexpected schema")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise StateError(
+                f"simulator state {self.path} is corrupt ({exc.__class__.__name__}); left untouched",
+                hint=f"move it away to start the simulated chassis afresh: mv {self.path} {self.path}.bad",
+            ) from None
+        return doc
+
+    def save(self, doc: dict[str, Any]) -> None:
+        """Atomically replace the document (caller holds :meth:`locked`)."""
+        doc = {**doc, "schema": SCHEMA}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, separators=(",", ":"), sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            what = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
+            raise StateError(f"cannot write simulator state {self.path}: {what}") from None
