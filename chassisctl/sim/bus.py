@@ -1,0 +1,467 @@
+"""``SimulatedSMBus``: smbus2's ``SMBus`` surface over byte-level slave models.
+
+Production transports take "something with smbus2's methods"; this class is
+that something when there is no I2C (development and CI machines have none).
+Every call becomes the wire events a real adapter would generate — START,
+address byte with R/W, bytes with ACK/NAK, repeated START, STOP — delivered
+to :class:`~chassisctl.sim.i2c.I2cSlave` devices on a topology of segments
+and muxes.  So PEC is computed over the true wire bytes, multi-part SSIF
+reads are real block sequences, and errors surface as the ``OSError`` errnos
+the Linux kernel returns (ENXIO on an address NAK, EPROTO on a bad block
+count, EBADMSG on a PEC mismatch, EOPNOTSUPP for a missing adapter feature).
+
+Each transaction is appended to :attr:`SimulatedSMBus.transcript` and timed
+with the wire model; with ``pace=True`` the bus sleeps on the injected clock
+for that long, so benchmarks see realistic bus time without hardware.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+from collections import deque
+from typing import Callable, Iterable, Iterator
+
+from smbus2 import I2cFunc
+
+from chassisctl.clock import Clock, SystemClock
+from chassisctl.ipmi.pec import crc8
+from chassisctl.sim.faults import Faults
+from chassisctl.sim.i2c import I2cSlave, Segment
+from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
+
+BLOCK_MAX = 32
+I2C_M_RD = 0x0001
+#: Kernel limit on messages per I2C_RDWR ioctl.
+RDWR_MAX_MSGS = 42
+
+#: An adapter with full SMBus support plus PEC and raw I2C (like i801 + i2c-dev).
+DEFAULT_FUNCS = (I2cFunc.I2C | I2cFunc.SMBUS_EMUL | I2cFunc.SMBUS_READ_BLOCK_DATA
+                 | I2cFunc.SMBUS_BLOCK_PROC_CALL)
+#: A pure-I2C adapter with SMBus emulation (Raspberry Pi): no SMBus block read.
+NO_BLOCK_READ_FUNCS = I2cFunc.I2C | I2cFunc.SMBUS_EMUL
+
+_NAK_ERRNOS = (errno.ENXIO, errno.EREMOTEIO, errno.EIO)
+
+
+class _Nak(Exception):
+    """Internal: the current byte or address was not acknowledged."""
+
+
+def _os_error(code: int, what: str) -> OSError:
+    return OSError(code, f"{os.strerror(code)} ({what})")
+
+
+class _Transfer:
+    """One START..STOP on the wire: drives the slaves and records what happened."""
+
+    def __init__(self, bus: SimulatedSMBus, master: str) -> None:
+        self.bus = bus
+        self.master = master
+        self.parts: list[WirePart] = []
+        self.crc = 0
+        self.pec = False
+        self.touched: list[I2cSlave] = []
+        self._active: list[I2cSlave] = []
+        self._addr = 0
+        self._read = False
+        self._data = bytearray()
+        self._acked = True
+        self._nak_at: int | None = None
+        self._open = False
+
+    def _close_part(self) -> None:
+        if self._open:
+            self.parts.append(WirePart(self._addr, self._read, bytes(self._data), self._acked, self._nak_at))
+            self._open = False
+
+    def start(self, addr: int, read: bool) -> None:
+        self._close_part()
+        self._addr, self._read, self._data = addr, read, bytearray()
+        self._acked, self._nak_at, self._open = True, None, True
+        address_byte = (addr << 1) | int(read)
+        self.crc = crc8((address_byte,), self.crc)
+        devices = self.bus._resolve(addr)
+        acked: list[I2cSlave] = []
+        for device in devices:
+            if device not in self.touched:
+                self.touched.append(device)
+            if device.start(read):
+                acked.append(device)
+        self._active = acked
+        if not acked:
+            self._acked = False
+            raise _Nak()
+
+    def write(self, value: int) -> None:
+        value &= 0xFF
+        self.crc = crc8((value,), self.crc)
+        self._data.append(value)
+        acks = [device.write_byte(value) for device in self._active]  # every device sees the byte
+        if not any(acks):
+            self._nak_at = len(self._data) - 1
+            raise _Nak()
+
+    def read(self) -> int:
+        value = 0xFF  # the pull-up: wired-AND of everyone driving SDA
+        for device in self._active:
+            value &= device.read_byte() & 0xFF
+        self.crc = crc8((value,), self.crc)
+        self._data.append(value)
+        return value
+
+    def write_pec(self) -> None:
+        pec = self.crc
+        self.write(pec)
+        self.pec = True
+
+    def read_pec(self) -> None:
+        expected = self.crc
+        got = self.read()
+        self.pec = True
+        if got != expected:
+            raise _os_error(errno.EBADMSG, f"PEC {got:02X}h, expected {expected:02X}h")
+
+    def finish(self, error: str | None, stretch: float = 0.0) -> WireTransaction:
+        self._close_part()
+        for device in self.touched:
+            device.stop()
+        return WireTransaction(tuple(self.parts), self.pec, error, self.master, stretch)
+
+
+class SimulatedSMBus:
+    """A simulated I2C adapter with smbus2.SMBus's methods and errnos.
+
+    ``root`` is the segment wired to the adapter; devices implementing
+    ``downstream()`` (muxes) connect further segments.  ``faults`` is the
+    same object the slaves and the simulated BMC consume.  ``nak_errno`` is
+    what an address NAK is reported as: ENXIO (i801, most), EREMOTEIO
+    (designware, imx) or EIO.
+    """
+
+    simulated = True
+
+    def __init__(self, name: str = "default", *, root: Segment | None = None,
+                 clock: Clock | None = None, faults: Faults | None = None,
+                 funcs: int = DEFAULT_FUNCS, clock_hz: int = 100_000, pace: bool = False,
+                 nak_errno: int = errno.ENXIO, tracer: Callable[[str], None] | None = None,
+                 transcript_limit: int = 10_000) -> None:
+        if nak_errno not in _NAK_ERRNOS:
+            raise ValueError(f"nak_errno must be one of ENXIO, EREMOTEIO, EIO, not {nak_errno}")
+        self.name = name
+        self.root = root if root is not None else Segment("root")
+        self.clock = clock if clock is not None else SystemClock()
+        self.faults = faults if faults is not None else Faults()
+        self.funcs = I2cFunc(funcs)
+        self.timing = WireTiming(clock_hz)
+        self.pace = pace
+        self.nak_errno = nak_errno
+        self.tracer = tracer
+        self.transcript: deque[WireTransaction] = deque(maxlen=transcript_limit)
+        self.fd = None
+        self.address: int | None = None
+        self._pec = 0
+        self._closed = False
+
+    # -- smbus2 housekeeping ------------------------------------------------
+    @property
+    def path(self) -> str:
+        return f"sim:{self.name}"
+
+    @property
+    def wire_seconds(self) -> float:
+        """Total time the simulated wire was busy so far."""
+        return self.timing.total
+
+    @property
+    def pec(self) -> int:
+        return self._pec
+
+    @pec.setter
+    def pec(self, enable: bool) -> None:
+        if enable and not self.funcs & I2cFunc.SMBUS_PEC:
+            raise IOError("SMBUS_PEC is not a feature")
+        self._pec = int(bool(enable))
+
+    def enable_pec(self, enable: bool = True) -> None:
+        self.pec = enable
+
+    def open(self, bus: object = None) -> None:
+        self._closed = False
+
+    def close(self) -> None:
+        self._closed = True
+        self._pec = 0
+        self.address = None
+
+    def __enter__(self) -> SimulatedSMBus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def clear_transcript(self) -> None:
+        self.transcript.clear()
+
+    # -- topology -------------------------------------------------------------
+    def segments(self) -> list[Segment]:
+        """The root and every segment a mux connects right now (breadth first)."""
+        found: list[Segment] = []
+        queue = [self.root]
+        while queue:
+            segment = queue.pop(0)
+            if any(segment is s for s in found):
+                continue
+            found.append(segment)
+            for device in list(segment.devices.values()):
+                downstream = getattr(device, "downstream", None)
+                if callable(downstream):
+                    queue.extend(downstream())
+        return found
+
+    def _resolve(self, addr: int) -> list[I2cSlave]:
+        devices: list[I2cSlave] = []
+        for segment in self.segments():
+            device = segment.devices.get(addr)
+            if device is not None and all(device is not d for d in devices):
+                devices.append(device)
+        return devices
+
+    def _devices(self) -> Iterator[I2cSlave]:
+        seen: list[I2cSlave] = []
+        for segment in self.segments():
+            for device in list(segment.devices.values()):
+                if all(device is not d for d in seen):
+                    seen.append(device)
+                    yield device
+
+    # -- the transaction engine -------------------------------------------------
+    def _transact(self, body: Callable[[_Transfer], object], *, kind: str, addr: int,
+                  need: int = 0, master: str = "host", faults: bool = True) -> object:
+        """Run ``body`` as one START..STOP, applying faults, errnos, transcript and time."""
+        if self._closed:
+            raise _os_error(errno.EBADF, "bus is closed")
+        if need and not self.funcs & need:
+            raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc(need)!r}")
+        if faults and self.faults.is_stuck:
+            self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT))
+            raise _os_error(errno.EBUSY, "bus stuck busy")
+        if faults and self.faults.take("timeout"):
+            txn = WireTransaction((WirePart(addr, kind == "R"),), error="ETIMEDOUT", master=master,
+                                  stretch=SMBUS_TIMEOUT)
+            self._record(txn, force_sleep=True)
+            raise _os_error(errno.ETIMEDOUT, "slave held SCL past t_TIMEOUT")
+        transfer = _Transfer(self, master)
+        if faults and self.faults.take("nak_reads" if kind == "R" else "nak_writes"):
+            transfer.parts.append(WirePart(addr, False, b"", acked=False))
+            self._record(transfer.finish(self._errno_name(self.nak_errno)))
+            raise _os_error(self.nak_errno, f"injected NAK at {addr:#04x}")
+        self.address = addr
+        try:
+            result = body(transfer)
+        except _Nak:
+            self._record(transfer.finish(self._errno_name(self.nak_errno)))
+            raise _os_error(self.nak_errno, f"no acknowledge from {addr:#04x}") from None
+        except OSError as exc:
+            self._record(transfer.finish(self._errno_name(exc.errno)))
+            raise
+        self._record(transfer.finish(None))
+        return result
+
+    @staticmethod
+    def _errno_name(code: int | None) -> str:
+        return errno.errorcode.get(code or 0, str(code))
+
+    def _record(self, txn: WireTransaction, force_sleep: bool = False) -> None:
+        self.transcript.append(txn)
+        seconds = self.timing.account(txn)
+        if self.tracer is not None:
+            self.tracer(f"i2c {self.path} {txn}")
+        if self.pace or force_sleep:
+            self.clock.sleep(seconds)
+
+    # -- SMBus protocol ------------------------------------------------------------
+    def _smbus_read(self, addr: int, register: int | None, nbytes: int, need: int,
+                    block: bool = False, write: bytes | None = None) -> list[int]:
+        """``S addr|W [reg [count data]] Sr addr|R data [PEC] P`` (or a plain read)."""
+        use_pec = bool(self._pec)
+
+        def body(t: _Transfer) -> list[int]:
+            if register is not None:
+                t.start(addr, False)
+                t.write(register)
+                if write is not None:
+                    t.write(len(write))
+                    for b in write:
+                        t.write(b)
+            t.start(addr, True)
+            count = nbytes
+            if block:
+                count = t.read()
+                if not 1 <= count <= BLOCK_MAX:
+                    raise _os_error(errno.EPROTO, f"block count {count}")
+            data = [t.read() for _ in range(count)]
+            if use_pec:
+                t.read_pec()
+            return data
+
+        return self._transact(body, kind="R", addr=addr, need=need)  # type: ignore[return-value]
+
+    def _smbus_write(self, addr: int, data: Iterable[int], need: int, pec: bool | None = None) -> None:
+        """``S addr|W data... [PEC] P``."""
+        use_pec = bool(self._pec) if pec is None else pec
+        payload = [b & 0xFF for b in data]
+
+        def body(t: _Transfer) -> None:
+            t.start(addr, False)
+            for b in payload:
+                t.write(b)
+            if use_pec:
+                t.write_pec()
+
+        self._transact(body, kind="W", addr=addr, need=need)
+
+    def write_quick(self, i2c_addr: int, force: bool | None = None) -> None:
+        self._smbus_write(i2c_addr, (), I2cFunc.SMBUS_QUICK, pec=False)
+
+    def read_byte(self, i2c_addr: int, force: bool | None = None) -> int:
+        return self._smbus_read(i2c_addr, None, 1, I2cFunc.SMBUS_READ_BYTE)[0]
+
+    def write_byte(self, i2c_addr: int, value: int, force: bool | None = None) -> None:
+        self._smbus_write(i2c_addr, (value,), I2cFunc.SMBUS_WRITE_BYTE)
+
+    def read_byte_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
+        return self._smbus_read(i2c_addr, register, 1, I2cFunc.SMBUS_READ_BYTE_DATA)[0]
+
+    def write_byte_data(self, i2c_addr: int, register: int, value: int, force: bool | None = None) -> None:
+        self._smbus_write(i2c_addr, (register, value), I2cFunc.SMBUS_WRITE_BYTE_DATA)
+
+    def read_word_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
+        lo, hi = self._smbus_read(i2c_addr, register, 2, I2cFunc.SMBUS_READ_WORD_DATA)
+        return lo | hi << 8
+
+    def write_word_data(self, i2c_addr: int, register: int, value: int, force: bool | None = None) -> None:
+        self._smbus_write(i2c_addr, (register, value & 0xFF, (value >> 8) & 0xFF), I2cFunc.SMBUS_WRITE_WORD_DATA)
+
+    def process_call(self, i2c_addr: int, register: int, value: int, force: bool | None = None) -> int:
+        use_pec = bool(self._pec)
+
+        def body(t: _Transfer) -> int:
+            t.start(i2c_addr, False)
+            for b in (register, value & 0xFF, (value >> 8) & 0xFF):
+                t.write(b)
+            t.start(i2c_addr, True)
+            lo, hi = t.read(), t.read()
+            if use_pec:
+                t.read_pec()
+            return lo | hi << 8
+
+        return self._transact(body, kind="R", addr=i2c_addr, need=I2cFunc.SMBUS_PROC_CALL)  # type: ignore[return-value]
+
+    def read_block_data(self, i2c_addr: int, register: int, force: bool | None = None) -> list[int]:
+        return self._smbus_read(i2c_addr, register, 0, I2cFunc.SMBUS_READ_BLOCK_DATA, block=True)
+
+    def write_block_data(self, i2c_addr: int, register: int, data: Iterable[int],
+                         force: bool | None = None) -> None:
+        data = list(data)
+        if len(data) > BLOCK_MAX:
+            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+        self._smbus_write(i2c_addr, [register, len(data), *data], I2cFunc.SMBUS_WRITE_BLOCK_DATA)
+
+    def block_process_call(self, i2c_addr: int, register: int, data: Iterable[int],
+                           force: bool | None = None) -> list[int]:
+        data = list(data)
+        if len(data) > BLOCK_MAX:
+            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+        return self._smbus_read(i2c_addr, register, 0, I2cFunc.SMBUS_BLOCK_PROC_CALL, block=True,
+                                write=bytes(b & 0xFF for b in data))
+
+    def read_i2c_block_data(self, i2c_addr: int, register: int, length: int,
+                            force: bool | None = None) -> list[int]:
+        if length > BLOCK_MAX:
+            raise ValueError("Desired block length over %d bytes" % BLOCK_MAX)
+
+        def body(t: _Transfer) -> list[int]:
+            t.start(i2c_addr, False)
+            t.write(register)
+            t.start(i2c_addr, True)
+            return [t.read() for _ in range(length)]
+
+        return self._transact(body, kind="R", addr=i2c_addr, need=I2cFunc.SMBUS_READ_I2C_BLOCK)  # type: ignore[return-value]
+
+    def write_i2c_block_data(self, i2c_addr: int, register: int, data: Iterable[int],
+                             force: bool | None = None) -> None:
+        data = list(data)
+        if len(data) > BLOCK_MAX:
+            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+        self._smbus_write(i2c_addr, [register, *data], I2cFunc.SMBUS_WRITE_I2C_BLOCK, pec=False)
+
+    # -- plain I2C -------------------------------------------------------------------
+    def i2c_rdwr(self, *i2c_msgs: object) -> None:
+        """Combined transfer of smbus2 ``i2c_msg`` objects, one STOP at the end.
+
+        Read results land in each message's own buffer, as the ioctl does,
+        so ``list(msg)`` and ``bytes(msg)`` work afterwards.  PEC is never
+        added here (the kernel does not either).
+        """
+        if not 1 <= len(i2c_msgs) <= RDWR_MAX_MSGS:
+            raise _os_error(errno.EINVAL, f"{len(i2c_msgs)} messages")
+        for msg in i2c_msgs:
+            if msg.flags & ~I2C_M_RD:  # type: ignore[attr-defined]
+                raise _os_error(errno.EOPNOTSUPP, f"i2c_msg flags {msg.flags:#06x}")  # type: ignore[attr-defined]
+        first = i2c_msgs[0]
+        kind = "R" if any(m.flags & I2C_M_RD for m in i2c_msgs) else "W"  # type: ignore[attr-defined]
+
+        def body(t: _Transfer) -> None:
+            for msg in i2c_msgs:
+                read = bool(msg.flags & I2C_M_RD)  # type: ignore[attr-defined]
+                t.start(msg.addr, read)  # type: ignore[attr-defined]
+                if read:
+                    data = bytes(t.read() for _ in range(msg.len))  # type: ignore[attr-defined]
+                    if data:
+                        ctypes.memmove(msg.buf, data, len(data))  # type: ignore[attr-defined]
+                else:
+                    for b in bytes(msg):  # type: ignore[call-overload]
+                        t.write(b)
+
+        self._transact(body, kind=kind, addr=first.addr, need=I2cFunc.I2C)  # type: ignore[attr-defined]
+
+    # -- other masters (IPMB responders delivering their answers) ------------------------
+    def master_write(self, addr: int, data: bytes, *, master: str) -> bool:
+        """A simulated device writes ``data`` to ``addr`` as bus master; True if ACKed.
+
+        Host-side faults do not apply: they model the host adapter.
+        """
+        payload = bytes(data)
+
+        def body(t: _Transfer) -> None:
+            t.start(addr, False)
+            for b in payload:
+                t.write(b)
+
+        try:
+            self._transact(body, kind="W", addr=addr, master=master, faults=False)
+        except OSError:
+            return False
+        return True
+
+    def service(self) -> None:
+        """Let devices with due outgoing frames master the bus (``due_frames(now)``)."""
+        now = self.clock.monotonic()
+        for device in list(self._devices()):
+            due = getattr(device, "due_frames", None)
+            if callable(due):
+                for addr, data, master in due(now):
+                    self.master_write(addr, data, master=master)
+
+    def next_due(self) -> float | None:
+        """Earliest clock time a device wants the bus (``next_due()``), or None."""
+        times = []
+        for device in self._devices():
+            next_due = getattr(device, "next_due", None)
+            if callable(next_due):
+                when = next_due()
+                if when is not None:
+                    times.append(when)
+        return min(times) if times else None

@@ -1,0 +1,104 @@
+"""Which bus (``--bus``) and opening it: real ``/dev/i2c-N`` or the simulator.
+
+A real-bus failure must never fall back to the simulator silently: an
+operator who typed ``--bus 1`` and got simulated answers would power-cycle
+the wrong thing in their head.  So the two kinds are separate branches, and
+the simulated chassis comes from a factory the caller passes in (it is wired
+up elsewhere and is heavy to import).  Completion lists buses with ``os``
+only, so TAB stays fast.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from chassisctl.errors import BusIOError, PermissionDenied, UnreachableError, UsageError
+
+DEFAULT_SIM = "default"
+_SIM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_DEV = re.compile(r"(?:/dev/)?i2c-(\d{1,4})")
+
+
+@dataclass(frozen=True, slots=True)
+class BusSpec:
+    """A parsed ``--bus`` value: a real adapter number or a named simulation."""
+
+    number: int | None = None
+    sim: str | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.sim is not None
+
+    @property
+    def path(self) -> str:
+        return f"sim:{self.sim}" if self.sim is not None else f"/dev/i2c-{self.number}"
+
+    def __str__(self) -> str:
+        return self.path
+
+
+def parse_bus_spec(text: str) -> BusSpec:
+    """``/dev/i2c-N``, ``i2c-N``, ``N``, ``sim`` or ``sim:NAME``; else :class:`UsageError`."""
+    value = str(text).strip()
+    if value == "sim":
+        return BusSpec(sim=DEFAULT_SIM)
+    if value.startswith("sim:"):
+        name = value[4:]
+        if _SIM_NAME.fullmatch(name):
+            return BusSpec(sim=name)
+        raise UsageError(f"invalid simulated bus name {name!r}: use letters, digits, '_', '.', '-'")
+    if value.isdigit() and len(value) <= 4:
+        return BusSpec(number=int(value))
+    match = _DEV.fullmatch(value)
+    if match:
+        return BusSpec(number=int(match.group(1)))
+    raise UsageError(f"invalid bus {value!r}: expected /dev/i2c-N, N, sim or sim:NAME")
+
+
+def open_bus(spec: BusSpec | str, *, sim_factory: Callable[[str], Any] | None = None) -> Any:
+    """An object with smbus2's ``SMBus`` surface for ``spec``.
+
+    Real buses are opened with ``smbus2.SMBus(path)`` (never ``force=True``:
+    forcing an address a kernel driver owns corrupts its SSIF state).
+    Simulated ones come from ``sim_factory(name)``.
+    """
+    if isinstance(spec, str):
+        spec = parse_bus_spec(spec)
+    if spec.sim is not None:
+        if sim_factory is None:
+            raise UsageError(f"{spec.path}: no simulator is available in this context")
+        return sim_factory(spec.sim)
+    import smbus2
+
+    path = spec.path
+    try:
+        return smbus2.SMBus(path)
+    except FileNotFoundError as exc:
+        raise UnreachableError(f"no such bus {path}", hint="is i2c-dev loaded? ls /dev/i2c-*") from exc
+    except PermissionError as exc:
+        raise PermissionDenied(f"cannot open {path}: permission denied",
+                               hint="needs root or the i2c group") from exc
+    except OSError as exc:
+        if exc.errno in (errno.ENODEV, errno.ENXIO):
+            raise UnreachableError(f"bus {path} has no adapter behind it ({errno.errorcode[exc.errno]})",
+                                   hint="was the adapter driver unloaded?") from exc
+        raise BusIOError(f"cannot open {path}: {exc.strerror or exc}") from exc
+
+
+def list_buses(dev_dir: str = "/dev") -> list[str]:
+    """Candidate ``--bus`` values for completion: ``/dev/i2c-*`` by number, then ``sim``."""
+    numbers = []
+    try:
+        names = os.listdir(dev_dir)
+    except OSError:
+        names = []
+    for name in names:
+        match = _DEV.fullmatch(name)
+        if match:
+            numbers.append(int(match.group(1)))
+    return [f"{dev_dir}/i2c-{n}" for n in sorted(numbers)] + ["sim"]
