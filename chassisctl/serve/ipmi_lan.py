@@ -1,0 +1,227 @@
+"""UDP edge of the IPMI-over-LAN endpoint: an asyncio service around ``LanServer``.
+
+The service owns the socket and the timer; ``LanServer`` owns every
+protocol decision.  Each :class:`RequestReceived` is handed to ``handler``
+(an ``async`` callable, typically the bus worker that bridges onto the I2C
+BMC) in its own task, so a slow bus never stalls logins, pings or other
+sessions; the reply goes back through ``LanServer.respond``.  Time is
+``loop.time()`` (``time.monotonic`` on the standard loops) everywhere.
+
+Logging goes to the ``chassisctl.serve.ipmi`` logger: one line per refusal
+(WARNING for failed logins and privilege refusals, INFO for the rest), one
+per session opened or closed.  Repeated rate-limited refusals from one
+source are logged once per :data:`RATE_LIMIT_LOG_INTERVAL` at WARNING, the
+others at DEBUG, so a password-guessing flood cannot flood the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import socket
+import uuid
+from typing import Awaitable, Callable
+
+from chassisctl.errors import TimeoutFailure
+from chassisctl.ipmi.codes import CompletionCode
+from chassisctl.ipmi.lan import (
+    LanConfig,
+    LanServer,
+    Refused,
+    RefusalReason,
+    RequestReceived,
+    SessionClosed,
+    SessionOpened,
+)
+from chassisctl.ipmi.message import Request, Response
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+LOGGER_NAME = "chassisctl.serve.ipmi"
+RATE_LIMIT_LOG_INTERVAL = 10.0
+#: Requests executing at once; beyond this the console gets C0h (node busy).
+MAX_IN_FLIGHT = 64
+
+_WARN = frozenset({
+    RefusalReason.WRONG_PASSWORD,
+    RefusalReason.UNKNOWN_USER,
+    RefusalReason.DISABLED_USER,
+    RefusalReason.PRIVILEGE_TOO_LOW,
+    RefusalReason.RATE_LIMITED,
+    RefusalReason.NO_RESOURCES,
+})
+
+
+def _fmt_addr(addr: object) -> str:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        host = str(addr[0])
+        return f"[{host}]:{addr[1]}" if ":" in host else f"{host}:{addr[1]}"
+    return str(addr)
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, service: IpmiLanService) -> None:
+        self.service = service
+
+    def datagram_received(self, data: bytes, addr: object) -> None:
+        self.service._datagram(data, addr)
+
+    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable etc.
+        self.service.logger.debug("socket error: %s", exc)
+
+
+class IpmiLanService:
+    def __init__(
+        self,
+        config: LanConfig,
+        handler: Handler,
+        *,
+        logger: logging.Logger | None = None,
+        guid: bytes | None = None,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self.config = config
+        self.handler = handler
+        self.logger = logger or logging.getLogger(LOGGER_NAME)
+        self.server = LanServer(config, random_bytes=random_bytes, guid=guid or uuid.uuid4().bytes)
+        self._transport: asyncio.DatagramTransport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._rate_logged: dict[object, float] = {}
+
+    # --- life cycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        host, port = self.config.host, self.config.port
+        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Protocol(self), local_addr=(host, port), family=family
+        )
+        self._transport = transport  # type: ignore[assignment]
+        self.logger.info("IPMI over LAN listening on %s (cipher suites %s)", _fmt_addr(self.address),
+                         ", ".join(map(str, self.config.cipher_suites)) or "none")
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    @property
+    def address(self) -> tuple:
+        """The bound (host, port[, ...]) — useful with port 0."""
+        if self._transport is None:
+            raise RuntimeError("service not started")
+        return self._transport.get_extra_info("sockname")
+
+    async def __aenter__(self) -> IpmiLanService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # --- plumbing ------------------------------------------------------------------
+
+    def _now(self) -> float:
+        assert self._loop is not None
+        return self._loop.time()
+
+    def _datagram(self, data: bytes, addr: object) -> None:
+        try:
+            self.server.receive_datagram(data, addr, self._now())
+        except Exception:  # a bug: log it, keep serving everyone else
+            self.logger.exception("internal error on a datagram from %s", _fmt_addr(addr))
+        self._flush()
+
+    def _flush(self) -> None:
+        server = self.server
+        while (event := server.next_event()) is not None:
+            if isinstance(event, RequestReceived):
+                self._dispatch(event)
+            elif isinstance(event, Refused):
+                self._log_refused(event)
+            elif isinstance(event, SessionOpened):
+                self.logger.info("session %08x opened for %r from %s (%s, %s)", event.session_id, event.user,
+                                 _fmt_addr(event.addr), event.protocol, event.privilege.name)
+            elif isinstance(event, SessionClosed):
+                self.logger.info("session %08x of %r from %s %s", event.session_id, event.user,
+                                 _fmt_addr(event.addr), event.reason)
+        transport = self._transport
+        if transport is not None:
+            for packet, addr in server.datagrams_to_send():
+                transport.sendto(packet, addr)
+        else:
+            server.datagrams_to_send()
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        when = self.server.get_timer()
+        if when == self._timer_at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = when
+        if when is not None and self._loop is not None:
+            self._timer = self._loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = None
+        self.server.handle_timer(self._now())
+        self._flush()
+
+    def _log_refused(self, event: Refused) -> None:
+        who = f" user {event.user!r}" if event.user is not None else ""
+        if event.session_id is not None:
+            who += f" session {event.session_id:08x}"
+        detail = f": {event.detail}" if event.detail else ""
+        # Failed logins are WARNING; a command refused inside a session is INFO
+        # (a read-only account meeting a probe is routine, not an attack).
+        level = logging.WARNING if event.reason in _WARN and event.session_id is None else logging.INFO
+        if event.reason is RefusalReason.RATE_LIMITED:
+            source = event.addr[0] if isinstance(event.addr, tuple) else event.addr
+            now = self._now()
+            last = self._rate_logged.get(source)
+            if last is not None and now - last < RATE_LIMIT_LOG_INTERVAL:
+                level = logging.DEBUG
+            else:
+                self._rate_logged[source] = now
+                if len(self._rate_logged) > 1024:
+                    self._rate_logged.clear()
+        self.logger.log(level, "refused %s from %s%s%s", event.reason.value, _fmt_addr(event.addr), who, detail)
+
+    def _dispatch(self, event: RequestReceived) -> None:
+        if len(self._tasks) >= MAX_IN_FLIGHT:
+            self.server.respond(event, event.request.reply(CompletionCode.NODE_BUSY), self._now())
+            return
+        task = asyncio.ensure_future(self._run(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, event: RequestReceived) -> None:
+        request = event.request
+        try:
+            response = await self.handler(request)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutFailure:
+            response = request.reply(CompletionCode.TIMEOUT)
+        except Exception:
+            self.logger.exception("handler failed on %s from %s", request.name, _fmt_addr(event.addr))
+            response = request.reply(CompletionCode.UNSPECIFIED)
+        self.server.respond(event, response, self._now())
+        self._flush()
