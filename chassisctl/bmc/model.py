@@ -1,0 +1,189 @@
+"""What a responder asks of the thing it manages.
+
+A :class:`BmcModel` answers the questions behind IPMI commands: who the BMC
+is, what state the chassis is in, what a sensor reads.  The simulated BMC,
+a "platform" backend translating plain I2C devices, and ``serve`` filling in
+what an I2C BMC lacks each implement it; the
+:class:`~chassisctl.bmc.responder.Responder` turns it into wire answers.
+
+Methods that can fail return either the reply object or an ``int``
+completion code, so "no such sensor" (CBh), "not supported" (C1h) and
+"not in this state" (D5h) stay answers, not exceptions.  :class:`BaseModel`
+implements every method with a harmless default so a model overrides only
+what it has.  A sensor whose device stopped answering should return
+:meth:`SensorReading.not_available` — quickly: a dead sensor must never
+stall or fail the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chassisctl.ipmi.app import DeviceId, DeviceSupport, SelfTestCode, SsifCapabilities
+from chassisctl.ipmi.chassis import BootOptions, BootParam, ChassisAction, ChassisStatus
+from chassisctl.ipmi.codes import CompletionCode
+from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
+from chassisctl.ipmi.sensor_cmds import (
+    SensorEventEnable,
+    SensorHysteresis,
+    SensorReading,
+    SensorReadingFactors,
+    SensorThresholds,
+)
+
+#: Configuration-parameter completion code "parameter not supported".
+PARAMETER_NOT_SUPPORTED = 0x80
+
+
+class BmcModel(Protocol):
+    def device_id(self) -> DeviceId: ...
+
+    def device_guid(self) -> bytes:
+        """16 bytes as sent on the wire (see :class:`chassisctl.ipmi.app.GuidOrder`)."""
+        ...
+
+    def system_guid(self) -> bytes: ...
+
+    def self_test(self) -> tuple[int, int]:
+        """(code, detail) for Get Self Test Results; (55h, 0) = passed."""
+        ...
+
+    def ssif_capabilities(self) -> SsifCapabilities | None:
+        """None when the BMC is not reached over SSIF (the command answers C1h)."""
+        ...
+
+    def chassis_status(self) -> ChassisStatus | int: ...
+
+    def chassis_control(self, action: ChassisAction) -> int:
+        """Completion code: 00h, or D5h e.g. for cycle/reset while off."""
+        ...
+
+    def get_boot_option(self, selector: int) -> BootOptions | int:
+        """80h for a parameter not supported."""
+        ...
+
+    def set_boot_option(self, selector: int, data: bytes, invalid: bool) -> int: ...
+
+    def read_sensor(self, number: int) -> SensorReading | int:
+        """CBh for no such sensor; a reading with the unavailable flag for a dead one."""
+        ...
+
+    def sensor_thresholds(self, number: int) -> SensorThresholds | int: ...
+
+    def sensor_hysteresis(self, number: int) -> SensorHysteresis | int: ...
+
+    def sensor_event_enable(self, number: int) -> SensorEventEnable | int: ...
+
+    def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
+        """Only for non-linear sensors; CDh (illegal for sensor type) otherwise."""
+        ...
+
+    def fru_image(self, fru_id: int) -> bytes | None:
+        """The whole FRU inventory image, or None when there is no such FRU."""
+        ...
+
+    def dcmi_capabilities(self, parameter: int) -> DcmiCapabilities | int: ...
+
+    def power_reading(self) -> DcmiPowerReading | int:
+        """C1h when there is no power measurement."""
+        ...
+
+
+DEFAULT_DEVICE_ID = DeviceId(
+    device_id=0x20,
+    device_revision=1,
+    provides_device_sdrs=False,
+    firmware_major=0,
+    firmware_minor=0x01,
+    ipmi_version=0x02,
+    additional_support=(
+        DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL | DeviceSupport.FRU | DeviceSupport.CHASSIS
+    ),
+    manufacturer_id=0,
+    product_id=0,
+)
+
+#: Boot option parameters kept by :class:`BaseModel`, with their data sizes.
+_BOOT_PARAM_SIZES = {
+    BootParam.SET_IN_PROGRESS: 1,
+    BootParam.BOOT_FLAG_VALID_CLEARING: 1,
+    BootParam.BOOT_INFO_ACKNOWLEDGE: 2,
+    BootParam.BOOT_FLAGS: 5,
+}
+
+
+class BaseModel:
+    """Every :class:`BmcModel` method with a default answer.
+
+    Optional features answer C1h (invalid command) or CBh (not present);
+    boot options are kept in memory (parameters 0, 3, 4 and 5), so
+    ``bootdev``-style clients work against any model.
+    """
+
+    def __init__(self, device: DeviceId = DEFAULT_DEVICE_ID, guid: bytes = bytes(16)) -> None:
+        if len(guid) != 16:
+            raise ValueError("a GUID is 16 bytes")
+        self._device = device
+        self._guid = bytes(guid)
+        self._boot: dict[int, tuple[bytes, bool]] = {p: (bytes(n), False) for p, n in _BOOT_PARAM_SIZES.items()}
+
+    def device_id(self) -> DeviceId:
+        return self._device
+
+    def device_guid(self) -> bytes:
+        return self._guid
+
+    def system_guid(self) -> bytes:
+        return self.device_guid()
+
+    def self_test(self) -> tuple[int, int]:
+        return SelfTestCode.PASSED, 0
+
+    def ssif_capabilities(self) -> SsifCapabilities | None:
+        return None
+
+    def chassis_status(self) -> ChassisStatus | int:
+        return CompletionCode.INVALID_COMMAND
+
+    def chassis_control(self, action: ChassisAction) -> int:
+        return CompletionCode.INVALID_COMMAND
+
+    def get_boot_option(self, selector: int) -> BootOptions | int:
+        if selector not in self._boot:
+            return PARAMETER_NOT_SUPPORTED
+        data, invalid = self._boot[selector]
+        return BootOptions(selector, data, invalid)
+
+    def set_boot_option(self, selector: int, data: bytes, invalid: bool) -> int:
+        if selector not in self._boot:
+            return PARAMETER_NOT_SUPPORTED
+        if len(data) != _BOOT_PARAM_SIZES[selector]:
+            return CompletionCode.REQUEST_DATA_LENGTH_INVALID
+        if selector == BootParam.SET_IN_PROGRESS and data[0] & 0x03 == 0x03:
+            return CompletionCode.INVALID_DATA_FIELD
+        self._boot[selector] = (bytes(data), invalid)
+        return CompletionCode.OK
+
+    def read_sensor(self, number: int) -> SensorReading | int:
+        return CompletionCode.NOT_PRESENT
+
+    def sensor_thresholds(self, number: int) -> SensorThresholds | int:
+        return CompletionCode.NOT_PRESENT
+
+    def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
+        return CompletionCode.INVALID_COMMAND
+
+    def sensor_event_enable(self, number: int) -> SensorEventEnable | int:
+        return CompletionCode.INVALID_COMMAND
+
+    def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
+        return CompletionCode.NOT_PRESENT
+
+    def fru_image(self, fru_id: int) -> bytes | None:
+        return None
+
+    def dcmi_capabilities(self, parameter: int) -> DcmiCapabilities | int:
+        return CompletionCode.INVALID_COMMAND
+
+    def power_reading(self) -> DcmiPowerReading | int:
+        return CompletionCode.INVALID_COMMAND

@@ -1,0 +1,171 @@
+"""Sensor/Event codecs: readings, thresholds, reading factors, hysteresis."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chassisctl.ipmi import sensor_cmds
+from chassisctl.ipmi.app import DataLengthError
+from chassisctl.ipmi.codes import NetFn, SensorCmd
+from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.sensor_cmds import (
+    ConversionFactors,
+    ReadingFactorsRequest,
+    ReadingFlags,
+    SensorEventEnable,
+    SensorHysteresis,
+    SensorReading,
+    SensorReadingFactors,
+    SensorThresholds,
+    ThresholdMask,
+)
+
+
+def test_worked_sensor_reading() -> None:
+    # i2c-ssif-ipmb.md §1.10 / §2: sensor 30h reads 2Ah, events + scanning on, no thresholds crossed.
+    req = sensor_cmds.get_sensor_reading(0x30)
+    assert bytes([req.netfn << 2, req.cmd]) + req.data == bytes.fromhex("10 2D 30")
+    reading = SensorReading.decode(bytes.fromhex("2A C0 00 80"))
+    assert reading.raw == 0x2A
+    assert reading.events_enabled and reading.scanning_enabled and not reading.unavailable
+    assert reading.threshold_status == ThresholdMask(0)
+    assert reading.state == b"\x00\x80"
+    assert reading.encode() == bytes.fromhex("2A C0 00 80")
+
+
+def test_reading_state_bytes_and_unavailable() -> None:
+    r = SensorReading.decode(bytes.fromhex("90 40 18"))
+    assert r.threshold_status == ThresholdMask.UNC | ThresholdMask.UC
+    assert len(r.state) == 1
+    assert SensorReading.decode(b"\x00\x40").state == b""
+    d = SensorReading.decode(bytes.fromhex("00 C0 05 81"))
+    assert d.discrete_state == 0x0105
+    dead = SensorReading.not_available()
+    assert dead.unavailable and dead.scanning_enabled
+    assert SensorReading.decode(dead.encode()) == dead
+    for size in (0, 1, 5):
+        with pytest.raises(DataLengthError):
+            SensorReading.decode(bytes(size))
+
+
+def test_thresholds() -> None:
+    # Inlet Temp of ipmi-lan.md §8: UNR A0h, UC 90h, UNC 70h readable.
+    t = SensorThresholds.decode(bytes.fromhex("38 00 00 00 70 90 A0"))
+    assert t.readable == ThresholdMask.UNC | ThresholdMask.UC | ThresholdMask.UNR
+    assert t.values() == {ThresholdMask.UNC: 0x70, ThresholdMask.UC: 0x90, ThresholdMask.UNR: 0xA0}
+    assert t.encode() == bytes.fromhex("38 00 00 00 70 90 A0")
+    req = sensor_cmds.get_sensor_thresholds(1)
+    assert (req.netfn, req.cmd, req.data) == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS, b"\x01")
+
+
+# platforms.md §8.2: SDR bytes 25-30 for the example sensors.
+@pytest.mark.parametrize(
+    "hexbytes, m, b, k1, k2",
+    [
+        ("01 00 D8 C0 00 00", 1, -40, 0, 0),
+        ("41 00 70 80 00 E1", 65, -400, 1, -2),
+        ("06 00 00 00 00 E0", 6, 0, 0, -2),
+        ("08 00 00 00 00 00", 8, 0, 0, 0),
+        ("64 00 00 00 00 00", 100, 0, 0, 0),
+        ("01 00 00 00 00 20", 1, 0, 0, 2),
+    ],
+)
+def test_conversion_factor_fixtures(hexbytes: str, m: int, b: int, k1: int, k2: int) -> None:
+    f = ConversionFactors.decode(bytes.fromhex(hexbytes))
+    assert (f.m, f.b, f.k1, f.k2) == (m, b, k1, k2)
+    assert f.encode() == bytes.fromhex(hexbytes)
+
+
+def test_factors_from_full_sensor_record() -> None:
+    # ipmi-lan.md §8 "Inlet Temp" Full Sensor Record; bytes 25-30 (1-based) are M=1, B=0.
+    record = bytes.fromhex(
+        "02 00 51 01 35 20 00 01 07 01 7f 68 01 01 80 0a 80 7a 38 38 00 01 00 00 01 00 00 00 00 00"
+        " 07 28 50 10 ff 00 a0 90 70 00 00 00 02 02 00 00 00 ca") + b"Inlet Temp"
+    f = ConversionFactors.decode(record[24:30])
+    assert (f.m, f.b, f.b_exp, f.r_exp, f.tolerance, f.accuracy) == (1, 0, 0, 0, 0, 0)
+
+
+def test_negative_m_tolerance_accuracy_bits() -> None:
+    f = ConversionFactors(m=-512, b=511, b_exp=-8, r_exp=7, tolerance=63, accuracy=1023, accuracy_exp=3, direction=2)
+    data = f.encode()
+    assert data == bytes.fromhex("00 BF FF 7F FE 78")
+    assert ConversionFactors.decode(data) == f
+    with pytest.raises(ValueError):
+        ConversionFactors(m=512).encode()
+
+
+def test_reading_factors_request_and_reply() -> None:
+    req = sensor_cmds.get_sensor_reading_factors(0x05, 0x80)
+    assert (req.cmd, req.data) == (SensorCmd.GET_SENSOR_READING_FACTORS, b"\x05\x80")
+    assert ReadingFactorsRequest.decode(req.data) == ReadingFactorsRequest(5, 0x80)
+    reply = SensorReadingFactors.decode(bytes.fromhex("90 01 00 D8 C0 00 00"))
+    assert reply.next_reading == 0x90 and reply.factors.b == -40
+
+
+def test_hysteresis_and_event_enable() -> None:
+    req = sensor_cmds.get_sensor_hysteresis(7)
+    assert req.data == b"\x07\xff"
+    assert sensor_cmds.parse_get_sensor_hysteresis(req.data) == 7
+    assert sensor_cmds.parse_get_sensor_hysteresis(b"\x07") == 7
+    assert SensorHysteresis.decode(b"\x02\x02") == SensorHysteresis(2, 2)
+    ev = SensorEventEnable.decode(bytes.fromhex("C0 95 0A 00 00"))
+    assert ev.events_enabled and ev.scanning_enabled
+    assert ev.assertion_mask == 0x0A95 and ev.deassertion_mask == 0
+    short = SensorEventEnable.decode(b"\x40")
+    assert not short.events_enabled and short.assertion_mask == 0
+    assert sensor_cmds.get_sensor_event_enable(3).data == b"\x03"
+    with pytest.raises(DataLengthError):
+        SensorEventEnable.decode(bytes(6))
+
+
+# -- Properties -------------------------------------------------------------
+
+factors = st.builds(
+    ConversionFactors,
+    m=st.integers(-512, 511), b=st.integers(-512, 511), b_exp=st.integers(-8, 7), r_exp=st.integers(-8, 7),
+    tolerance=st.integers(0, 63), accuracy=st.integers(0, 1023), accuracy_exp=st.integers(0, 3),
+    direction=st.integers(0, 3),
+)
+
+
+@given(factors, st.integers(0, 255))
+def test_factors_round_trip(f: ConversionFactors, nxt: int) -> None:
+    assert ConversionFactors.decode(f.encode()) == f
+    assert SensorReadingFactors.decode(SensorReadingFactors(nxt, f).encode()) == SensorReadingFactors(nxt, f)
+
+
+@given(st.integers(0, 255), st.integers(0, 255).map(ReadingFlags), st.binary(max_size=2))
+def test_reading_round_trip(raw: int, flags: ReadingFlags, state: bytes) -> None:
+    r = SensorReading(raw, flags, state)
+    assert SensorReading.decode(r.encode()) == r
+
+
+@given(st.integers(0, 0x3F).map(ThresholdMask), st.lists(st.integers(0, 255), min_size=6, max_size=6))
+def test_thresholds_round_trip(mask: ThresholdMask, values: list[int]) -> None:
+    t = SensorThresholds(mask, *values)
+    assert SensorThresholds.decode(t.encode()) == t
+
+
+@given(st.booleans(), st.booleans(), st.binary(max_size=4))
+def test_event_enable_round_trip(ev: bool, scan: bool, enables: bytes) -> None:
+    e = SensorEventEnable(ev, scan, enables)
+    assert SensorEventEnable.decode(e.encode()) == e
+
+
+DECODERS = [
+    SensorReading.decode, SensorThresholds.decode, SensorHysteresis.decode, ConversionFactors.decode,
+    SensorReadingFactors.decode, ReadingFactorsRequest.decode, SensorEventEnable.decode,
+    sensor_cmds.parse_sensor_number, sensor_cmds.parse_get_sensor_hysteresis,
+]
+
+
+@pytest.mark.parametrize("decode", DECODERS, ids=lambda f: f.__qualname__)
+@settings(max_examples=150)
+@given(data=st.binary(max_size=12))
+def test_decoders_raise_only_decode_error(decode, data: bytes) -> None:
+    try:
+        decode(data)
+    except DecodeError:
+        pass
