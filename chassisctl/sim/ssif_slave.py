@@ -50,6 +50,8 @@ class State(enum.Enum):
     READ_CMD = "read command received"
     RES_SENDING = "sending response"
     IGNORING = "ignoring"
+    #: aborting: writes are acknowledged and dropped until the next start write
+    DISCARDING = "discarding"
 
 
 class SsifSlave:
@@ -121,6 +123,8 @@ class SsifSlave:
             count = self._rx[0]
             # count, data and at most one PEC byte
             return count <= BLOCK_MAX and len(self._rx) <= count + 2
+        if self.state == State.DISCARDING:
+            return True
         if self.state == State.READ_CMD and self._cmd == SsifCmd.READ_RETRY and self._retry_block is None:
             self._retry_block = value
             return True
@@ -163,7 +167,7 @@ class SsifSlave:
             self._request = bytearray()
             self._multi_writing = False
         elif self._aborting:
-            self.state = State.IGNORING
+            self.state = State.DISCARDING
             return True  # dropped until the next start write, but not NAKed
         elif not self._multi_writing:
             self.state = State.IGNORING
