@@ -1,0 +1,433 @@
+"""PMBus power supplies and hot-swap controllers: commands, formats, status bits.
+
+Everything here is sans-I/O: numeric formats (LINEAR11, LINEAR16 with
+VOUT_MODE, DIRECT, IEEE half), the STATUS_* registers as named flag sets,
+block strings and the capability byte.  SMBus words are **LSB first** on the
+wire; the functions below take the 16-bit value ``smbus2.read_word_data``
+returns.  An all-ones status means a floating bus, not "every fault", and
+decodes to ``None``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import struct
+from dataclasses import dataclass
+from fractions import Fraction
+
+from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.smbus import check_byte, check_int, check_word, round_half_away, sign_extend
+
+
+class Cmd(enum.IntEnum):
+    PAGE = 0x00
+    OPERATION = 0x01
+    ON_OFF_CONFIG = 0x02
+    CLEAR_FAULTS = 0x03
+    CAPABILITY = 0x19
+    VOUT_MODE = 0x20
+    VOUT_COMMAND = 0x21
+    COEFFICIENTS = 0x30
+    STATUS_BYTE = 0x78
+    STATUS_WORD = 0x79
+    STATUS_VOUT = 0x7A
+    STATUS_IOUT = 0x7B
+    STATUS_INPUT = 0x7C
+    STATUS_TEMPERATURE = 0x7D
+    STATUS_CML = 0x7E
+    STATUS_OTHER = 0x7F
+    STATUS_MFR_SPECIFIC = 0x80
+    STATUS_FANS_1_2 = 0x81
+    STATUS_FANS_3_4 = 0x82
+    READ_VIN = 0x88
+    READ_IIN = 0x89
+    READ_VOUT = 0x8B
+    READ_IOUT = 0x8C
+    READ_TEMPERATURE_1 = 0x8D
+    READ_TEMPERATURE_2 = 0x8E
+    READ_TEMPERATURE_3 = 0x8F
+    READ_FAN_SPEED_1 = 0x90
+    READ_FAN_SPEED_2 = 0x91
+    READ_FAN_SPEED_3 = 0x92
+    READ_FAN_SPEED_4 = 0x93
+    READ_POUT = 0x96
+    READ_PIN = 0x97
+    PMBUS_REVISION = 0x98
+    MFR_ID = 0x99
+    MFR_MODEL = 0x9A
+    MFR_REVISION = 0x9B
+    MFR_LOCATION = 0x9C
+    MFR_DATE = 0x9D
+    MFR_SERIAL = 0x9E
+    MFR_VIN_MIN = 0xA0
+    MFR_VIN_MAX = 0xA1
+    MFR_IIN_MAX = 0xA2
+    MFR_PIN_MAX = 0xA3
+    MFR_VOUT_MIN = 0xA4
+    MFR_VOUT_MAX = 0xA5
+    MFR_IOUT_MAX = 0xA6
+    MFR_POUT_MAX = 0xA7
+
+
+class Kind(enum.Enum):
+    """How a command moves on the wire and what its data means."""
+
+    SEND = "send"  # Send Byte, no data
+    BYTE = "byte"  # Read/Write Byte, raw
+    WORD = "word"  # Read/Write Word, raw
+    LINEAR11 = "linear11"
+    VOUT = "vout"  # LINEAR16/DIRECT/... as VOUT_MODE says
+    BLOCK = "block"  # Block Read, ASCII
+
+
+_KINDS: dict[Cmd, Kind] = {c: Kind.LINEAR11 for c in Cmd if 0x88 <= c <= 0x97 or 0xA0 <= c <= 0xA7}
+_KINDS.update({c: Kind.BLOCK for c in Cmd if 0x99 <= c <= 0x9E})
+_KINDS.update({
+    Cmd.CLEAR_FAULTS: Kind.SEND,
+    Cmd.STATUS_WORD: Kind.WORD,
+    Cmd.VOUT_COMMAND: Kind.VOUT,
+    Cmd.READ_VOUT: Kind.VOUT,
+    Cmd.MFR_VOUT_MIN: Kind.VOUT,
+    Cmd.MFR_VOUT_MAX: Kind.VOUT,
+    Cmd.COEFFICIENTS: Kind.BLOCK,
+})
+
+
+def command_kind(cmd: int) -> Kind:
+    """Wire shape and format of a standard command (``BYTE`` when not listed)."""
+    try:
+        return _KINDS.get(Cmd(cmd), Kind.BYTE)
+    except ValueError:
+        return Kind.BYTE
+
+
+# --- LINEAR11 ------------------------------------------------------------------
+
+LINEAR11_Y_MAX = 1023
+
+
+def decode_linear11(word: int) -> float:
+    """X = Y * 2^N with N = word[15:11], Y = word[10:0], both two's complement.
+
+    Encodings need not be normalised: every (N, Y) pair is accepted.
+    """
+    check_word(word)
+    exponent = sign_extend(word >> 11, 5)
+    mantissa = sign_extend(word & 0x7FF, 11)
+    return math.ldexp(mantissa, exponent)
+
+
+def encode_linear11(value: float) -> int:
+    """The encoding with the smallest exponent N whose rounded |Y| fits 1023.
+
+    That keeps the most resolution (487.5 -> N=-1, Y=975 -> FBCFh); positive
+    exponents lose it (8450 -> 8448).  Zero encodes as 0000h.
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"LINEAR11 cannot encode {value!r}")
+    exact = Fraction(value)
+    for exponent in range(-16, 16):
+        mantissa = round_half_away(exact / Fraction(2) ** exponent)
+        if abs(mantissa) <= LINEAR11_Y_MAX:
+            if mantissa == 0:
+                return 0x0000
+            return ((exponent & 0x1F) << 11) | (mantissa & 0x7FF)
+    raise ValueError(f"{value!r} is beyond LINEAR11 range (±1023 × 2^15)")
+
+
+# --- VOUT_MODE, LINEAR16, IEEE half ----------------------------------------------
+
+
+class VoutModeKind(enum.IntEnum):
+    LINEAR = 0
+    VID = 1
+    DIRECT = 2
+    IEEE_HALF = 3
+
+
+@dataclass(frozen=True, slots=True)
+class VoutMode:
+    """VOUT_MODE: bits 7:5 mode, bits 4:0 parameter (an exponent in linear mode)."""
+
+    kind: VoutModeKind
+    parameter: int
+
+    @property
+    def exponent(self) -> int:
+        """The 5-bit two's complement exponent N of linear mode."""
+        return sign_extend(self.parameter, 5)
+
+    def encode(self) -> int:
+        return (self.kind << 5) | (self.parameter & 0x1F)
+
+
+def decode_vout_mode(value: int) -> VoutMode:
+    check_byte(value)
+    mode = value >> 5
+    if mode > VoutModeKind.IEEE_HALF:
+        raise DeviceDecodeError(f"VOUT_MODE {value:02X}h: reserved mode {mode}")
+    return VoutMode(VoutModeKind(mode), value & 0x1F)
+
+
+def linear_vout_mode(exponent: int) -> VoutMode:
+    if not -16 <= exponent <= 15:
+        raise ValueError(f"LINEAR16 exponent must be -16..15, not {exponent}")
+    return VoutMode(VoutModeKind.LINEAR, exponent & 0x1F)
+
+
+def decode_linear16(word: int, exponent: int) -> float:
+    """Unsigned 16-bit mantissa × 2^exponent."""
+    check_word(word)
+    check_int(exponent, -16, 15, "LINEAR16 exponent")
+    return math.ldexp(word, exponent)
+
+
+def encode_linear16(value: float, exponent: int) -> int:
+    if not -16 <= exponent <= 15:
+        raise ValueError(f"LINEAR16 exponent must be -16..15, not {exponent}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"LINEAR16 cannot encode {value!r} (unsigned)")
+    mantissa = round_half_away(Fraction(value) / Fraction(2) ** exponent)
+    if mantissa > 0xFFFF:
+        raise ValueError(f"{value!r} overflows LINEAR16 with exponent {exponent}")
+    return mantissa
+
+
+def decode_ieee_half(word: int) -> float:
+    check_word(word)
+    value: float = struct.unpack("<e", word.to_bytes(2, "little"))[0]
+    return value
+
+
+def encode_ieee_half(value: float) -> int:
+    try:
+        return int.from_bytes(struct.pack("<e", value), "little")
+    except OverflowError as exc:
+        raise ValueError(f"{value!r} overflows IEEE half") from exc
+
+
+# --- DIRECT --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCoefficients:
+    """X = (Y × 10^-R − b) / m; from the datasheet (or COEFFICIENTS 30h)."""
+
+    m: int
+    b: int
+    R: int  # noqa: N815 - the datasheet's name
+
+    def __post_init__(self) -> None:
+        for name, value in (("m", self.m), ("b", self.b), ("R", self.R)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"DIRECT coefficient {name} must be an integer, not {value!r}")
+        if self.m == 0 or not -(2**31) <= self.m < 2**31 or not -(2**31) <= self.b < 2**31:
+            raise ValueError(f"DIRECT coefficients out of range: m={self.m}, b={self.b}")
+        if not -128 <= self.R <= 127:
+            raise ValueError(f"DIRECT exponent R must be -128..127, not {self.R}")
+
+
+def decode_direct(word: int, coefficients: DirectCoefficients) -> float:
+    """Real value of a DIRECT word (Y is signed 16 bit)."""
+    check_word(word)
+    y = sign_extend(word, 16)
+    x = (y * Fraction(10) ** -coefficients.R - coefficients.b) / coefficients.m
+    return float(x)
+
+
+def encode_direct(value: float, coefficients: DirectCoefficients) -> int:
+    """Y = (m·X + b) × 10^R rounded half away from zero, as a 16-bit word."""
+    if not math.isfinite(value):
+        raise ValueError(f"DIRECT cannot encode {value!r}")
+    y = round_half_away((coefficients.m * Fraction(value) + coefficients.b) * Fraction(10) ** coefficients.R)
+    if not -0x8000 <= y <= 0x7FFF:
+        raise ValueError(f"{value!r} overflows DIRECT with {coefficients}")
+    return y & 0xFFFF
+
+
+def decode_vout(
+    word: int, mode: VoutMode, direct: DirectCoefficients | None = None
+) -> float:
+    """READ_VOUT-class value as VOUT_MODE says; VID needs a per-device table."""
+    if mode.kind is VoutModeKind.LINEAR:
+        return decode_linear16(word, mode.exponent)
+    if mode.kind is VoutModeKind.IEEE_HALF:
+        return decode_ieee_half(word)
+    if mode.kind is VoutModeKind.DIRECT and direct is not None:
+        return decode_direct(word, direct)
+    raise DeviceDecodeError(f"VOUT_MODE {mode.kind.name} needs per-device coefficients or a VID table")
+
+
+def encode_vout(value: float, mode: VoutMode, direct: DirectCoefficients | None = None) -> int:
+    if mode.kind is VoutModeKind.LINEAR:
+        return encode_linear16(value, mode.exponent)
+    if mode.kind is VoutModeKind.IEEE_HALF:
+        return encode_ieee_half(value)
+    if mode.kind is VoutModeKind.DIRECT and direct is not None:
+        return encode_direct(value, direct)
+    raise ValueError(f"VOUT_MODE {mode.kind.name} needs per-device coefficients or a VID table")
+
+
+# --- status registers ----------------------------------------------------------
+
+
+class StatusWord(enum.IntFlag):
+    """STATUS_WORD; the low byte is STATUS_BYTE."""
+
+    NONE_OF_THE_ABOVE = 1 << 0
+    CML = 1 << 1
+    TEMPERATURE = 1 << 2
+    VIN_UV_FAULT = 1 << 3
+    IOUT_OC_FAULT = 1 << 4
+    VOUT_OV_FAULT = 1 << 5
+    OFF = 1 << 6
+    BUSY = 1 << 7
+    UNKNOWN = 1 << 8
+    OTHER = 1 << 9
+    FANS = 1 << 10
+    POWER_GOOD_N = 1 << 11  # set = power NOT good
+    MFR_SPECIFIC = 1 << 12
+    INPUT = 1 << 13
+    IOUT_POUT = 1 << 14
+    VOUT = 1 << 15
+
+
+class StatusVout(enum.IntFlag):
+    OV_FAULT = 1 << 7
+    OV_WARNING = 1 << 6
+    UV_WARNING = 1 << 5
+    UV_FAULT = 1 << 4
+    MAX_WARNING = 1 << 3
+    TON_MAX_FAULT = 1 << 2
+    TOFF_MAX_WARNING = 1 << 1
+    POWER_ON_TRACKING_ERROR = 1 << 0
+
+
+class StatusIout(enum.IntFlag):
+    OC_FAULT = 1 << 7
+    OC_LV_FAULT = 1 << 6
+    OC_WARNING = 1 << 5
+    UC_FAULT = 1 << 4
+    CURRENT_SHARE_FAULT = 1 << 3
+    POWER_LIMITING = 1 << 2
+    POUT_OP_FAULT = 1 << 1
+    POUT_OP_WARNING = 1 << 0
+
+
+class StatusInput(enum.IntFlag):
+    OV_FAULT = 1 << 7
+    OV_WARNING = 1 << 6
+    UV_WARNING = 1 << 5
+    UV_FAULT = 1 << 4
+    UNIT_OFF_LOW_INPUT = 1 << 3
+    IIN_OC_FAULT = 1 << 2
+    IIN_OC_WARNING = 1 << 1
+    PIN_OP_WARNING = 1 << 0
+
+
+class StatusTemperature(enum.IntFlag):
+    OT_FAULT = 1 << 7
+    OT_WARNING = 1 << 6
+    UT_WARNING = 1 << 5
+    UT_FAULT = 1 << 4
+
+
+class StatusCml(enum.IntFlag):
+    INVALID_COMMAND = 1 << 7
+    INVALID_DATA = 1 << 6
+    PEC_FAILED = 1 << 5
+    MEMORY_FAULT = 1 << 4
+    PROCESSOR_FAULT = 1 << 3
+    OTHER_COMMUNICATION_FAULT = 1 << 1
+    OTHER_MEMORY_LOGIC_FAULT = 1 << 0
+
+
+class StatusFans12(enum.IntFlag):
+    FAN1_FAULT = 1 << 7
+    FAN2_FAULT = 1 << 6
+    FAN1_WARNING = 1 << 5
+    FAN2_WARNING = 1 << 4
+    FAN1_SPEED_OVERRIDE = 1 << 3
+    FAN2_SPEED_OVERRIDE = 1 << 2
+    AIRFLOW_FAULT = 1 << 1
+    AIRFLOW_WARNING = 1 << 0
+
+
+#: The STATUS_x register each STATUS_WORD summary bit points at.
+SUMMARY_REGISTERS: dict[StatusWord, tuple[Cmd, type[enum.IntFlag]]] = {
+    StatusWord.VOUT: (Cmd.STATUS_VOUT, StatusVout),
+    StatusWord.IOUT_POUT: (Cmd.STATUS_IOUT, StatusIout),
+    StatusWord.INPUT: (Cmd.STATUS_INPUT, StatusInput),
+    StatusWord.TEMPERATURE: (Cmd.STATUS_TEMPERATURE, StatusTemperature),
+    StatusWord.CML: (Cmd.STATUS_CML, StatusCml),
+    StatusWord.FANS: (Cmd.STATUS_FANS_1_2, StatusFans12),
+}
+
+
+def decode_status_word(word: int) -> StatusWord | None:
+    """Flags of STATUS_WORD, or ``None`` for FFFFh (floating bus: no device drove it)."""
+    check_word(word)
+    return None if word == 0xFFFF else StatusWord(word)
+
+
+def decode_status_byte(value: int) -> StatusWord | None:
+    """STATUS_BYTE as the low half of :class:`StatusWord`; ``None`` for FFh."""
+    check_byte(value)
+    return None if value == 0xFF else StatusWord(value)
+
+
+def decode_status(flags: type[enum.IntFlag], value: int) -> enum.IntFlag:
+    """One of the STATUS_x byte registers as its flag class."""
+    check_byte(value)
+    return flags(value)
+
+
+def flag_names(flags: enum.IntFlag) -> frozenset[str]:
+    """The set names of a flag value (unnamed bits appear as ``BIT<n>``)."""
+    names = {member.name for member in type(flags) if member in flags and member.name}
+    known = 0
+    for member in type(flags):
+        known |= member.value
+    names.update(f"BIT{n}" for n in range(16) if int(flags) & ~known & (1 << n))
+    return frozenset(names)
+
+
+# --- identification ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    pec: bool
+    max_bus_speed: int  # 0 = 100 kHz, 1 = 400 kHz, 2 = 1 MHz
+    smbalert: bool
+
+
+def decode_capability(value: int) -> Capability:
+    check_byte(value)
+    return Capability(bool(value & 0x80), (value >> 5) & 0x3, bool(value & 0x10))
+
+
+def decode_revision(value: int) -> tuple[str, str]:
+    """PMBUS_REVISION as ("1.x", "1.y") for Part I and Part II (0 = 1.0 ... 3 = 1.3)."""
+    check_byte(value)
+    return f"1.{value >> 4}", f"1.{value & 0xF}"
+
+
+def decode_block_string(data: bytes | bytearray | list[int]) -> str:
+    """MFR_* block data (count byte already removed) as text.
+
+    Trailing NUL, FFh and space padding is dropped; anything non-ASCII left is
+    a decode error rather than silently replaced.
+    """
+    raw = bytes(check_byte(b) for b in data)
+    if len(raw) > 255:
+        raise DeviceDecodeError("block longer than 255 bytes")
+    text = raw.rstrip(b"\x00\xff ")
+    try:
+        decoded = text.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise DeviceDecodeError(f"non-ASCII byte in PMBus string {raw!r}") from exc
+    if not decoded.isprintable():
+        raise DeviceDecodeError(f"control character in PMBus string {raw!r}")
+    return decoded

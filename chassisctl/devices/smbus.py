@@ -1,0 +1,104 @@
+"""Byte-order and PEC helpers shared by the device codecs.
+
+SMBus words are sent LSB first, but LM75/TMP75, INA2xx and the EMC2305 tach
+send MSB first; getting this wrong is the first trap of platforms.md, so the
+conversions live here once, with names that say which order they mean.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from chassisctl.devices.errors import DeviceDecodeError
+
+
+def check_int(value: int, lo: int, hi: int, what: str) -> int:
+    """Return ``value`` if it is an int in ``lo..hi``, else raise a decode error."""
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise DeviceDecodeError(f"{what} must be an integer {lo}..{hi}, not {value!r}")
+    return value
+
+
+def check_word(word: int) -> int:
+    """Return ``word`` if it is a 16-bit unsigned value, else raise."""
+    if not isinstance(word, int) or isinstance(word, bool) or not 0 <= word <= 0xFFFF:
+        raise DeviceDecodeError(f"not a 16-bit register value: {word!r}")
+    return word
+
+
+def check_byte(value: int) -> int:
+    """Return ``value`` if it is an 8-bit unsigned value, else raise."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 0xFF:
+        raise DeviceDecodeError(f"not an 8-bit register value: {value!r}")
+    return value
+
+
+def swap16(word: int) -> int:
+    """Swap the bytes of a 16-bit word.
+
+    ``smbus2.read_word_data`` assembles the first wire byte as the low byte;
+    for an MSB-first register this turns its result into the register value
+    (and the other way round for ``write_word_data``).
+    """
+    check_word(word)
+    return ((word & 0xFF) << 8) | (word >> 8)
+
+
+def from_be(data: bytes | bytearray | list[int]) -> int:
+    """Register value from two wire bytes sent MSB first."""
+    if len(data) != 2:
+        raise DeviceDecodeError(f"expected 2 bytes, got {len(data)}")
+    return (check_byte(data[0]) << 8) | check_byte(data[1])
+
+
+def from_le(data: bytes | bytearray | list[int]) -> int:
+    """Register value from two wire bytes sent LSB first (SMBus words)."""
+    if len(data) != 2:
+        raise DeviceDecodeError(f"expected 2 bytes, got {len(data)}")
+    return check_byte(data[0]) | (check_byte(data[1]) << 8)
+
+
+def to_be(word: int) -> bytes:
+    """Wire bytes, MSB first."""
+    return check_word(word).to_bytes(2, "big")
+
+
+def to_le(word: int) -> bytes:
+    """Wire bytes, LSB first."""
+    return check_word(word).to_bytes(2, "little")
+
+
+def sign_extend(value: int, bits: int) -> int:
+    """Interpret the low ``bits`` of ``value`` as two's complement."""
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value & (1 << (bits - 1)) else value
+
+
+def to_twos(value: int, bits: int) -> int:
+    """Two's complement bit pattern of ``value`` in ``bits`` bits (no range check)."""
+    return value & ((1 << bits) - 1)
+
+
+def pec(data: bytes | bytearray | list[int], crc: int = 0) -> int:
+    """SMBus PEC: CRC-8, polynomial x^8+x^2+x+1 (07h), init 0, over wire bytes.
+
+    The bytes include the address bytes with their R/W bit; pass ``crc`` to
+    continue a running checksum.
+    """
+    for byte in data:
+        crc ^= byte & 0xFF
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def round_half_away(x: float | Fraction) -> int:
+    """Round to nearest, ties away from zero (datasheet arithmetic, not banker's).
+
+    Exact on the binary value given, so 2854.5 rounds to 2855 as ADM1275's
+    worked example expects, where ``round()`` would give 2854.
+    """
+    f = Fraction(x)
+    n = abs(f)
+    r = int(n + Fraction(1, 2))
+    return r if f >= 0 else -r
