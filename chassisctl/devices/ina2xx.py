@@ -60,6 +60,8 @@ class Chip(enum.Enum):
         return self.value
 
 
+SHUNT_MIN_OHMS = 1e-9
+SHUNT_MAX_OHMS = 1e6
 #: INA219 bus register flags below the 13-bit value (unverified).
 INA219_BUS_CNVR = 0x02
 INA219_BUS_OVF = 0x01
@@ -152,8 +154,8 @@ def decode(chip: Chip, shunt_reg: int, bus_reg: int, current_reg: int, power_reg
     check_word(cal)
     if cal == 0:
         return Reading(shunt_volts(chip, shunt_reg), bus_volts(chip, bus_reg), None, None)
-    if not (isinstance(shunt_ohms, (int, float)) and 0 < shunt_ohms < math.inf):
-        raise DeviceDecodeError(f"shunt resistance must be positive and finite, not {shunt_ohms!r}")
+    if not (isinstance(shunt_ohms, (int, float)) and SHUNT_MIN_OHMS <= shunt_ohms <= SHUNT_MAX_OHMS):
+        raise DeviceDecodeError(f"shunt resistance {shunt_ohms!r} is not a plausible shunt (1 nΩ..1 MΩ)")
     lsb = current_lsb_for(chip, cal, shunt_ohms)
     return Reading(
         shunt_volts(chip, shunt_reg),
