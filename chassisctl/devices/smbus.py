@@ -1,8 +1,9 @@
-"""Byte-order and PEC helpers shared by the device codecs.
+"""Byte-order and rounding helpers shared by the device codecs.
 
 SMBus words are sent LSB first, but LM75/TMP75, INA2xx and the EMC2305 tach
 send MSB first; getting this wrong is the first trap of platforms.md, so the
 conversions live here once, with names that say which order they mean.
+(PEC lives in :mod:`chassisctl.ipmi.pec`, shared with the simulated bus.)
 """
 
 from __future__ import annotations
@@ -77,19 +78,6 @@ def sign_extend(value: int, bits: int) -> int:
 def to_twos(value: int, bits: int) -> int:
     """Two's complement bit pattern of ``value`` in ``bits`` bits (no range check)."""
     return value & ((1 << bits) - 1)
-
-
-def pec(data: bytes | bytearray | list[int], crc: int = 0) -> int:
-    """SMBus PEC: CRC-8, polynomial x^8+x^2+x+1 (07h), init 0, over wire bytes.
-
-    The bytes include the address bytes with their R/W bit; pass ``crc`` to
-    continue a running checksum.
-    """
-    for byte in data:
-        crc ^= byte & 0xFF
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
 
 
 def round_half_away(x: float | Fraction) -> int:

@@ -1,11 +1,11 @@
-"""Byte-order and PEC helpers shared by the codecs."""
+"""Byte-order and rounding helpers shared by the codecs."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices.errors import DeviceDecodeError
-from chassisctl.devices.smbus import from_be, from_le, pec, round_half_away, sign_extend, swap16, to_be, to_le
+from chassisctl.devices.smbus import from_be, from_le, round_half_away, sign_extend, swap16, to_be, to_le
 from chassisctl.errors import ProtocolError
 
 
@@ -24,16 +24,9 @@ def test_decode_error_is_a_protocol_error() -> None:
 def test_helpers() -> None:
     assert sign_extend(0x3FF, 11) == 1023 and sign_extend(0x400, 11) == -1024 and sign_extend(0x7FF, 11) == -1
     assert round_half_away(2854.5) == 2855 and round_half_away(-2.5) == -3
-    assert pec(b"") == 0
-    assert pec(b"\xb0\x97\xb1\xcf\xfb") == 0xB5
 
 
 @given(st.binary(min_size=2, max_size=2))
 def test_round_trips(data: bytes) -> None:
     assert to_be(from_be(data)) == data and to_le(from_le(data)) == data
     assert swap16(swap16(from_be(data))) == from_be(data)
-
-
-@given(st.binary(max_size=40))
-def test_pec_appended_checks_to_zero(data: bytes) -> None:
-    assert pec(data + bytes([pec(data)])) == 0
