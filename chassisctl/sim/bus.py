@@ -123,11 +123,11 @@ class _Transfer:
         if got != expected:
             raise _os_error(errno.EBADMSG, f"PEC {got:02X}h, expected {expected:02X}h")
 
-    def finish(self, error: str | None, stretch: float = 0.0) -> WireTransaction:
+    def finish(self, error: str | None, kind: str | None = None) -> WireTransaction:
         self._close_part()
         for device in self.touched:
             device.stop()
-        return WireTransaction(tuple(self.parts), self.pec, error, self.master, stretch)
+        return WireTransaction(tuple(self.parts), self.pec, error, self.master, kind=kind)
 
 
 class SimulatedSMBus:
@@ -245,28 +245,28 @@ class SimulatedSMBus:
         if need and not self.funcs & need:
             raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc(need)!r}")
         if faults and self.faults.is_stuck:
-            self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT))
+            self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind))
             raise _os_error(errno.EBUSY, "bus stuck busy")
         if faults and self.faults.take("timeout"):
-            txn = WireTransaction((WirePart(addr, kind == "R"),), error="ETIMEDOUT", master=master,
-                                  stretch=SMBUS_TIMEOUT)
+            txn = WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
+                                  stretch=SMBUS_TIMEOUT, kind=kind)
             self._record(txn, force_sleep=True)
             raise _os_error(errno.ETIMEDOUT, "slave held SCL past t_TIMEOUT")
         transfer = _Transfer(self, master)
         if faults and self.faults.take("nak_reads" if kind == "R" else "nak_writes"):
             transfer.parts.append(WirePart(addr, False, b"", acked=False))
-            self._record(transfer.finish(self._errno_name(self.nak_errno)))
+            self._record(transfer.finish(self._errno_name(self.nak_errno), kind))
             raise _os_error(self.nak_errno, f"injected NAK at {addr:#04x}")
         self.address = addr
         try:
             result = body(transfer)
         except _Nak:
-            self._record(transfer.finish(self._errno_name(self.nak_errno)))
+            self._record(transfer.finish(self._errno_name(self.nak_errno), kind))
             raise _os_error(self.nak_errno, f"no acknowledge from {addr:#04x}") from None
         except OSError as exc:
-            self._record(transfer.finish(self._errno_name(exc.errno)))
+            self._record(transfer.finish(self._errno_name(exc.errno), kind))
             raise
-        self._record(transfer.finish(None))
+        self._record(transfer.finish(None, kind))
         return result
 
     @staticmethod

@@ -51,14 +51,18 @@ class WireTransaction:
     master: str = "host"
     #: Extra seconds the bus was held (clock stretching until t_TIMEOUT).
     stretch: float = 0.0
+    #: "R" or "W": what the master meant to do, even if a NAK cut it short.
+    kind: str | None = None
 
     @property
     def is_read(self) -> bool:
+        if self.kind is not None:
+            return self.kind == "R"
         return any(p.read for p in self.parts)
 
     @property
     def is_write(self) -> bool:
-        return bool(self.parts) and not self.is_read
+        return (self.kind == "W") if self.kind is not None else bool(self.parts) and not self.is_read
 
     @property
     def direction(self) -> str:

@@ -1,0 +1,71 @@
+"""--bus parsing, opening real and simulated buses, and completion candidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from chassisctl.errors import PermissionDenied, UnreachableError, UsageError
+from chassisctl.transport import bus as bus_module
+from chassisctl.transport.bus import BusSpec, list_buses, open_bus, parse_bus_spec
+
+
+@pytest.mark.parametrize("text, spec", [
+    ("/dev/i2c-1", BusSpec(number=1)),
+    ("i2c-12", BusSpec(number=12)),
+    ("3", BusSpec(number=3)),
+    (" 0 ", BusSpec(number=0)),
+    ("sim", BusSpec(sim="default")),
+    ("sim:lab-2.a", BusSpec(sim="lab-2.a")),
+])
+def test_parse(text: str, spec: BusSpec) -> None:
+    assert parse_bus_spec(text) == spec
+
+
+def test_spec_text() -> None:
+    assert str(parse_bus_spec("1")) == "/dev/i2c-1"
+    assert parse_bus_spec("sim").path == "sim:default"
+    assert parse_bus_spec("sim:x").simulated and not parse_bus_spec("1").simulated
+
+
+@pytest.mark.parametrize("text", ["", "/dev/i2c-", "/dev/spidev0.0", "-1", "sim:", "sim:a b", "simulator",
+                                  "/dev/i2c-1/x", "12345"])
+def test_parse_rejects(text: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_bus_spec(text)
+    assert "\n" not in str(info.value)
+
+
+def test_open_sim_uses_the_factory_only() -> None:
+    made: list[str] = []
+    assert open_bus("sim:lab", sim_factory=lambda name: made.append(name) or "BUS") == "BUS"
+    assert made == ["lab"]
+    with pytest.raises(UsageError):
+        open_bus("sim")
+
+
+def test_missing_real_bus_never_falls_back_to_the_simulator() -> None:
+    called: list[str] = []
+    with pytest.raises(UnreachableError) as info:
+        open_bus("/dev/i2c-987", sim_factory=called.append)
+    assert str(info.value) == "no such bus /dev/i2c-987 (is i2c-dev loaded? ls /dev/i2c-*)"
+    assert called == []
+
+
+def test_permission_denied(monkeypatch: pytest.MonkeyPatch) -> None:
+    import smbus2
+
+    def denied(path: str, force: bool = False) -> None:
+        assert force is False
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(smbus2, "SMBus", denied)
+    with pytest.raises(PermissionDenied, match="needs root or the i2c group"):
+        open_bus(BusSpec(number=1))
+
+
+def test_list_buses(tmp_path) -> None:
+    for name in ("i2c-10", "i2c-2", "i2c-0", "ttyS0", "i2c-x"):
+        (tmp_path / name).touch()
+    assert list_buses(str(tmp_path)) == [f"{tmp_path}/i2c-0", f"{tmp_path}/i2c-2", f"{tmp_path}/i2c-10", "sim"]
+    assert list_buses(str(tmp_path / "missing")) == ["sim"]
+    assert bus_module.list_buses()[-1] == "sim"
