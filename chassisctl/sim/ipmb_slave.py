@@ -132,6 +132,8 @@ class SimIpmbDevice:
         self.bus = bus
         self.my_addr = my_addr
         self.clock = clock if clock is not None else bus.clock
+        #: For messages, like a device file's name.
+        self.name = str(getattr(bus, "path", "sim"))
         self._queue: deque[bytes] = deque(maxlen=queue_limit)
         self._rx: bytearray | None = None
         (segment if segment is not None else bus.root).attach(my_addr >> 1, self)

@@ -90,6 +90,23 @@ def open_bus(spec: BusSpec | str, *, sim_factory: Callable[[str], Any] | None = 
         raise BusIOError(f"cannot open {path}: {exc.strerror or exc}") from exc
 
 
+def address_owner(bus_path: str, addr: int, sysfs: str = "/sys") -> str | None:
+    """The kernel driver bound to ``addr`` on ``bus_path``, if any (e.g. ``ipmi_ssif``).
+
+    ``I2C_SLAVE`` fails with EBUSY when a driver owns the address; forcing it
+    would interleave our transfers with the driver's, so callers report the
+    owner instead.  Only ``/dev/i2c-N`` paths have a sysfs entry.
+    """
+    match = _DEV.fullmatch(bus_path)
+    if not match:
+        return None
+    link = os.path.join(sysfs, "bus", "i2c", "devices", f"{int(match.group(1))}-{addr:04x}", "driver")
+    try:
+        return os.path.basename(os.readlink(link))
+    except OSError:
+        return None
+
+
 def list_buses(dev_dir: str = "/dev") -> list[str]:
     """Candidate ``--bus`` values for completion: ``/dev/i2c-*`` by number, then ``sim``."""
     numbers = []

@@ -56,6 +56,8 @@ def errno_name(code: int | None) -> str:
 
 def describe_errno(code: int | None) -> str:
     """Short meaning of an I2C errno, for traces and messages."""
+    if code is None:
+        return "no answer"
     entry = _TABLE.get(code or 0)
     return entry[1] if entry else f"{errno_name(code)}"
 

@@ -40,6 +40,7 @@ from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler
                                   get_capabilities_request, write_plan)
 from chassisctl.transport.base import Tracer, Transport
 from chassisctl.transport.bridge import bridged_transact
+from chassisctl.transport.bus import address_owner
 from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
                                             TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
 
@@ -81,6 +82,8 @@ class SsifTransport(Transport):
         self._caps: SsifCapabilities | None = None
         self._pec_on: bool | None = None
         self._bridge_seq = 0
+        #: Where kernel drivers bound to I2C addresses are listed (tests point it elsewhere).
+        self.sysfs = "/sys"
 
     # -- Transport ---------------------------------------------------------------
     def describe(self) -> str:
@@ -191,6 +194,8 @@ class SsifTransport(Transport):
             except OSError as exc:
                 self._trace(f"ssif W {cmd:02X}: {errno_name(exc.errno)}")
                 code = exc.errno
+                if code == errno.EBUSY and attempt == 0:
+                    self._check_owner(exc)
                 if code == errno.ETIMEDOUT and not idempotent:
                     return  # may have been taken: only reads from here on
                 retryable = code in RETRYABLE_WRITE_ERRNOS or code in TRANSIENT_ERRNOS
@@ -200,6 +205,13 @@ class SsifTransport(Transport):
                 self.stats.retries += 1
                 self.clock.sleep(delay)
                 delay = min(delay * 2, MAX_POLL)
+
+    def _check_owner(self, exc: OSError) -> None:
+        """EBUSY from selecting the address: is a kernel driver bound to it?"""
+        owner = address_owner(self._where, self.addr, self.sysfs)
+        if owner is not None:
+            raise BusIOError(f"address {self.addr:#04x} on {self._where} is in use by the kernel driver {owner}",
+                             hint="use the in-band interface /dev/ipmi0, or unbind the driver") from exc
 
     def _poll(self, request: Request, deadline: float, idempotent: bool,
               timeout: float) -> Response | DecodeError:

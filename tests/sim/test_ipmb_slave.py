@@ -118,3 +118,7 @@ def test_odd_addresses_are_refused() -> None:
         IpmbResponder(handler, clock, my_addr=0x81)
     with pytest.raises(ValueError):
         SimIpmbDevice(SimulatedSMBus(clock=clock), my_addr=0x11)
+
+
+def test_device_is_named_after_its_bus(rig: Rig) -> None:
+    assert rig.dev.name == "sim:default" and rig.dev.fileno() is None

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from smbus2 import i2c_msg
 
 from chassisctl.clock import FakeClock
-from chassisctl.ipmi.pec import crc8
 from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities, TransactionSupport,
                                   decode_capabilities)
 from chassisctl.sim.bus import SimulatedSMBus
@@ -243,14 +242,13 @@ events = st.lists(st.one_of(
 
 
 @settings(max_examples=300)
-@given(events, st.sampled_from(["full", "single", "start_end"]), st.text("ntpcsz", max_size=6))
+@given(events, st.sampled_from(["full", "single", "start_end"]), st.text("ctps", max_size=6))
 def test_slave_never_raises_on_arbitrary_events(sequence, caps_name, fault_letters) -> None:
     caps = {"full": SsifCapabilities.full(), "single": DEFAULT_CAPABILITIES,
             "start_end": SsifCapabilities(TransactionSupport.START_END, True, 0, 63, 62)}[caps_name]
     faults = Faults()
     for letter in fault_letters:
-        faults.arm({"n": "count_zero", "t": "truncated", "p": "pec_error", "c": "count_zero",
-                    "s": "short_read", "z": "count_zero"}[letter])
+        faults.arm({"c": "count_zero", "t": "truncated", "p": "pec_error", "s": "short_read"}[letter])
     clock = FakeClock()
     slave = SsifSlave(handler, clock, capabilities=caps, faults=faults)
     for kind, value in sequence:
@@ -285,4 +283,3 @@ def test_valid_pec_framing_of_random_block_writes(writes, with_pec) -> None:
         rig.read()
     except OSError as exc:
         assert exc.errno in (errno.ENXIO, errno.EPROTO, errno.EBADMSG)
-    assert crc8(b"") == 0

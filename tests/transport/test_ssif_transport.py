@@ -435,6 +435,21 @@ def test_errno_mapping(code: int, error: type, text: str) -> None:
     assert "BMC at 0x10 on /dev/i2c-9" in str(info.value) or code == errno.EINVAL
 
 
+def test_ebusy_names_the_kernel_driver_that_owns_the_address(tmp_path) -> None:
+    driver = tmp_path / "bus" / "i2c" / "drivers" / "ipmi_ssif"
+    device = tmp_path / "bus" / "i2c" / "devices" / "9-0010"
+    driver.mkdir(parents=True)
+    device.mkdir(parents=True)
+    (device / "driver").symlink_to(driver)
+    transport = SsifTransport(FailingBus(errno.EBUSY), 0x10, clock=FakeClock())
+    transport.sysfs = str(tmp_path)
+    with pytest.raises(BusIOError, match="in use by the kernel driver ipmi_ssif"):
+        transport.transact(GET_DEVICE_ID)
+    transport.sysfs = str(tmp_path / "elsewhere")
+    with pytest.raises(BusIOError, match="bus busy"):
+        transport.transact(GET_DEVICE_ID)
+
+
 # -- housekeeping ------------------------------------------------------------------------------------
 
 def test_transport_surface() -> None:
