@@ -1,0 +1,49 @@
+"""INA219/INA226 power monitor driver."""
+
+from __future__ import annotations
+
+from chassisctl.devices import ina2xx
+from chassisctl.devices.ina2xx import Chip, Reg
+from chassisctl.platform.drivers._base import Bus, I2cDevice
+from chassisctl.platform.drivers.errors import NotOwned, bus_io
+
+
+class Ina2xx(I2cDevice):
+    """Reads shunt, bus, current and power; current and power use the CAL the chip holds.
+
+    CAL = 0 means the chip was reset: if chassisctl owns the chip it programs
+    the configuration and calibration (as the kernel driver re-initialises),
+    otherwise current and power are reported unavailable (``None``), never 0.
+    """
+
+    family = "ina2xx"
+
+    def __init__(self, bus: Bus, addr: int, chip: Chip | str, shunt_ohms: float, *,
+                 current_lsb_amps: float = 0.001, owned: bool = False) -> None:
+        super().__init__(bus, addr)
+        self.chip = chip if isinstance(chip, Chip) else Chip[chip.upper()]
+        self.shunt_ohms = shunt_ohms
+        self.cal = ina2xx.calibration(self.chip, shunt_ohms, current_lsb_amps)
+        self.owned = owned
+
+    def calibrate(self) -> None:
+        """Write the default configuration and CAL (owned devices only)."""
+        if not self.owned:
+            raise NotOwned(self._what("calibration refused"), hint="declare the device owned to program it")
+        with bus_io(self._what("program calibration")):
+            self._write_be_word(Reg.CONFIG, self.chip.spec.default_config)
+            self._write_be_word(Reg.CALIBRATION, self.cal)
+
+    def read(self) -> ina2xx.Reading:
+        with bus_io(self._what("read")):
+            cal = self._read_be_word(Reg.CALIBRATION)
+        if cal == 0 and self.owned:
+            self.calibrate()
+            with bus_io(self._what("read")):
+                cal = self._read_be_word(Reg.CALIBRATION)
+        with bus_io(self._what("read")):
+            shunt = self._read_be_word(Reg.SHUNT_VOLTAGE)
+            bus = self._read_be_word(Reg.BUS_VOLTAGE)
+            current = self._read_be_word(Reg.CURRENT) if cal else 0
+            power = self._read_be_word(Reg.POWER) if cal else 0
+        return ina2xx.decode(self.chip, shunt, bus, current, power, cal, self.shunt_ohms)

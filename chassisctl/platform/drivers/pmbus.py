@@ -1,0 +1,177 @@
+"""PMBus PSU / hot-swap controller driver.
+
+Presence is a distinct outcome: a NAK raises :class:`NotAnswering` (or makes
+:meth:`PmbusDevice.present` return False), never a reading of 0, while a bus
+timeout stays a bus fault.  Paged devices get PAGE written and read back
+before every access, because another master (or the kernel's cache) may have
+moved it.  CLEAR_FAULTS is refused unless the description declares the device
+owned: clearing faults a kernel driver reports would hide them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from chassisctl.devices import pmbus as pm
+from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
+from chassisctl.platform.drivers._base import Bus, I2cDevice
+from chassisctl.platform.drivers.errors import NotAnswering, NotOwned, VerifyFailed, bus_io
+
+
+class VoutFormat(enum.Enum):
+    VOUT_MODE = "vout_mode"  # as the device's VOUT_MODE says (normal)
+    LINEAR11 = "linear11"  # devices that send LINEAR11 in READ_VOUT anyway
+    DIRECT = "direct"  # DIRECT with the coefficients given for the command
+
+
+@dataclass(frozen=True, slots=True)
+class PmbusStatus:
+    """STATUS_WORD (or STATUS_BYTE) plus the STATUS_x registers its summary bits point at."""
+
+    word: StatusWord
+    details: tuple[tuple[Cmd, enum.IntFlag], ...] = ()
+
+    @property
+    def power_good(self) -> bool:
+        return not self.word & StatusWord.POWER_GOOD_N and not self.word & StatusWord.OFF
+
+    def detail(self, reg: Cmd) -> enum.IntFlag | None:
+        return next((flags for cmd, flags in self.details if cmd == reg), None)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every set flag, sub-register flags prefixed ``STATUS_X.``."""
+        names = set(pm.flag_names(self.word))
+        for cmd, flags in self.details:
+            names.update(f"{cmd.name}.{n}" for n in pm.flag_names(flags))
+        return frozenset(names)
+
+
+class PmbusDevice(I2cDevice):
+    family = "pmbus"
+
+    def __init__(self, bus: Bus, addr: int, *, pec: bool = False, page: int | None = None,
+                 vout_format: VoutFormat = VoutFormat.VOUT_MODE,
+                 direct_coefficients: Mapping[int, DirectCoefficients] | None = None,
+                 owned: bool = False) -> None:
+        super().__init__(bus, addr)
+        if page is not None and not 0 <= page <= 0xFE:
+            raise ValueError(f"PAGE must be 00h..FEh, not {page}")
+        self.pec = pec
+        self.page = page
+        self.vout_format = vout_format
+        self.direct = dict(direct_coefficients or {})
+        self.owned = owned
+        self._vout_mode: pm.VoutMode | None = None
+
+    # -- transport ------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """Errno translation, the PEC setting for this device, and PAGE selection."""
+        with bus_io(self._what(what)):
+            previous = self.bus.pec
+            if bool(previous) != self.pec:
+                self.bus.pec = self.pec
+            try:
+                if self.page is not None:
+                    self._select_page()
+                yield
+            finally:
+                if bool(previous) != self.pec:
+                    self.bus.pec = previous
+
+    def _select_page(self) -> None:
+        assert self.page is not None
+        self.bus.write_byte_data(self.addr, Cmd.PAGE, self.page)
+        got = self.bus.read_byte_data(self.addr, Cmd.PAGE)
+        if got != self.page:
+            raise VerifyFailed(self._what(f"PAGE reads back {got:02X}h after writing {self.page:02X}h"))
+
+    def read_byte(self, cmd: int) -> int:
+        with self._transaction(f"read {_name(cmd)}"):
+            return int(self.bus.read_byte_data(self.addr, cmd))
+
+    def read_word(self, cmd: int) -> int:
+        """Raw word as smbus2 assembles it (the wire is LSB first; so is PMBus)."""
+        with self._transaction(f"read {_name(cmd)}"):
+            return int(self.bus.read_word_data(self.addr, cmd))
+
+    # -- presence ---------------------------------------------------------------------
+    def present(self) -> bool:
+        """True if the device acknowledges a STATUS_BYTE read; False on a NAK.
+
+        Any other failure (timeout, PEC, busy bus) is raised: it says nothing
+        about the bay.
+        """
+        try:
+            self.read_byte(Cmd.STATUS_BYTE)
+        except NotAnswering:
+            return False
+        return True
+
+    # -- values -----------------------------------------------------------------------
+    def vout_mode(self) -> pm.VoutMode:
+        """VOUT_MODE of this device's page (read once, then cached)."""
+        if self._vout_mode is None:
+            self._vout_mode = pm.decode_vout_mode(self.read_byte(Cmd.VOUT_MODE))
+        return self._vout_mode
+
+    def read(self, cmd: int) -> float:
+        """Engineering value of a numeric command (V, A, W, °C, RPM)."""
+        kind = pm.command_kind(cmd)
+        if kind not in (pm.Kind.LINEAR11, pm.Kind.VOUT):
+            raise ValueError(f"{_name(cmd)} is not a numeric PMBus command")
+        coefficients = self.direct.get(cmd)
+        if kind is pm.Kind.VOUT and self.vout_format is VoutFormat.VOUT_MODE:
+            mode = self.vout_mode()
+            return pm.decode_vout(self.read_word(cmd), mode, coefficients)
+        word = self.read_word(cmd)
+        if coefficients is not None:
+            return pm.decode_direct(word, coefficients)
+        if kind is pm.Kind.VOUT and self.vout_format is VoutFormat.DIRECT:
+            raise ValueError(f"{_name(cmd)}: DIRECT format declared without coefficients")
+        return pm.decode_linear11(word)
+
+    def read_string(self, cmd: int) -> str:
+        """An MFR_* block string (count byte first on the wire)."""
+        with self._transaction(f"read {_name(cmd)}"):
+            data = self.bus.read_block_data(self.addr, cmd)
+        return pm.decode_block_string(data)
+
+    def capability(self) -> pm.Capability:
+        return pm.decode_capability(self.read_byte(Cmd.CAPABILITY))
+
+    # -- status -------------------------------------------------------------------------
+    def status(self) -> PmbusStatus:
+        """STATUS_WORD (falling back to STATUS_BYTE on FFFFh) and the registers it points at.
+
+        All-ones in both means no device drove the bus: reported as not answering.
+        """
+        word = pm.decode_status_word(self.read_word(Cmd.STATUS_WORD))
+        if word is None:
+            word = pm.decode_status_byte(self.read_byte(Cmd.STATUS_BYTE))
+        if word is None:
+            raise NotAnswering(self._what("status reads all ones"), hint="floating bus or device in reset")
+        details = []
+        for summary, (reg, flags) in pm.SUMMARY_REGISTERS.items():
+            if word & summary:
+                details.append((reg, pm.decode_status(flags, self.read_byte(reg))))
+        return PmbusStatus(word, tuple(details))
+
+    def clear_faults(self) -> None:
+        """CLEAR_FAULTS (Send Byte) — only on a device chassisctl owns."""
+        if not self.owned:
+            raise NotOwned(self._what("CLEAR_FAULTS refused"),
+                           hint="the device is not declared owned; its kernel driver may be reporting these faults")
+        with self._transaction("CLEAR_FAULTS"):
+            self.bus.write_byte(self.addr, Cmd.CLEAR_FAULTS)
+
+
+def _name(cmd: int) -> str:
+    try:
+        return Cmd(cmd).name
+    except ValueError:
+        return f"command {cmd:02X}h"

@@ -1,0 +1,93 @@
+"""AT24 EEPROM model: word-address pointer, page-wrapping writes, write-cycle NAK.
+
+A part with block bits (24c04/08/16) answers at several I2C addresses, so the
+model exposes one slave view per address sharing the memory; ``attach`` puts
+them all on a segment.  After a write with data the part NAKs every address
+for ``write_cycle_s`` of the injected clock, as a real part does while it
+programs the cells.
+"""
+
+from __future__ import annotations
+
+from chassisctl.clock import Clock
+from chassisctl.devices.at24 import WRITE_CYCLE_S, Part, part as lookup_part
+from chassisctl.sim.i2c import Segment
+
+
+class At24Sim:
+    def __init__(self, part: str | Part, clock: Clock, *, data: bytes = b"",
+                 write_cycle_s: float = WRITE_CYCLE_S) -> None:
+        self.part = lookup_part(part) if isinstance(part, str) else part
+        if len(data) > self.part.size:
+            raise ValueError(f"{len(data)} bytes do not fit a {self.part.name}")
+        self.clock = clock
+        self.memory = bytearray(data) + b"\xff" * (self.part.size - len(data))
+        self.write_cycle_s = write_cycle_s
+        self.present = True
+        self.pointer = 0
+        self.busy_until = float("-inf")
+        self.writes = 0  # completed write cycles, for tests
+        self.views = [_At24View(self, block) for block in range(self.part.addresses)]
+
+    def attach(self, segment: Segment, base_addr: int) -> None:
+        for block, view in enumerate(self.views):
+            segment.attach(base_addr + block, view)
+
+    @property
+    def busy(self) -> bool:
+        return self.clock.monotonic() < self.busy_until
+
+    def _program(self, start: int, data: bytes) -> None:
+        """Page write: the address wraps within the page, never into the next one."""
+        page = self.part.page_size
+        base = start & ~(page - 1)
+        for i, value in enumerate(data):
+            self.memory[base | ((start + i) & (page - 1))] = value
+        self.pointer = base | ((start + len(data)) & (page - 1))
+        self.busy_until = self.clock.monotonic() + self.write_cycle_s
+        self.writes += 1
+
+
+class _At24View:
+    """The part as seen at one I2C address (one 256-byte block for 1-byte parts)."""
+
+    def __init__(self, chip: At24Sim, block: int) -> None:
+        self.chip = chip
+        self.block = block
+        self._addr_bytes: list[int] = []
+        self._data = bytearray()
+        self._writing = False
+
+    def start(self, read: bool) -> bool:
+        self.stop()
+        chip = self.chip
+        if not chip.present or chip.busy:
+            return False
+        self._writing = not read
+        self._addr_bytes, self._data = [], bytearray()
+        return True
+
+    def write_byte(self, value: int) -> bool:
+        chip = self.chip
+        width = chip.part.addr_width
+        if len(self._addr_bytes) < width:
+            self._addr_bytes.append(value & 0xFF)
+            if len(self._addr_bytes) == width:
+                word = int.from_bytes(bytes(self._addr_bytes), "big")
+                if width == 1:
+                    word |= self.block << 8
+                chip.pointer = word & (chip.part.size - 1)
+            return True
+        self._data.append(value & 0xFF)
+        return True
+
+    def read_byte(self) -> int:
+        chip = self.chip
+        value = chip.memory[chip.pointer]
+        chip.pointer = (chip.pointer + 1) % chip.part.size
+        return value
+
+    def stop(self) -> None:
+        if self._writing and self._data:
+            self.chip._program(self.chip.pointer, bytes(self._data))
+        self._writing, self._data = False, bytearray()

@@ -1,0 +1,77 @@
+"""INA219/INA226 model: MSB-first registers, CAL, chip-arithmetic current and power."""
+
+from __future__ import annotations
+
+from chassisctl.devices import ina2xx
+from chassisctl.devices.ina2xx import Chip, Reg
+from chassisctl.sim.devices._register import PointerSlave
+
+_INA226_IDS = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
+_RESET = 0x8000
+
+
+class Ina2xxSim(PointerSlave):
+    """Shunt and bus voltages come from the test or model; current and power are
+    derived from CAL with the chip's integer division, and read 0 while CAL is 0
+    (power-on and after a reset through CONFIG bit 15)."""
+
+    def __init__(self, chip: Chip, shunt_ohms: float = 0.01) -> None:
+        super().__init__()
+        self.chip = chip
+        self.shunt_ohms = shunt_ohms
+        self.shunt_reg = 0
+        self.bus_reg = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Chip reset: default configuration, CAL = 0."""
+        self.config = 0x399F if self.chip is Chip.INA219 else 0x4127
+        self.cal = 0
+        self.mask_enable = 0
+        self.alert_limit = 0
+
+    def set_voltages(self, shunt_volts: float, bus_volts: float) -> None:
+        self.shunt_reg = ina2xx.encode_shunt(self.chip, shunt_volts)
+        self.bus_reg = ina2xx.encode_bus(self.chip, bus_volts)
+
+    def set_load(self, amps: float, bus_volts: float) -> None:
+        """Current through the shunt (V = I·R) at a bus voltage."""
+        self.set_voltages(amps * self.shunt_ohms, bus_volts)
+
+    def current_reg(self) -> int:
+        return ina2xx.current_register(self.chip, self.shunt_reg, self.cal)
+
+    def power_reg(self) -> int:
+        return ina2xx.power_register(self.chip, self.current_reg(), self.bus_reg)
+
+    def accepts_pointer(self, reg: int) -> bool:
+        return reg <= Reg.CALIBRATION or (self.chip is Chip.INA226 and reg in (6, 7, 0xFE, 0xFF))
+
+    def read_register(self, reg: int) -> bytes:
+        value = {
+            Reg.CONFIG: self.config,
+            Reg.SHUNT_VOLTAGE: self.shunt_reg,
+            Reg.BUS_VOLTAGE: self.bus_reg,
+            Reg.POWER: self.power_reg(),
+            Reg.CURRENT: self.current_reg(),
+            Reg.CALIBRATION: self.cal,
+            Reg.MASK_ENABLE: self.mask_enable,
+            Reg.ALERT_LIMIT: self.alert_limit,
+        }.get(reg, _INA226_IDS.get(reg, 0))  # type: ignore[call-overload]
+        return value.to_bytes(2, "big")
+
+    def write_register(self, reg: int, data: bytes) -> None:
+        if len(data) < 2:
+            return
+        value = int.from_bytes(data[:2], "big")
+        if reg == Reg.CONFIG:
+            if value & _RESET:
+                self.reset()
+            else:
+                self.config = value
+        elif reg == Reg.CALIBRATION:
+            self.cal = value & (0xFFFE if self.chip is Chip.INA219 else 0x7FFF)
+        elif reg == Reg.MASK_ENABLE:
+            self.mask_enable = value
+        elif reg == Reg.ALERT_LIMIT:
+            self.alert_limit = value

@@ -1,0 +1,249 @@
+"""PMBus PSU / hot-swap controller model, driven at the SMBus wire level.
+
+Engineering values set by the test or the physical model
+(``psu.set("READ_PIN", 487.5)``) are encoded at read time in LINEAR11,
+LINEAR16 per VOUT_MODE, or DIRECT when coefficients are given.  Status bits
+latch until CLEAR_FAULTS; conditions that persist (``set_condition``) stay
+visible after it.  Unsupported commands are acknowledged, read as FFh and set
+STATUS_CML "invalid command" plus CML in STATUS_WORD, which is how the kernel
+probes for them.  With ``pec=True`` the model advertises PEC in CAPABILITY,
+appends a PEC byte to every read (computed over the wire bytes, so it needs
+its own address) and checks the PEC of writes that carry one.  A PSU that is
+not ``present`` NAKs its address.
+"""
+
+from __future__ import annotations
+
+from chassisctl.devices import pmbus as pm
+from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
+from chassisctl.ipmi.pec import crc8
+
+#: Data bytes of the write commands the model accepts (PEC excluded).
+WRITE_LENGTHS = {Cmd.PAGE: 1, Cmd.OPERATION: 1, Cmd.ON_OFF_CONFIG: 1, Cmd.CLEAR_FAULTS: 0, Cmd.VOUT_COMMAND: 2}
+STATUS_REGS = (Cmd.STATUS_VOUT, Cmd.STATUS_IOUT, Cmd.STATUS_INPUT, Cmd.STATUS_TEMPERATURE,
+               Cmd.STATUS_CML, Cmd.STATUS_OTHER, Cmd.STATUS_FANS_1_2, Cmd.STATUS_FANS_3_4)
+OPERATION_ON = 0x80
+
+
+class _Page:
+    def __init__(self, vout_mode: pm.VoutMode) -> None:
+        self.vout_mode = vout_mode
+        self.values: dict[int, float] = {}
+        self.latched = dict.fromkeys(STATUS_REGS, 0)
+        self.live = dict.fromkeys(STATUS_REGS, 0)
+        self.operation = OPERATION_ON
+
+    def status(self, reg: int) -> int:
+        return self.latched[reg] | self.live[reg]
+
+
+class PmbusSim:
+    """A PMBus device at ``addr`` with ``pages`` output rails."""
+
+    def __init__(self, addr: int, *, pages: int = 1, vout_mode: int = 0x17, pec: bool = False,
+                 strings: dict[str, str] | None = None,
+                 direct: dict[int, DirectCoefficients] | None = None, revision: int = 0x22,
+                 force_linear11: bool = False) -> None:
+        self.addr = addr
+        self.present = True
+        self.pec_capable = pec
+        self.ac_ok = True
+        self.revision = revision
+        self.direct = dict(direct or {})
+        self.force_linear11 = force_linear11  # READ_VOUT in LINEAR11, as some devices do
+        self.strings = {Cmd[name]: text.encode("ascii") for name, text in (strings or {}).items()}
+        self.pages = [_Page(pm.decode_vout_mode(vout_mode)) for _ in range(pages)]
+        self.page = 0
+        self.pec_errors_to_inject = 0
+        self._cmd: int | None = None
+        self._rx = bytearray()
+        self._writing = False
+        self._out = b""
+        self._pos = 0
+        self._pec_index = -1
+
+    # -- what tests and the physical model call ----------------------------------
+    def _pages(self, page: int | None) -> list[_Page]:
+        return self.pages if page is None else [self.pages[page]]
+
+    def set(self, name: str | int, value: float, page: int | None = None) -> None:
+        """Engineering value of a READ_x/MFR_x command (on every page unless ``page``)."""
+        cmd = Cmd[name] if isinstance(name, str) else Cmd(name)
+        for p in self._pages(page):
+            p.values[cmd] = value
+
+    def unset(self, name: str | int, page: int | None = None) -> None:
+        cmd = Cmd[name] if isinstance(name, str) else Cmd(name)
+        for p in self._pages(page):
+            p.values.pop(cmd, None)
+
+    def latch(self, reg: Cmd, flags: int, page: int | None = None) -> None:
+        """A fault that happened once: latched until CLEAR_FAULTS."""
+        for p in self._pages(page):
+            p.latched[reg] |= int(flags)
+
+    def set_condition(self, reg: Cmd, flags: int, page: int | None = None) -> None:
+        """A condition that persists (latches, and stays visible after CLEAR_FAULTS)."""
+        for p in self._pages(page):
+            p.live[reg] = int(flags)
+            p.latched[reg] |= int(flags)
+
+    def set_ac(self, ok: bool) -> None:
+        """AC input lost or back: input UV fault, unit off, power not good, VIN ≈ 0."""
+        self.ac_ok = ok
+        flags = 0 if ok else pm.StatusInput.UV_FAULT | pm.StatusInput.UNIT_OFF_LOW_INPUT
+        self.set_condition(Cmd.STATUS_INPUT, flags)
+        if not ok:
+            self.set("READ_VIN", 0.0)
+            self.set("READ_PIN", 0.0)
+
+    def corrupt_pec(self, n: int = 1) -> None:
+        """The next ``n`` PEC bytes sent are wrong."""
+        self.pec_errors_to_inject += n
+
+    def status_word(self, page: int = 0) -> int:
+        p = self.pages[page]
+        s = p.status
+        word = 0
+        if p.operation & OPERATION_ON == 0 or not self.ac_ok:
+            word |= StatusWord.OFF
+        if s(Cmd.STATUS_VOUT) & pm.StatusVout.OV_FAULT:
+            word |= StatusWord.VOUT_OV_FAULT
+        if s(Cmd.STATUS_IOUT) & pm.StatusIout.OC_FAULT:
+            word |= StatusWord.IOUT_OC_FAULT
+        if s(Cmd.STATUS_INPUT) & pm.StatusInput.UV_FAULT:
+            word |= StatusWord.VIN_UV_FAULT
+        if s(Cmd.STATUS_TEMPERATURE):
+            word |= StatusWord.TEMPERATURE
+        if s(Cmd.STATUS_CML):
+            word |= StatusWord.CML
+        high = 0
+        for flag, reg in ((StatusWord.VOUT, Cmd.STATUS_VOUT), (StatusWord.IOUT_POUT, Cmd.STATUS_IOUT),
+                          (StatusWord.INPUT, Cmd.STATUS_INPUT), (StatusWord.OTHER, Cmd.STATUS_OTHER)):
+            if s(reg):
+                high |= flag
+        if s(Cmd.STATUS_FANS_1_2) | s(Cmd.STATUS_FANS_3_4):
+            high |= StatusWord.FANS
+        if word & StatusWord.OFF or word & StatusWord.VOUT_OV_FAULT:
+            high |= StatusWord.POWER_GOOD_N
+        if high & ~StatusWord.POWER_GOOD_N and not word & 0x3E:
+            word |= StatusWord.NONE_OF_THE_ABOVE
+        return word | high
+
+    # -- encoding ------------------------------------------------------------------
+    def _word(self, cmd: int, value: float, p: _Page) -> bytes:
+        if cmd in self.direct:
+            raw = pm.encode_direct(value, self.direct[cmd])
+        elif pm.command_kind(cmd) is pm.Kind.VOUT and not self.force_linear11:
+            raw = pm.encode_vout(value, p.vout_mode)
+        else:
+            raw = pm.encode_linear11(value)
+        return raw.to_bytes(2, "little")
+
+    def _response(self, cmd: int) -> bytes | None:
+        p = self.pages[self.page if self.page < len(self.pages) else 0]
+        if cmd in p.values:
+            return self._word(cmd, p.values[cmd], p)
+        if cmd in self.strings:
+            data = self.strings[Cmd(cmd)]
+            return bytes([len(data)]) + data
+        if cmd in STATUS_REGS:
+            return bytes([p.status(cmd)])
+        page_index = self.pages.index(p)
+        fixed = {
+            Cmd.PAGE: bytes([self.page]),
+            Cmd.OPERATION: bytes([p.operation]),
+            Cmd.CAPABILITY: bytes([(0x80 if self.pec_capable else 0) | 0x10]),
+            Cmd.VOUT_MODE: bytes([p.vout_mode.encode()]),
+            Cmd.STATUS_BYTE: bytes([self.status_word(page_index) & 0xFF]),
+            Cmd.STATUS_WORD: self.status_word(page_index).to_bytes(2, "little"),
+            Cmd.PMBUS_REVISION: bytes([self.revision]),
+        }
+        return fixed.get(cmd)  # type: ignore[call-overload]
+
+    def _invalid(self, flag: pm.StatusCml) -> None:
+        for p in self.pages:
+            p.latched[Cmd.STATUS_CML] |= flag
+
+    # -- I2cSlave --------------------------------------------------------------------
+    def start(self, read: bool) -> bool:
+        if not self.present:
+            self._writing = False
+            return False
+        if not read:
+            self._commit()
+            self._writing, self._rx = True, bytearray()
+            return True
+        wire = bytearray()
+        if self._writing and len(self._rx) == 1:  # command byte, then repeated START
+            self._cmd = self._rx[0]
+            wire += bytes([self.addr << 1, self._cmd])
+        else:
+            self._commit()
+        self._writing, self._rx = False, bytearray()
+        wire.append((self.addr << 1) | 1)
+        data = self._response(self._cmd) if self._cmd is not None else None
+        if data is None:
+            self._invalid(pm.StatusCml.INVALID_COMMAND)
+            self._out, self._pos, self._pec_index = b"", 0, -1
+            return True
+        pec_byte = crc8(wire + data)
+        self._out, self._pos, self._pec_index = data + bytes([pec_byte]), 0, len(data)
+        return True
+
+    def write_byte(self, value: int) -> bool:
+        self._rx.append(value & 0xFF)
+        return True
+
+    def read_byte(self) -> int:
+        if self._pos >= len(self._out) or (self._pos == self._pec_index and not self.pec_capable):
+            self._pos += 1
+            return 0xFF
+        value = self._out[self._pos]
+        if self._pos == self._pec_index and self.pec_errors_to_inject > 0:
+            self.pec_errors_to_inject -= 1
+            value ^= 0xFF
+        self._pos += 1
+        return value
+
+    def stop(self) -> None:
+        self._commit()
+
+    def _commit(self) -> None:
+        if not self._writing or not self._rx:
+            self._writing = False
+            return
+        rx, self._rx, self._writing = bytes(self._rx), bytearray(), False
+        cmd, data = rx[0], rx[1:]
+        self._cmd = cmd
+        if cmd not in WRITE_LENGTHS:
+            if data:
+                self._invalid(pm.StatusCml.INVALID_COMMAND)
+            return  # a bare command byte only sets the command for a later read
+        want = WRITE_LENGTHS[Cmd(cmd)]
+        if len(data) == want + 1:
+            if not self.pec_capable or crc8(bytes([self.addr << 1]) + rx[:-1]) != data[-1]:
+                self._invalid(pm.StatusCml.PEC_FAILED)
+                return
+            data = data[:-1]
+        elif len(data) != want:
+            if data:  # a bare command byte just sets the command for a later read
+                self._invalid(pm.StatusCml.INVALID_DATA)
+            return
+        self._execute(Cmd(cmd), data)
+
+    def _execute(self, cmd: Cmd, data: bytes) -> None:
+        if cmd is Cmd.PAGE:
+            if data[0] < len(self.pages) or data[0] == 0xFF:
+                self.page = data[0]
+            else:
+                self._invalid(pm.StatusCml.INVALID_DATA)
+        elif cmd is Cmd.CLEAR_FAULTS:
+            for p in self.pages if self.page == 0xFF else [self.pages[self.page]]:
+                p.latched = dict(p.live)  # conditions still present latch again at once
+        elif cmd is Cmd.OPERATION:
+            for p in self._pages(None if self.page == 0xFF else self.page):
+                p.operation = data[0]
+        elif cmd is Cmd.VOUT_COMMAND:
+            p = self.pages[self.page if self.page < len(self.pages) else 0]
+            p.values[Cmd.READ_VOUT] = pm.decode_vout(int.from_bytes(data, "little"), p.vout_mode)
