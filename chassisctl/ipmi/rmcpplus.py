@@ -230,29 +230,62 @@ def encode_rmcpplus(
 
 # --- confidentiality: AES-CBC-128 -----------------------------------------------
 
+_CONF_PADS = [bytes(range(1, n + 1)) + bytes((n,)) for n in range(16)]
+
+
+class AesCbc128:
+    """AES-CBC-128 with the IPMI confidentiality pad, for one session key.
+
+    Keeps one ECB context per direction for the session's lifetime and does
+    the CBC chaining itself: building a fresh cipher object per packet cost
+    more than the encryption (IPMI payloads are one to a few blocks).
+    """
+
+    __slots__ = ("_enc", "_dec")
+
+    def __init__(self, k2: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        cipher = Cipher(algorithms.AES(k2[:16]), modes.ECB())
+        self._enc = cipher.encryptor().update
+        self._dec = cipher.decryptor().update
+
+    def encrypt(self, iv: bytes, data: bytes) -> bytes:
+        """IV || AES-CBC(data || 01 02 .. N || N)."""
+        plain = data + _CONF_PADS[-(len(data) + 1) % 16]
+        enc = self._enc
+        out = [iv]
+        prev = int.from_bytes(iv, "big")
+        for i in range(0, len(plain), 16):
+            block = enc((int.from_bytes(plain[i : i + 16], "big") ^ prev).to_bytes(16, "big"))
+            out.append(block)
+            prev = int.from_bytes(block, "big")
+        return b"".join(out)
+
+    def decrypt(self, payload: bytes) -> bytes:
+        """Inverse of :meth:`encrypt`; checks the confidentiality pad."""
+        size = len(payload)
+        if size < 32 or size % 16:
+            raise DecodeError("AES-CBC-128 payload is not IV plus whole blocks")
+        n = size - 16
+        mixed = int.from_bytes(self._dec(payload[16:]), "big") ^ int.from_bytes(payload[:n], "big")
+        plain = mixed.to_bytes(n, "big")
+        pad = plain[-1]
+        if pad > 15 or plain[-1 - pad :] != _CONF_PADS[pad]:
+            raise DecodeError("AES-CBC-128 confidentiality pad malformed")
+        return plain[: -1 - pad]
+
 
 def encrypt_aes_cbc_128(k2: bytes, iv: bytes, data: bytes) -> bytes:
     """IV || AES-CBC(data || 01 02 .. N || N) under K2[0:16]."""
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    n = -(len(data) + 1) % 16
-    plain = data + bytes(range(1, n + 1)) + bytes((n,))
-    enc = Cipher(algorithms.AES(k2[:16]), modes.CBC(iv)).encryptor()
-    return iv + enc.update(plain) + enc.finalize()
+    return AesCbc128(k2).encrypt(iv, data)
 
 
 def decrypt_aes_cbc_128(k2: bytes, payload: bytes) -> bytes:
     """Inverse of :func:`encrypt_aes_cbc_128`; checks the confidentiality pad."""
     if len(payload) < 32 or len(payload) % 16:
         raise DecodeError("AES-CBC-128 payload is not IV plus whole blocks")
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    dec = Cipher(algorithms.AES(k2[:16]), modes.CBC(payload[:16])).decryptor()
-    plain = dec.update(payload[16:]) + dec.finalize()
-    n = plain[-1]
-    if n > 15 or plain[-1 - n : -1] != bytes(range(1, n + 1)):
-        raise DecodeError("AES-CBC-128 confidentiality pad malformed")
-    return plain[: -1 - n]
+    return AesCbc128(k2).decrypt(payload)
 
 
 # --- RAKP keys and codes -----------------------------------------------------------

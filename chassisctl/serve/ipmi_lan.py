@@ -168,14 +168,16 @@ class IpmiLanService:
         self._arm_timer()
 
     def _arm_timer(self) -> None:
+        # Deadlines only move later with activity, so an armed timer that is
+        # not later than the next deadline is kept: firing early is harmless
+        # (handle_timer reaps nothing and the timer is re-armed).
         when = self.server.get_timer()
-        if when == self._timer_at:
+        if when is None or (self._timer_at is not None and self._timer_at <= when):
             return
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = None
         self._timer_at = when
-        if when is not None and self._loop is not None:
+        if self._loop is not None:
             self._timer = self._loop.call_at(when, self._on_timer)
 
     def _on_timer(self) -> None:

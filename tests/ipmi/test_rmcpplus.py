@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.rmcpplus import (
     CIPHER_SUITES,
+    AesCbc128,
     AuthAlg,
     IntegrityAlg,
     OpenSessionRequest,
@@ -181,3 +182,17 @@ def test_trailer_and_aes_raise_only_decode_error(data, tail):
         decrypt_aes_cbc_128(b"k" * 16, data)
     except DecodeError:
         pass
+
+
+@pytest.mark.parametrize("size", [0, 15, 16, 31, 32, 100])
+def test_aes_matches_library_cbc(size):
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    k2, iv = bytes(range(7, 27)), bytes(range(40, 56))
+    data = bytes((i * 7) & 0xFF for i in range(size))
+    n = -(size + 1) % 16
+    plain = data + bytes(range(1, n + 1)) + bytes((n,))
+    enc = Cipher(algorithms.AES(k2[:16]), modes.CBC(iv)).encryptor()
+    assert encrypt_aes_cbc_128(k2, iv, data) == iv + enc.update(plain) + enc.finalize()
+    aes = AesCbc128(k2)
+    assert aes.decrypt(aes.encrypt(iv, data)) == data

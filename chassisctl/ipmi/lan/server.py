@@ -65,6 +65,7 @@ from chassisctl.ipmi.rmcp import (
 )
 from chassisctl.ipmi.rmcpplus import (
     CIPHER_SUITES,
+    AesCbc128,
     AuthAlg,
     ConfAlg,
     PayloadType,
@@ -74,13 +75,11 @@ from chassisctl.ipmi.rmcpplus import (
     decode_rakp1,
     decode_rakp3,
     decode_rmcpplus_header,
-    decrypt_aes_cbc_128,
     derive_k,
     encode_open_session_response,
     encode_rakp2,
     encode_rakp4,
     encode_rmcpplus,
-    encrypt_aes_cbc_128,
     rakp2_auth_code,
     rakp3_auth_code,
     rakp4_icv,
@@ -466,7 +465,7 @@ class LanServer:
                 self._refuse(addr, RefusalReason.BAD_INTEGRITY, "unencrypted packet in an AES session",
                              session.user.name, session.bmc_sid)
                 return
-            payload = decrypt_aes_cbc_128(session.k2, payload)
+            payload = session.aes.decrypt(payload)
         elif hdr.encrypted:
             raise DecodeError("encrypted packet, no confidentiality negotiated")
         msg = decode_lan_message(payload)
@@ -623,6 +622,8 @@ class LanServer:
             k2=derive_k(suite.auth, sik, 2) if suite.auth != AuthAlg.NONE else b"",
             rakp3_code=m.auth_code,
         )
+        if suite.confidentiality == ConfAlg.AES_CBC_128:
+            session.aes = AesCbc128(session.k2)
         session.rakp4_reply = encode_rmcpplus(PayloadType.RAKP4, 0, 0, encode_rakp4(m.tag, 0, hs.console_sid, icv))
         self.table.add(session)
         self._out.append((session.rakp4_reply, addr))
@@ -633,17 +634,19 @@ class LanServer:
 
     def _in_session(self, session: Session, msg: LanMessage, raw: bytes, fresh: bool, addr: Addr,
                     now: float) -> None:
-        session.last_seen = now
-        if addr != session.addr:
-            session.addr = addr  # follow the console (same keys prove it is the same one)
         found, cached = session.cache.lookup(raw, now)
         if found:
             if cached is not None:  # a retransmission: the same reply again, never re-executed
-                self._send_in_session(session, cached)
+                self._send_in_session(session, cached, addr)
             return  # still executing: the reply will go out when it is ready
         if not fresh:
             self._refuse(addr, RefusalReason.REPLAYED, "duplicate sequence number", session.user.name, session.bmc_sid)
             return
+        session.last_seen = now
+        if addr != session.addr:
+            # Follow a console whose address changed (NAT rebinding): only on a
+            # fresh packet, so a replay from elsewhere cannot divert the replies.
+            session.addr = addr
         netfn, cmd = msg.netfn, msg.cmd
         if netfn == _APP and cmd == AppCmd.CLOSE_SESSION:
             self._close_session(session, msg)
@@ -679,7 +682,8 @@ class LanServer:
         session.cache.put(raw, now, reply)
         self._send_in_session(session, reply)
 
-    def _send_in_session(self, session: Session, reply: bytes) -> None:
+    def _send_in_session(self, session: Session, reply: bytes, addr: Addr = None) -> None:
+        addr = session.addr if addr is None else addr
         suite = session.suite
         if suite is None:  # IPMI 1.5
             seq = session.out_seq
@@ -687,10 +691,10 @@ class LanServer:
             code = None
             if session.auth_type != AuthType.NONE:
                 code = v15_auth_code(session.auth_type, session.password16, session.bmc_sid, reply, seq)
-            self._out.append((encode_v15(session.auth_type, seq, session.bmc_sid, reply, code), session.addr))
+            self._out.append((encode_v15(session.auth_type, seq, session.bmc_sid, reply, code), addr))
             return
         if suite.confidentiality == ConfAlg.AES_CBC_128:
-            reply = encrypt_aes_cbc_128(session.k2, self._random(16), reply)
+            reply = session.aes.encrypt(self._random(16), reply)
         if suite.integrity:
             seq = session.out_seq
             session.out_seq = next_seq(seq)
@@ -700,7 +704,7 @@ class LanServer:
         packet = encode_rmcpplus(PayloadType.IPMI, session.console_sid, seq, reply,
                                  encrypted=suite.confidentiality != ConfAlg.NONE, integrity=suite.integrity,
                                  k1=session.k1)
-        self._out.append((packet, session.addr))
+        self._out.append((packet, addr))
 
     def _set_privilege(self, session: Session, data: bytes) -> tuple[int, bytes]:
         if len(data) < 1:

@@ -106,6 +106,8 @@ class Session:
     suite: CipherSuite | None = None
     k1: bytes = b""
     k2: bytes = b""
+    #: AES-CBC-128 state (suites with confidentiality), built once at login.
+    aes: object = None
     #: IPMI 1.5 only
     auth_type: int = 0
     password16: bytes = b""

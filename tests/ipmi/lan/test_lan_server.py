@@ -630,3 +630,15 @@ def test_events_are_frozen():
         ev.reason = None  # type: ignore[misc]
     assert replace(ev, detail="x").detail == "x"
     assert isinstance(SessionOpened, type)
+
+
+def test_replay_from_elsewhere_does_not_divert_the_session():
+    server = make_server()
+    c = logged_in(server)
+    datagram = c.request(0x06, 0x3B, b"\x00")
+    exchange(server, datagram)
+    attacker = ("198.51.100.99", 666)
+    server.receive_datagram(datagram, attacker, 1.0)  # cached reply goes to the sender only
+    server.datagrams_to_send()
+    assert server.table.sessions[c.bmc_sid].addr == ADDR
+    call(server, c, 0x06, 0x3B, b"\x00")  # and the console keeps getting its replies
