@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from chassisctl.devices.errors import DeviceDecodeError
-from chassisctl.devices.smbus import check_byte, check_int, check_word, round_half_away, sign_extend
+from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_half_away, sign_extend
 
 
 class Cmd(enum.IntEnum):
@@ -420,7 +420,7 @@ def decode_block_string(data: bytes | bytearray | list[int]) -> str:
     Trailing NUL, FFh and space padding is dropped; anything non-ASCII left is
     a decode error rather than silently replaced.
     """
-    raw = bytes(check_byte(b) for b in data)
+    raw = as_bytes(data)
     if len(raw) > 255:
         raise DeviceDecodeError("block longer than 255 bytes")
     text = raw.rstrip(b"\x00\xff ")

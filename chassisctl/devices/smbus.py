@@ -34,6 +34,15 @@ def check_byte(value: int) -> int:
     return value
 
 
+def as_bytes(data: bytes | bytearray | list[int]) -> bytes:
+    """Wire bytes from bytes or a list of ints (as smbus2 returns), else a decode error."""
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    if not isinstance(data, (list, tuple)):
+        raise DeviceDecodeError(f"expected bytes or a list of byte values, not {type(data).__name__}")
+    return bytes(check_byte(b) for b in data)
+
+
 def swap16(word: int) -> int:
     """Swap the bytes of a 16-bit word.
 
@@ -47,16 +56,18 @@ def swap16(word: int) -> int:
 
 def from_be(data: bytes | bytearray | list[int]) -> int:
     """Register value from two wire bytes sent MSB first."""
-    if len(data) != 2:
-        raise DeviceDecodeError(f"expected 2 bytes, got {len(data)}")
-    return (check_byte(data[0]) << 8) | check_byte(data[1])
+    raw = as_bytes(data)
+    if len(raw) != 2:
+        raise DeviceDecodeError(f"expected 2 bytes, got {len(raw)}")
+    return int.from_bytes(raw, "big")
 
 
 def from_le(data: bytes | bytearray | list[int]) -> int:
     """Register value from two wire bytes sent LSB first (SMBus words)."""
-    if len(data) != 2:
-        raise DeviceDecodeError(f"expected 2 bytes, got {len(data)}")
-    return check_byte(data[0]) | (check_byte(data[1]) << 8)
+    raw = as_bytes(data)
+    if len(raw) != 2:
+        raise DeviceDecodeError(f"expected 2 bytes, got {len(raw)}")
+    return int.from_bytes(raw, "little")
 
 
 def to_be(word: int) -> bytes:

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from chassisctl.devices.smbus import swap16
 
-#: Anything with smbus2.SMBus's methods (smbus2.SMBus, SimulatedSMBus).
-Bus = Any
+
+class Bus(Protocol):
+    """The part of ``smbus2.SMBus`` the drivers use (``SimulatedSMBus`` has it too).
+
+    ``force`` is deliberately absent: I2C_SLAVE_FORCE would interleave our
+    transactions with a kernel driver's.
+    """
+
+    pec: int
+
+    def read_byte(self, i2c_addr: int) -> int: ...
+    def write_byte(self, i2c_addr: int, value: int) -> None: ...
+    def read_byte_data(self, i2c_addr: int, register: int) -> int: ...
+    def write_byte_data(self, i2c_addr: int, register: int, value: int) -> None: ...
+    def read_word_data(self, i2c_addr: int, register: int) -> int: ...
+    def write_word_data(self, i2c_addr: int, register: int, value: int) -> None: ...
+    def read_block_data(self, i2c_addr: int, register: int) -> list[int]: ...
+    def read_i2c_block_data(self, i2c_addr: int, register: int, length: int) -> list[int]: ...
+    def write_i2c_block_data(self, i2c_addr: int, register: int, data: list[int]) -> None: ...
+    def i2c_rdwr(self, *i2c_msgs: Any) -> None: ...
 
 
 class I2cDevice:

@@ -28,6 +28,8 @@ class Emc2305(I2cDevice):
     def __init__(self, bus: Bus, addr: int, *, chip: str = "emc2305", multiplier: int | None = None,
                  owned: bool = False) -> None:
         super().__init__(bus, addr)
+        if chip not in emc2305.CHIPS:
+            raise ValueError(f"unknown chip {chip!r}; known: {', '.join(emc2305.CHIPS)}")
         self.chip = emc2305.CHIPS[chip]
         self.multiplier = multiplier
         self.owned = owned

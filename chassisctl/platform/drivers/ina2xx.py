@@ -21,7 +21,12 @@ class Ina2xx(I2cDevice):
     def __init__(self, bus: Bus, addr: int, chip: Chip | str, shunt_ohms: float, *,
                  current_lsb_amps: float = 0.001, owned: bool = False) -> None:
         super().__init__(bus, addr)
-        self.chip = chip if isinstance(chip, Chip) else Chip[chip.upper()]
+        if not isinstance(chip, Chip):
+            try:
+                chip = Chip[chip.upper()]
+            except KeyError:
+                raise ValueError(f"unknown INA2xx chip {chip!r}; known: ina219, ina226") from None
+        self.chip = chip
         self.shunt_ohms = shunt_ohms
         self.cal = ina2xx.calibration(self.chip, shunt_ohms, current_lsb_amps)
         self.owned = owned
