@@ -242,6 +242,25 @@ def test_pyghmi_falls_back_to_suite_3_when_17_is_not_offered():
         service.stop()
 
 
+KG = "0102030405060708090a0b0c0d0e0f1011121314"
+
+
+def test_kg_bmc_key_with_every_client():
+    service = ServiceThread(make_config(kg=KG))
+    port = service.start()
+    try:
+        ok(ipmitool(port, "-y", KG, "chassis", "power", "status"), r"Chassis Power is (on|off)")
+        assert ipmitool(port, "chassis", "power", "status").returncode != 0  # no Kg: RAKP 4 fails
+        ok(freeipmi("ipmipower", port, "--stat", "-k", "0x" + KG), r": (on|off)")
+        need_pyghmi = PYGHMI.replace('password="password", port=port)',
+                                     f'password="password", port=port, kg=bytes.fromhex("{KG}"))')
+        p = subprocess.run([sys.executable, "-c", need_pyghmi, str(port), "power"], capture_output=True,
+                           text=True, timeout=30, stdin=subprocess.DEVNULL)
+        ok(p, r"'powerstate'")
+    finally:
+        service.stop()
+
+
 # --- ASF presence ping ----------------------------------------------------------------------
 
 

@@ -13,6 +13,21 @@ Session Privilege Level, Close Session, Get Session Info, Get Channel Info /
 Access / Cipher Suites, Get User Access / Name, Get LAN Configuration
 Parameters).  Any other authenticated request whose registry privilege the
 session holds becomes a :class:`RequestReceived`; below it, D4h.
+
+Decisions the clients made for us (``ipmi-lan.md`` §2, §4.2, §5):
+
+* Open Session grants exactly the proposed suite or answers 11h; its max
+  privilege is the level the session can reach (the highest enabled user's
+  for a "0 = highest" proposal), never 0.
+* RAKP 1 looks the user up by name whether or not the name-only bit is set
+  (names are unique here); a role above the user's limit gets 0Ah, an
+  unknown or disabled name 0Dh, a full table 0Bh.  A wrong RAKP 3 code gets
+  RAKP 4 status 0Fh.  Logins abandoned after RAKP 2 count as failures.
+* Sessions start at User (or the lower role asked for); Set Session
+  Privilege Level raises them up to the role negotiated at login.
+* A request whose exact bytes were seen recently in the session is answered
+  from the reply cache (or dropped while it still executes): never executed
+  twice, whether it came with the same or a fresh session sequence number.
 """
 
 from __future__ import annotations

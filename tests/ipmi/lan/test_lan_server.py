@@ -530,6 +530,8 @@ class V15Console:
         return 0
 
     def code(self, m, seq):
+        if self.auth == AuthType.NONE:
+            return None
         return v15_auth_code(self.auth, self.pw, self.sid, m, seq)
 
     def call(self, netfn, cmd, data=b""):
@@ -565,6 +567,17 @@ def test_v15_failures():
     assert V15Console(server2, auth=AuthType.PASSWORD).login() == 0xCC
     reasons = [e.reason for e in events(server) if isinstance(e, Refused)]
     assert reasons == [RefusalReason.UNKNOWN_USER, RefusalReason.WRONG_PASSWORD, RefusalReason.PRIVILEGE_TOO_LOW]
+
+
+def test_v15_auth_none_only_when_enabled():
+    assert V15Console(make_server(), auth=AuthType.NONE).login() == 0xCC
+    server = make_server(ipmi15_auth_types=["none", "md5"], allow_ipmi15_auth_none=True)
+    v = V15Console(server, auth=AuthType.NONE)
+    assert v.login() == 0
+    m = v.msg(0x3B, b"\x00")
+    server.receive_datagram(encode_v15(AuthType.NONE, v.seq, v.sid, m), ADDR, 0.0)
+    (out,) = server.datagrams_to_send()
+    assert decode_lan_message(decode_v15(out[0]).message).data == b"\x00\x02"
 
 
 def test_v15_replay_refused():
