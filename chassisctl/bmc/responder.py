@@ -26,10 +26,10 @@ from chassisctl.bmc.model import BmcModel
 from chassisctl.bmc.sdr_repository import SdrRepository
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.ipmi import app, chassis, dcmi, sensor_cmds, storage
-from chassisctl.ipmi.app import DataLengthError, Guid, SelfTestResult, SystemInterface
+from chassisctl.ipmi.app import Guid, SelfTestResult, SystemInterface
 from chassisctl.ipmi.codes import AppCmd, ChassisCmd, DcmiCmd, NetFn, SensorCmd, StorageCmd
 from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
 
 #: Single-part SSIF: a 32-byte block minus netFn/LUN, cmd and CC.

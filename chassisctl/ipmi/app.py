@@ -3,12 +3,12 @@
 Each command has a request builder (returns a :class:`Request`), a parser for
 the BMC side when the request carries data, and a frozen response dataclass
 with ``encode()`` and ``decode(data)`` where ``data`` is what follows the
-completion code.  Decoders raise only :class:`DecodeError`; a request whose
-data has the wrong size raises :class:`DataLengthError` so a responder can
-answer C7h (length) rather than CCh (field).
-
-This module also holds the small byte helpers the sibling codec modules
-(chassis, storage, sensor_cmds, dcmi) share.
+completion code.  Decoders raise only :class:`~chassisctl.ipmi.errors.DecodeError`;
+a request whose data has the wrong size raises
+:class:`~chassisctl.ipmi.errors.DataLengthError` so a responder can answer
+C7h (length) rather than CCh (field).  The sibling codec modules (chassis,
+storage, sensor_cmds, dcmi) follow the same conventions, with the byte
+helpers of :mod:`chassisctl.ipmi._bytes`.
 """
 
 from __future__ import annotations
@@ -17,45 +17,11 @@ import enum
 import uuid
 from dataclasses import dataclass
 
+from chassisctl.ipmi._bytes import check_field, expect_length, le, u16
+from chassisctl.ipmi._bytes import bcd  # noqa: F401  transitional re-export: chassisctl.sim.bmc imports it from here
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request
-
-
-class DataLengthError(DecodeError):
-    """Data of the wrong size: a responder answers C7h instead of CCh."""
-
-
-def expect_length(data: bytes, *sizes: int, what: str) -> None:
-    """Raise :class:`DataLengthError` unless ``len(data)`` is one of ``sizes``."""
-    if len(data) not in sizes:
-        want = " or ".join(str(s) for s in sizes)
-        raise DataLengthError(f"{what}: {len(data)} data bytes, expected {want}")
-
-
-def expect_min_length(data: bytes, size: int, *, what: str) -> None:
-    if len(data) < size:
-        raise DataLengthError(f"{what}: {len(data)} data bytes, expected at least {size}")
-
-
-def check_field(value: int, bits: int, name: str) -> int:
-    """``value`` if it fits in ``bits`` unsigned bits, else ValueError (encoder misuse)."""
-    if not 0 <= value < (1 << bits):
-        raise ValueError(f"{name}={value!r} does not fit in {bits} bits")
-    return value
-
-
-def le(value: int, size: int, name: str) -> bytes:
-    """Little-endian unsigned encoding with a range check."""
-    return check_field(value, 8 * size, name).to_bytes(size, "little")
-
-
-def u16(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 2], "little")
-
-
-def u32(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 4], "little")
 
 
 # --------------------------------------------------------------------------
@@ -73,13 +39,6 @@ class DeviceSupport(enum.IntFlag):
     EVENT_GENERATOR = 0x20
     BRIDGE = 0x40
     CHASSIS = 0x80
-
-
-def bcd(value: int) -> int:
-    """0..99 as one BCD byte (9 -> 09h, 10 -> 10h), for firmware minor revisions."""
-    if not 0 <= value <= 99:
-        raise ValueError(f"{value} is not a two-digit BCD value")
-    return (value // 10) << 4 | value % 10
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chassisctl.ipmi.app import DataLengthError, check_field, expect_length, expect_min_length
+from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request
 
 # --------------------------------------------------------------------------

@@ -84,7 +84,8 @@ class Factors:
     """M, B and the two exponents, plus the accuracy fields packed with them.
 
     They travel as the six bytes of SDR bytes 25-30 and of the Get Sensor
-    Reading Factors reply; :meth:`pack` / :meth:`unpack` own that layout.
+    Reading Factors reply (:class:`chassisctl.ipmi.sensor_cmds.SensorReadingFactors`);
+    :meth:`pack` / :meth:`unpack` own that layout.
     """
 
     m: int = 1
@@ -144,17 +145,6 @@ class Factors:
     @property
     def accuracy_percent(self) -> float:
         return self.accuracy * 10.0**self.accuracy_exp / 100
-
-
-def parse_reading_factors(data: bytes) -> tuple[int, Factors]:
-    """Get Sensor Reading Factors reply (after the completion code).
-
-    Returns the next reading byte at which the factors change, and the
-    factors for the requested one.
-    """
-    if len(data) < 7:
-        raise DecodeError(f"Get Sensor Reading Factors: need 7 bytes, got {len(data)}")
-    return data[0], Factors.unpack(bytes(data[1:7]))
 
 
 def _check(name: str, value: int, lo: int, hi: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chassisctl.ipmi.app import check_field, expect_length, expect_min_length, le, u16, u32
+from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import DCMI_GROUP, DcmiCmd, NetFn
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request

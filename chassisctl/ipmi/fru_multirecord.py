@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, fields
 
+from chassisctl.ipmi._bytes import check_field
 from chassisctl.ipmi.fru_fields import Problems, zero_checksum
 
 POWER_SUPPLY_INFO = 0x00
@@ -37,12 +38,6 @@ def record_type_name(record_type: int) -> str:
     if record_type in RECORD_TYPE_NAMES:
         return RECORD_TYPE_NAMES[record_type]
     return "OEM" if record_type >= 0xC0 else f"Record type {record_type:#04x}"
-
-
-def _u16(value: int, what: str) -> int:
-    if not 0 <= value <= 0xFFFF:
-        raise ValueError(f"{what} {value} does not fit 16 bits")
-    return value
 
 
 def _from_mv(mv: int, what: str, signed: bool = False) -> int:
@@ -123,7 +118,7 @@ class PowerSupplyInfo:
         try:
             return struct.pack(
                 "<HHBBHHHHBBBBHBHB", self.capacity_w,
-                0xFFFF if self.peak_va is None else _u16(self.peak_va, "peak VA"),
+                0xFFFF if self.peak_va is None else check_field(self.peak_va, 16, "peak VA"),
                 0xFF if self.inrush_current_a is None else self.inrush_current_a,
                 self.inrush_interval_ms, *volts, *self.input_frequency_hz,
                 self.ac_dropout_tolerance_ms, self.flags & 0x1F,

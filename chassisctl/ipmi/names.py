@@ -1,10 +1,18 @@
-"""Names for the codes an SDR carries: sensor types, entities, discrete states.
+"""Names for the codes SDRs and events carry: sensor types, entities, states.
 
 IPMI v2.0 tables 42-1 (event/reading type codes), 42-2 (generic discrete
 offsets), 42-3 (sensor types and their sensor-specific offsets) and 43-13
-(entity IDs).  Kept as data so a listing, a SEL decoder and the simulator's
-descriptions share one vocabulary; only the offsets chassis tools meet in
-practice are spelt out, the rest print as ``state <n>``.
+(entity IDs).  The single source of this vocabulary: a sensor listing, the
+SEL decoder (:mod:`chassisctl.ipmi.sel`) and the simulator's descriptions
+all read these tables.  Where texts differ between the spec and ipmitool,
+the wording operators know from ipmitool output wins ("Presence detected",
+"Power Supply AC lost").  Only the offsets chassis tools meet in practice
+are spelt out; the rest print as ``state <n>`` (or, in the SEL, with their
+raw codes).
+
+Threshold event offsets (type 01h, "Upper Critical going high") are not
+states a reading can assert: they name event directions, and live with
+the SEL code that prints them.
 """
 
 from __future__ import annotations
@@ -63,7 +71,7 @@ _SENSOR_TYPES: tuple[str, ...] = (
     "Cooling Device",
     "Other Units-based Sensor",
     "Memory",
-    "Drive Slot (Bay)",
+    "Drive Slot / Bay",
     "POST Memory Resize",
     "System Firmware Progress",
     "Event Logging Disabled",
@@ -101,7 +109,7 @@ _SENSOR_TYPES: tuple[str, ...] = (
 def sensor_type_name(code: int) -> str:
     if 0 <= code < len(_SENSOR_TYPES):
         return _SENSOR_TYPES[code]
-    return "OEM reserved" if code >= 0xC0 else f"reserved ({code:02X}h)"
+    return f"OEM ({code:02X}h)" if code >= 0xC0 else f"reserved ({code:02X}h)"
 
 
 _ENTITIES: tuple[str, ...] = (
@@ -195,23 +203,8 @@ def event_reading_type_name(code: int) -> str:
     return f"reserved ({code:02X}h)"
 
 
-#: Generic offsets by event/reading type (table 42-2).  Threshold (01h)
-#: offsets are event directions and matter to SEL decoding.
-_GENERIC: dict[int, tuple[str, ...]] = {
-    0x01: (
-        "Lower Non-critical going low",
-        "Lower Non-critical going high",
-        "Lower Critical going low",
-        "Lower Critical going high",
-        "Lower Non-recoverable going low",
-        "Lower Non-recoverable going high",
-        "Upper Non-critical going low",
-        "Upper Non-critical going high",
-        "Upper Critical going low",
-        "Upper Critical going high",
-        "Upper Non-recoverable going low",
-        "Upper Non-recoverable going high",
-    ),
+#: Generic discrete offsets by event/reading type 02h-0Ch (table 42-2).
+GENERIC_OFFSETS: dict[int, tuple[str, ...]] = {
     0x02: ("Transition to Idle", "Transition to Active", "Transition to Busy"),
     0x03: ("State Deasserted", "State Asserted"),
     0x04: ("Predictive Failure deasserted", "Predictive Failure asserted"),
@@ -255,15 +248,15 @@ _GENERIC: dict[int, tuple[str, ...]] = {
 }
 
 #: Sensor-specific offsets (event/reading type 6Fh) by sensor type (table 42-3).
-_SPECIFIC: dict[int, tuple[str, ...]] = {
+SENSOR_SPECIFIC_OFFSETS: dict[int, tuple[str, ...]] = {
     0x05: (
-        "General Chassis Intrusion",
-        "Drive Bay Intrusion",
-        "I/O Card Area Intrusion",
-        "Processor Area Intrusion",
+        "General Chassis intrusion",
+        "Drive Bay intrusion",
+        "I/O Card area intrusion",
+        "Processor area intrusion",
         "LAN Leash Lost",
-        "Unauthorized Dock",
-        "FAN Area Intrusion",
+        "Unauthorized dock",
+        "FAN area intrusion",
     ),
     0x07: (
         "IERR",
@@ -284,18 +277,18 @@ _SPECIFIC: dict[int, tuple[str, ...]] = {
         "Presence detected",
         "Failure detected",
         "Predictive failure",
-        "Input lost (AC/DC)",
-        "Input lost or out-of-range",
-        "Input out-of-range, but present",
+        "Power Supply AC lost",
+        "AC lost or out-of-range",
+        "AC out-of-range, but present",
         "Configuration error",
-        "Inactive",
+        "Power Supply Inactive",
     ),
     0x09: (
         "Power Off / Power Down",
         "Power Cycle",
         "240VA Power Down",
         "Interlock Power Down",
-        "AC lost / Power input lost",
+        "AC lost",
         "Soft Power Control Failure",
         "Power Unit Failure detected",
         "Predictive Failure",
@@ -324,12 +317,40 @@ _SPECIFIC: dict[int, tuple[str, ...]] = {
         "Rebuild In Progress",
         "Rebuild Aborted",
     ),
+    0x0F: ("System Firmware Error", "System Firmware Hang", "System Firmware Progress"),
+    0x10: (
+        "Correctable Memory Error Logging Disabled",
+        "Event Type Logging Disabled",
+        "Log Area Reset/Cleared",
+        "All Event Logging Disabled",
+        "SEL Full",
+        "SEL Almost Full",
+        "Correctable Machine Check Error Logging Disabled",
+    ),
+    0x12: (
+        "System Reconfigured",
+        "OEM System Boot Event",
+        "Undetermined system hardware failure",
+        "Entry added to Auxiliary Log",
+        "PEF Action",
+        "Timestamp Clock Sync",
+    ),
     0x14: (
         "Power Button pressed",
         "Sleep Button pressed",
         "Reset Button pressed",
         "FRU latch open",
         "FRU service request button",
+    ),
+    0x1D: (
+        "Initiated by power up",
+        "Initiated by hard reset",
+        "Initiated by warm reset",
+        "User requested PXE boot",
+        "Automatic boot to diagnostic",
+        "OS / run-time software initiated hard reset",
+        "OS / run-time software initiated warm reset",
+        "System Restart",
     ),
     0x23: (
         "Timer expired",
@@ -347,12 +368,17 @@ _SPECIFIC: dict[int, tuple[str, ...]] = {
 }
 
 
-def state_text(event_reading_type: int, sensor_type: int, offset: int) -> str | None:
-    """Spec text for one discrete offset, or None when no table names it."""
+def offset_table(event_reading_type: int, sensor_type: int) -> tuple[str, ...] | None:
+    """The offset texts for a generic (02h-0Ch) or sensor-specific (6Fh)
+    reading type, or None when no table names them."""
     if event_reading_type == 0x6F:
-        table = _SPECIFIC.get(sensor_type, ())
-    else:
-        table = _GENERIC.get(event_reading_type, ())
+        return SENSOR_SPECIFIC_OFFSETS.get(sensor_type)
+    return GENERIC_OFFSETS.get(event_reading_type)
+
+
+def state_text(event_reading_type: int, sensor_type: int, offset: int) -> str | None:
+    """Text for one discrete offset, or None when no table names it."""
+    table = offset_table(event_reading_type, sensor_type) or ()
     return table[offset] if 0 <= offset < len(table) else None
 
 

@@ -21,6 +21,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from chassisctl.ipmi._bytes import check_field
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.sdr_format import (
     MAX_ID_BYTES,
@@ -29,7 +30,6 @@ from chassisctl.ipmi.sdr_format import (
     IdType,
     RecordType,
     SdrHeader,
-    bits,
     decode_id_string,
     encode_id_string,
     frame,
@@ -115,10 +115,10 @@ class FruDeviceLocator(EntityMixin):
     def encode(self) -> bytes:
         flags = (
             int(self.logical) << 7
-            | bits("access_lun", self.access_lun, 2) << 3
-            | bits("private_bus", self.private_bus, 3)
+            | check_field(self.access_lun, 2, "access_lun") << 3
+            | check_field(self.private_bus, 3, "private_bus")
         )
-        body = bytes((self.access_address, self.fru_device_id, flags, bits("channel", self.channel, 4) << 4, 0))
+        body = bytes((self.access_address, self.fru_device_id, flags, check_field(self.channel, 4, "channel") << 4, 0))
         body += bytes((self.device_type, self.device_type_modifier, self.entity_id, self.entity_instance, self.oem))
         body += encode_id_string(self.id_string, self.id_type)
         return frame(self.record_id, self.version, self.record_type, body)
@@ -178,7 +178,8 @@ class McDeviceLocator(EntityMixin):
         )
 
     def encode(self) -> bytes:
-        body = bytes((self.slave_address, bits("channel", self.channel, 4), self.power_state_flags, self.capabilities))
+        channel = check_field(self.channel, 4, "channel")
+        body = bytes((self.slave_address, channel, self.power_state_flags, self.capabilities))
         body += bytes((0, 0, 0, self.entity_id, self.entity_instance, self.oem))
         body += encode_id_string(self.id_string, self.id_type)
         return frame(self.record_id, self.version, self.record_type, body)

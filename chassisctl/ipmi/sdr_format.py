@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from chassisctl.ipmi._bytes import le
 from chassisctl.ipmi.errors import DecodeError
 
 #: SDR version byte for IPMI 1.5 / 2.0 records.
@@ -52,22 +53,11 @@ def parse_header(data: bytes) -> SdrHeader:
     return SdrHeader(data[0] | data[1] << 8, data[2], data[3], data[4])
 
 
-def bits(name: str, value: int, width: int) -> int:
-    """``value`` checked to fit a ``width``-bit field (ValueError otherwise).
-
-    Encoders call it before shifting, so a bad description fails loudly
-    instead of spilling into the neighbouring field.
-    """
-    if not 0 <= value < 1 << width:
-        raise ValueError(f"{name}={value} does not fit in {width} bits")
-    return value
-
-
 def frame(record_id: int, version: int, record_type: int, body: bytes) -> bytes:
     """Header + body; the length byte is computed, never declared."""
     if len(body) > 255:
         raise ValueError(f"SDR body of {len(body)} bytes exceeds 255")
-    return bytes((*bits("record_id", record_id, 16).to_bytes(2, "little"), version, record_type, len(body))) + body
+    return le(record_id, 2, "record_id") + bytes((version, record_type, len(body))) + body
 
 
 class IdType(enum.IntEnum):

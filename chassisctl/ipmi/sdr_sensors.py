@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chassisctl.ipmi._bytes import check_field, le
 from chassisctl.ipmi.conversion import Conversion, Factors
 from chassisctl.ipmi.sdr_format import (
     SDR_VERSION,
@@ -20,12 +21,11 @@ from chassisctl.ipmi.sdr_format import (
     IdType,
     RecordType,
     SdrHeader,
-    bits,
     encode_id_string,
     frame,
     id_fields,
 )
-from chassisctl.ipmi.sensor import SensorThresholds, Threshold
+from chassisctl.ipmi.sensor_cmds import SensorThresholds, Threshold
 from chassisctl.ipmi.units import unit_string
 
 
@@ -119,7 +119,7 @@ def _owner(body: bytes) -> dict[str, Any]:
 
 
 def _owner_bytes(r: FullSensorRecord | CompactSensorRecord | EventOnlyRecord, extra: int = 0) -> bytes:
-    lun = bits("owner_lun", r.owner_lun, 2) | bits("channel", r.channel, 4) << 4 | extra
+    lun = check_field(r.owner_lun, 2, "owner_lun") | check_field(r.channel, 4, "channel") << 4 | extra
     return bytes((r.owner_id, lun, r.sensor_number, r.entity_id, r.entity_instance))
 
 
@@ -137,9 +137,9 @@ def _units(body: bytes, at: int) -> dict[str, Any]:
 
 def _units_bytes(r: FullSensorRecord | CompactSensorRecord) -> bytes:
     u1 = (
-        bits("analog_format", r.analog_format, 2) << 6
-        | bits("rate_unit", r.rate_unit, 3) << 3
-        | bits("modifier_relation", r.modifier_relation, 2) << 1
+        check_field(r.analog_format, 2, "analog_format") << 6
+        | check_field(r.rate_unit, 3, "rate_unit") << 3
+        | check_field(r.modifier_relation, 2, "modifier_relation") << 1
         | int(r.percentage)
     )
     return bytes((u1, r.base_unit, r.modifier_unit))
@@ -168,7 +168,7 @@ def _masks(body: bytes, at: int) -> dict[str, Any]:
 
 
 def _masks_bytes(r: FullSensorRecord | CompactSensorRecord) -> bytes:
-    return b"".join(bits(n, getattr(r, n), 16).to_bytes(2, "little") for n in _MASKS)
+    return b"".join(le(getattr(r, n), 2, n) for n in _MASKS)
 
 
 def _sharing(body: bytes, at: int) -> dict[str, Any]:
@@ -184,10 +184,10 @@ def _sharing(body: bytes, at: int) -> dict[str, Any]:
 def _sharing_bytes(r: CompactSensorRecord | EventOnlyRecord) -> bytes:
     return bytes(
         (
-            bits("sensor_direction", r.sensor_direction, 2) << 6
-            | bits("id_modifier_type", r.id_modifier_type, 2) << 4
-            | bits("share_count", r.share_count, 4),
-            int(r.entity_instance_increments) << 7 | bits("id_modifier_offset", r.id_modifier_offset, 7),
+            check_field(r.sensor_direction, 2, "sensor_direction") << 6
+            | check_field(r.id_modifier_type, 2, "id_modifier_type") << 4
+            | check_field(r.share_count, 4, "share_count"),
+            int(r.entity_instance_increments) << 7 | check_field(r.id_modifier_offset, 7, "id_modifier_offset"),
         )
     )
 
@@ -318,7 +318,7 @@ class FullSensorRecord(_SensorMixin):
             + _pack(self, _SENSOR_BYTES)
             + _masks_bytes(self)
             + _units_bytes(self)
-            + bytes((bits("linearization", self.linearization, 7),))
+            + bytes((check_field(self.linearization, 7, "linearization"),))
             + self.factors.pack(self.sensor_direction)
             + _pack(self, _FULL_BYTES)
             + bytes((0, 0, self.oem))
@@ -446,7 +446,7 @@ class EventOnlyRecord(EntityMixin):
 
     def encode(self) -> bytes:
         body = (
-            _owner_bytes(self, bits("fru_owner_lun", self.fru_owner_lun, 2) << 2)
+            _owner_bytes(self, check_field(self.fru_owner_lun, 2, "fru_owner_lun") << 2)
             + bytes((self.sensor_type, self.event_reading_type))
             + _sharing_bytes(self)
             + bytes((0, self.oem))

@@ -5,8 +5,11 @@ timestamped (C0h-DFh), OEM non-timestamped (E0h-FFh), and anything else is
 kept raw as :class:`UnknownRecord` rather than refused, so one odd entry
 never hides the rest of a log.  Only a wrong length raises DecodeError.
 
-:func:`describe` gives the one-line text operators know from ``sel list``;
-the tables live in :mod:`chassisctl.ipmi.sel_text`.
+:func:`describe` gives the one-line text operators know from ``sel list``.
+Sensor type names and discrete offset texts come from
+:mod:`chassisctl.ipmi.names`; only what is SEL-specific is here: threshold
+event directions ("Upper Critical going high"), the fallbacks that show raw
+codes so no event is ever printed as nothing, and timestamps.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chassisctl.ipmi._bytes import check_field
 from chassisctl.ipmi.errors import DecodeError
-from chassisctl.ipmi.sel_text import event_text, sensor_type_name
+from chassisctl.ipmi.names import offset_table, sensor_type_name
 
 RECORD_SIZE = 16
 SYSTEM_EVENT = 0x02
@@ -32,9 +36,40 @@ UNSPECIFIED_TIME = 0xFFFFFFFF
 BMC_GENERATOR = 0x0020
 
 
-def _check(value: int, bits: int, what: str) -> None:
-    if not 0 <= value < 1 << bits:
-        raise ValueError(f"{what} {value!r} does not fit {bits} bits")
+#: Event/reading type 01h, offsets 00h-0Bh: the direction a threshold was crossed in.
+THRESHOLD_OFFSETS = tuple(
+    f"{side} {level} going {way}"
+    for side in ("Lower", "Upper")
+    for level in ("Non-critical", "Critical", "Non-recoverable")
+    for way in ("low", "high")
+)
+
+#: Sensor types whose event data 2 carries a code worth showing (firmware progress/error).
+_SHOW_DATA2 = {0x0F}
+
+
+def _lookup(table: tuple[str, ...], offset: int) -> str:
+    return table[offset] if offset < len(table) else f"Reserved offset {offset:#04x}"
+
+
+def event_text(sensor_type: int, event_type: int, offset: int, extension: int | None = None) -> str:
+    """Text of one event offset.  ``extension`` is event data 2 when data 1
+    says it holds a sensor-specific extension code (bits 7:6 = 11b)."""
+    if event_type == THRESHOLD:
+        return _lookup(THRESHOLD_OFFSETS, offset)
+    table = offset_table(event_type, sensor_type)
+    if event_type == SENSOR_SPECIFIC:
+        if table is None:
+            return f"Sensor-specific offset {offset:#04x}"
+        text = _lookup(table, offset)
+        if sensor_type in _SHOW_DATA2 and extension is not None:
+            text += f" (code {extension:#04x})"
+        return text
+    if table is not None:
+        return _lookup(table, offset)
+    if 0x70 <= event_type <= 0x7F:
+        return f"OEM event type {event_type:#04x}, offset {offset:#04x}"
+    return f"Event type {event_type:#04x}, offset {offset:#04x}"
 
 
 def timestamp_kind(ts: int) -> str:
@@ -73,12 +108,12 @@ class SystemEventRecord:
     record_type = SYSTEM_EVENT
 
     def __post_init__(self) -> None:
-        _check(self.record_id, 16, "record ID")
-        _check(self.timestamp, 32, "timestamp")
-        _check(self.generator_id, 16, "generator ID")
+        check_field(self.record_id, 16, "record ID")
+        check_field(self.timestamp, 32, "timestamp")
+        check_field(self.generator_id, 16, "generator ID")
         for name in ("evm_revision", "sensor_type", "sensor_number"):
-            _check(getattr(self, name), 8, name.replace("_", " "))
-        _check(self.event_type, 7, "event/reading type")
+            check_field(getattr(self, name), 8, name.replace("_", " "))
+        check_field(self.event_type, 7, "event/reading type")
         if len(self.event_data) != 3:
             raise ValueError("a system event carries exactly 3 event data bytes")
 
@@ -117,11 +152,11 @@ class OemTimestampedRecord:
     oem_data: bytes
 
     def __post_init__(self) -> None:
-        _check(self.record_id, 16, "record ID")
+        check_field(self.record_id, 16, "record ID")
         if not 0xC0 <= self.record_type <= 0xDF:
             raise ValueError(f"OEM timestamped record types are C0h-DFh, not {self.record_type:#04x}")
-        _check(self.timestamp, 32, "timestamp")
-        _check(self.manufacturer_id, 24, "manufacturer ID")
+        check_field(self.timestamp, 32, "timestamp")
+        check_field(self.manufacturer_id, 24, "manufacturer ID")
         if len(self.oem_data) != 6:
             raise ValueError("an OEM timestamped record carries exactly 6 OEM bytes")
 
@@ -146,8 +181,8 @@ class _RawRecord:
     KIND = ""
 
     def __post_init__(self) -> None:
-        _check(self.record_id, 16, "record ID")
-        _check(self.record_type, 8, "record type")
+        check_field(self.record_id, 16, "record ID")
+        check_field(self.record_type, 8, "record type")
         if len(self.data) != 13:
             raise ValueError("this record type carries exactly 13 data bytes")
         if _raw_kind(self.record_type) != self.KIND:
@@ -247,13 +282,13 @@ def system_event(
     reading/threshold for threshold events (01h), "sensor-specific
     extension" for everything else.  ``record_id`` 0 lets the SEL assign one.
     """
-    _check(offset, 4, "event offset")
+    check_field(offset, 4, "event offset")
     for value, what in ((data2, "event data 2"), (data3, "event data 3")):
-        _check(value, 8, what)
+        check_field(value, 8, what)
     if data1_flags is None:
         usage = 0b01 if event_type == THRESHOLD else 0b11
         data1_flags = (usage << 2 if data2 != 0xFF else 0) | (usage if data3 != 0xFF else 0)
-    _check(data1_flags, 4, "event data 1 flags")
+    check_field(data1_flags, 4, "event data 1 flags")
     return SystemEventRecord(record_id, timestamp, generator_id, evm_revision, sensor_type,
                              sensor_number, event_type, deassertion,
                              bytes([data1_flags << 4 | offset, data2, data3]))

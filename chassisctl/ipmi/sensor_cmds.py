@@ -1,9 +1,19 @@
-"""Sensor/Event netFn (04h) codecs: readings, thresholds, factors, hysteresis.
+"""Sensor/Event netFn (04h) wire types: readings, thresholds, factors, hysteresis.
 
-Raw bytes only: turning a raw reading into volts or degrees is
-:mod:`chassisctl.ipmi.sensor`'s job, with the factors from the SDR or from
-:class:`SensorReadingFactors` for non-linear sensors.  Conventions as in
-:mod:`chassisctl.ipmi.app`.
+The one home of these commands' request builders, request parsers and reply
+types, used both ways: the client decodes replies, the simulator, ``serve``
+and the BMC responder encode them.  Raw bytes only: turning a raw byte into
+volts or degrees is :mod:`chassisctl.ipmi.conversion`'s job (with the SDR's
+:class:`~chassisctl.ipmi.conversion.Factors`, or those of
+:class:`SensorReadingFactors` for non-linear sensors), and reading a status
+or state text out of a reply is :mod:`chassisctl.ipmi.sensor`'s.
+
+Conventions as in :mod:`chassisctl.ipmi.app`.  Reserved bits in replies
+are kept (so a reply re-encodes to its bytes) but masked by the properties,
+since some BMCs return them as 1b.  The Get Sensor Reading, Thresholds and
+Reading Factors replies, which every sensor listing decodes, ignore bytes
+after the last defined one rather than losing the sensor; too few bytes
+raise :class:`~chassisctl.ipmi.errors.DataLengthError`.
 """
 
 from __future__ import annotations
@@ -11,14 +21,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chassisctl.ipmi.app import DataLengthError, check_field, expect_length, expect_min_length
+from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
 from chassisctl.ipmi.codes import NetFn, SensorCmd
+from chassisctl.ipmi.conversion import Conversion, Factors, Round
+from chassisctl.ipmi.errors import DataLengthError
 from chassisctl.ipmi.message import Request
 
 
-class ThresholdMask(enum.IntFlag):
-    """Threshold bits as used by Get Sensor Thresholds (readable mask), the
-    SDR masks, and Get Sensor Reading byte 3 (at-or-below / at-or-above)."""
+class Threshold(enum.IntFlag):
+    """One bit per threshold, in the order every IPMI mask uses.
+
+    The same layout serves the SDR readable/settable masks, Get Sensor
+    Reading byte 3 (at-or-below / at-or-above) and Get/Set Sensor
+    Thresholds byte 1, so one type covers all of them.
+    """
 
     LNC = 0x01
     LC = 0x02
@@ -26,6 +42,29 @@ class ThresholdMask(enum.IntFlag):
     UNC = 0x08
     UC = 0x10
     UNR = 0x20
+
+
+UPPER = Threshold.UNC | Threshold.UC | Threshold.UNR
+LOWER = Threshold.LNC | Threshold.LC | Threshold.LNR
+
+#: Byte order of the six thresholds in Get/Set Sensor Thresholds.
+THRESHOLD_ORDER = (Threshold.LNC, Threshold.LC, Threshold.LNR, Threshold.UNC, Threshold.UC, Threshold.UNR)
+
+
+def rounding_for(threshold: Threshold) -> Round:
+    """Safe-side rounding: upper thresholds down, lower thresholds up.
+
+    A BMC compares raw readings, so a threshold that falls between two raw
+    steps is moved towards the normal range and the alarm fires no later
+    than the operator asked for.
+    """
+    return Round.DOWN if threshold & UPPER else Round.UP
+
+
+def _field(threshold: Threshold) -> str:
+    if threshold not in THRESHOLD_ORDER:
+        raise ValueError(f"{threshold!r} is not a single threshold")
+    return str(threshold.name).lower()
 
 
 class ReadingFlags(enum.IntFlag):
@@ -51,7 +90,10 @@ class SensorReading:
     """Get Sensor Reading reply: raw reading, flags, 0-2 state bytes (kept raw).
 
     For threshold sensors ``state[0]`` bits 5:0 are the threshold comparison
-    status; for discrete sensors ``state`` holds the 15 state bits.
+    status (:attr:`thresholds`); for discrete sensors ``state`` holds the 15
+    state bits (:attr:`discrete_state`, :attr:`asserted`).  Reserved bits
+    (byte 3 bits 7:6 on threshold sensors, byte 4 bit 7) stay in ``state``
+    so a reply re-encodes to the same bytes, and the properties mask them.
     """
 
     raw: int
@@ -68,11 +110,13 @@ class SensorReading:
 
     @property
     def unavailable(self) -> bool:
+        """"Reading/state unavailable" (IPMI 1.5: "initial update in progress")."""
         return bool(self.flags & ReadingFlags.UNAVAILABLE)
 
     @property
-    def threshold_status(self) -> ThresholdMask:
-        return ThresholdMask(self.state[0] & 0x3F) if self.state else ThresholdMask(0)
+    def thresholds(self) -> Threshold:
+        """Thresholds the reading is at or beyond (threshold sensors)."""
+        return Threshold(self.state[0] & 0x3F) if self.state else Threshold(0)
 
     @property
     def discrete_state(self) -> int:
@@ -80,6 +124,12 @@ class SensorReading:
         lo = self.state[0] if self.state else 0
         hi = self.state[1] & 0x7F if len(self.state) > 1 else 0
         return lo | hi << 8
+
+    @property
+    def asserted(self) -> tuple[int, ...]:
+        """Asserted discrete offsets 0-14 (discrete sensors)."""
+        bits = self.discrete_state
+        return tuple(i for i in range(15) if bits >> i & 1)
 
     @classmethod
     def not_available(cls) -> SensorReading:
@@ -93,8 +143,9 @@ class SensorReading:
 
     @classmethod
     def decode(cls, data: bytes) -> SensorReading:
-        expect_length(data, 2, 3, 4, what="Get Sensor Reading")
-        return cls(data[0], ReadingFlags(data[1]), bytes(data[2:]))
+        """Bytes 3 and 4 are optional; bytes after byte 4 are ignored."""
+        expect_min_length(data, 2, what="Get Sensor Reading")
+        return cls(data[0], ReadingFlags(data[1]), bytes(data[2:4]))
 
 
 def get_sensor_reading(number: int) -> Request:
@@ -104,15 +155,12 @@ def get_sensor_reading(number: int) -> Request:
 # --------------------------------------------------------------------------
 # Get Sensor Thresholds (27h)
 
-_THRESHOLD_ORDER = (ThresholdMask.LNC, ThresholdMask.LC, ThresholdMask.LNR,
-                    ThresholdMask.UNC, ThresholdMask.UC, ThresholdMask.UNR)
-
-
 @dataclass(frozen=True, slots=True)
 class SensorThresholds:
-    """Readable mask + six raw thresholds (valid only where readable)."""
+    """Get Sensor Thresholds reply (and the SDR's initial thresholds):
+    readable mask + six raw thresholds, valid only where readable."""
 
-    readable: ThresholdMask
+    readable: Threshold
     lnc: int = 0
     lc: int = 0
     lnr: int = 0
@@ -120,19 +168,38 @@ class SensorThresholds:
     uc: int = 0
     unr: int = 0
 
-    def values(self) -> dict[ThresholdMask, int]:
-        """The readable thresholds, in wire order (LNC, LC, LNR, UNC, UC, UNR)."""
-        raw = (self.lnc, self.lc, self.lnr, self.unc, self.uc, self.unr)
-        return {t: v for t, v in zip(_THRESHOLD_ORDER, raw) if self.readable & t}
+    def raw(self, threshold: Threshold) -> int | None:
+        """Raw byte of one threshold, None when it is not readable."""
+        if not self.readable & threshold:
+            return None
+        return int(getattr(self, _field(threshold)))
+
+    def values(self, conversion: Conversion, factors: Factors | None = None) -> dict[Threshold, float | None]:
+        """Readable thresholds in engineering units, in wire order (LNC..UNR)."""
+        return {t: conversion.to_value(raw, factors) for t in THRESHOLD_ORDER if (raw := self.raw(t)) is not None}
+
+    @classmethod
+    def from_values(
+        cls, conversion: Conversion, values: dict[Threshold, float], factors: Factors | None = None
+    ) -> SensorThresholds:
+        """Raw thresholds for engineering values, each rounded to the safe side (:func:`rounding_for`)."""
+        raws = {_field(t): conversion.to_raw(v, rounding_for(t), factors) for t, v in values.items()}
+        readable = Threshold(0)
+        for t in values:
+            readable |= t
+        return cls(readable, **raws)
 
     def encode(self) -> bytes:
-        values = (int(self.readable), self.lnc, self.lc, self.lnr, self.unc, self.uc, self.unr)
-        return bytes(check_field(v, 8, "threshold") for v in values)
+        raws = (self.lnc, self.lc, self.lnr, self.unc, self.uc, self.unr)
+        return bytes([check_field(int(self.readable), 6, "readable")]) + bytes(
+            check_field(v, 8, "threshold") for v in raws
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> SensorThresholds:
-        expect_length(data, 7, what="Get Sensor Thresholds")
-        return cls(ThresholdMask(data[0] & 0x3F), *data[1:7])
+        """Byte 1 bits 7:6 are reserved and dropped; bytes after byte 7 are ignored."""
+        expect_min_length(data, 7, what="Get Sensor Thresholds")
+        return cls(Threshold(data[0] & 0x3F), *data[1:7])
 
 
 def get_sensor_thresholds(number: int) -> Request:
@@ -174,75 +241,6 @@ class SensorHysteresis:
 # Get Sensor Reading Factors (23h)
 
 
-def _signed(value: int, bits: int) -> int:
-    return value - (1 << bits) if value & (1 << (bits - 1)) else value
-
-
-def _twos(value: int, bits: int, name: str) -> int:
-    if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
-        raise ValueError(f"{name}={value} does not fit in {bits}-bit two's complement")
-    return value & ((1 << bits) - 1)
-
-
-@dataclass(frozen=True, slots=True)
-class ConversionFactors:
-    """The six factor bytes, laid out as Full Sensor Record bytes 25-30.
-
-    y = (M·x + B·10^K1) · 10^K2 with M, B 10-bit and K1 (``b_exp``), K2
-    (``r_exp``) 4-bit two's complement.  Tolerance is in ±½ raw counts;
-    accuracy is in 1/100 percent scaled by 10^accuracy_exp.
-    """
-
-    m: int
-    b: int = 0
-    b_exp: int = 0
-    r_exp: int = 0
-    tolerance: int = 0
-    accuracy: int = 0
-    accuracy_exp: int = 0
-    #: Sensor direction bits 1:0 (0 unspecified, 1 input, 2 output).
-    direction: int = 0
-
-    @property
-    def k1(self) -> int:
-        return self.b_exp
-
-    @property
-    def k2(self) -> int:
-        return self.r_exp
-
-    def encode(self) -> bytes:
-        m = _twos(self.m, 10, "m")
-        b = _twos(self.b, 10, "b")
-        acc = check_field(self.accuracy, 10, "accuracy")
-        return bytes(
-            [
-                m & 0xFF,
-                (m >> 8) << 6 | check_field(self.tolerance, 6, "tolerance"),
-                b & 0xFF,
-                (b >> 8) << 6 | (acc & 0x3F),
-                (acc >> 6) << 4
-                | check_field(self.accuracy_exp, 2, "accuracy_exp") << 2
-                | check_field(self.direction, 2, "direction"),
-                _twos(self.r_exp, 4, "r_exp") << 4 | _twos(self.b_exp, 4, "b_exp"),
-            ]
-        )
-
-    @classmethod
-    def decode(cls, data: bytes) -> ConversionFactors:
-        expect_length(data, 6, what="conversion factors")
-        return cls(
-            m=_signed(data[0] | (data[1] >> 6) << 8, 10),
-            tolerance=data[1] & 0x3F,
-            b=_signed(data[2] | (data[3] >> 6) << 8, 10),
-            accuracy=(data[3] & 0x3F) | (data[4] >> 4) << 6,
-            accuracy_exp=(data[4] >> 2) & 0x03,
-            direction=data[4] & 0x03,
-            r_exp=_signed(data[5] >> 4, 4),
-            b_exp=_signed(data[5] & 0x0F, 4),
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class ReadingFactorsRequest:
     number: int
@@ -264,18 +262,20 @@ def get_sensor_reading_factors(number: int, reading: int) -> Request:
 
 @dataclass(frozen=True, slots=True)
 class SensorReadingFactors:
-    """Reply: the next raw reading whose factors differ, then the factors."""
+    """Reply: the next raw reading whose factors differ, then the six factor
+    bytes laid out as SDR bytes 25-30 (bits 1:0 of the fifth, the SDR's
+    sensor direction, are reserved here and sent as zero)."""
 
     next_reading: int
-    factors: ConversionFactors
+    factors: Factors
 
     def encode(self) -> bytes:
-        return bytes([check_field(self.next_reading, 8, "next_reading")]) + self.factors.encode()
+        return bytes([check_field(self.next_reading, 8, "next_reading")]) + self.factors.pack()
 
     @classmethod
     def decode(cls, data: bytes) -> SensorReadingFactors:
-        expect_length(data, 7, what="Get Sensor Reading Factors")
-        return cls(data[0], ConversionFactors.decode(data[1:7]))
+        expect_min_length(data, 7, what="Get Sensor Reading Factors")
+        return cls(data[0], Factors.unpack(bytes(data[1:7])))
 
 
 # --------------------------------------------------------------------------

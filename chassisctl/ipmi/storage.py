@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chassisctl.ipmi.app import expect_length, expect_min_length, le, u16, u32
+from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request

@@ -15,10 +15,11 @@ from chassisctl.ipmi.app import DeviceId, Guid, SsifCapabilities
 from chassisctl.ipmi.chassis import BootDevice, BootFlags, ChassisAction, ChassisStatus
 from chassisctl.ipmi.codes import COMMANDS, NetFn
 from chassisctl.ipmi.codes import CompletionCode as CC
+from chassisctl.ipmi.conversion import Conversion
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request
-from chassisctl.ipmi.sensor_cmds import SensorReading, SensorThresholds, ThresholdMask
+from chassisctl.ipmi.sensor_cmds import SensorReading, SensorThresholds, Threshold
 from chassisctl.ipmi.storage import LAST_RECORD, READ_ALL, RecordChunk
 
 NOW = 1_767_225_600.0
@@ -76,7 +77,7 @@ class Chassis(BaseModel):
         return CC.NOT_PRESENT
 
     def sensor_thresholds(self, number: int) -> SensorThresholds | int:
-        return SensorThresholds(ThresholdMask.UC, uc=0x90) if number == 0x30 else CC.NOT_PRESENT
+        return SensorThresholds(Threshold.UC, uc=0x90) if number == 0x30 else CC.NOT_PRESENT
 
     def fru_image(self, fru_id: int) -> bytes | None:
         return FRU if fru_id == 0 else None
@@ -220,7 +221,7 @@ def test_sensors_dead_one_does_not_stop_the_rest() -> None:
     assert SensorReading.decode(ok(r, sensor_cmds.get_sensor_reading(0x30))).raw == 0x2A
     assert r.handle(sensor_cmds.get_sensor_reading(0x99), NOW).cc == CC.NOT_PRESENT
     t = SensorThresholds.decode(ok(r, sensor_cmds.get_sensor_thresholds(0x30)))
-    assert t.values() == {ThresholdMask.UC: 0x90}
+    assert t.values(Conversion()) == {Threshold.UC: 0x90}  # M=1: values are the raw bytes
     assert r.handle(sensor_cmds.get_sensor_hysteresis(0x30), NOW).cc == CC.INVALID_COMMAND
     assert r.handle(sensor_cmds.get_sensor_event_enable(0x30), NOW).cc == CC.INVALID_COMMAND
     assert r.handle(sensor_cmds.get_sensor_reading_factors(0x30, 0x10), NOW).cc == CC.NOT_PRESENT

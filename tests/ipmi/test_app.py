@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chassisctl.ipmi import app
+from chassisctl.ipmi import _bytes, app
 from chassisctl.ipmi.app import (
-    DataLengthError,
     DeviceId,
     DeviceSupport,
     Guid,
@@ -20,7 +19,7 @@ from chassisctl.ipmi.app import (
     SsifCapabilities,
 )
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 
 # i2c-ssif-ipmb.md §2: Get Device ID response as an IPMB frame (seq 5, requester 81h).
 IPMB_DEVICE_ID_RESPONSE = bytes.fromhex("81 1C 63 20 14 01 00 20 81 03 09 02 BF 57 01 00 00 01 00 00 00 00 04")
@@ -71,9 +70,9 @@ def test_update_in_progress_bit_and_bcd_minor() -> None:
     data[2], data[3] = 0x81, 0x42
     dev = DeviceId.decode(bytes(data))
     assert dev.update_in_progress and dev.firmware_major == 1 and dev.firmware_version == "1.42"
-    assert app.bcd(9) == 0x09 and app.bcd(42) == 0x42
+    assert _bytes.bcd(9) == 0x09 and _bytes.bcd(42) == 0x42
     with pytest.raises(ValueError):
-        app.bcd(100)
+        _bytes.bcd(100)
 
 
 @pytest.mark.parametrize("size", [0, 10, 12, 13, 14])

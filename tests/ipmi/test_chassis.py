@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import chassis
-from chassisctl.ipmi.app import DataLengthError
 from chassisctl.ipmi.chassis import (
     BootDevice,
     BootFlags,
@@ -21,7 +20,7 @@ from chassisctl.ipmi.chassis import (
     SetBootOptionsRequest,
 )
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 
 
 def test_chassis_status_bits() -> None:

@@ -7,10 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import dcmi
-from chassisctl.ipmi.app import DataLengthError
 from chassisctl.ipmi.codes import DcmiCmd, NetFn
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading, PowerReadingRequest
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 
 READING = bytes.fromhex("DC 2C 01 C8 00 58 02 F4 01 00 21 43 65 E8 03 00 00 40")
 

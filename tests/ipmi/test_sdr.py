@@ -28,7 +28,7 @@ from chassisctl.ipmi.sdr import (
     parse_record,
     threshold_masks,
 )
-from chassisctl.ipmi.sensor import Threshold
+from chassisctl.ipmi.sensor_cmds import Threshold
 
 # Byte-exact records from ipmi-lan.md §8, which ipmitool and pyghmi list correctly.
 MC_LOCATOR = bytes.fromhex("01 00 51 12 0e 20 00 00 bf 00 00 00 06 01 00 c3") + b"BMC"

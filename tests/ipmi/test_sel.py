@@ -73,7 +73,7 @@ def test_builder_refuses_out_of_range(kwargs: dict[str, int]) -> None:
     (0x01, 0x01, 0x00, False, "Temperature #0x30 | Lower Non-critical going low | Asserted"),
     (0x02, 0x01, 0x0B, True, "Voltage #0x30 | Upper Non-recoverable going high | Deasserted"),
     (0x08, 0x6F, 0x00, False, "Power Supply #0x30 | Presence detected | Asserted"),
-    (0x08, 0x6F, 0x03, False, "Power Supply #0x30 | Power Supply input lost (AC/DC) | Asserted"),
+    (0x08, 0x6F, 0x03, False, "Power Supply #0x30 | Power Supply AC lost | Asserted"),
     (0x09, 0x6F, 0x04, False, "Power Unit #0x30 | AC lost | Asserted"),
     (0x05, 0x6F, 0x00, False, "Physical Security #0x30 | General Chassis intrusion | Asserted"),
     (0x10, 0x6F, 0x02, False, "Event Logging Disabled #0x30 | Log Area Reset/Cleared | Asserted"),
@@ -87,9 +87,10 @@ def test_builder_refuses_out_of_range(kwargs: dict[str, int]) -> None:
     (0x22, 0x0C, 0x03, False, "System ACPI Power State #0x30 | D3 Power State | Asserted"),
     (0x01, 0x01, 0x0C, False, "Temperature #0x30 | Reserved offset 0x0c | Asserted"),
     (0x09, 0x6F, 0x0F, False, "Power Unit #0x30 | Reserved offset 0x0f | Asserted"),
-    (0x07, 0x6F, 0x01, False, "Processor #0x30 | Sensor-specific offset 0x01 | Asserted"),
-    (0xC0, 0x70, 0x03, False, "OEM sensor type 0xc0 #0x30 | OEM event type 0x70, offset 0x03 | Asserted"),
-    (0x2D, 0x00, 0x00, False, "Sensor type 0x2d #0x30 | Event type 0x00, offset 0x00 | Asserted"),
+    (0x07, 0x6F, 0x01, False, "Processor #0x30 | Thermal Trip | Asserted"),  # names.py's table
+    (0x06, 0x6F, 0x01, False, "Platform Security #0x30 | Sensor-specific offset 0x01 | Asserted"),
+    (0xC0, 0x70, 0x03, False, "OEM (C0h) #0x30 | OEM event type 0x70, offset 0x03 | Asserted"),
+    (0x2D, 0x00, 0x00, False, "reserved (2Dh) #0x30 | Event type 0x00, offset 0x00 | Asserted"),
 ])
 def test_describe(stype: int, etype: int, offset: int, deassert: bool, text: str) -> None:
     assert describe(system_event(stype, 0x30, etype, offset, deassertion=deassert, timestamp=0)) == text

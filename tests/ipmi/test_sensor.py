@@ -1,4 +1,9 @@
-"""Sensor value conversion, factor choice, readings, thresholds and status."""
+"""Sensor value conversion, factor choice, readings, thresholds and status.
+
+The reply types come from :mod:`chassisctl.ipmi.sensor_cmds` (their byte
+layout is also tested there); this file tests what :mod:`chassisctl.ipmi.sensor`
+and :mod:`chassisctl.ipmi.conversion` make of them.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,29 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import DecodeError
+from chassisctl.ipmi.errors import DataLengthError
 from chassisctl.ipmi.sensor import (
     AnalogFormat,
     Conversion,
     Factors,
     Linearization,
     Round,
-    SensorReading,
-    SensorThresholds,
-    Threshold,
     choose_factors,
     discrete_states,
-    parse_reading_factors,
-    parse_sensor_reading,
-    parse_sensor_thresholds,
     rounding_for,
     sign_extend,
     status,
 )
+from chassisctl.ipmi.sensor_cmds import (
+    ReadingFlags,
+    SensorReading,
+    SensorReadingFactors,
+    SensorThresholds,
+    Threshold,
+)
+
+#: Events and scanning enabled, reading available: the usual flags byte C0h.
+ON = ReadingFlags.EVENTS_ENABLED | ReadingFlags.SCANNING_ENABLED
 
 
 def conv(m: int = 1, b: int = 0, k1: int = 0, k2: int = 0, fmt: int = 0, lin: int = 0) -> Conversion:
@@ -76,11 +86,11 @@ def test_factor_direction_bits_and_errors() -> None:
 
 
 def test_parse_reading_factors() -> None:
-    nxt, f = parse_reading_factors(bytes.fromhex("80 41 00 70 80 00 E1"))
-    assert nxt == 0x80
-    assert f == Factors(m=65, b=-400, k1=1, k2=-2)
+    reply = SensorReadingFactors.decode(bytes.fromhex("80 41 00 70 80 00 E1"))
+    assert reply.next_reading == 0x80
+    assert reply.factors == Factors(m=65, b=-400, k1=1, k2=-2)
     with pytest.raises(DecodeError):
-        parse_reading_factors(bytes(6))
+        SensorReadingFactors.decode(bytes(6))
 
 
 # --------------------------------------------------------------- raw -> value
@@ -394,7 +404,7 @@ def test_to_value_never_raises(c: Conversion, raw: int) -> None:
 
 
 def test_parse_sensor_reading_threshold() -> None:
-    r = parse_sensor_reading(bytes.fromhex("87 c0 d8 80"))  # reserved bits set, as some BMCs send
+    r = SensorReading.decode(bytes.fromhex("87 c0 d8 80"))  # reserved bits set, as some BMCs send
     assert r.raw == 0x87
     assert r.events_enabled and r.scanning_enabled and not r.unavailable
     assert r.thresholds == Threshold.UNC | Threshold.UC
@@ -402,32 +412,34 @@ def test_parse_sensor_reading_threshold() -> None:
 
 
 def test_parse_sensor_reading_short_forms() -> None:
-    r = parse_sensor_reading(b"\x10\x40")
-    assert (r.raw, r.events_enabled, r.scanning_enabled, r.state_bits) == (0x10, False, True, 0)
+    r = SensorReading.decode(b"\x10\x40")
+    assert (r.raw, r.events_enabled, r.scanning_enabled, r.discrete_state) == (0x10, False, True, 0)
     assert status(r) == "ok"
-    r3 = parse_sensor_reading(b"\x10\x40\x02")
+    r3 = SensorReading.decode(b"\x10\x40\x02")
     assert r3.thresholds == Threshold.LC
     # Trailing bytes beyond byte 4 are ignored.
-    assert parse_sensor_reading(b"\x10\x40\x02\x00\xff") == r3
-    with pytest.raises(DecodeError):
-        parse_sensor_reading(b"\x10")
+    r5 = SensorReading.decode(b"\x10\x40\x02\x00\xff")
+    assert (r5.raw, r5.flags, r5.thresholds, r5.state) == (r3.raw, r3.flags, r3.thresholds, b"\x02\x00")
+    with pytest.raises(DataLengthError):
+        SensorReading.decode(b"\x10")
 
 
 def test_parse_sensor_reading_discrete() -> None:
-    r = parse_sensor_reading(bytes.fromhex("00 c0 09 c0"))  # offsets 0, 3, 14; bit 15 reserved
+    r = SensorReading.decode(bytes.fromhex("00 c0 09 c0"))  # offsets 0, 3, 14; bit 15 reserved
     assert r.asserted == (0, 3, 14)
-    assert discrete_states(r, 0x6F, 0x08) == ["Presence detected", "Input lost (AC/DC)", "state 14"]
+    assert discrete_states(r, 0x6F, 0x08) == ["Presence detected", "Power Supply AC lost", "state 14"]
     assert status(r, threshold_based=False) == "ok"
-    presence = parse_sensor_reading(bytes.fromhex("00 c0 01 00"))
+    presence = SensorReading.decode(bytes.fromhex("00 c0 01 00"))
     assert discrete_states(presence, 0x6F, 0x25) == ["Entity Present"]
-    assert discrete_states(parse_sensor_reading(bytes.fromhex("00 c0 02 00")), 0x08, 0x00) == ["Device Present"]
+    assert discrete_states(SensorReading.decode(bytes.fromhex("00 c0 02 00")), 0x08, 0x00) == ["Device Present"]
 
 
 def test_sensor_reading_encode() -> None:
-    r = SensorReading(raw=0x3D, events_enabled=False, scanning_enabled=True, unavailable=True, state_bits=0x7FFF)
+    r = SensorReading(0x3D, ReadingFlags.SCANNING_ENABLED | ReadingFlags.UNAVAILABLE, b"\xff\x7f")
+    assert (r.events_enabled, r.scanning_enabled, r.unavailable, r.discrete_state) == (False, True, True, 0x7FFF)
     assert r.encode() == bytes.fromhex("3d 60 ff 7f")
-    assert parse_sensor_reading(r.encode()) == r
-    assert SensorReading().encode() == bytes.fromhex("00 c0 00 00")
+    assert SensorReading.decode(r.encode()) == r
+    assert SensorReading(0, ON, b"\x00\x00").encode() == bytes.fromhex("00 c0 00 00")
 
 
 @pytest.mark.parametrize(
@@ -448,12 +460,12 @@ def test_sensor_reading_encode() -> None:
     ],
 )
 def test_status(flags: int, bits: int, text: str) -> None:
-    assert status(parse_sensor_reading(bytes((0x50, flags, bits)))) == text
+    assert status(SensorReading.decode(bytes((0x50, flags, bits)))) == text
 
 
 def test_status_discrete_unavailable() -> None:
-    assert status(parse_sensor_reading(b"\x00\x60\x01"), threshold_based=False) == "na"
-    assert status(parse_sensor_reading(b"\x00\x00\x01"), threshold_based=False) == "ns"
+    assert status(SensorReading.decode(b"\x00\x60\x01"), threshold_based=False) == "na"
+    assert status(SensorReading.decode(b"\x00\x00\x01"), threshold_based=False) == "ns"
 
 
 # ---------------------------------------------------------------- thresholds
@@ -461,16 +473,16 @@ def test_status_discrete_unavailable() -> None:
 
 def test_parse_sensor_thresholds() -> None:
     # Readable UNC, UC, UNR of the "Inlet Temp" example (M=1 degrees C).
-    t = parse_sensor_thresholds(bytes.fromhex("38 00 00 00 70 90 a0"))
+    t = SensorThresholds.decode(bytes.fromhex("38 00 00 00 70 90 a0"))
     assert t.readable == Threshold.UNC | Threshold.UC | Threshold.UNR
     assert (t.lnc, t.lc, t.lnr, t.unc, t.uc, t.unr) == (0, 0, 0, 0x70, 0x90, 0xA0)
     assert t.raw(Threshold.UC) == 0x90
     assert t.raw(Threshold.LC) is None
     assert t.values(conv()) == {Threshold.UNC: 112.0, Threshold.UC: 144.0, Threshold.UNR: 160.0}
     assert t.encode() == bytes.fromhex("38 00 00 00 70 90 a0")
-    assert parse_sensor_thresholds(bytes.fromhex("ff 01 02 03 04 05 06")).readable == Threshold(0x3F)
+    assert SensorThresholds.decode(bytes.fromhex("ff 01 02 03 04 05 06")).readable == Threshold(0x3F)
     with pytest.raises(DecodeError):
-        parse_sensor_thresholds(bytes(6))
+        SensorThresholds.decode(bytes(6))
 
 
 def test_threshold_values_through_conversion() -> None:
@@ -493,7 +505,7 @@ def test_thresholds_from_values_round_to_safe_side() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=10))
 def test_fuzz_reply_decoders(data: bytes) -> None:
-    for decoder in (parse_sensor_reading, parse_sensor_thresholds, parse_reading_factors, Factors.unpack):
+    for decoder in (SensorReading.decode, SensorThresholds.decode, SensorReadingFactors.decode, Factors.unpack):
         try:
             decoder(data)
         except DecodeError:

@@ -7,11 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import sensor_cmds
-from chassisctl.ipmi.app import DataLengthError
 from chassisctl.ipmi.codes import NetFn, SensorCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.conversion import Conversion, Factors
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 from chassisctl.ipmi.sensor_cmds import (
-    ConversionFactors,
+    LOWER,
+    THRESHOLD_ORDER,
+    UPPER,
     ReadingFactorsRequest,
     ReadingFlags,
     SensorEventEnable,
@@ -19,7 +21,7 @@ from chassisctl.ipmi.sensor_cmds import (
     SensorReading,
     SensorReadingFactors,
     SensorThresholds,
-    ThresholdMask,
+    Threshold,
 )
 
 
@@ -30,32 +32,40 @@ def test_worked_sensor_reading() -> None:
     reading = SensorReading.decode(bytes.fromhex("2A C0 00 80"))
     assert reading.raw == 0x2A
     assert reading.events_enabled and reading.scanning_enabled and not reading.unavailable
-    assert reading.threshold_status == ThresholdMask(0)
+    assert reading.thresholds == Threshold(0)
     assert reading.state == b"\x00\x80"
     assert reading.encode() == bytes.fromhex("2A C0 00 80")
 
 
 def test_reading_state_bytes_and_unavailable() -> None:
     r = SensorReading.decode(bytes.fromhex("90 40 18"))
-    assert r.threshold_status == ThresholdMask.UNC | ThresholdMask.UC
+    assert r.thresholds == Threshold.UNC | Threshold.UC
     assert len(r.state) == 1
     assert SensorReading.decode(b"\x00\x40").state == b""
     d = SensorReading.decode(bytes.fromhex("00 C0 05 81"))
     assert d.discrete_state == 0x0105
+    assert d.asserted == (0, 2, 8)
     dead = SensorReading.not_available()
     assert dead.unavailable and dead.scanning_enabled
     assert SensorReading.decode(dead.encode()) == dead
-    for size in (0, 1, 5):
+    for size in (0, 1):
         with pytest.raises(DataLengthError):
             SensorReading.decode(bytes(size))
+    # A fifth byte is ignored (replies come from BMCs; a padded one must not lose the sensor).
+    assert SensorReading.decode(bytes(5)) == SensorReading.decode(bytes(4))
 
 
 def test_thresholds() -> None:
     # Inlet Temp of ipmi-lan.md §8: UNR A0h, UC 90h, UNC 70h readable.
     t = SensorThresholds.decode(bytes.fromhex("38 00 00 00 70 90 A0"))
-    assert t.readable == ThresholdMask.UNC | ThresholdMask.UC | ThresholdMask.UNR
-    assert t.values() == {ThresholdMask.UNC: 0x70, ThresholdMask.UC: 0x90, ThresholdMask.UNR: 0xA0}
+    assert t.readable == Threshold.UNC | Threshold.UC | Threshold.UNR == UPPER
+    # M=1: the values are the raw bytes.
+    assert t.values(Conversion()) == {Threshold.UNC: 0x70, Threshold.UC: 0x90, Threshold.UNR: 0xA0}
+    assert [t.raw(x) for x in THRESHOLD_ORDER] == [None, None, None, 0x70, 0x90, 0xA0]
     assert t.encode() == bytes.fromhex("38 00 00 00 70 90 A0")
+    assert LOWER | UPPER == Threshold(0x3F)
+    with pytest.raises(ValueError):
+        SensorThresholds(Threshold(0x40)).encode()
     req = sensor_cmds.get_sensor_thresholds(1)
     assert (req.netfn, req.cmd, req.data) == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS, b"\x01")
 
@@ -73,9 +83,9 @@ def test_thresholds() -> None:
     ],
 )
 def test_conversion_factor_fixtures(hexbytes: str, m: int, b: int, k1: int, k2: int) -> None:
-    f = ConversionFactors.decode(bytes.fromhex(hexbytes))
+    f = Factors.unpack(bytes.fromhex(hexbytes))
     assert (f.m, f.b, f.k1, f.k2) == (m, b, k1, k2)
-    assert f.encode() == bytes.fromhex(hexbytes)
+    assert f.pack() == bytes.fromhex(hexbytes)
 
 
 def test_factors_from_full_sensor_record() -> None:
@@ -83,17 +93,17 @@ def test_factors_from_full_sensor_record() -> None:
     record = bytes.fromhex(
         "02 00 51 01 35 20 00 01 07 01 7f 68 01 01 80 0a 80 7a 38 38 00 01 00 00 01 00 00 00 00 00"
         " 07 28 50 10 ff 00 a0 90 70 00 00 00 02 02 00 00 00 ca") + b"Inlet Temp"
-    f = ConversionFactors.decode(record[24:30])
-    assert (f.m, f.b, f.b_exp, f.r_exp, f.tolerance, f.accuracy) == (1, 0, 0, 0, 0, 0)
+    f = Factors.unpack(record[24:30])
+    assert (f.m, f.b, f.k1, f.k2, f.tolerance, f.accuracy) == (1, 0, 0, 0, 0, 0)
 
 
 def test_negative_m_tolerance_accuracy_bits() -> None:
-    f = ConversionFactors(m=-512, b=511, b_exp=-8, r_exp=7, tolerance=63, accuracy=1023, accuracy_exp=3, direction=2)
-    data = f.encode()
+    f = Factors(m=-512, b=511, k1=-8, k2=7, tolerance=63, accuracy=1023, accuracy_exp=3)
+    data = f.pack(direction=2)
     assert data == bytes.fromhex("00 BF FF 7F FE 78")
-    assert ConversionFactors.decode(data) == f
+    assert Factors.unpack(data) == f
     with pytest.raises(ValueError):
-        ConversionFactors(m=512).encode()
+        Factors(m=512).pack()
 
 
 def test_reading_factors_request_and_reply() -> None:
@@ -102,6 +112,8 @@ def test_reading_factors_request_and_reply() -> None:
     assert ReadingFactorsRequest.decode(req.data) == ReadingFactorsRequest(5, 0x80)
     reply = SensorReadingFactors.decode(bytes.fromhex("90 01 00 D8 C0 00 00"))
     assert reply.next_reading == 0x90 and reply.factors.b == -40
+    assert reply == SensorReadingFactors(0x90, Factors(m=1, b=-40))
+    assert reply.encode() == bytes.fromhex("90 01 00 D8 C0 00 00")
 
 
 def test_hysteresis_and_event_enable() -> None:
@@ -123,16 +135,15 @@ def test_hysteresis_and_event_enable() -> None:
 # -- Properties -------------------------------------------------------------
 
 factors = st.builds(
-    ConversionFactors,
-    m=st.integers(-512, 511), b=st.integers(-512, 511), b_exp=st.integers(-8, 7), r_exp=st.integers(-8, 7),
+    Factors,
+    m=st.integers(-512, 511), b=st.integers(-512, 511), k1=st.integers(-8, 7), k2=st.integers(-8, 7),
     tolerance=st.integers(0, 63), accuracy=st.integers(0, 1023), accuracy_exp=st.integers(0, 3),
-    direction=st.integers(0, 3),
 )
 
 
-@given(factors, st.integers(0, 255))
-def test_factors_round_trip(f: ConversionFactors, nxt: int) -> None:
-    assert ConversionFactors.decode(f.encode()) == f
+@given(factors, st.integers(0, 3), st.integers(0, 255))
+def test_factors_round_trip(f: Factors, direction: int, nxt: int) -> None:
+    assert Factors.unpack(f.pack(direction)) == f
     assert SensorReadingFactors.decode(SensorReadingFactors(nxt, f).encode()) == SensorReadingFactors(nxt, f)
 
 
@@ -142,8 +153,8 @@ def test_reading_round_trip(raw: int, flags: ReadingFlags, state: bytes) -> None
     assert SensorReading.decode(r.encode()) == r
 
 
-@given(st.integers(0, 0x3F).map(ThresholdMask), st.lists(st.integers(0, 255), min_size=6, max_size=6))
-def test_thresholds_round_trip(mask: ThresholdMask, values: list[int]) -> None:
+@given(st.integers(0, 0x3F).map(Threshold), st.lists(st.integers(0, 255), min_size=6, max_size=6))
+def test_thresholds_round_trip(mask: Threshold, values: list[int]) -> None:
     t = SensorThresholds(mask, *values)
     assert SensorThresholds.decode(t.encode()) == t
 
@@ -155,7 +166,7 @@ def test_event_enable_round_trip(ev: bool, scan: bool, enables: bytes) -> None:
 
 
 DECODERS = [
-    SensorReading.decode, SensorThresholds.decode, SensorHysteresis.decode, ConversionFactors.decode,
+    SensorReading.decode, SensorThresholds.decode, SensorHysteresis.decode, Factors.unpack,
     SensorReadingFactors.decode, ReadingFactorsRequest.decode, SensorEventEnable.decode,
     sensor_cmds.parse_sensor_number, sensor_cmds.parse_get_sensor_hysteresis,
 ]

@@ -7,9 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import storage
-from chassisctl.ipmi.app import DataLengthError
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.errors import DataLengthError, DecodeError
 from chassisctl.ipmi.storage import (
     ClearAction,
     ClearSelProgress,

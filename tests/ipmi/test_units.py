@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from chassisctl.ipmi.names import (
+    GENERIC_OFFSETS,
+    SENSOR_SPECIFIC_OFFSETS,
     entity_name,
     event_reading_type_name,
+    offset_table,
     sensor_type_name,
     state_text,
     state_texts,
 )
+from chassisctl.ipmi.sel import THRESHOLD_OFFSETS
 from chassisctl.ipmi.units import MAX_UNIT, ModifierRelation, RateUnit, Unit, unit_name, unit_string
 
 # Spot checks across table 43-15, chosen where off-by-one errors would show:
@@ -100,11 +104,14 @@ def test_unit_string(args: tuple, kwargs: dict, text: str) -> None:
         (0x0A, "Cooling Device"),
         (0x0B, "Other Units-based Sensor"),
         (0x0C, "Memory"),
+        (0x0D, "Drive Slot / Bay"),  # ipmitool's wording
+        (0x0F, "System Firmware Progress"),
+        (0x1D, "System Boot / Restart Initiated"),
         (0x25, "Entity Presence"),
         (0x29, "Battery"),
         (0x2C, "FRU State"),
         (0x2D, "reserved (2Dh)"),
-        (0xC0, "OEM reserved"),
+        (0xC0, "OEM (C0h)"),
     ],
 )
 def test_sensor_type_names(code: int, name: str) -> None:
@@ -148,12 +155,18 @@ def test_event_reading_type_names() -> None:
         (0x6F, 0x08, 0, "Presence detected"),
         (0x6F, 0x08, 1, "Failure detected"),
         (0x6F, 0x08, 2, "Predictive failure"),
-        (0x6F, 0x08, 3, "Input lost (AC/DC)"),
-        (0x6F, 0x08, 4, "Input lost or out-of-range"),
-        (0x6F, 0x08, 5, "Input out-of-range, but present"),
+        (0x6F, 0x08, 3, "Power Supply AC lost"),  # ipmitool's wording
+        (0x6F, 0x08, 4, "AC lost or out-of-range"),
+        (0x6F, 0x08, 5, "AC out-of-range, but present"),
         (0x6F, 0x08, 6, "Configuration error"),
-        (0x6F, 0x08, 7, "Inactive"),
-        (0x6F, 0x05, 0, "General Chassis Intrusion"),
+        (0x6F, 0x08, 7, "Power Supply Inactive"),
+        (0x6F, 0x09, 4, "AC lost"),
+        (0x6F, 0x05, 0, "General Chassis intrusion"),
+        (0x6F, 0x05, 6, "FAN area intrusion"),
+        (0x6F, 0x10, 2, "Log Area Reset/Cleared"),  # tables that only the SEL decoder had
+        (0x6F, 0x12, 5, "Timestamp Clock Sync"),
+        (0x6F, 0x1D, 0, "Initiated by power up"),
+        (0x6F, 0x0F, 2, "System Firmware Progress"),
         (0x6F, 0x25, 0, "Entity Present"),
         (0x6F, 0x25, 1, "Entity Absent"),
         (0x6F, 0x25, 2, "Entity Disabled"),
@@ -167,7 +180,8 @@ def test_event_reading_type_names() -> None:
         (0x08, 0x00, 1, "Device Present"),
         (0x0B, 0x00, 0, "Fully Redundant"),
         (0x0B, 0x00, 1, "Redundancy Lost"),
-        (0x01, 0x01, 9, "Upper Critical going high"),
+        # Threshold event offsets are event directions, not states: the SEL owns them.
+        (0x01, 0x01, 9, None),
         (0x6F, 0x08, 8, None),
         (0x6F, 0x01, 0, None),
         (0x70, 0x08, 0, None),
@@ -177,7 +191,19 @@ def test_state_text(reading_type: int, sensor_type: int, offset: int, text: str 
     assert state_text(reading_type, sensor_type, offset) == text
 
 
+def test_threshold_event_offsets_live_in_sel() -> None:
+    assert THRESHOLD_OFFSETS[9] == "Upper Critical going high"
+    assert THRESHOLD_OFFSETS[0] == "Lower Non-critical going low" and len(THRESHOLD_OFFSETS) == 12
+
+
+def test_offset_tables() -> None:
+    assert offset_table(0x6F, 0x08) is SENSOR_SPECIFIC_OFFSETS[0x08]
+    assert offset_table(0x08, 0x6F) is GENERIC_OFFSETS[0x08]
+    assert offset_table(0x6F, 0x06) is None and offset_table(0x01, 0x01) is None
+    assert set(GENERIC_OFFSETS) == set(range(0x02, 0x0D))
+
+
 def test_state_texts_lists_asserted_offsets() -> None:
-    assert state_texts(0x6F, 0x08, 0b1001) == ["Presence detected", "Input lost (AC/DC)"]
+    assert state_texts(0x6F, 0x08, 0b1001) == ["Presence detected", "Power Supply AC lost"]
     assert state_texts(0x6F, 0x08, 1 << 14) == ["state 14"]
     assert state_texts(0x6F, 0x08, 0) == []
