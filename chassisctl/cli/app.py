@@ -73,9 +73,14 @@ def _click_exception(exc: Exception) -> str | None:
     """A one-line message for click's own usage errors, else None."""
     # typer 0.26-0.28 vendor click as typer._click (see pyproject's pin).
     from typer._click import exceptions
+    from typer.exceptions import Abort
 
-    if isinstance(exc, exceptions.Abort):
+    if isinstance(exc, Abort):
         return "abort"
+    if isinstance(exc, exceptions.NoArgsIsHelpError):
+        import sys
+        sys.stderr.write(exc.format_message() + "\n")
+        return "a command is required"
     if isinstance(exc, exceptions.UsageError):
         hint = ""
         if exc.ctx is not None:

@@ -114,6 +114,10 @@ class Output:
         return self._console
 
     def _rich_table(self, columns, rows, title, styles) -> None:
+        self.console().print(self.rich_table(columns, rows, title=title, styles=styles))
+
+    def rich_table(self, columns, rows, *, title=None, styles=None):
+        """A rich Table renderable (for printing, or for rich.Live)."""
         from rich import box
         from rich.table import Table
 
@@ -123,4 +127,4 @@ class Output:
                              no_wrap=True)
         for i, row in enumerate(rows):
             table.add_row(*row, style=(styles[i] if styles and self.color else None))
-        self.console().print(table)
+        return table

@@ -37,6 +37,8 @@ class CacheEntry:
     erase: int
     chunk: int
     records: list[bytes] = field(default_factory=list)
+    #: Non-linear sensors: sensor number -> [[raw_lo, raw_hi_exclusive, factors hex], ...]
+    factors: dict[str, list[list[Any]]] = field(default_factory=dict)
 
     def matches(self, count: int, addition: int, erase: int) -> bool:
         return (self.count, self.addition, self.erase) == (count, addition, erase)
@@ -48,7 +50,7 @@ class CacheEntry:
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "key": self.key, "identity": self.identity, "count": self.count,
                 "addition": self.addition, "erase": self.erase, "chunk": self.chunk,
-                "records": [r.hex() for r in self.records]}
+                "records": [r.hex() for r in self.records], "factors": self.factors}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "CacheEntry":
@@ -56,7 +58,9 @@ class CacheEntry:
             raise ValueError("schema")
         return cls(key=dict(doc["key"]), identity=dict(doc["identity"]), count=int(doc["count"]),
                    addition=int(doc["addition"]), erase=int(doc["erase"]), chunk=int(doc["chunk"]),
-                   records=[bytes.fromhex(r) for r in doc["records"]])
+                   records=[bytes.fromhex(r) for r in doc["records"]],
+                   factors={str(k): [[int(a), int(b), str(c)] for a, b, c in v]
+                            for k, v in doc.get("factors", {}).items()})
 
 
 class SdrCache:

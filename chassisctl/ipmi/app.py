@@ -18,7 +18,6 @@ import uuid
 from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le, u16
-from chassisctl.ipmi._bytes import bcd  # noqa: F401  transitional re-export: chassisctl.sim.bmc imports it from here
 from chassisctl.ipmi.codes import AppCmd, NetFn
 from chassisctl.ipmi.errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request

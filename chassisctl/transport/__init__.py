@@ -42,8 +42,9 @@ def open_transport(settings: "BmcSettings", *, clock: "Clock", tracer: "Tracer |
     if spec.simulated:
         from chassisctl.sim.chassis import open_simulated
 
-        world = open_simulated(spec.name, transport=settings.transport, clock=clock)
-        bus, describe = world.bus, f"sim:{spec.name}"
+        world = open_simulated(spec.sim, transport=settings.transport, clock=clock,
+                               ipmb_my_addr=settings.ipmb_my_addr)
+        bus, describe = world.bus, spec.path
     else:
         world, bus, describe = None, open_bus(spec), spec.path
     try:
@@ -52,13 +53,14 @@ def open_transport(settings: "BmcSettings", *, clock: "Clock", tracer: "Tracer |
 
             device = world.ipmb_device if world else _open_ipmb_device(settings)
             transport = IpmbTransport(device, bus=bus, bmc_addr=settings.addr << 1,
-                                      my_addr=settings.ipmb_my_addr << 1, clock=clock, tracer=tracer)
+                                      my_addr=settings.ipmb_my_addr << 1, clock=clock, tracer=tracer,
+                                      describe=f"{describe} IPMB {settings.addr << 1:#04x}")
         else:
             from chassisctl.transport.ssif import SsifTransport
 
             transport = SsifTransport(bus, settings.addr, pec=settings.pec, clock=clock,
                                       timeout=settings.timeout, tracer=tracer,
-                                      describe=f"{describe} addr {settings.addr:#04x}")
+                                      describe=describe)
     except BaseException:
         bus.close()
         raise

@@ -1,0 +1,159 @@
+"""Synthesising an SDR repository from a declarative sensor list.
+
+Both the simulated chassis (from its TOML profile) and the translating
+platform backend (from a platform description) describe sensors as
+engineering facts — name, type, unit, range, thresholds — and need real SDR
+records whose M/B/K1/K2 are *computed* from the range (never hand-written),
+thresholds stored raw and rounded toward the safe side, and a conversion
+object to turn each live value into the raw byte Get Sensor Reading returns.
+This module is that shared step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from chassisctl.ipmi.conversion import Conversion, Factors, Round
+from chassisctl.ipmi.sdr import (CompactSensorRecord, EventOnlyRecord, FruDeviceLocator,
+                                 FullSensorRecord, McDeviceLocator, threshold_masks)
+from chassisctl.ipmi.sensor import choose_factors, rounding_for
+from chassisctl.ipmi.sensor_cmds import Threshold
+
+THRESHOLD_FLAGS = {"lnc": Threshold.LNC, "lc": Threshold.LC, "lnr": Threshold.LNR,
+                   "unc": Threshold.UNC, "uc": Threshold.UC, "unr": Threshold.UNR}
+
+#: Linearisation code for "non-linear: ask Get Sensor Reading Factors".
+NON_LINEAR_CODE = 0x70
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One linear segment of a non-linear sensor: factors for raw >= from_raw."""
+
+    from_raw: int
+    factors: Factors
+
+
+@dataclass(frozen=True, slots=True)
+class SensorDecl:
+    """A sensor as a description states it (engineering units)."""
+
+    number: int
+    name: str
+    sensor_type: int
+    entity_id: int
+    entity_instance: int
+    #: 01h threshold; 6Fh sensor-specific discrete; others generic discrete.
+    reading_type: int = 0x01
+    unit: int = 0
+    range: tuple[float, float] | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    hysteresis: int = 1
+    #: Offsets a discrete sensor can assert (bit n = offset n).
+    discrete_mask: int = 0
+    event_only: bool = False
+    pieces: tuple[Piece, ...] = ()
+    owner: int = 0x20
+    lun: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SynthSensor:
+    """A declared sensor with its record and the conversion behind it."""
+
+    decl: SensorDecl
+    record: FullSensorRecord | CompactSensorRecord | EventOnlyRecord
+    conversion: Conversion | None
+
+    @property
+    def number(self) -> int:
+        return self.decl.number
+
+    def piece_for_raw(self, raw: int) -> tuple[Piece, int]:
+        """The non-linear segment holding ``raw`` and the next segment's start."""
+        pieces = self.decl.pieces
+        for i, piece in enumerate(pieces):
+            upper = pieces[i + 1].from_raw if i + 1 < len(pieces) else 0x100
+            if piece.from_raw <= raw < upper:
+                return piece, upper
+        return pieces[-1], 0x100
+
+    def to_raw(self, value: float, direction: Round = Round.NEAREST) -> int:
+        """Engineering value -> the raw byte (clamped to the representable range)."""
+        if self.conversion is None:
+            raise ValueError(f"sensor {self.decl.name!r} has no analog reading")
+        if not self.decl.pieces:
+            return self.conversion.to_raw(value, direction)
+        for i, piece in reversed(list(enumerate(self.decl.pieces))):
+            upper = self.decl.pieces[i + 1].from_raw - 1 if i + 1 < len(self.decl.pieces) else 0xFF
+            raw = self.conversion.to_raw(value, direction, factors=piece.factors)
+            if raw >= piece.from_raw or i == 0:
+                return min(max(raw, piece.from_raw), upper)
+        return 0
+
+    def thresholds_raw(self) -> dict[Threshold, int]:
+        out: dict[Threshold, int] = {}
+        for key, value in self.decl.thresholds.items():
+            flag = THRESHOLD_FLAGS[key]
+            out[flag] = self.to_raw(value, rounding_for(flag))
+        return out
+
+
+def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
+    """The SDR record for ``decl`` (Full for analog, Compact for discrete)."""
+    common = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
+                  sensor_number=decl.number, entity_id=decl.entity_id,
+                  entity_instance=decl.entity_instance, sensor_type=decl.sensor_type,
+                  id_string=decl.name)
+    if decl.event_only:
+        return SynthSensor(decl, EventOnlyRecord(**common, event_reading_type=decl.reading_type), None)
+    if decl.range is None:
+        mask = decl.discrete_mask & 0x7FFF
+        record = CompactSensorRecord(**common, event_reading_type=decl.reading_type,
+                                     assertion_mask=mask, deassertion_mask=mask, reading_mask=mask)
+        return SynthSensor(decl, record, None)
+    lo, hi = decl.range
+    conversion = choose_factors(lo, hi)
+    linearization = 0
+    if decl.pieces:
+        conversion = Conversion(decl.pieces[0].factors, conversion.analog_format, NON_LINEAR_CODE)
+        linearization = NON_LINEAR_CODE
+    sensor = SynthSensor(decl, FullSensorRecord(**common), conversion)
+    limits = sensor.thresholds_raw()
+    readable = Threshold(0)
+    for flag in limits:
+        readable |= flag
+    assertion, deassertion, reading = threshold_masks(readable, readable)
+    raw = {flag.name.lower(): value for flag, value in limits.items()}
+    nominal = sensor.to_raw((lo + hi) / 2) if not decl.pieces else 0
+    record = FullSensorRecord(
+        **common, event_reading_type=0x01, sensor_caps=0x68 if readable else 0x40,
+        assertion_mask=assertion, deassertion_mask=deassertion, reading_mask=reading,
+        analog_format=int(conversion.analog_format), base_unit=decl.unit,
+        linearization=linearization, factors=conversion.factors,
+        nominal=nominal, sensor_max=sensor.to_raw(hi, Round.DOWN), sensor_min=sensor.to_raw(lo, Round.UP),
+        positive_hysteresis=decl.hysteresis if readable else 0,
+        negative_hysteresis=decl.hysteresis if readable else 0, **raw)
+    return SynthSensor(decl, record, conversion)
+
+
+def repository(sensors: Sequence[SensorDecl], *, bmc_name: str = "BMC", bmc_address: int = 0x20,
+               fru_ids: Sequence[tuple[int, str]] = ((0, "Chassis FRU"),),
+               entity: tuple[int, int] = (0x07, 1)) -> tuple[list[bytes], dict[int, SynthSensor]]:
+    """The whole repository: MC locator, sensors, FRU locators, record IDs from 1."""
+    records: list[bytes] = []
+    mc = McDeviceLocator(record_id=1, slave_address=bmc_address, capabilities=0xBF,
+                         entity_id=0x06, entity_instance=0x01, id_string=bmc_name)
+    records.append(mc.encode())
+    synth: dict[int, SynthSensor] = {}
+    for decl in sensors:
+        sensor = synthesize(decl, len(records) + 1)
+        synth[decl.number] = sensor
+        records.append(sensor.record.encode())
+    for fru_id, name in fru_ids:
+        locator = FruDeviceLocator(record_id=len(records) + 1, access_address=bmc_address,
+                                   fru_device_id=fru_id, entity_id=entity[0],
+                                   entity_instance=entity[1], id_string=name)
+        records.append(locator.encode())
+    return records, synth

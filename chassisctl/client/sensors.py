@@ -1,0 +1,223 @@
+"""``sensors``: the SDR repository (usually from cache) plus one reading each.
+
+The cost model is the point.  A warm run is one Get SDR Repository Info to
+validate the cache plus one Get Sensor Reading per selected sensor, nothing
+else.  Non-linear sensors need Get Sensor Reading Factors for a raw value;
+the answer holds for a range of raw values, so it is cached with the SDRs.
+A sensor that does not answer within its short deadline shows ``n/a`` and
+the walk moves on: one dead sensor never stalls the rest.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from chassisctl.client.call import call
+from chassisctl.client.sdr import SdrWalker
+from chassisctl.client.sdr_cache import CacheEntry, SdrCache
+from chassisctl.errors import ChassisError, CompletionCodeError, TimeoutFailure
+from chassisctl.ipmi.app import DeviceId, get_device_id
+from chassisctl.ipmi.conversion import NON_LINEAR, Factors
+from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.names import entity_name, sensor_type_name
+from chassisctl.ipmi.sdr import CompactSensorRecord, FullSensorRecord, parse_record
+from chassisctl.ipmi.sensor import discrete_states, status
+from chassisctl.ipmi.sensor_cmds import (SensorReading, SensorReadingFactors, Threshold,
+                                         get_sensor_reading, get_sensor_reading_factors)
+from chassisctl.transport.base import Transport
+
+#: Per-sensor deadline: long enough for a busy BMC, short enough that a dead
+#: sensor costs a quarter second, not ipmitool's 5 s.
+SENSOR_DEADLINE = 0.25
+
+#: ``--type`` names -> predicate on (sensor type code, base unit, threshold based)
+TYPE_FILTERS = {
+    "temperature": lambda t, u, th: t == 0x01,
+    "voltage": lambda t, u, th: t == 0x02,
+    "current": lambda t, u, th: t == 0x03,
+    "fan": lambda t, u, th: t == 0x04,
+    "power": lambda t, u, th: u == 6 and th,
+    "power_supply": lambda t, u, th: t == 0x08,
+    "physical_security": lambda t, u, th: t == 0x05,
+    "power_unit": lambda t, u, th: t == 0x09,
+    "other": lambda t, u, th: t == 0x0B,
+    "discrete": lambda t, u, th: not th,
+}
+
+THRESHOLD_KEYS = {Threshold.LNR: "lnr", Threshold.LC: "lc", Threshold.LNC: "lnc",
+                  Threshold.UNC: "unc", Threshold.UC: "uc", Threshold.UNR: "unr"}
+
+
+@dataclass(slots=True)
+class Repository:
+    """The parsed SDR repository and where it came from."""
+
+    records: list[Any]
+    from_cache: bool
+    entry: CacheEntry | None = None
+    walk_round_trips: int = 0
+
+    def sensors(self) -> list[FullSensorRecord | CompactSensorRecord]:
+        return [r for r in self.records if isinstance(r, (FullSensorRecord, CompactSensorRecord))]
+
+
+def _identity(device: DeviceId) -> dict[str, Any]:
+    return {"device_id": device.device_id, "revision": device.device_revision,
+            "manufacturer_id": device.manufacturer_id, "product_id": device.product_id,
+            "firmware": device.firmware_version}
+
+
+def load_repository(transport: Transport, *, node: str | int | None = None,
+                    cache: SdrCache | None = None, refresh: bool = False) -> Repository:
+    """Records from the cache when it is still valid, else one fresh walk."""
+    walker = SdrWalker(transport, node=node)
+    info = walker.info()
+    key = SdrCache.key(transport.identity(), node)
+    entry = cache.load(key) if cache is not None else None
+    if entry is not None and not refresh and entry.matches(info.count, info.last_addition, info.last_erase):
+        if entry.timestamps_usable or _identity(call(transport, get_device_id(), DeviceId.decode,
+                                                      node=node)) == entry.identity:
+            return Repository(_parse_all(entry.records), True, entry)
+    if entry is not None:
+        walker.chunk = entry.chunk
+    raw = walker.read_all()
+    device = call(transport, get_device_id(), DeviceId.decode, node=node)
+    entry = CacheEntry(key=key, identity=_identity(device), count=info.count,
+                       addition=info.last_addition, erase=info.last_erase,
+                       chunk=walker.chunk, records=raw)
+    if cache is not None:
+        cache.store(entry)
+    return Repository(_parse_all(raw), False, entry, walker.stats.round_trips)
+
+
+def _parse_all(raw: Iterable[bytes]) -> list[Any]:
+    records = []
+    for blob in raw:
+        try:
+            records.append(parse_record(blob))
+        except DecodeError:
+            continue  # a record we cannot parse is skipped, never fatal
+    return records
+
+
+@dataclass(slots=True)
+class SensorValue:
+    name: str
+    number: int
+    owner: int
+    type: str
+    type_code: int
+    entity: str
+    unit: str
+    value: float | None
+    raw: int | None
+    status: str
+    threshold_based: bool
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    states: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "number": self.number, "owner": self.owner, "type": self.type,
+                "type_code": self.type_code, "entity": self.entity, "unit": self.unit,
+                "value": self.value, "raw": self.raw, "status": self.status,
+                "kind": "threshold" if self.threshold_based else "discrete",
+                "thresholds": self.thresholds, "states": self.states, "error": self.error}
+
+
+def select(records: list[FullSensorRecord | CompactSensorRecord], *, type_name: str | None = None,
+           name_glob: str | None = None) -> list[FullSensorRecord | CompactSensorRecord]:
+    """Records matching ``--type`` and ``--name`` (case-insensitive glob)."""
+    out = []
+    for r in records:
+        if type_name and not TYPE_FILTERS[type_name](r.sensor_type, r.base_unit, r.threshold_based):
+            continue
+        if name_glob and not fnmatch.fnmatchcase(r.id_string.lower(), name_glob.lower()):
+            continue
+        out.append(r)
+    return out
+
+
+class SensorReader:
+    """Reads a set of sensors; remembers non-linear factors in the cache entry."""
+
+    def __init__(self, transport: Transport, *, node: str | int | None = None,
+                 entry: CacheEntry | None = None, deadline: float = SENSOR_DEADLINE) -> None:
+        self.transport = transport
+        self.node = node
+        self.entry = entry
+        self.deadline = deadline
+        self.factors_learned = False
+
+    def read(self, records: list[FullSensorRecord | CompactSensorRecord]) -> list[SensorValue]:
+        return [self.read_one(r) for r in records]
+
+    def read_one(self, record: FullSensorRecord | CompactSensorRecord) -> SensorValue:
+        view = SensorValue(
+            name=record.id_string, number=record.sensor_number, owner=record.owner_id,
+            type=sensor_type_name(record.sensor_type), type_code=record.sensor_type,
+            entity=f"{entity_name(record.entity_id)} {record.entity_instance & 0x7F}",
+            unit=record.unit_text() if record.threshold_based else "discrete",
+            value=None, raw=None, status="na", threshold_based=record.threshold_based)
+        try:
+            reading = call(self.transport, get_sensor_reading(record.sensor_number), SensorReading.decode,
+                           node=self.node, timeout=self.deadline)
+        except (TimeoutFailure, CompletionCodeError, DecodeError) as exc:
+            view.error = str(exc)
+            return view
+        view.status = status(reading, threshold_based=record.threshold_based)
+        if not record.threshold_based:
+            view.states = discrete_states(reading, record.event_reading_type, record.sensor_type)
+            return view
+        if reading.unavailable or not reading.scanning_enabled:
+            return view
+        view.raw = reading.raw
+        if isinstance(record, FullSensorRecord):
+            factors = self._factors(record, reading.raw)
+            value = record.conversion.to_value(reading.raw, factors)
+            view.value = None if value is None else round(value, 6)
+            view.thresholds = self._thresholds(record)
+        return view
+
+    def _factors(self, record: FullSensorRecord, raw: int) -> Factors | None:
+        if record.linearization not in NON_LINEAR:
+            return None
+        known = self._known_factors(record.sensor_number, raw)
+        if known is not None:
+            return known
+        try:
+            answer = call(self.transport, get_sensor_reading_factors(record.sensor_number, raw),
+                          SensorReadingFactors.decode, node=self.node, timeout=self.deadline)
+        except ChassisError:
+            return None
+        if self.entry is not None:
+            upper = answer.next_reading if answer.next_reading > raw else 0x100
+            self.entry.factors.setdefault(str(record.sensor_number), []).append(
+                [raw, upper, answer.factors.pack().hex()])
+            self.factors_learned = True
+        return answer.factors
+
+    def _known_factors(self, number: int, raw: int) -> Factors | None:
+        if self.entry is None:
+            return None
+        for lo, hi, packed in self.entry.factors.get(str(number), []):
+            if lo <= raw < hi:
+                return Factors.unpack(bytes.fromhex(packed))
+        return None
+
+    def _thresholds(self, record: FullSensorRecord) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        limits = record.thresholds
+        for threshold in THRESHOLD_KEYS:
+            raw = limits.raw(threshold)
+            if raw is None:
+                continue
+            if record.linearization in NON_LINEAR:
+                factors = self._known_factors(record.sensor_number, raw)
+                value = record.conversion.to_value(raw, factors) if factors else None
+            else:
+                value = record.conversion.to_value(raw)
+            out[THRESHOLD_KEYS[threshold]] = None if value is None else round(value, 6)
+        return out

@@ -1,0 +1,251 @@
+"""The simulated BMC's answers: a :class:`BmcModel` over the physical model.
+
+Everything an IPMI command asks — chassis status, a sensor reading, the FRU,
+DCMI watts — is computed here from the profile, the persisted power timeline
+and the injected clock.  Readings are real: the value is converted to a raw
+byte with the very factors the synthesised SDR advertises, and threshold
+comparison bits are computed on raw values, as a hardware BMC does.  Status
+changes (a threshold crossed, power on/off) add SEL entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from chassisctl.bmc.model import BaseModel
+from chassisctl.bmc.sel_store import SelStore
+from chassisctl.bmc.synth import Piece, SensorDecl, SynthSensor
+from chassisctl.ipmi import sel as sel_codec
+from chassisctl.ipmi._bytes import bcd
+from chassisctl.ipmi.app import DeviceId, DeviceSupport, Guid
+from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus, LastPowerEvent, RestorePolicy
+from chassisctl.ipmi.codes import CompletionCode
+from chassisctl.ipmi.conversion import Factors
+from chassisctl.ipmi.dcmi import DcmiPowerReading
+from chassisctl.ipmi.sensor_cmds import (ReadingFlags, SensorHysteresis, SensorReading,
+                                         SensorReadingFactors, SensorThresholds, Threshold)
+from chassisctl.sim.model import Pending, PhysicalModel, PowerTimeline
+from chassisctl.sim.profile import Profile, SensorSpec
+
+#: Sensor number and type used for power events in the SEL (the profile's
+#: event-only "Power Unit" sensor when it has one).
+POWER_UNIT_TYPE = 0x09
+RESTART_TYPE, RESTART_NUMBER = 0x1D, 0x61
+THRESHOLD_OFFSETS = {Threshold.LNC: 0x00, Threshold.LC: 0x02, Threshold.LNR: 0x04,
+                     Threshold.UNC: 0x07, Threshold.UC: 0x09, Threshold.UNR: 0x0B}
+#: How often (simulated seconds) a request triggers a scan of every sensor.
+SCAN_INTERVAL = 5.0
+POWER_STATS_PERIOD = 60.0
+
+
+def sensor_decl(spec: SensorSpec) -> SensorDecl:
+    """Profile sensor -> the shared synthesis description."""
+    if spec.event_only:
+        return SensorDecl(spec.number, spec.name, spec.sensor_type, spec.entity_id, spec.entity_instance,
+                          reading_type=0x6F, event_only=True)
+    if spec.discrete:
+        return SensorDecl(spec.number, spec.name, spec.sensor_type, spec.entity_id, spec.entity_instance,
+                          reading_type=0x6F, discrete_mask=0x0001)
+    pieces = tuple(Piece(s.from_raw, Factors(m=s.m, b=s.b, k1=s.k1, k2=s.k2)) for s in spec.nonlinear)
+    return SensorDecl(spec.number, spec.name, spec.sensor_type, spec.entity_id, spec.entity_instance,
+                      unit=spec.unit, range=spec.range, thresholds=dict(spec.thresholds),
+                      hysteresis=spec.hysteresis, pieces=pieces)
+
+
+def power_dependent(spec: SensorSpec) -> bool:
+    """Sensors whose thresholds only mean something while the host runs."""
+    m = spec.model
+    return (spec.kind in ("fan", "current")
+            or (spec.kind == "rail" and not m.get("standby", False))
+            or (spec.kind == "thermal" and m.get("source") in ("cpu", "asic")))
+
+
+@dataclass(slots=True)
+class SimState:
+    """Everything the simulated BMC remembers between processes."""
+
+    timeline: PowerTimeline
+    sdr_addition: int
+    sdr_erase: int
+    profile_digest: str
+    sel: SelStore = field(default_factory=SelStore)
+    sensor_status: dict[int, int] = field(default_factory=dict)
+    last_scan: float = 0.0
+    restart_cause: int = 0
+    dirty: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"power": self.timeline.to_json(), "sdr": {"addition": self.sdr_addition, "erase": self.sdr_erase},
+                "profile": self.profile_digest, "sel": self.sel.to_dict(),
+                "sensor_status": {str(k): v for k, v in self.sensor_status.items()},
+                "last_scan": self.last_scan, "restart_cause": self.restart_cause}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> "SimState":
+        return cls(timeline=PowerTimeline.from_json(doc["power"]), sdr_addition=int(doc["sdr"]["addition"]),
+                   sdr_erase=int(doc["sdr"]["erase"]), profile_digest=str(doc["profile"]),
+                   sel=SelStore.from_dict(doc["sel"]),
+                   sensor_status={int(k): int(v) for k, v in doc.get("sensor_status", {}).items()},
+                   last_scan=float(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)))
+
+
+class SimBmcModel(BaseModel):
+    """Answers for one request, against the state loaded for it."""
+
+    def __init__(self, profile: Profile, physics: PhysicalModel, synth: dict[int, SynthSensor],
+                 fru_image: bytes, state: SimState, now: float) -> None:
+        bmc = profile.bmc
+        device = DeviceId(
+            device_id=bmc.device_id, device_revision=bmc.device_revision, provides_device_sdrs=False,
+            firmware_major=bmc.firmware[0], firmware_minor=bcd(bmc.firmware[1]), ipmi_version=0x02,
+            additional_support=(DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL
+                                | DeviceSupport.FRU | DeviceSupport.CHASSIS | DeviceSupport.BRIDGE),
+            manufacturer_id=bmc.manufacturer_id, product_id=bmc.product_id)
+        super().__init__(device, Guid.from_uuid(uuid.UUID(bytes=bmc.guid)).raw)
+        self.profile = profile
+        self.physics = physics
+        self.synth = synth
+        self.fru = fru_image
+        self.state = state
+        self.now = now
+
+    # -- power -----------------------------------------------------------------
+    def chassis_status(self) -> ChassisStatus:
+        tl = self.state.timeline
+        last = LastPowerEvent.COMMAND if tl.last_cause in ("command", "cycle") and tl.on else LastPowerEvent(0)
+        intrusion = any(s.kind == "intrusion" and s.model.get("open", False) for s in self.profile.sensors)
+        return ChassisStatus(power_on=tl.on, restore_policy=RestorePolicy.RESTORE_PREVIOUS,
+                             last_event=last, intrusion=intrusion)
+
+    def chassis_control(self, action: ChassisAction) -> int:
+        tl, ps, now = self.state.timeline, self.profile.power, self.now
+        target_on = tl.pending[-1].target if tl.pending else tl.on
+        if action == ChassisAction.POWER_UP:
+            if not target_on:
+                tl.pending = [Pending(True, now + ps.on_delay, "command")]
+        elif action == ChassisAction.POWER_DOWN:
+            tl.pending = [Pending(False, now + ps.off_delay, "command")] if target_on or tl.pending else []
+        elif action == ChassisAction.SOFT_SHUTDOWN:
+            if target_on:
+                tl.pending = [Pending(False, now + ps.soft_off_delay, "soft")]
+        elif action in (ChassisAction.POWER_CYCLE, ChassisAction.HARD_RESET,
+                        ChassisAction.DIAGNOSTIC_INTERRUPT):
+            if not tl.on:
+                return CompletionCode.NOT_SUPPORTED_IN_PRESENT_STATE
+            if action == ChassisAction.POWER_CYCLE:
+                off_at = now + ps.off_delay
+                tl.pending = [Pending(False, off_at, "cycle"),
+                              Pending(True, off_at + ps.cycle_off_time + ps.on_delay, "cycle")]
+                self._power_event(0x01, False)
+            else:
+                self.state.restart_cause = 0x01  # chassis control command
+                self._event(RESTART_TYPE, RESTART_NUMBER, 0x6F, 0x01 if action == ChassisAction.HARD_RESET else 0x07)
+        self.state.dirty = True
+        return CompletionCode.OK
+
+    def _power_event(self, offset: int, deassertion: bool) -> None:
+        number = next((s.number for s in self.profile.sensors if s.sensor_type == POWER_UNIT_TYPE), 0x60)
+        self._event(POWER_UNIT_TYPE, number, 0x6F, offset, deassertion=deassertion)
+
+    def _event(self, sensor_type: int, number: int, event_type: int, offset: int, *,
+               deassertion: bool = False, data2: int = 0xFF, data3: int = 0xFF, flags: int | None = None) -> None:
+        record = sel_codec.system_event(sensor_type, number, event_type, offset, timestamp=int(self.now),
+                                        deassertion=deassertion, data2=data2, data3=data3, data1_flags=flags)
+        self.state.sel.add(record.encode(), self.now)
+        self.state.dirty = True
+
+    def on_transition(self, was_on: bool) -> None:
+        """SEL entry for a completed power transition."""
+        if self.state.timeline.on != was_on:
+            self._power_event(0x00, deassertion=self.state.timeline.on)
+
+    # -- sensors --------------------------------------------------------------------
+    def _spec(self, number: int) -> SensorSpec | None:
+        return self.profile.sensor(number)
+
+    def _raw_and_bits(self, spec: SensorSpec, sensor: SynthSensor) -> tuple[int, int]:
+        value = self.physics.value(spec.number, self.state.timeline, self.now)
+        raw = sensor.to_raw(float(value))
+        if power_dependent(spec) and not self.state.timeline.on:
+            return raw, 0
+        bits = 0
+        limits = sensor.thresholds_raw()
+        for flag, limit in limits.items():
+            low = flag in (Threshold.LNC, Threshold.LC, Threshold.LNR)
+            if (raw <= limit) if low else (raw >= limit):
+                bits |= int(flag)
+        return raw, bits
+
+    def read_sensor(self, number: int) -> SensorReading | int:
+        spec, sensor = self._spec(number), self.synth.get(number)
+        if spec is None or sensor is None or spec.event_only:
+            return CompletionCode.NOT_PRESENT
+        flags = ReadingFlags.EVENTS_ENABLED | ReadingFlags.SCANNING_ENABLED
+        if spec.discrete:
+            asserted = bool(self.physics.value(number, self.state.timeline, self.now))
+            return SensorReading(0, flags, bytes([0x01 if asserted else 0x00, 0x80]))
+        raw, bits = self._raw_and_bits(spec, sensor)
+        self._observe(spec, raw, bits)
+        return SensorReading(raw, flags, bytes([bits | 0xC0]))
+
+    def scan(self) -> None:
+        """Evaluate every threshold sensor so crossings reach the SEL."""
+        if self.now - self.state.last_scan < SCAN_INTERVAL:
+            return
+        self.state.last_scan = self.now
+        self.state.dirty = True
+        for spec in self.profile.sensors:
+            sensor = self.synth.get(spec.number)
+            if sensor is not None and spec.range is not None:
+                self._observe(spec, *self._raw_and_bits(spec, sensor))
+
+    def _observe(self, spec: SensorSpec, raw: int, bits: int) -> None:
+        before = self.state.sensor_status.get(spec.number, 0)
+        if before == bits:
+            return
+        limits = self.synth[spec.number].thresholds_raw()
+        for flag, offset in THRESHOLD_OFFSETS.items():
+            if (bits ^ before) & flag:
+                self._event(spec.sensor_type, spec.number, 0x01, offset, deassertion=not bits & flag,
+                            data2=raw, data3=limits.get(flag, 0xFF), flags=0x50)
+        self.state.sensor_status[spec.number] = bits
+        self.state.dirty = True
+
+    def sensor_thresholds(self, number: int) -> SensorThresholds | int:
+        sensor = self.synth.get(number)
+        if sensor is None or sensor.conversion is None:
+            return CompletionCode.NOT_PRESENT
+        limits = sensor.thresholds_raw()
+        readable = Threshold(0)
+        for flag in limits:
+            readable |= flag
+        return SensorThresholds(readable, **{f.name.lower(): v for f, v in limits.items()})
+
+    def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
+        sensor = self.synth.get(number)
+        if sensor is None or sensor.conversion is None:
+            return CompletionCode.NOT_PRESENT
+        return SensorHysteresis(sensor.decl.hysteresis, sensor.decl.hysteresis)
+
+    def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
+        sensor = self.synth.get(number)
+        if sensor is None:
+            return CompletionCode.NOT_PRESENT
+        if not sensor.decl.pieces:
+            return CompletionCode.ILLEGAL_FOR_SENSOR_OR_RECORD_TYPE
+        piece, upper = sensor.piece_for_raw(raw)
+        return SensorReadingFactors(upper & 0xFF, piece.factors)
+
+    # -- inventory and power reading ----------------------------------------------------
+    def fru_image(self, fru_id: int) -> bytes | None:
+        return self.fru if fru_id == self.profile.fru_id else None
+
+    def power_reading(self) -> DcmiPowerReading:
+        tl, now = self.state.timeline, self.now
+        samples = [self.physics.power_watts(tl, now - POWER_STATS_PERIOD + i * 5.0) for i in range(13)]
+        current = self.physics.power_watts(tl, now)
+        return DcmiPowerReading(current=round(current), minimum=round(min(samples)),
+                                maximum=round(max(samples)), average=round(sum(samples) / len(samples)),
+                                timestamp=int(now), period_ms=int(POWER_STATS_PERIOD * 1000), active=True)

@@ -1,0 +1,258 @@
+"""Assembling the embedded simulated chassis behind a simulated I2C bus.
+
+``open_simulated("default")`` loads the profile, synthesises the SDR
+repository and FRU image, attaches an SSIF slave (or an IPMB responder) at
+the BMC's address on a :class:`SimulatedSMBus`, and returns the bus: the
+production SSIF/IPMB transports then talk to it exactly as to hardware.
+
+Each request is one locked read-modify-write of the state file, so
+``power off`` in one process and ``power status`` in the next agree, and
+concurrent commands never corrupt it.  The file is re-read only when it
+changed since this process last saw it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chassisctl.bmc.responder import Responder
+from chassisctl.bmc.sdr_repository import SdrRepository
+from chassisctl.bmc.synth import repository
+from chassisctl.clock import Clock
+from chassisctl.ipmi import ipmb
+from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, StorageCmd
+from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.message import Request
+from chassisctl.ipmi.ssif import decode_request, encode_response
+from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
+from chassisctl.sim.faults import Faults
+from chassisctl.sim.model import PhysicalModel
+from chassisctl.sim.profile import Profile, load_profile
+from chassisctl.sim.state import StateStore
+
+PROFILE_ENV = "CHASSISCTL_SIM_PROFILE"
+PACE_ENV = "CHASSISCTL_SIM_PACE"
+#: 8-bit IPMB address of the simulated satellite controller (a PSU manager).
+SATELLITE_ADDR = 0x72
+
+
+def build_fru(profile: Profile) -> bytes:
+    from chassisctl.ipmi.fru import build
+
+    f = profile.fru
+    board = {"manufacturer": f.get("board_manufacturer", "chassisctl"),
+             "product_name": f.get("board_product", "SIM-MB"),
+             "serial": f.get("board_serial", "SIM0"), "part_number": f.get("board_part", "MB-0")}
+    product = {"manufacturer": f.get("product_manufacturer", "chassisctl"),
+               "product_name": f.get("product_name", profile.name),
+               "part_number": f.get("product_part", "SIM"), "version": f.get("product_version", "1"),
+               "serial": f.get("product_serial", "SIM0")}
+    chassis = {"chassis_type": int(f.get("chassis_type", 0x17)), "part_number": f.get("chassis_part", "CH-0"),
+               "serial": f.get("chassis_serial", "CHS0")}
+    return build(board=board, product=product, chassis=chassis)
+
+
+class SimChassis:
+    """One simulated chassis: profile, physics, persisted state, responder."""
+
+    def __init__(self, profile: Profile, store: StateStore | None, clock: Clock,
+                 faults: Faults | None = None) -> None:
+        self.profile = profile
+        self.store = store
+        self.clock = clock
+        self.faults = faults or Faults()
+        self.physics = PhysicalModel(profile)
+        decls = [sensor_decl(s) for s in profile.sensors]
+        self.records, self.synth = repository(decls, fru_ids=[(profile.fru_id, "Chassis FRU")])
+        self.fru_image = build_fru(profile)
+        self.max_response_data = profile.bmc.max_response - 3
+        self._state: SimState | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._sdr: SdrRepository | None = None
+        self.satellite = _Satellite(self)
+
+    # -- state ---------------------------------------------------------------
+    def _fresh(self, now: float) -> SimState:
+        ts = int(now)
+        return SimState(timeline=self.physics.steady_timeline(now), sdr_addition=ts, sdr_erase=ts,
+                        profile_digest=self.profile.digest, dirty=True)
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.store.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _load(self, now: float) -> SimState:
+        if self.store is None:
+            if self._state is None:
+                self._state = self._fresh(now)
+            return self._state
+        stamp = self._file_stamp()
+        if self._state is not None and stamp is not None and stamp == self._stamp:
+            return self._state
+        doc = self.store.load()
+        if doc is None:
+            state = self._fresh(now)
+        else:
+            state = _from_doc(doc, self.store.path)
+            if state.profile_digest != self.profile.digest:
+                state.profile_digest, state.sdr_addition, state.dirty = self.profile.digest, int(now), True
+        self._state, self._stamp = state, stamp
+        return state
+
+    def _save(self, state: SimState) -> None:
+        if self.store is not None and state.dirty:
+            self.store.save({"chassis": state.to_json()})
+            self._stamp = self._file_stamp()
+        state.dirty = False
+
+    def sdr(self, state: SimState) -> SdrRepository:
+        if self._sdr is None:
+            self._sdr = SdrRepository(self.records, state.sdr_addition, state.sdr_erase)
+        return self._sdr
+
+    # -- the BMC ----------------------------------------------------------------
+    def handle(self, request: Request) -> Any:
+        """Answer one IPMI request (the SSIF/IPMB slaves call :meth:`handle_payload`)."""
+        if self.faults.take("busy_cc"):
+            return request.reply(CompletionCode.NODE_BUSY)
+        now = self.clock.time()
+        lock = self.store.locked() if self.store is not None else _nolock()
+        with lock:
+            state = self._load(now)
+            model = SimBmcModel(self.profile, self.physics, self.synth, self.fru_image, state, now)
+            was_on = state.timeline.on
+            if self.physics.advance(state.timeline, now):
+                state.dirty = True
+                model.on_transition(was_on)
+            model.scan()
+            sdr = self.sdr(state)
+            if (request.netfn, request.cmd) == (NetFn.STORAGE, StorageCmd.GET_SDR) \
+                    and self.faults.take("lost_reservation"):
+                sdr.reserve()  # someone else reserved: the caller's reservation is now stale
+            if (request.netfn, request.cmd) == (NetFn.APP, AppCmd.SEND_MESSAGE):
+                response = self.satellite.bridge(request, now)
+            else:
+                response = Responder(model, sdr, state.sel, max_response_data=self.max_response_data) \
+                    .handle(request, now)
+            self._save(state)
+        return response
+
+    def handle_payload(self, payload: bytes) -> bytes:
+        try:
+            request = decode_request(payload)
+        except DecodeError:
+            netfn = payload[0] >> 2 if payload else 0
+            cmd = payload[1] if len(payload) > 1 else 0
+            return encode_response(Request(netfn & ~1, cmd).reply(CompletionCode.REQUEST_DATA_LENGTH_INVALID))
+        return encode_response(self.handle(request))
+
+
+class _nolock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _from_doc(doc: dict[str, Any], path: Path) -> SimState:
+    from chassisctl.errors import StateError
+
+    try:
+        return SimState.from_json(doc["chassis"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StateError(f"simulator state {path} has an unexpected layout ({exc.__class__.__name__}); "
+                         "left untouched", hint=f"move it away to start afresh: mv {path} {path}.bad") from None
+
+
+class _Satellite:
+    """A satellite controller behind the BMC (IPMB channel 7), for Send Message."""
+
+    CHANNEL = 7
+
+    def __init__(self, chassis: SimChassis) -> None:
+        from chassisctl.bmc.model import BaseModel
+        from chassisctl.ipmi.app import DeviceId, DeviceSupport
+
+        self.chassis = chassis
+        device = DeviceId(device_id=0x72, device_revision=1, provides_device_sdrs=False, firmware_major=1,
+                          firmware_minor=0x05, ipmi_version=0x51, additional_support=DeviceSupport.SENSOR,
+                          manufacturer_id=chassis.profile.bmc.manufacturer_id, product_id=0x0072)
+        self.model = BaseModel(device)
+
+    def bridge(self, request: Request, now: float):
+        try:
+            channel, _track, inner = ipmb.decode_send_message_request(request)
+        except DecodeError:
+            return request.reply(CompletionCode.REQUEST_DATA_LENGTH_INVALID)
+        if channel != self.CHANNEL or inner.rs_sa != SATELLITE_ADDR:
+            return request.reply(0x83)  # NAK on write: nobody at that address
+        responder = Responder(self.model, SdrRepository([], 0, 0), None, max_response_data=29)
+        answer = responder.handle(inner.to_request(), now)
+        frame = inner.reply(answer.cc, answer.data)
+        return request.reply(CompletionCode.OK, frame.encode())
+
+
+@dataclass(slots=True)
+class SimulatedWorld:
+    """What ``open_transport`` needs: the bus, and the host's /dev/ipmb-N twin."""
+
+    bus: Any
+    chassis: SimChassis
+    ipmb_device: Any = None
+
+
+def state_directory() -> Path:
+    from chassisctl.config import xdg_dir
+
+    return xdg_dir("STATE") / "sim"
+
+
+def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clock,
+                   ipmb_my_addr: int = 0x08, profile: Profile | None = None,
+                   faults: Faults | None = None, pace: bool | None = None,
+                   store: StateStore | None | bool = True) -> SimulatedWorld:
+    """A simulated bus with the chassis' BMC on it, speaking ``transport``."""
+    from chassisctl.sim.bus import SimulatedSMBus
+    from chassisctl.sim.ipmb_slave import IpmbResponder, SimIpmbDevice
+    from chassisctl.sim.ssif_slave import SsifSlave
+
+    profile = profile or load_profile(os.environ.get(PROFILE_ENV))
+    faults = faults if faults is not None else _env_faults()
+    if store is True:
+        store = StateStore(state_directory(), name)
+    chassis = SimChassis(profile, store or None, clock, faults)
+    if pace is None:
+        pace = profile.pace and os.environ.get(PACE_ENV, "1") not in ("0", "false", "no")
+    bus = SimulatedSMBus(name, clock=clock, faults=faults, clock_hz=profile.clock_hz, pace=pace)
+    addr = profile.bmc.ssif_address
+    world = SimulatedWorld(bus, chassis)
+    if transport == "ipmb":
+        bus.root.attach(addr, IpmbResponder(chassis.handle_payload, clock, my_addr=addr << 1,
+                                            turnaround=profile.bmc.turnaround, faults=faults))
+        world.ipmb_device = SimIpmbDevice(bus, my_addr=ipmb_my_addr << 1, clock=clock)
+    else:
+        from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
+
+        caps = SsifCapabilities(
+            TransactionSupport.MULTI_PART if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
+            profile.bmc.pec, 0, profile.bmc.max_request, profile.bmc.max_response)
+        bus.root.attach(addr, SsifSlave(chassis.handle_payload, clock, addr=addr, capabilities=caps,
+                                        turnaround=profile.bmc.turnaround, faults=faults))
+    return world
+
+
+def _env_faults() -> Faults:
+    from chassisctl.errors import UsageError
+
+    try:
+        return Faults.from_env(os.environ)
+    except ValueError as exc:
+        raise UsageError(f"CHASSISCTL_SIM_FAULTS: {exc}") from None
+
