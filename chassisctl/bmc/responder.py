@@ -53,7 +53,7 @@ class Responder:
     def __init__(
         self,
         model: BmcModel,
-        sdr: SdrRepository,
+        sdr: SdrRepository | Callable[[], SdrRepository],
         sel: SelStore | None = None,
         *,
         max_response_data: int,
@@ -61,10 +61,17 @@ class Responder:
         if max_response_data < 18:
             raise ValueError("max_response_data below 18 cannot carry a SEL entry or power reading")
         self.model = model
-        self.sdr = sdr
+        self._sdr = sdr
         self.sel = sel
         self.max_response_data = max_response_data
         self.last_exception: BaseException | None = None
+
+    @property
+    def sdr(self) -> SdrRepository:
+        """The repository; a factory is called on first use (building one can be costly)."""
+        if callable(self._sdr):
+            self._sdr = self._sdr()
+        return self._sdr
 
     def handle(self, request: Request, now: float) -> Response:
         key = (request.netfn, request.cmd)

@@ -65,6 +65,8 @@ class SynthSensor:
     decl: SensorDecl
     record: FullSensorRecord | CompactSensorRecord | EventOnlyRecord
     conversion: Conversion | None
+    #: Raw threshold bytes (rounded to the safe side once, at synthesis).
+    limits: Mapping[Threshold, int] = field(default_factory=dict)
 
     @property
     def number(self) -> int:
@@ -92,12 +94,9 @@ class SynthSensor:
                 return min(max(raw, piece.from_raw), upper)
         return 0
 
-    def thresholds_raw(self) -> dict[Threshold, int]:
-        out: dict[Threshold, int] = {}
-        for key, value in self.decl.thresholds.items():
-            flag = THRESHOLD_FLAGS[key]
-            out[flag] = self.to_raw(value, rounding_for(flag))
-        return out
+    def _limits(self) -> dict[Threshold, int]:
+        return {THRESHOLD_FLAGS[key]: self.to_raw(value, rounding_for(THRESHOLD_FLAGS[key]))
+                for key, value in self.decl.thresholds.items()}
 
 
 def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
@@ -119,13 +118,13 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     if decl.pieces:
         conversion = Conversion(decl.pieces[0].factors, conversion.analog_format, NON_LINEAR_CODE)
         linearization = NON_LINEAR_CODE
-    sensor = SynthSensor(decl, FullSensorRecord(**common), conversion)
-    limits = sensor.thresholds_raw()
+    limits = SynthSensor(decl, FullSensorRecord(**common), conversion)._limits()
     readable = Threshold(0)
     for flag in limits:
         readable |= flag
     assertion, deassertion, reading = threshold_masks(readable, readable)
     raw = {flag.name.lower(): value for flag, value in limits.items()}
+    sensor = SynthSensor(decl, FullSensorRecord(**common), conversion, limits)
     nominal = sensor.to_raw((lo + hi) / 2) if not decl.pieces else 0
     record = FullSensorRecord(
         **common, event_reading_type=0x01, sensor_caps=0x68 if readable else 0x40,
@@ -135,7 +134,7 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
         nominal=nominal, sensor_max=sensor.to_raw(hi, Round.DOWN), sensor_min=sensor.to_raw(lo, Round.UP),
         positive_hysteresis=decl.hysteresis if readable else 0,
         negative_hysteresis=decl.hysteresis if readable else 0, **raw)
-    return SynthSensor(decl, record, conversion)
+    return SynthSensor(decl, record, conversion, limits)
 
 
 def repository(sensors: Sequence[SensorDecl], *, bmc_name: str = "BMC", bmc_address: int = 0x20,

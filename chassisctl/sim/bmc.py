@@ -14,34 +14,42 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from chassisctl.bmc.model import BaseModel
-from chassisctl.bmc.sel_store import SelStore
-from chassisctl.bmc.synth import Piece, SensorDecl, SynthSensor
-from chassisctl.ipmi import sel as sel_codec
-from chassisctl.ipmi._bytes import bcd
-from chassisctl.ipmi.app import DeviceId, DeviceSupport, Guid
-from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus, LastPowerEvent, RestorePolicy
 from chassisctl.ipmi.codes import CompletionCode
-from chassisctl.ipmi.conversion import Factors
-from chassisctl.ipmi.dcmi import DcmiPowerReading
-from chassisctl.ipmi.sensor_cmds import (ReadingFlags, SensorHysteresis, SensorReading,
-                                         SensorReadingFactors, SensorThresholds, Threshold)
 from chassisctl.sim.model import Pending, PhysicalModel, PowerTimeline
 from chassisctl.sim.profile import Profile, SensorSpec
+
+if TYPE_CHECKING:
+    from chassisctl.bmc.sel_store import SelStore
+    from chassisctl.bmc.synth import SensorDecl, SynthSensor
+    from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
+    from chassisctl.ipmi.dcmi import DcmiPowerReading
+    from chassisctl.ipmi.sensor_cmds import (SensorHysteresis, SensorReading, SensorReadingFactors,
+                                             SensorThresholds)
+    from chassisctl.sim.chassis import SimChassis
+
+# Codec imports live inside the methods that use them: a `power status`
+# on the simulator must not pay for the SDR, FRU and sensor modules.
 
 #: Sensor number and type used for power events in the SEL (the profile's
 #: event-only "Power Unit" sensor when it has one).
 POWER_UNIT_TYPE = 0x09
 RESTART_TYPE, RESTART_NUMBER = 0x1D, 0x61
-THRESHOLD_OFFSETS = {Threshold.LNC: 0x00, Threshold.LC: 0x02, Threshold.LNR: 0x04,
-                     Threshold.UNC: 0x07, Threshold.UC: 0x09, Threshold.UNR: 0x0B}
+#: Threshold flag value -> SEL event offset ("... going low/high").
+THRESHOLD_OFFSETS = {0x01: 0x00, 0x02: 0x02, 0x04: 0x04, 0x08: 0x07, 0x10: 0x09, 0x20: 0x0B}
+LOWER_BITS = 0x07
 #: How often (simulated seconds) a request triggers a scan of every sensor.
 SCAN_INTERVAL = 5.0
 POWER_STATS_PERIOD = 60.0
 
 
-def sensor_decl(spec: SensorSpec) -> SensorDecl:
+def sensor_decl(spec: SensorSpec) -> "SensorDecl":
     """Profile sensor -> the shared synthesis description."""
+    from chassisctl.bmc.synth import Piece, SensorDecl
+    from chassisctl.ipmi.conversion import Factors
+
     if spec.event_only:
         return SensorDecl(spec.number, spec.name, spec.sensor_type, spec.entity_id, spec.entity_instance,
                           reading_type=0x6F, event_only=True)
@@ -70,7 +78,7 @@ class SimState:
     sdr_addition: int
     sdr_erase: int
     profile_digest: str
-    sel: SelStore = field(default_factory=SelStore)
+    sel: "SelStore" = field(default_factory=lambda: _sel_store())
     sensor_status: dict[int, int] = field(default_factory=dict)
     last_scan: float = 0.0
     restart_cause: int = 0
@@ -84,6 +92,8 @@ class SimState:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "SimState":
+        from chassisctl.bmc.sel_store import SelStore
+
         return cls(timeline=PowerTimeline.from_json(doc["power"]), sdr_addition=int(doc["sdr"]["addition"]),
                    sdr_erase=int(doc["sdr"]["erase"]), profile_digest=str(doc["profile"]),
                    sel=SelStore.from_dict(doc["sel"]),
@@ -91,35 +101,61 @@ class SimState:
                    last_scan=float(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)))
 
 
-class SimBmcModel(BaseModel):
-    """Answers for one request, against the state loaded for it."""
+def _sel_store() -> "SelStore":
+    from chassisctl.bmc.sel_store import SelStore
 
-    def __init__(self, profile: Profile, physics: PhysicalModel, synth: dict[int, SynthSensor],
-                 fru_image: bytes, state: SimState, now: float) -> None:
-        bmc = profile.bmc
-        device = DeviceId(
+    return SelStore()
+
+
+class SimBmcModel(BaseModel):
+    """Answers for one request, against the state loaded for it.
+
+    The chassis' static parts (SDR synthesis, FRU image) are reached through
+    ``chassis`` and built only when a command needs them.
+    """
+
+    def __init__(self, chassis: "SimChassis", state: SimState, now: float) -> None:
+        super().__init__()
+        self.chassis = chassis
+        self.profile = chassis.profile
+        self.physics = chassis.physics
+        self.state = state
+        self.now = now
+
+    @property
+    def synth(self) -> "dict[int, SynthSensor]":
+        return self.chassis.synth
+
+    def device_id(self):
+        from chassisctl.ipmi._bytes import bcd
+        from chassisctl.ipmi.app import DeviceId, DeviceSupport
+
+        bmc = self.profile.bmc
+        return DeviceId(
             device_id=bmc.device_id, device_revision=bmc.device_revision, provides_device_sdrs=False,
             firmware_major=bmc.firmware[0], firmware_minor=bcd(bmc.firmware[1]), ipmi_version=0x02,
             additional_support=(DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL
                                 | DeviceSupport.FRU | DeviceSupport.CHASSIS | DeviceSupport.BRIDGE),
             manufacturer_id=bmc.manufacturer_id, product_id=bmc.product_id)
-        super().__init__(device, Guid.from_uuid(uuid.UUID(bytes=bmc.guid)).raw)
-        self.profile = profile
-        self.physics = physics
-        self.synth = synth
-        self.fru = fru_image
-        self.state = state
-        self.now = now
+
+    def device_guid(self) -> bytes:
+        from chassisctl.ipmi.app import Guid
+
+        return Guid.from_uuid(uuid.UUID(bytes=self.profile.bmc.guid)).raw
 
     # -- power -----------------------------------------------------------------
-    def chassis_status(self) -> ChassisStatus:
+    def chassis_status(self) -> "ChassisStatus":
+        from chassisctl.ipmi.chassis import ChassisStatus, LastPowerEvent, RestorePolicy
+
         tl = self.state.timeline
         last = LastPowerEvent.COMMAND if tl.last_cause in ("command", "cycle") and tl.on else LastPowerEvent(0)
         intrusion = any(s.kind == "intrusion" and s.model.get("open", False) for s in self.profile.sensors)
         return ChassisStatus(power_on=tl.on, restore_policy=RestorePolicy.RESTORE_PREVIOUS,
                              last_event=last, intrusion=intrusion)
 
-    def chassis_control(self, action: ChassisAction) -> int:
+    def chassis_control(self, action: "ChassisAction") -> int:
+        from chassisctl.ipmi.chassis import ChassisAction
+
         tl, ps, now = self.state.timeline, self.profile.power, self.now
         target_on = tl.pending[-1].target if tl.pending else tl.on
         if action == ChassisAction.POWER_UP:
@@ -151,6 +187,8 @@ class SimBmcModel(BaseModel):
 
     def _event(self, sensor_type: int, number: int, event_type: int, offset: int, *,
                deassertion: bool = False, data2: int = 0xFF, data3: int = 0xFF, flags: int | None = None) -> None:
+        from chassisctl.ipmi import sel as sel_codec
+
         record = sel_codec.system_event(sensor_type, number, event_type, offset, timestamp=int(self.now),
                                         deassertion=deassertion, data2=data2, data3=data3, data1_flags=flags)
         self.state.sel.add(record.encode(), self.now)
@@ -165,20 +203,20 @@ class SimBmcModel(BaseModel):
     def _spec(self, number: int) -> SensorSpec | None:
         return self.profile.sensor(number)
 
-    def _raw_and_bits(self, spec: SensorSpec, sensor: SynthSensor) -> tuple[int, int]:
+    def _raw_and_bits(self, spec: SensorSpec, sensor: "SynthSensor") -> tuple[int, int]:
         value = self.physics.value(spec.number, self.state.timeline, self.now)
         raw = sensor.to_raw(float(value))
         if power_dependent(spec) and not self.state.timeline.on:
             return raw, 0
         bits = 0
-        limits = sensor.thresholds_raw()
-        for flag, limit in limits.items():
-            low = flag in (Threshold.LNC, Threshold.LC, Threshold.LNR)
-            if (raw <= limit) if low else (raw >= limit):
+        for flag, limit in sensor.limits.items():
+            if (raw <= limit) if flag & LOWER_BITS else (raw >= limit):
                 bits |= int(flag)
         return raw, bits
 
-    def read_sensor(self, number: int) -> SensorReading | int:
+    def read_sensor(self, number: int) -> "SensorReading | int":
+        from chassisctl.ipmi.sensor_cmds import ReadingFlags, SensorReading
+
         spec, sensor = self._spec(number), self.synth.get(number)
         if spec is None or sensor is None or spec.event_only:
             return CompletionCode.NOT_PRESENT
@@ -205,7 +243,7 @@ class SimBmcModel(BaseModel):
         before = self.state.sensor_status.get(spec.number, 0)
         if before == bits:
             return
-        limits = self.synth[spec.number].thresholds_raw()
+        limits = {int(k): v for k, v in self.synth[spec.number].limits.items()}
         for flag, offset in THRESHOLD_OFFSETS.items():
             if (bits ^ before) & flag:
                 self._event(spec.sensor_type, spec.number, 0x01, offset, deassertion=not bits & flag,
@@ -213,23 +251,28 @@ class SimBmcModel(BaseModel):
         self.state.sensor_status[spec.number] = bits
         self.state.dirty = True
 
-    def sensor_thresholds(self, number: int) -> SensorThresholds | int:
+    def sensor_thresholds(self, number: int) -> "SensorThresholds | int":
+        from chassisctl.ipmi.sensor_cmds import SensorThresholds, Threshold
+
         sensor = self.synth.get(number)
         if sensor is None or sensor.conversion is None:
             return CompletionCode.NOT_PRESENT
-        limits = sensor.thresholds_raw()
         readable = Threshold(0)
-        for flag in limits:
+        for flag in sensor.limits:
             readable |= flag
-        return SensorThresholds(readable, **{f.name.lower(): v for f, v in limits.items()})
+        return SensorThresholds(readable, **{f.name.lower(): v for f, v in sensor.limits.items()})
 
-    def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
+    def sensor_hysteresis(self, number: int) -> "SensorHysteresis | int":
+        from chassisctl.ipmi.sensor_cmds import SensorHysteresis
+
         sensor = self.synth.get(number)
         if sensor is None or sensor.conversion is None:
             return CompletionCode.NOT_PRESENT
         return SensorHysteresis(sensor.decl.hysteresis, sensor.decl.hysteresis)
 
-    def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
+    def sensor_reading_factors(self, number: int, raw: int) -> "SensorReadingFactors | int":
+        from chassisctl.ipmi.sensor_cmds import SensorReadingFactors
+
         sensor = self.synth.get(number)
         if sensor is None:
             return CompletionCode.NOT_PRESENT
@@ -240,9 +283,11 @@ class SimBmcModel(BaseModel):
 
     # -- inventory and power reading ----------------------------------------------------
     def fru_image(self, fru_id: int) -> bytes | None:
-        return self.fru if fru_id == self.profile.fru_id else None
+        return self.chassis.fru_image if fru_id == self.profile.fru_id else None
 
-    def power_reading(self) -> DcmiPowerReading:
+    def power_reading(self) -> "DcmiPowerReading":
+        from chassisctl.ipmi.dcmi import DcmiPowerReading
+
         tl, now = self.state.timeline, self.now
         samples = [self.physics.power_watts(tl, now - POWER_STATS_PERIOD + i * 5.0) for i in range(13)]
         current = self.physics.power_watts(tl, now)

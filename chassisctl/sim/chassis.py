@@ -18,16 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chassisctl.bmc.responder import Responder
-from chassisctl.bmc.sdr_repository import SdrRepository
-from chassisctl.bmc.synth import repository
+import functools
+from typing import TYPE_CHECKING
+
 from chassisctl.clock import Clock
-from chassisctl.ipmi import ipmb
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, StorageCmd
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
 from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
+
+if TYPE_CHECKING:
+    from chassisctl.bmc.sdr_repository import SdrRepository
+    from chassisctl.bmc.synth import SynthSensor
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.model import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
@@ -65,14 +68,31 @@ class SimChassis:
         self.clock = clock
         self.faults = faults or Faults()
         self.physics = PhysicalModel(profile)
-        decls = [sensor_decl(s) for s in profile.sensors]
-        self.records, self.synth = repository(decls, fru_ids=[(profile.fru_id, "Chassis FRU")])
-        self.fru_image = build_fru(profile)
         self.max_response_data = profile.bmc.max_response - 3
         self._state: SimState | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._sdr: SdrRepository | None = None
         self.satellite = _Satellite(self)
+
+    # -- static parts, built on first use ----------------------------------------
+    @functools.cached_property
+    def _repository(self) -> "tuple[list[bytes], dict[int, SynthSensor]]":
+        from chassisctl.bmc.synth import repository
+
+        decls = [sensor_decl(s) for s in self.profile.sensors]
+        return repository(decls, fru_ids=[(self.profile.fru_id, "Chassis FRU")])
+
+    @property
+    def records(self) -> list[bytes]:
+        return self._repository[0]
+
+    @property
+    def synth(self) -> "dict[int, SynthSensor]":
+        return self._repository[1]
+
+    @functools.cached_property
+    def fru_image(self) -> bytes:
+        return build_fru(self.profile)
 
     # -- state ---------------------------------------------------------------
     def _fresh(self, now: float) -> SimState:
@@ -111,8 +131,10 @@ class SimChassis:
             self._stamp = self._file_stamp()
         state.dirty = False
 
-    def sdr(self, state: SimState) -> SdrRepository:
+    def sdr(self, state: SimState) -> "SdrRepository":
         if self._sdr is None:
+            from chassisctl.bmc.sdr_repository import SdrRepository
+
             self._sdr = SdrRepository(self.records, state.sdr_addition, state.sdr_erase)
         return self._sdr
 
@@ -125,21 +147,22 @@ class SimChassis:
         lock = self.store.locked() if self.store is not None else _nolock()
         with lock:
             state = self._load(now)
-            model = SimBmcModel(self.profile, self.physics, self.synth, self.fru_image, state, now)
+            model = SimBmcModel(self, state, now)
             was_on = state.timeline.on
             if self.physics.advance(state.timeline, now):
                 state.dirty = True
                 model.on_transition(was_on)
             model.scan()
-            sdr = self.sdr(state)
             if (request.netfn, request.cmd) == (NetFn.STORAGE, StorageCmd.GET_SDR) \
                     and self.faults.take("lost_reservation"):
-                sdr.reserve()  # someone else reserved: the caller's reservation is now stale
+                self.sdr(state).reserve()  # someone else reserved: the caller's is now stale
             if (request.netfn, request.cmd) == (NetFn.APP, AppCmd.SEND_MESSAGE):
                 response = self.satellite.bridge(request, now)
             else:
-                response = Responder(model, sdr, state.sel, max_response_data=self.max_response_data) \
-                    .handle(request, now)
+                from chassisctl.bmc.responder import Responder
+
+                response = Responder(model, lambda: self.sdr(state), state.sel,
+                                     max_response_data=self.max_response_data).handle(request, now)
             self._save(state)
         return response
 
@@ -187,6 +210,10 @@ class _Satellite:
         self.model = BaseModel(device)
 
     def bridge(self, request: Request, now: float):
+        from chassisctl.bmc.responder import Responder
+        from chassisctl.bmc.sdr_repository import SdrRepository
+        from chassisctl.ipmi import ipmb
+
         try:
             channel, _track, inner = ipmb.decode_send_message_request(request)
         except DecodeError:
@@ -220,8 +247,6 @@ def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clo
                    store: StateStore | None | bool = True) -> SimulatedWorld:
     """A simulated bus with the chassis' BMC on it, speaking ``transport``."""
     from chassisctl.sim.bus import SimulatedSMBus
-    from chassisctl.sim.ipmb_slave import IpmbResponder, SimIpmbDevice
-    from chassisctl.sim.ssif_slave import SsifSlave
 
     profile = profile or load_profile(os.environ.get(PROFILE_ENV))
     faults = faults if faults is not None else _env_faults()
@@ -234,11 +259,14 @@ def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clo
     addr = profile.bmc.ssif_address
     world = SimulatedWorld(bus, chassis)
     if transport == "ipmb":
+        from chassisctl.sim.ipmb_slave import IpmbResponder, SimIpmbDevice
+
         bus.root.attach(addr, IpmbResponder(chassis.handle_payload, clock, my_addr=addr << 1,
                                             turnaround=profile.bmc.turnaround, faults=faults))
         world.ipmb_device = SimIpmbDevice(bus, my_addr=ipmb_my_addr << 1, clock=clock)
     else:
         from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
+        from chassisctl.sim.ssif_slave import SsifSlave
 
         caps = SsifCapabilities(
             TransactionSupport.MULTI_PART if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
