@@ -1,5 +1,8 @@
-"""The ``serve`` daemon's I/O edge: asyncio services around the sans-I/O cores.
+"""``chassisctl serve``: the long-running side, one asyncio process.
 
-Each module wires one protocol core to sockets (``ipmi_lan``: UDP 623 for
-IPMI over LAN).  Nothing here is imported on the CLI's fast paths.
+``app`` wires the services: the IPMI-over-LAN endpoint(s) bridged onto the
+I2C BMC (``ipmi_lan`` + ``mirror``, with every bus transaction funnelled
+through the single ``worker``), and whatever sibling services join later
+(LLDP agent, DHCP relay).  Protocol decisions live in the sans-I/O packages
+(``chassisctl.ipmi.lan``…); this package is the I/O edge.
 """

@@ -1,0 +1,49 @@
+"""``chassisctl serve``: run the IPMI-over-LAN endpoint (and siblings) in the foreground.
+
+A foreground process for systemd (``Type=notify``) or a container: it never
+daemonises, writes logs to stderr and nothing to stdout, and is ready when
+its sockets are bound.  asyncio and the LAN stack are imported here, inside
+the command, never on other commands' paths.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from chassisctl.cli.common import command, state
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "serve")
+    def serve(
+        ipmi_listen: Optional[str] = typer.Option(
+            None, "--ipmi-listen", metavar="ADDR:PORT",
+            help="IPMI over LAN address and port (overrides [ipmi] listen; default 0.0.0.0:623)"),
+        poll_interval: float = typer.Option(
+            1.0, "--sensor-poll-interval", metavar="SECONDS", min=0.1, max=3600.0,
+            help="Longest age of a sensor reading served to LAN clients (one bus scan per interval)"),
+        log_format: str = typer.Option("text", "--log-format", metavar="text|json",
+                                       autocompletion=lambda: ["text", "json"],
+                                       help="Log line format on stderr"),
+        verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log detail (repeat for debug)"),
+    ) -> None:
+        """Serve standard IPMI over LAN (RMCP, RMCP+) bridged onto the I2C BMC."""
+        import asyncio
+        import logging
+
+        from chassisctl.errors import UsageError
+        from chassisctl.serve import logsetup
+        from chassisctl.serve.app import ServeOptions, run
+
+        if log_format not in ("text", "json"):
+            raise UsageError(f"--log-format {log_format!r}: choose text or json")
+        cli = state()
+        level = logging.DEBUG if verbose > 1 or cli.debug else logging.INFO if verbose == 0 else logging.DEBUG
+        logsetup.setup(level if verbose or cli.debug else logging.INFO, log_format)
+        resolved = cli.resolved()
+        try:
+            asyncio.run(run(resolved, ServeOptions(ipmi_listen=ipmi_listen, poll_interval=poll_interval)))
+        except KeyboardInterrupt:
+            pass

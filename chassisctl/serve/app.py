@@ -1,0 +1,194 @@
+"""Running ``serve``: build every service, bind, announce ready, stop cleanly.
+
+One process, one event loop.  The BMC transport (native SSIF/IPMB or a
+translated platform) is opened once and owned by the single bus worker;
+each node gets a :class:`BmcMirror` and its own IPMI-over-LAN endpoint.
+Sibling services (LLDP agent, DHCP relay) join the same list and share
+the start/stop life cycle.  ``READY=1`` goes to systemd only after every
+socket is bound; SIGTERM and SIGINT stop gracefully (sessions close,
+the bus is released).  Nothing is printed to stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from chassisctl.config import BmcSettings
+from chassisctl.errors import ConfigError
+from chassisctl.serve import sdnotify
+
+LOG = logging.getLogger("chassisctl.serve")
+
+#: Used only with the simulator and no [[ipmi.users]]: a laptop demo that
+#: works out of the box, bound to loopback so the known password never
+#: faces a network.  A real bus without users refuses to start instead.
+DEMO_USER = ("admin", "admin")
+
+
+class Service(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    ipmi_listen: str | None = None
+    poll_interval: float = 1.0
+
+
+def _serve_section(doc: dict[str, Any]) -> dict[str, Any]:
+    section = doc.get("serve", {})
+    if not isinstance(section, dict):
+        raise ConfigError("serve: expected a table ([serve])")
+    for key in section:
+        if key not in ("sensor_poll_interval", "runtime_dir"):
+            raise ConfigError(f"serve.{key}: unknown key")
+    interval = section.get("sensor_poll_interval", 1.0)
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0.1 <= interval <= 3600:
+        raise ConfigError("serve.sensor_poll_interval: expected seconds within 0.1..3600")
+    return section
+
+
+def lan_config(doc: dict[str, Any], config_path: Path | None, settings: BmcSettings,
+               listen_override: str | None):
+    """The [ipmi] section, with the demo user on the simulator if none exist."""
+    from chassisctl.ipmi.codes import Privilege
+    from chassisctl.ipmi.lan import lan_config_from_toml
+    from chassisctl.ipmi.lan.config import LanUser, parse_listen
+
+    config = lan_config_from_toml(doc, str(config_path) if config_path else None)
+    if listen_override:
+        host, port = parse_listen(listen_override, "--ipmi-listen")
+        config = replace(config, host=host, port=port)
+    if not config.users:
+        if not settings.simulated:
+            raise ConfigError("no [[ipmi.users]] in the config: nobody could log in",
+                              hint="add a user (see chassisctl-serve(8)) or use --bus sim for the demo")
+        LOG.warning("simulated chassis and no [[ipmi.users]]: demo user %r password %r, loopback only",
+                    *DEMO_USER)
+        host = config.host if config.host.startswith("127.") or config.host == "::1" else "127.0.0.1"
+        config = replace(config, host=host, users=(LanUser(2, DEMO_USER[0], DEMO_USER[1].encode(),
+                                                           Privilege.ADMINISTRATOR),))
+    return config
+
+
+def _endpoints(doc: dict[str, Any], transport, base) -> list[tuple[Any, Any]]:
+    """(node target, LanConfig) per endpoint: one per node of a platform."""
+    nodes = transport.nodes()
+    if len(nodes) == 1:
+        return [(None, base)]
+    from chassisctl.platform import node_endpoints
+
+    endpoints = node_endpoints(doc)
+    by_name = {n.name: n for n in nodes}
+    out = []
+    for name, host, port in endpoints:
+        if name not in by_name:
+            raise ConfigError(f"nodes: {name!r} is not a node of this platform "
+                              f"(known: {', '.join(by_name)})")
+        out.append((name, replace(base, host=host, port=port)))
+    if not out:
+        raise ConfigError("this platform has several nodes: give each an endpoint in [[nodes]] "
+                          "(name, listen = \"ADDR:PORT\")")
+    return out
+
+
+def _runtime_dir(section: dict[str, Any]) -> Path | None:
+    for candidate in (section.get("runtime_dir"), os.environ.get("RUNTIME_DIRECTORY"), "/run/chassisctl"):
+        if candidate:
+            path = Path(str(candidate).split(":")[0])
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+                if os.access(path, os.W_OK):
+                    return path
+            except OSError:
+                continue
+    return None
+
+
+def _write_names(directory: Path | None, names: list[str]) -> None:
+    """Sensor names for TAB completion while serve runs (never walk the bus on TAB)."""
+    if directory is None:
+        return
+    tmp = directory / f".sdr.json.{os.getpid()}"
+    try:
+        tmp.write_text(json.dumps({"names": sorted(set(names))}), encoding="utf-8")
+        os.replace(tmp, directory / "sdr.json")
+    except OSError:
+        pass
+
+
+async def run(resolved, options: ServeOptions) -> None:
+    """Serve until SIGTERM/SIGINT.  Raises ChassisError before READY on bad setup."""
+    from chassisctl.client.sdr_cache import SdrCache
+    from chassisctl.clock import SystemClock
+    from chassisctl.serve.ipmi_lan import IpmiLanService, current_event
+    from chassisctl.serve.mirror import BmcMirror
+    from chassisctl.serve.worker import BusWorker
+    from chassisctl.transport import open_transport
+
+    settings, doc = resolved.bmc, resolved.document
+    section = _serve_section(doc)
+    interval = float(section.get("sensor_poll_interval", options.poll_interval))
+    base = lan_config(doc, settings.config_path, settings, options.ipmi_listen)
+    transport = open_transport(settings, clock=SystemClock())
+    worker = BusWorker()
+    worker.start()
+    services: list[Service] = []
+    try:
+        mirrors = []
+        for node, config in _endpoints(doc, transport, base):
+            mirror = BmcMirror(transport, worker, node=node, name=node or "bmc", poll_interval=interval,
+                               sdr_cache=SdrCache(), logger=LOG)
+            await mirror.start()
+            guid = mirror._static.get((0x06, 0x37))
+            guid_bytes = guid.data if guid is not None and guid.ok and len(guid.data) == 16 else None
+
+            async def handler(request, mirror=mirror):
+                event = current_event.get()
+                key = ("lan", mirror.name, event.session_id if event else None)
+                return await mirror.handle(request, key)
+
+            service = IpmiLanService(config, handler, fast_handler=mirror.fast, guid=guid_bytes,
+                                     logger=logging.getLogger("chassisctl.serve.ipmi"))
+            await service.start()
+            services.append(service)
+            mirrors.append(mirror)
+        _write_names(_runtime_dir(section), [n for m in mirrors for n in m.sensor_names])
+        where = ", ".join(f"{s.config.host}:{s.address[1]}" for s in services)
+        LOG.info("ready: IPMI over LAN on %s for %s%s", where, transport.describe(),
+                 " (simulated)" if transport.simulated else "")
+        sdnotify.notify("READY=1", f"STATUS=IPMI over LAN on {where}")
+        await _until_stopped()
+        sdnotify.notify("STOPPING=1")
+    finally:
+        for service in reversed(services):
+            await service.stop()
+        worker.stop()
+        transport.close()
+        LOG.info("stopped")
+
+
+async def _until_stopped() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    watchdog = sdnotify.watchdog_interval()
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=watchdog or 3600)
+            except asyncio.TimeoutError:
+                if watchdog:
+                    sdnotify.notify("WATCHDOG=1")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,256 @@
+"""What LAN clients talk to: one node's BMC, cached where that is safe.
+
+Ten Prometheus scrapers and a FreeIPMI SDR walk must not become ten bus
+scans, and Get Device ID must not cost an SSIF round trip.  So:
+
+* identity (Get Device ID, GUIDs) is read once and answered from memory;
+* the SDR repository is walked once (through the SDR cache the CLI uses),
+  mirrored locally with the BMC's own record IDs and timestamps (FreeIPMI
+  and chassisctl key their caches on those), and served with large partial
+  reads and local reservations;
+* sensor readings come from one scan of every sensor, shared by all
+  clients and repeated at most once per poll interval;
+* Chassis Control and everything else go to the BMC through the bus
+  worker, never retried; a power command invalidates the cached status.
+
+When the I2C BMC answers C1h for FRU, SEL or boot options, serve answers
+those itself from a local store, because LAN clients expect them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from typing import Any, Callable
+
+from chassisctl.errors import ChassisError, TimeoutFailure
+from chassisctl.ipmi.codes import (AppCmd, ChassisCmd, CompletionCode, NetFn, SensorCmd,
+                                   StorageCmd)
+from chassisctl.ipmi.message import Request, Response
+from chassisctl.serve.worker import BusWorker
+from chassisctl.transport.base import Transport
+
+#: Room for data in one LAN reply (IPMI 1.5 message length is one byte).
+LAN_MAX_RESPONSE_DATA = 247
+SENSOR_DEADLINE = 0.25
+
+STATIC = {(NetFn.APP, AppCmd.GET_DEVICE_ID), (NetFn.APP, AppCmd.GET_DEVICE_GUID),
+          (NetFn.APP, AppCmd.GET_SYSTEM_GUID)}
+SDR_COMMANDS = {(NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO),
+                (NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY),
+                (NetFn.STORAGE, StorageCmd.GET_SDR)}
+#: Command groups serve answers itself when the BMC lacks them (C1h).
+FALLBACK_GROUPS: dict[str, set[tuple[int, int]]] = {
+    "fru": {(NetFn.STORAGE, c) for c in (StorageCmd.GET_FRU_INVENTORY_AREA_INFO, StorageCmd.READ_FRU_DATA)},
+    "sel": {(NetFn.STORAGE, c) for c in (StorageCmd.GET_SEL_INFO, StorageCmd.RESERVE_SEL,
+                                         StorageCmd.GET_SEL_ENTRY, StorageCmd.ADD_SEL_ENTRY,
+                                         StorageCmd.CLEAR_SEL, StorageCmd.GET_SEL_TIME,
+                                         StorageCmd.SET_SEL_TIME)},
+    "boot": {(NetFn.CHASSIS, ChassisCmd.GET_SYSTEM_BOOT_OPTIONS),
+             (NetFn.CHASSIS, ChassisCmd.SET_SYSTEM_BOOT_OPTIONS)},
+}
+_GROUP_OF = {key: group for group, keys in FALLBACK_GROUPS.items() for key in keys}
+
+
+def _failure_response(request: Request, exc: ChassisError) -> Response:
+    """A bus-level failure as the completion code a LAN client understands."""
+    cc = CompletionCode.TIMEOUT if isinstance(exc, TimeoutFailure) else CompletionCode.RESPONSE_UNAVAILABLE
+    return request.reply(cc)
+
+
+class BmcMirror:
+    def __init__(self, transport: Transport, worker: BusWorker, *, node: str | int | None = None,
+                 name: str = "bmc", poll_interval: float = 1.0, fru_image: bytes | None = None,
+                 clock: Callable[[], float] = time.monotonic, logger: logging.Logger | None = None,
+                 sdr_cache: Any = None) -> None:
+        self.transport = transport
+        self.worker = worker
+        self.node = node
+        self.name = name
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.logger = logger or logging.getLogger("chassisctl.serve")
+        self.sdr_cache = sdr_cache
+        self._static: dict[tuple[int, int], Response] = {}
+        self._sdr = None
+        self._sdr_stamp: tuple[int, int, int] | None = None
+        self._sensors: list[tuple[int, int]] = []
+        self.sensor_names: list[str] = []
+        self._readings: dict[tuple[int, int], Response] = {}
+        self._scanned_at = float("-inf")
+        self._scan_future = None
+        self._status: tuple[float, Response] | None = None
+        self._lacks: set[str] = set()
+        self._local = _LocalBmc(fru_image)
+        self.scans = 0
+
+    # -- start-up ------------------------------------------------------------
+    async def start(self) -> None:
+        await self.worker.run(("static", self.name), self._load_static)
+        await self.worker.run(("sdr", self.name), self._load_sdr)
+
+    def _transact(self, request: Request, timeout: float | None = None) -> Response:
+        return self.transport.transact(request, node=self.node, timeout=timeout)
+
+    def _load_static(self) -> None:
+        for netfn, cmd in STATIC:
+            request = Request(netfn, cmd)
+            try:
+                self._static[(netfn, cmd)] = self._transact(request)
+            except ChassisError as exc:
+                if (netfn, cmd) == (NetFn.APP, AppCmd.GET_DEVICE_ID):
+                    raise
+                self.logger.info("%s: %s unavailable (%s)", self.name, request.name, exc)
+
+    def _load_sdr(self) -> None:
+        from chassisctl.bmc.sdr_repository import SdrRepository
+        from chassisctl.client.sensors import load_repository
+
+        repo = load_repository(self.transport, node=self.node, cache=self.sdr_cache)
+        entry = repo.entry
+        self._sdr = SdrRepository(entry.records, entry.addition, entry.erase)
+        self._sdr_stamp = (entry.count, entry.addition, entry.erase)
+        numbers, names = [], []
+        for record in repo.sensors():
+            if record.owner_id != 0x20:
+                continue  # satellite-owned: forwarded on demand, not scanned
+            for shared in record.instances() if hasattr(record, "instances") else ():
+                numbers.append((record.owner_lun, shared.sensor_number))
+                names.append(shared.name)
+            if not hasattr(record, "instances"):
+                numbers.append((record.owner_lun, record.sensor_number))
+                names.append(record.id_string)
+        self._sensors, self.sensor_names = numbers, names
+        self._readings.clear()
+        self._scanned_at = float("-inf")
+
+    # -- answering -------------------------------------------------------------
+    def fast(self, request: Request) -> Response | None:
+        """An answer from memory when one is valid right now, else None."""
+        key = (request.netfn, request.cmd)
+        if key in self._static and not request.data:
+            cached = self._static[key]
+            return Response(cached.netfn, cached.cmd, cached.cc, cached.data, request.lun)
+        if key in SDR_COMMANDS and self._sdr is not None:
+            return self._sdr_answer(request)
+        if key == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING) and len(request.data) == 1:
+            if self.clock() - self._scanned_at < self.poll_interval:
+                cached = self._readings.get((request.lun, request.data[0]))
+                if cached is not None:
+                    return cached
+        if key == (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS) and self._status is not None:
+            at, cached = self._status
+            if self.clock() - at < self.poll_interval:
+                return cached
+        if _GROUP_OF.get(key) in self._lacks:
+            return self._local.handle(request)
+        return None
+
+    async def handle(self, request: Request, key: Any = None) -> Response:
+        answer = self.fast(request)
+        if answer is not None:
+            return answer
+        what = (request.netfn, request.cmd)
+        if what == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING) and len(request.data) == 1 \
+                and (request.lun, request.data[0]) in set(self._sensors):
+            await self._scan()
+            cached = self._readings.get((request.lun, request.data[0]))
+            if cached is not None:
+                return cached
+        response = await self._forward(request, key)
+        if what == (NetFn.CHASSIS, ChassisCmd.CHASSIS_CONTROL):
+            self._status = None
+            self._scanned_at = float("-inf")
+        elif what == (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS) and response.ok:
+            self._status = (self.clock(), response)
+        group = _GROUP_OF.get(what)
+        if group and response.cc == CompletionCode.INVALID_COMMAND:
+            self.logger.info("%s: the BMC lacks %s commands; serve answers them itself", self.name, group)
+            self._lacks.add(group)
+            return self._local.handle(request)
+        return response
+
+    async def _forward(self, request: Request, key: Any) -> Response:
+        try:
+            return await self.worker.run(key or ("lan", self.name), self._transact, request)
+        except ChassisError as exc:
+            self.logger.warning("%s: %s failed on the bus: %s", self.name, request.name, exc)
+            return _failure_response(request, exc)
+
+    def _sdr_answer(self, request: Request) -> Response:
+        from chassisctl.bmc.responder import Responder
+
+        responder = Responder(self._local.model, self._sdr, None, max_response_data=LAN_MAX_RESPONSE_DATA)
+        return responder.handle(request, time.time())
+
+    # -- the shared sensor scan --------------------------------------------------
+    async def _scan(self) -> None:
+        """One bus scan of every sensor, shared by whoever asks meanwhile."""
+        import asyncio
+
+        if self._scan_future is None:
+            self._scan_future = asyncio.ensure_future(self._run_scan())
+        future = self._scan_future
+        try:
+            await asyncio.shield(future)
+        finally:
+            if future.done() and self._scan_future is future:
+                self._scan_future = None
+
+    async def _run_scan(self) -> None:
+        stale = await self.worker.run(("poll", self.name), self._scan_on_bus)
+        if stale:
+            self.logger.info("%s: SDR repository changed; re-reading it", self.name)
+            await self.worker.run(("sdr", self.name), self._load_sdr)
+
+    def _scan_on_bus(self) -> bool:
+        """Runs on the bus thread: repository check + one reading per sensor."""
+        from chassisctl.ipmi.sensor_cmds import get_sensor_reading
+        from chassisctl.ipmi.storage import SdrRepositoryInfo, get_sdr_repository_info
+
+        stale = False
+        try:
+            info_rsp = self._transact(get_sdr_repository_info())
+            if info_rsp.ok:
+                info = SdrRepositoryInfo.decode(info_rsp.data)
+                stale = (info.count, info.last_addition, info.last_erase) != self._sdr_stamp
+        except ChassisError:
+            pass
+        readings: dict[tuple[int, int], Response] = {}
+        for lun, number in self._sensors:
+            request = get_sensor_reading(number)
+            request = Request(request.netfn, request.cmd, request.data, lun)
+            try:
+                readings[(lun, number)] = self._transact(request, SENSOR_DEADLINE)
+            except ChassisError as exc:
+                readings[(lun, number)] = _failure_response(request, exc)
+        self._readings = readings
+        self._scanned_at = self.clock()
+        self.scans += 1
+        return stale
+
+
+class _LocalBmc:
+    """serve's own answers for FRU, SEL and boot options a BMC lacks."""
+
+    def __init__(self, fru_image: bytes | None) -> None:
+        from chassisctl.bmc.model import BaseModel
+
+        class Model(BaseModel):
+            def fru_image(self, fru_id: int) -> bytes | None:
+                return fru_image if fru_id == 0 else None
+
+        self.model = Model()
+        self._sel = None
+
+    def handle(self, request: Request) -> Response:
+        from chassisctl.bmc.responder import Responder
+        from chassisctl.bmc.sdr_repository import SdrRepository
+        from chassisctl.bmc.sel_store import SelStore
+
+        if self._sel is None:
+            self._sel = SelStore()
+        responder = Responder(self.model, functools.partial(SdrRepository, ()), self._sel,
+                              max_response_data=LAN_MAX_RESPONSE_DATA)
+        return responder.handle(request, time.time())
