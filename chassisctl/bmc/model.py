@@ -17,19 +17,24 @@ stall or fail the rest.
 
 from __future__ import annotations
 
-from typing import Protocol
+import functools
+from typing import TYPE_CHECKING, Protocol
 
-from chassisctl.ipmi.app import DeviceId, DeviceSupport, SelfTestCode, SsifCapabilities
-from chassisctl.ipmi.chassis import BootOptions, BootParam, ChassisAction, ChassisStatus
 from chassisctl.ipmi.codes import CompletionCode
-from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
-from chassisctl.ipmi.sensor_cmds import (
-    SensorEventEnable,
-    SensorHysteresis,
-    SensorReading,
-    SensorReadingFactors,
-    SensorThresholds,
-)
+
+if TYPE_CHECKING:
+    # Codecs load inside the methods that build replies: a model used only for
+    # Get Chassis Status must not pay for the App, DCMI and sensor modules.
+    from chassisctl.ipmi.app import DeviceId, SsifCapabilities
+    from chassisctl.ipmi.chassis import BootOptions, ChassisAction, ChassisStatus
+    from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
+    from chassisctl.ipmi.sensor_cmds import (
+        SensorEventEnable,
+        SensorHysteresis,
+        SensorReading,
+        SensorReadingFactors,
+        SensorThresholds,
+    )
 
 #: Configuration-parameter completion code "parameter not supported".
 PARAMETER_NOT_SUPPORTED = 0x80
@@ -89,27 +94,44 @@ class BmcModel(Protocol):
         ...
 
 
-DEFAULT_DEVICE_ID = DeviceId(
-    device_id=0x20,
-    device_revision=1,
-    provides_device_sdrs=False,
-    firmware_major=0,
-    firmware_minor=0x01,
-    ipmi_version=0x02,
-    additional_support=(
-        DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL | DeviceSupport.FRU | DeviceSupport.CHASSIS
-    ),
-    manufacturer_id=0,
-    product_id=0,
-)
+@functools.cache
+def default_device_id() -> DeviceId:
+    """The Device ID :class:`BaseModel` reports unless given one (built on first use)."""
+    from chassisctl.ipmi.app import DeviceId, DeviceSupport
 
-#: Boot option parameters kept by :class:`BaseModel`, with their data sizes.
-_BOOT_PARAM_SIZES = {
-    BootParam.SET_IN_PROGRESS: 1,
-    BootParam.BOOT_FLAG_VALID_CLEARING: 1,
-    BootParam.BOOT_INFO_ACKNOWLEDGE: 2,
-    BootParam.BOOT_FLAGS: 5,
-}
+    return DeviceId(
+        device_id=0x20,
+        device_revision=1,
+        provides_device_sdrs=False,
+        firmware_major=0,
+        firmware_minor=0x01,
+        ipmi_version=0x02,
+        additional_support=(
+            DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL | DeviceSupport.FRU
+            | DeviceSupport.CHASSIS
+        ),
+        manufacturer_id=0,
+        product_id=0,
+    )
+
+
+def __getattr__(name: str) -> object:
+    # DEFAULT_DEVICE_ID stays importable by name, built when first asked for.
+    if name == "DEFAULT_DEVICE_ID":
+        return default_device_id()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _boot_param_sizes() -> dict[int, int]:
+    """Boot option parameters kept by :class:`BaseModel`, with their data sizes."""
+    from chassisctl.ipmi.chassis import BootParam
+
+    return {
+        BootParam.SET_IN_PROGRESS: 1,
+        BootParam.BOOT_FLAG_VALID_CLEARING: 1,
+        BootParam.BOOT_INFO_ACKNOWLEDGE: 2,
+        BootParam.BOOT_FLAGS: 5,
+    }
 
 
 class BaseModel:
@@ -120,14 +142,24 @@ class BaseModel:
     ``bootdev``-style clients work against any model.
     """
 
-    def __init__(self, device: DeviceId = DEFAULT_DEVICE_ID, guid: bytes = bytes(16)) -> None:
+    def __init__(self, device: DeviceId | None = None, guid: bytes = bytes(16)) -> None:
+        """``device`` defaults to :func:`default_device_id`."""
         if len(guid) != 16:
             raise ValueError("a GUID is 16 bytes")
         self._device = device
         self._guid = bytes(guid)
-        self._boot: dict[int, tuple[bytes, bool]] = {p: (bytes(n), False) for p, n in _BOOT_PARAM_SIZES.items()}
+        self._boot_store: dict[int, tuple[bytes, bool]] | None = None
+
+    @property
+    def _boot(self) -> dict[int, tuple[bytes, bool]]:
+        # Built on first use: most requests never touch boot options.
+        if self._boot_store is None:
+            self._boot_store = {p: (bytes(n), False) for p, n in _boot_param_sizes().items()}
+        return self._boot_store
 
     def device_id(self) -> DeviceId:
+        if self._device is None:
+            self._device = default_device_id()
         return self._device
 
     def device_guid(self) -> bytes:
@@ -137,6 +169,8 @@ class BaseModel:
         return self.device_guid()
 
     def self_test(self) -> tuple[int, int]:
+        from chassisctl.ipmi.app import SelfTestCode
+
         return SelfTestCode.PASSED, 0
 
     def ssif_capabilities(self) -> SsifCapabilities | None:
@@ -149,6 +183,8 @@ class BaseModel:
         return CompletionCode.INVALID_COMMAND
 
     def get_boot_option(self, selector: int) -> BootOptions | int:
+        from chassisctl.ipmi.chassis import BootOptions
+
         if selector not in self._boot:
             return PARAMETER_NOT_SUPPORTED
         data, invalid = self._boot[selector]
@@ -157,7 +193,9 @@ class BaseModel:
     def set_boot_option(self, selector: int, data: bytes, invalid: bool) -> int:
         if selector not in self._boot:
             return PARAMETER_NOT_SUPPORTED
-        if len(data) != _BOOT_PARAM_SIZES[selector]:
+        from chassisctl.ipmi.chassis import BootParam
+
+        if len(data) != _boot_param_sizes()[selector]:
             return CompletionCode.REQUEST_DATA_LENGTH_INVALID
         if selector == BootParam.SET_IN_PROGRESS and data[0] & 0x03 == 0x03:
             return CompletionCode.INVALID_DATA_FIELD

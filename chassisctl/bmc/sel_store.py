@@ -12,24 +12,17 @@ one; adding an entry does not (so event logging never breaks a reader).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chassisctl.bmc.sdr_repository import read_chunk
 from chassisctl.errors import StateError
 from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.storage import (
-    FIRST_RECORD,
-    LAST_RECORD,
-    NO_TIMESTAMP,
-    SEL_RECORD_SIZE,
-    ClearAction,
-    ClearSelProgress,
-    ClearSelRequest,
-    RecordChunk,
-    RecordRead,
-    SelInfo,
-    SelSupport,
-)
+from chassisctl.ipmi.storage_ids import FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, SEL_RECORD_SIZE
+
+if TYPE_CHECKING:
+    from chassisctl.ipmi.storage import ClearSelProgress, ClearSelRequest, RecordChunk, RecordRead, SelInfo
+
+# The reply codecs load in the methods that answer requests: loading and
+# saving the SEL (the simulator does on every request) needs none of them.
 
 STATE_FORMAT = 1
 
@@ -97,6 +90,8 @@ class SelStore:
         return rid
 
     def info(self) -> SelInfo:
+        from chassisctl.ipmi.storage import SelInfo, SelSupport
+
         free = min((self.capacity - len(self._records)) * SEL_RECORD_SIZE, 0xFFFE)
         support = SelSupport.RESERVE | (SelSupport.OVERFLOW if self.overflow else 0)
         return SelInfo(len(self._records), free, self.last_addition, self.last_erase, support)
@@ -112,6 +107,8 @@ class SelStore:
 
     def get(self, request: RecordRead, *, max_response_data: int) -> RecordChunk | int:
         """Get SEL Entry: 0000h = first, FFFFh = last; partial reads as Get SDR."""
+        from chassisctl.bmc.sdr_repository import read_chunk
+
         if request.offset and not self.reservation_ok(request.reservation):
             return CC.RESERVATION_CANCELLED
         ids = list(self._records)
@@ -132,6 +129,8 @@ class SelStore:
         """Clear SEL.  Erasure is immediate, so the reply is always
         "completed"; a status query is answered without checking the
         reservation, because the erase itself cancelled it."""
+        from chassisctl.ipmi.storage import ClearAction, ClearSelProgress
+
         if request.action == ClearAction.GET_STATUS:
             return ClearSelProgress(completed=True)
         if not self.reservation_ok(request.reservation):

@@ -16,16 +16,8 @@ from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u3
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request
-
-#: SDR and SEL command set version 51h (IPMI v1.5/v2.0): minor nibble high.
-STORAGE_VERSION = 0x51
-NO_TIMESTAMP = 0xFFFFFFFF
-#: Record ID 0000h in Get SDR/Get SEL Entry requests: "the first record".
-FIRST_RECORD = 0x0000
-#: Record ID FFFFh: "the last record" in requests, "no next record" in replies.
-LAST_RECORD = 0xFFFF
-#: Bytes-to-read value meaning "the whole record from the offset".
-READ_ALL = 0xFF
+from chassisctl.ipmi.storage_ids import (FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, READ_ALL,  # noqa: F401
+                                         SEL_RECORD_SIZE, STORAGE_VERSION)
 
 
 class SdrRepoSupport(enum.IntFlag):
@@ -200,8 +192,7 @@ def get_sel_entry(reservation: int, record_id: int, offset: int = 0, count: int 
 
 # --------------------------------------------------------------------------
 # Add SEL Entry (44h), Clear SEL (47h), Get/Set SEL Time (48h/49h)
-
-SEL_RECORD_SIZE = 16
+# (SEL_RECORD_SIZE: 16, from storage_ids)
 
 
 def add_sel_entry(record: bytes) -> Request:

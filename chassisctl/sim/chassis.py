@@ -72,9 +72,12 @@ class SimChassis:
         self._state: SimState | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._sdr: SdrRepository | None = None
-        self.satellite = _Satellite(self)
 
     # -- static parts, built on first use ----------------------------------------
+    @functools.cached_property
+    def satellite(self) -> "_Satellite":
+        return _Satellite(self)
+
     @functools.cached_property
     def _repository(self) -> "tuple[list[bytes], dict[int, SynthSensor]]":
         from chassisctl.bmc.synth import repository

@@ -10,13 +10,19 @@ the file and the key (``sensor[3].thresholds.uc``), never a traceback.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import uuid
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
 from chassisctl.errors import ConfigError
+
+#: The shipped profile, next to this module.
+DEFAULT_PROFILE = Path(__file__).with_name("profiles") / "default.toml"
+#: Layout version of the parsed-profile cache files.
+CACHE_FORMAT = 1
 
 #: profile sensor "type" -> (IPMI sensor type code, default base unit code)
 SENSOR_TYPES: dict[str, tuple[int, int]] = {
@@ -47,6 +53,16 @@ MODEL_KEYS: dict[str, frozenset[str]] = {
     "intrusion": frozenset({"open"}),
     "event_only": frozenset(),
 }
+#: model keys the physics has no default for
+MODEL_REQUIRED: dict[str, tuple[str, ...]] = {
+    "thermal": ("source", "k", "tau"),
+    "fan": ("follows", "min_rpm", "max_rpm", "t_low", "t_high", "tau"),
+    "rail": ("nominal",),
+    "current": ("source", "volts"),
+    "power": ("source",),
+}
+#: model keys that are true/false; every other key but kind, source and follows is a number
+MODEL_FLAGS = frozenset({"standby", "present", "open"})
 DISCRETE_KINDS = frozenset({"presence", "intrusion"})
 SOURCES = frozenset({"system", "cpu", "asic", "psu", "psu_in"})
 
@@ -220,7 +236,8 @@ def _bmc(source: str, table: Mapping[str, Any]) -> BmcSpec:
 
 def _power(source: str, table: Mapping[str, Any]) -> PowerSpec:
     r = _Reader(source, table, "power.")
-    kwargs = {name: r.number(name, getattr(PowerSpec, name), 0, 10_000)
+    defaults = PowerSpec()  # a slots class has descriptors, not defaults, on the class
+    kwargs = {name: r.number(name, getattr(defaults, name), 0, 10_000)
               for name in PowerSpec.__slots__}
     r.finish()
     if not 0.5 <= kwargs["psu_efficiency"] <= 1.0:
@@ -233,6 +250,9 @@ def _model(r: _Reader, types: set[int]) -> dict[str, Any]:
     kind = model.get("kind")
     if kind not in MODEL_KEYS:
         raise r.fail("model.kind", f"{kind!r} is not one of {', '.join(MODEL_KEYS)}")
+    for key in MODEL_REQUIRED.get(kind, ()):
+        if key not in model:
+            raise r.fail(f"model.{key}", f"missing (kind {kind!r} needs it)")
     for key, value in model.items():
         if key != "kind" and key not in MODEL_KEYS[kind]:
             raise r.fail(f"model.{key}", f"unknown for kind {kind!r}")
@@ -240,6 +260,18 @@ def _model(r: _Reader, types: set[int]) -> dict[str, Any]:
             raise r.fail("model.source", f"{value!r} is not one of {', '.join(sorted(SOURCES))}")
         if key == "follows" and value not in types:
             raise r.fail("model.follows", f"no sensor number {value!r} defined before it")
+        if key in MODEL_FLAGS and not isinstance(value, bool):
+            raise r.fail(f"model.{key}", f"expected true or false, got {value!r}")
+        if key not in MODEL_FLAGS | {"kind", "source", "follows"} and (
+                isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise r.fail(f"model.{key}", f"expected a number, got {value!r}")
+    # values the physics divides by
+    if model.get("tau", 1) <= 0:
+        raise r.fail("model.tau", "must be > 0 seconds")
+    if model.get("volts", 1) <= 0:
+        raise r.fail("model.volts", "must be > 0")
+    if kind == "fan" and model["t_high"] <= model["t_low"]:
+        raise r.fail("model.t_high", "must be above t_low")
     return dict(model)
 
 
@@ -292,6 +324,8 @@ def _segments(r: _Reader) -> tuple[Segment, ...]:
     for i, piece in enumerate(pieces):
         if not isinstance(piece, dict) or set(piece) != {"from_raw", "m", "b", "k1", "k2"}:
             raise r.fail(f"nonlinear[{i}]", "expected {from_raw, m, b, k1, k2}")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in piece.values()):
+            raise r.fail(f"nonlinear[{i}]", "from_raw, m, b, k1 and k2 must be integers")
         seg = Segment(**{k: int(v) for k, v in piece.items()})
         if not (0 <= seg.from_raw <= 255 and -512 <= seg.m <= 511 and -512 <= seg.b <= 511
                 and -8 <= seg.k1 <= 7 and -8 <= seg.k2 <= 7):
@@ -304,12 +338,23 @@ def _segments(r: _Reader) -> tuple[Segment, ...]:
 
 def parse_profile(text: str, source: str) -> Profile:
     """Validate a profile document; every problem is a one-line ConfigError."""
+    return _from_document(_parse_toml(text, source), _digest(text), source)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
     import tomllib
 
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+
+
+def _from_document(doc: dict[str, Any], digest: str, source: str) -> Profile:
     r = _Reader(source, doc, "")
     chassis = _Reader(source, r.get("chassis", dict, {}), "chassis.")
     bus = _Reader(source, r.get("bus", dict, {}), "bus.")
@@ -328,7 +373,7 @@ def parse_profile(text: str, source: str) -> Profile:
         pace=bus.get("pace", bool, True),
         fru=r.get("fru", dict, {}),
         sensors=sensors,
-        digest=hashlib.sha256(text.encode()).hexdigest(),
+        digest=digest,
     )
     for reader in (chassis, bus, r):
         reader.finish()
@@ -340,15 +385,77 @@ def _not_table(source: str, index: int) -> bool:
 
 
 def load_profile(name_or_path: str | None = None) -> Profile:
-    """The shipped default profile, or the file at ``name_or_path``."""
+    """The shipped default profile, or the file at ``name_or_path``.
+
+    The parsed TOML document is cached as JSON under
+    ``$XDG_CACHE_HOME/chassisctl/sim/`` keyed by the text's sha256: every
+    simulated command loads the profile, and ``tomllib`` (import and parse,
+    ~6 ms) is a visible part of a ``power status``.  Validation always runs
+    on the document, so errors and results are those of a fresh parse.
+    """
     if not name_or_path or name_or_path == "default":
-        text = resources.files("chassisctl.sim.profiles").joinpath("default.toml").read_text()
-        return parse_profile(text, "default profile")
-    path = Path(name_or_path)
+        text, source, key = _default_text(), "default profile", "default"
+    else:
+        path = Path(name_or_path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"simulator profile {path} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        source, key = str(path), os.path.abspath(path)
+    digest = _digest(text)
+    cache = _cache_file(key)
+    doc = _cached_document(cache, digest)
+    if doc is None:
+        doc = _parse_toml(text, source)
+        _store_document(cache, digest, doc)
+    return _from_document(doc, digest, source)
+
+
+def _default_text() -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"simulator profile {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return parse_profile(text, str(path))
+        return DEFAULT_PROFILE.read_text(encoding="utf-8")
+    except FileNotFoundError:  # not installed as plain files (zip import)
+        from importlib import resources
+
+        return resources.files("chassisctl.sim.profiles").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+def _cache_file(key: str) -> Path:
+    """One cache file per profile source, rewritten when its text changes."""
+    from chassisctl.config import xdg_dir
+
+    return xdg_dir("CACHE") / "sim" / f"profile-{_digest(key)[:20]}.json"
+
+
+def _cached_document(path: Path, digest: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            cached = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if (isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT
+            and cached.get("sha256") == digest and isinstance(cached.get("doc"), dict)):
+        return cached["doc"]
+    return None
+
+
+def _store_document(path: Path, digest: str, doc: dict[str, Any]) -> None:
+    """Best effort: a document JSON cannot carry exactly (dates) is not cached."""
+    try:
+        blob = json.dumps({"format": CACHE_FORMAT, "sha256": digest, "doc": doc})
+        if json.loads(blob)["doc"] != doc:
+            return
+    except (TypeError, ValueError):
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(blob, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,50 @@
+"""App netFn (06h): device identity, GUIDs, self test, SSIF capabilities."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chassisctl.bmc.handlers import no_data
+from chassisctl.ipmi import app
+from chassisctl.ipmi.app import Guid, SelfTestResult, SystemInterface
+from chassisctl.ipmi.codes import AppCmd
+from chassisctl.ipmi.codes import CompletionCode as CC
+
+if TYPE_CHECKING:
+    from chassisctl.bmc.responder import Handler, Responder, Result
+
+
+def get_device_id(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Get Device ID")
+    return rsp.model.device_id()
+
+
+def get_device_guid(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Get Device GUID")
+    return Guid(rsp.model.device_guid())
+
+
+def get_system_guid(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Get System GUID")
+    return Guid(rsp.model.system_guid())
+
+
+def get_self_test_results(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Get Self Test Results")
+    return SelfTestResult(*rsp.model.self_test())
+
+
+def get_system_interface_capabilities(rsp: Responder, data: bytes, now: float) -> Result:
+    if app.parse_system_interface_capabilities(data) != SystemInterface.SSIF:
+        return CC.INVALID_DATA_FIELD  # this BMC is not on a KCS/SMIC interface
+    caps = rsp.model.ssif_capabilities()
+    return CC.INVALID_COMMAND if caps is None else caps
+
+
+HANDLERS: dict[int, Handler] = {
+    AppCmd.GET_DEVICE_ID: get_device_id,
+    AppCmd.GET_DEVICE_GUID: get_device_guid,
+    AppCmd.GET_SYSTEM_GUID: get_system_guid,
+    AppCmd.GET_SELF_TEST_RESULTS: get_self_test_results,
+    AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES: get_system_interface_capabilities,
+}

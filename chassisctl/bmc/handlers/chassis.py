@@ -1,0 +1,38 @@
+"""Chassis netFn (00h): status, control, boot options."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chassisctl.bmc.handlers import no_data
+from chassisctl.ipmi import chassis
+from chassisctl.ipmi.codes import ChassisCmd
+
+if TYPE_CHECKING:
+    from chassisctl.bmc.responder import Handler, Responder, Result
+
+
+def get_chassis_status(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Get Chassis Status")
+    return rsp.model.chassis_status()
+
+
+def chassis_control(rsp: Responder, data: bytes, now: float) -> Result:
+    return rsp.model.chassis_control(chassis.parse_chassis_control(data))
+
+
+def get_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
+    return rsp.model.get_boot_option(chassis.GetBootOptionsRequest.decode(data).selector)
+
+
+def set_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
+    req = chassis.SetBootOptionsRequest.decode(data)
+    return rsp.model.set_boot_option(req.selector, req.data, req.invalid)
+
+
+HANDLERS: dict[int, Handler] = {
+    ChassisCmd.GET_CHASSIS_STATUS: get_chassis_status,
+    ChassisCmd.CHASSIS_CONTROL: chassis_control,
+    ChassisCmd.GET_SYSTEM_BOOT_OPTIONS: get_system_boot_options,
+    ChassisCmd.SET_SYSTEM_BOOT_OPTIONS: set_system_boot_options,
+}
