@@ -247,6 +247,10 @@ class SimulatedSMBus:
         if faults and self.faults.is_stuck:
             self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind))
             raise _os_error(errno.EBUSY, "bus stuck busy")
+        if self._held_low(addr):
+            self._record(WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
+                                         stretch=SMBUS_TIMEOUT, kind=kind), force_sleep=True)
+            raise _os_error(errno.ETIMEDOUT, "SDA held low on a connected mux channel")
         if faults and self.faults.take("timeout"):
             txn = WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
                                   stretch=SMBUS_TIMEOUT, kind=kind)
@@ -268,6 +272,18 @@ class SimulatedSMBus:
             raise
         self._record(transfer.finish(None, kind))
         return result
+
+    def _held_low(self, addr: int) -> bool:
+        """A connected channel is stuck (``stuck_connected()``): every transaction
+        times out, except one to the mux connecting it while that mux stays
+        reachable, so it can still be told to deselect."""
+        for segment in self.segments():
+            for mux_addr, device in segment.devices.items():
+                stuck = getattr(device, "stuck_connected", None)
+                if callable(stuck) and stuck():
+                    if mux_addr != addr or not getattr(device, "mux_reachable_when_stuck", True):
+                        return True
+        return False
 
     @staticmethod
     def _errno_name(code: int | None) -> str:

@@ -1,7 +1,5 @@
 """Pca954x driver and TopologyManager against simulated switches, including a stuck channel."""
 
-import errno
-
 import pytest
 
 from chassisctl.clock import FakeClock
@@ -16,25 +14,7 @@ from chassisctl.sim.devices.pca954x import Pca954xSim
 from chassisctl.sim.i2c import Segment
 
 
-class StuckAwareBus(SimulatedSMBus):
-    """Gives ``ChannelSegment.stuck`` the semantics documented in sim/devices/pca954x.py.
-
-    A stop-gap until :mod:`chassisctl.sim.bus` checks stuck segments itself:
-    any transaction started while a stuck segment is connected times out,
-    except one to the mux that connects it (while that mux stays reachable).
-    """
-
-    def _resolve(self, addr: int):  # type: ignore[override]
-        for segment in self.segments():
-            for mux_addr, device in segment.devices.items():
-                stuck = getattr(device, "stuck_connected", None)
-                if callable(stuck) and stuck():
-                    if mux_addr != addr or not device.mux_reachable_when_stuck:
-                        raise OSError(errno.ETIMEDOUT, "SDA held low on a selected channel")
-        return super()._resolve(addr)
-
-
-def board() -> tuple[StuckAwareBus, Pca954xSim, Pca954xSim, Pca954xSim]:
+def board() -> tuple[SimulatedSMBus, Pca954xSim, Pca954xSim, Pca954xSim]:
     """Root: switch 70h (ch 0..7) and mux 71h (PCA9544); 70h ch 1 holds switch 72h."""
     root = Segment()
     sw70, mux71, sw72 = Pca954xSim(name="70"), Pca954xSim(Kind.PCA9544, name="71"), Pca954xSim(Kind.PCA9546, "72")
@@ -45,7 +25,7 @@ def board() -> tuple[StuckAwareBus, Pca954xSim, Pca954xSim, Pca954xSim]:
         mux71.channel(n).attach(0x48, Lm75Sim(40.0 + n, resolution=9))
     sw70.channel(1).attach(0x72, sw72)
     sw72.channel(2).attach(0x49, Lm75Sim(60.0, resolution=9))
-    return StuckAwareBus(root=root, clock=FakeClock()), sw70, mux71, sw72
+    return SimulatedSMBus(root=root, clock=FakeClock()), sw70, mux71, sw72
 
 
 def mux_writes(bus: SimulatedSMBus, addr: int) -> list[str]:
