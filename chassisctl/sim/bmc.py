@@ -247,7 +247,7 @@ class SimBmcModel(BaseModel):
         for flag, offset in THRESHOLD_OFFSETS.items():
             if (bits ^ before) & flag:
                 self._event(spec.sensor_type, spec.number, 0x01, offset, deassertion=not bits & flag,
-                            data2=raw, data3=limits.get(flag, 0xFF), flags=0x50)
+                            data2=raw, data3=limits.get(flag, 0xFF), flags=0b0101)
         self.state.sensor_status[spec.number] = bits
         self.state.dirty = True
 

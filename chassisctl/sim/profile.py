@@ -125,7 +125,7 @@ class BmcSpec:
 @dataclass(frozen=True, slots=True)
 class PowerSpec:
     on_delay: float = 2.0
-    off_delay: float = 0.3
+    off_delay: float = 0.0
     soft_off_delay: float = 4.0
     cycle_off_time: float = 1.0
     standby_watts: float = 18.0
