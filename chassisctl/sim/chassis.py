@@ -22,7 +22,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from chassisctl.clock import Clock
-from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, StorageCmd
+from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
@@ -124,7 +124,9 @@ class SimChassis:
         else:
             state = _from_doc(doc, self.store.path)
             if state.profile_digest != self.profile.digest:
-                state.profile_digest, state.sdr_addition, state.dirty = self.profile.digest, int(now), True
+                # a new repository: its addition timestamp must move even within the same second
+                addition = max(int(now), state.sdr_addition + 1)
+                state.profile_digest, state.sdr_addition, state.dirty = self.profile.digest, addition, True
         self._state, self._stamp = state, stamp
         return state
 
@@ -176,6 +178,9 @@ class SimChassis:
             netfn = payload[0] >> 2 if payload else 0
             cmd = payload[1] if len(payload) > 1 else 0
             return encode_response(Request(netfn & ~1, cmd).reply(CompletionCode.REQUEST_DATA_LENGTH_INVALID))
+        if (request.netfn, request.cmd) == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING) \
+                and request.data[:1] and request.data[0] in self.faults.dead_sensors:
+            return b""  # fault dead_sensor: the device behind it hangs, no answer at all
         return encode_response(self.handle(request))
 
 

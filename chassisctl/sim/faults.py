@@ -13,7 +13,9 @@ Who consumes what:
 - the SSIF slave: ``pec_error``, ``short_read``, ``truncated``,
   ``count_zero``, ``dead_after`` (the IPMB responder: ``dead_after``);
 - the simulated BMC's command table: ``busy_cc``, ``lost_reservation``
-  (through :meth:`Faults.take`).
+  (through :meth:`Faults.take`) and ``dead_sensor`` (not counted: the BMC
+  never answers Get Sensor Reading for that sensor number, as when the
+  device behind it hangs; ``dead_sensor=0x03``, repeatable).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Faults:
         self._counts = dict.fromkeys(COUNTED, 0)
         self._stuck = False
         self._dead_after: int | None = None
+        self._dead_sensors: set[int] = set()
 
     # -- arming ---------------------------------------------------------
     def arm(self, name: str, n: int = 1) -> Faults:
@@ -96,6 +99,13 @@ class Faults:
         self._dead_after = n
         return self
 
+    def dead_sensor(self, number: int) -> Faults:
+        """Never answer Get Sensor Reading for sensor ``number`` (others still answer)."""
+        if not 0 <= number <= 0xFF:
+            raise ValueError(f"fault dead_sensor: sensor number 0-255, not {number}")
+        self._dead_sensors.add(number)
+        return self
+
     # -- consuming ------------------------------------------------------
     def take(self, name: str) -> bool:
         """Consume one occurrence of ``name``: True when the fault fires now."""
@@ -114,6 +124,10 @@ class Faults:
     @property
     def is_stuck(self) -> bool:
         return self._stuck
+
+    @property
+    def dead_sensors(self) -> frozenset[int]:
+        return frozenset(self._dead_sensors)
 
     @property
     def is_dead(self) -> bool:
@@ -150,6 +164,12 @@ class Faults:
                 else:
                     raise ValueError(f"fault stuck: expected true/false, not {value!r}")
                 continue
+            if name == "dead_sensor":
+                try:
+                    faults.dead_sensor(int(value) if value.isdigit() else int(value, 0))
+                except ValueError:
+                    raise ValueError(f"fault dead_sensor: expected a sensor number, not {value!r}") from None
+                continue
             if name != "dead_after" and name not in COUNTED:
                 raise ValueError(_unknown(name))
             if not sep:
@@ -174,6 +194,7 @@ class Faults:
         items = [f"{name}={n}" for name, n in self._counts.items() if n]
         if self._dead_after is not None:
             items.append(f"dead_after={self._dead_after}")
+        items += [f"dead_sensor={n:#04x}" for n in sorted(self._dead_sensors)]
         if self._stuck:
             items.append("stuck")
         return ",".join(items)
@@ -183,5 +204,5 @@ class Faults:
 
 
 def _unknown(name: str) -> str:
-    known = ", ".join(COUNTED + ("dead_after", "stuck"))
+    known = ", ".join(COUNTED + ("dead_after", "dead_sensor", "stuck"))
     return f"unknown simulator fault {name!r} (known: {known})"

@@ -15,7 +15,9 @@ Behaviour, in the order a request flows (design note §1):
   pending response.
 - When the request is complete ``handler(payload)`` answers it at once, but
   reads are NAKed (the master sees ENXIO: "not ready") until ``turnaround``
-  seconds of clock time have passed.
+  seconds of clock time have passed.  A handler answer shorter than netFn,
+  cmd and CC means "no answer" (a hung BMC task): reads NAK until the next
+  request, as for the IPMB responder.
 - Reads 03h (single-part, or multi-part start ``00 01`` + 30 bytes), 09h
   (numbered middle blocks, FFh-numbered end), 0Ah N (re-read block N).  The
   response may be re-read from 03h until 500 ms of clock time pass without
@@ -220,6 +222,9 @@ class SsifSlave:
             return self._abort()
         self.requests.append(payload)
         response = self._answer(payload)
+        if len(response) < 3:
+            self._blocks = None  # the model chose not to answer (as IpmbResponder)
+            return None
         now = self.clock.monotonic()
         self._blocks = read_blocks(response)
         self._next_block = 0
