@@ -42,10 +42,8 @@ class SdrWalker:
                  chunk: int | None = None) -> None:
         self.transport = transport
         self.node = node
-        max_response = getattr(transport, "max_response", None)
-        if chunk is None:
-            chunk = READ_ALL if not max_response or max_response >= 255 else max_response - REPLY_OVERHEAD
         #: Record bytes asked per Get SDR; READ_ALL means "whole record".
+        #: None until the walk starts: then from the SSIF capabilities.
         self.chunk = chunk
         self.stats = WalkStats()
         self._reservation = 0
@@ -66,7 +64,19 @@ class SdrWalker:
         return call(self.transport, get_sdr(self._reservation, record_id, offset, count),
                     RecordChunk.decode, node=self.node)
 
+    def _initial_chunk(self) -> int:
+        """What one Get SDR reply can carry, from the SSIF capabilities (asked once
+        per transport anyway); other transports start with whole records."""
+        capabilities = getattr(self.transport, "capabilities", None)
+        if not callable(capabilities):
+            return READ_ALL
+        caps = capabilities()
+        max_response = caps.max_response if caps.multipart_read else 32
+        return READ_ALL if max_response >= 255 else max(MIN_CHUNK, max_response - REPLY_OVERHEAD)
+
     def read_all(self) -> list[bytes]:
+        if self.chunk is None:
+            self.chunk = self._initial_chunk()
         records: list[bytes] = []
         seen: set[int] = set()
         record_id = FIRST_RECORD

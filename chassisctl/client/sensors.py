@@ -161,24 +161,28 @@ class SensorReader:
             entity=f"{entity_name(record.entity_id)} {record.entity_instance & 0x7F}",
             unit=record.unit_text() if record.threshold_based else "discrete",
             value=None, raw=None, status="na", threshold_based=record.threshold_based)
+        analog = record.threshold_based and isinstance(record, FullSensorRecord)
         try:
             reading = call(self.transport, get_sensor_reading(record.sensor_number), SensorReading.decode,
                            node=self.node, timeout=self.deadline)
         except (TimeoutFailure, CompletionCodeError, DecodeError) as exc:
             view.error = str(exc)
+            if analog:  # the limits are in the SDR: show them even when the reading fails
+                view.thresholds = self._thresholds(record, ask=False)
             return view
         view.status = status(reading, threshold_based=record.threshold_based)
         if not record.threshold_based:
             view.states = discrete_states(reading, record.event_reading_type, record.sensor_type)
             return view
+        if analog:
+            view.thresholds = self._thresholds(record, ask=True)
         if reading.unavailable or not reading.scanning_enabled:
             return view
         view.raw = reading.raw
-        if isinstance(record, FullSensorRecord):
+        if analog:
             factors = self._factors(record, reading.raw)
             value = record.conversion.to_value(reading.raw, factors)
             view.value = None if value is None else round(value, 6)
-            view.thresholds = self._thresholds(record)
         return view
 
     def _factors(self, record: FullSensorRecord, raw: int) -> Factors | None:
@@ -207,7 +211,9 @@ class SensorReader:
                 return Factors.unpack(bytes.fromhex(packed))
         return None
 
-    def _thresholds(self, record: FullSensorRecord) -> dict[str, float | None]:
+    def _thresholds(self, record: FullSensorRecord, *, ask: bool) -> dict[str, float | None]:
+        """Threshold values; a non-linear sensor needs factors for each raw limit,
+        asked once (``ask``) and then remembered in the cache entry like any other."""
         out: dict[str, float | None] = {}
         limits = record.thresholds
         for threshold in THRESHOLD_KEYS:
@@ -215,7 +221,8 @@ class SensorReader:
             if raw is None:
                 continue
             if record.linearization in NON_LINEAR:
-                factors = self._known_factors(record.sensor_number, raw)
+                factors = (self._factors(record, raw) if ask
+                           else self._known_factors(record.sensor_number, raw))
                 value = record.conversion.to_value(raw, factors) if factors else None
             else:
                 value = record.conversion.to_value(raw)
