@@ -93,8 +93,14 @@ def _confirm(verb: str, target: str, yes: bool) -> None:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         raise UsageError(f"refusing 'power {verb}' on {target} without confirmation: "
                          "not a terminal, add --yes")
-    answer = input(f"power {verb} {target}? [y/N] ").strip().lower()
-    if answer not in ("y", "yes"):
+    # The question goes to stderr (the terminal) so it is seen even when
+    # stdout is piped into a file or another program.
+    sys.stderr.write(f"power {verb} {target}? [y/N] ")
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    if line.strip().lower() not in ("y", "yes"):
         raise typer.Exit(1)
 
 

@@ -93,10 +93,13 @@ def register(app: typer.Typer) -> None:
         if all_targets:
             removed = store.flush()
         else:
+            from chassisctl.cli.session import Session
             from chassisctl.clock import SystemClock
             cli = state()
-            with open_transport(cli.settings, clock=SystemClock()) as transport:
-                node = cli.settings.node
+            clock = SystemClock()
+            with open_transport(cli.settings, clock=clock) as transport:
+                # the same node selector `sensors` keys its cache entry with
+                node = Session(transport, cli.settings, clock).node_target().selector
                 removed = store.flush(SdrCache.key(transport.identity(), node))
         if out.json_mode:
             out.json({"removed": removed})

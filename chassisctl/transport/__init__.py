@@ -54,7 +54,7 @@ def open_transport(settings: "BmcSettings", *, clock: "Clock", tracer: "Tracer |
             device = world.ipmb_device if world else _open_ipmb_device(settings)
             transport = IpmbTransport(device, bus=bus, bmc_addr=settings.addr << 1,
                                       my_addr=settings.ipmb_my_addr << 1, clock=clock, tracer=tracer,
-                                      describe=f"{describe} IPMB {settings.addr << 1:#04x}")
+                                      describe=describe)
         else:
             from chassisctl.transport.ssif import SsifTransport
 
