@@ -11,6 +11,8 @@ This module is that shared step.
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -56,6 +58,9 @@ class SensorDecl:
     pieces: tuple[Piece, ...] = ()
     owner: int = 0x20
     lun: int = 0
+    #: The device's own step (e.g. 0.5 °C for a 9-bit LM75): the factors never go
+    #: finer, so every raw count means a value the device can report.
+    resolution: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,52 @@ class SynthSensor:
                 for key, value in self.decl.thresholds.items()}
 
 
+@functools.lru_cache(maxsize=256)
+def aligned_factors(lo: float, hi: float, resolution: float | None) -> Conversion:
+    """Factors for ``lo..hi`` whose step and offset are whole multiples of the device's ``resolution``.
+
+    Every raw count then decodes to a value the device itself can report (a
+    9-bit LM75 over -40..125 °C gets 1 °C steps, not 0.65 °C ones showing
+    digits the part never measured), a device value on that grid converts
+    exactly, and the step is the finest such one an 8-bit reading can carry
+    over the range.  Without a resolution, or when no aligned factors exist,
+    this is plain :func:`choose_factors`.
+    """
+    if resolution is None or resolution <= 0:
+        return choose_factors(lo, hi)
+    from fractions import Fraction
+
+    from chassisctl.ipmi.conversion import AnalogFormat, Factors, exact
+
+    r, flo, fhi = exact(resolution), exact(lo), exact(hi)
+    k = max(1, math.ceil((fhi - flo) / 255 / r))
+    for k in range(k, k + 64):
+        step = k * r
+        mk2 = _mantissa(step, 1, 511)
+        if mk2 is None:
+            continue
+        m, k2 = mk2
+        for k1 in sorted(range(-8, 8), key=abs):
+            unit = Fraction(10) ** (k1 + k2)
+            top = min(math.floor(flo / unit), 511)
+            for b in ([0] if 0 <= flo else []) + list(range(top, max(top - 16, -513), -1)):
+                offset = b * unit
+                if offset <= flo and offset % r == 0 and offset + 255 * step >= fhi:
+                    return Conversion(Factors(m=m, b=b, k1=k1 if b else 0, k2=k2), AnalogFormat.UNSIGNED)
+    return choose_factors(lo, hi, resolution=resolution)
+
+
+def _mantissa(value: "Fraction", lo: int, hi: int) -> tuple[int, int] | None:
+    """(n, e) with value = n·10^e, lo <= n <= hi, e in -8..7 (smallest |e| first)."""
+    from fractions import Fraction
+
+    for e in sorted(range(-8, 8), key=abs):
+        n = value / Fraction(10) ** e
+        if n.denominator == 1 and lo <= n.numerator <= hi and n.numerator != 0:
+            return n.numerator, e
+    return None
+
+
 def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     """The SDR record for ``decl`` (Full for analog, Compact for discrete)."""
     common = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
@@ -113,7 +164,7 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
                                      assertion_mask=mask, deassertion_mask=mask, reading_mask=mask)
         return SynthSensor(decl, record, None)
     lo, hi = decl.range
-    conversion = choose_factors(lo, hi)
+    conversion = aligned_factors(lo, hi, decl.resolution)
     linearization = 0
     if decl.pieces:
         conversion = Conversion(decl.pieces[0].factors, conversion.analog_format, NON_LINEAR_CODE)

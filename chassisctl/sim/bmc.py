@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 #: event-only "Power Unit" sensor when it has one).
 POWER_UNIT_TYPE = 0x09
 RESTART_TYPE, RESTART_NUMBER = 0x1D, 0x61
-#: Threshold flag value -> SEL event offset ("... going low/high").
-THRESHOLD_OFFSETS = {0x01: 0x00, 0x02: 0x02, 0x04: 0x04, 0x08: 0x07, 0x10: 0x09, 0x20: 0x0B}
-LOWER_BITS = 0x07
 #: How often (simulated seconds) a request triggers a scan of every sensor.
 SCAN_INTERVAL = 5.0
 POWER_STATS_PERIOD = 60.0
@@ -208,11 +205,9 @@ class SimBmcModel(BaseModel):
         raw = sensor.to_raw(float(value))
         if power_dependent(spec) and not self.state.timeline.on:
             return raw, 0
-        bits = 0
-        for flag, limit in sensor.limits.items():
-            if (raw <= limit) if flag & LOWER_BITS else (raw >= limit):
-                bits |= int(flag)
-        return raw, bits
+        from chassisctl.bmc.events import threshold_status
+
+        return raw, threshold_status(sensor.limits, raw, sensor.conversion)
 
     def read_sensor(self, number: int) -> "SensorReading | int":
         from chassisctl.ipmi.sensor_cmds import ReadingFlags, SensorReading
@@ -243,11 +238,11 @@ class SimBmcModel(BaseModel):
         before = self.state.sensor_status.get(spec.number, 0)
         if before == bits:
             return
-        limits = {int(k): v for k, v in self.synth[spec.number].limits.items()}
-        for flag, offset in THRESHOLD_OFFSETS.items():
-            if (bits ^ before) & flag:
-                self._event(spec.sensor_type, spec.number, 0x01, offset, deassertion=not bits & flag,
-                            data2=raw, data3=limits.get(flag, 0xFF), flags=0b0101)
+        from chassisctl.bmc.events import threshold_crossings
+
+        for c in threshold_crossings(before, bits, raw, self.synth[spec.number].limits):
+            self._event(spec.sensor_type, spec.number, 0x01, c.offset, deassertion=c.deassertion,
+                        data2=c.reading, data3=c.limit)
         self.state.sensor_status[spec.number] = bits
         self.state.dirty = True
 
