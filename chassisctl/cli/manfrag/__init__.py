@@ -1,0 +1,291 @@
+"""Hand-written parts of the man pages, merged by :mod:`chassisctl.cli.gen`.
+
+Options, arguments, synopses and command lists come from the command tree;
+what it cannot say lives here as man(7) roff: the longer DESCRIPTION,
+EXAMPLES, EXIT STATUS meanings, ENVIRONMENT and FILES.  A top-level command
+without an entry still gets a page (generated sections only).  Backslashes
+are roff escapes here: write ``\\-`` for an option's minus sign.
+"""
+
+#: Date on the pages unless SOURCE_DATE_EPOCH is set: the release of __version__.
+#: Move it with the version, never to "today" (pages must regenerate identically).
+RELEASE_DATE = "2026-11-25"
+
+#: ExitCode member name -> meaning (chassisctl(8) EXIT STATUS); every member must appear.
+EXIT_MEANINGS = {
+    "OK": "Success.",
+    "FAILURE": "Generic failure.",
+    "USAGE": "Usage error: unknown option, bad value, missing argument, or a destructive\n"
+             "power verb without \\fB\\-\\-yes\\fR when standard input is not a terminal.",
+    "POWER_OFF": "Only \\fBpower status \\-\\-quiet\\fR: the chassis (or node) is off\n"
+                 "(the LSB \"not running\" status).",
+    "PROTOCOL": "Protocol error: malformed or unexpected bytes from the bus or the BMC\n"
+                "(checksum, PEC, framing, a response that does not match its request).",
+    "NO_INPUT": "A file named on the command line does not exist.",
+    "UNAVAILABLE": "No such bus, nothing answers at the address, or the BMC stopped answering.",
+    "SOFTWARE": "Internal error (a bug); \\fB\\-\\-debug\\fR prints the traceback.",
+    "IO": "I/O error: an I2C error other than \"no answer\", or stored state (simulator state,\n"
+          "SDR cache) that cannot be read or written.",
+    "TEMPFAIL": "Timed out; a retry may succeed.  Also when a power command was delivered but\n"
+                "never answered: its outcome is unknown and it is never re\\-sent (check with\n"
+                "\\fBchassisctl power status\\fR).",
+    "COMPLETION_CODE": "The BMC answered with an error completion code.",
+    "NO_PERMISSION": "Permission denied: \\fI/dev/i2c\\-N\\fR access (root or the \\fBi2c\\fR group),\n"
+                     "or a capability \\fBserve\\fR needs.",
+    "CONFIG": "Bad configuration file, environment value or platform description.",
+}
+
+#: Setting name (chassisctl.config.ENVIRONMENT) -> what its variable means.
+SETTING_HELP = {
+    "bus": "I2C bus: \\fI/dev/i2c\\-N\\fR, \\fIN\\fR, or \\fBsim\\fR[\\fB:\\fR\\fINAME\\fR] for the\n"
+           "simulated chassis (the default).  Same as \\fB\\-\\-bus\\fR.",
+    "addr": "The BMC's 7\\-bit I2C (SSIF) address, default 0x10.  Same as \\fB\\-\\-addr\\fR.",
+    "transport": "\\fBssif\\fR (default) or \\fBipmb\\fR.  Same as \\fB\\-\\-transport\\fR.",
+    "pec": "SMBus packet error checking: \\fBauto\\fR (default), \\fBon\\fR or \\fBoff\\fR.\n"
+           "Same as \\fB\\-\\-pec\\fR.",
+    "timeout": "Seconds to wait for one BMC request, default 5.  Same as \\fB\\-\\-timeout\\fR.",
+    "ipmb_device": "With \\fBipmb\\fR on a real bus: the kernel's slave device\n"
+                   "(\\fI/dev/ipmb\\-N\\fR from \\fBipmb_dev_int\\fR) that receives the BMC's replies.",
+    "ipmb_my_addr": "With \\fBipmb\\fR: our own 7\\-bit address on the bus, default 0x08.",
+    "platform": "Platform description (a shipped name or a TOML file) that translates IPMI onto\n"
+                "non\\-IPMI devices.  Same as \\fB\\-\\-platform\\fR.",
+    "node": "Node of a multi\\-node chassis, by name or number.  Same as \\fB\\-\\-node\\fR.",
+    "config": "Configuration file to read instead of the default locations (see FILES).\n"
+              "Same as \\fB\\-\\-config\\fR.",
+}
+
+#: Further variables chassisctl(8) documents, in order.
+ENVIRONMENT_EXTRA = {
+    "CHASSISCTL_SIM_PROFILE": "Profile (TOML) of the simulated chassis instead of the shipped\n"
+                              "\\fIdefault.toml\\fR: BMC identity, SSIF capabilities, power model and sensors.",
+    "CHASSISCTL_SIM_FAULTS": "Faults the simulator injects, comma\\-separated, e.g.\n"
+                             "\\fBnak_reads=3,pec_error=1,dead_after=40\\fR.  Counted faults:\n"
+                             "\\fBnak_writes\\fR, \\fBnak_reads\\fR, \\fBtimeout\\fR, \\fBpec_error\\fR,\n"
+                             "\\fBshort_read\\fR, \\fBtruncated\\fR, \\fBcount_zero\\fR, \\fBbusy_cc\\fR,\n"
+                             "\\fBlost_reservation\\fR; also \\fBdead_after=\\fR\\fIN\\fR,\n"
+                             "\\fBdead_sensor=\\fR\\fINUMBER\\fR and \\fBstuck\\fR.",
+    "CHASSISCTL_SIM_PACE": "\\fB0\\fR (or \\fBfalse\\fR, \\fBno\\fR) skips waiting for the modelled wire time\n"
+                           "of the simulated bus; by default the simulator paces transfers like a real\n"
+                           "100 kHz bus.",
+    "XDG_CONFIG_HOME": "Base of the user configuration file (default \\fI~/.config\\fR).",
+    "XDG_CACHE_HOME": "Base of the SDR cache and the parsed simulator profile (default \\fI~/.cache\\fR).",
+    "XDG_STATE_HOME": "Base of the simulated chassis' state (default \\fI~/.local/state\\fR).",
+    "NO_COLOR": "When set and not empty, no colour in tables.",
+    "FORCE_COLOR": "When set and not empty, colour even when not writing to a terminal.",
+    "TERM": "\\fBdumb\\fR turns colour off.",
+}
+
+#: Page -> extra SEE ALSO entries ("name(section)").
+SEE_ALSO = {
+    "chassisctl": ("ipmitool(1)", "ipmi-sensors(8)", "lldpcli(8)", "dhcrelay(8)"),
+    "chassisctl-power": ("ipmitool(1)",),
+    "chassisctl-sensors": ("ipmi-sensors(8)", "ipmitool(1)"),
+    "chassisctl-bmc": ("ipmitool(1)",),
+    "chassisctl-raw": ("ipmitool(1)",),
+    "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
+    "chassisctl-serve": ("ipmitool(1)", "systemd.service(5)"),
+}
+
+FRAGMENTS: dict[str, dict[str, str]] = {
+    "chassisctl": {
+        "description": r"""
+.B chassisctl
+speaks IPMI to a baseboard management controller (BMC) that sits on an I2C
+bus, over SSIF or IPMB, through the kernel's
+.I /dev/i2c\-N
+devices.
+Output is a table on a terminal, plain aligned text when piped, and one JSON
+document with
+.B \-\-json
+(with \fB"schema": 1\fR; lists stay lists, absent values are \fBnull\fR).
+Errors are one line on standard error, or a JSON object there with
+.BR \-\-json ;
+the exit status says what kind of failure it was (see EXIT STATUS).
+.PP
+Settings resolve in this order: command line option, environment variable,
+configuration file (section \fB[bmc]\fR), built\-in default.
+The built\-in bus is \fBsim\fR, an embedded simulated chassis (a 1U box with a
+BMC on SSIF, sensors, FRU, SEL and a power model), so every command works
+without hardware; its output always says it is simulated.
+A real bus that fails is reported, never replaced by the simulator.
+""",
+        "files": r"""
+.TP
+.I /etc/chassisctl/chassisctl.toml
+System configuration file.
+.TP
+.I $XDG_CONFIG_HOME/chassisctl/chassisctl.toml
+User configuration file, read instead of the system one when it exists.
+.B \-\-config
+and
+.B CHASSISCTL_CONFIG
+name another file.
+.TP
+.I $XDG_STATE_HOME/chassisctl/sim/NAME.json
+State of the simulated chassis \fBsim:\fR\fINAME\fR (power, SEL, SDR
+timestamps); locked and written atomically, so commands in different shells
+agree.
+.TP
+.I $XDG_CACHE_HOME/chassisctl/sdr/
+SDR cache, one file per BMC, checked against Get SDR Repository Info before
+use, and \fInames.json\fR, the sensor names TAB completion offers.
+.TP
+.I $XDG_CACHE_HOME/chassisctl/sim/
+Parsed simulator profiles, keyed by the profile's SHA\-256.
+.TP
+.I /run/chassisctl/sdr.json
+Sensor names written by \fBchassisctl serve\fR, also offered by TAB completion.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl power status
+chassisctl \-\-bus /dev/i2c\-1 sensors \-\-type fan
+chassisctl sensors \-\-bus 1 \-\-addr 0x10 \-\-json
+chassisctl bmc info
+chassisctl raw 0x06 0x01
+CHASSISCTL_BUS=/dev/i2c\-1 chassisctl power status \-\-quiet && echo on
+.RE
+.fi
+""",
+    },
+    "chassisctl-power": {
+        "description": r"""
+.BR off ,
+.BR cycle ,
+.B reset
+and
+.B soft
+take the host down: on a terminal they ask first, naming the target and
+whether it is simulated; otherwise they refuse (exit status 2) unless
+.B \-\-yes
+is given.
+A power command is never re\-sent after a timeout: when the BMC took it but
+did not answer, the exit status is 75 and the outcome must be checked with
+.BR "chassisctl power status" .
+""",
+        "exit": r"""
+.B power status \-\-quiet
+exits 0 when the chassis is on and 3 when it is off; other failures use the
+codes listed in
+.BR chassisctl (8).
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl power status
+chassisctl power status \-\-quiet || echo off
+chassisctl power cycle \-\-yes \-\-wait 60
+chassisctl \-\-bus /dev/i2c\-1 power on \-\-json
+.RE
+.fi
+""",
+    },
+    "chassisctl-sensors": {
+        "description": r"""
+The SDR repository is read once and cached in
+.IR $XDG_CACHE_HOME/chassisctl/sdr/ ;
+a warm run costs one Get SDR Repository Info plus one Get Sensor Reading per
+sensor.
+Status is \fBok\fR, \fBnc\fR (non\-critical), \fBcr\fR (critical), \fBnr\fR
+(non\-recoverable), \fBna\fR (not available) or \fBns\fR (no reading).
+A sensor whose device does not answer reads \fBna\fR; the others are still shown.
+.B \-\-watch
+redraws in place on a terminal and prints one JSON document per line with
+.BR \-\-json ;
+Ctrl\-C ends it with exit status 0.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl sensors
+chassisctl sensors \-\-type temperature
+chassisctl sensors \-\-name 'PSU*' \-\-watch 2
+chassisctl sensors \-\-json | jq '.sensors[] | select(.status != "ok")'
+.RE
+.fi
+""",
+    },
+    "chassisctl-bmc": {
+        "examples": r"""
+.nf
+.RS
+chassisctl bmc info
+chassisctl bmc info \-\-json
+.RE
+.fi
+""",
+    },
+    "chassisctl-raw": {
+        "description": r"""
+Bytes parse like
+.BR "ipmitool raw" :
+\fB0x\fR\fIhh\fR is hexadecimal, anything else decimal; a token such as
+\fB1a\fR is refused rather than guessed.
+The response data is printed as hexadecimal bytes, 16 per line; an error
+completion code is reported with exit status 76.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl raw 0x06 0x01
+chassisctl raw 0x00 0x01 \-\-json
+chassisctl raw 0x04 0x2d 0x30
+.RE
+.fi
+""",
+    },
+    "chassisctl-sdr": {
+        "examples": r"""
+.nf
+.RS
+chassisctl sdr list
+chassisctl sdr list \-\-refresh\-sdr
+chassisctl sdr cache show
+chassisctl sdr cache flush \-\-all
+.RE
+.fi
+""",
+    },
+    "chassisctl-completion": {
+        "description": r"""
+TAB completion is answered from a static command tree without loading the
+command line framework; sensor names come from the SDR cache, never from the
+bus.
+.B \-\-install
+writes the script to the per\-user directory the shell's completion loader
+searches; no rc file is edited:
+.TP
+bash
+.I $BASH_COMPLETION_USER_DIR/completions/chassisctl
+(by default
+.IR ~/.local/share/bash\-completion/completions/chassisctl ,
+below \fB$XDG_DATA_HOME\fR when set)
+.TP
+zsh
+.I ~/.zfunc/_chassisctl
+(add \fBfpath+=~/.zfunc\fR before \fBcompinit\fR in \fI~/.zshrc\fR)
+.TP
+fish
+.I $XDG_CONFIG_HOME/fish/completions/chassisctl.fish
+(by default below \fI~/.config\fR)
+""",
+        "files": r"""
+.TP
+.I /usr/share/bash\-completion/completions/chassisctl
+.TQ
+.I /usr/share/zsh/vendor\-completions/_chassisctl
+.TQ
+.I /usr/share/fish/vendor_completions.d/chassisctl.fish
+System\-wide locations for the scripts (as a distribution package installs them).
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl completion bash > /usr/share/bash\-completion/completions/chassisctl
+chassisctl completion zsh \-\-install
+.RE
+.fi
+""",
+    },
+}

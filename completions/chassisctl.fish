@@ -1,0 +1,1 @@
+complete --command chassisctl --no-files --arguments "(env _CHASSISCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) chassisctl)" --condition "env _CHASSISCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) chassisctl"

@@ -1,0 +1,81 @@
+"""The CLI's fast paths never import the heavy libraries (behaviour, not timing).
+
+Each case runs the real entry point in a fresh interpreter through a
+``python -c`` wrapper that dumps ``sys.modules`` at exit (no hook in the
+product).  ``--help``, ``power status`` and ``sensors`` on the simulator must
+not load scapy, pyroute2, cryptography, asyncio or pydantic; a TAB
+completion request must not even load typer, rich or click.  Timing lives in
+``bench/startup.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("scapy", "pyroute2", "cryptography", "asyncio", "pydantic")
+CLI_FRAMEWORK = ("typer", "rich", "click")
+
+WRAPPER = """
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+sys.argv[0] = "chassisctl"
+from chassisctl.cli.entry import main
+sys.exit(main())
+"""
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHASSISCTL_", "_CHASSISCTL", "COMP_"))}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"), CHASSISCTL_SIM_PACE="0")
+    return env
+
+
+def _modules(args: list[str], env: dict[str, str], tmp_path, expect_rc: int = 0) -> set[str]:
+    dump = tmp_path / "modules.json"
+    done = subprocess.run([sys.executable, "-c", WRAPPER, str(dump), *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == expect_rc, done.stderr
+    return set(json.loads(dump.read_text()))
+
+
+def _loaded(modules: set[str], roots: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in roots)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["power", "--help"], ["power", "status", "--json"],
+                                  ["sensors", "--json"], ["bmc", "info", "--json"]],
+                         ids=lambda a: " ".join(a))
+def test_commands_stay_light(args, env, tmp_path) -> None:
+    modules = _modules(args, env, tmp_path)
+    assert _loaded(modules, HEAVY) == []
+    assert "chassisctl.cli.app" in modules  # the guard ran the real CLI
+
+
+@pytest.mark.parametrize("request_env", [
+    {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl po", "COMP_CWORD": "1"},
+    {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl\n--bus\n", "COMP_CWORD": "2"},
+    {"_CHASSISCTL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "chassisctl sensors --name "},
+    {"_CHASSISCTL_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "chassisctl power ",
+     "_TYPER_COMPLETE_FISH_ACTION": "get-args"},
+], ids=["bash-command", "bash-bus-value", "zsh-sensor-names", "fish-subcommand"])
+def test_completion_never_imports_typer(request_env, env, tmp_path) -> None:
+    modules = _modules([], env | request_env, tmp_path)
+    assert _loaded(modules, HEAVY + CLI_FRAMEWORK) == []
+    assert "chassisctl.cli._tree" in modules
+
+
+def test_completion_fallback_also_stays_light(env, tmp_path) -> None:
+    """What the fast path leaves to typer (quotes here) still avoids the heavy libraries."""
+    request = {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl sensors --name 'C",
+               "COMP_CWORD": "3"}
+    modules = _modules([], env | request, tmp_path)
+    assert "typer" in modules
+    assert _loaded(modules, HEAVY + ("rich",)) == []
