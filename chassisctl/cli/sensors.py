@@ -52,9 +52,12 @@ def register(app: typer.Typer) -> None:
         """Show sensor readings with units, status (ok/nc/cr/nr/na) and thresholds."""
         from chassisctl.client.sensors import TYPE_FILTERS
 
+        from chassisctl.errors import UsageError
+
         if type_name is not None and type_name not in TYPE_FILTERS:
-            from chassisctl.errors import UsageError
             raise UsageError(f"--type {type_name!r}: choose one of {', '.join(TYPE_FILTERS)}")
+        if count is not None and watch is None:
+            raise UsageError("--count only counts --watch refreshes: add --watch SECONDS")
         with open_session() as session:
             scan = _Scanner(session, type_name, name, refresh_sdr, no_cache)
             out = state().output()

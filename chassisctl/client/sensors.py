@@ -31,6 +31,8 @@ from chassisctl.transport.base import Transport
 #: Per-sensor deadline: long enough for a busy BMC, short enough that a dead
 #: sensor costs a quarter second, not ipmitool's 5 s.
 SENSOR_DEADLINE = 0.25
+#: Consecutive sensor timeouts after which the BMC itself is checked (Get Device ID).
+SILENT_BEFORE_CHECK = 2
 
 #: ``--type`` names -> predicate on (sensor type code, base unit, threshold based)
 TYPE_FILTERS = {
@@ -150,9 +152,29 @@ class SensorReader:
         self.entry = entry
         self.deadline = deadline
         self.factors_learned = False
+        self._timed_out = False
 
     def read(self, records: list[FullSensorRecord | CompactSensorRecord]) -> list[SensorValue]:
-        return [self.read_one(r) for r in records]
+        """Every record's value; a sensor that times out is n/a, but a BMC that
+        stopped answering altogether is an error, not a table of n/a."""
+        values, silent = [], 0
+        for record in records:
+            value = self.read_one(record)
+            values.append(value)
+            silent = silent + 1 if value.error is not None and self._timed_out else 0
+            if silent >= SILENT_BEFORE_CHECK:
+                self._check_alive(silent)
+                silent = 0
+        return values
+
+    def _check_alive(self, silent: int) -> None:
+        """Several sensors in a row timed out: is it them, or the BMC?"""
+        try:
+            call(self.transport, get_device_id(), node=self.node, timeout=self.deadline * 4)
+        except TimeoutFailure as exc:
+            raise TimeoutFailure(f"the BMC stopped answering: {silent} sensor readings and Get Device ID "
+                                 f"timed out ({exc.message})",
+                                 hint="check `chassisctl bmc info`; the BMC may be hung or resetting") from None
 
     def read_one(self, record: FullSensorRecord | CompactSensorRecord) -> SensorValue:
         view = SensorValue(
@@ -162,11 +184,13 @@ class SensorReader:
             unit=record.unit_text() if record.threshold_based else "discrete",
             value=None, raw=None, status="na", threshold_based=record.threshold_based)
         analog = record.threshold_based and isinstance(record, FullSensorRecord)
+        self._timed_out = False
         try:
             reading = call(self.transport, get_sensor_reading(record.sensor_number), SensorReading.decode,
                            node=self.node, timeout=self.deadline)
         except (TimeoutFailure, CompletionCodeError, DecodeError) as exc:
             view.error = str(exc)
+            self._timed_out = isinstance(exc, TimeoutFailure)
             if analog:  # the limits are in the SDR: show them even when the reading fails
                 view.thresholds = self._thresholds(record, ask=False)
             return view

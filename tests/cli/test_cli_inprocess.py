@@ -561,3 +561,7 @@ def test_pacing_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     assert open_simulated("p", clock=FakeClock(), store=False).bus.pace is True
     monkeypatch.setenv("CHASSISCTL_SIM_PACE", "0")
     assert open_simulated("p", clock=FakeClock(), store=False).bus.pace is False
+
+
+def test_count_without_watch_is_a_usage_error(cli: Cli) -> None:
+    assert "--watch" in cli.fails(2, "sensors", "--count", "2")

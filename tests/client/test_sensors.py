@@ -151,3 +151,26 @@ def test_readings_while_off_are_plausible() -> None:
     assert by_name["Fan1"].value == 0 and by_name["CPU Temp"].value < 30
     # thresholds on power-dependent sensors are not "critical" while the host is off
     assert by_name["Fan1"].status == "ok" and by_name["P12V"].status == "ok"
+
+
+def test_several_dead_sensors_in_a_row_are_still_just_na() -> None:
+    r = kit.rig()
+    repo = load_repository(r.transport)
+    for number in (0x10, 0x11, 0x12, 0x13):
+        r.faults.dead_sensor(number)
+    values = SensorReader(r.transport, entry=repo.entry).read(repo.sensors())
+    assert [v.name for v in values if v.error] == ["Fan1", "Fan2", "Fan3", "Fan4"]
+    assert r.transport.stats.by_command["Get Device ID"] >= 1  # the BMC itself was checked
+
+
+def test_a_bmc_that_hangs_after_the_sdr_is_an_error_not_a_table_of_na() -> None:
+    from chassisctl.errors import TimeoutFailure
+
+    r = kit.rig()
+    repo = load_repository(r.transport)
+    r.faults.nak_reads(10**6)  # requests are taken, answers never come
+    start = r.clock.monotonic()
+    with pytest.raises(TimeoutFailure) as info:
+        SensorReader(r.transport, entry=repo.entry).read(repo.sensors())
+    assert "stopped answering" in str(info.value) and info.value.exit_code == 75
+    assert r.clock.monotonic() - start < 3 * SENSOR_DEADLINE + 4 * SENSOR_DEADLINE + 0.1
