@@ -37,8 +37,8 @@ def build_app() -> typer.Typer:
         """Drive a BMC on I2C: power, sensors, BMC info and raw IPMI."""
         state()
 
-    from chassisctl.cli import bmc, completion, power, raw, sdr, sensors, serve
-    for module in (power, sensors, bmc, raw, sdr, serve, completion):
+    from chassisctl.cli import bmc, completion, nodes, platform, power, raw, sdr, sensors, serve, sim
+    for module in (power, sensors, bmc, nodes, raw, sdr, serve, platform, sim, completion):
         module.register(app)
     return app
 

@@ -71,5 +71,16 @@ def complete_platform(incomplete: str = "") -> list[str]:
     return _prefixed(list(SHIPPED_PLATFORMS), incomplete) + sorted(files)
 
 
+def node_index_path() -> str:
+    """Node names of the platform last opened (written by the platform backend)."""
+    return os.path.join(_cache_home(), "nodes.json")
+
+
 def complete_node(incomplete: str = "") -> list[str]:
-    return _prefixed([f"node{i}" for i in range(1, 5)], incomplete)
+    try:
+        with open(node_index_path(), encoding="utf-8") as fh:
+            doc = json.load(fh)
+        names = [n["name"] for n in doc.get("nodes", []) if isinstance(n.get("name"), str)]
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        names = []
+    return _prefixed(names, incomplete)

@@ -39,6 +39,30 @@ class Ina2xx(I2cDevice):
             self._write_be_word(Reg.CONFIG, self.chip.spec.default_config)
             self._write_be_word(Reg.CALIBRATION, self.cal)
 
+    # -- one register per call: a sensor read is one bus transaction ----------------------
+    def _register(self, reg: Reg, what: str) -> int:
+        with bus_io(self._what(f"read {what}")):
+            return self._read_be_word(reg)
+
+    def read_calibration(self) -> int:
+        return self._register(Reg.CALIBRATION, "calibration")
+
+    def read_shunt_volts(self) -> float:
+        return ina2xx.shunt_volts(self.chip, self._register(Reg.SHUNT_VOLTAGE, "shunt voltage"))
+
+    def read_bus_volts(self) -> float:
+        return ina2xx.bus_volts(self.chip, self._register(Reg.BUS_VOLTAGE, "bus voltage"))
+
+    def read_current(self, cal: int) -> float:
+        """CURRENT in A, scaled by the CAL the chip holds (``cal``, read before; not 0)."""
+        lsb = ina2xx.current_lsb_for(self.chip, cal, self.shunt_ohms)
+        return ina2xx.current_amps(self._register(Reg.CURRENT, "current"), lsb)
+
+    def read_power(self, cal: int) -> float:
+        """POWER in W, scaled by the CAL the chip holds (``cal``, read before; not 0)."""
+        lsb = ina2xx.current_lsb_for(self.chip, cal, self.shunt_ohms)
+        return ina2xx.power_watts(self.chip, self._register(Reg.POWER, "power"), lsb)
+
     def read(self) -> ina2xx.Reading:
         with bus_io(self._what("read")):
             cal = self._read_be_word(Reg.CALIBRATION)

@@ -1,0 +1,515 @@
+"""``PlatformTransport``: standard IPMI answered by translation onto plain I2C devices.
+
+It implements the same :class:`~chassisctl.transport.base.Transport` as the
+SSIF and IPMB backends, so ``power``, ``sensors``, ``bmc info`` and
+``serve`` work unchanged: each request goes to the node selected by
+``node=`` (a name or an id; the first node by default), whose
+:class:`~chassisctl.bmc.responder.Responder` (the one every chassisctl BMC
+uses) asks a :class:`~chassisctl.platform.model.PlatformModel` for the
+answer.  Each node has its own SDR repository (the chassis-wide sensors, then
+its own, in topology order), its own SEL and its own FRU 0.
+
+Every request is one locked session on the platform's state file (see
+:mod:`chassisctl.platform.state`): the same lock serialises bus access
+between chassisctl processes.  On the simulator the session also carries
+the simulated devices' state between processes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chassisctl.clock import Clock
+from chassisctl.errors import UsageError
+from chassisctl.ipmi.message import Request, Response
+from chassisctl.transport.base import NodeInfo, Tracer, Transport
+
+if TYPE_CHECKING:
+    from chassisctl.bmc.sdr_repository import SdrRepository
+    from chassisctl.config import BmcSettings
+    from chassisctl.platform.description import NodeDecl, Platform
+    from chassisctl.platform.model import NodeSensorRuntime
+    from chassisctl.platform.power import NodePower
+    from chassisctl.platform.sim import SimWorld
+    from chassisctl.platform.state import PlatformState, PlatformStore
+    from chassisctl.transport.bus import BusSpec
+
+#: Room after the completion code in one reply (LAN and in-process carry this much).
+MAX_RESPONSE_DATA = 252
+#: FRU images are re-read from the EEPROM after this many seconds.
+FRU_CACHE_S = 5.0
+#: A pending power-cycle step closer than this is completed when the transport closes.
+CLOSE_WAIT_LIMIT_S = 60.0
+
+
+@dataclass
+class NodeRuntime:
+    node: NodeDecl
+    sensors: dict[int, NodeSensorRuntime]
+    records: list[bytes]
+    power: NodePower | None
+    power_sensor: int
+    sdr: SdrRepository | None = None
+    fru_cache: dict[int, tuple[float, bytes | None]] = field(default_factory=dict)
+
+
+class PlatformTransport(Transport):
+    kind = "platform"
+
+    def __init__(self, platform: Platform, bus: Any, *, clock: Clock, bus_path: str = "sim:default",
+                 store: PlatformStore | None = None, world: SimWorld | None = None,
+                 sysfs_root: str = "/sys", root_bus: int = 0, tracer: Tracer | None = None) -> None:
+        from chassisctl.platform.readers import Hardware
+
+        super().__init__()
+        self.platform = platform
+        self.clock = clock
+        self.bus_path = bus_path
+        self.store = store
+        self.world = world
+        self.simulated = world is not None
+        self.tracer = tracer
+        self.hw = Hardware(platform, bus, clock, sysfs_root=sysfs_root, root_bus=root_bus, tracer=tracer)
+        self._runtimes: dict[str, NodeRuntime] = {}
+        self._state: PlatformState | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._dirty = False
+        self._closed = False
+
+    # -- Transport ----------------------------------------------------------------------
+    def nodes(self) -> list[NodeInfo]:
+        return [NodeInfo(n.name, n.id) for n in self.platform.nodes]
+
+    def describe(self) -> str:
+        return f"platform {self.platform.name} on {self.bus_path}"
+
+    def identity(self) -> str:
+        return f"platform:{self.platform.name}:{self.platform.digest[:16]}:{self.bus_path}"
+
+    def node(self, selector: str | int | None) -> NodeDecl:
+        try:
+            return self.platform.node(selector)
+        except KeyError:
+            known = ", ".join(f"{n.name} ({n.id})" for n in self.platform.nodes)
+            raise UsageError(f"node {selector!r}: no such node in {self.platform.name} (known: {known})") from None
+
+    def transact(self, request: Request, *, node: str | int | None = None,
+                 timeout: float | None = None) -> Response:
+        from chassisctl.bmc.responder import Responder
+        from chassisctl.platform.model import PlatformModel
+
+        rt = self.runtime(self.node(node))
+        self.stats.count(request)
+        before = self.hw.bus.transactions
+        try:
+            with self._session() as state:
+                now = self.clock.time()
+                self._run_pending(state, now)
+                node_state = state.node(rt.node.name, self.platform.sel_capacity)
+                model = PlatformModel(self, rt, node_state, now)
+                responder = Responder(model, lambda: self._sdr(rt, state), node_state.sel,
+                                      max_response_data=MAX_RESPONSE_DATA)
+                response = responder.handle(request, now)
+                if responder.last_exception is not None:
+                    self.trace(f"platform: internal error answering {request.name}: "
+                               f"{responder.last_exception!r}")
+        finally:
+            self.stats.bus_transactions += self.hw.bus.transactions - before
+        return response
+
+    def poll(self, *, sensors: bool = False) -> float | None:
+        """Periodic work for a long-running owner (``serve``): call every second or so.
+
+        Runs due power-cycle "on" steps and reads every node's power state, so
+        power transitions reach the SEL even when nobody asks; with
+        ``sensors`` it also reads every sensor (threshold crossings).  Returns
+        the wall-clock time of the next pending step, if any.
+        """
+        from chassisctl.platform.model import PlatformModel
+
+        with self._session() as state:
+            now = self.clock.time()
+            self._run_pending(state, now)
+            for node in self.platform.nodes:
+                rt = self.runtime(node)
+                model = PlatformModel(self, rt, state.node(node.name, self.platform.sel_capacity), now)
+                if rt.power is not None:
+                    model.chassis_status()
+                if sensors:
+                    for number in rt.sensors:
+                        model.read_sensor(number)
+            due = [n.power.pending_on for n in state.nodes.values() if n.power.pending_on is not None]
+        return min(due) if due else None
+
+    def close(self) -> None:
+        """Finish a power cycle in progress (never leave a node off halfway), release the bus."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._finish_pending()
+        finally:
+            try:
+                self.hw.topology.deselect_all()
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
+            if self.world is not None:
+                self.world.close()
+            close = getattr(self.hw.bus.inner, "close", None)
+            if callable(close):
+                close()
+
+    def _finish_pending(self) -> None:
+        state = self._state
+        if state is None:
+            return
+        due = [n.power.pending_on for n in state.nodes.values() if n.power.pending_on is not None]
+        if not due:
+            return
+        wait = max(due) - self.clock.time()
+        if wait > CLOSE_WAIT_LIMIT_S:
+            return
+        if wait > 0:
+            self.clock.sleep(wait)
+        with self._session() as state:
+            self._run_pending(state, self.clock.time())
+
+    def exclusive(self):
+        """Hold the bus (and the state) for a block of direct device access: yields the hardware."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def held():
+            with self._session():
+                try:
+                    yield self.hw
+                finally:
+                    self.hw.topology.deselect_all()
+        return held()
+
+    # -- helpers the model uses -----------------------------------------------------------
+    def mark_dirty(self) -> None:
+        self._dirty = True
+
+    def trace(self, text: str) -> None:
+        if self.tracer is not None:
+            self.tracer(text)
+
+    def runtime(self, node: NodeDecl) -> NodeRuntime:
+        rt = self._runtimes.get(node.name)
+        if rt is None:
+            rt = self._runtimes[node.name] = _build_runtime(self, node)
+        return rt
+
+    def _run_pending(self, state: PlatformState, now: float) -> None:
+        from chassisctl.platform.model import PlatformModel
+
+        for name, node_state in state.nodes.items():
+            if node_state.power.pending_on is not None and now >= node_state.power.pending_on:
+                try:
+                    rt = self.runtime(self.platform.node(name))
+                except KeyError:
+                    continue
+                PlatformModel(self, rt, node_state, now).run_pending()
+
+    def _sdr(self, rt: NodeRuntime, state: PlatformState) -> SdrRepository:
+        from chassisctl.bmc.sdr_repository import SdrRepository
+
+        if rt.sdr is None:
+            rt.sdr = SdrRepository(rt.records, state.sdr_addition, state.sdr_erase)
+        rt.sdr.addition_ts, rt.sdr.erase_ts = state.sdr_addition, state.sdr_erase
+        return rt.sdr
+
+    def fru_image(self, rt: NodeRuntime, fru_id: int) -> bytes | None:
+        fru = next((f for f in self.platform.node_frus(rt.node.name) if f.id == fru_id), None)
+        if fru is None:
+            return None
+        now = self.clock.monotonic()
+        cached = rt.fru_cache.get(fru_id)
+        if cached is not None and now - cached[0] < FRU_CACHE_S:
+            return cached[1]
+        image = read_fru(self.hw, self.platform.devices[fru.device], trace=self.trace)
+        rt.fru_cache[fru_id] = (now, image)
+        return image
+
+    # -- the state session ----------------------------------------------------------------
+    def _session(self):
+        import contextlib
+
+        @contextlib.contextmanager
+        def session():
+            if self.store is None:
+                state = self._load_memory()
+                self._dirty = False
+                yield state
+                self._after(state)
+                return
+            with self.store.session() as foreign:
+                if foreign:
+                    self.hw.topology.invalidate()
+                state = self._load()
+                self._dirty = False
+                try:
+                    yield state
+                finally:
+                    self._after(state)
+                    if self._dirty or state.dirty:
+                        self.store.save(state.to_json())
+                        self._stamp = _stamp(self.store.path)
+                    state.dirty = False
+                    self._dirty = False
+        return session()
+
+    def _after(self, state: PlatformState) -> None:
+        if self.world is not None:
+            snapshot = self.world.snapshot()
+            if snapshot != state.sim.get("devices"):
+                state.sim["devices"] = snapshot
+                state.dirty = True
+
+    def _load_memory(self) -> PlatformState:
+        from chassisctl.platform.state import PlatformState
+
+        if self._state is None:
+            self._state = PlatformState.fresh(self.platform.digest, self.clock.time(),
+                                              [n.name for n in self.platform.nodes], self.platform.sel_capacity)
+            self._sync_sim(self._state, first=True)
+        return self._state
+
+    def _load(self) -> PlatformState:
+        from chassisctl.platform.state import PlatformState
+
+        assert self.store is not None
+        stamp = _stamp(self.store.path)
+        if self._state is not None and stamp is not None and stamp == self._stamp:
+            return self._state
+        doc = self.store.load()
+        now = self.clock.time()
+        if doc is None:
+            state = PlatformState.fresh(self.platform.digest, now, [n.name for n in self.platform.nodes],
+                                        self.platform.sel_capacity)
+        else:
+            state = PlatformState.from_json(doc, self.store.path)
+            if state.digest != self.platform.digest:
+                # The description changed: new SDRs, so clients must re-read them.
+                state.digest = self.platform.digest
+                state.sdr_addition = max(int(now), state.sdr_addition + 1)
+                state.dirty = True
+        first = self._state is None
+        self._state, self._stamp = state, stamp
+        self._sync_sim(state, first=first)
+        return state
+
+    def _sync_sim(self, state: PlatformState, *, first: bool) -> None:
+        """Bring the simulated devices in line with the state document."""
+        world = self.world
+        if world is None:
+            return
+        from chassisctl.platform.sim import ONE_SHOT, build_world
+
+        sim = state.sim
+        generation = int(sim.get("generation", 0))
+        if first:
+            world.generation = generation  # the twins were just built from the seeds
+        if generation != world.generation:
+            # `sim reset` (or a first look at a reset world): twins back to the seeds.
+            fresh = build_world(self.platform, clock=self.clock, name=world.bus.name, tracer=self.tracer)
+            world.close()
+            world.twins, world.hwmon_dirs, world.sysfs_root = fresh.twins, fresh.hwmon_dirs, fresh.sysfs_root
+            world.bus.root = fresh.bus.root
+            world.generation = generation
+            self.hw.reset_caches(str(world.sysfs_root or self.hw.sysfs_root))
+            if sim.get("devices"):
+                world.restore(sim["devices"])
+        else:
+            world.restore(sim.get("devices") or {})
+        overrides = sim.get("overrides") or {}
+        world.apply({d: {k: v for k, v in kv.items() if k not in ONE_SHOT} for d, kv in overrides.items()})
+        shots = {d: {k: v for k, v in kv.items() if k in ONE_SHOT} for d, kv in overrides.items()}
+        for name, values in shots.items():
+            for key, value in values.items():
+                world.set(self.platform.devices[name], key, value)
+                del overrides[name][key]
+                state.dirty = True
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# --- building the per-node SDR repository ----------------------------------------------------
+
+
+def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor) -> Any:
+    """Platform sensor -> the shared synthesis description (:mod:`chassisctl.bmc.synth`)."""
+    from chassisctl.bmc.synth import SensorDecl
+    from chassisctl.platform import schema
+
+    stype, _unit, entity_id = schema.SENSOR_TYPES[sensor.type]
+    dev = platform.devices[sensor.device]
+    if sensor.entity is not None:
+        entity = sensor.entity
+    elif dev.family == "pmbus":
+        entity = (0x0A, _ordinal(platform, dev))
+    elif sensor.type == "fan":
+        entity = (0x1D, 1)
+    else:
+        entity = (entity_id, node.entity_instance)
+    if sensor.discrete:
+        return SensorDecl(number, sensor.name, stype, entity[0], entity[1], reading_type=0x6F,
+                          discrete_mask=0x000F)
+    hysteresis = 1
+    if sensor.hysteresis:
+        import math
+
+        from chassisctl.bmc.synth import aligned_factors
+
+        step = aligned_factors(*sensor.range, sensor.resolution).step
+        hysteresis = max(1, min(255, math.ceil(sensor.hysteresis / step - 1e-9)))
+    return SensorDecl(number, sensor.name, stype, entity[0], entity[1], unit=sensor.unit, range=sensor.range,
+                      thresholds=dict(sensor.thresholds), hysteresis=hysteresis, resolution=sensor.resolution)
+
+
+def _ordinal(platform: Platform, dev) -> int:
+    same = [d.name for d in platform.devices.values() if d.family == dev.family]
+    return same.index(dev.name) + 1
+
+
+def _build_runtime(backend: PlatformTransport, node: NodeDecl) -> NodeRuntime:
+    from chassisctl.bmc.synth import SensorDecl, repository
+    from chassisctl.platform.model import NodeSensorRuntime
+    from chassisctl.platform.power import NodePower
+
+    platform = backend.platform
+    node_sensors = platform.node_sensors[node.name]
+    decls = [synth_decl(platform, node, ns.number, ns.decl) for ns in node_sensors]
+    used = {ns.number for ns in node_sensors}
+    power_sensor = next(n for n in range(0xFE, 0, -1) if n not in used)
+    decls.append(SensorDecl(power_sensor, f"{node.name} Power"[:16], 0x09, 0x07, node.entity_instance,
+                            reading_type=0x6F, event_only=True))
+    frus = platform.node_frus(node.name)
+    records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
+                                entity=(0x07, node.entity_instance))
+    sensors = {ns.number: NodeSensorRuntime(ns.number, ns.decl, synth[ns.number]) for ns in node_sensors}
+    power = NodePower(backend.hw, node, backend.clock) if node.power is not None else None
+    return NodeRuntime(node, sensors, records, power, power_sensor)
+
+
+# --- FRU ---------------------------------------------------------------------------------------
+
+
+def fru_extent(header: bytes, read: Any, size: int) -> int:
+    """How many bytes the FRU image spans, from its header and area lengths (never past ``size``)."""
+    if len(header) < 8 or header[0] & 0x0F != 1 or sum(header[:8]) & 0xFF:
+        return size  # not a valid header: serve the whole part, as stored
+    end = 8
+    offsets = [b * 8 for b in header[1:6]]
+    for offset in offsets[1:4]:
+        if offset and offset + 2 <= size:
+            end = max(end, offset + read(offset, 2)[1] * 8)
+    if offsets[0]:
+        end = max(end, min([o for o in offsets if o > offsets[0]] or [offsets[0] + 8]))
+    if offsets[4]:
+        pos = offsets[4]
+        for _ in range(64):
+            if pos + 5 > size:
+                break
+            rec = read(pos, 5)
+            pos += 5 + rec[2]
+            if rec[1] & 0x80:
+                break
+        end = max(end, pos)
+    return min(end, size)
+
+
+def read_fru(hw: Any, dev: Any, *, trace: Any = None) -> bytes | None:
+    """The FRU image of an AT24 device, exactly as stored (None when it does not answer)."""
+    from chassisctl.errors import ChassisError
+
+    drv = hw.driver(dev)
+    try:
+        with hw.at(dev):
+            header = drv.read(0, 8)
+            end = fru_extent(header, drv.read, drv.part.size)
+            image = header + drv.read(8, end - 8) if end > 8 else header[:end]
+    except ChassisError as exc:
+        if trace:
+            trace(f"platform: FRU {dev.name}: {exc}")
+        return None
+    return image
+
+
+def fru_problems(image: bytes) -> list[str]:
+    """What is wrong with an image (checksums, layout): reported, never repaired."""
+    from chassisctl.ipmi.errors import DecodeError
+    from chassisctl.ipmi.fru import parse
+
+    try:
+        return list(parse(image, strict=False).problems)
+    except DecodeError as exc:
+        return [str(exc)]
+
+
+# --- opening -------------------------------------------------------------------------------------
+
+
+def store_for(platform: Platform, spec: BusSpec) -> PlatformStore:
+    """The state file of ``platform`` on the bus ``spec``."""
+    from chassisctl.platform.state import PlatformStore, state_directory, state_name
+
+    return PlatformStore(state_directory(), state_name(platform.name, spec.path))
+
+
+def open_platform(settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+                  store: bool = True) -> PlatformTransport:
+    """The platform named by ``settings.platform`` on the bus ``spec`` (simulated or real)."""
+    from chassisctl.platform.description import load_platform
+
+    platform = load_platform(settings.platform)
+    the_store = store_for(platform, spec) if store else None
+    if spec.simulated:
+        from chassisctl.platform.sim import SIM_ROOT_BUS, build_world
+
+        world = build_world(platform, clock=clock, name=spec.sim, tracer=tracer)
+        transport = PlatformTransport(platform, world.bus, clock=clock, bus_path=spec.path, store=the_store,
+                                      world=world, sysfs_root=str(world.sysfs_root or "/sys"),
+                                      root_bus=SIM_ROOT_BUS, tracer=tracer)
+    else:
+        from chassisctl.transport.bus import open_bus
+
+        bus = open_bus(spec)
+        transport = PlatformTransport(platform, bus, clock=clock, bus_path=spec.path, store=the_store,
+                                      root_bus=spec.number or 0, tracer=tracer)
+    _write_node_index(platform)
+    return transport
+
+
+def _write_node_index(platform: Platform) -> None:
+    """Node names for TAB completion of --node (read by chassisctl.cli.complete)."""
+    import json
+
+    from chassisctl.config import xdg_dir
+
+    path = xdg_dir("CACHE") / "nodes.json"
+    doc = {"schema": 1, "platform": platform.name,
+           "nodes": [{"name": n.name, "id": n.id} for n in platform.nodes]}
+    blob = json.dumps(doc, sort_keys=True)
+    try:
+        if path.read_text(encoding="utf-8") == blob:
+            return
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(blob, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass

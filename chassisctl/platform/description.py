@@ -1,0 +1,837 @@
+"""Loading and validating a platform description (TOML).
+
+``load_platform("compute-4n")`` (a shipped example) or
+``load_platform("/etc/chassisctl/myboard.toml")`` returns a :class:`Platform`
+or raises :class:`~chassisctl.errors.ConfigError` whose one-line message
+names the file, the line and the key: ``board.toml:42: device[3].address:
+0x80 is outside 0x3..0x77``.  ``tomllib`` reports syntax errors with their
+line itself; for everything else :mod:`chassisctl.platform.lines` finds the
+line of the offending key in the source text.
+
+Validation has two passes: the tables of :mod:`chassisctl.platform.schema`
+(unknown keys, types, ranges, required keys), then what tables cannot say —
+references between nodes, devices, fields, sensors and FRUs; topology paths;
+addresses that would collide once a mux connects a channel; CPLD fields that
+overlap; thresholds outside the range or out of order; sensor numbers that
+clash within a node.  A loaded :class:`Platform` also knows each node's
+sensors in *topology order* (root segment first, then each mux channel in
+turn), which is the order of their SDR record IDs, so a full sensor walk
+switches every mux the minimum number of times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chassisctl.devices.cpld import Access, Field
+from chassisctl.devices.pca954x import Kind as MuxKind
+from chassisctl.errors import ConfigError, NoInputError
+from chassisctl.platform import schema
+from chassisctl.platform.drivers.topology import Hop, MuxPath
+from chassisctl.platform.lines import Path as KeyPath
+from chassisctl.platform.lines import dotted, key_lines, line_of
+
+EXAMPLES = ("switch-1u", "compute-4n")
+CACHE_FORMAT = 1
+_ORDER = ("lnr", "lc", "lnc", "unc", "uc", "unr")
+
+
+# --- the loaded description -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PowerDecl:
+    device: str
+    enable: str | None = None
+    on_value: int = 1
+    off_value: int = 0
+    button: str | None = None
+    reset: str | None = None
+    power_good: str | None = None
+    button_s: float = 0.2
+    force_off_s: float = 6.0
+    reset_s: float = 0.5
+    cycle_off_s: float = 5.0
+    pg_timeout_s: float = 8.0
+    verify: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDecl:
+    name: str
+    id: int
+    entity_instance: int
+    guid: bytes
+    power: PowerDecl | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDecl:
+    name: str
+    kind: str
+    address: int
+    path: MuxPath
+    #: The path as mux names: (("mux0", 3), ...).
+    hops: tuple[tuple[str, int], ...]
+    node: str | None
+    owner: str
+    probe: tuple[int, ...] | None
+    options: Mapping[str, Any]
+    fields: tuple[Field, ...]
+    sim: Mapping[str, Any]
+    index: int
+
+    @property
+    def family(self) -> str:
+        return schema.KINDS[self.kind].family
+
+    @property
+    def owned(self) -> bool:
+        return self.owner == "chassisctl"
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.address:02x}"
+
+
+@dataclass(frozen=True, slots=True)
+class SensorDecl:
+    name: str
+    device: str
+    reading: str
+    type: str
+    node: str | None
+    number: int | None
+    entity: tuple[int, int] | None
+    range: tuple[float, float] | None
+    resolution: float | None
+    thresholds: Mapping[str, float]
+    hysteresis: float | None
+    unit: int
+    scale: float
+    index: int
+
+    @property
+    def discrete(self) -> bool:
+        return self.type == "psu_status"
+
+
+@dataclass(frozen=True, slots=True)
+class FruDecl:
+    id: int
+    name: str
+    device: str
+    node: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSensor:
+    """A sensor as one node's SDR repository holds it."""
+
+    number: int
+    decl: SensorDecl
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    source: str
+    digest: str
+    description: str
+    manufacturer_id: int
+    product_id: int
+    device_id: int
+    firmware: tuple[int, int]
+    clock_hz: int
+    sel_capacity: int
+    nodes: tuple[NodeDecl, ...]
+    devices: Mapping[str, DeviceDecl]
+    sensors: tuple[SensorDecl, ...]
+    frus: tuple[FruDecl, ...]
+    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = field(default_factory=dict)
+
+    def node(self, selector: str | int | None) -> NodeDecl:
+        """The node named or numbered ``selector`` (None: the first); KeyError if none."""
+        if selector is None:
+            return self.nodes[0]
+        for n in self.nodes:
+            if selector == n.name or str(selector) == str(n.id):
+                return n
+        raise KeyError(selector)
+
+    def node_frus(self, node: str) -> list[FruDecl]:
+        return [f for f in self.frus if f.node in (None, node)]
+
+    def muxes(self) -> list[DeviceDecl]:
+        return [d for d in self.devices.values() if d.family == "mux"]
+
+    def topology_order(self) -> list[DeviceDecl]:
+        return sorted(self.devices.values(), key=_topology_key)
+
+
+def _topology_key(device: DeviceDecl) -> tuple[Any, ...]:
+    return (tuple((h.addr, h.channel) for h in device.path.hops), device.index)
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+class _Context:
+    """Raises one-line errors naming file, line and key."""
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.text = text
+        self._lines: dict[KeyPath, int] | None = None
+
+    def fail(self, path: KeyPath, message: str) -> ConfigError:
+        if self._lines is None:
+            try:
+                self._lines = key_lines(self.text)
+            except (ValueError, IndexError):
+                self._lines = {}
+        line = line_of(self._lines, path) or 1
+        key = dotted(path) or "(top level)"
+        return ConfigError(f"{self.source}:{line}: {key}: {message}")
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def example_path(name: str) -> Path:
+    return Path(__file__).with_name("examples") / f"{name}.toml"
+
+
+def resolve(name_or_path: str) -> Path:
+    """A shipped example's file for its name; anything else is a path."""
+    if name_or_path in EXAMPLES:
+        return example_path(name_or_path)
+    return Path(name_or_path)
+
+
+def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
+    """Read, parse and validate a description; :class:`ConfigError` on any problem."""
+    path = resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if os.sep not in name_or_path and not name_or_path.endswith(".toml"):
+            raise NoInputError(f"platform {name_or_path!r}: no such file or shipped example",
+                               hint=f"shipped: {', '.join(EXAMPLES)}") from None
+        raise NoInputError(f"platform description {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"platform description {path} is a directory") from None
+    except PermissionError:
+        raise ConfigError(f"platform description {path} is not readable (permission denied)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"platform description {path}: {exc.strerror}") from None
+    return parse_platform(text, str(path), use_cache=use_cache)
+
+
+def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = False) -> Platform:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    doc = _cached(digest) if use_cache else None
+    if doc is None:
+        doc = _parse_toml(text, source)
+        if use_cache:
+            _store(digest, doc)
+    return _Validator(doc, _Context(source, text), digest, source).platform()
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        line = getattr(exc, "lineno", None)
+        if line is None and "(at line " in msg:
+            line = msg.rsplit("(at line ", 1)[1].split(",")[0]
+            msg = msg.rsplit(" (at line ", 1)[0]
+        raise ConfigError(f"{source}:{line or 1}: TOML syntax: {msg}") from None
+
+
+def _cache_path(digest: str) -> Path:
+    from chassisctl.config import xdg_dir
+
+    return xdg_dir("CACHE") / "platform" / f"doc-{digest[:24]}.json"
+
+
+def _cached(digest: str) -> dict[str, Any] | None:
+    try:
+        with open(_cache_path(digest), encoding="utf-8") as fh:
+            blob = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if isinstance(blob, dict) and blob.get("format") == CACHE_FORMAT and blob.get("sha256") == digest:
+        doc = blob.get("doc")
+        return doc if isinstance(doc, dict) else None
+    return None
+
+
+def _store(digest: str, doc: dict[str, Any]) -> None:
+    """Best effort (a document JSON cannot hold exactly, e.g. dates, is not cached)."""
+    path = _cache_path(digest)
+    try:
+        blob = json.dumps({"format": CACHE_FORMAT, "sha256": digest, "doc": doc})
+        if json.loads(blob)["doc"] != doc:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(blob, encoding="utf-8")
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        return
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+class _Validator:
+    def __init__(self, doc: dict[str, Any], ctx: _Context, digest: str, source: str) -> None:
+        self.doc = doc
+        self.ctx = ctx
+        self.digest = digest
+        self.source = source
+
+    def fail(self, path: KeyPath, message: str) -> ConfigError:
+        return self.ctx.fail(path, message)
+
+    def table(self, value: Any, keys: Mapping[str, schema.Key], path: KeyPath,
+              extra: str = "") -> dict[str, Any]:
+        """Check one table against its keys (unknown, type, range, required)."""
+        if not isinstance(value, dict):
+            raise self.fail(path, "expected a table")
+        for key, item in value.items():
+            spec = keys.get(key)
+            if spec is None:
+                known = ", ".join(sorted(keys))
+                raise self.fail(path + (key,), f"unknown key{extra} (known: {known})")
+            problem = schema.check_value(spec, item)
+            if problem:
+                raise self.fail(path + (key,), problem)
+        for key, spec in keys.items():
+            if spec.required and key not in value:
+                raise self.fail(path, f"missing required key '{key}'")
+        return value
+
+    def tables(self, name: str) -> list[dict[str, Any]]:
+        items = self.doc.get(name, [])
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.fail((name, i), f"expected [[{name}]] tables")
+            out.append(item)
+        return out
+
+    # -- the whole document --------------------------------------------------------------
+    def platform(self) -> Platform:
+        self.table(self.doc, schema.TOP, ())
+        p = self.table(self.doc["platform"], schema.PLATFORM, ("platform",))
+        name = p["name"]
+        if not schema.NAME.match(name):
+            raise self.fail(("platform", "name"), f"{name!r}: use 1-64 letters, digits, '.', '_' or '-'")
+        firmware = self._firmware(p.get("firmware", "1.00"))
+        base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid.uuid5(
+            uuid.NAMESPACE_URL, f"chassisctl:platform:{name}")
+        nodes = self._nodes(base_guid)
+        devices = self._devices({n.name for n in nodes})
+        self._topology(devices)
+        nodes = tuple(self._power(n, i, devices) for i, n in enumerate(nodes))
+        self._links(devices)
+        sensors = self._sensors(devices, {n.name for n in nodes})
+        frus = self._frus(devices, {n.name for n in nodes})
+        platform = Platform(
+            name=name, source=self.source, digest=self.digest, description=p.get("description", ""),
+            manufacturer_id=p.get("manufacturer_id", 0), product_id=p.get("product_id", 0),
+            device_id=p.get("device_id", 0x20), firmware=firmware, clock_hz=p.get("clock_hz", 100_000),
+            sel_capacity=p.get("sel_capacity", 512), nodes=nodes, devices=devices, sensors=sensors, frus=frus)
+        object.__setattr__(platform, "node_sensors", self._numbering(platform))
+        return platform
+
+    def _firmware(self, text: str) -> tuple[int, int]:
+        major, sep, minor = text.partition(".")
+        if not (sep and major.isdigit() and minor.isdigit() and len(minor) <= 2
+                and int(major) <= 127):
+            raise self.fail(("platform", "firmware"), f"{text!r} is not MAJOR.MINOR (e.g. \"1.02\")")
+        return int(major), int(minor)
+
+    def _uuid(self, text: str | None, path: KeyPath) -> uuid.UUID | None:
+        if text is None:
+            return None
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            raise self.fail(path, f"{text!r} is not a UUID") from None
+
+    # -- nodes -----------------------------------------------------------------------------
+    def _nodes(self, base_guid: uuid.UUID) -> list[NodeDecl]:
+        raw = self.tables("node")
+        if not raw:
+            raise self.fail(("node",), "at least one [[node]] is required")
+        nodes: list[NodeDecl] = []
+        names: set[str] = set()
+        ids: set[int] = set()
+        for i, t in enumerate(raw):
+            self.table(t, schema.NODE, ("node", i))
+            name, nid = t["name"], t["id"]
+            if not schema.NAME.match(name) or name.isdigit():
+                raise self.fail(("node", i, "name"), f"{name!r}: use letters, digits, '.', '_', '-' (not a number)")
+            if name in names:
+                raise self.fail(("node", i, "name"), f"duplicate node name {name!r}")
+            if nid in ids:
+                raise self.fail(("node", i, "id"), f"duplicate node id {nid}")
+            names.add(name)
+            ids.add(nid)
+            guid = self._uuid(t.get("guid"), ("node", i, "guid")) or uuid.uuid5(base_guid, name)
+            nodes.append(NodeDecl(name, nid, t.get("entity_instance", nid), guid.bytes, None))
+        return nodes
+
+    def _power(self, node: NodeDecl, i: int, devices: Mapping[str, DeviceDecl]) -> NodeDecl:
+        t = self.tables("node")[i].get("power")
+        if t is None:
+            return node
+        path: KeyPath = ("node", i, "power")
+        self.table(t, schema.POWER, path)
+        dev = devices.get(t["device"])
+        if dev is None or dev.kind != "cpld":
+            raise self.fail(path + ("device",), f"{t['device']!r} is not a declared cpld device")
+        if dev.node not in (None, node.name):
+            raise self.fail(path + ("device",), f"{dev.name} belongs to node {dev.node}, not {node.name}")
+        names = {f.name: f for f in dev.fields}
+        for key, allowed in (("enable", (Access.RW,)), ("button", (Access.PULSE, Access.RW)),
+                             ("reset", (Access.PULSE, Access.RW)),
+                             ("power_good", (Access.RO, Access.RW))):
+            ref = t.get(key)
+            if ref is None:
+                continue
+            f = names.get(ref)
+            if f is None:
+                raise self.fail(path + (key,), f"{dev.name} has no field {ref!r}")
+            if f.access not in allowed:
+                raise self.fail(path + (key,), f"field {ref!r} is {f.access.value}; {key} needs "
+                                               + " or ".join(a.value for a in allowed))
+        if "enable" not in t and "button" not in t:
+            raise self.fail(path, "needs 'enable' (level) or 'button' (pulse) to control power")
+        if "button" in t and "power_good" not in t:
+            raise self.fail(path, "a 'button' toggles: 'power_good' is needed to know the state")
+        if "enable" in t:
+            f = names[t["enable"]]
+            for key in ("on_value", "off_value"):
+                if key in t and t[key] > f.max_value:
+                    raise self.fail(path + (key,), f"{t[key]} does not fit field {f.name} (max {f.max_value})")
+            if t.get("on_value", 1) == t.get("off_value", 0):
+                raise self.fail(path + ("on_value",), "on_value and off_value must differ")
+        ms = lambda key, default: float(t.get(key, default)) / 1000  # noqa: E731
+        button_s = ms("button_ms", names[t["button"]].pulse_width_s * 1000 if "button" in t
+                      and names[t["button"]].pulse_width_s else 200)
+        reset_s = ms("reset_ms", names[t["reset"]].pulse_width_s * 1000 if "reset" in t
+                     and names[t["reset"]].pulse_width_s else 500)
+        if button_s >= 4.0:
+            raise self.fail(path + ("button_ms",), "a press of 4 s or more is a forced off (ACPI override)")
+        power = PowerDecl(device=dev.name, enable=t.get("enable"), on_value=t.get("on_value", 1),
+                          off_value=t.get("off_value", 0), button=t.get("button"), reset=t.get("reset"),
+                          power_good=t.get("power_good"), button_s=button_s,
+                          force_off_s=ms("force_off_ms", 6000), reset_s=reset_s,
+                          cycle_off_s=ms("cycle_off_ms", 5000), pg_timeout_s=ms("pg_timeout_ms", 8000),
+                          verify=t.get("verify", True))
+        return NodeDecl(node.name, node.id, node.entity_instance, node.guid, power)
+
+    # -- devices -----------------------------------------------------------------------------
+    def _devices(self, nodes: set[str]) -> dict[str, DeviceDecl]:
+        raw = self.tables("device")
+        names: dict[str, int] = {}
+        for i, t in enumerate(raw):
+            if not isinstance(t.get("kind"), str) or t["kind"] not in schema.KINDS:
+                if "kind" not in t:
+                    raise self.fail(("device", i), "missing required key 'kind'")
+                raise self.fail(("device", i, "kind"),
+                                f"{t['kind']!r} is not a device kind (known: {', '.join(schema.KINDS)})")
+            self.table(t, schema.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
+            name = t["name"]
+            if not schema.NAME.match(name):
+                raise self.fail(("device", i, "name"), f"{name!r}: use letters, digits, '.', '_' or '-'")
+            if name in names:
+                raise self.fail(("device", i, "name"), f"duplicate device name {name!r}")
+            names[name] = i
+        devices: dict[str, DeviceDecl] = {}
+        for i, t in enumerate(raw):
+            devices[t["name"]] = self._device(i, t, raw, names, nodes)
+        return devices
+
+    def _device(self, i: int, t: dict[str, Any], raw: list[dict[str, Any]], names: dict[str, int],
+                nodes: set[str]) -> DeviceDecl:
+        path: KeyPath = ("device", i)
+        kind = t["kind"]
+        addr = t["address"]
+        if kind in schema.MUXES and not 0x70 <= addr <= 0x77:
+            raise self.fail(path + ("address",), f"{addr:#04x}: PCA954x parts sit at 0x70..0x77")
+        if t.get("node") is not None and t["node"] not in nodes:
+            raise self.fail(path + ("node",), f"no node named {t['node']!r}")
+        hops = self._path(path, t.get("path", ""), raw, names)
+        if kind == "hwmon" and hops:
+            raise self.fail(path + ("path",), "hwmon devices are read through the kernel: "
+                                              "only root-bus devices are supported (use 'bus')")
+        fields: tuple[Field, ...] = ()
+        options = {k: v for k, v in t.items() if k in schema.KINDS[kind].options}
+        if kind == "cpld":
+            fields = self._fields(path, t.get("field", []))
+        elif kind == "at24":
+            from chassisctl.devices import at24
+
+            try:
+                part = at24.part(t.get("part", ""))
+                at24.check_base(part, addr)
+            except ValueError as exc:
+                raise self.fail(path + (("part",) if "part" not in t or "unknown" in str(exc) else ("address",)),
+                                str(exc)) from None
+        elif kind in ("ina219", "ina226"):
+            if "shunt_ohms" not in t:
+                raise self.fail(path, "missing required key 'shunt_ohms'")
+            from chassisctl.devices import ina2xx
+
+            try:
+                ina2xx.calibration(ina2xx.Chip[kind.upper()], t["shunt_ohms"], t.get("current_lsb", 0.001))
+            except ValueError as exc:
+                raise self.fail(path + ("current_lsb",), str(exc)) from None
+        elif kind == "emc2305" and t.get("multiplier", 1) not in (1, 2, 4, 8):
+            raise self.fail(path + ("multiplier",), "must be 1, 2, 4 or 8")
+        elif kind == "pmbus":
+            self._pmbus(path, t)
+        probe = t.get("probe")
+        owner = t.get("owner", "kernel" if kind == "hwmon" else "chassisctl")
+        if kind == "hwmon" and owner != "kernel":
+            raise self.fail(path + ("owner",), "hwmon devices are owned by their kernel driver")
+        sim = t.get("sim", {})
+        for key, value in sim.items():
+            spec = schema.sim_key(kind, t, key)
+            if spec is None:
+                raise self.fail(path + ("sim", key), f"not a simulator key for kind {kind}")
+            problem = schema.check_value(spec, value)
+            if problem:
+                raise self.fail(path + ("sim", key), problem)
+        if kind == "at24" and "fru" in sim:
+            self._fru_fields(path + ("sim", "fru"), sim["fru"])
+        return DeviceDecl(t["name"], kind, addr, MuxPath(tuple(h for h, _ in hops)),
+                          tuple(n for _, n in hops), t.get("node"), owner,
+                          tuple(probe) if probe is not None else None, options, fields, dict(sim), i)
+
+    def _path(self, path: KeyPath, text: str, raw: list[dict[str, Any]], names: dict[str, int],
+              seen: tuple[str, ...] = ()) -> list[tuple[Hop, tuple[str, int]]]:
+        hops: list[tuple[Hop, tuple[str, int]]] = []
+        for part in filter(None, (p.strip() for p in text.split("/"))):
+            mux, sep, channel = part.partition(":")
+            if not sep or not channel.strip().isdigit():
+                raise self.fail(path + ("path",), f"{part!r} is not MUX:CHANNEL")
+            mux = mux.strip()
+            if mux not in names or raw[names[mux]]["kind"] not in schema.MUXES:
+                raise self.fail(path + ("path",), f"{mux!r} is not a declared mux (pca954x) device")
+            kind = MuxKind.from_name(raw[names[mux]]["kind"])
+            ch = int(channel)
+            if ch >= kind.spec.channels:
+                raise self.fail(path + ("path",), f"{mux} ({kind.spec.name}) has channels 0..{kind.spec.channels - 1}")
+            hops.append((Hop(raw[names[mux]]["address"], ch, kind), (mux, ch)))
+        # A path must follow the mux's own position: mux1's path + mux1:ch.
+        for n, (hop, (mux, _)) in enumerate(hops):
+            if mux in seen:
+                raise self.fail(path + ("path",), f"mux {mux} is on its own path")
+            own = self._path(("device", names[mux]), raw[names[mux]].get("path", ""), raw, names,
+                             seen + (mux,))
+            if [h[1] for h in own] != [h[1] for h in hops[:n]]:
+                where = "/".join(f"{m}:{c}" for _, (m, c) in own) or "the root bus"
+                raise self.fail(path + ("path",), f"mux {mux} sits on {where}; the path must go through it")
+        return hops
+
+    def _fields(self, path: KeyPath, raw: Any) -> tuple[Field, ...]:
+        from chassisctl.devices import cpld
+
+        if not isinstance(raw, list):
+            raise self.fail(path + ("field",), "expected [[device.field]] tables")
+        fields: list[Field] = []
+        seen: set[str] = set()
+        for j, t in enumerate(raw):
+            fpath = path + ("field", j)
+            self.table(t, schema.FIELD, fpath)
+            if t["name"] in seen:
+                raise self.fail(fpath + ("name",), f"duplicate field {t['name']!r}")
+            seen.add(t["name"])
+            try:
+                width = t.get("pulse_ms")
+                f = Field(t["name"], t["register"], t["mask"], Access(t.get("access", "ro")),
+                          t.get("active_low", False), t.get("cmpval"),
+                          None if width is None else width / 1000, t.get("verify", False))
+                cpld.registers(fields + [f])
+            except ValueError as exc:
+                raise self.fail(fpath, str(exc)) from None
+            fields.append(f)
+        return tuple(fields)
+
+    def _pmbus(self, path: KeyPath, t: dict[str, Any]) -> None:
+        from chassisctl.devices.pmbus import DirectCoefficients
+
+        for cmd, coeffs in t.get("direct", {}).items():
+            if cmd not in schema.PMBUS_READINGS or cmd == "status":
+                raise self.fail(path + ("direct", cmd), "not a numeric PMBus READ_* command")
+            if not isinstance(coeffs, dict) or set(coeffs) != {"m", "b", "R"}:
+                raise self.fail(path + ("direct", cmd), "expected { m = .., b = .., R = .. }")
+            try:
+                DirectCoefficients(coeffs["m"], coeffs["b"], coeffs["R"])
+            except ValueError as exc:
+                raise self.fail(path + ("direct", cmd), str(exc)) from None
+        if t.get("vout_format") == "direct" and "READ_VOUT" not in t.get("direct", {}):
+            raise self.fail(path + ("vout_format",), "direct needs READ_VOUT coefficients in 'direct'")
+
+    def _fru_fields(self, path: KeyPath, fru: dict[str, Any]) -> None:
+        from chassisctl.ipmi.fru import build
+
+        for area in fru:
+            if area not in ("board", "product", "chassis"):
+                raise self.fail(path + (area,), "FRU areas are board, product and chassis")
+            if not isinstance(fru[area], dict):
+                raise self.fail(path + (area,), "expected a table of fields")
+        try:
+            build(**{k: _fru_area(k, v) for k, v in fru.items()})
+        except (ValueError, TypeError) as exc:
+            raise self.fail(path, str(exc)) from None
+
+    # -- topology and references ---------------------------------------------------------------
+    def _topology(self, devices: Mapping[str, DeviceDecl]) -> None:
+        """Addresses must not collide on any electrical path from the root to a leaf.
+
+        Sibling channels of one mux may reuse addresses (only one is connected
+        at a time), but a device is visible on every segment above it while its
+        channel is selected.
+        """
+        by_segment: dict[tuple[tuple[int, int], ...], list[DeviceDecl]] = {}
+        elsewhere = lambda d: d.kind == "hwmon" and "bus" in d.options  # noqa: E731 - another adapter
+        for d in devices.values():
+            if elsewhere(d):
+                continue
+            by_segment.setdefault(d.path.segment(), []).append(d)
+        for d in devices.values():
+            if elsewhere(d):
+                continue
+            seg = d.path.segment()
+            for other_seg, others in by_segment.items():
+                related = other_seg[:len(seg)] == seg or seg[:len(other_seg)] == other_seg
+                if not related:
+                    continue
+                for o in others:
+                    if o is d or o.index > d.index:
+                        continue
+                    if _addresses(o) & _addresses(d):
+                        raise self.fail(("device", d.index, "address"),
+                                        f"{d.address:#04x} collides with {o.name} ({o.path}) "
+                                        "when the mux connects both")
+        for d in devices.values():
+            if d.family == "mux":
+                for hop in d.path.hops:
+                    if hop.addr == d.address:
+                        raise self.fail(("device", d.index, "address"),
+                                        "a cascaded mux must not share its parent's address")
+
+    def _links(self, devices: Mapping[str, DeviceDecl]) -> None:
+        for d in devices.values():
+            ref = d.options.get("present")
+            if ref is None:
+                continue
+            where = ("device", d.index, "present")
+            dev, _, fname = ref.partition(".")
+            cpld = devices.get(dev)
+            if cpld is None or cpld.kind != "cpld" or fname not in {f.name for f in cpld.fields}:
+                raise self.fail(where, f"{ref!r} is not CPLD.FIELD of a declared cpld")
+            if cpld.field(fname).access not in (Access.RO, Access.RW):
+                raise self.fail(where, f"field {fname} is not readable")
+
+    # -- sensors ---------------------------------------------------------------------------------
+    def _sensors(self, devices: Mapping[str, DeviceDecl], nodes: set[str]) -> tuple[SensorDecl, ...]:
+        out: list[SensorDecl] = []
+        for i, t in enumerate(self.tables("sensor")):
+            path: KeyPath = ("sensor", i)
+            self.table(t, schema.SENSOR, path)
+            name = t["name"]
+            if not name.isascii() or not name.isprintable() or not 1 <= len(name) <= 16:
+                raise self.fail(path + ("name",), f"{name!r}: 1-16 printable ASCII characters (SDR ID string)")
+            dev = devices.get(t["device"])
+            if dev is None:
+                raise self.fail(path + ("device",), f"no device named {t['device']!r}")
+            options = self.tables("device")[dev.index]
+            readings = schema.readings(dev.kind, options)
+            reading = t.get("reading")
+            if dev.kind == "hwmon":
+                if reading is None or schema.hwmon_type(reading) is None:
+                    raise self.fail(path + ("reading",), "hwmon sensors name an attribute such as temp1_input")
+                rtype = schema.hwmon_type(reading)
+            else:
+                if not readings:
+                    raise self.fail(path + ("device",), f"{dev.name} ({dev.kind}) has no readings")
+                if reading is None:
+                    analog = [r for r in readings if r != "status"]
+                    if len(analog) != 1:
+                        raise self.fail(path, f"'reading' is required for {dev.kind} "
+                                              f"(one of: {', '.join(readings)})")
+                    reading = analog[0]
+                if reading not in readings:
+                    raise self.fail(path + ("reading",),
+                                    f"{reading!r} is not a reading of {dev.kind} (known: {', '.join(readings)})")
+                rtype = readings[reading]
+            stype = t.get("type", rtype)
+            if stype != rtype:
+                raise self.fail(path + ("type",), f"reading {reading} is a {rtype} sensor, not {stype}")
+            node = t.get("node", dev.node)
+            if node is not None and node not in nodes:
+                raise self.fail(path + ("node",), f"no node named {node!r}")
+            if dev.node is not None and node != dev.node:
+                raise self.fail(path + ("node",), f"{dev.name} belongs to node {dev.node}")
+            resolution = t.get("resolution", device_resolution(dev, reading))
+            rng = self._range(path, t, stype, resolution)
+            thresholds = dict(t.get("thresholds", {}))
+            self.table(thresholds, schema.THRESHOLDS, path + ("thresholds",))
+            if stype == "psu_status" and (thresholds or "range" in t):
+                raise self.fail(path + ("thresholds" if thresholds else "range",),
+                                "a psu_status sensor is discrete: no range or thresholds")
+            if rng is not None:
+                lo, hi = rng
+                for key, value in thresholds.items():
+                    if not lo <= value <= hi:
+                        raise self.fail(path + ("thresholds", key), f"{value} is outside the range {lo}..{hi}")
+                given = [(k, thresholds[k]) for k in _ORDER if k in thresholds]
+                for (ka, va), (kb, vb) in zip(given, given[1:]):
+                    if va > vb or (va == vb and ka[0] != kb[0]):
+                        raise self.fail(path + ("thresholds", kb), f"{kb} {vb} must be above {ka} {va}")
+            unit = schema.SENSOR_TYPES[stype][1]
+            if "unit" in t:
+                if t["unit"] not in schema.UNITS:
+                    raise self.fail(path + ("unit",), f"{t['unit']!r} is not one of {', '.join(schema.UNITS)}")
+                unit = schema.UNITS[t["unit"]]
+            entity = tuple(t["entity"]) if "entity" in t else None
+            if entity is not None and not (all(isinstance(v, int) for v in entity)
+                                           and 0 <= entity[0] <= 0xFF and 0 <= entity[1] <= 0x7F):
+                raise self.fail(path + ("entity",), "expected [entity ID 0-255, instance 0-127]")
+            if t.get("scale", 1) == 0:
+                raise self.fail(path + ("scale",), "scale must not be 0")
+            out.append(SensorDecl(name, dev.name, reading, stype, node, t.get("number"), entity,  # type: ignore[arg-type]
+                                  rng, resolution, thresholds, t.get("hysteresis"), unit,
+                                  float(t.get("scale", 1)), i))
+        return tuple(out)
+
+    def _range(self, path: KeyPath, t: dict[str, Any], stype: str,
+               resolution: float | None) -> tuple[float, float] | None:
+        if stype == "psu_status":
+            return None
+        if "range" not in t:
+            raise self.fail(path, "missing required key 'range' ([min, max]: the SDR factors cover it)")
+        lo, hi = float(t["range"][0]), float(t["range"][1])
+        if not hi > lo:
+            raise self.fail(path + ("range",), f"[{t['range'][0]}, {t['range'][1]}] is empty: max must exceed min")
+        from chassisctl.bmc.synth import aligned_factors
+
+        try:
+            aligned_factors(lo, hi, resolution)  # the very factors the SDR will carry
+        except ValueError as exc:
+            raise self.fail(path + ("range",), str(exc)) from None
+        return lo, hi
+
+    def _frus(self, devices: Mapping[str, DeviceDecl], nodes: set[str]) -> tuple[FruDecl, ...]:
+        out: list[FruDecl] = []
+        for i, t in enumerate(self.tables("fru")):
+            path: KeyPath = ("fru", i)
+            self.table(t, schema.FRU, path)
+            dev = devices.get(t["device"])
+            if dev is None or dev.kind != "at24":
+                raise self.fail(path + ("device",), f"{t['device']!r} is not a declared at24 device")
+            node = t.get("node", dev.node)
+            if node is not None and node not in nodes:
+                raise self.fail(path + ("node",), f"no node named {node!r}")
+            name = t.get("name", dev.name)
+            if not name.isascii() or not 1 <= len(name) <= 16:
+                raise self.fail(path + ("name",), f"{name!r}: 1-16 ASCII characters")
+            for other in out:
+                if other.id == t["id"] and (other.node is None or node is None or other.node == node):
+                    raise self.fail(path + ("id",), f"FRU id {t['id']} is already {other.device}'s")
+            out.append(FruDecl(t["id"], name, dev.name, node))
+        return tuple(out)
+
+    def _numbering(self, platform: Platform) -> dict[str, tuple[NodeSensor, ...]]:
+        """Each node's sensors in topology order, numbered (declared numbers kept)."""
+        result: dict[str, tuple[NodeSensor, ...]] = {}
+        for node in platform.nodes:
+            mine = [s for s in platform.sensors if s.node in (None, node.name)]
+            mine.sort(key=lambda s: (_topology_key(platform.devices[s.device]), s.index))
+            used: dict[int, SensorDecl] = {}
+            for s in mine:
+                if s.number is not None:
+                    if s.number in used:
+                        raise self.fail(("sensor", s.index, "number"),
+                                        f"number {s.number} is also {used[s.number].name!r} on node {node.name}")
+                    used[s.number] = s
+            numbered: list[NodeSensor] = []
+            nxt = 1
+            for s in mine:
+                number = s.number
+                if number is None:
+                    while nxt in used:
+                        nxt += 1
+                    if nxt > 254:
+                        raise self.fail(("sensor", s.index), f"node {node.name} has more than 254 sensors")
+                    number = nxt
+                    used[nxt] = s
+                numbered.append(NodeSensor(number, s))
+            names = [s.name for s in mine]
+            for s in mine:
+                if names.count(s.name) > 1:
+                    raise self.fail(("sensor", s.index, "name"), f"two sensors named {s.name!r} on node {node.name}")
+            result[node.name] = tuple(numbered)
+        return result
+
+
+def device_resolution(dev: DeviceDecl, reading: str) -> float | None:
+    """The step a device's format fixes for a reading (None: it varies, e.g. LINEAR11)."""
+    if dev.kind in ("lm75", "tmp75"):
+        return 2.0 ** -(dev.options.get("resolution", 9 if dev.kind == "lm75" else 12) - 8)
+    if dev.kind == "tmp421":
+        return 0.0625
+    if dev.family == "fan" or (dev.family == "pmbus" and reading.startswith("READ_FAN")):
+        return 1.0
+    if dev.family == "hwmon":
+        return 1.0 if reading.startswith("fan") else (1e-6 if reading.startswith("power") else 0.001)
+    if dev.family == "ina" and reading == "bus_voltage":
+        return 0.004 if dev.kind == "ina219" else 0.00125
+    return None
+
+
+def _addresses(d: DeviceDecl) -> set[int]:
+    if d.kind == "at24":
+        from chassisctl.devices import at24
+
+        part = at24.part(d.options["part"])
+        return {d.address + n for n in range(part.addresses)}
+    return {d.address}
+
+
+def _fru_area(area: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(fields)
+
+
+def fru_image(sim: Mapping[str, Any]) -> bytes:
+    """The FRU image a simulated EEPROM holds, from its ``[device.sim.fru]`` fields."""
+    from chassisctl.ipmi.fru import build
+
+    fru = sim.get("fru", {})
+    return build(**{k: _fru_area(k, v) for k, v in fru.items()}) if fru else b""

@@ -1,0 +1,1 @@
+"""The platform descriptions shipped with chassisctl (package data)."""

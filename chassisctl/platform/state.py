@@ -1,0 +1,160 @@
+"""What a translated platform remembers between processes.
+
+``chassisctl --platform X power off`` and the next ``power status`` are two
+processes, and ``serve`` runs beside the CLI, so per node the SEL, the last
+observed power state, a pending power-cycle step, the power-good deadline
+and each sensor's last threshold status live in
+``$XDG_STATE_HOME/chassisctl/platform/<platform>.<bus>.json`` with the SDR
+repository timestamps (moved only when the description's text changes) and,
+on the simulator, the simulated devices' state and operator overrides.
+
+The file is the simulator's :class:`~chassisctl.sim.state.StateStore`
+(``fcntl`` lock, atomic rename).  Its lock doubles as the bus lock: every
+request holds it for its I2C transactions, so two chassisctl processes never
+interleave a pointer write and a read.  The lock file also records which
+process held it last; a process that finds someone else's mark forgets its
+cached mux channels, because the other process may have switched them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from chassisctl.bmc.sel_store import SelStore
+from chassisctl.errors import StateError
+from chassisctl.sim.state import StateStore
+
+FORMAT = 1
+
+
+def state_directory() -> Path:
+    from chassisctl.config import xdg_dir
+
+    return xdg_dir("STATE") / "platform"
+
+
+def state_name(platform: str, bus_path: str) -> str:
+    """``compute-4n.sim-default``, ``switch-1u.i2c-3``: one file per platform and bus."""
+    where = re.sub(r"[^A-Za-z0-9_.-]", "-", bus_path.replace("/dev/", "").replace("sim:", "sim-"))
+    return f"{platform}.{where}"[:64]
+
+
+class PlatformStore(StateStore):
+    """A :class:`StateStore` whose lock also tells whether another process used the bus."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        super().__init__(directory, name)
+        self._mark = f"{os.getpid()}:{id(self)}:"
+        self._seq = 0
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[bool]:
+        """Hold the lock; yields True when another process held it since our last session."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StateError(f"platform state directory {self.directory}: {exc.strerror}",
+                             hint="check XDG_STATE_HOME and its permissions") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                last = os.pread(fd, 128, 0).decode("ascii", "replace")
+            except OSError:
+                last = ""
+            foreign = last != f"{self._mark}{self._seq}"
+            self._seq += 1
+            mark = f"{self._mark}{self._seq}".encode()
+            try:
+                os.pwrite(fd, mark, 0)
+                os.ftruncate(fd, len(mark))
+            except OSError:
+                pass
+            yield foreign
+        finally:
+            os.close(fd)
+
+
+@dataclass(slots=True)
+class PowerState:
+    """One node's power bookkeeping (times are wall-clock seconds)."""
+
+    last_on: bool | None = None
+    #: "on" while an on request waits for power good.
+    pg_deadline: float | None = None
+    #: The "on" step of a power cycle, due at this time.
+    pending_on: float | None = None
+    last_cause: str | None = None
+    fault: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"last_on": self.last_on, "pg_deadline": self.pg_deadline, "pending_on": self.pending_on,
+                "last_cause": self.last_cause, "fault": self.fault}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> PowerState:
+        return cls(doc.get("last_on"), doc.get("pg_deadline"), doc.get("pending_on"),
+                   doc.get("last_cause"), bool(doc.get("fault", False)))
+
+
+@dataclass(slots=True)
+class NodeState:
+    sel: SelStore
+    sensor_status: dict[int, int] = field(default_factory=dict)
+    power: PowerState = field(default_factory=PowerState)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sel": self.sel.to_dict(), "sensor_status": {str(k): v for k, v in self.sensor_status.items()},
+                "power": self.power.to_json()}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> NodeState:
+        return cls(SelStore.from_dict(doc["sel"]), {int(k): int(v) for k, v in doc.get("sensor_status", {}).items()},
+                   PowerState.from_json(doc.get("power", {})))
+
+
+@dataclass(slots=True)
+class PlatformState:
+    digest: str
+    sdr_addition: int
+    sdr_erase: int
+    nodes: dict[str, NodeState]
+    #: Simulator section: {"generation": n, "overrides": {dev: {key: value}}, "devices": {dev: snapshot}}.
+    sim: dict[str, Any] = field(default_factory=dict)
+    dirty: bool = False
+
+    @classmethod
+    def fresh(cls, digest: str, now: float, nodes: list[str], sel_capacity: int) -> PlatformState:
+        ts = int(now)
+        return cls(digest, ts, ts, {n: NodeState(SelStore(sel_capacity)) for n in nodes}, dirty=True)
+
+    def node(self, name: str, sel_capacity: int) -> NodeState:
+        if name not in self.nodes:
+            self.nodes[name] = NodeState(SelStore(sel_capacity))
+            self.dirty = True
+        return self.nodes[name]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "digest": self.digest,
+                "sdr": {"addition": self.sdr_addition, "erase": self.sdr_erase},
+                "nodes": {k: v.to_json() for k, v in self.nodes.items()}, "sim": self.sim}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any], path: Path) -> PlatformState:
+        try:
+            if doc.get("format") != FORMAT:
+                raise ValueError(f"format {doc.get('format')!r}")
+            return cls(str(doc["digest"]), int(doc["sdr"]["addition"]), int(doc["sdr"]["erase"]),
+                       {str(k): NodeState.from_json(v) for k, v in doc["nodes"].items()},
+                       dict(doc.get("sim") or {}))
+        except StateError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"platform state {path} has an unexpected layout ({exc}); left untouched",
+                             hint=f"move it away to start afresh: mv {path} {path}.bad") from None
