@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from chassisctl.client.call import call
 from chassisctl.client.sdr import SdrWalker
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
 from chassisctl.errors import ChassisError, CompletionCodeError, TimeoutFailure
-from chassisctl.ipmi.app import DeviceId, get_device_id
 from chassisctl.ipmi.conversion import NON_LINEAR, Factors
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.names import entity_name, sensor_type_name
@@ -27,6 +26,9 @@ from chassisctl.ipmi.sensor import discrete_states, status
 from chassisctl.ipmi.sensor_cmds import (SensorReading, SensorReadingFactors, Threshold,
                                          get_sensor_reading, get_sensor_reading_factors)
 from chassisctl.transport.base import Transport
+
+if TYPE_CHECKING:
+    from chassisctl.ipmi.app import DeviceId
 
 #: Per-sensor deadline: long enough for a busy BMC, short enough that a dead
 #: sensor costs a quarter second, not ipmitool's 5 s.
@@ -79,19 +81,25 @@ def load_repository(transport: Transport, *, node: str | int | None = None,
     key = SdrCache.key(transport.identity(), node)
     entry = cache.load(key) if cache is not None else None
     if entry is not None and not refresh and entry.matches(info.count, info.last_addition, info.last_erase):
-        if entry.timestamps_usable or _identity(call(transport, get_device_id(), DeviceId.decode,
-                                                      node=node)) == entry.identity:
+        if entry.timestamps_usable or _identity(_device_id(transport, node)) == entry.identity:
             return Repository(_parse_all(entry.records), True, entry)
     if entry is not None:
         walker.chunk = entry.chunk
     raw = walker.read_all()
-    device = call(transport, get_device_id(), DeviceId.decode, node=node)
+    device = _device_id(transport, node)
     entry = CacheEntry(key=key, identity=_identity(device), count=info.count,
                        addition=info.last_addition, erase=info.last_erase,
                        chunk=walker.chunk, records=raw)
     if cache is not None:
         cache.store(entry)
     return Repository(_parse_all(raw), False, entry, walker.stats.round_trips)
+
+
+def _device_id(transport: Transport, node: str | int | None) -> DeviceId:
+    # App codecs load only here: a warm cache with usable timestamps never asks.
+    from chassisctl.ipmi.app import DeviceId, get_device_id
+
+    return call(transport, get_device_id(), DeviceId.decode, node=node)
 
 
 def _parse_all(raw: Iterable[bytes]) -> list[Any]:
@@ -169,6 +177,8 @@ class SensorReader:
 
     def _check_alive(self, silent: int) -> None:
         """Several sensors in a row timed out: is it them, or the BMC?"""
+        from chassisctl.ipmi.app import get_device_id
+
         try:
             call(self.transport, get_device_id(), node=self.node, timeout=self.deadline * 4)
         except TimeoutFailure as exc:

@@ -39,7 +39,6 @@ from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler
                                   decode_capabilities, decode_response, encode_request,
                                   get_capabilities_request, write_plan)
 from chassisctl.transport.base import Tracer, Transport
-from chassisctl.transport.bridge import bridged_transact
 from chassisctl.transport.bus import address_owner
 from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
                                             TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
@@ -102,6 +101,8 @@ class SsifTransport(Transport):
     def bridged(self, request: Request, channel: int, target_addr: int, *, bmc_addr: int = 0x20,
                 timeout: float | None = None) -> Response:
         """``request`` for the controller at 8-bit ``target_addr`` behind the BMC."""
+        from chassisctl.transport.bridge import bridged_transact  # IPMB codecs: only when bridging
+
         self._bridge_seq = (self._bridge_seq + 1) % 64
         return bridged_transact(
             lambda req, idem, t: self._transact(req, timeout=t, idempotent=idem), request,
