@@ -25,7 +25,7 @@ from chassisctl.errors import ConfigError, NoInputError, UsageError
 SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
 
 #: Top-level tables a config file may hold; each is validated by its owner.
-KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve", "sim")
+KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve")
 
 TRANSPORTS = ("ssif", "ipmb")
 PEC_MODES = ("auto", "on", "off")
@@ -63,7 +63,6 @@ class BmcSettings:
         return self.bus == "sim" or self.bus.startswith("sim:")
 
 
-# name -> (environment variable, config key, parser)
 def _parse_addr(text: Any, what: str) -> int:
     try:
         value = text if isinstance(text, int) else int(str(text), 0)

@@ -27,7 +27,8 @@ class ExitCode(enum.IntEnum):
     PROTOCOL = 65
     #: A file named on the command line does not exist.
     NO_INPUT = 66
-    #: No such bus, nothing answers at the address, or the BMC stopped answering.
+    #: No such bus, or nothing acknowledges at the address (never answered).
+    #: A BMC that stops answering in the middle of an exchange is 75.
     UNAVAILABLE = 69
     #: A bug in chassisctl.
     SOFTWARE = 70
@@ -40,7 +41,8 @@ class ExitCode(enum.IntEnum):
     COMPLETION_CODE = 76
     #: Permission denied (``/dev/i2c-N`` access, root, capabilities).
     NO_PERMISSION = 77
-    #: Bad configuration file, environment value or platform description.
+    #: Bad configuration file, simulator profile or platform description.
+    #: (A bad value in a flag or a CHASSISCTL_* variable is a usage error, 2.)
     CONFIG = 78
 
 

@@ -99,7 +99,7 @@ def test_system_config_fallback(home: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_other_sections_are_handed_out(home: dict[str, str], tmp_path: Path) -> None:
-    cfg = write(tmp_path / "c.toml", '[ipmi]\nport = 623\n[sim]\nprofile = "x"\n')
+    cfg = write(tmp_path / "c.toml", '[ipmi]\nport = 623\n[serve]\nsensor_poll_interval = 2\n')
     r = resolve({}, home, config=str(cfg))
     assert r.document["ipmi"] == {"port": 623} and r.bmc.bus == "sim"
 

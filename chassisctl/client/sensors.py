@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from chassisctl.client.call import call
 from chassisctl.client.sdr import SdrWalker
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
-from chassisctl.errors import ChassisError, CompletionCodeError, TimeoutFailure
+from chassisctl.errors import ChassisError, CompletionCodeError, TimeoutFailure, UnreachableError
 from chassisctl.ipmi.conversion import NON_LINEAR, Factors
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.names import entity_name, sensor_type_name
@@ -198,9 +198,11 @@ class SensorReader:
         try:
             reading = call(self.transport, get_sensor_reading(record.sensor_number), SensorReading.decode,
                            node=self.node, timeout=self.deadline)
-        except (TimeoutFailure, CompletionCodeError, DecodeError) as exc:
+        except (TimeoutFailure, UnreachableError, CompletionCodeError, DecodeError) as exc:
+            # A real BMC may NAK for a while after a sensor timed out: that is
+            # one sensor's failure until _check_alive says the BMC is gone.
             view.error = str(exc)
-            self._timed_out = isinstance(exc, TimeoutFailure)
+            self._timed_out = isinstance(exc, (TimeoutFailure, UnreachableError))
             if analog:  # the limits are in the SDR: show them even when the reading fails
                 view.thresholds = self._thresholds(record, ask=False)
             return view

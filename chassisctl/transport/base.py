@@ -18,6 +18,24 @@ from chassisctl.ipmi.message import Request, Response
 #: Receives one human-readable line per wire event when ``--debug`` is on.
 Tracer = Callable[[str], None]
 
+#: C0h (node busy) answers re-sent at most this many times, after 10, 20, 40 ms.
+BUSY_RETRIES = 3
+
+
+def retry_busy(send: Callable[[], Response], sleep: Callable[[float], None]) -> Response:
+    """Re-send on C0h "node busy", a bounded number of times.
+
+    The spec's C0h means the BMC did not process the request, so re-sending
+    is safe even for Chassis Control; any other answer is returned as is.
+    """
+    response = send()
+    for attempt in range(BUSY_RETRIES):
+        if response.cc != 0xC0:
+            break
+        sleep(0.01 * 2**attempt)
+        response = send()
+    return response
+
 
 @dataclass(frozen=True, slots=True)
 class NodeInfo:

@@ -27,7 +27,7 @@ from chassisctl.ipmi.codes import NetFn
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.ipmb import SEQ_MODULUS, IpmbRequest, IpmbResponse
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.transport.base import Tracer, Transport
+from chassisctl.transport.base import Tracer, Transport, retry_busy
 from chassisctl.transport.bridge import bridged_transact
 from chassisctl.transport.errno_map import RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS, errno_name, map_os_error
 
@@ -123,7 +123,8 @@ class IpmbTransport(Transport):
                  timeout: float | None = None) -> Response:
         if node not in (None, 1, "1", "node1"):
             raise UsageError(f"{self.describe()} has a single node; no node {node!r}")
-        return self._transact(request, timeout=timeout, idempotent=request.idempotent)
+        return retry_busy(lambda: self._transact(request, timeout=timeout, idempotent=request.idempotent),
+                          self.clock.sleep)
 
     def bridged(self, request: Request, channel: int, target_addr: int, *,
                 timeout: float | None = None) -> Response:

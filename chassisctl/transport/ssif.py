@@ -38,7 +38,7 @@ from chassisctl.ipmi.pec import crc8
 from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities,
                                   decode_capabilities, decode_response, encode_request,
                                   get_capabilities_request, write_plan)
-from chassisctl.transport.base import Tracer, Transport
+from chassisctl.transport.base import Tracer, Transport, retry_busy
 from chassisctl.transport.bus import address_owner
 from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
                                             TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
@@ -96,7 +96,8 @@ class SsifTransport(Transport):
                  timeout: float | None = None) -> Response:
         if node not in (None, 1, "1", "node1"):
             raise UsageError(f"{self.describe()} has a single node; no node {node!r}")
-        return self._transact(request, timeout=timeout, idempotent=request.idempotent)
+        return retry_busy(lambda: self._transact(request, timeout=timeout, idempotent=request.idempotent),
+                          self.clock.sleep)
 
     def bridged(self, request: Request, channel: int, target_addr: int, *, bmc_addr: int = 0x20,
                 timeout: float | None = None) -> Response:

@@ -504,7 +504,7 @@ SINGLE_PART = "single"
     ("short_read=100", 65, "no valid response"),
     ("truncated=100", 65, "out of order"),
     ("count_zero=100000", 75, "no response"),
-    ("busy_cc=1", 76, "C0h"),
+    ("busy_cc=100", 76, "C0h"),
     ("lost_reservation=100", 76, "C5h"),
     ("dead_after=0", 69, "did not acknowledge"),
     ("dead_after=30", 75, "Get SDR"),
@@ -565,3 +565,12 @@ def test_pacing_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_count_without_watch_is_a_usage_error(cli: Cli) -> None:
     assert "--watch" in cli.fails(2, "sensors", "--count", "2")
+
+
+def test_busy_bmc_is_retried_a_bounded_number_of_times(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """C0h means "not processed": a briefly busy BMC costs a retry, not an error."""
+    cli("power", "status")
+    monkeypatch.setenv("CHASSISCTL_SIM_FAULTS", "busy_cc=3")
+    rc, out, err = cli("power", "status", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["power"] in ("on", "off")

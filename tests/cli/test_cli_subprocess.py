@@ -226,7 +226,7 @@ def test_unknown_bus_is_usage(env) -> None:
 
 
 @pytest.mark.parametrize("faults, code", [
-    ("pec_error=100", 65), ("dead_after=0", 69), ("busy_cc=1", 76), ("truncated=100", 65), ("stuck", 74),
+    ("pec_error=100", 65), ("dead_after=0", 69), ("busy_cc=100", 76), ("truncated=100", 65), ("stuck", 74),
 ])
 def test_faults_as_processes(env, faults: str, code: int) -> None:
     proc = cc(env | {"CHASSISCTL_SIM_FAULTS": faults}, "sensors", "--no-cache", "--timeout", "0.5")

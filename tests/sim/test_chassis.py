@@ -290,7 +290,9 @@ def test_changed_profile_changes_the_repository_timestamps(tmp_path: pathlib.Pat
 
 def test_busy_cc_fault() -> None:
     r = kit.rig()
-    r.faults.busy_cc(1)
+    r.faults.busy_cc(3)  # retried: C0h means the BMC did not process the request
+    assert is_on(r)
+    r.faults.busy_cc(4)  # ... a bounded number of times
     with pytest.raises(CompletionCodeError) as info:
         power.status(r.transport)
     assert info.value.cc == 0xC0
