@@ -319,6 +319,7 @@ class PlatformTransport(Transport):
             fresh = build_world(self.platform, clock=self.clock, name=world.bus.name, tracer=self.tracer)
             world.close()
             world.twins, world.hwmon_dirs, world.sysfs_root = fresh.twins, fresh.hwmon_dirs, fresh.sysfs_root
+            world.bay, world.responding = fresh.bay, fresh.responding
             world.bus.root = fresh.bus.root
             world.generation = generation
             self.hw.reset_caches(str(world.sysfs_root or self.hw.sysfs_root))

@@ -28,6 +28,8 @@ class Key:
     hi: float | None = None
     choices: tuple[str, ...] | None = None
     doc: str = ""
+    #: Shown in hex in messages (addresses, registers, masks).
+    hex: bool = False
 
 
 def check_value(key: Key, value: Any) -> str | None:
@@ -47,7 +49,8 @@ def check_value(key: Key, value: Any) -> str | None:
         if not math.isfinite(value):
             return f"{value!r} is not a finite number"
         if key.lo is not None and value < key.lo or key.hi is not None and value > key.hi:
-            return f"{_show(value)} is outside {_show(key.lo)}..{_show(key.hi)}"
+            show = _hex if key.hex else _show
+            return f"{show(value)} is outside {show(key.lo)}..{show(key.hi)}"
         return None
     if t == "table":
         return None if isinstance(value, dict) else f"expected a table, not {_kind(value)}"
@@ -70,6 +73,10 @@ def check_value(key: Key, value: Any) -> str | None:
 def _kind(value: Any) -> str:
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
             list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _hex(value: float | None) -> str:
+    return "" if value is None else f"{int(value):#04x}"
 
 
 def _show(value: float | None) -> str:
@@ -129,7 +136,7 @@ POWER = {
 DEVICE = {
     "name": Key("str", required=True, doc="device name, referenced by sensors, frus, nodes and sim set"),
     "kind": Key("str", required=True, doc="device kind (see KINDS)"),
-    "address": Key("int", required=True, lo=0x03, hi=0x77, doc="7-bit I2C address"),
+    "address": Key("int", required=True, lo=0x03, hi=0x77, doc="7-bit I2C address", hex=True),
     "path": Key("str", doc='mux hops from the root adapter: "" or "MUX:CH" or "MUX:CH/MUX:CH"'),
     "node": Key("str", doc="node the device belongs to (default: the chassis, shared)"),
     "owner": Key("str", choices=("chassisctl", "kernel"),
@@ -140,11 +147,11 @@ DEVICE = {
 
 FIELD = {
     "name": Key("str", required=True),
-    "register": Key("int", required=True, lo=0, hi=0xFF),
-    "mask": Key("int", required=True, lo=1, hi=0xFF),
+    "register": Key("int", required=True, lo=0, hi=0xFF, hex=True),
+    "mask": Key("int", required=True, lo=1, hi=0xFF, hex=True),
     "access": Key("str", choices=("ro", "rw", "w1c", "sc", "pulse", "wo"), doc="default ro"),
     "active_low": Key("bool"),
-    "cmpval": Key("int", lo=0, hi=0xFF, doc="PDDF masked compare: value = (reg & mask) == cmpval"),
+    "cmpval": Key("int", lo=0, hi=0xFF, doc="PDDF masked compare: value = (reg & mask) == cmpval", hex=True),
     "pulse_ms": Key("num", lo=1, hi=20000),
     "verify": Key("bool"),
 }
@@ -303,6 +310,7 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         "present": Key("str", doc='presence field "CPLD.FIELD" (default: the PSU answering)'),
     }, lambda o: dict(PMBUS_READINGS),
         {**_PRESENT, "ac_ok": Key("bool", doc="false: AC lost (input UV fault, unit off)"),
+         "responding": Key("bool", doc="false: in the bay but its controller NAKs (unpowered)"),
          "pec_error": Key("int", lo=0, hi=1000, doc="corrupt the next N PEC bytes (consumed)"),
          "vout_mode": Key("int", lo=0, hi=0xFF, doc="VOUT_MODE byte (seed only)")}, _pmbus_sim,
         probe="STATUS_WORD (79h)"),

@@ -54,6 +54,9 @@ class SimWorld:
     generation: int = 0
     #: wall - monotonic, fixed for the process: snapshots convert with it.
     epoch: float = 0.0
+    #: Bay occupancy and bus answering, per device (``present`` / ``responding`` keys).
+    bay: dict[str, bool] = field(default_factory=dict)
+    responding: dict[str, bool] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.sysfs_root is not None:
@@ -70,24 +73,25 @@ class SimWorld:
             out[name] = values
         return out
 
-    def apply(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
-        """Put seeds + overrides into the twins (idempotent for condition keys)."""
+    def apply(self, overrides: Mapping[str, Mapping[str, Any]], *, seeds: bool = False) -> None:
+        """Put overrides (and with ``seeds`` the description's values) into the twins.
+
+        Idempotent for condition keys, so re-applying after every change of
+        the state file is safe; presence links are refreshed every time.
+        """
         values = self.effective(overrides)
         for name, dev in self.platform.devices.items():
-            for key, value in _ordered(values[name]):
+            chosen = values[name] if seeds else overrides.get(name, {})
+            for key, value in _ordered(chosen):
                 self.set(dev, key, value)
-        # Presence links: a PSU removed also clears its CPLD presence bit.
-        for name, dev in self.platform.devices.items():
-            ref = dev.options.get("present")
-            if ref:
-                cpld_name, _, fname = ref.partition(".")
-                self.twins[cpld_name].set_input(fname, int(bool(values[name].get("present", True))))
 
     def set(self, dev: DeviceDecl, key: str, value: Any) -> None:
         twin = self.twins.get(dev.name)
         family = dev.family
-        if key == "present" and family not in ("hwmon",):
-            twin.present = bool(value)
+        if key in ("present", "responding") and family not in ("hwmon",):
+            (self.bay if key == "present" else self.responding)[dev.name] = bool(value)
+            twin.present = self.bay.get(dev.name, True) and self.responding.get(dev.name, True)
+            self._link(dev)
             return
         if dev.kind == "tmp421":
             channels = schema._tmp421_channels(dev.options)
@@ -154,6 +158,13 @@ class SimWorld:
         elif key in {f.name for f in dev.fields}:
             twin.set_input(key, int(value))
 
+    def _link(self, dev: DeviceDecl) -> None:
+        """A PSU pulled from its bay also clears its CPLD presence bit."""
+        ref = dev.options.get("present")
+        if ref:
+            cpld_name, _, fname = ref.partition(".")
+            self.twins[cpld_name].set_input(fname, int(self.bay.get(dev.name, True)))
+
     # -- snapshots of state the bus changes ---------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -208,6 +219,8 @@ class SimWorld:
                     twin.drive[:] = [int(v) for v in snap["drive"]][:len(twin.drive)]
             except (KeyError, TypeError, ValueError):
                 continue  # a snapshot from another description version: keep the seed
+        for dev in self.platform.devices.values():
+            self._link(dev)  # a restored CPLD snapshot may predate the bay's last change
 
 
 def _ordered(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -304,7 +317,7 @@ def build_world(platform: Platform, *, clock: Clock, name: str = "default", pace
             for node in platform.nodes:
                 if node.power is not None and node.power.device == dev.name:
                     _set_power(twins[dev.name], node, on)
-    world.apply({})
+    world.apply({}, seeds=True)
     return world
 
 
@@ -357,13 +370,11 @@ def _twin(platform: Platform, dev: DeviceDecl, clock: Clock) -> Any:
                 continue
             domains.append(PowerDomain(node.name, p.power_good, enable=p.enable, button=p.button, reset=p.reset,
                                        pg_delay_s=float(sim.get("pg_delay_ms", 500)) / 1000))
-        twin = CpldSim(clock, dev.fields, domains=domains)
+        initial: dict[int, int] = {}
         for f in dev.fields:  # outputs idle, inputs at their logical 0 unless seeded
-            if f.access in (Access.PULSE, Access.RW) or f.access is Access.RO:
-                twin.raw[f.register] = (twin.raw[f.register] & ~f.mask) | encode(f, 0)
-        if dev.fields:
-            twin.value(dev.fields[0].name)  # let the power domains see the idle outputs
-        return twin
+            if f.access in (Access.PULSE, Access.RW, Access.RO):
+                initial[f.register] = (initial.get(f.register, 0) & ~f.mask) | encode(f, 0)
+        return CpldSim(clock, dev.fields, initial=initial, domains=domains)
     if dev.family == "mux":
         from chassisctl.sim.devices.pca954x import Pca954xSim
 
