@@ -13,6 +13,25 @@ import typer
 from chassisctl import __version__
 from chassisctl.cli.common import add_global_options, state
 
+#: Top-level command -> the module whose ``register(app)`` adds it, in help
+#: order.  ``run`` registers only the command its command line names: typer
+#: converts every parameter of every registered command before it parses
+#: anything (~1 ms per command, growing with the CLI), and a ``power status``
+#: needs one.  ``--help``, completion and anything unrecognised get the whole
+#: tree, so help and error messages are the same either way.
+COMMANDS: dict[str, str] = {
+    "power": "chassisctl.cli.power",
+    "sensors": "chassisctl.cli.sensors",
+    "bmc": "chassisctl.cli.bmc",
+    "nodes": "chassisctl.cli.nodes",
+    "raw": "chassisctl.cli.raw",
+    "sdr": "chassisctl.cli.sdr",
+    "serve": "chassisctl.cli.serve",
+    "platform": "chassisctl.cli.platform",
+    "sim": "chassisctl.cli.sim",
+    "completion": "chassisctl.cli.completion",
+}
+
 HELP = """Drive a BMC that sits on an I2C bus: power, sensors, BMC info and raw IPMI.
 
 With no --bus the embedded simulated chassis answers, so every command works
@@ -20,7 +39,8 @@ on a laptop; output then says so.
 """
 
 
-def build_app() -> typer.Typer:
+def build_app(only: str | None = None) -> typer.Typer:
+    """The application; with ``only`` (a key of :data:`COMMANDS`) just that command."""
     app = typer.Typer(name="chassisctl", help=HELP, add_completion=False, no_args_is_help=True,
                       pretty_exceptions_enable=False, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,22 +57,44 @@ def build_app() -> typer.Typer:
         """Drive a BMC on I2C: power, sensors, BMC info and raw IPMI."""
         state()
 
-    from chassisctl.cli import bmc, completion, nodes, platform, power, raw, sdr, sensors, serve, sim
-    for module in (power, sensors, bmc, nodes, raw, sdr, serve, platform, sim, completion):
-        module.register(app)
+    import importlib
+
+    for name in [only] if only in COMMANDS else COMMANDS:
+        importlib.import_module(COMMANDS[name]).register(app)
     return app
 
 
-def get_command():
+def get_command(only: str | None = None):
     """The click command tree (for completion, man pages and tests)."""
-    return typer.main.get_command(build_app())
+    return typer.main.get_command(build_app(only))
+
+
+def command_word(argv: list[str]) -> str | None:
+    """The top-level command ``argv`` names after any global options, or None
+    when that is not certain (``--help``, ``--``, an unknown word or option)."""
+    from chassisctl.cli.common import GLOBAL_OPTIONS
+
+    flags = {d for o in GLOBAL_OPTIONS if o.annotation is bool for d in o.option.param_decls}
+    valued = {d for o in GLOBAL_OPTIONS if o.annotation is not bool for d in o.option.param_decls}
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+        if word in flags:
+            i += 1
+        elif word.partition("=")[0] in valued:
+            i += 1 if "=" in word else 2
+        else:
+            return None
+    return None
 
 
 def run(argv: list[str]) -> int:
     from chassisctl.cli.errors import report
     from chassisctl.errors import ExitCode, UsageError
 
-    command = get_command()
+    command = get_command(command_word(argv))
     json_mode = "--json" in argv
     debug = "--debug" in argv
     try:
