@@ -7,6 +7,15 @@ BMC) in its own task, so a slow bus never stalls logins, pings or other
 sessions; the reply goes back through ``LanServer.respond``.  Time is
 ``loop.time()`` (``time.monotonic`` on the standard loops) everywhere.
 
+The socket is a plain non-blocking UDP socket watched with ``add_reader``
+rather than asyncio's datagram transport: that transport reads every
+datagram into a fresh 256 KiB buffer, which glibc maps and unmaps each
+time (measured: 20-25 us of the ~95 us of CPU serve spent per Get Device
+ID, nearly as much as the protocol core), and takes one trip through the
+event loop per datagram.  Here each wake-up reads up to
+:data:`RECV_BATCH` datagrams of at most :data:`RECV_SIZE` bytes; each is
+answered (replies sent) before the next is read, exactly as before.
+
 Logging goes to the ``chassisctl.serve.ipmi`` logger: one line per refusal
 (WARNING for failed logins and privilege refusals, INFO for the rest), one
 per session opened or closed.  Repeated rate-limited refusals from one
@@ -17,6 +26,7 @@ others at DEBUG, so a password-guessing flood cannot flood the journal.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import ipaddress
 import logging
@@ -50,6 +60,15 @@ LOGGER_NAME = "chassisctl.serve.ipmi"
 RATE_LIMIT_LOG_INTERVAL = 10.0
 #: Requests executing at once; beyond this the console gets C0h (node busy).
 MAX_IN_FLIGHT = 64
+#: Bytes read per datagram: any UDP datagram whole, so an oversized one is
+#: refused with its real size.  (Below glibc's 128 KiB mmap threshold: a
+#: 64 KiB read costs what a 2 KiB one does, a 256 KiB one ~12 us more.)
+RECV_SIZE = 65536
+#: Datagrams read per wake-up before other callbacks (handler tasks, timers) run.
+RECV_BATCH = 32
+#: Replies held while the socket's send buffer is full; beyond this they are
+#: dropped (the console retransmits and gets the cached reply).
+SEND_QUEUE_LIMIT = 1024
 
 _WARN = frozenset({
     RefusalReason.WRONG_PASSWORD,
@@ -68,17 +87,6 @@ def _fmt_addr(addr: object) -> str:
     return str(addr)
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, service: IpmiLanService) -> None:
-        self.service = service
-
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        self.service._datagram(data, addr)
-
-    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable etc.
-        self.service.logger.debug("socket error: %s", exc)
-
-
 class IpmiLanService:
     def __init__(
         self,
@@ -95,7 +103,8 @@ class IpmiLanService:
         self.fast_handler = fast_handler
         self.logger = logger or logging.getLogger(LOGGER_NAME)
         self.server = LanServer(config, random_bytes=random_bytes, guid=guid or uuid.uuid4().bytes)
-        self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
+        self._send_queue: collections.deque[tuple[bytes, object]] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
@@ -109,10 +118,15 @@ class IpmiLanService:
         self._loop = loop
         host, port = self.config.host, self.config.port
         family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self), local_addr=(host, port), family=family
-        )
-        self._transport = transport  # type: ignore[assignment]
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setblocking(False)
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        self._sock = sock
+        loop.add_reader(sock.fileno(), self._readable)
         self.logger.info("IPMI over LAN listening on %s (cipher suites %s)", _fmt_addr(self.address),
                          ", ".join(map(str, self.config.cipher_suites)) or "none")
 
@@ -124,16 +138,21 @@ class IpmiLanService:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            assert self._loop is not None
+            self._loop.remove_reader(sock.fileno())
+            if self._send_queue:
+                self._loop.remove_writer(sock.fileno())
+                self._send_queue.clear()
+            sock.close()
 
     @property
     def address(self) -> tuple:
         """The bound (host, port[, ...]) — useful with port 0."""
-        if self._transport is None:
+        if self._sock is None:
             raise RuntimeError("service not started")
-        return self._transport.get_extra_info("sockname")
+        return self._sock.getsockname()
 
     async def __aenter__(self) -> IpmiLanService:
         await self.start()
@@ -148,14 +167,31 @@ class IpmiLanService:
         assert self._loop is not None
         return self._loop.time()
 
-    def _datagram(self, data: bytes, addr: object) -> None:
+    def _readable(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        for _ in range(RECV_BATCH):
+            try:
+                data, addr = sock.recvfrom(RECV_SIZE)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:  # ICMP errors reported on the socket, etc.
+                self.logger.debug("socket error: %s", exc)
+                break
+            self._datagram(data, addr, arm=False)
+            if self._sock is None:
+                return
+        self._arm_timer()
+
+    def _datagram(self, data: bytes, addr: object, arm: bool = True) -> None:
         try:
             self.server.receive_datagram(data, addr, self._now())
         except Exception:  # a bug: log it, keep serving everyone else
             self.logger.exception("internal error on a datagram from %s", _fmt_addr(addr))
-        self._flush()
+        self._flush(arm)
 
-    def _flush(self) -> None:
+    def _flush(self, arm: bool = True) -> None:
         server = self.server
         while (event := server.next_event()) is not None:
             if isinstance(event, RequestReceived):
@@ -168,13 +204,43 @@ class IpmiLanService:
             elif isinstance(event, SessionClosed):
                 self.logger.info("session %08x of %r from %s %s", event.session_id, event.user,
                                  _fmt_addr(event.addr), event.reason)
-        transport = self._transport
-        if transport is not None:
-            for packet, addr in server.datagrams_to_send():
-                transport.sendto(packet, addr)
-        else:
-            server.datagrams_to_send()
-        self._arm_timer()
+        out = server.datagrams_to_send()
+        if self._sock is not None:
+            for packet, addr in out:
+                self._send(packet, addr)
+        if arm:
+            self._arm_timer()
+
+    def _send(self, packet: bytes, addr: object) -> None:
+        queue = self._send_queue
+        if queue:
+            if len(queue) < SEND_QUEUE_LIMIT:
+                queue.append((packet, addr))
+            return
+        try:
+            self._sock.sendto(packet, addr)  # type: ignore[union-attr]
+        except (BlockingIOError, InterruptedError):
+            queue.append((packet, addr))
+            assert self._loop is not None and self._sock is not None
+            self._loop.add_writer(self._sock.fileno(), self._writable)
+        except OSError as exc:
+            self.logger.debug("socket error sending to %s: %s", _fmt_addr(addr), exc)
+
+    def _writable(self) -> None:
+        sock, queue = self._sock, self._send_queue
+        if sock is None:
+            return
+        while queue:
+            packet, addr = queue[0]
+            try:
+                sock.sendto(packet, addr)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self.logger.debug("socket error sending to %s: %s", _fmt_addr(addr), exc)
+            queue.popleft()
+        assert self._loop is not None
+        self._loop.remove_writer(sock.fileno())
 
     def _arm_timer(self) -> None:
         # Deadlines only move later with activity, so an armed timer that is

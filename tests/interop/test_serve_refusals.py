@@ -320,6 +320,7 @@ GARBAGE = [
     b"\x06\x00\xff\x07\x06\x00" + bytes(8) + b"\x08\x00" + b"\x20\x18\xc8\x81\x00\x38\x0e",  # bad checksum
     b"\x06\x00\xff\x07" + os.urandom(1) + bytes(2000),  # oversized
     bytes(range(256)) * 6,                             # oversized, not RMCP
+    b"\x06\x00\xff\x07\x06\x00" + bytes(9000),           # larger than serve reads at once
 ]
 
 
