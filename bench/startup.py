@@ -31,21 +31,25 @@ fit in one response).  Nothing here asserts: it prints.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
-import math
-import os
-import platform
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+
+# This directory also holds scripts named like stdlib modules (platform.py),
+# which typer imports: keep it off the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Callable  # noqa: E402
 
 BUDGETS = {"tab": 2.5, "power": 8.0, "help": 15.0}
 
@@ -151,7 +155,7 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
     floor = cases[0].median_ms
     print(f"chassisctl start-up: {args.runs} runs per case after {args.warmup} warm-up rounds, "
           "interleaved; medians")
-    print(f"python {platform.python_version()} ({sys.executable}); "
+    print(f"python {sys.version.split()[0]} ({sys.executable}); "
           f"bytecode {'compiled (private PYTHONPYCACHEPREFIX)' if compiled else 'as in the environment'}; "
           f"simulator pacing {'on' if not args.no_pace else 'off'}; {os.cpu_count()} CPUs")
     print()
