@@ -7,9 +7,8 @@
 (SDR walk, then Get Sensor Reading per sensor in record order, as the CLI
 and serve do), against the lower bound "one device read per sensor plus the
 minimum number of mux switches" (each node's mux channel selected once).
-Cold = the first read in a process (scaling facts such as an INA226's CAL
-and a PSU's VOUT_MODE are read once); warm = every later read (what serve
-does).  The same sensors read in an interleaved order (node1, node2, node3,
+Cold = the first read in a process (facts such as a PSU's VOUT_MODE or a fan's
+range multiplier are read once); warm = every later read (what serve does).  The same sensors read in an interleaved order (node1, node2, node3,
 node4, node1 ...) show what the topology order saves.
 
 (b) switch-1u: the modelled wire time of a full read at 100 kHz (9 clocks per
@@ -109,7 +108,7 @@ def case_compute(runs: int) -> None:
         tx = statistics.median(r[0] for r in results)
         mux = statistics.median(r[1] for r in results)
         print(f"  {name:<12} {tx:>12g} {mux:>10g} {tx / floor:>15.3f}")
-    print("  (cold: scaling facts read once per process; warm: every later read, as serve does;\n"
+    print("  (cold: the first read in a process; warm: every later read, as serve does;\n"
           "   interleaved: the same sensors one node at a time in turn, i.e. without topology order)")
 
 

@@ -47,13 +47,28 @@ CLOSE_WAIT_LIMIT_S = 60.0
 
 @dataclass
 class NodeRuntime:
+    """One node: its power control now, its SDR repository when first asked for."""
+
+    backend: PlatformTransport
     node: NodeDecl
-    sensors: dict[int, NodeSensorRuntime]
-    records: list[bytes]
     power: NodePower | None
     power_sensor: int
     sdr: SdrRepository | None = None
     fru_cache: dict[int, tuple[float, bytes | None]] = field(default_factory=dict)
+    _synth: tuple[dict[int, NodeSensorRuntime], list[bytes]] | None = None
+
+    @property
+    def sensors(self) -> dict[int, NodeSensorRuntime]:
+        return self._synthesised()[0]
+
+    @property
+    def records(self) -> list[bytes]:
+        return self._synthesised()[1]
+
+    def _synthesised(self) -> tuple[dict[int, NodeSensorRuntime], list[bytes]]:
+        if self._synth is None:
+            self._synth = _synthesise(self.backend, self.node, self.power_sensor)
+        return self._synth
 
 
 class PlatformTransport(Transport):
@@ -384,23 +399,30 @@ def _ordinal(platform: Platform, dev) -> int:
 
 
 def _build_runtime(backend: PlatformTransport, node: NodeDecl) -> NodeRuntime:
+    from chassisctl.platform.power import NodePower
+
+    used = {ns.number for ns in backend.platform.node_sensors[node.name]}
+    power_sensor = next(n for n in range(0xFE, 0, -1) if n not in used)
+    power = NodePower(backend.hw, node, backend.clock) if node.power is not None else None
+    return NodeRuntime(backend, node, power, power_sensor)
+
+
+def _synthesise(backend: PlatformTransport, node: NodeDecl,
+                power_sensor: int) -> tuple[dict[int, NodeSensorRuntime], list[bytes]]:
+    """The node's SDR repository: MC locator, sensors in topology order, power unit, FRU locators."""
     from chassisctl.bmc.synth import SensorDecl, repository
     from chassisctl.platform.model import NodeSensorRuntime
-    from chassisctl.platform.power import NodePower
 
     platform = backend.platform
     node_sensors = platform.node_sensors[node.name]
     decls = [synth_decl(platform, node, ns.number, ns.decl) for ns in node_sensors]
-    used = {ns.number for ns in node_sensors}
-    power_sensor = next(n for n in range(0xFE, 0, -1) if n not in used)
     decls.append(SensorDecl(power_sensor, f"{node.name} Power"[:16], 0x09, 0x07, node.entity_instance,
                             reading_type=0x6F, event_only=True))
     frus = platform.node_frus(node.name)
     records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
                                 entity=(0x07, node.entity_instance))
     sensors = {ns.number: NodeSensorRuntime(ns.number, ns.decl, synth[ns.number]) for ns in node_sensors}
-    power = NodePower(backend.hw, node, backend.clock) if node.power is not None else None
-    return NodeRuntime(node, sensors, records, power, power_sensor)
+    return sensors, records
 
 
 # --- FRU ---------------------------------------------------------------------------------------

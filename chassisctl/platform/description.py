@@ -246,11 +246,15 @@ def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
 def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = False) -> Platform:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     doc = _cached(digest) if use_cache else None
+    # A document cached only after it validated once: its sensor ranges are known to
+    # have SDR factors, so that (costly) check is not repeated on every command.
+    fresh = doc is None
     if doc is None:
         doc = _parse_toml(text, source)
-        if use_cache:
-            _store(digest, doc)
-    return _Validator(doc, _Context(source, text), digest, source).platform()
+    platform = _Validator(doc, _Context(source, text), digest, source, factors=fresh).platform()
+    if use_cache and fresh:
+        _store(digest, doc)
+    return platform
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -304,8 +308,10 @@ def _store(digest: str, doc: dict[str, Any]) -> None:
 
 
 class _Validator:
-    def __init__(self, doc: dict[str, Any], ctx: _Context, digest: str, source: str) -> None:
+    def __init__(self, doc: dict[str, Any], ctx: _Context, digest: str, source: str, *,
+                 factors: bool = True) -> None:
         self.doc = doc
+        self.factors = factors
         self.ctx = ctx
         self.digest = digest
         self.source = source
@@ -740,12 +746,13 @@ class _Validator:
         lo, hi = float(t["range"][0]), float(t["range"][1])
         if not hi > lo:
             raise self.fail(path + ("range",), f"[{t['range'][0]}, {t['range'][1]}] is empty: max must exceed min")
-        from chassisctl.bmc.synth import aligned_factors
+        if self.factors:
+            from chassisctl.bmc.synth import aligned_factors
 
-        try:
-            aligned_factors(lo, hi, resolution)  # the very factors the SDR will carry
-        except ValueError as exc:
-            raise self.fail(path + ("range",), str(exc)) from None
+            try:
+                aligned_factors(lo, hi, resolution)  # the very factors the SDR will carry
+            except ValueError as exc:
+                raise self.fail(path + ("range",), str(exc)) from None
         return lo, hi
 
     def _frus(self, devices: Mapping[str, DeviceDecl], nodes: set[str]) -> tuple[FruDecl, ...]:

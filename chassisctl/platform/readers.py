@@ -12,7 +12,10 @@ LM75 word, a PMBus READ_x word, one INA register): the SDR walk reads
 sensors in topology order and the mux is switched only when the next
 device sits on another channel.  Facts needed to scale a reading that do
 not change from one read to the next are checked once and then every
-:data:`RECHECK_S` seconds (the INA CAL register, the PMBus VOUT_MODE).
+:data:`RECHECK_S` seconds (the INA CAL register of a chip chassisctl does
+not own, the PMBus VOUT_MODE); an owned INA holds the CAL chassisctl
+programs, and a reading of exactly 0 — what a reset chip reads too — is
+confirmed against the CAL register before it is reported.
 """
 
 from __future__ import annotations
@@ -106,12 +109,13 @@ class Hardware:
         if self.tracer is not None:
             self.tracer(text)
 
-    def _fact(self, key: str, fetch: Callable[[], Any]) -> Any:
+    def _fact(self, key: str, fetch: Callable[[], Any], assume: Any = None) -> Any:
+        """A slow-changing fact, fetched again after RECHECK_S (``assume``: trusted at first)."""
         now = self.clock.monotonic()
         known = self._checked.get(key)
         if known is not None and now - known[0] < RECHECK_S:
             return known[1]
-        value = fetch()
+        value = assume if known is None and assume is not None else fetch()
         self._checked[key] = (now, value)
         return value
 
@@ -184,10 +188,21 @@ class Hardware:
                 return drv.read_bus_volts()
             if reading == "shunt_voltage":
                 return drv.read_shunt_volts()
-            cal = self._fact(f"{dev.name}:cal", lambda: self._calibration(dev, drv))
-            if not cal:
-                return None  # a reset chip we may not program: current and power are unknown, not 0
-            return drv.read_current(cal) if reading == "current" else drv.read_power(cal)
+            key = f"{dev.name}:cal"
+            # An owned chip holds the CAL we program (from the description): no read needed to
+            # scale; anything else is read, and every CAL is re-checked after RECHECK_S.
+            cal = self._fact(key, lambda: self._calibration(dev, drv), assume=drv.cal if drv.owned else None)
+            read = drv.read_current if reading == "current" else drv.read_power
+            value = read(cal) if cal else 0.0
+            if value == 0.0:
+                # A reset chip (CAL 0) reads 0 too: tell it from a true 0 before reporting one.
+                actual = self._calibration(dev, drv)
+                self._checked[key] = (self.clock.monotonic(), actual)
+                if not actual:
+                    return None  # not ours to program: current and power are unknown, not 0
+                if actual != cal:
+                    value = read(actual)
+            return value
         if family == "fan":
             return float(drv.read_rpm(int(reading[3:]) - 1))
         raise ValueError(f"{dev.kind} has no reading {reading}")
