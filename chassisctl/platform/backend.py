@@ -248,6 +248,9 @@ class PlatformTransport(Transport):
             return cached[1]
         image = read_fru(self.hw, self.platform.devices[fru.device], trace=self.trace)
         rt.fru_cache[fru_id] = (now, image)
+        if image is not None and self.tracer is not None:
+            for problem in fru_problems(image):  # served as stored; reported, never repaired
+                self.trace(f"platform: FRU {fru.device}: {problem}")
         return image
 
     # -- the state session ----------------------------------------------------------------
