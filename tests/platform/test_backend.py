@@ -383,3 +383,19 @@ def test_reading_while_off_is_still_a_reading() -> None:
     power.control(tr, "off", node="node1")
     got = value(tr, "Node1 Inlet Temp")
     assert got.value is not None and isinstance(SensorReading, type)
+
+
+@pytest.mark.parametrize("name", ["switch-1u", "compute-4n"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fraction=st.floats(0, 1))
+def test_every_sdr_round_trips_within_its_step(name, fraction) -> None:
+    tr, _ = open_(name)
+    for node in tr.nodes():
+        for entry in tr.runtime(tr.node(node.name)).sensors.values():
+            if entry.synth.conversion is None:
+                continue
+            lo, hi = entry.decl.range
+            v = lo + (hi - lo) * fraction
+            raw = entry.synth.to_raw(v)
+            back = entry.synth.conversion.to_value(raw)
+            assert abs(back - v) <= entry.synth.conversion.step / 2 + 1e-9, (entry.decl.name, v, back)
