@@ -1,7 +1,7 @@
 """Generate the files derived from the command tree: ``python -m chassisctl.cli.gen``.
 
 * ``tree`` — :mod:`chassisctl.cli._tree`, the static command tree the TAB
-  completion fast path in :mod:`chassisctl.cli.entry` answers from without
+  completion fast path in :mod:`chassisctl.cli.fastcomplete` answers from without
   importing typer: commands, options (whether they take a value, which
   completion provider completes it), arguments, help strings;
 * ``completions`` — ``completions/chassisctl.bash``, ``completions/_chassisctl``
@@ -94,7 +94,7 @@ def _completion_spec(param: Any) -> list[Any]:
     return ["unsupported", f"type {type(kind).__name__} completes itself"]
 
 
-#: Field order of a parameter tuple in _tree.PARAMS (entry.py unpacks these).
+#: Field order of a parameter tuple in _tree.PARAMS (fastcomplete.py unpacks these).
 PARAM_FIELDS = ("name", "kind", "opts", "secondary", "flag", "nargs", "multiple", "hidden", "parse",
                 "help", "complete", "opts_from_set")
 #: Field order of a command tuple: (help, hidden, is_group, param indexes, {name: command}).

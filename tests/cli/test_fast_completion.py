@@ -1,7 +1,7 @@
 """The TAB fast path answers exactly what typer's completion answers.
 
 Differential: every request of the corpus goes to
-:func:`chassisctl.cli.entry.fast_complete` (static tree, no typer) and to
+:func:`chassisctl.cli.fastcomplete.fast_complete` (static tree, no typer) and to
 typer's own completion of the real app (``entry.main(fast_completion=False)``);
 stdout and exit status must be identical.  Requests the fast path is meant to
 answer itself must not fall through; the rest (quotes, ``--``, clusters,
@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from chassisctl.cli import entry
+from chassisctl.cli import entry, fastcomplete
 from chassisctl.cli._tree import PARAMS, ROOT
 
 SENSOR_NAMES = ["CPU Temp", "CPU VR Temp", "Fan 1", "Fan 2", "Inlet Temp", "PSU1 Input", "PSU2 Input"]
@@ -63,7 +63,7 @@ def _fish(line: str, action: str = "get-args") -> dict[str, str]:
 def _click_app():
     from chassisctl.cli.app import get_command
 
-    entry.install_typer_completion()
+    fastcomplete.install_typer_completion()
     return get_command()
 
 
@@ -101,7 +101,7 @@ def _typer_main(env: dict[str, str], monkeypatch, capsys) -> tuple[str, int]:
 
 
 def _fast(env: dict[str, str]) -> tuple[str, int] | None:
-    return entry.fast_complete(env)
+    return fastcomplete.fast_complete(env)
 
 
 # -- the corpus -------------------------------------------------------------------
