@@ -622,7 +622,8 @@ def main() -> int:
                 if other in servers:
                     ratio = serve_rate / med((other, 3, sessions), "rate")
                     ok = ratio >= factor
-                    targets.append((f"serve/{other} req/s, {sessions} session(s), suite 3", ratio, f">= {factor:g}", ok))
+                    targets.append((f"serve/{other} req/s, {sessions} session(s), suite 3", ratio,
+                                    f">= {factor:g}", ok))
         p99 = med(("serve", 3, args.sessions), "p99_ms")
         targets.append((f"serve p99 at {args.sessions} sessions, suite 3 (ms)", p99, "< 5", p99 < 5))
         p99_17 = med(("serve", 17, args.sessions), "p99_ms")
@@ -660,7 +661,8 @@ def main() -> int:
         targets.append(("bus scans for concurrent sdr list", scans["scans"], f"<= {scans['allowed']}",
                         scans["scans"] <= scans["allowed"] and scans["failures"] == 0))
         slowest = max(scans["round_s"])
-        targets.append((f"(extra, not a brief target) slowest round of {scans['clients']} concurrent sdr list (s), one alone "
+        targets.append((f"(extra, not a brief target) slowest round of {scans['clients']} concurrent sdr list (s), "
+                        "one alone "
                         f"{scans['alone_s']:.2f} s", slowest, "< 3 x alone + 1", slowest < 3 * scans["alone_s"] + 1))
 
     print("\n## Targets\n")

@@ -112,7 +112,8 @@ def logged_in(serve, user=b"admin", password=b"password", privilege=4, source="1
     c = console(user, password, privilege=privilege)
     login(c, udp.exchange)
     if privilege > 2:
-        assert split_reply(c.decode(udp.exchange(c.request(0x06, 0x3B, bytes((privilege,)))))) == (0, bytes((privilege,)))
+        reply = c.decode(udp.exchange(c.request(0x06, 0x3B, bytes((privilege,)))))
+        assert split_reply(reply) == (0, bytes((privilege,)))
     return udp, c
 
 
@@ -298,7 +299,8 @@ def test_replayed_packet_is_not_executed_twice(serve, bystander):
     # a sequence number far ahead of the window: dropped, one log line
     assert udp.silent(c.request(0x00, 0x02, b"\x03", seq=c.seq + 1000))
     assert sel_entries(udp, c) == before + 1
-    lines = serve.wait_log(rf"refused replayed or out-of-window packet from {re.escape(udp.where)} user 'admin'", since, count=2)
+    lines = serve.wait_log(rf"refused replayed or out-of-window packet from {re.escape(udp.where)} user 'admin'",
+                           since, count=2)
     assert len(lines) == 2, serve.log_lines(since)
     udp.close()
     still_serving(serve, bystander)
