@@ -1,7 +1,7 @@
 """I2C cost of a full sensor read on the shipped platforms (simulated devices, in-process).
 
-    .venv/bin/python bench/platform.py            # 7 runs per case
-    .venv/bin/python bench/platform.py -n 21
+    .venv/bin/python bench/platform_bus.py            # 7 runs per case
+    .venv/bin/python bench/platform_bus.py -n 21
 
 (a) compute-4n: bus transactions for one full ``sensors`` read of every node
 (SDR walk, then Get Sensor Reading per sensor in record order, as the CLI
@@ -23,21 +23,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
-from pathlib import Path
 
-# This file is named like the stdlib ``platform`` module: keep its folder off the path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
-
-from chassisctl.client.sensors import SensorReader, load_repository  # noqa: E402
-from chassisctl.clock import FakeClock  # noqa: E402
-from chassisctl.config import BmcSettings  # noqa: E402
-from chassisctl.ipmi.sensor_cmds import get_sensor_reading  # noqa: E402
-from chassisctl.platform.backend import open_platform  # noqa: E402
-from chassisctl.transport.bus import parse_bus_spec  # noqa: E402
+from chassisctl.client.sensors import load_repository
+from chassisctl.clock import FakeClock
+from chassisctl.config import BmcSettings
+from chassisctl.ipmi.sensor_cmds import get_sensor_reading
+from chassisctl.platform.backend import open_platform
+from chassisctl.transport.bus import parse_bus_spec
 
 
 def open_(name: str):

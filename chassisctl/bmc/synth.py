@@ -14,13 +14,16 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from chassisctl.ipmi.conversion import Conversion, Factors, Round
 from chassisctl.ipmi.sdr import (CompactSensorRecord, EventOnlyRecord, FruDeviceLocator,
                                  FullSensorRecord, McDeviceLocator, threshold_masks)
 from chassisctl.ipmi.sensor import choose_factors, rounding_for
 from chassisctl.ipmi.sensor_cmds import Threshold
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 THRESHOLD_FLAGS = {"lnc": Threshold.LNC, "lc": Threshold.LC, "lnr": Threshold.LNR,
                    "unc": Threshold.UNC, "uc": Threshold.UC, "unr": Threshold.UNR}

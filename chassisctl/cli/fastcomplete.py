@@ -183,7 +183,7 @@ def _parse(node: tuple, params: list, words: list[str]) -> "_Parsed | None":
                 name, eq, value = word.partition("=")
                 p = longs.get(name)
             elif len(word) == 2:
-                name, eq, value = word, "", ""
+                name, eq = word, ""
                 p = shorts.get(name) or longs.get(name)
             else:
                 return None  # -abc clusters, -tVALUE, -t=VALUE

@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chassisctl.config import xdg_dir
+from chassisctl.fileio import write_quietly
 
 SCHEMA = 1
 
@@ -86,17 +86,7 @@ class SdrCache:
 
     def store(self, entry: CacheEntry) -> bool:
         """Write atomically; a read-only cache directory is not an error."""
-        path = self.path_for(entry.key)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(entry.to_json(), separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, path)
-            return True
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            return False
+        return write_quietly(self.path_for(entry.key), json.dumps(entry.to_json(), separators=(",", ":")))
 
     def entries(self) -> list[tuple[Path, CacheEntry | None]]:
         out = []
@@ -124,12 +114,4 @@ class SdrCache:
 
     def write_names(self, names: list[str]) -> None:
         """Sensor names for TAB completion (read by cli/complete.py)."""
-        path = self.directory / "names.json"
-        tmp = path.with_name(f".names.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"names": sorted(set(names))}), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        write_quietly(self.directory / "names.json", json.dumps({"names": sorted(set(names))}))

@@ -532,10 +532,6 @@ def _write_node_index(platform: Platform) -> None:
             return
     except OSError:
         pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(blob, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    from chassisctl.fileio import write_quietly
+
+    write_quietly(path, blob)

@@ -22,7 +22,6 @@ switches every mux the minimum number of times.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -278,30 +277,15 @@ def _cache_path(digest: str) -> Path:
 
 
 def _cached(digest: str) -> dict[str, Any] | None:
-    try:
-        with open(_cache_path(digest), encoding="utf-8") as fh:
-            blob = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    if isinstance(blob, dict) and blob.get("format") == CACHE_FORMAT and blob.get("sha256") == digest:
-        doc = blob.get("doc")
-        return doc if isinstance(doc, dict) else None
-    return None
+    from chassisctl.fileio import load_cache
+
+    return load_cache(_cache_path(digest), digest, CACHE_FORMAT)
 
 
 def _store(digest: str, doc: dict[str, Any]) -> None:
-    """Best effort (a document JSON cannot hold exactly, e.g. dates, is not cached)."""
-    path = _cache_path(digest)
-    try:
-        blob = json.dumps({"format": CACHE_FORMAT, "sha256": digest, "doc": doc})
-        if json.loads(blob)["doc"] != doc:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(blob, encoding="utf-8")
-        os.replace(tmp, path)
-    except (OSError, TypeError, ValueError):
-        return
+    from chassisctl.fileio import store_cache
+
+    store_cache(_cache_path(digest), digest, CACHE_FORMAT, doc)
 
 
 # --- validation -------------------------------------------------------------------------

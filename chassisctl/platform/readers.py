@@ -237,7 +237,6 @@ class Hardware:
 
     def psu_state(self, dev: DeviceDecl) -> int:
         """PSU status offsets (type 08h): presence, failure, predictive failure, input lost."""
-        from chassisctl.devices.pmbus import StatusWord
 
         present = self.present_field(dev)
         if present is False:

@@ -85,15 +85,10 @@ def _endpoints(doc: dict[str, Any], transport, base) -> list[tuple[Any, Any]]:
     if len(nodes) == 1:
         return [(None, base)]
     from chassisctl.platform import node_endpoints
+    from chassisctl.platform.endpoints import check_endpoints
 
-    endpoints = node_endpoints(doc)
-    by_name = {n.name: n for n in nodes}
-    out = []
-    for name, host, port in endpoints:
-        if name not in by_name:
-            raise ConfigError(f"nodes: {name!r} is not a node of this platform "
-                              f"(known: {', '.join(by_name)})")
-        out.append((name, replace(base, host=host, port=port)))
+    out = [(name, replace(base, host=host, port=port))
+           for name, host, port in check_endpoints(node_endpoints(doc), nodes)]
     if not out:
         raise ConfigError("this platform has several nodes: give each an endpoint in [[nodes]] "
                           "(name, listen = \"ADDR:PORT\")")
@@ -115,14 +110,10 @@ def _runtime_dir(section: dict[str, Any]) -> Path | None:
 
 def _write_names(directory: Path | None, names: list[str]) -> None:
     """Sensor names for TAB completion while serve runs (never walk the bus on TAB)."""
-    if directory is None:
-        return
-    tmp = directory / f".sdr.json.{os.getpid()}"
-    try:
-        tmp.write_text(json.dumps({"names": sorted(set(names))}), encoding="utf-8")
-        os.replace(tmp, directory / "sdr.json")
-    except OSError:
-        pass
+    from chassisctl.fileio import write_quietly
+
+    if directory is not None:
+        write_quietly(directory / "sdr.json", json.dumps({"names": sorted(set(names))}))
 
 
 async def run(resolved, options: ServeOptions) -> None:
@@ -166,7 +157,13 @@ async def run(resolved, options: ServeOptions) -> None:
         LOG.info("ready: IPMI over LAN on %s for %s%s", where, transport.describe(),
                  " (simulated)" if transport.simulated else "")
         sdnotify.notify("READY=1", f"STATUS=IPMI over LAN on {where}")
-        await _until_stopped()
+        poller = asyncio.ensure_future(_poll_platform(transport, worker)) if hasattr(transport, "poll") else None
+        try:
+            await _until_stopped()
+        finally:
+            if poller is not None:
+                poller.cancel()
+                await asyncio.gather(poller, return_exceptions=True)
         sdnotify.notify("STOPPING=1")
     finally:
         for service in reversed(services):
@@ -174,6 +171,17 @@ async def run(resolved, options: ServeOptions) -> None:
         worker.stop()
         transport.close()
         LOG.info("stopped")
+
+
+async def _poll_platform(transport, worker, interval: float = 1.0) -> None:
+    """A translated platform's own clockwork (the "on" half of a power cycle,
+    power events for the SEL) runs even when no client is asking."""
+    while True:
+        try:
+            await worker.run(("platform-poll",), transport.poll)
+        except Exception as exc:  # noqa: BLE001 - a failing poll must not stop serve
+            LOG.warning("platform poll failed: %s", exc)
+        await asyncio.sleep(interval)
 
 
 async def _until_stopped() -> None:

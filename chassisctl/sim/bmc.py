@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from chassisctl.bmc.model import BaseModel
 from chassisctl.ipmi.codes import CompletionCode
-from chassisctl.sim.model import Pending, PhysicalModel, PowerTimeline
-from chassisctl.sim.profile import Profile, SensorSpec
+from chassisctl.sim.model import Pending, PowerTimeline
+from chassisctl.sim.profile import SensorSpec
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sel_store import SelStore

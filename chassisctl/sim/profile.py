@@ -10,7 +10,6 @@ the file and the key (``sensor[3].thresholds.uc``), never a traceback.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -405,11 +404,13 @@ def load_profile(name_or_path: str | None = None) -> Profile:
             raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
         source, key = str(path), os.path.abspath(path)
     digest = _digest(text)
+    from chassisctl.fileio import load_cache, store_cache
+
     cache = _cache_file(key)
-    doc = _cached_document(cache, digest)
+    doc = load_cache(cache, digest, CACHE_FORMAT)
     if doc is None:
         doc = _parse_toml(text, source)
-        _store_document(cache, digest, doc)
+        store_cache(cache, digest, CACHE_FORMAT, doc)
     return _from_document(doc, digest, source)
 
 
@@ -429,33 +430,3 @@ def _cache_file(key: str) -> Path:
     return xdg_dir("CACHE") / "sim" / f"profile-{_digest(key)[:20]}.json"
 
 
-def _cached_document(path: Path, digest: str) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            cached = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    if (isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT
-            and cached.get("sha256") == digest and isinstance(cached.get("doc"), dict)):
-        return cached["doc"]
-    return None
-
-
-def _store_document(path: Path, digest: str, doc: dict[str, Any]) -> None:
-    """Best effort: a document JSON cannot carry exactly (dates) is not cached."""
-    try:
-        blob = json.dumps({"format": CACHE_FORMAT, "sha256": digest, "doc": doc})
-        if json.loads(blob)["doc"] != doc:
-            return
-    except (TypeError, ValueError):
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(blob, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass

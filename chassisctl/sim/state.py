@@ -80,16 +80,11 @@ class StateStore:
 
     def save(self, doc: dict[str, Any]) -> None:
         """Atomically replace the document (caller holds :meth:`locked`)."""
+        from chassisctl.fileio import atomic_write
+
         doc = {**doc, "schema": SCHEMA}
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, separators=(",", ":"), sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            atomic_write(self.path, json.dumps(doc, separators=(",", ":"), sort_keys=True), fsync=True)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             what = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
             raise StateError(f"cannot write simulator state {self.path}: {what}") from None

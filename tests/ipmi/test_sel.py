@@ -176,7 +176,7 @@ def test_to_dict_keys_are_the_same_for_every_record_type() -> None:
 @given(st.binary(max_size=40))
 def test_arbitrary_bytes_raise_only_decode_error(data: bytes) -> None:
     try:
-        rec = decode(data)
+        decode(data)
     except DecodeError:
         assert len(data) != sel.RECORD_SIZE
     else:

@@ -16,7 +16,7 @@ from chassisctl.errors import CompletionCodeError, UsageError
 from chassisctl.ipmi import fru, sel, storage
 from chassisctl.ipmi.chassis import ChassisAction, chassis_control
 from chassisctl.ipmi.message import Request
-from chassisctl.ipmi.sdr import FruDeviceLocator, FullSensorRecord, McDeviceLocator, parse_record
+from chassisctl.ipmi.sdr import FruDeviceLocator, FullSensorRecord, McDeviceLocator
 from chassisctl.ipmi.sensor_cmds import (SensorReading, get_sensor_hysteresis, get_sensor_reading,
                                          get_sensor_reading_factors, get_sensor_thresholds)
 from chassisctl.platform.backend import open_platform
