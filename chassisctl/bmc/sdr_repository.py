@@ -53,6 +53,11 @@ class SdrRepository:
 
     ``renumber=True`` rewrites record IDs as 1..N; otherwise the IDs in the
     records are kept (unique, not FFFFh, 0000h only for the first record).
+
+    ``shared_reservations=True`` is for a read-only mirror serving several
+    LAN sessions at once (``serve``): a new reservation no longer cancels
+    the others — only a change of the records does — so concurrent SDR walks
+    do not knock each other into C5h and ipmitool's multi-second back-off.
     """
 
     def __init__(
@@ -64,6 +69,7 @@ class SdrRepository:
         renumber: bool = False,
         free_space: int = 0,
         support: SdrRepoSupport = SdrRepoSupport.RESERVE,
+        shared_reservations: bool = False,
     ) -> None:
         self._set(_checked(records, renumber))
         self.addition_ts = addition_ts
@@ -72,6 +78,9 @@ class SdrRepository:
         self.support = support
         self._reservation = 0
         self._reservation_valid = False
+        self._shared = shared_reservations
+        #: With shared reservations: the first ID still valid (IDs below it are cancelled).
+        self._valid_from = 1
 
     def _set(self, records: list[bytes]) -> None:
         self._records = records
@@ -100,6 +109,7 @@ class SdrRepository:
             ts = min(self.addition_ts + 1, NO_TIMESTAMP - 1)
         self.addition_ts = ts
         self._reservation_valid = False
+        self._valid_from = self._reservation % 0xFFFF + 1
         return True
 
     def info(self) -> SdrRepositoryInfo:
@@ -112,6 +122,11 @@ class SdrRepository:
         return self._reservation
 
     def reservation_ok(self, reservation: int) -> bool:
+        if self._shared:
+            lo, hi = self._valid_from, self._reservation
+            if not self._reservation_valid or reservation == 0:
+                return False
+            return lo <= reservation <= hi if lo <= hi else (reservation >= lo or reservation <= hi)
         return self._reservation_valid and reservation == self._reservation
 
     def _position(self, record_id: int) -> int | None:

@@ -122,13 +122,17 @@ def get_device_id() -> Request:
 class GuidOrder(enum.Enum):
     """How the 16 GUID bytes on the wire map to a UUID.
 
-    * ``SMBIOS``: time_low, time_mid, time_hi little-endian, the rest as sent —
-      the SMBIOS type 1 encoding.  What most BMCs send (AMI MegaRAC, OpenBMC),
-      what ``dmidecode`` prints for the host, and what ipmitool prefers when the
-      order is ambiguous.  **chassisctl's default for display and encoding.**
     * ``IPMI``: all 16 bytes least-significant first (IPMI v2.0 §20.8 as
-      amended): reversing them gives the RFC 4122 byte order.
+      amended): reversing them gives the RFC 4122 byte order.  What the spec
+      requires, so **what chassisctl sends**; ipmitool's automatic mode tries
+      it first and warns "IPMI Specification violation" for anything else.
+    * ``SMBIOS``: time_low, time_mid, time_hi little-endian, the rest as sent —
+      the SMBIOS type 1 encoding, which many BMCs (AMI MegaRAC, OpenBMC) send.
     * ``RFC4122``: the bytes are already in RFC 4122 (network) order.
+
+    For display, :attr:`Guid.text` detects the order the way ipmitool does:
+    the first of IPMI, RFC 4122, SMBIOS whose version and variant fields are
+    valid.
     """
 
     SMBIOS = "smbios"
@@ -142,7 +146,9 @@ class Guid:
 
     raw: bytes
 
-    def uuid(self, order: GuidOrder = GuidOrder.SMBIOS) -> uuid.UUID:
+    def uuid(self, order: GuidOrder | None = None) -> uuid.UUID:
+        """The UUID in ``order``; None detects it (see :class:`GuidOrder`)."""
+        order = order or self.order
         if order is GuidOrder.SMBIOS:
             return uuid.UUID(bytes_le=self.raw)
         if order is GuidOrder.IPMI:
@@ -150,12 +156,21 @@ class Guid:
         return uuid.UUID(bytes=self.raw)
 
     @property
+    def order(self) -> GuidOrder:
+        """The first encoding under which this is a well-formed RFC 4122 UUID."""
+        for order in (GuidOrder.IPMI, GuidOrder.RFC4122, GuidOrder.SMBIOS):
+            u = self.uuid(order)
+            if u.variant == uuid.RFC_4122 and 1 <= (u.version or 0) <= 5:
+                return order
+        return GuidOrder.IPMI
+
+    @property
     def text(self) -> str:
-        """Canonical lower-case 8-4-4-4-12 form in :attr:`GuidOrder.SMBIOS` order."""
+        """Canonical lower-case 8-4-4-4-12 form, in the detected order."""
         return str(self.uuid())
 
     @classmethod
-    def from_uuid(cls, value: uuid.UUID | str, order: GuidOrder = GuidOrder.SMBIOS) -> Guid:
+    def from_uuid(cls, value: uuid.UUID | str, order: GuidOrder = GuidOrder.IPMI) -> Guid:
         u = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
         if order is GuidOrder.SMBIOS:
             return cls(u.bytes_le)

@@ -233,6 +233,10 @@ COMMANDS: dict[tuple[int, int], CommandInfo] = {
     (NetFn.STORAGE, StorageCmd.SET_SEL_TIME): CommandInfo("Set SEL Time", _O, False),
     (NetFn.TRANSPORT, TransportCmd.SET_LAN_CONFIGURATION_PARAMETERS): CommandInfo("Set LAN Configuration Parameters", _A, False),
     (NetFn.TRANSPORT, TransportCmd.GET_LAN_CONFIGURATION_PARAMETERS): CommandInfo("Get LAN Configuration Parameters", _O, True),
+    # Group extension discovery: ipmitool probes PICMG/VSO properties (cmd 00h,
+    # group byte 00h/03h) and HPM.x capabilities (3Eh) at every privilege level.
+    (NetFn.GROUP_EXTENSION, 0x00): CommandInfo("Get Group Extension Properties", _U, True),
+    (NetFn.GROUP_EXTENSION, 0x3E): CommandInfo("Get HPM.x Capabilities", _U, True),
     (NetFn.GROUP_EXTENSION, DcmiCmd.GET_DCMI_CAPABILITIES): CommandInfo("Get DCMI Capabilities", _U, True),
     (NetFn.GROUP_EXTENSION, DcmiCmd.GET_POWER_READING): CommandInfo("DCMI Get Power Reading", _U, True),
 }

@@ -53,6 +53,13 @@ FALLBACK_GROUPS: dict[str, set[tuple[int, int]]] = {
 _GROUP_OF = {key: group for group, keys in FALLBACK_GROUPS.items() for key in keys}
 
 
+def _command_key(request: Request) -> tuple[int, int, bytes]:
+    """What identifies a command: group-extension commands (2Ch) mean
+    different things per group byte (PICMG 00h, DCMI DCh…)."""
+    group = request.data[:1] if request.netfn == NetFn.GROUP_EXTENSION else b""
+    return (request.netfn, request.cmd, group)
+
+
 def _failure_response(request: Request, exc: ChassisError) -> Response:
     """A bus-level failure as the completion code a LAN client understands."""
     cc = CompletionCode.TIMEOUT if isinstance(exc, TimeoutFailure) else CompletionCode.RESPONSE_UNAVAILABLE
@@ -82,6 +89,9 @@ class BmcMirror:
         self._scan_future = None
         self._status: tuple[float, Response] | None = None
         self._lacks: set[str] = set()
+        #: Commands the BMC answered C1h (invalid command): it will not learn them
+        #: while serve runs, so ipmitool's PICMG/HPM/DCMI probes stop costing bus time.
+        self._unsupported: set[tuple[int, int, bytes]] = set()
         self._local = _LocalBmc(fru_image)
         self.scans = 0
 
@@ -109,7 +119,7 @@ class BmcMirror:
 
         repo = load_repository(self.transport, node=self.node, cache=self.sdr_cache)
         entry = repo.entry
-        self._sdr = SdrRepository(entry.records, entry.addition, entry.erase)
+        self._sdr = SdrRepository(entry.records, entry.addition, entry.erase, shared_reservations=True)
         self._sdr_stamp = (entry.count, entry.addition, entry.erase)
         numbers, names = [], []
         for record in repo.sensors():
@@ -145,6 +155,8 @@ class BmcMirror:
                 return cached
         if _GROUP_OF.get(key) in self._lacks:
             return self._local.handle(request)
+        if _command_key(request) in self._unsupported:
+            return request.reply(CompletionCode.INVALID_COMMAND)
         return None
 
     async def handle(self, request: Request, key: Any = None) -> Response:
@@ -165,6 +177,8 @@ class BmcMirror:
         elif what == (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS) and response.ok:
             self._status = (self.clock(), response)
         group = _GROUP_OF.get(what)
+        if response.cc == CompletionCode.INVALID_COMMAND and not group:
+            self._unsupported.add(_command_key(request))
         if group and response.cc == CompletionCode.INVALID_COMMAND:
             self.logger.info("%s: the BMC lacks %s commands; serve answers them itself", self.name, group)
             self._lacks.add(group)

@@ -76,8 +76,10 @@ class PhysicalModel:
 
     # -- noise and load -----------------------------------------------------
     def noise(self, number: int, t: float, period: float = 2.0) -> float:
-        """Deterministic noise in [-1, 1], constant over ``period`` seconds."""
-        return _mix(self.profile.seed, number, int(t // period)) / 2**63 - 1.0
+        """Deterministic noise in [-1, 1] times the profile's ``noise`` scale,
+        constant over ``period`` seconds."""
+        scale = self.profile.noise
+        return scale * (_mix(self.profile.seed, number, int(t // period)) / 2**63 - 1.0) if scale else 0.0
 
     def load(self, t: float) -> float:
         """Workload in [0, 1]: two slow seeded waves, smooth in time."""

@@ -148,6 +148,8 @@ class Profile:
     sensors: tuple[SensorSpec, ...]
     #: sha256 of the source text: a changed profile is a changed SDR repository.
     digest: str
+    #: Scale of the built-in measurement noise (1 = realistic, 0 = none).
+    noise: float = 1.0
 
     def sensor(self, number: int) -> SensorSpec | None:
         for spec in self.sensors:
@@ -365,6 +367,7 @@ def _from_document(doc: dict[str, Any], digest: str, source: str) -> Profile:
         name=chassis.get("name", str, "simulated chassis"),
         seed=int(chassis.number("seed", 1, 0, 2**63)),
         ambient=chassis.number("ambient", 24.0, -40, 60),
+        noise=chassis.number("noise", 1.0, 0, 10),
         fru_id=int(chassis.number("fru_id", 0, 0, 254)),
         bmc=_bmc(source, r.get("bmc", dict, {})),
         power=_power(source, r.get("power", dict, {})),

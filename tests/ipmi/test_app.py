@@ -75,6 +75,12 @@ def test_update_in_progress_bit_and_bcd_minor() -> None:
         _bytes.bcd(100)
 
 
+@pytest.mark.parametrize("order", list(GuidOrder))
+def test_guid_text_detects_the_order_like_ipmitool(order: GuidOrder) -> None:
+    v4 = uuid.UUID("7c9e6679-7425-40de-944b-e07fc1f90ae7")  # version 4, RFC 4122 variant
+    assert Guid.from_uuid(v4, order).text == str(v4)
+
+
 @pytest.mark.parametrize("size", [0, 10, 12, 13, 14])
 def test_device_id_sizes_other_than_11_or_15_are_refused(size: int) -> None:
     # 14 is pyghmi's Bmc (4-byte manufacturer/product): FreeIPMI refuses it too.
@@ -112,10 +118,10 @@ def test_guid_orders() -> None:
     smbios = bytes.fromhex("33221100 5544 7766 8899 aabbccddeeff")
     ipmi = bytes.fromhex("ffeeddccbbaa 9988 7766 5544 33221100")  # all 16 reversed
     rfc = bytes.fromhex("00112233 4455 6677 8899 aabbccddeeff")
-    assert Guid.from_uuid(TEXT).raw == smbios  # default: SMBIOS, as dmidecode/ipmitool show it
-    assert Guid.from_uuid(TEXT, GuidOrder.IPMI).raw == ipmi
+    assert Guid.from_uuid(TEXT).raw == ipmi  # default: the spec's order, what ipmitool expects
+    assert Guid.from_uuid(TEXT, GuidOrder.SMBIOS).raw == smbios
     assert Guid.from_uuid(uuid.UUID(TEXT), GuidOrder.RFC4122).raw == rfc
-    assert Guid(smbios).text == TEXT
+    assert str(Guid(smbios).uuid(GuidOrder.SMBIOS)) == TEXT
     assert str(Guid(ipmi).uuid(GuidOrder.IPMI)) == TEXT
     assert str(Guid(rfc).uuid(GuidOrder.RFC4122)) == TEXT
     assert Guid.decode(smbios).encode() == smbios
