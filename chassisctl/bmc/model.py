@@ -138,24 +138,23 @@ class BaseModel:
     """Every :class:`BmcModel` method with a default answer.
 
     Optional features answer C1h (invalid command) or CBh (not present);
-    boot options are kept in memory (parameters 0, 3, 4 and 5), so
-    ``bootdev``-style clients work against any model.
+    boot options (parameters 0, 3, 4 and 5) are kept in ``boot`` — a dict
+    the owner may persist (see :func:`boot_to_json`), since models are often
+    built per request — so ``bootdev``-style clients work against any model.
     """
 
-    def __init__(self, device: DeviceId | None = None, guid: bytes = bytes(16)) -> None:
+    def __init__(self, device: DeviceId | None = None, guid: bytes = bytes(16),
+                 boot: dict[int, tuple[bytes, bool]] | None = None) -> None:
         """``device`` defaults to :func:`default_device_id`."""
         if len(guid) != 16:
             raise ValueError("a GUID is 16 bytes")
         self._device = device
         self._guid = bytes(guid)
-        self._boot_store: dict[int, tuple[bytes, bool]] | None = None
+        #: Only the parameters a client set; the others read as zeros.
+        self._boot_set: dict[int, tuple[bytes, bool]] = {} if boot is None else boot
 
-    @property
-    def _boot(self) -> dict[int, tuple[bytes, bool]]:
-        # Built on first use: most requests never touch boot options.
-        if self._boot_store is None:
-            self._boot_store = {p: (bytes(n), False) for p, n in _boot_param_sizes().items()}
-        return self._boot_store
+    def boot_changed(self) -> None:
+        """Hook: a client set a boot option (owners persist ``boot`` here)."""
 
     def device_id(self) -> DeviceId:
         if self._device is None:
@@ -185,21 +184,24 @@ class BaseModel:
     def get_boot_option(self, selector: int) -> BootOptions | int:
         from chassisctl.ipmi.chassis import BootOptions
 
-        if selector not in self._boot:
+        sizes = _boot_param_sizes()
+        if selector not in sizes:
             return PARAMETER_NOT_SUPPORTED
-        data, invalid = self._boot[selector]
+        data, invalid = self._boot_set.get(selector, (bytes(sizes[selector]), False))
         return BootOptions(selector, data, invalid)
 
     def set_boot_option(self, selector: int, data: bytes, invalid: bool) -> int:
-        if selector not in self._boot:
+        sizes = _boot_param_sizes()
+        if selector not in sizes:
             return PARAMETER_NOT_SUPPORTED
         from chassisctl.ipmi.chassis import BootParam
 
-        if len(data) != _boot_param_sizes()[selector]:
+        if len(data) != sizes[selector]:
             return CompletionCode.REQUEST_DATA_LENGTH_INVALID
         if selector == BootParam.SET_IN_PROGRESS and data[0] & 0x03 == 0x03:
             return CompletionCode.INVALID_DATA_FIELD
-        self._boot[selector] = (bytes(data), invalid)
+        self._boot_set[selector] = (bytes(data), invalid)
+        self.boot_changed()
         return CompletionCode.OK
 
     def read_sensor(self, number: int) -> SensorReading | int:
@@ -225,3 +227,12 @@ class BaseModel:
 
     def power_reading(self) -> DcmiPowerReading | int:
         return CompletionCode.INVALID_COMMAND
+
+
+def boot_to_json(boot: dict[int, tuple[bytes, bool]]) -> dict[str, list]:
+    """Boot options a client set, as JSON for a state file."""
+    return {str(k): [data.hex(), invalid] for k, (data, invalid) in boot.items()}
+
+
+def boot_from_json(doc: dict[str, list]) -> dict[int, tuple[bytes, bool]]:
+    return {int(k): (bytes.fromhex(h), bool(inv)) for k, (h, inv) in doc.items()}

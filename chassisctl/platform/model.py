@@ -68,11 +68,14 @@ class PlatformModel(BaseModel):
             additional_support=(DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL
                                 | DeviceSupport.FRU | DeviceSupport.CHASSIS),
             manufacturer_id=p.manufacturer_id, product_id=p.product_id)
-        super().__init__(device, Guid.from_uuid(uuid.UUID(bytes=rt.node.guid)).raw)
+        super().__init__(device, Guid.from_uuid(uuid.UUID(bytes=rt.node.guid)).raw, boot=node_state.boot)
         self.backend = backend
         self.rt = rt
         self.state = node_state
         self.now = now
+
+    def boot_changed(self) -> None:
+        self.backend.mark_dirty()
 
     @property
     def hw(self):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from chassisctl.bmc.model import boot_from_json, boot_to_json
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
 from chassisctl.sim.state import StateStore
@@ -108,15 +109,17 @@ class NodeState:
     sel: SelStore
     sensor_status: dict[int, int] = field(default_factory=dict)
     power: PowerState = field(default_factory=PowerState)
+    #: System boot options clients set (parameter -> (data, invalid)).
+    boot: dict[int, tuple[bytes, bool]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"sel": self.sel.to_dict(), "sensor_status": {str(k): v for k, v in self.sensor_status.items()},
-                "power": self.power.to_json()}
+                "power": self.power.to_json(), "boot": boot_to_json(self.boot)}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> NodeState:
         return cls(SelStore.from_dict(doc["sel"]), {int(k): int(v) for k, v in doc.get("sensor_status", {}).items()},
-                   PowerState.from_json(doc.get("power", {})))
+                   PowerState.from_json(doc.get("power", {})), boot_from_json(doc.get("boot", {})))
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from chassisctl.bmc.model import BaseModel
+from chassisctl.bmc.model import BaseModel, boot_from_json, boot_to_json
 from chassisctl.ipmi.codes import CompletionCode
 from chassisctl.sim.model import Pending, PowerTimeline
 from chassisctl.sim.profile import SensorSpec
@@ -79,13 +79,16 @@ class SimState:
     sensor_status: dict[int, int] = field(default_factory=dict)
     last_scan: float = 0.0
     restart_cause: int = 0
+    #: System boot options set by clients: parameter -> (data, invalid).
+    boot: dict[int, tuple[bytes, bool]] = field(default_factory=dict)
     dirty: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"power": self.timeline.to_json(), "sdr": {"addition": self.sdr_addition, "erase": self.sdr_erase},
                 "profile": self.profile_digest, "sel": self.sel.to_dict(),
                 "sensor_status": {str(k): v for k, v in self.sensor_status.items()},
-                "last_scan": self.last_scan, "restart_cause": self.restart_cause}
+                "last_scan": self.last_scan, "restart_cause": self.restart_cause,
+                "boot": boot_to_json(self.boot)}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "SimState":
@@ -95,7 +98,8 @@ class SimState:
                    sdr_erase=int(doc["sdr"]["erase"]), profile_digest=str(doc["profile"]),
                    sel=SelStore.from_dict(doc["sel"]),
                    sensor_status={int(k): int(v) for k, v in doc.get("sensor_status", {}).items()},
-                   last_scan=float(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)))
+                   last_scan=float(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)),
+                   boot=boot_from_json(doc.get("boot", {})))
 
 
 def _sel_store() -> "SelStore":
@@ -112,7 +116,7 @@ class SimBmcModel(BaseModel):
     """
 
     def __init__(self, chassis: "SimChassis", state: SimState, now: float) -> None:
-        super().__init__()
+        super().__init__(boot=state.boot)
         self.chassis = chassis
         self.profile = chassis.profile
         self.physics = chassis.physics
@@ -139,6 +143,9 @@ class SimBmcModel(BaseModel):
         from chassisctl.ipmi.app import Guid
 
         return Guid.from_uuid(uuid.UUID(bytes=self.profile.bmc.guid)).raw
+
+    def boot_changed(self) -> None:
+        self.state.dirty = True
 
     # -- power -----------------------------------------------------------------
     def chassis_status(self) -> "ChassisStatus":

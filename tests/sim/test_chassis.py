@@ -335,3 +335,16 @@ def test_sim_says_so_in_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert run(argv + ["--json"]) == 0
         doc = json.loads(capsys.readouterr().out)
         assert doc["transport"] == "sim" and doc["simulated"] is True
+
+
+def test_boot_options_a_client_sets_survive_the_process(tmp_path) -> None:
+    """ipmitool chassis bootdev pxe, then bootparam get 5 in the next process."""
+    from chassisctl.ipmi.chassis import BootOptions, get_system_boot_options, set_system_boot_options
+    from chassisctl.sim.state import StateStore
+
+    store = StateStore(tmp_path, "boot")
+    first = kit.rig(store=store)
+    call(first.transport, set_system_boot_options(5, bytes([0x80, 0x04, 0, 0, 0])))
+    second = kit.rig(store=store)
+    got = call(second.transport, get_system_boot_options(5), BootOptions.decode)
+    assert got.data == bytes([0x80, 0x04, 0, 0, 0])
