@@ -9,7 +9,7 @@ non-idempotent command is never re-sent.
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import typer
 
@@ -36,6 +36,12 @@ def register(app: typer.Typer) -> None:
         cmd: str = typer.Argument(..., metavar="CMD", help="Command, e.g. 0x01"),
         data: List[str] = typer.Argument(None, metavar="[DATA]...", help="Request data bytes"),
         lun: int = typer.Option(0, "--lun", min=0, max=3, help="Responder LUN"),
+        target: Optional[str] = typer.Option(
+            None, "--target", "-t", metavar="ADDR",
+            help="Bridge to the controller at this 8-bit IPMB address behind the BMC "
+                 "(Send Message, like ipmitool -t)"),
+        channel: int = typer.Option(0, "--channel", "-b", min=0, max=15, metavar="N",
+                                    help="IPMB channel of --target (like ipmitool -b)"),
     ) -> None:
         """Send one raw IPMI request and print the response data (like ipmitool raw)."""
         from chassisctl.client.call import check
@@ -50,11 +56,26 @@ def register(app: typer.Typer) -> None:
         with open_session() as session:
             out = state().output()
             node = session.node_target()
-            response = session.transport.transact(request, node=node.selector)
-            check(request, response)
+            if target is None:
+                response = session.transport.transact(request, node=node.selector)
+            else:
+                address = parse_byte(target, "--target")
+                if address & 1:
+                    raise UsageError(f"--target {target}: IPMB addresses are 8-bit and even (0x72, not 0x39)")
+                bridged = getattr(session.transport, "bridged", None)
+                if bridged is None:
+                    raise UsageError(f"--target: {session.transport.describe()} cannot bridge (no Send Message)")
+                response = bridged(request, channel, address)
+            check(request, response, None if target is None else {
+                0x83: f"nothing acknowledged at {target} on IPMB channel {channel} (Send Message: NAK on write)",
+                0x82: f"bus error on IPMB channel {channel} (Send Message)",
+                0x81: f"lost arbitration on IPMB channel {channel} (Send Message)",
+                0xCC: f"the BMC has no IPMB channel {channel}"})
             if out.json_mode:
                 out.json(session.meta() | session.describe_node(node) | {
-                    "request": {"netfn": request.netfn, "cmd": request.cmd, "data": payload.hex()},
+                    "request": {"netfn": request.netfn, "cmd": request.cmd, "data": payload.hex(),
+                                "target": target and parse_byte(target, "--target"),
+                                "channel": channel if target else None},
                     "cc": response.cc, "data": response.data.hex()})
                 return
             body = response.data

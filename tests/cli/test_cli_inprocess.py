@@ -574,3 +574,15 @@ def test_busy_bmc_is_retried_a_bounded_number_of_times(cli: Cli, monkeypatch: py
     rc, out, err = cli("power", "status", "--json")
     assert rc == 0, err
     assert json.loads(out)["power"] in ("on", "off")
+
+
+def test_raw_bridges_to_a_satellite_controller(cli: Cli) -> None:
+    """raw -t/-b like ipmitool: Send Message to the simulated PSU controller at 72h."""
+    rc, out, err = cli("raw", "-t", "0x72", "-b", "7", "0x06", "0x01")
+    assert rc == 0, err
+    assert out.split()[0] == "72"  # its device ID
+    rc, out, err = cli("raw", "--target", "0x74", "--channel", "7", "0x06", "0x01")
+    assert rc == 76 and "nothing acknowledged at 0x74" in err
+    rc, out, err = cli("--transport", "ipmb", "raw", "-t", "0x72", "-b", "7", "0x06", "0x01")
+    assert rc == 0 and out.split()[0] == "72"
+    assert cli("raw", "-t", "0x39", "0x06", "0x01")[0] == 2
