@@ -10,7 +10,9 @@
 * ``man`` — ``man/chassisctl.8`` and one ``man/chassisctl-COMMAND.8`` per
   top-level command (new commands get a page automatically), man(7) roff
   generated from ``typer.main.get_command(app)`` merged with the hand-written
-  fragments in :mod:`chassisctl.cli.manfrag`;
+  fragments in :mod:`chassisctl.cli.manfrag`; plus one page per hand-written
+  ``manfrag/NAME.SECTION`` file (e.g. ``chassisctl.toml.5``), to which only
+  the ``.TH`` header and SEE ALSO are added;
 * ``all`` — the three.
 
 ``--check`` compares instead of writing and exits 1 when anything is stale;
@@ -290,10 +292,14 @@ def _usage(path: list[str], command: Any, ctx: Any) -> str:
     return " ".join(words)
 
 
-def _th(page: str, date: str) -> str:
+#: Manual titles by section, for the .TH line.
+MANUALS = {"1": "User Commands", "5": "File Formats", "7": "Miscellaneous", "8": "System Administration"}
+
+
+def _th(page: str, date: str, section: str = "8") -> str:
     from chassisctl import __version__
 
-    return f'.TH {page.upper()} 8 "{date}" "chassisctl {__version__}" "System Administration"\n.nh'
+    return f'.TH {page.upper()} {section} "{date}" "chassisctl {__version__}" "{MANUALS[section]}"\n.nh'
 
 
 def _frag(page: str, section: str) -> str | None:
@@ -451,6 +457,30 @@ def render_man(env: dict[str, str] | None = None) -> dict[str, str]:
             if sub is None or sub.hidden:
                 continue
             pages[f"{MAN_DIR}/{PROG}-{name}.8"] = _top_page(cli, ctx, name, date)
+    pages.update(_file_pages(date))
+    return pages
+
+
+def _file_pages(date: str) -> dict[str, str]:
+    """Pages written entirely by hand: ``manfrag/NAME.SECTION`` holds the roff from
+    ``.SH NAME`` on (``.\\"`` comment lines are dropped); the .TH header and SEE ALSO
+    (chassisctl(8) plus manfrag.SEE_ALSO[NAME]) are added here.  Every word
+    manfrag.PAGE_TERMS[NAME]() returns must occur in the page, so a key added to
+    the code fails generation until it is documented."""
+    from chassisctl.cli import manfrag
+
+    pages = {}
+    for path in sorted(Path(manfrag.__file__).parent.glob("*.[1-9]")):
+        name, _, section = path.name.rpartition(".")
+        lines = path.read_text(encoding="utf-8").strip("\n").split("\n")
+        body = "\n".join(line for line in lines if not line.startswith('.\\"'))
+        terms = manfrag.PAGE_TERMS.get(name)
+        missing = [t for t in (terms() if terms else ()) if _dash(t) not in body]
+        if missing:
+            raise KeyError(f"manfrag/{path.name} does not mention: {', '.join(missing)}")
+        see = [f".BR {PROG} (8)"] + [f".BR {r} ({s})" for r, s in _see_also(name)]
+        pages[f"{MAN_DIR}/{path.name}"] = (f"{_th(name, date, section)}\n{body}\n"
+                                           ".SH SEE ALSO\n" + ",\n".join(see) + "\n")
     return pages
 
 

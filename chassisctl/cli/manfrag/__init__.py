@@ -5,6 +5,10 @@ what it cannot say lives here as man(7) roff: the longer DESCRIPTION,
 EXAMPLES, EXIT STATUS meanings, ENVIRONMENT and FILES.  A top-level command
 without an entry still gets a page (generated sections only).  Backslashes
 are roff escapes here: write ``\\-`` for an option's minus sign.
+
+A page that documents no command (a file format) is a whole roff file here,
+``NAME.SECTION`` (``chassisctl.toml.5``): the generator adds its ``.TH`` line
+and SEE ALSO, and checks it mentions every word :data:`PAGE_TERMS` lists.
 """
 
 #: Date on the pages unless SOURCE_DATE_EPOCH is set: the release of __version__.
@@ -77,14 +81,44 @@ ENVIRONMENT_EXTRA = {
 
 #: Page -> extra SEE ALSO entries ("name(section)").
 SEE_ALSO = {
-    "chassisctl": ("ipmitool(1)", "ipmi-sensors(8)", "lldpcli(8)", "dhcrelay(8)"),
+    "chassisctl": ("chassisctl.toml(5)", "ipmitool(1)", "ipmi-sensors(8)", "lldpcli(8)", "dhcrelay(8)"),
     "chassisctl-power": ("ipmitool(1)",),
     "chassisctl-sensors": ("ipmi-sensors(8)", "ipmitool(1)"),
     "chassisctl-bmc": ("ipmitool(1)",),
     "chassisctl-raw": ("ipmitool(1)",),
     "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
-    "chassisctl-serve": ("ipmitool(1)", "systemd.service(5)"),
+    "chassisctl-serve": ("chassisctl.toml(5)", "ipmitool(1)", "systemd.service(5)"),
+    "chassisctl-nodes": ("chassisctl.toml(5)",),
+    "chassisctl-platform": ("chassisctl.toml(5)",),
+    "chassisctl-sim": ("chassisctl.toml(5)",),
+    "chassisctl.toml": ("chassisctl-serve(8)", "chassisctl-platform(8)", "chassisctl-sim(8)",
+                        "chassisctl-nodes(8)", "ipmitool(1)"),
 }
+
+
+def _page_terms_toml() -> list[str]:
+    """Keys, kinds and names chassisctl.toml(5) must mention (from the code's own tables)."""
+    from chassisctl import config
+    from chassisctl.platform import endpoints, schema
+    from chassisctl.sim import profile
+
+    terms = [*config.KNOWN_SECTIONS, *config.ENVIRONMENT, *config.ENVIRONMENT.values(), *endpoints.KEYS]
+    for table in (schema.PLATFORM, schema.NODE, schema.POWER, schema.DEVICE, schema.FIELD, schema.SENSOR,
+                  schema.FRU, schema.THRESHOLDS, schema.UNITS, schema.SENSOR_TYPES):
+        terms += table
+    terms += schema.FIELD["access"].choices or ()
+    for kind, spec in schema.KINDS.items():
+        terms += [kind, *spec.options, *spec.sim]
+    terms += [*profile.SENSOR_TYPES, *profile.UNITS, *profile.MODEL_KEYS, *profile.SOURCES,
+              *profile.PowerSpec.__slots__, *profile.BmcSpec.__slots__,
+              "seed", "ambient", "noise", "fru_id", "clock_hz", "pace", "nonlinear"]
+    for keys in profile.MODEL_KEYS.values():
+        terms += keys
+    return sorted(set(terms))
+
+
+#: Hand-written page -> function returning the words it must mention (see module docs).
+PAGE_TERMS = {"chassisctl.toml": _page_terms_toml}
 
 FRAGMENTS: dict[str, dict[str, str]] = {
     "chassisctl": {
@@ -112,7 +146,8 @@ A real bus that fails is reported, never replaced by the simulator.
         "files": r"""
 .TP
 .I /etc/chassisctl/chassisctl.toml
-System configuration file.
+System configuration file; its format is in
+.BR chassisctl.toml (5).
 .TP
 .I $XDG_CONFIG_HOME/chassisctl/chassisctl.toml
 User configuration file, read instead of the system one when it exists.
@@ -245,6 +280,20 @@ chassisctl sdr cache show
 chassisctl sdr cache flush \-\-all
 .RE
 .fi
+""",
+    },
+    "chassisctl-serve": {
+        "description": r"""
+Settings come from the configuration file: \fB[ipmi]\fR (address, cipher
+suites, authentication, the BMC key), \fB[[ipmi.users]]\fR (who may log in),
+\fB[serve]\fR and, for a platform with several nodes, one \fB[[nodes]]\fR
+endpoint per node; see
+.BR chassisctl.toml (5).
+Without \fB[[ipmi.users]]\fR,
+.B serve
+refuses to start on a real bus; on the simulator it adds the user
+\fBadmin\fR (password \fBadmin\fR) and moves a single endpoint to 127.0.0.1
+(not the \fB[[nodes]]\fR endpoints).
 """,
     },
     "chassisctl-completion": {
