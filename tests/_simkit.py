@@ -1,15 +1,7 @@
-"""Shared helpers for the simulated-chassis, client and CLI tests (loaded by path).
+"""Shared helpers for the simulated-chassis, client and CLI tests.
 
-Test modules load this file by path instead of importing it, because the
-suite runs in importlib mode without package ``__init__`` files::
-
-    def _kit():
-        name = "_chassisctl_simkit"
-        if name not in sys.modules:
-            spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "_simkit.py")
-            sys.modules[name] = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(sys.modules[name])
-        return sys.modules[name]
+Test modules ``import _simkit as kit``: pyproject's ``pythonpath = ["tests"]``
+puts this folder on sys.path, as importlib import mode otherwise would not.
 
 Nothing here touches the real home: :func:`isolate` points every XDG
 directory at a temporary one and clears every ``CHASSISCTL_*`` variable.

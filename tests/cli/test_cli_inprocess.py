@@ -6,29 +6,19 @@ under tmp XDG directories, and wire pacing is off (CHASSISCTL_SIM_PACE=0).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pathlib
 import re
-import sys
 
 import pytest
 
 from chassisctl.cli.app import run
 from chassisctl.errors import ExitCode
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+import _simkit as kit
 
 
-kit = _kit()
 ANSI = re.compile(r"\x1b\[")
 STATUS_KEYS = {"schema", "transport", "interface", "bus", "addr", "simulated", "node", "node_id", "power",
                "overload", "interlock", "power_fault", "power_control_fault", "restore_policy", "last_event",

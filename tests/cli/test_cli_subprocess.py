@@ -7,7 +7,6 @@ default.  Terminals are real pseudo-terminals.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -21,17 +20,9 @@ import time
 
 import pytest
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+import _simkit as kit
 
 
-kit = _kit()
 ANSI = re.compile(rb"\x1b\[")
 
 

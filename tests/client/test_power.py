@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 
 import pytest
 
 from chassisctl.client import power
 from chassisctl.errors import CompletionCodeError, OutcomeUnknown, TimeoutFailure
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+import _simkit as kit
 
 
-kit = _kit()
 CHASSIS, CONTROL = 0x00, 0x02
 
 

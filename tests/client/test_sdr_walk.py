@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 
 import pytest
 
@@ -14,17 +12,7 @@ from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.storage import READ_ALL, RecordChunk, RecordRead, Reservation, SdrRepositoryInfo
 from chassisctl.transport.base import Transport
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-kit = _kit()
+import _simkit as kit
 
 
 @pytest.fixture(autouse=True)

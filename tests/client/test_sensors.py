@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 
 import pytest
 
@@ -12,17 +10,9 @@ from chassisctl.client.sdr_cache import SdrCache
 from chassisctl.client.sensors import (SENSOR_DEADLINE, TYPE_FILTERS, SensorReader, load_repository,
                                        select)
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+import _simkit as kit
 
 
-kit = _kit()
 KEYS = {"name", "number", "owner", "type", "type_code", "entity", "unit", "value", "raw", "status", "kind",
         "thresholds", "states", "error"}
 

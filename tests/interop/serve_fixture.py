@@ -1,8 +1,7 @@
 """``chassisctl serve`` on the simulated chassis as a subprocess, and the real clients against it.
 
-Shared by test_serve_bank.py, test_serve_refusals.py and test_serve_values.py
-(loaded by path, as fakebmc_lan.py is: importlib import mode puts no test
-folder on sys.path).  Every process started here gets its own
+Shared by the test_serve_*.py modules (``from interop import serve_fixture``;
+pyproject puts tests/ on sys.path).  Every process started here gets its own
 XDG_STATE_HOME / XDG_CACHE_HOME / XDG_CONFIG_HOME and HOME under the work
 directory, so serve, the chassisctl CLI and the clients (FreeIPMI writes
 ~/.freeipmi) share one simulator state and touch nothing else.

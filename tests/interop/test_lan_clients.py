@@ -8,7 +8,6 @@ under CI=true where it fails them.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
@@ -17,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,19 +23,8 @@ from chassisctl.ipmi.lan import lan_config_from_toml
 from chassisctl.ipmi.lan.console import RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf
 
+from interop.fakebmc_lan import ServiceThread
 
-
-def _helper():
-    """fakebmc_lan.py beside this file (importlib import mode puts no test folder on sys.path)."""
-    path = Path(__file__).with_name("fakebmc_lan.py")
-    spec = importlib.util.spec_from_file_location("_chassisctl_fakebmc_lan", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ServiceThread = _helper().ServiceThread
 pytestmark = pytest.mark.interop
 
 USERS = [

@@ -17,27 +17,15 @@ client's timing rather than serve.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import socket
-import sys
 import time
-from pathlib import Path
 from typing import Callable, NamedTuple
 
 import pytest
 
+from interop import serve_fixture as sf
 
-def _helper():
-    path = Path(__file__).with_name("serve_fixture.py")
-    spec = importlib.util.spec_from_file_location("_chassisctl_serve_fixture", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sf = _helper()
 pytestmark = pytest.mark.interop
 
 

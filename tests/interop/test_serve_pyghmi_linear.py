@@ -9,24 +9,13 @@ non-linear sensor removed must give every sensor without an exception.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from interop import serve_fixture as sf
 
-def _helper():
-    path = Path(__file__).with_name("serve_fixture.py")
-    spec = importlib.util.spec_from_file_location("_chassisctl_serve_fixture", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sf = _helper()
 pytestmark = pytest.mark.interop
 
 

@@ -12,14 +12,11 @@ module; handshake_timeout = 1 s so abandoned logins are logged quickly.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import socket
 import struct
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -36,17 +33,8 @@ from chassisctl.ipmi.rmcpplus import (
     rakp3_auth_code,
 )
 
+from interop import serve_fixture as sf
 
-def _helper():
-    path = Path(__file__).with_name("serve_fixture.py")
-    spec = importlib.util.spec_from_file_location("_chassisctl_serve_fixture", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sf = _helper()
 pytestmark = pytest.mark.interop
 
 #: Failed logins a source may spend before it is throttled (the rate-limit test spends them from 127.0.0.3).

@@ -21,27 +21,16 @@ every client sees it.  The last check runs a second serve on a paced bus
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
 import time
-from pathlib import Path
 from typing import Callable
 
 import pytest
 
+from interop import serve_fixture as sf
 
-def _helper():
-    path = Path(__file__).with_name("serve_fixture.py")
-    spec = importlib.util.spec_from_file_location("_chassisctl_serve_fixture", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sf = _helper()
 pytestmark = pytest.mark.interop
 
 #: chassisctl/sim/model.py: noise is constant over this many seconds of wall time.

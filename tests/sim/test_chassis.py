@@ -7,10 +7,8 @@ non-linear sensor, DCMI and the FRU behave like a hardware BMC's.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pathlib
-import sys
 
 import pytest
 
@@ -30,17 +28,9 @@ from chassisctl.ipmi.sensor_cmds import SensorReadingFactors, get_sensor_reading
 from chassisctl.ipmi.storage import SdrRepositoryInfo, get_sdr_repository_info
 from chassisctl.sim.state import StateStore
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+import _simkit as kit
 
 
-kit = _kit()
 POWER_UNIT, RESTART = 0x09, 0x1D
 
 

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-import sys
 
 import pytest
 
 from chassisctl.sim.model import Pending, PhysicalModel, PowerTimeline
 from chassisctl.sim.profile import parse_profile
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+import _simkit as kit
 
 
-kit = _kit()
 T0 = 1_767_225_600.0
 PROFILE = parse_profile(kit.default_profile_text(), "default profile")
 BY_NAME = {s.name: s.number for s in PROFILE.sensors}

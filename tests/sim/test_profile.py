@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 
 import pytest
 
 from chassisctl.errors import ConfigError
 from chassisctl.sim.profile import DISCRETE_KINDS, load_profile, parse_profile
 
-
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-kit = _kit()
+import _simkit as kit
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing
 import os
 import pathlib
 import subprocess
-import sys
 
 import pytest
 
@@ -17,17 +15,7 @@ from chassisctl.errors import StateError, UsageError
 from chassisctl.ipmi import sel as sel_codec
 from chassisctl.sim.state import StateStore, check_name
 
-
-def _kit():
-    name = "_chassisctl_simkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[1] / "_simkit.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-kit = _kit()
+import _simkit as kit
 
 
 @pytest.fixture
