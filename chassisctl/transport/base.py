@@ -13,6 +13,8 @@ import abc
 from dataclasses import dataclass, field
 from typing import Callable
 
+from chassisctl.clock import Clock
+from chassisctl.errors import UsageError
 from chassisctl.ipmi.message import Request, Response
 
 #: Receives one human-readable line per wire event when ``--debug`` is on.
@@ -112,3 +114,46 @@ class Transport(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class BmcTransport(Transport):
+    """A transport to one BMC with a single node (SSIF, IPMB).
+
+    The backend supplies ``_transact`` (one request with its own re-sends and
+    deadline); node selection, C0h retries and Send Message bridging are the
+    same for every such BMC and live here once.
+    """
+
+    clock: Clock
+    tracer: Tracer | None = None
+    #: 8-bit address of the BMC on IPMB, the requester of bridged requests.
+    bmc_addr: int = 0x20
+    _bridge_seq: int = 0
+
+    @property
+    @abc.abstractmethod
+    def default_timeout(self) -> float:
+        """The budget of one request when the caller gives none."""
+
+    @abc.abstractmethod
+    def _transact(self, request: Request, *, timeout: float | None, idempotent: bool) -> Response:
+        """One request to the BMC, re-sent as the backend allows."""
+
+    def transact(self, request: Request, *, node: str | int | None = None,
+                 timeout: float | None = None) -> Response:
+        if node not in (None, 1, "1", "node1"):
+            raise UsageError(f"{self.describe()} has a single node; no node {node!r}")
+        return retry_busy(lambda: self._transact(request, timeout=timeout, idempotent=request.idempotent),
+                          self.clock.sleep)
+
+    def bridged(self, request: Request, channel: int, target_addr: int, *, bmc_addr: int | None = None,
+                timeout: float | None = None) -> Response:
+        """``request`` for the controller at 8-bit ``target_addr`` behind the BMC (Send Message)."""
+        from chassisctl.transport.bridge import bridged_transact  # IPMB codecs: only when bridging
+
+        self._bridge_seq = (self._bridge_seq + 1) % 64
+        return bridged_transact(
+            lambda req, idem, t: self._transact(req, timeout=t, idempotent=idem), request,
+            channel=channel, target_addr=target_addr, bmc_addr=self.bmc_addr if bmc_addr is None else bmc_addr,
+            seq=self._bridge_seq, clock=self.clock, timeout=self.default_timeout if timeout is None else timeout,
+            tracer=self.tracer)

@@ -27,8 +27,7 @@ from chassisctl.ipmi.codes import NetFn
 from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.ipmb import SEQ_MODULUS, IpmbRequest, IpmbResponse
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.transport.base import Tracer, Transport, retry_busy
-from chassisctl.transport.bridge import bridged_transact
+from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.errno_map import RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS, errno_name, map_os_error
 
 WRITE_RETRIES = 5
@@ -82,7 +81,7 @@ class IpmbDevFile:
             os.close(self.fd)
 
 
-class IpmbTransport(Transport):
+class IpmbTransport(BmcTransport):
     """IPMB requests from the host at ``my_addr`` to the BMC at ``bmc_addr`` (8-bit)."""
 
     kind = "ipmb"
@@ -110,7 +109,6 @@ class IpmbTransport(Transport):
         self._seq = 0
         #: rqSeq -> clock time until which a late answer to it may still arrive
         self._recent: dict[int, float] = {}
-        self._bridge_seq = 0
 
     def describe(self) -> str:
         return f"{self._where} IPMB {self.my_addr:02X}h -> BMC {self.bmc_addr:02X}h"
@@ -119,22 +117,9 @@ class IpmbTransport(Transport):
     def subject(self) -> str:
         return f"BMC {self.bmc_addr:02X}h on {self._where}"
 
-    def transact(self, request: Request, *, node: str | int | None = None,
-                 timeout: float | None = None) -> Response:
-        if node not in (None, 1, "1", "node1"):
-            raise UsageError(f"{self.describe()} has a single node; no node {node!r}")
-        return retry_busy(lambda: self._transact(request, timeout=timeout, idempotent=request.idempotent),
-                          self.clock.sleep)
-
-    def bridged(self, request: Request, channel: int, target_addr: int, *,
-                timeout: float | None = None) -> Response:
-        """``request`` for the controller at 8-bit ``target_addr`` behind the BMC (Send Message)."""
-        self._bridge_seq = (self._bridge_seq + 1) % SEQ_MODULUS
-        budget = self.tries * self.try_timeout if timeout is None else timeout
-        return bridged_transact(
-            lambda req, idem, t: self._transact(req, timeout=t, idempotent=idem), request,
-            channel=channel, target_addr=target_addr, bmc_addr=self.bmc_addr, seq=self._bridge_seq,
-            clock=self.clock, timeout=budget, tracer=self.tracer)
+    @property
+    def default_timeout(self) -> float:
+        return self.tries * self.try_timeout
 
     def close(self) -> None:
         close = getattr(self.device, "close", None)

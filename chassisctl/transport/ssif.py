@@ -38,7 +38,7 @@ from chassisctl.ipmi.pec import crc8
 from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities,
                                   decode_capabilities, decode_response, encode_request,
                                   get_capabilities_request, write_plan)
-from chassisctl.transport.base import Tracer, Transport, retry_busy
+from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.bus import address_owner
 from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
                                             TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
@@ -55,7 +55,7 @@ def _hex(data: bytes) -> str:
     return " ".join(f"{b:02X}" for b in data)
 
 
-class SsifTransport(Transport):
+class SsifTransport(BmcTransport):
     """One SSIF BMC at 7-bit ``addr`` on ``bus`` (an smbus2.SMBus or SimulatedSMBus)."""
 
     kind = "ssif"
@@ -80,7 +80,6 @@ class SsifTransport(Transport):
         self._use_rdwr = self._funcs is not None and not self._funcs & I2cFunc.SMBUS_READ_BLOCK_DATA
         self._caps: SsifCapabilities | None = None
         self._pec_on: bool | None = None
-        self._bridge_seq = 0
         #: Where kernel drivers bound to I2C addresses are listed (tests point it elsewhere).
         self.sysfs = "/sys"
 
@@ -92,23 +91,9 @@ class SsifTransport(Transport):
     def subject(self) -> str:
         return f"BMC at {self.addr:#04x} on {self._where}"
 
-    def transact(self, request: Request, *, node: str | int | None = None,
-                 timeout: float | None = None) -> Response:
-        if node not in (None, 1, "1", "node1"):
-            raise UsageError(f"{self.describe()} has a single node; no node {node!r}")
-        return retry_busy(lambda: self._transact(request, timeout=timeout, idempotent=request.idempotent),
-                          self.clock.sleep)
-
-    def bridged(self, request: Request, channel: int, target_addr: int, *, bmc_addr: int = 0x20,
-                timeout: float | None = None) -> Response:
-        """``request`` for the controller at 8-bit ``target_addr`` behind the BMC."""
-        from chassisctl.transport.bridge import bridged_transact  # IPMB codecs: only when bridging
-
-        self._bridge_seq = (self._bridge_seq + 1) % 64
-        return bridged_transact(
-            lambda req, idem, t: self._transact(req, timeout=t, idempotent=idem), request,
-            channel=channel, target_addr=target_addr, bmc_addr=bmc_addr, seq=self._bridge_seq,
-            clock=self.clock, timeout=self.timeout if timeout is None else timeout, tracer=self.tracer)
+    @property
+    def default_timeout(self) -> float:
+        return self.timeout
 
     def fileno(self) -> int | None:
         fd = getattr(self.bus, "fd", None)
