@@ -37,7 +37,48 @@ if TYPE_CHECKING:
 MAX_FRAME = 256
 
 
-class IpmbResponder:
+class _FrameSlave:
+    """The I2C slave half both IPMB ends share: one written frame per transaction.
+
+    A frame is the bytes written after the address, kept behind our own
+    (8-bit) address as IPMB checksums cover it; reads are NAKed, as IPMB has
+    none.  Subclasses take the frame in ``_receive`` and may refuse a
+    transaction in ``_accept``.
+    """
+
+    my_addr: int
+    _rx: bytearray | None = None
+
+    def _accept(self) -> bool:
+        return True
+
+    def _receive(self, frame: bytes) -> None:
+        raise NotImplementedError
+
+    def start(self, read: bool) -> bool:
+        alive = self._accept()
+        if read or not alive:
+            self._rx = None
+            return False
+        self._rx = bytearray((self.my_addr,))
+        return True
+
+    def write_byte(self, value: int) -> bool:
+        if self._rx is None or len(self._rx) >= MAX_FRAME:
+            return False
+        self._rx.append(value & 0xFF)
+        return True
+
+    def read_byte(self) -> int:
+        return 0xFF
+
+    def stop(self) -> None:
+        frame, self._rx = self._rx, None
+        if frame is not None and len(frame) > 1:
+            self._receive(bytes(frame))
+
+
+class IpmbResponder(_FrameSlave):
     """A controller at 8-bit address ``my_addr`` answering IPMB requests with ``handler``.
 
     ``handler`` has the SSIF slave's signature (request payload
@@ -58,35 +99,21 @@ class IpmbResponder:
         self.requests: list[IpmbRequest] = []
         #: Frames dropped for bad checksums or framing.
         self.dropped = 0
-        self._rx: bytearray | None = None
         self._in_txn = False
         self._alive = True
         self._outbox: list[tuple[float, int, bytes]] = []
 
     # -- I2cSlave -------------------------------------------------------------
-    def start(self, read: bool) -> bool:
+    def _accept(self) -> bool:
+        """Fault injection decides once per transaction (repeated starts share it)."""
         if not self._in_txn:
             self._in_txn = True
             self._alive = self.faults.transaction()
-        if read or not self._alive:
-            self._rx = None
-            return False  # IPMB has no reads
-        self._rx = bytearray((self.my_addr,))
-        return True
-
-    def write_byte(self, value: int) -> bool:
-        if self._rx is None or len(self._rx) >= MAX_FRAME:
-            return False
-        self._rx.append(value & 0xFF)
-        return True
-
-    def read_byte(self) -> int:
-        return 0xFF
+        return self._alive
 
     def stop(self) -> None:
-        frame, self._rx, self._in_txn = self._rx, None, False
-        if frame is not None and len(frame) > 1:
-            self._receive(bytes(frame))
+        self._in_txn = False
+        super().stop()
 
     # -- protocol -----------------------------------------------------------------
     def _receive(self, frame: bytes) -> None:
@@ -117,7 +144,7 @@ class IpmbResponder:
         return min((item[0] for item in self._outbox), default=None)
 
 
-class SimIpmbDevice:
+class SimIpmbDevice(_FrameSlave):
     """The host's ``/dev/ipmb-N``: a slave at ``my_addr`` plus the device file API.
 
     It attaches itself to ``segment`` (the bus root by default) at
@@ -135,30 +162,11 @@ class SimIpmbDevice:
         #: For messages, like a device file's name.
         self.name = str(getattr(bus, "path", "sim"))
         self._queue: deque[bytes] = deque(maxlen=queue_limit)
-        self._rx: bytearray | None = None
         (segment if segment is not None else bus.root).attach(my_addr >> 1, self)
 
     # -- I2cSlave (frames written to the host) --------------------------------------
-    def start(self, read: bool) -> bool:
-        if read:
-            self._rx = None
-            return False
-        self._rx = bytearray((self.my_addr,))
-        return True
-
-    def write_byte(self, value: int) -> bool:
-        if self._rx is None or len(self._rx) >= MAX_FRAME:
-            return False
-        self._rx.append(value & 0xFF)
-        return True
-
-    def read_byte(self) -> int:
-        return 0xFF
-
-    def stop(self) -> None:
-        frame, self._rx = self._rx, None
-        if frame is not None and len(frame) > 1:
-            self._queue.append(bytes((len(frame),)) + bytes(frame))
+    def _receive(self, frame: bytes) -> None:
+        self._queue.append(bytes((len(frame),)) + frame)
 
     # -- the character device -------------------------------------------------------
     def write(self, data: bytes) -> int:
