@@ -19,7 +19,6 @@ cached mux channels, because the other process may have switched them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 from dataclasses import dataclass, field
@@ -49,6 +48,8 @@ def state_name(platform: str, bus_path: str) -> str:
 class PlatformStore(StateStore):
     """A :class:`StateStore` whose lock also tells whether another process used the bus."""
 
+    owner = "platform"
+
     def __init__(self, directory: Path, name: str) -> None:
         super().__init__(directory, name)
         self._mark = f"{os.getpid()}:{id(self)}:"
@@ -57,14 +58,7 @@ class PlatformStore(StateStore):
     @contextlib.contextmanager
     def session(self) -> Iterator[bool]:
         """Hold the lock; yields True when another process held it since our last session."""
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError as exc:
-            raise StateError(f"platform state directory {self.directory}: {exc.strerror}",
-                             hint="check XDG_STATE_HOME and its permissions") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with self.lock_fd() as fd:
             try:
                 last = os.pread(fd, 128, 0).decode("ascii", "replace")
             except OSError:
@@ -78,8 +72,6 @@ class PlatformStore(StateStore):
             except OSError:
                 pass
             yield foreign
-        finally:
-            os.close(fd)
 
 
 @dataclass(slots=True)

@@ -39,25 +39,34 @@ def check_name(name: str) -> str:
 class StateStore:
     """Locked, atomic load/save of one simulator's state document."""
 
+    #: Whose state this is, for messages.
+    owner = "simulator"
+
     def __init__(self, directory: Path, name: str) -> None:
         self.directory = directory
         self.path = directory / f"{check_name(name)}.json"
         self.lock_path = directory / f"{name}.lock"
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator["StateStore"]:
-        """Hold the exclusive lock for a read-modify-write."""
+    def lock_fd(self) -> Iterator[int]:
+        """Hold the exclusive lock; yields the lock file's descriptor."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
-            raise StateError(f"simulator state directory {self.directory}: {exc.strerror}",
+            raise StateError(f"{self.owner} state directory {self.directory}: {exc.strerror}",
                              hint="check XDG_STATE_HOME and its permissions") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield self
+            yield fd
         finally:
             os.close(fd)  # closing releases the lock
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator["StateStore"]:
+        """Hold the exclusive lock for a read-modify-write."""
+        with self.lock_fd():
+            yield self
 
     def load(self) -> dict[str, Any] | None:
         """The stored document, None when there is none yet."""
