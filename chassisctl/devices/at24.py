@@ -85,13 +85,14 @@ def locate(p: Part, base_addr: int, offset: int) -> tuple[int, bytes]:
     return base_addr | (offset >> 8), bytes([offset & 0xFF])
 
 
-def _plan(p: Part, base_addr: int, offset: int, length: int, boundary: int) -> list[Chunk]:
+def _plan(p: Part, base_addr: int, offset: int, length: int, boundary: int, limit: int) -> list[Chunk]:
+    """Transfers of at most ``limit`` bytes that never cross a multiple of ``boundary``."""
     if length < 0 or offset < 0 or offset + length > p.size:
         raise ValueError(f"{offset}+{length} outside {p.name} (size {p.size})")
     chunks = []
     pos, end = offset, offset + length
     while pos < end:
-        n = min(end - pos, boundary - pos % boundary)
+        n = min(end - pos, boundary - pos % boundary, limit)
         i2c_addr, word = locate(p, base_addr, pos)
         chunks.append(Chunk(i2c_addr, word, pos, n))
         pos += n
@@ -102,28 +103,11 @@ def plan_read(p: Part, base_addr: int, offset: int, length: int, max_chunk: int 
     """Reads of at most ``max_chunk`` bytes that never cross a block (I2C address)."""
     if max_chunk < 1:
         raise ValueError("max_chunk must be positive")
-    chunks = []
-    for block in _plan(p, base_addr, offset, length, p.block_size):
-        pos = block.offset
-        while pos < block.offset + block.length:
-            n = min(max_chunk, block.offset + block.length - pos)
-            i2c_addr, word = locate(p, base_addr, pos)
-            chunks.append(Chunk(i2c_addr, word, pos, n))
-            pos += n
-    return chunks
+    return _plan(p, base_addr, offset, length, p.block_size, max_chunk)
 
 
 def plan_write(p: Part, base_addr: int, offset: int, length: int, max_chunk: int | None = None) -> list[Chunk]:
     """Writes that never cross a page boundary (and are at most ``max_chunk`` bytes)."""
-    boundary = p.page_size if max_chunk is None else min(p.page_size, max_chunk)
-    if boundary < 1:
+    if max_chunk is not None and max_chunk < 1:
         raise ValueError("max_chunk must be positive")
-    chunks = []
-    for page in _plan(p, base_addr, offset, length, p.page_size):
-        pos = page.offset
-        while pos < page.offset + page.length:
-            n = min(boundary, page.offset + page.length - pos)
-            i2c_addr, word = locate(p, base_addr, pos)
-            chunks.append(Chunk(i2c_addr, word, pos, n))
-            pos += n
-    return chunks
+    return _plan(p, base_addr, offset, length, p.page_size, p.page_size if max_chunk is None else max_chunk)
