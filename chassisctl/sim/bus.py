@@ -30,6 +30,7 @@ from chassisctl.ipmi.pec import crc8
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
 from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
+from chassisctl.transport.errno_map import NAK_ERRNOS
 
 BLOCK_MAX = 32
 I2C_M_RD = 0x0001
@@ -41,8 +42,6 @@ DEFAULT_FUNCS = (I2cFunc.I2C | I2cFunc.SMBUS_EMUL | I2cFunc.SMBUS_READ_BLOCK_DAT
                  | I2cFunc.SMBUS_BLOCK_PROC_CALL)
 #: A pure-I2C adapter with SMBus emulation (Raspberry Pi): no SMBus block read.
 NO_BLOCK_READ_FUNCS = I2cFunc.I2C | I2cFunc.SMBUS_EMUL
-
-_NAK_ERRNOS = (errno.ENXIO, errno.EREMOTEIO, errno.EIO)
 
 
 class _Nak(Exception):
@@ -147,7 +146,7 @@ class SimulatedSMBus:
                  funcs: int = DEFAULT_FUNCS, clock_hz: int = 100_000, pace: bool = False,
                  nak_errno: int = errno.ENXIO, tracer: Callable[[str], None] | None = None,
                  transcript_limit: int = 10_000) -> None:
-        if nak_errno not in _NAK_ERRNOS:
+        if nak_errno not in NAK_ERRNOS:
             raise ValueError(f"nak_errno must be one of ENXIO, EREMOTEIO, EIO, not {nak_errno}")
         self.name = name
         self.root = root if root is not None else Segment("root")

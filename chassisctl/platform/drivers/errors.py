@@ -20,8 +20,7 @@ from chassisctl.errors import (
     TimeoutFailure,
     UnreachableError,
 )
-
-NAK_ERRNOS = frozenset({errno.ENXIO, errno.EREMOTEIO, errno.EIO})
+from chassisctl.transport.errno_map import NAK_ERRNOS
 
 
 class NotAnswering(UnreachableError):
