@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import chassis
@@ -21,6 +21,8 @@ from chassisctl.ipmi.chassis import (
 )
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
 from chassisctl.ipmi.errors import DataLengthError, DecodeError
+
+from _fuzz import only_decode_errors
 
 
 def test_chassis_status_bits() -> None:
@@ -162,11 +164,4 @@ DECODERS = [ChassisStatus.decode, chassis.parse_chassis_control, GetBootOptionsR
             SetBootOptionsRequest.decode, BootOptions.decode, BootFlags.decode]
 
 
-@pytest.mark.parametrize("decode", DECODERS, ids=lambda f: f.__qualname__)
-@settings(max_examples=150)
-@given(data=st.binary(max_size=12))
-def test_decoders_raise_only_decode_error(decode, data: bytes) -> None:
-    try:
-        decode(data)
-    except DecodeError:
-        pass
+test_decoders_raise_only_decode_error = only_decode_errors(DECODERS, max_size=12)

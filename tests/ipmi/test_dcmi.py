@@ -11,6 +11,8 @@ from chassisctl.ipmi.codes import DcmiCmd, NetFn
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading, PowerReadingRequest
 from chassisctl.ipmi.errors import DataLengthError, DecodeError
 
+from _fuzz import only_decode_errors
+
 READING = bytes.fromhex("DC 2C 01 C8 00 58 02 F4 01 00 21 43 65 E8 03 00 00 40")
 
 
@@ -73,14 +75,7 @@ DECODERS = [DcmiPowerReading.decode, DcmiCapabilities.decode, PowerReadingReques
             dcmi.parse_get_dcmi_capabilities]
 
 
-@pytest.mark.parametrize("decode", DECODERS, ids=lambda f: f.__qualname__)
-@settings(max_examples=150)
-@given(data=st.binary(max_size=24))
-def test_decoders_raise_only_decode_error(decode, data: bytes) -> None:
-    try:
-        decode(data)
-    except DecodeError:
-        pass
+test_decoders_raise_only_decode_error = only_decode_errors(DECODERS, max_size=24)
 
 
 @settings(max_examples=150)
