@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from chassisctl.ipmi.lan.console import RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf
 
 from interop.fakebmc_lan import ServiceThread
+from interop.serve_fixture import need, need_pyghmi
 
 pytestmark = pytest.mark.interop
 
@@ -40,15 +40,6 @@ def make_config(port: int = 0, **extra):
             "users": USERS, "login_failures_burst": 1000}
     ipmi.update(extra)
     return lan_config_from_toml({"ipmi": ipmi})
-
-
-def need(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{binary} is not installed (required under CI=true)")
-        pytest.skip(f"{binary} not installed")
-    return path
 
 
 class Captured(logging.Handler):
@@ -198,12 +189,7 @@ elif mode == "set_power":
 
 
 def pyghmi(port: int, mode: str) -> subprocess.CompletedProcess:
-    try:
-        import pyghmi  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pyghmi is not installed (required under CI=true)")
-        pytest.skip("pyghmi not installed")
+    need_pyghmi()
     return subprocess.run([sys.executable, "-c", PYGHMI, str(port), mode], capture_output=True, text=True,
                           timeout=30, stdin=subprocess.DEVNULL)
 
@@ -239,9 +225,9 @@ def test_kg_bmc_key_with_every_client():
         ok(ipmitool(port, "-y", KG, "chassis", "power", "status"), r"Chassis Power is (on|off)")
         assert ipmitool(port, "chassis", "power", "status").returncode != 0  # no Kg: RAKP 4 fails
         ok(freeipmi("ipmipower", port, "--stat", "-k", "0x" + KG), r": (on|off)")
-        need_pyghmi = PYGHMI.replace('password="password", port=port)',
-                                     f'password="password", port=port, kg=bytes.fromhex("{KG}"))')
-        p = subprocess.run([sys.executable, "-c", need_pyghmi, str(port), "power"], capture_output=True,
+        with_kg = PYGHMI.replace('password="password", port=port)',
+                                 f'password="password", port=port, kg=bytes.fromhex("{KG}"))')
+        p = subprocess.run([sys.executable, "-c", with_kg, str(port), "power"], capture_output=True,
                            text=True, timeout=30, stdin=subprocess.DEVNULL)
         ok(p, r"'powerstate'")
     finally:

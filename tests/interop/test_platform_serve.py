@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,21 +27,14 @@ from pathlib import Path
 
 import pytest
 
+from interop.serve_fixture import need
+
 pytestmark = pytest.mark.interop
 
 CHASSISCTL = [sys.executable, "-m", "chassisctl"]
 CLIENT_TIMEOUT = 20.0
 NODES = ("node1", "node2", "node3", "node4")
 _READY = re.compile(r"ready: IPMI over LAN on (.+?) for ")
-
-
-def need(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{binary} is not installed (required under CI=true)")
-        pytest.skip(f"{binary} not installed")
-    return path
 
 
 def serve_available(env: dict[str, str]) -> bool:
