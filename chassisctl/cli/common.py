@@ -67,7 +67,6 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
         False, "--debug", help="Show the bytes on the wire and internal errors on stderr")),
 )
 GLOBAL_NAMES = frozenset(o.name for o in GLOBAL_OPTIONS)
-SETTING_NAMES = ("bus", "addr", "transport", "pec", "timeout", "platform", "node")
 
 
 @dataclass(slots=True)

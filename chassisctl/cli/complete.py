@@ -58,14 +58,6 @@ def complete_sensor_type(incomplete: str = "") -> list[str]:
     return _prefixed(list(SENSOR_TYPES), incomplete)
 
 
-def complete_interface(incomplete: str = "") -> list[str]:
-    try:
-        names = sorted(os.listdir("/sys/class/net"))
-    except OSError:
-        names = []
-    return _prefixed(names, incomplete)
-
-
 def complete_platform(incomplete: str = "") -> list[str]:
     files = glob.glob(incomplete + "*.toml") if incomplete else []
     return _prefixed(list(SHIPPED_PLATFORMS), incomplete) + sorted(files)

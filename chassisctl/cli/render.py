@@ -100,10 +100,6 @@ class Output:
             self.err.write(f"chassisctl: {text}\n")
             self.err.flush()
 
-    def warn(self, text: str) -> None:
-        self.err.write(f"chassisctl: warning: {text}\n")
-        self.err.flush()
-
     # -- rich -----------------------------------------------------------------
     def console(self):
         if self._console is None:

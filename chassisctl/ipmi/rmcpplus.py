@@ -324,15 +324,6 @@ def rakp4_icv(alg: int, sik: bytes, rm: bytes, sid_c: int, guid: bytes) -> bytes
     return _hmac(alg, sik, rm + struct.pack("<I", sid_c) + guid)[: _RAKP4_ICV_LEN[alg]]
 
 
-def auth_code_length(alg: int) -> int:
-    """Length of the RAKP 2/3 key-exchange auth code for ``alg``."""
-    return _HASHES[alg]().digest_size if alg in _HASHES else 0
-
-
-def rakp4_icv_length(alg: int) -> int:
-    return _RAKP4_ICV_LEN.get(alg, 0)
-
-
 # --- session-setup messages ----------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -444,11 +444,6 @@ def _parse_value(text: str) -> Any:
         return float(text)
     except ValueError:
         return text
-
-
-def replace_domain_delay(twin: Any, delay_s: float) -> None:
-    """Change a CPLD's power-good delay (tests)."""
-    twin.domains = {k: replace(d, pg_delay_s=delay_s) for k, d in twin.domains.items()}
 
 
 # --- editing the simulated world from outside (`chassisctl sim ...`) ---------------------------

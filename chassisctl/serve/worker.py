@@ -21,7 +21,6 @@ class BusWorker:
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name=f"chassisctl-{name}", daemon=True)
-        self.jobs_done = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -64,7 +63,6 @@ class BusWorker:
                 result, error = fn(*args), None
             except BaseException as exc:  # delivered to the awaiting coroutine
                 result, error = None, exc
-            self.jobs_done += 1
             loop.call_soon_threadsafe(_settle, future, result, error)
 
 

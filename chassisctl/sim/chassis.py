@@ -218,7 +218,7 @@ class _Satellite:
         self.model = BaseModel(device)
 
     def bridge(self, request: Request, now: float):
-        from chassisctl.bmc.responder import Responder
+        from chassisctl.bmc.responder import SSIF_SINGLE_PART_DATA, Responder
         from chassisctl.bmc.sdr_repository import SdrRepository
         from chassisctl.ipmi import ipmb
 
@@ -228,7 +228,7 @@ class _Satellite:
             return request.reply(CompletionCode.REQUEST_DATA_LENGTH_INVALID)
         if channel != self.CHANNEL or inner.rs_sa != SATELLITE_ADDR:
             return request.reply(0x83)  # NAK on write: nobody at that address
-        responder = Responder(self.model, SdrRepository([], 0, 0), None, max_response_data=29)
+        responder = Responder(self.model, SdrRepository([], 0, 0), None, max_response_data=SSIF_SINGLE_PART_DATA)
         answer = responder.handle(inner.to_request(), now)
         frame = inner.reply(answer.cc, answer.data)
         return request.reply(CompletionCode.OK, frame.encode())

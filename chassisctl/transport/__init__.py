@@ -1,33 +1,20 @@
-"""Backends by name, imported only when opened (python-can's ``BACKENDS``).
+"""Backends by name, imported only when opened (python-can's lazy ``BACKENDS`` idea).
 
-``BACKENDS`` maps a transport name to (module, class) so listing names for
-``--help`` and completion costs nothing; :func:`open_transport` imports the
-chosen backend, opens the bus (a real ``/dev/i2c-N`` through smbus2, or the
-simulated chassis for ``sim[:NAME]``) and hands it over.  The simulator is
-reached through the very same SSIF/IPMB backends as hardware.
+:func:`open_transport` imports only the chosen backend (``ssif``, ``ipmb``
+— the names are :data:`chassisctl.config.TRANSPORTS` — or the translating
+``platform`` one), opens the bus (a real ``/dev/i2c-N`` through smbus2, or
+the simulated chassis for ``sim[:NAME]``) and hands it over.  The simulator
+is reached through the very same SSIF/IPMB backends as hardware.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chassisctl.clock import Clock
     from chassisctl.config import BmcSettings
     from chassisctl.transport.base import Tracer, Transport
-
-BACKENDS: dict[str, tuple[str, str]] = {
-    "ssif": ("chassisctl.transport.ssif", "SsifTransport"),
-    "ipmb": ("chassisctl.transport.ipmb", "IpmbTransport"),
-    "platform": ("chassisctl.platform.backend", "PlatformTransport"),
-}
-
-
-def backend_class(name: str) -> type:
-    module, cls = BACKENDS[name]
-    return getattr(importlib.import_module(module), cls)
-
 
 def open_transport(settings: "BmcSettings", *, clock: "Clock", tracer: "Tracer | None" = None) -> "Transport":
     """Open the bus named by ``settings`` and wrap it in the chosen backend."""
