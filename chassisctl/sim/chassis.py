@@ -13,13 +13,12 @@ changed since this process last saw it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
@@ -27,14 +26,14 @@ from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
 from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
-
-if TYPE_CHECKING:
-    from chassisctl.bmc.sdr_repository import SdrRepository
-    from chassisctl.bmc.synth import SynthSensor
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.model import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
 from chassisctl.sim.state import StateStore
+
+if TYPE_CHECKING:
+    from chassisctl.bmc.sdr_repository import SdrRepository
+    from chassisctl.bmc.synth import SynthSensor
 
 PROFILE_ENV = "CHASSISCTL_SIM_PROFILE"
 PACE_ENV = "CHASSISCTL_SIM_PACE"
@@ -149,7 +148,7 @@ class SimChassis:
         if self.faults.take("busy_cc"):
             return request.reply(CompletionCode.NODE_BUSY)
         now = self.clock.time()
-        lock = self.store.locked() if self.store is not None else _nolock()
+        lock = self.store.locked() if self.store is not None else contextlib.nullcontext()
         with lock:
             state = self._load(now)
             model = SimBmcModel(self, state, now)
@@ -182,14 +181,6 @@ class SimChassis:
                 and request.data[:1] and request.data[0] in self.faults.dead_sensors:
             return b""  # fault dead_sensor: the device behind it hangs, no answer at all
         return encode_response(self.handle(request))
-
-
-class _nolock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _from_doc(doc: dict[str, Any], path: Path) -> SimState:
