@@ -3,9 +3,8 @@
 Each keypress starts a process, so nothing here may import typer, rich or a
 codec, touch the I2C bus or walk an SDR repository: sensor names come from
 the index the last ``sensors`` run (or ``serve``) wrote next to the SDR
-cache, buses from ``/dev``, interfaces from ``/sys/class/net``.  The fast
-path in :mod:`chassisctl.cli.fastcomplete` calls these same functions, so both
-completion paths agree by construction.
+cache, buses from ``/dev``.  The fast path in :mod:`chassisctl.cli.fastcomplete`
+calls these same functions, so both completion paths agree by construction.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ SHIPPED_PLATFORMS = ("switch-1u", "compute-4n")
 
 
 def _cache_home() -> str:
+    """:func:`chassisctl.config.xdg_dir` for the cache, without importing config (per keypress)."""
     base = os.environ.get("XDG_CACHE_HOME")
     if not base or not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".cache")
