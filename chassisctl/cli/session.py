@@ -22,6 +22,10 @@ class NodeTarget:
     #: What the transport is given: None for a single-node backend.
     selector: str | int | None
 
+    @classmethod
+    def of(cls, node: Any, single: bool) -> NodeTarget:
+        return cls(node.name, node.id, None if single else node.name)
+
 
 class Session:
     def __init__(self, transport, settings, clock) -> None:
@@ -40,25 +44,21 @@ class Session:
         }
 
     def node_targets(self, all_nodes: bool = False) -> list[NodeTarget]:
+        if not all_nodes:
+            return [self.node_target()]
         nodes = self.transport.nodes()
-        single = len(nodes) == 1
-        if all_nodes:
-            return [NodeTarget(n.name, n.id, None if single else n.name) for n in nodes]
-        return [self.node_target()]
+        return [NodeTarget.of(n, len(nodes) == 1) for n in nodes]
 
     def node_target(self) -> NodeTarget:
         from chassisctl.errors import UsageError
 
         nodes = self.transport.nodes()
         wanted = self.settings.node
-        if wanted is None:
-            n = nodes[0]
-            return NodeTarget(n.name, n.id, None if len(nodes) == 1 else n.name)
-        for n in nodes:
-            if wanted == n.name or wanted == str(n.id):
-                return NodeTarget(n.name, n.id, None if len(nodes) == 1 else n.name)
-        known = ", ".join(f"{n.name} ({n.id})" for n in nodes)
-        raise UsageError(f"--node {wanted!r}: no such node (known: {known})")
+        found = nodes[0] if wanted is None else next((n for n in nodes if wanted in (n.name, str(n.id))), None)
+        if found is None:
+            known = ", ".join(f"{n.name} ({n.id})" for n in nodes)
+            raise UsageError(f"--node {wanted!r}: no such node (known: {known})")
+        return NodeTarget.of(found, len(nodes) == 1)
 
     def describe_node(self, node: NodeTarget) -> dict[str, Any]:
         return {"node": node.name, "node_id": node.id}
