@@ -17,9 +17,7 @@ the simulated devices' state between processes.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
@@ -276,7 +274,7 @@ class PlatformTransport(Transport):
                     self._after(state)
                     if self._dirty or state.dirty:
                         self.store.save(state.to_json())
-                        self._stamp = _stamp(self.store.path)
+                        self._stamp = self.store.stamp()
                     state.dirty = False
                     self._dirty = False
         return session()
@@ -301,7 +299,7 @@ class PlatformTransport(Transport):
         from chassisctl.platform.state import PlatformState
 
         assert self.store is not None
-        stamp = _stamp(self.store.path)
+        stamp = self.store.stamp()
         if self._state is not None and stamp is not None and stamp == self._stamp:
             return self._state
         doc = self.store.load()
@@ -353,14 +351,6 @@ class PlatformTransport(Transport):
                 world.set(self.platform.devices[name], key, value)
                 del overrides[name][key]
                 state.dirty = True
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 # --- building the per-node SDR repository ----------------------------------------------------

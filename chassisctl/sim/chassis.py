@@ -102,19 +102,12 @@ class SimChassis:
         return SimState(timeline=self.physics.steady_timeline(now), sdr_addition=ts, sdr_erase=ts,
                         profile_digest=self.profile.digest, dirty=True)
 
-    def _file_stamp(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.store.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
     def _load(self, now: float) -> SimState:
         if self.store is None:
             if self._state is None:
                 self._state = self._fresh(now)
             return self._state
-        stamp = self._file_stamp()
+        stamp = self.store.stamp()
         if self._state is not None and stamp is not None and stamp == self._stamp:
             return self._state
         doc = self.store.load()
@@ -132,7 +125,7 @@ class SimChassis:
     def _save(self, state: SimState) -> None:
         if self.store is not None and state.dirty:
             self.store.save({"chassis": state.to_json()})
-            self._stamp = self._file_stamp()
+            self._stamp = self.store.stamp()
         state.dirty = False
 
     def sdr(self, state: SimState) -> "SdrRepository":

@@ -68,6 +68,14 @@ class StateStore:
         with self.lock_fd():
             yield self
 
+    def stamp(self) -> tuple[int, int, int] | None:
+        """The file's identity now (None when absent): same stamp, same document, no re-read."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
     def load(self) -> dict[str, Any] | None:
         """The stored document, None when there is none yet."""
         try:
