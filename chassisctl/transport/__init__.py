@@ -51,8 +51,7 @@ def open_transport(settings: "BmcSettings", *, clock: "Clock", tracer: "Tracer |
     except BaseException:
         bus.close()
         raise
-    transport.simulated = world is not None
-    return transport
+    return transport  # simulated: the backends read it off the SimulatedSMBus
 
 
 def _open_ipmb_device(settings: "BmcSettings"):
