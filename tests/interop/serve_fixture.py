@@ -126,6 +126,20 @@ def run(argv: list[str], env: dict[str, str], timeout: float = CLIENT_TIMEOUT) -
     return Ran(argv, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
 
 
+def ipmitool_argv(host: str, port: int, *args: str, user: str = "admin", password: str = "password",
+                  iface: str = "lanplus") -> list[str]:
+    """ipmitool with the §11 flags (2 s timeout, 2 retries)."""
+    return ["ipmitool", "-I", iface, "-H", host, "-p", str(port), "-U", user, "-P", password,
+            "-N", "2", "-R", "2", *args]
+
+
+def freeipmi_argv(tool: str, host: str, port: int, *args: str, user: str = "admin", password: str = "password",
+                  driver: str = "LAN_2_0") -> list[str]:
+    """A FreeIPMI tool with the §11 flags (no config file, 5 s session, 1 s retransmit)."""
+    return [tool, "--config-file=/dev/null", "-h", f"{host}:{port}", "-u", user, "-p", password,
+            f"--driver-type={driver}", "--session-timeout=5000", "--retransmission-timeout=1000", *args]
+
+
 def passes(ran: Ran, pattern: str = "") -> None:
     """The §11 pass rule: exit 0 within 20 s, and the output matches."""
     assert ran.returncode == 0, str(ran)
@@ -318,14 +332,13 @@ class Serve:
     def ipmitool(self, *args: str, user: str = "admin", password: str = "password", iface: str = "lanplus",
                  timeout: float = CLIENT_TIMEOUT) -> Ran:
         need("ipmitool")
-        return run(["ipmitool", "-I", iface, "-H", self.host, "-p", str(self.port), "-U", user, "-P", password,
-                    "-N", "2", "-R", "2", *args], self.env, timeout)
+        return run(ipmitool_argv(self.host, self.port, *args, user=user, password=password, iface=iface),
+                   self.env, timeout)
 
     def freeipmi(self, tool: str, *args: str, user: str = "admin", password: str = "password",
                  driver: str = "LAN_2_0", timeout: float = CLIENT_TIMEOUT) -> Ran:
         need(tool)
-        return run([tool, "--config-file=/dev/null", "-h", f"{self.host}:{self.port}", "-u", user, "-p", password,
-                    f"--driver-type={driver}", "--session-timeout=5000", "--retransmission-timeout=1000", *args],
+        return run(freeipmi_argv(tool, self.host, self.port, *args, user=user, password=password, driver=driver),
                    self.env, timeout)
 
     def sdr_cache_dir(self, name: str) -> str:

@@ -23,7 +23,7 @@ from chassisctl.ipmi.lan.console import RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf
 
 from interop.fakebmc_lan import ServiceThread
-from interop.serve_fixture import need, need_pyghmi
+from interop.serve_fixture import freeipmi_argv, ipmitool_argv, need, need_pyghmi
 
 pytestmark = pytest.mark.interop
 
@@ -77,14 +77,12 @@ def run(argv: list[str], timeout: float = 20) -> subprocess.CompletedProcess:
 
 
 def ipmitool(port: int, *args: str, user: str = "admin", password: str = "password", iface: str = "lanplus"):
-    return run(["ipmitool", "-I", iface, "-H", "127.0.0.1", "-p", str(port), "-U", user, "-P", password,
-                "-N", "2", "-R", "2", *args])
+    return run(ipmitool_argv("127.0.0.1", port, *args, user=user, password=password, iface=iface))
 
 
 def freeipmi(tool: str, port: int, *args: str, user: str = "admin", password: str = "password",
              driver: str = "LAN_2_0"):
-    return run([tool, "--config-file=/dev/null", "-h", f"127.0.0.1:{port}", "-u", user, "-p", password,
-                f"--driver-type={driver}", "--session-timeout=5000", "--retransmission-timeout=1000", *args])
+    return run(freeipmi_argv(tool, "127.0.0.1", port, *args, user=user, password=password, driver=driver))
 
 
 def ok(proc: subprocess.CompletedProcess, pattern: str) -> None:
