@@ -1,7 +1,8 @@
 """``chassisctl serve`` on the simulated chassis as a subprocess, and the real clients against it.
 
-Shared by the test_serve_*.py modules (``from interop import serve_fixture``;
-pyproject puts tests/ on sys.path).  Every process started here gets its own
+Shared by the interop test modules (``from interop import serve_fixture``;
+pyproject puts tests/ on sys.path), which also take the client command lines
+and a raw UDP socket (:class:`Udp`) from here.  Every process started here gets its own
 XDG_STATE_HOME / XDG_CACHE_HOME / XDG_CONFIG_HOME and HOME under the work
 directory, so serve, the chassisctl CLI and the clients (FreeIPMI writes
 ~/.freeipmi) share one simulator state and touch nothing else.
@@ -350,6 +351,44 @@ class Serve:
                timeout: float = CLIENT_TIMEOUT + 10) -> Ran:
         need_pyghmi()
         return run([sys.executable, "-c", PYGHMI, str(self.port), mode, user, password], self.env, timeout)
+
+
+class Udp:
+    """A raw RMCP/RMCP+ socket from ``source`` to ``host:port``, for hand-made datagrams."""
+
+    def __init__(self, host: str, port: int, source: str = "127.0.0.1") -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((source, 0))
+        self.sock.connect((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.where = f"{source}:{self.port}"
+
+    def exchange(self, datagram: bytes, timeout: float = 2.0) -> bytes:
+        self.sock.settimeout(timeout)
+        self.sock.send(datagram)
+        return self.sock.recv(4096)
+
+    def silent(self, datagram: bytes, wait: float = 0.3) -> bool:
+        """True when ``datagram`` gets no answer within ``wait``."""
+        self.sock.settimeout(wait)
+        self.sock.send(datagram)
+        try:
+            self.sock.recv(4096)
+        except socket.timeout:
+            return True
+        return False
+
+    def drain(self, wait: float = 0.5) -> list[bytes]:
+        out = []
+        self.sock.settimeout(wait)
+        try:
+            while True:
+                out.append(self.sock.recv(4096))
+        except socket.timeout:
+            return out
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def read_only_user(serve: Serve) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from chassisctl.ipmi.lan.console import RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf
 
 from interop.fakebmc_lan import ServiceThread
-from interop.serve_fixture import freeipmi_argv, ipmitool_argv, need, need_pyghmi
+from interop.serve_fixture import Udp, freeipmi_argv, ipmitool_argv, need, need_pyghmi
 
 pytestmark = pytest.mark.interop
 
@@ -294,28 +294,8 @@ def test_suite_not_offered(bmc):
     assert "cipher suite id unavailable" in p.stdout + p.stderr
 
 
-class Udp:
-    def __init__(self, port: int) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.connect(("127.0.0.1", port))
-
-    def exchange(self, datagram: bytes, timeout: float = 2.0) -> bytes:
-        self.sock.settimeout(timeout)
-        self.sock.send(datagram)
-        return self.sock.recv(2048)
-
-    def silent(self, datagram: bytes, wait: float = 0.3) -> bool:
-        self.sock.settimeout(wait)
-        self.sock.send(datagram)
-        try:
-            self.sock.recv(2048)
-        except socket.timeout:
-            return True
-        return False
-
-
 def test_replayed_packet_not_executed_twice(bmc):
-    udp = Udp(bmc.port)
+    udp = Udp("127.0.0.1", bmc.port)
     c = RmcpPlusConsole(b"admin", b"password", random_bytes=os.urandom)
     login(c, udp.exchange)
     assert split_reply(c.decode(udp.exchange(c.request(0x06, 0x3B, b"\x04")))) == (0, b"\x04")
@@ -332,7 +312,7 @@ def test_replayed_packet_not_executed_twice(bmc):
 
 
 def test_garbage_and_open_session_flood(bmc):
-    udp = Udp(bmc.port)
+    udp = Udp("127.0.0.1", bmc.port)
     for junk in (b"", b"\x06", b"\x06\x00\xff\x07\x06", os.urandom(64), b"\x06\x00\xff\x07" + bytes(2000)):
         udp.sock.send(junk)
     for i in range(300):

@@ -34,6 +34,7 @@ from chassisctl.ipmi.rmcpplus import (
 )
 
 from interop import serve_fixture as sf
+from interop.serve_fixture import Udp
 
 pytestmark = pytest.mark.interop
 
@@ -51,42 +52,6 @@ def serve(tmp_path_factory):
     instance.stop()
 
 
-class Udp:
-    def __init__(self, serve, source: str = "127.0.0.1") -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((source, 0))
-        self.sock.connect((serve.host, serve.port))
-        self.port = self.sock.getsockname()[1]
-        self.where = f"{source}:{self.port}"
-
-    def exchange(self, datagram: bytes, timeout: float = 2.0) -> bytes:
-        self.sock.settimeout(timeout)
-        self.sock.send(datagram)
-        return self.sock.recv(4096)
-
-    def silent(self, datagram: bytes, wait: float = 0.3) -> bool:
-        """True when ``datagram`` gets no answer within ``wait``."""
-        self.sock.settimeout(wait)
-        self.sock.send(datagram)
-        try:
-            self.sock.recv(4096)
-        except socket.timeout:
-            return True
-        return False
-
-    def drain(self, wait: float = 0.5) -> list[bytes]:
-        out = []
-        self.sock.settimeout(wait)
-        try:
-            while True:
-                out.append(self.sock.recv(4096))
-        except socket.timeout:
-            return out
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 _sid = iter(range(0x1000, 0x7FFFFFFF))
 
 
@@ -96,7 +61,7 @@ def console(user: bytes = b"admin", password: bytes = b"password", suite: int = 
 
 
 def logged_in(serve, user=b"admin", password=b"password", privilege=4, source="127.0.0.1"):
-    udp = Udp(serve, source)
+    udp = Udp(serve.host, serve.port, source)
     c = console(user, password, privilege=privilege)
     login(c, udp.exchange)
     if privilege > 2:
@@ -152,7 +117,7 @@ def test_wrong_password(serve, bystander):
     assert "password invalid" in ran.output, str(ran)
     ran = serve.pyghmi("power", password="wrong")
     assert ran.returncode != 0 and "Incorrect password" in ran.output, str(ran)
-    udp = Udp(serve)
+    udp = Udp(serve.host, serve.port)
     assert wrong_password_rakp3(udp) == 0x0F  # RAKP 4: invalid integrity check value
     udp.close()
     # the clients give up after RAKP 2 (logged when the handshake times out); the raw console at RAKP 3
@@ -170,7 +135,7 @@ def test_unknown_and_disabled_user(serve, bystander, user, password, reason):
     assert ran.returncode != 0 and "Unable to establish" in ran.output, str(ran)
     ran = serve.freeipmi("ipmipower", "--stat", user=user, password=password)
     assert "username invalid" in ran.output, str(ran)
-    udp = Udp(serve)
+    udp = Udp(serve.host, serve.port)
     c = console(user.encode(), password.encode())
     with pytest.raises(LoginFailed) as failed:
         login(c, udp.exchange)
@@ -188,7 +153,7 @@ def test_suite_not_offered(serve, bystander):
         assert ran.returncode != 0 and "no matching cipher suite" in ran.output, str(ran)
     ran = serve.freeipmi("ipmipower", "--stat", "--cipher-suite-id=1")
     assert "cipher suite id unavailable" in ran.output, str(ran)
-    udp = Udp(serve)
+    udp = Udp(serve.host, serve.port)
     with pytest.raises(LoginFailed) as failed:
         login(console(suite=2), udp.exchange)
     assert (failed.value.step, failed.value.status) == ("Open Session", 0x11)  # no cipher suite match
@@ -315,7 +280,7 @@ GARBAGE = [
 
 
 def test_garbage_datagrams_are_dropped_and_logged(serve, bystander):
-    udp = Udp(serve)
+    udp = Udp(serve.host, serve.port)
     since = serve.mark()
     answered = [g for g in GARBAGE if not udp.silent(g, wait=0.15)]
     assert not answered, answered
@@ -336,7 +301,7 @@ def test_garbage_datagrams_are_dropped_and_logged(serve, bystander):
 
 
 def test_open_session_flood(serve, bystander):
-    udp = Udp(serve)
+    udp = Udp(serve.host, serve.port)
     since = serve.mark()
     flood = [console(suite=3) for _ in range(300)]
     for c in flood:
@@ -371,7 +336,7 @@ def test_source_over_its_failure_budget_is_throttled_alone(serve, bystander):
         except OSError as exc:
             pytest.skip(f"cannot send from {OTHER_SOURCE}: {exc}")
     since = serve.mark()
-    udp = Udp(serve, OTHER_SOURCE)
+    udp = Udp(serve.host, serve.port, OTHER_SOURCE)
     statuses = [wrong_password_rakp3(udp) for _ in range(BURST + 5)]
     answered = [s for s in statuses if s is not None]
     assert set(answered) == {0x0F} and BURST <= len(answered) < BURST + 5, statuses
