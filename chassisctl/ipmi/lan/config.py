@@ -167,23 +167,7 @@ def _mac(section: dict) -> bytes:
     return mac
 
 
-def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig:
-    """Build a :class:`LanConfig` from a parsed TOML document (its ``[ipmi]`` table)."""
-    section = doc.get("ipmi", {})
-    if not isinstance(section, dict):
-        raise ConfigError("ipmi: expected a table")
-    known = {
-        "listen", "cipher_suites", "allow_cipher_suite_0", "allow_anonymous", "ipmi15_auth_types",
-        "allow_ipmi15_auth_none", "kg", "kg_file", "session_timeout", "handshake_timeout", "max_sessions",
-        "login_failures_burst", "login_failures_per_minute", "ip_address", "subnet_mask", "default_gateway",
-        "mac_address", "ip_source", "users",
-    }
-    for key in section:
-        if key not in known:
-            raise ConfigError(f"ipmi.{key}: unknown key")
-    inline_secret = False
-
-    host, port = parse_listen(section.get("listen", f"0.0.0.0:{DEFAULT_PORT}"))
+def _cipher_suites(section: dict) -> list[int]:
     allow0 = _typed(section, "allow_cipher_suite_0", bool, False)
     suites = section.get("cipher_suites", list(DEFAULT_CIPHER_SUITES))
     if not isinstance(suites, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in suites):
@@ -196,52 +180,34 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
             raise ConfigError("ipmi.cipher_suites: suite 0 (no authentication) needs allow_cipher_suite_0 = true")
     if len(set(suites)) != len(suites) or len(suites) > 16:
         raise ConfigError("ipmi.cipher_suites: duplicate suites or more than 16")
+    return suites
 
-    allow_none15 = _typed(section, "allow_ipmi15_auth_none", bool, False)
-    auth15 = section.get("ipmi15_auth_types", ["md5"])
-    if not isinstance(auth15, list) or not all(a in _AUTH15 for a in auth15):
-        raise ConfigError(f"ipmi.ipmi15_auth_types: expected a list of {sorted(_AUTH15)}, got {auth15!r}")
-    if "none" in auth15 and not allow_none15:
-        raise ConfigError("ipmi.ipmi15_auth_types: \"none\" needs allow_ipmi15_auth_none = true")
 
-    kg: bytes | None = None
+def _kg(section: dict) -> bytes | None:
+    """The BMC key K_G from ``kg`` (inline hex) or ``kg_file``; None when neither is given."""
     if "kg" in section and "kg_file" in section:
         raise ConfigError("ipmi.kg and ipmi.kg_file: give only one")
-    if "kg" in section or "kg_file" in section:
-        if "kg" in section:
-            text = _typed(section, "kg", str, "")
-            inline_secret = True
-        else:
-            text = _read_secret_file(_typed(section, "kg_file", str, ""), "ipmi.kg_file").decode("ascii", "replace")  # type: ignore[arg-type]
-        try:
-            kg = bytes.fromhex(text.strip().removeprefix("0x"))  # type: ignore[union-attr]
-        except ValueError:
-            raise ConfigError("ipmi.kg: expected hexadecimal digits") from None
-        if not 1 <= len(kg) <= 20:
-            raise ConfigError("ipmi.kg: the BMC key is 1 to 20 bytes")
+    if "kg" in section:
+        text = _typed(section, "kg", str, "")
+    elif "kg_file" in section:
+        text = _read_secret_file(_typed(section, "kg_file", str, ""), "ipmi.kg_file").decode("ascii", "replace")  # type: ignore[arg-type]
+    else:
+        return None
+    try:
+        kg = bytes.fromhex(text.strip().removeprefix("0x"))  # type: ignore[union-attr]
+    except ValueError:
+        raise ConfigError("ipmi.kg: expected hexadecimal digits") from None
+    if not 1 <= len(kg) <= 20:
+        raise ConfigError("ipmi.kg: the BMC key is 1 to 20 bytes")
+    return kg
 
-    timeout = _typed(section, "session_timeout", (int, float), 60)
-    hs_timeout = _typed(section, "handshake_timeout", (int, float), 3)
-    if not 1 <= timeout <= 3600:  # type: ignore[operator]
-        raise ConfigError(f"ipmi.session_timeout: expected 1..3600 seconds, got {timeout}")
-    if not 0.1 <= hs_timeout <= 60:  # type: ignore[operator]
-        raise ConfigError(f"ipmi.handshake_timeout: expected 0.1..60 seconds, got {hs_timeout}")
-    max_sessions = _typed(section, "max_sessions", int, 15)
-    if not 1 <= max_sessions <= 62:  # type: ignore[operator]
-        raise ConfigError(f"ipmi.max_sessions: expected 1..62, got {max_sessions}")
-    burst = _typed(section, "login_failures_burst", int, 10)
-    rate = _typed(section, "login_failures_per_minute", (int, float), 10)
-    if burst < 1 or rate <= 0:  # type: ignore[operator]
-        raise ConfigError("ipmi.login_failures_burst / login_failures_per_minute: must be positive")
-    ip_source = _typed(section, "ip_source", str, "static")
-    if ip_source not in _IP_SOURCES:
-        raise ConfigError(f"ipmi.ip_source: expected one of {sorted(_IP_SOURCES)}, got {ip_source!r}")
-    allow_anon = _typed(section, "allow_anonymous", bool, False)
 
-    users_doc = section.get("users", [])
+def _users(users_doc: list, allow_anon: bool) -> tuple[list[LanUser], bool]:
+    """The ``[[ipmi.users]]`` tables, and whether any password is written inline."""
     if not isinstance(users_doc, list):
         raise ConfigError("ipmi.users: expected an array of tables ([[ipmi.users]])")
     users: list[LanUser] = []
+    inline = False
     next_id = 2
     seen: set[str] = set()
     for i, u in enumerate(users_doc):
@@ -263,7 +229,7 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
             if not isinstance(u["password"], str):
                 raise ConfigError(f"{where}.password: expected a string")
             password = u["password"].encode()
-            inline_secret = True
+            inline = True
         else:
             if not isinstance(u["password_file"], str):
                 raise ConfigError(f"{where}.password_file: expected a path")
@@ -286,8 +252,57 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
         users.append(LanUser(uid, name, password, _PRIVILEGES[priv], enabled))
     if next_id > 63:
         raise ConfigError("ipmi.users: at most 62 users")
+    return users, inline
 
-    if inline_secret and source_path is not None:
+
+def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig:
+    """Build a :class:`LanConfig` from a parsed TOML document (its ``[ipmi]`` table)."""
+    section = doc.get("ipmi", {})
+    if not isinstance(section, dict):
+        raise ConfigError("ipmi: expected a table")
+    known = {
+        "listen", "cipher_suites", "allow_cipher_suite_0", "allow_anonymous", "ipmi15_auth_types",
+        "allow_ipmi15_auth_none", "kg", "kg_file", "session_timeout", "handshake_timeout", "max_sessions",
+        "login_failures_burst", "login_failures_per_minute", "ip_address", "subnet_mask", "default_gateway",
+        "mac_address", "ip_source", "users",
+    }
+    for key in section:
+        if key not in known:
+            raise ConfigError(f"ipmi.{key}: unknown key")
+
+    host, port = parse_listen(section.get("listen", f"0.0.0.0:{DEFAULT_PORT}"))
+    suites = _cipher_suites(section)
+
+    allow_none15 = _typed(section, "allow_ipmi15_auth_none", bool, False)
+    auth15 = section.get("ipmi15_auth_types", ["md5"])
+    if not isinstance(auth15, list) or not all(a in _AUTH15 for a in auth15):
+        raise ConfigError(f"ipmi.ipmi15_auth_types: expected a list of {sorted(_AUTH15)}, got {auth15!r}")
+    if "none" in auth15 and not allow_none15:
+        raise ConfigError("ipmi.ipmi15_auth_types: \"none\" needs allow_ipmi15_auth_none = true")
+
+    kg = _kg(section)
+
+    timeout = _typed(section, "session_timeout", (int, float), 60)
+    hs_timeout = _typed(section, "handshake_timeout", (int, float), 3)
+    if not 1 <= timeout <= 3600:  # type: ignore[operator]
+        raise ConfigError(f"ipmi.session_timeout: expected 1..3600 seconds, got {timeout}")
+    if not 0.1 <= hs_timeout <= 60:  # type: ignore[operator]
+        raise ConfigError(f"ipmi.handshake_timeout: expected 0.1..60 seconds, got {hs_timeout}")
+    max_sessions = _typed(section, "max_sessions", int, 15)
+    if not 1 <= max_sessions <= 62:  # type: ignore[operator]
+        raise ConfigError(f"ipmi.max_sessions: expected 1..62, got {max_sessions}")
+    burst = _typed(section, "login_failures_burst", int, 10)
+    rate = _typed(section, "login_failures_per_minute", (int, float), 10)
+    if burst < 1 or rate <= 0:  # type: ignore[operator]
+        raise ConfigError("ipmi.login_failures_burst / login_failures_per_minute: must be positive")
+    ip_source = _typed(section, "ip_source", str, "static")
+    if ip_source not in _IP_SOURCES:
+        raise ConfigError(f"ipmi.ip_source: expected one of {sorted(_IP_SOURCES)}, got {ip_source!r}")
+    allow_anon = _typed(section, "allow_anonymous", bool, False)
+
+    users, inline_password = _users(section.get("users", []), allow_anon)
+
+    if (inline_password or "kg" in section) and source_path is not None:
         check_secret_file_mode(source_path)
 
     return LanConfig(
