@@ -1,8 +1,8 @@
 """Where each setting comes from: flag > environment > config file > default.
 
 The same precedence serves the CLI, ``serve`` and scripts, and every value
-remembers its origin so ``chassisctl config show`` can say why the bus is
-what it is (like ``git config --show-origin``).  The TOML file is parsed
+remembers its origin, so an error can say where a bad value came from ("--addr",
+"CHASSISCTL_ADDR" or "<file>: bmc.addr").  The TOML file is parsed
 only when one exists: ``tomllib`` costs ~15 ms of start-up that ``power
 status`` on a laptop should not pay.
 
@@ -33,7 +33,7 @@ PEC_MODES = ("auto", "on", "off")
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where one setting came from, for messages and ``config show``."""
+    """Where one setting came from, for messages."""
 
     kind: str  # "flag" | "env" | "config" | "default"
     detail: str = ""

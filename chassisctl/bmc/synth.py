@@ -52,6 +52,8 @@ class SensorDecl:
     #: 01h threshold; 6Fh sensor-specific discrete; others generic discrete.
     reading_type: int = 0x01
     unit: int = 0
+    #: Readings are a percentage of ``unit`` (the SDR units-1 percentage bit).
+    percentage: bool = False
     range: tuple[float, float] | None = None
     thresholds: Mapping[str, float] = field(default_factory=dict)
     hysteresis: int = 1
@@ -183,7 +185,7 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     record = FullSensorRecord(
         **common, event_reading_type=0x01, sensor_caps=0x68 if readable else 0x40,
         assertion_mask=assertion, deassertion_mask=deassertion, reading_mask=reading,
-        analog_format=int(conversion.analog_format), base_unit=decl.unit,
+        analog_format=int(conversion.analog_format), base_unit=decl.unit, percentage=decl.percentage,
         linearization=linearization, factors=conversion.factors,
         nominal=nominal, sensor_max=sensor.to_raw(hi, Round.DOWN), sensor_min=sensor.to_raw(lo, Round.UP),
         positive_hysteresis=decl.hysteresis if readable else 0,

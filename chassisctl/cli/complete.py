@@ -76,3 +76,12 @@ def complete_node(incomplete: str = "") -> list[str]:
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
         names = []
     return _prefixed(names, incomplete)
+
+
+def complete_interface(incomplete: str = "") -> list[str]:
+    """Network interfaces, from /sys/class/net (never pyroute2 on a keypress)."""
+    try:
+        names = sorted(os.listdir("/sys/class/net"))
+    except OSError:
+        names = []
+    return _prefixed(names, incomplete)

@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from chassisctl.cli.common import command, state
+from chassisctl.cli.complete import complete_interface
 
 
 def register(app: typer.Typer) -> None:
@@ -21,9 +22,14 @@ def register(app: typer.Typer) -> None:
         ipmi_listen: Optional[str] = typer.Option(
             None, "--ipmi-listen", metavar="ADDR:PORT",
             help="IPMI over LAN address and port (overrides [ipmi] listen; default 0.0.0.0:623)"),
-        poll_interval: float = typer.Option(
-            1.0, "--sensor-poll-interval", metavar="SECONDS", min=0.1, max=3600.0,
-            help="Longest age of a sensor reading served to LAN clients (one bus scan per interval)"),
+        ipmi_interface: Optional[str] = typer.Option(
+            None, "--ipmi-interface", metavar="IFACE", autocompletion=complete_interface,
+            help="Answer IPMI only on this network interface, e.g. the management port "
+                 "(overrides [ipmi] interface)"),
+        poll_interval: Optional[float] = typer.Option(
+            None, "--sensor-poll-interval", metavar="SECONDS", min=0.1, max=3600.0,
+            help="Longest age of a sensor reading served to LAN clients, one bus scan per interval "
+                 "(overrides [serve] sensor_poll_interval; default 1)"),
         log_format: str = typer.Option("text", "--log-format", metavar="text|json",
                                        autocompletion=lambda: ["text", "json"],
                                        help="Log line format on stderr"),
@@ -44,6 +50,7 @@ def register(app: typer.Typer) -> None:
         logsetup.setup(level if verbose or cli.debug else logging.INFO, log_format)
         resolved = cli.resolved()
         try:
-            asyncio.run(run(resolved, ServeOptions(ipmi_listen=ipmi_listen, poll_interval=poll_interval)))
+            asyncio.run(run(resolved, ServeOptions(ipmi_listen=ipmi_listen, ipmi_interface=ipmi_interface,
+                                                   poll_interval=poll_interval)))
         except KeyboardInterrupt:
             pass

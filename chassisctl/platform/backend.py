@@ -383,7 +383,8 @@ def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor) -> Any:
         step = aligned_factors(*sensor.range, sensor.resolution).step
         hysteresis = max(1, min(255, math.ceil(sensor.hysteresis / step - 1e-9)))
     return SensorDecl(number, sensor.name, stype, entity[0], entity[1], unit=sensor.unit, range=sensor.range,
-                      thresholds=dict(sensor.thresholds), hysteresis=hysteresis, resolution=sensor.resolution)
+                      thresholds=dict(sensor.thresholds), hysteresis=hysteresis, resolution=sensor.resolution,
+                      percentage=sensor.percentage)
 
 
 def _ordinal(platform: Platform, dev) -> int:

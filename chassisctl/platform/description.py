@@ -122,6 +122,8 @@ class SensorDecl:
     unit: int
     scale: float
     index: int
+    #: unit = "percent": the SDR's percentage bit, on a unitless base.
+    percentage: bool = False
 
     @property
     def discrete(self) -> bool:
@@ -718,7 +720,7 @@ class _Validator:
                 raise self.fail(path + ("scale",), "scale must not be 0")
             out.append(SensorDecl(name, dev.name, reading, stype, node, t.get("number"), entity,  # type: ignore[arg-type]
                                   rng, resolution, thresholds, t.get("hysteresis"), unit,
-                                  float(t.get("scale", 1)), i))
+                                  float(t.get("scale", 1)), i, t.get("unit") == "percent"))
         return tuple(out)
 
     def _range(self, path: KeyPath, t: dict[str, Any], stype: str,

@@ -40,7 +40,19 @@ class Service(Protocol):
 @dataclass(frozen=True, slots=True)
 class ServeOptions:
     ipmi_listen: str | None = None
-    poll_interval: float = 1.0
+    ipmi_interface: str | None = None
+    #: None: [serve] sensor_poll_interval, else 1 s (a flag beats the file).
+    poll_interval: float | None = None
+
+
+def _named(path: Path | None, build):
+    """Run ``build``; a ConfigError from a section parser gets the file's name."""
+    try:
+        return build()
+    except ConfigError as exc:
+        if path is None or exc.message.startswith(str(path)):
+            raise
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
 def _serve_section(doc: dict[str, Any]) -> dict[str, Any]:
@@ -57,8 +69,12 @@ def _serve_section(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def lan_config(doc: dict[str, Any], config_path: Path | None, settings: BmcSettings,
-               listen_override: str | None):
-    """The [ipmi] section, with the demo user on the simulator if none exist."""
+               listen_override: str | None, interface: str | None = None):
+    """The [ipmi] section, with the demo user on the simulator if none exist.
+
+    Returns (config, demo): ``demo`` is True when the demo user was added,
+    which pins every endpoint to loopback.
+    """
     from chassisctl.ipmi.codes import Privilege
     from chassisctl.ipmi.lan import lan_config_from_toml
     from chassisctl.ipmi.lan.config import LanUser, parse_listen
@@ -67,28 +83,44 @@ def lan_config(doc: dict[str, Any], config_path: Path | None, settings: BmcSetti
     if listen_override:
         host, port = parse_listen(listen_override, "--ipmi-listen")
         config = replace(config, host=host, port=port)
+    if interface:
+        config = replace(config, interface=interface)
     if not config.users:
         if not settings.simulated:
             raise ConfigError("no [[ipmi.users]] in the config: nobody could log in",
-                              hint="add a user (see chassisctl-serve(8)) or use --bus sim for the demo")
+                              hint="add a user (see chassisctl.toml(5)) or use --bus sim for the demo")
         LOG.warning("simulated chassis and no [[ipmi.users]]: demo user %r password %r, loopback only",
                     *DEMO_USER)
-        host = config.host if config.host.startswith("127.") or config.host == "::1" else "127.0.0.1"
-        config = replace(config, host=host, users=(LanUser(2, DEMO_USER[0], DEMO_USER[1].encode(),
-                                                           Privilege.ADMINISTRATOR),))
-    return config
+        config = replace(_loopback(config), users=(LanUser(2, DEMO_USER[0], DEMO_USER[1].encode(),
+                                                                   Privilege.ADMINISTRATOR),))
+        return config, True
+    return config, False
 
 
-def _endpoints(doc: dict[str, Any], transport, base) -> list[tuple[Any, Any]]:
+def _loopback(config):
+    """The same endpoint, but never reachable from the network."""
+    host = config.host if config.host.startswith("127.") or config.host == "::1" else "127.0.0.1"
+    return replace(config, host=host)
+
+
+def _endpoints(doc: dict[str, Any], transport, base, *, demo: bool = False,
+               listen_override: str | None = None) -> list[tuple[Any, Any]]:
     """(node target, LanConfig) per endpoint: one per node of a platform."""
+    from chassisctl.errors import UsageError
+
     nodes = transport.nodes()
     if len(nodes) == 1:
         return [(None, base)]
+    if listen_override:
+        raise UsageError("--ipmi-listen names one endpoint, but this platform has several nodes: "
+                         "give each its own in [[nodes]] (name, listen = \"ADDR:PORT\")")
     from chassisctl.platform import node_endpoints
     from chassisctl.platform.endpoints import check_endpoints
 
     out = [(name, replace(base, host=host, port=port))
            for name, host, port in check_endpoints(node_endpoints(doc), nodes)]
+    if demo:  # the demo password never faces a network, whatever [[nodes]] says
+        out = [(name, _loopback(config)) for name, config in out]
     if not out:
         raise ConfigError("this platform has several nodes: give each an endpoint in [[nodes]] "
                           "(name, listen = \"ADDR:PORT\")")
@@ -126,16 +158,20 @@ async def run(resolved, options: ServeOptions) -> None:
     from chassisctl.transport import open_transport
 
     settings, doc = resolved.bmc, resolved.document
-    section = _serve_section(doc)
-    interval = float(section.get("sensor_poll_interval", options.poll_interval))
-    base = lan_config(doc, settings.config_path, settings, options.ipmi_listen)
+    section = _named(settings.config_path, lambda: _serve_section(doc))
+    interval = float(options.poll_interval if options.poll_interval is not None
+                     else section.get("sensor_poll_interval", 1.0))
+    base, demo = _named(settings.config_path, lambda: lan_config(
+        doc, settings.config_path, settings, options.ipmi_listen, options.ipmi_interface))
     transport = open_transport(settings, clock=SystemClock())
     worker = BusWorker()
     worker.start()
     services: list[Service] = []
     try:
         mirrors = []
-        for node, config in _endpoints(doc, transport, base):
+        endpoints = _named(settings.config_path, lambda: _endpoints(
+            doc, transport, base, demo=demo, listen_override=options.ipmi_listen))
+        for node, config in endpoints:
             mirror = BmcMirror(transport, worker, node=node, name=node or "bmc", poll_interval=interval,
                                sdr_cache=SdrCache(), logger=LOG)
             await mirror.start()

@@ -121,10 +121,13 @@ class IpmiLanService:
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
+            if self.config.interface:
+                # Only the management port: SO_BINDTODEVICE (needs CAP_NET_RAW).
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.config.interface.encode())
             sock.bind((host, port))
-        except OSError:
+        except OSError as exc:
             sock.close()
-            raise
+            raise _bind_error(exc, host, port, self.config.interface) from None
         self._sock = sock
         loop.add_reader(sock.fileno(), self._readable)
         self.logger.info("IPMI over LAN listening on %s (cipher suites %s)", _fmt_addr(self.address),
@@ -315,3 +318,24 @@ class IpmiLanService:
             response = request.reply(CompletionCode.UNSPECIFIED)
         self.server.respond(event, response, self._now())
         self._flush()
+
+
+def _bind_error(exc: OSError, host: str, port: int, interface: str | None):
+    """A one-line, documented failure for the things that stop a bind."""
+    import errno
+
+    from chassisctl.errors import ConfigError, PermissionDenied
+
+    where = f"{host}:{port}" + (f" on {interface}" if interface else "")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return PermissionDenied(f"cannot listen on {where}: permission denied",
+                                hint="ports below 1024 and --ipmi-interface need root or "
+                                     "CAP_NET_BIND_SERVICE / CAP_NET_RAW")
+    if exc.errno == errno.ENODEV:
+        return ConfigError(f"cannot listen on {where}: no such network interface {interface!r}")
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(f"cannot listen on {where}: address already in use",
+                           hint="another BMC emulator or serve instance? choose another --ipmi-listen port")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return ConfigError(f"cannot listen on {where}: no such local address")
+    return ConfigError(f"cannot listen on {where}: {exc.strerror}")

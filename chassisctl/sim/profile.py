@@ -311,6 +311,10 @@ def _sensor(source: str, table: Mapping[str, Any], index: int, seen: dict[int, s
             if not isinstance(value, (int, float)) or not rng[0] <= value <= rng[1]:
                 raise r.fail(f"thresholds.{key}", f"{value!r} is outside the range {rng}")
             thresholds[key] = float(value)
+        given = [(k, thresholds[k]) for k in THRESHOLD_KEYS if k in thresholds]
+        for (ka, va), (kb, vb) in zip(given, given[1:]):
+            if va > vb:
+                raise r.fail(f"thresholds.{kb}", f"{kb} {vb} must not be below {ka} {va}")
         nonlinear = _segments(r)
     r.number("hysteresis", 1, 0, 255)
     r.finish()
@@ -373,13 +377,27 @@ def _from_document(doc: dict[str, Any], digest: str, source: str) -> Profile:
         power=_power(source, r.get("power", dict, {})),
         clock_hz=int(bus.number("clock_hz", 100_000, 10_000, 1_000_000)),
         pace=bus.get("pace", bool, True),
-        fru=r.get("fru", dict, {}),
+        fru=_fru(source, r.get("fru", dict, {})),
         sensors=sensors,
         digest=digest,
     )
     for reader in (chassis, bus, r):
         reader.finish()
     return profile
+
+
+#: [fru] keys: what the simulated FRU EEPROM holds (chassisctl.sim.chassis.build_fru).
+FRU_KEYS = {"board_manufacturer": str, "board_product": str, "board_serial": str, "board_part": str,
+            "product_manufacturer": str, "product_name": str, "product_part": str,
+            "product_version": str, "product_serial": str, "chassis_type": int,
+            "chassis_part": str, "chassis_serial": str}
+
+
+def _fru(source: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    r = _Reader(source, table, "fru.")
+    out = {key: r.get(key, kind, None) for key, kind in FRU_KEYS.items()}
+    r.finish()
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _not_table(source: str, index: int) -> bool:

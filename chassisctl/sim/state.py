@@ -83,15 +83,15 @@ class StateStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StateError(f"simulator state {self.path} is unreadable: {exc.strerror}") from None
+            raise StateError(f"{self.owner} state {self.path} is unreadable: {exc.strerror}") from None
         try:
             doc = json.loads(raw)
             if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
                 raise ValueError("unexpected schema")
         except (ValueError, UnicodeDecodeError) as exc:
             raise StateError(
-                f"simulator state {self.path} is corrupt ({exc.__class__.__name__}); left untouched",
-                hint=f"move it away to start the simulated chassis afresh: mv {self.path} {self.path}.bad",
+                f"{self.owner} state {self.path} is corrupt ({exc.__class__.__name__}); left untouched",
+                hint=f"move it away to start afresh: mv {self.path} {self.path}.bad",
             ) from None
         return doc
 
@@ -104,4 +104,4 @@ class StateStore:
             atomic_write(self.path, json.dumps(doc, separators=(",", ":"), sort_keys=True), fsync=True)
         except OSError as exc:
             what = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
-            raise StateError(f"cannot write simulator state {self.path}: {what}") from None
+            raise StateError(f"cannot write {self.owner} state {self.path}: {what}") from None

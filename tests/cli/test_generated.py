@@ -67,7 +67,7 @@ def _groff() -> str | None:
     return path
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "man").glob("*.8")))
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "man").glob("*.[1-9]")))
 def test_man_page_lints_clean(page: str) -> None:
     groff = _groff()
     if groff is None:

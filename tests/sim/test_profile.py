@@ -119,6 +119,9 @@ model = { kind = "ambient" }
                                                      'min_rpm = 1, max_rpm = 2, t_low = 5, t_high = 5, tau = 1'),
      "sensor[1].model.t_high"),
     (SENSOR + "nonlinear = [ { from_raw = 0, m = 'x', b = 0, k1 = 0, k2 = 0 } ]\n", "sensor[0].nonlinear[0]"),
+    (SENSOR + "thresholds = { unc = 50.0, uc = 40.0 }\n", "sensor[0].thresholds.uc"),
+    ("[fru]\nboard_serail = 'X1'\n", "fru.board_serail"),
+    ("[fru]\nchassis_type = 'rack'\n", "fru.chassis_type"),
 ])
 def test_profile_errors_name_file_and_key(tmp_path: pathlib.Path, text: str, key: str) -> None:
     message = _error(tmp_path, text)

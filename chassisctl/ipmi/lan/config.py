@@ -81,6 +81,9 @@ class LanConfig:
     default_gateway: str = "0.0.0.0"
     mac_address: bytes = bytes(6)
     ip_source: int = 1
+    #: Network interface the socket is bound to (SO_BINDTODEVICE), e.g. the
+    #: management port; None = every interface the address is reachable on.
+    interface: str | None = None
 
     def user_by_name(self, name: bytes) -> LanUser | None:
         for user in self.users:
@@ -264,7 +267,7 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
         "listen", "cipher_suites", "allow_cipher_suite_0", "allow_anonymous", "ipmi15_auth_types",
         "allow_ipmi15_auth_none", "kg", "kg_file", "session_timeout", "handshake_timeout", "max_sessions",
         "login_failures_burst", "login_failures_per_minute", "ip_address", "subnet_mask", "default_gateway",
-        "mac_address", "ip_source", "users",
+        "mac_address", "ip_source", "users", "interface",
     }
     for key in section:
         if key not in known:
@@ -324,4 +327,14 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
         default_gateway=_ipv4(section, "default_gateway"),
         mac_address=_mac(section),
         ip_source=_IP_SOURCES[ip_source],  # type: ignore[index]
+        interface=_interface(section),
     )
+
+
+def _interface(section: dict) -> str | None:
+    name = section.get("interface")
+    if name is None:
+        return None
+    if not isinstance(name, str) or not 1 <= len(name) <= 15 or "/" in name or name.strip() != name:
+        raise ConfigError(f"ipmi.interface: expected a network interface name, got {name!r}")
+    return name
