@@ -56,7 +56,7 @@ def sensor_decl(spec: SensorSpec) -> "SensorDecl":
     pieces = tuple(Piece(s.from_raw, Factors(m=s.m, b=s.b, k1=s.k1, k2=s.k2)) for s in spec.nonlinear)
     return SensorDecl(spec.number, spec.name, spec.sensor_type, spec.entity_id, spec.entity_instance,
                       unit=spec.unit, range=spec.range, thresholds=dict(spec.thresholds),
-                      hysteresis=spec.hysteresis, pieces=pieces)
+                      hysteresis=spec.hysteresis, pieces=pieces, resolution=spec.resolution)
 
 
 def power_dependent(spec: SensorSpec) -> bool:

@@ -91,6 +91,9 @@ class SensorSpec:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     hysteresis: int = 1
     nonlinear: tuple[Segment, ...] = ()
+    #: The reading's native step (e.g. 1 degree C): SDR factors become a whole
+    #: multiple of it, so thresholds written in it are exact.
+    resolution: float | None = None
 
     @property
     def kind(self) -> str:
@@ -317,10 +320,14 @@ def _sensor(source: str, table: Mapping[str, Any], index: int, seen: dict[int, s
                 raise r.fail(f"thresholds.{kb}", f"{kb} {vb} must not be below {ka} {va}")
         nonlinear = _segments(r)
     r.number("hysteresis", 1, 0, 255)
+    resolution = r.get("resolution", (int, float), None)
+    if resolution is not None and (resolution <= 0 or rng is None or resolution > rng[1] - rng[0]):
+        raise r.fail("resolution", f"{resolution!r} must be a positive step within the range")
     r.finish()
     seen[number] = name
     return SensorSpec(number, name, type_name, sensor_type, unit, entity[0], entity[1], model,
-                      rng, thresholds, int(table.get("hysteresis", 1)), nonlinear)
+                      rng, thresholds, int(table.get("hysteresis", 1)), nonlinear,
+                      None if resolution is None else float(resolution))
 
 
 def _segments(r: _Reader) -> tuple[Segment, ...]:

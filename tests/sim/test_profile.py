@@ -121,6 +121,7 @@ model = { kind = "ambient" }
     (SENSOR + "nonlinear = [ { from_raw = 0, m = 'x', b = 0, k1 = 0, k2 = 0 } ]\n", "sensor[0].nonlinear[0]"),
     (SENSOR + "thresholds = { unc = 50.0, uc = 40.0 }\n", "sensor[0].thresholds.uc"),
     ("[fru]\nboard_serail = 'X1'\n", "fru.board_serail"),
+    (SENSOR + "resolution = 0\n", "sensor[0].resolution"),
     ("[fru]\nchassis_type = 'rack'\n", "fru.chassis_type"),
 ])
 def test_profile_errors_name_file_and_key(tmp_path: pathlib.Path, text: str, key: str) -> None:
@@ -149,3 +150,15 @@ def test_minimal_profile_gets_defaults() -> None:
 def test_single_part_profile() -> None:
     p = kit.profile(**kit.SINGLE_PART)
     assert not p.bmc.multipart and p.bmc.max_response == 32
+
+
+def test_resolution_makes_thresholds_exact() -> None:
+    """A 1-degree sensor: thresholds written in whole degrees read back exactly."""
+    from chassisctl.bmc.synth import synthesize
+    from chassisctl.sim.bmc import sensor_decl
+
+    spec = next(s for s in load_profile().sensors if s.name == "Inlet Temp")
+    assert spec.resolution == 1.0
+    sensor = synthesize(sensor_decl(spec), 2)
+    values = {flag.name.lower(): sensor.conversion.to_value(raw) for flag, raw in sensor.limits.items()}
+    assert values == spec.thresholds
