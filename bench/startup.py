@@ -5,9 +5,8 @@
 Every case runs as a fresh process; one run measures them all, interleaved
 (round-robin, so machine-wide drift hits every case alike), with warm-up
 rounds discarded, and reports the median wall time and its ratio to
-``python -c pass`` measured in the same run — the budgets of
-``../shared/design/cli.md`` §2 are ratios because absolute milliseconds vary
-with the machine:
+``python -c pass`` measured in the same run — the start-up budgets are
+ratios because absolute milliseconds vary with the machine:
 
 * TAB completion              <= 2.5x
 * ``power status`` (sim)      <= 8x
