@@ -1,9 +1,10 @@
-"""Unmodified ipmitool and FreeIPMI against ``chassisctl serve`` on the four-node example platform.
+"""Unmodified ipmitool and FreeIPMI against ``chassisctl serve`` on both example platforms.
 
 ``chassisctl serve --config CFG`` runs as a subprocess with ``[bmc] platform
 = "compute-4n"`` on the simulator and one IPMI-over-LAN endpoint per node
 (``[[nodes]]``, ports chosen by the kernel and read from serve's "ready" log
-line).  Every value the clients print is compared with what the simulated
+line); the single-node ``switch-1u`` gets the one ``[ipmi] listen``
+endpoint.  Every value the clients print is compared with what the simulated
 devices hold: the CLI reads the same devices (``chassisctl ... sensors
 --json`` shares serve's state file), and ``chassisctl sim set`` changes a
 register from outside, which the clients must then see.
@@ -48,7 +49,7 @@ def serve_available(env: dict[str, str]) -> bool:
 
 CONFIG = """\
 [bmc]
-platform = "compute-4n"
+platform = "{platform}"
 bus = "sim:serve-interop"
 
 [serve]
@@ -61,12 +62,21 @@ listen = "127.0.0.1:0"
 name = "admin"
 password = "password"
 privilege = "administrator"
-""" + "".join(f'\n[[nodes]]\nname = "{n}"\nlisten = "127.0.0.1:0"\n' for n in NODES)
+"""
+SWITCH_NODES = ("switch",)
+
+
+def config_text(platform: str, nodes: tuple[str, ...]) -> str:
+    text = CONFIG.replace("{platform}", platform)
+    if len(nodes) > 1:
+        text += "".join(f'\n[[nodes]]\nname = "{n}"\nlisten = "127.0.0.1:0"\n' for n in nodes)
+    return text
 
 
 class PlatformServe:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, platform: str = "compute-4n", nodes: tuple[str, ...] = NODES) -> None:
         self.workdir = workdir
+        self.nodes = nodes
         self.env = dict(os.environ)
         for kind in ("STATE", "CACHE", "CONFIG"):
             path = workdir / kind.lower()
@@ -77,7 +87,7 @@ class PlatformServe:
         for var in ("CHASSISCTL_BUS", "CHASSISCTL_PLATFORM", "CHASSISCTL_NODE", "CHASSISCTL_CONFIG"):
             self.env.pop(var, None)
         self.config = workdir / "chassisctl.toml"
-        self.config.write_text(CONFIG)
+        self.config.write_text(config_text(platform, nodes))
         os.chmod(self.config, 0o600)
         self.proc: subprocess.Popen | None = None
         self.ports: dict[str, int] = {}
@@ -92,8 +102,8 @@ class PlatformServe:
             match = _READY.search(self.log.read_text())
             if match:
                 ports = [int(p.rsplit(":", 1)[1]) for p in match.group(1).split(", ")]
-                assert len(ports) == len(NODES), match.group(0)
-                self.ports = dict(zip(NODES, ports))
+                assert len(ports) == len(self.nodes), match.group(0)
+                self.ports = dict(zip(self.nodes, ports))
                 return
             if self.proc.poll() is not None:
                 break
@@ -152,13 +162,24 @@ class PlatformServe:
         return {s["name"]: s for s in self.chassisctl("--node", node, "sensors", "--no-cache")["sensors"]}
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("platform-serve")
-    server = PlatformServe(workdir)
+def _served(tmp_path_factory, platform: str, nodes: tuple[str, ...]):
+    server = PlatformServe(tmp_path_factory.mktemp(f"platform-serve-{platform}"), platform, nodes)
     if not serve_available(server.env):
         pytest.skip("`chassisctl serve --help` fails: serve is not implemented yet")
     server.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    server = _served(tmp_path_factory, "compute-4n", NODES)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def switch(tmp_path_factory):
+    server = _served(tmp_path_factory, "switch-1u", SWITCH_NODES)
     yield server
     server.stop()
 
@@ -288,3 +309,47 @@ def test_bmc_info_and_mc_info(served) -> None:
     assert len(guids) == 4  # one BMC per node
     cli = served.chassisctl("--node", "node4", "bmc", "info")
     assert cli["product_id"] == 3150 and cli["manufacturer_id"] == 32473
+
+
+# --- the single-node switch-1u ----------------------------------------------------------------------
+
+
+def test_switch_sdr_list_matches_the_devices(switch) -> None:
+    ipmi = sdr_values(switch.ipmitool("switch", "sdr", "list"))
+    cli = switch.cli_sensors("switch")
+    assert set(ipmi) == set(cli), (sorted(ipmi), sorted(cli))
+    for name, sensor in cli.items():
+        if sensor["kind"] == "threshold" and sensor["value"] is not None:
+            got = number(ipmi[name])
+            assert got is not None and abs(got - sensor["value"]) <= step_of(name) / 2 + 1e-6, (name, ipmi[name])
+
+
+def test_switch_register_changes_reach_ipmitool_and_freeipmi(switch) -> None:
+    switch.sim_set("temp-front.temperature=33.5", "psu1.READ_PIN=512", "fans.fan2=6000")
+    values = sdr_values(switch.ipmitool("switch", "sdr", "list"))
+    assert number(values["Front Temp"]) == 33.5
+    assert number(values["PSU1 PIN"]) == 512.0
+    assert number(values["Fan2"]) == 6000.0
+    sensors = switch.freeipmi("ipmi-sensors", "switch", "--no-header-output", "--comma-separated-output")
+    rows = {line.split(",")[1]: line.split(",") for line in sensors.splitlines() if line.count(",") >= 4}
+    assert float(rows["Front Temp"][3]) == 33.5 and float(rows["PSU1 PIN"][3]) == 512.0
+    rows = {line.split("|")[0].strip(): line for line in switch.ipmitool("switch", "sensor", "list").splitlines()}
+    assert "33.500" in rows["Front Temp"]
+
+
+def test_switch_power_fru_and_identity(switch) -> None:
+    assert "Chassis Power is on" in switch.ipmitool("switch", "chassis", "power", "status")
+    switch.ipmitool("switch", "chassis", "power", "off")
+    assert "is off" in wait_power(switch, "switch", "off")
+    assert "off" in switch.freeipmi("ipmipower", "switch", "--stat")
+    switch.ipmitool("switch", "chassis", "power", "on")
+    assert "is on" in wait_power(switch, "switch", "on")
+    switch.ipmitool("switch", "chassis", "power", "cycle")
+    assert "is on" in wait_power(switch, "switch", "on", timeout=10.0)
+    assert switch.chassisctl("power", "status")["power"] == "on"
+    sel = switch.ipmitool("switch", "sel", "list")
+    assert "Power off/down" in sel and "Power cycle" in sel
+    fru = switch.ipmitool("switch", "fru", "print", "0")
+    assert re.search(r"Board Serial\s+: SW1U0000001", fru) and re.search(r"Product Name\s+: Example 1U Switch", fru)
+    info = switch.freeipmi("bmc-info", "switch")
+    assert re.search(r"Manufacturer ID\s+: .*32473", info)
