@@ -139,8 +139,10 @@ class BmcMirror:
     def fast(self, request: Request) -> Response | None:
         """An answer from memory when one is valid right now, else None."""
         key = (request.netfn, request.cmd)
-        if key in self._static and not request.data:
-            cached = self._static[key]
+        cached = self._static.get(key)
+        if cached is not None and not request.data:
+            if cached.lun == request.lun:
+                return cached  # Responses are frozen: no copy needed
             return Response(cached.netfn, cached.cmd, cached.cc, cached.data, request.lun)
         if key in SDR_COMMANDS and self._sdr is not None:
             return self._sdr_answer(request)

@@ -81,6 +81,7 @@ from chassisctl.ipmi.rmcp import (
 from chassisctl.ipmi.rmcpplus import (
     CIPHER_SUITES,
     AesCbc128,
+    SessionMac,
     AuthAlg,
     ConfAlg,
     PayloadType,
@@ -89,7 +90,7 @@ from chassisctl.ipmi.rmcpplus import (
     decode_open_session_request,
     decode_rakp1,
     decode_rakp3,
-    decode_rmcpplus_header,
+    rmcpplus_header_fields,
     derive_k,
     encode_open_session_response,
     encode_rakp2,
@@ -430,12 +431,15 @@ class LanServer:
     # --- RMCP+ -------------------------------------------------------------------------
 
     def _receive_v20(self, data: bytes, addr: Addr, now: float) -> None:
-        hdr = decode_rmcpplus_header(data)
-        ptype = hdr.payload_type
-        if hdr.session_id == 0:
-            if hdr.encrypted or hdr.authenticated:
+        # The header as a tuple, not an RmcpPlusHeader: this is every session packet's path.
+        ptype_byte, sid, seq, offset, length = rmcpplus_header_fields(data)
+        ptype = ptype_byte & 0x3F
+        encrypted = ptype_byte & 0x80
+        end = offset + length
+        if sid == 0:
+            if ptype_byte & 0xC0:
                 raise DecodeError("protected RMCP+ packet outside a session")
-            payload = hdr.payload(data)
+            payload = data[offset:end]
             if ptype == PayloadType.OPEN_SESSION_REQUEST:
                 self._open_session(payload, addr, now)
             elif ptype == PayloadType.RAKP1:
@@ -448,40 +452,39 @@ class LanServer:
                 self._refuse(addr, RefusalReason.NOT_ALLOWED_OUTSIDE_SESSION, f"payload type {ptype:02X}h")
             return
 
-        session = self.table.sessions.get(hdr.session_id)
+        session = self.table.sessions.get(sid)
         if session is None or session.suite is None:
-            self._refuse(addr, RefusalReason.UNKNOWN_SESSION, f"session {hdr.session_id:08X}h")
+            self._refuse(addr, RefusalReason.UNKNOWN_SESSION, f"session {sid:08X}h")
             return
         if ptype != PayloadType.IPMI:
             self._refuse(addr, RefusalReason.MALFORMED, f"payload type {ptype:02X}h not supported", session.user.name, session.bmc_sid)
             return
-        suite = session.suite
-        if suite.integrity:
-            if not hdr.authenticated:
+        if session.mac is not None:  # the suite has integrity
+            if not ptype_byte & 0x40:
                 self._refuse(addr, RefusalReason.BAD_INTEGRITY, "unauthenticated packet in an integrity session",
                              session.user.name, session.bmc_sid)
                 return
-            if not check_trailer(data, hdr, suite.integrity, session.k1):
+            if not session.mac.check(data, end):
                 self._refuse(addr, RefusalReason.BAD_INTEGRITY, "bad AuthCode", session.user.name, session.bmc_sid)
                 return
-            state = session.window.check(hdr.seq)
-        elif hdr.authenticated:
+            state = session.window.check(seq)
+        elif ptype_byte & 0x40:
             self._refuse(addr, RefusalReason.BAD_INTEGRITY, "authenticated packet, no integrity negotiated",
                          session.user.name, session.bmc_sid)
             return
         else:
-            state = session.window_unauth.check(hdr.seq)
+            state = session.window_unauth.check(seq)
         if state == OUTSIDE:
-            self._refuse(addr, RefusalReason.REPLAYED, f"sequence {hdr.seq}", session.user.name, session.bmc_sid)
+            self._refuse(addr, RefusalReason.REPLAYED, f"sequence {seq}", session.user.name, session.bmc_sid)
             return
-        payload = hdr.payload(data)
-        if suite.confidentiality == ConfAlg.AES_CBC_128:
-            if not hdr.encrypted:
+        payload = data[offset:end]
+        if session.aes is not None:  # AES-CBC-128
+            if not encrypted:
                 self._refuse(addr, RefusalReason.BAD_INTEGRITY, "unencrypted packet in an AES session",
                              session.user.name, session.bmc_sid)
                 return
             payload = session.aes.decrypt(payload)
-        elif hdr.encrypted:
+        elif encrypted:
             raise DecodeError("encrypted packet, no confidentiality negotiated")
         msg = decode_lan_message(payload)
         self._in_session(session, msg, payload, state == NEW, addr, now)
@@ -637,6 +640,8 @@ class LanServer:
             k2=derive_k(suite.auth, sik, 2) if suite.auth != AuthAlg.NONE else b"",
             rakp3_code=m.auth_code,
         )
+        if suite.integrity:
+            session.mac = SessionMac(suite.integrity, session.k1)
         if suite.confidentiality == ConfAlg.AES_CBC_128:
             session.aes = AesCbc128(session.k2)
         session.rakp4_reply = encode_rmcpplus(PayloadType.RAKP4, 0, 0, encode_rakp4(m.tag, 0, hs.console_sid, icv))
@@ -708,17 +713,18 @@ class LanServer:
                 code = v15_auth_code(session.auth_type, session.password16, session.bmc_sid, reply, seq)
             self._out.append((encode_v15(session.auth_type, seq, session.bmc_sid, reply, code), addr))
             return
-        if suite.confidentiality == ConfAlg.AES_CBC_128:
-            reply = session.aes.encrypt(self._random(16), reply)
-        if suite.integrity:
+        aes = session.aes
+        if aes is not None:
+            reply = aes.encrypt(self._random(16), reply)
+        mac = session.mac
+        if mac is not None:
             seq = session.out_seq
             session.out_seq = next_seq(seq)
         else:
             seq = session.out_seq_unauth
             session.out_seq_unauth = next_seq(seq)
-        packet = encode_rmcpplus(PayloadType.IPMI, session.console_sid, seq, reply,
-                                 encrypted=suite.confidentiality != ConfAlg.NONE, integrity=suite.integrity,
-                                 k1=session.k1)
+        packet = encode_rmcpplus(PayloadType.IPMI, session.console_sid, seq, reply, encrypted=aes is not None,
+                                 integrity=suite.integrity, mac=mac)
         self._out.append((packet, addr))
 
     def _set_privilege(self, session: Session, data: bytes) -> tuple[int, bytes]:

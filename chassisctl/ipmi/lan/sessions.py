@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from chassisctl.ipmi.codes import Privilege
 from chassisctl.ipmi.lan.config import LanUser
-from chassisctl.ipmi.rmcpplus import CipherSuite
+from chassisctl.ipmi.rmcpplus import CipherSuite, SessionMac
 
 _MASK32 = 0xFFFFFFFF
 
@@ -106,7 +106,9 @@ class Session:
     suite: CipherSuite | None = None
     k1: bytes = b""
     k2: bytes = b""
-    #: AES-CBC-128 state (suites with confidentiality), built once at login.
+    #: Integrity (keyed HMAC, suites with integrity) and AES-CBC-128 state
+    #: (suites with confidentiality), built once at login.
+    mac: SessionMac | None = None
     aes: object = None
     #: IPMI 1.5 only
     auth_type: int = 0
