@@ -25,13 +25,16 @@ others at DEBUG, so a password-guessing flood cannot flood the journal.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import collections
 import contextvars
+import fcntl
 import ipaddress
 import logging
 import os
 import socket
+import termios
 import uuid
 import weakref
 from typing import Awaitable, Callable
@@ -115,6 +118,22 @@ _POOLS: weakref.WeakSet[_RandomPool] = weakref.WeakSet()
 os.register_at_fork(after_in_child=lambda: [pool._forget() for pool in _POOLS])
 
 
+def _queued(sock: socket.socket, buf: array.array) -> bool:
+    """Whether a datagram waits on ``sock`` (FIONREAD, into ``buf``).
+
+    Asked once per wake-up, after the first datagram: a wake-up with one
+    datagram then ends without a recvfrom that fails with EAGAIN (raising and
+    catching BlockingIOError cost ~4 us, the ioctl ~1 us: one session's server
+    CPU per request went ~72 -> ~68 us).  Asking after every datagram cost
+    more than it saved at 16 sessions.  An empty datagram reads as 0 here;
+    the socket stays readable, so the loop calls us again for it."""
+    try:
+        fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf, True)
+    except OSError:
+        return True  # no FIONREAD: let recvfrom tell
+    return buf[0] > 0
+
+
 def _fmt_addr(addr: object) -> str:
     if isinstance(addr, tuple) and len(addr) >= 2:
         host = str(addr[0])
@@ -147,6 +166,7 @@ class IpmiLanService:
         self._timer_at: float | None = None
         self._tasks: set[asyncio.Task] = set()
         self._rate_logged: dict[object, float] = {}
+        self._fionread = array.array("i", [0])
 
     # --- life cycle -------------------------------------------------------------
 
@@ -211,7 +231,7 @@ class IpmiLanService:
         sock = self._sock
         if sock is None:
             return
-        for _ in range(RECV_BATCH):
+        for i in range(RECV_BATCH):
             try:
                 data, addr = sock.recvfrom(RECV_SIZE)
             except (BlockingIOError, InterruptedError):
@@ -222,6 +242,8 @@ class IpmiLanService:
             self._datagram(data, addr, arm=False)
             if self._sock is None:
                 return
+            if i == 0 and not _queued(sock, self._fionread):
+                break  # the usual wake-up: one datagram
         self._arm_timer()
 
     def _datagram(self, data: bytes, addr: object, arm: bool = True) -> None:

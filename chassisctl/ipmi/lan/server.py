@@ -202,10 +202,13 @@ class LanServer:
 
     def get_timer(self) -> float | None:
         """The next time :meth:`handle_timer` has something to do, if any."""
-        deadlines = [s.last_seen + self.config.session_timeout for s in self.table.sessions.values()]
+        # Called after every batch of datagrams: one min() over the sessions, no list of deadlines.
+        sessions = self.table.sessions
+        when = min([s.last_seen for s in sessions.values()]) + self.config.session_timeout if sessions else None
         if self.table.handshakes:
-            deadlines.append(next(iter(self.table.handshakes.values())).created + self.config.handshake_timeout)
-        return min(deadlines) if deadlines else None
+            first = next(iter(self.table.handshakes.values())).created + self.config.handshake_timeout
+            when = first if when is None else min(when, first)
+        return when
 
     def handle_timer(self, now: float) -> None:
         """Reap idle sessions and half-open logins."""
