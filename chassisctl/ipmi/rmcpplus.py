@@ -204,30 +204,21 @@ def integrity_code(alg: int, k1: bytes, span: bytes) -> bytes:
 class SessionMac:
     """A session's integrity algorithm keyed once with K1.
 
-    HMAC (RFC 2104) is H(K^opad | H(K^ipad | m)); the two key blocks are hashed
-    here, at login, and each packet only copies those two hash states.  Same
-    codes as :func:`integrity_code`, at 0.6 us instead of 1.5 us per packet
-    (``hmac.new`` pads and hashes the key every time); two codes per request.
+    ``hmac.new`` pads and hashes the key on every call; keying one HMAC object
+    at login and copying it per packet skips that (two codes per request).
+    Same codes as :func:`integrity_code`.
     """
 
-    __slots__ = ("length", "_inner", "_outer")
+    __slots__ = ("length", "_keyed")
 
     def __init__(self, alg: int, k1: bytes) -> None:
         digest, self.length = _INTEGRITY[alg]
-        inner, outer = digest(), digest()
-        block = inner.block_size
-        key = digest(k1).digest() if len(k1) > block else k1
-        key = key.ljust(block, b"\0")
-        inner.update(key.translate(_IPAD))
-        outer.update(key.translate(_OPAD))
-        self._inner, self._outer = inner, outer
+        self._keyed = hmac.new(k1, digestmod=digest)
 
     def code(self, span: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(span)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()[: self.length]
+        mac = self._keyed.copy()
+        mac.update(span)
+        return mac.digest()[: self.length]
 
     def check(self, data: bytes, payload_end: int) -> bool:
         """:func:`check_trailer` for a packet whose payload ends at ``payload_end``."""
@@ -235,8 +226,6 @@ class SessionMac:
         return hmac.compare_digest(self.code(data[4:cut]), data[cut:])
 
 
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 def _auth_code_offset(data: bytes, payload_end: int, n: int) -> int:

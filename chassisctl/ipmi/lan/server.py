@@ -86,7 +86,6 @@ from chassisctl.ipmi.rmcpplus import (
     ConfAlg,
     PayloadType,
     RmcpStatus,
-    check_trailer,
     decode_open_session_request,
     decode_rakp1,
     decode_rakp3,
