@@ -125,12 +125,12 @@ class BmcMirror:
         for record in repo.sensors():
             if record.owner_id != 0x20:
                 continue  # satellite-owned: forwarded on demand, not scanned
-            for shared in record.instances() if hasattr(record, "instances") else ():
-                numbers.append((record.owner_lun, shared.sensor_number))
-                names.append(shared.name)
-            if not hasattr(record, "instances"):
-                numbers.append((record.owner_lun, record.sensor_number))
-                names.append(record.id_string)
+            # a Compact record may stand for several sensors; a Full record is one
+            shared = ([(i.sensor_number, i.name) for i in record.instances()] if hasattr(record, "instances")
+                      else [(record.sensor_number, record.id_string)])
+            for number, name in shared:
+                numbers.append((record.owner_lun, number))
+                names.append(name)
         self._sensors, self.sensor_names = numbers, names
         self._readings.clear()
         self._scanned_at = float("-inf")
