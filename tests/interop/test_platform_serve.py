@@ -83,12 +83,13 @@ class PlatformServe:
             path.mkdir(parents=True, exist_ok=True)
             self.env[f"XDG_{kind}_HOME"] = str(path)
         (workdir / "home").mkdir(exist_ok=True)
-        self.env["HOME"] = str(workdir / "home")  # FreeIPMI's SDR cache lands here
+        self.env["HOME"] = str(workdir / "home")
         for var in ("CHASSISCTL_BUS", "CHASSISCTL_PLATFORM", "CHASSISCTL_NODE", "CHASSISCTL_CONFIG"):
             self.env.pop(var, None)
         self.config = workdir / "chassisctl.toml"
         self.config.write_text(config_text(platform, nodes))
         os.chmod(self.config, 0o600)
+        (workdir / "sdr-cache").mkdir(mode=0o700, exist_ok=True)
         self.proc: subprocess.Popen | None = None
         self.ports: dict[str, int] = {}
         self.log = workdir / "serve.log"
@@ -144,6 +145,10 @@ class PlatformServe:
                 "-p", "password"]
         if tool != "ipmipower":
             argv += ["--driver-type=LAN_2_0"]
+        if tool in ("ipmi-sensors", "ipmi-sel", "ipmi-fru"):
+            # FreeIPMI finds ~/.freeipmi through the password database, not $HOME:
+            # without this, a stale cache for a reused port makes the tool fail.
+            argv += [f"--sdr-cache-directory={self.workdir / 'sdr-cache'}", "--sdr-cache-recreate"]
         proc = self.run(argv + list(args))
         assert proc.returncode == 0, (argv, proc.stdout, proc.stderr)
         return proc.stdout
