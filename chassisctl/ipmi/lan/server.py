@@ -125,11 +125,18 @@ def _source(addr: Addr) -> object:
 
 
 class LanServer:
-    def __init__(self, config: LanConfig, *, random_bytes: Callable[[int], bytes], guid: bytes) -> None:
+    def __init__(self, config: LanConfig, *, random_bytes: Callable[[int], bytes], guid: bytes,
+                 answer: Callable[[Request], Response | None] | None = None) -> None:
+        """``answer``, when given, is offered each request before it becomes a
+        :class:`RequestReceived`: a Response it returns is sent at once (cached
+        for retransmissions like any reply), ``None`` lets the event through.
+        For answers the owner holds in memory (identity, cached readings): a
+        request answered there costs no event, no handle and no second call."""
         if len(guid) != 16:
             raise ValueError("the BMC GUID is 16 bytes")
         self.config = config
         self._random = random_bytes
+        self._answer = answer
         self.guid = bytes(guid)
         self.table = SessionTable(config.max_sessions, max_handshakes=max(2 * config.max_sessions, 8))
         self.limiter = FailureLimiter(config.login_failures_burst, config.login_failures_per_minute / 60.0)
@@ -182,6 +189,14 @@ class LanServer:
 
     def next_event(self) -> Event | None:
         return self._events.popleft() if self._events else None
+
+    def take_events(self) -> list[Event]:
+        """Every pending event at once, oldest first (empty list if none)."""
+        if not self._events:
+            return []
+        events = list(self._events)
+        self._events.clear()
+        return events
 
     def datagrams_to_send(self) -> list[tuple[bytes, Addr]]:
         out, self._out = self._out, []
@@ -694,13 +709,19 @@ class LanServer:
             if cmd == TransportCmd.SET_LAN_CONFIGURATION_PARAMETERS:
                 self._reply_local(session, msg, raw, CC.SUBFUNCTION_DISABLED, b"", now)
                 return
-        session.cache.put(raw, now, None)
         request = Request(netfn, cmd, msg.data, msg.to_lun)
+        if self._answer is not None:
+            response = self._answer(request)
+            if response is not None:
+                self._reply_local(session, msg, raw, response.cc, response.data, now, response.lun)
+                return
+        session.cache.put(raw, now, None)
         self._events.append(RequestReceived(_Pending(session, msg, raw), addr, session.bmc_sid, session.privilege,
                                             request, msg.seq, session.user.name))
 
-    def _reply_local(self, session: Session, msg: LanMessage, raw: bytes, cc: int, body: bytes, now: float) -> None:
-        reply = encode_lan_response(msg, cc, body)
+    def _reply_local(self, session: Session, msg: LanMessage, raw: bytes, cc: int, body: bytes, now: float,
+                     lun: int | None = None) -> None:
+        reply = encode_lan_response(msg, cc, body, lun)
         session.cache.put(raw, now, reply)
         self._send_in_session(session, reply)
 
@@ -721,12 +742,12 @@ class LanServer:
         mac = session.mac
         if mac is not None:
             seq = session.out_seq
-            session.out_seq = next_seq(seq)
+            session.out_seq = (seq + 1) & 0xFFFFFFFF or 1  # next_seq, inline: every reply
         else:
             seq = session.out_seq_unauth
             session.out_seq_unauth = next_seq(seq)
-        packet = encode_rmcpplus(PayloadType.IPMI, session.console_sid, seq, reply, encrypted=aes is not None,
-                                 integrity=suite.integrity, mac=mac)
+        packet = encode_rmcpplus(PayloadType.IPMI, session.console_sid, seq, reply, aes is not None,
+                                 suite.integrity, b"", mac)
         self._out.append((packet, addr))
 
     def _set_privilege(self, session: Session, data: bytes) -> tuple[int, bytes]:
