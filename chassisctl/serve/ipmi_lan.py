@@ -1,20 +1,29 @@
-"""UDP edge of the IPMI-over-LAN endpoint: an asyncio service around ``LanServer``.
+"""UDP edge of the IPMI-over-LAN endpoint: a receive thread around ``LanServer``.
 
-The service owns the socket and the timer; ``LanServer`` owns every
-protocol decision.  Each :class:`RequestReceived` is handed to ``handler``
-(an ``async`` callable, typically the bus worker that bridges onto the I2C
-BMC) in its own task, so a slow bus never stalls logins, pings or other
-sessions; the reply goes back through ``LanServer.respond``.  Time is
-``loop.time()`` (``time.monotonic`` on the standard loops) everywhere.
+The service owns the socket; ``LanServer`` owns every protocol decision.
+One thread blocks in ``recvfrom`` and, for each datagram, runs
+``LanServer`` (with ``fast_handler`` as its synchronous ``answer``: cached
+identity, SDRs and readings are answered right there) and sends the replies.
+Requests that need the bus become :class:`RequestReceived` events handed to
+the asyncio loop, where ``handler`` (typically the bus worker that bridges
+onto the I2C BMC) runs each in its own task, so a slow bus never stalls
+logins, pings or other sessions; the reply goes back through
+``LanServer.respond``.  One lock keeps ``LanServer`` to one thread at a
+time.  Time is ``time.monotonic`` (what asyncio's loops use) everywhere.
 
-The socket is a plain non-blocking UDP socket watched with ``add_reader``
-rather than asyncio's datagram transport: that transport reads every
-datagram into a fresh 256 KiB buffer, which glibc maps and unmaps each
-time (measured: 20-25 us of the ~95 us of CPU serve spent per Get Device
-ID, nearly as much as the protocol core), and takes one trip through the
-event loop per datagram.  Here each wake-up reads up to
-:data:`RECV_BATCH` datagrams of at most :data:`RECV_SIZE` bytes; each is
-answered (replies sent) before the next is read, exactly as before.
+Why a thread rather than the event loop's reader: a Get Device ID costs
+the thread one wake-up in ``recvfrom`` and one ``sendto``; through the
+loop it also paid epoll, the loop's bookkeeping and a non-blocking read
+that ends in EAGAIN (measured with ``bench/serve_lan.py``: about 8 us of
+the ~70 us of server CPU per request with one session, the same as a bare
+UDP echo shows).  ``LanServer`` is pure Python, so the GIL is held while it
+runs either way; the thread only stops paying for the loop.
+
+The thread wakes at least every :data:`TICK` (``SO_RCVTIMEO``) to reap idle
+sessions and half-open logins, and ``stop`` shuts the socket down, which
+ends a blocked ``recvfrom`` at once on Linux.  A reply that finds the send
+buffer full is dropped (``MSG_DONTWAIT``): the console retransmits and gets
+the cached reply.
 
 Logging goes to the ``chassisctl.serve.ipmi`` logger: one line per refusal
 (WARNING for failed logins and privilege refusals, INFO for the rest), one
@@ -25,16 +34,15 @@ others at DEBUG, so a password-guessing flood cannot flood the journal.
 
 from __future__ import annotations
 
-import array
 import asyncio
-import collections
 import contextvars
-import fcntl
 import ipaddress
 import logging
 import os
 import socket
-import termios
+import struct
+import threading
+import time
 import uuid
 import weakref
 from typing import Awaitable, Callable
@@ -68,11 +76,9 @@ MAX_IN_FLIGHT = 64
 #: refused with its real size.  (Below glibc's 128 KiB mmap threshold: a
 #: 64 KiB read costs what a 2 KiB one does, a 256 KiB one ~12 us more.)
 RECV_SIZE = 65536
-#: Datagrams read per wake-up before other callbacks (handler tasks, timers) run.
-RECV_BATCH = 32
-#: Replies held while the socket's send buffer is full; beyond this they are
-#: dropped (the console retransmits and gets the cached reply).
-SEND_QUEUE_LIMIT = 1024
+#: Longest the receive thread sleeps without looking at its timers (seconds);
+#: shorter when the configured timeouts are (a quarter of the shortest).
+TICK = 1.0
 
 _WARN = frozenset({
     RefusalReason.WRONG_PASSWORD,
@@ -85,8 +91,8 @@ _WARN = frozenset({
 
 
 class _RandomPool:
-    """``os.urandom``, read :data:`POOL_SIZE` bytes at a time (one per service:
-    not shared between event-loop threads).
+    """``os.urandom``, read :data:`POOL_SIZE` bytes at a time (one per service,
+    called only by its ``LanServer``, so under the service's lock).
 
     Every AES reply takes a fresh 16-byte IV; one getrandom() per reply was
     ~0.5 us of a ~17 us request (measured in-process).  Pools are emptied in a
@@ -118,22 +124,6 @@ _POOLS: weakref.WeakSet[_RandomPool] = weakref.WeakSet()
 os.register_at_fork(after_in_child=lambda: [pool._forget() for pool in _POOLS])
 
 
-def _queued(sock: socket.socket, buf: array.array) -> bool:
-    """Whether a datagram waits on ``sock`` (FIONREAD, into ``buf``).
-
-    Asked once per wake-up, after the first datagram: a wake-up with one
-    datagram then ends without a recvfrom that fails with EAGAIN (raising and
-    catching BlockingIOError cost ~4 us, the ioctl ~1 us: one session's server
-    CPU per request went ~72 -> ~68 us).  Asking after every datagram cost
-    more than it saved at 16 sessions.  An empty datagram reads as 0 here;
-    the socket stays readable, so the loop calls us again for it."""
-    try:
-        fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf, True)
-    except OSError:
-        return True  # no FIONREAD: let recvfrom tell
-    return buf[0] > 0
-
-
 def _fmt_addr(addr: object) -> str:
     if isinstance(addr, tuple) and len(addr) >= 2:
         host = str(addr[0])
@@ -158,53 +148,58 @@ class IpmiLanService:
         self.logger = logger or logging.getLogger(LOGGER_NAME)
         # By default os.urandom through a pool: session IDs, RAKP challenges, AES IVs.
         self.server = LanServer(config, random_bytes=random_bytes or _RandomPool(),
-                                guid=guid or uuid.uuid4().bytes)
+                                guid=guid or uuid.uuid4().bytes,
+                                answer=self._answer_fast if fast_handler is not None else None)
+        self._lock = threading.Lock()
         self._sock: socket.socket | None = None
-        self._send_queue: collections.deque[tuple[bytes, object]] = collections.deque()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at: float | None = None
         self._tasks: set[asyncio.Task] = set()
         self._rate_logged: dict[object, float] = {}
-        self._fionread = array.array("i", [0])
+        self.tick = max(0.05, min(TICK, config.handshake_timeout / 4, config.session_timeout / 4))
 
     # --- life cycle -------------------------------------------------------------
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._loop = loop
+        self._loop = asyncio.get_running_loop()
         host, port = self.config.host, self.config.port
         family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
-            sock.setblocking(False)
             if self.config.interface:
                 # Only the management port: SO_BINDTODEVICE (needs CAP_NET_RAW).
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.config.interface.encode())
             sock.bind((host, port))
+            whole, frac = divmod(self.tick, 1.0)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", int(whole), int(frac * 1e6)))
         except OSError as exc:
             sock.close()
             raise _bind_error(exc, host, port, self.config.interface) from None
         self._sock = sock
-        loop.add_reader(sock.fileno(), self._readable)
+        self._stopping = False
+        self._thread = threading.Thread(target=self._receive_loop, name="chassisctl-ipmi-lan", daemon=True)
+        self._thread.start()
         self.logger.info("IPMI over LAN listening on %s (cipher suites %s)", _fmt_addr(self.address),
                          ", ".join(map(str, self.config.cipher_suites)) or "none")
 
     async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        sock, thread = self._sock, self._thread
+        self._stopping = True
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked recvfrom (ENOTCONN on UDP, still wakes)
+            except OSError:
+                pass
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 5.0)
+            self._thread = None
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        sock, self._sock = self._sock, None
+        self._sock = None
         if sock is not None:
-            assert self._loop is not None
-            self._loop.remove_reader(sock.fileno())
-            if self._send_queue:
-                self._loop.remove_writer(sock.fileno())
-                self._send_queue.clear()
             sock.close()
 
     @property
@@ -221,46 +216,59 @@ class IpmiLanService:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    # --- plumbing ------------------------------------------------------------------
+    # --- the receive thread ---------------------------------------------------------
 
-    def _now(self) -> float:
-        assert self._loop is not None
-        return self._loop.time()
+    def _receive_loop(self) -> None:
+        sock, server, lock = self._sock, self.server, self._lock
+        assert sock is not None
+        recvfrom, monotonic = sock.recvfrom, time.monotonic
+        next_tick = monotonic() + self.tick
+        while not self._stopping:
+            try:
+                data, addr = recvfrom(RECV_SIZE)
+            except (BlockingIOError, InterruptedError):  # SO_RCVTIMEO: time to look at the timers
+                data = addr = None
+            except OSError as exc:  # ICMP errors reported on the socket, etc.
+                if self._stopping:
+                    break
+                self.logger.debug("socket error: %s", exc)
+                continue
+            if self._stopping:
+                break
+            now = monotonic()
+            try:
+                with lock:
+                    if data is not None:
+                        server.receive_datagram(data, addr, now)
+                    if now >= next_tick:
+                        next_tick = now + self.tick
+                        server.handle_timer(now)
+                    out = server.datagrams_to_send()
+                    events = server.take_events()
+            except Exception:  # a bug: log it, keep serving everyone else
+                self.logger.exception("internal error on a datagram from %s", _fmt_addr(addr))
+                continue
+            self._send_all(out)
+            if events:
+                self._act_on(events)
 
-    def _readable(self) -> None:
+    def _send_all(self, out: list[tuple[bytes, object]]) -> None:
         sock = self._sock
         if sock is None:
             return
-        for i in range(RECV_BATCH):
+        for packet, addr in out:
             try:
-                data, addr = sock.recvfrom(RECV_SIZE)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:  # ICMP errors reported on the socket, etc.
-                self.logger.debug("socket error: %s", exc)
-                break
-            self._datagram(data, addr, arm=False)
-            if self._sock is None:
-                return
-            if i == 0 and not _queued(sock, self._fionread):
-                break  # the usual wake-up: one datagram
-        self._arm_timer()
+                sock.sendto(packet, socket.MSG_DONTWAIT, addr)
+            except OSError as exc:  # send buffer full (the console retransmits), unreachable, closed
+                self.logger.debug("socket error sending to %s: %s", _fmt_addr(addr), exc)
 
-    def _datagram(self, data: bytes, addr: object, arm: bool = True) -> None:
-        now = self._loop.time()  # type: ignore[union-attr]
-        try:
-            self.server.receive_datagram(data, addr, now)
-        except Exception:  # a bug: log it, keep serving everyone else
-            self.logger.exception("internal error on a datagram from %s", _fmt_addr(addr))
-        self._flush(arm, now)
-
-    def _flush(self, arm: bool = True, now: float | None = None) -> None:
-        """Act on the server's events and send its datagrams; ``now`` is the
-        time of the datagram just received, if any (a fast reply goes out with it)."""
-        server = self.server
-        while (event := server.next_event()) is not None:
+    def _act_on(self, events: list) -> None:
+        """Log the server's events; hand requests to the event loop."""
+        for event in events:
             if isinstance(event, RequestReceived):
-                self._dispatch(event, now)
+                loop = self._loop
+                if loop is not None and not loop.is_closed():
+                    loop.call_soon_threadsafe(self._dispatch, event)
             elif isinstance(event, Refused):
                 self._log_refused(event)
             elif isinstance(event, SessionOpened):
@@ -269,62 +277,6 @@ class IpmiLanService:
             elif isinstance(event, SessionClosed):
                 self.logger.info("session %08x of %r from %s %s", event.session_id, event.user,
                                  _fmt_addr(event.addr), event.reason)
-        out = server.datagrams_to_send()
-        if self._sock is not None:
-            for packet, addr in out:
-                self._send(packet, addr)
-        if arm:
-            self._arm_timer()
-
-    def _send(self, packet: bytes, addr: object) -> None:
-        queue = self._send_queue
-        if queue:
-            if len(queue) < SEND_QUEUE_LIMIT:
-                queue.append((packet, addr))
-            return
-        try:
-            self._sock.sendto(packet, addr)  # type: ignore[union-attr]
-        except (BlockingIOError, InterruptedError):
-            queue.append((packet, addr))
-            assert self._loop is not None and self._sock is not None
-            self._loop.add_writer(self._sock.fileno(), self._writable)
-        except OSError as exc:
-            self.logger.debug("socket error sending to %s: %s", _fmt_addr(addr), exc)
-
-    def _writable(self) -> None:
-        sock, queue = self._sock, self._send_queue
-        if sock is None:
-            return
-        while queue:
-            packet, addr = queue[0]
-            try:
-                sock.sendto(packet, addr)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                self.logger.debug("socket error sending to %s: %s", _fmt_addr(addr), exc)
-            queue.popleft()
-        assert self._loop is not None
-        self._loop.remove_writer(sock.fileno())
-
-    def _arm_timer(self) -> None:
-        # Deadlines only move later with activity, so an armed timer that is
-        # not later than the next deadline is kept: firing early is harmless
-        # (handle_timer reaps nothing and the timer is re-armed).
-        when = self.server.get_timer()
-        if when is None or (self._timer_at is not None and self._timer_at <= when):
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_at = when
-        if self._loop is not None:
-            self._timer = self._loop.call_at(when, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._timer_at = None
-        self.server.handle_timer(self._now())
-        self._flush()
 
     def _log_refused(self, event: Refused) -> None:
         who = f" user {event.user!r}" if event.user is not None else ""
@@ -336,7 +288,7 @@ class IpmiLanService:
         level = logging.WARNING if event.reason in _WARN and event.session_id is None else logging.INFO
         if event.reason is RefusalReason.RATE_LIMITED:
             source = event.addr[0] if isinstance(event.addr, tuple) else event.addr
-            now = self._now()
+            now = time.monotonic()
             last = self._rate_logged.get(source)
             if last is not None and now - last < RATE_LIMIT_LOG_INTERVAL:
                 level = logging.DEBUG
@@ -346,18 +298,28 @@ class IpmiLanService:
                     self._rate_logged.clear()
         self.logger.log(level, "refused %s from %s%s%s", event.reason.value, _fmt_addr(event.addr), who, detail)
 
-    def _dispatch(self, event: RequestReceived, now: float | None = None) -> None:
-        if self.fast_handler is not None:
-            try:
-                response = self.fast_handler(event.request)
-            except Exception:
-                self.logger.exception("fast path failed on %s", event.request.name)
-                response = None
-            if response is not None:
-                self.server.respond(event, response, self._now() if now is None else now)
-                return
+    # --- requests that need the handler (event-loop side) --------------------------------
+
+    def _answer_fast(self, request: Request) -> Response | None:
+        """``fast_handler`` as LanServer's synchronous ``answer``; a failing
+        fast path sends the request on to ``handler`` instead of dropping it."""
+        try:
+            return self.fast_handler(request)  # type: ignore[misc]
+        except Exception:
+            self.logger.exception("fast path failed on %s", request.name)
+            return None
+
+    def _respond(self, event: RequestReceived, response: Response) -> None:
+        with self._lock:
+            self.server.respond(event, response, time.monotonic())
+            out = self.server.datagrams_to_send()
+        self._send_all(out)
+
+    def _dispatch(self, event: RequestReceived) -> None:
+        if self._stopping:
+            return
         if len(self._tasks) >= MAX_IN_FLIGHT:
-            self.server.respond(event, event.request.reply(CompletionCode.NODE_BUSY), self._now())
+            self._respond(event, event.request.reply(CompletionCode.NODE_BUSY))
             return
         token = current_event.set(event)
         try:
@@ -378,8 +340,7 @@ class IpmiLanService:
         except Exception:
             self.logger.exception("handler failed on %s from %s", request.name, _fmt_addr(event.addr))
             response = request.reply(CompletionCode.UNSPECIFIED)
-        self.server.respond(event, response, self._now())
-        self._flush()
+        self._respond(event, response)
 
 
 def _bind_error(exc: OSError, host: str, port: int, interface: str | None):

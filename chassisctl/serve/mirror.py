@@ -15,12 +15,18 @@ scans, and Get Device ID must not cost an SSIF round trip.  So:
 
 When the I2C BMC answers C1h for FRU, SEL or boot options, serve answers
 those itself from a local store, because LAN clients expect them.
+
+:meth:`BmcMirror.fast` runs on the LAN receive thread and, through
+:meth:`handle`, on the event loop; the answers that change state (SDR
+reservations, the local SEL and boot options) take ``_lock``.  Everything
+else it reads is replaced whole by the bus thread, never edited in place.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from typing import Any, Callable
 
@@ -93,6 +99,7 @@ class BmcMirror:
         #: while serve runs, so ipmitool's PICMG/HPM/DCMI probes stop costing bus time.
         self._unsupported: set[tuple[int, int, bytes]] = set()
         self._local = _LocalBmc(fru_image)
+        self._lock = threading.Lock()
         self.scans = 0
 
     # -- start-up ------------------------------------------------------------
@@ -145,7 +152,8 @@ class BmcMirror:
                 return cached  # Responses are frozen: no copy needed
             return Response(cached.netfn, cached.cmd, cached.cc, cached.data, request.lun)
         if key in SDR_COMMANDS and self._sdr is not None:
-            return self._sdr_answer(request)
+            with self._lock:
+                return self._sdr_answer(request)
         if key == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING) and len(request.data) == 1:
             if self.clock() - self._scanned_at < self.poll_interval:
                 cached = self._readings.get((request.lun, request.data[0]))
@@ -156,7 +164,8 @@ class BmcMirror:
             if self.clock() - at < self.poll_interval:
                 return cached
         if _GROUP_OF.get(key) in self._lacks:
-            return self._local.handle(request)
+            with self._lock:
+                return self._local.handle(request)
         if _command_key(request) in self._unsupported:
             return request.reply(CompletionCode.INVALID_COMMAND)
         return None
@@ -184,7 +193,8 @@ class BmcMirror:
         if group and response.cc == CompletionCode.INVALID_COMMAND:
             self.logger.info("%s: the BMC lacks %s commands; serve answers them itself", self.name, group)
             self._lacks.add(group)
-            return self._local.handle(request)
+            with self._lock:
+                return self._local.handle(request)
         return response
 
     async def _forward(self, request: Request, key: Any) -> Response:
