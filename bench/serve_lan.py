@@ -46,6 +46,7 @@ import json
 import math
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -68,57 +69,117 @@ REPO = Path(__file__).resolve().parents[1]
 
 # --- the raw client (one process per session) ---------------------------------------------------
 
-def worker_main(host: str, port: int, suite: int, count: int, console_sid: int) -> None:
-    """Log in, say "ready", wait for "go" on stdin, send ``count`` Get Device ID requests,
-    print one JSON line of results, then close the session."""
+def worker_main(host: str, port: int, suite: int, sessions: int, count: int) -> None:
+    """Log ``sessions`` sessions in, say "ready", wait for "go" on stdin, keep one
+    Get Device ID in flight per session until ``count`` requests in all are
+    answered, print one JSON line of results, then close the sessions.
+
+    One process drives every session through epoll, and each session's
+    request datagrams (RMCP+ framing, AES, HMAC) are built before "go": the
+    timed loop only sends, waits and receives, so the client's own CPU is a
+    few microseconds per request and the numbers measure the servers, not
+    the client.  Each reply is stored as received and verified afterwards
+    (AuthCode, decryption, rqSeq, command, completion code 00h); a reply that
+    fails counts as lost.
+    """
     from chassisctl.ipmi.lan.console import RmcpPlusConsole, login
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.connect((host, port))
-    sock.settimeout(2.0)
+    socks, consoles = [], []
+    login_ms: list[float] = []
+    if suite == 0:  # the echo floor: no login, datagrams the size of a suite-3 request
+        for _ in range(sessions):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.connect((host, port))
+            socks.append(sock)
+            consoles.append(None)
+    for _ in range(sessions if suite else 0):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect((host, port))
+        sock.settimeout(2.0)
 
-    def exchange(datagram: bytes) -> bytes:
-        sock.send(datagram)
-        return sock.recv(4096)
+        def exchange(datagram: bytes, sock=sock) -> bytes:
+            sock.send(datagram)
+            return sock.recv(4096)
 
-    c = RmcpPlusConsole(USER.encode(), PASSWORD.encode(), suite=suite, privilege=4, random_bytes=os.urandom,
-                        console_sid=console_sid)
-    t = time.perf_counter()
-    login(c, exchange)
-    login_ms = (time.perf_counter() - t) * 1e3
-    print(json.dumps({"ready": True, "login_ms": login_ms}), flush=True)
-    sys.stdin.readline()
-    sock.settimeout(0.5)
-    latencies: list[float] = []
-    stalls = lost = 0
-    start = time.perf_counter()
-    for _ in range(count):
-        datagram = c.request(0x06, 0x01)
-        rq_seq = c.rq_seq
+        c = RmcpPlusConsole(USER.encode(), PASSWORD.encode(), suite=suite, privilege=4, random_bytes=os.urandom,
+                            console_sid=int.from_bytes(os.urandom(4), "little") | 1)
         t = time.perf_counter()
-        sock.send(datagram)
-        for attempt in range(4):
+        login(c, exchange)
+        login_ms.append((time.perf_counter() - t) * 1e3)
+        sock.settimeout(None)  # blocking, no timeout: recv() on a ready socket is one syscall
+        socks.append(sock)
+        consoles.append(c)
+    per = [count // sessions + (1 if i < count % sessions else 0) for i in range(sessions)]
+    if suite == 0:
+        plan = [[(bytes(RMCP_HEADER_ECHO), 0)] * n for n in per]
+        login_ms = [0.0]
+    else:
+        plan = [[(c.request(0x06, 0x01), c.rq_seq) for _ in range(n)] for c, n in zip(consoles, per)]
+    print(json.dumps({"ready": True, "login_ms": statistics.median(login_ms)}), flush=True)
+    sys.stdin.readline()
+
+    poller = select.epoll()
+    index = {}
+    for i, sock in enumerate(socks):
+        poller.register(sock.fileno(), select.EPOLLIN)
+        index[sock.fileno()] = i
+    replies: list[list[bytes]] = [[] for _ in socks]
+    latencies: list[float] = []
+    sent_at = [0.0] * sessions
+    nxt = [0] * sessions
+    clock = time.perf_counter
+    stalls = 0
+    cpu0 = time.process_time()
+    start = clock()
+    for i, sock in enumerate(socks):
+        if per[i]:
+            sent_at[i] = clock()
+            sock.send(plan[i][0][0])
+    waiting = sum(1 for n in per if n)
+    while waiting:
+        events = poller.poll(0.5)
+        if not events:  # a lost datagram: send each outstanding request again (same bytes)
+            stalls += 1
+            for i, sock in enumerate(socks):
+                if nxt[i] < per[i]:
+                    sock.send(plan[i][nxt[i]][0])
+            continue
+        for fd, _ in events:
+            i = index[fd]
+            sock = socks[i]
+            reply = sock.recv(4096)
+            now = clock()
+            if nxt[i] >= per[i]:
+                continue  # a late duplicate after a retransmission
+            latencies.append(now - sent_at[i])
+            replies[i].append(reply)
+            k = nxt[i] = nxt[i] + 1
+            if k < per[i]:
+                sent_at[i] = clock()
+                sock.send(plan[i][k][0])
+            else:
+                waiting -= 1
+    end = clock()
+    client_cpu = time.process_time() - cpu0
+    lost = 0
+    for c, got, sent in zip(consoles, replies, plan) if suite else ():
+        for reply, (_, rq_seq) in zip(got, sent):
             try:
-                reply = c.decode(sock.recv(4096))
-            except socket.timeout:
-                stalls += 1
-                sock.send(datagram)  # a retransmission: same bytes
+                msg = c.decode(reply)
+            except Exception:  # noqa: BLE001 — counted, not fatal
+                lost += 1
                 continue
-            except Exception:  # noqa: BLE001 — a reply we cannot decode: keep waiting
-                continue
-            if reply.seq == rq_seq and reply.cmd == 0x01 and reply.data[:1] == b"\x00":
-                latencies.append(time.perf_counter() - t)
-                break
-        else:
-            lost += 1
-    end = time.perf_counter()
+            if msg.seq != rq_seq or msg.cmd != 0x01 or msg.data[:1] != b"\x00":
+                lost += 1
     print(json.dumps({"latencies": latencies, "start": start, "end": end, "stalls": stalls, "lost": lost,
-                      "login_ms": login_ms}), flush=True)
-    try:  # Close Session (pyghmi's Bmc answers nothing useful; do not wait long)
-        sock.settimeout(0.2)
-        exchange(c.request(0x06, 0x3C, c.bmc_sid.to_bytes(4, "little")))
-    except OSError:
-        pass
+                      "login_ms": statistics.median(login_ms), "client_cpu": client_cpu}), flush=True)
+    for c, sock in zip(consoles, socks) if suite else ():  # Close Session (pyghmi's Bmc answers nothing useful; do not wait)
+        try:
+            sock.settimeout(0.2)
+            sock.send(c.request(0x06, 0x3C, c.bmc_sid.to_bytes(4, "little")))
+            sock.recv(4096)
+        except OSError:
+            pass
 
 
 def cpu_seconds(pid: int) -> float:
@@ -140,55 +201,45 @@ class RunResult:
     lost: int
     requests: int
     server_cpu_us: float = math.nan
+    client_cpu_us: float = math.nan
 
 
 def run_clients(host: str, port: int, suite: int, sessions: int, total: int, env: dict,
                 server_pid: int | None = None) -> RunResult:
-    """``sessions`` worker processes sharing ``total`` requests; all start together.
+    """One client process keeping ``sessions`` sessions busy with ``total`` requests in all.
 
     With ``server_pid``, also the server's CPU time per request during the
-    measured part (after every login, until every worker is done)."""
-    per = [total // sessions + (1 if i < total % sessions else 0) for i in range(sessions)]
-    procs = []
-    for i, count in enumerate(per):
-        sid = int.from_bytes(os.urandom(4), "little") | 1
-        procs.append(subprocess.Popen([sys.executable, __file__, "--worker", host, str(port), str(suite),
-                                       str(count), str(sid)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True, env=env))
-    logins = []
+    measured part (after every login, until the client is done)."""
+    proc = subprocess.Popen([sys.executable, __file__, "--worker", host, str(port), str(suite), str(sessions),
+                             str(total)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
     try:
-        for p in procs:
-            line = p.stdout.readline()
-            if not line:
-                raise RuntimeError(f"worker failed to log in: {p.stderr.read()[-2000:]}")
-            logins.append(json.loads(line)["login_ms"])
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"client failed to log in: {proc.stderr.read()[-2000:]}")
+        login_ms = json.loads(line)["login_ms"]
         cpu0 = cpu_seconds(server_pid) if server_pid else math.nan
-        for p in procs:
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = []
-        for p in procs:
-            line = p.stdout.readline()  # the results; the worker closes its session after printing
-            if not line.strip():
-                raise RuntimeError(f"worker failed: {p.stderr.read()[-2000:]}")
-            results.append(json.loads(line))
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()  # the results; the client closes its sessions after printing
+        if not line.strip():
+            raise RuntimeError(f"client failed: {proc.stderr.read()[-2000:]}")
+        result = json.loads(line)
         cpu1 = cpu_seconds(server_pid) if server_pid else math.nan
-        for p in procs:
-            p.communicate(timeout=30)
+        proc.communicate(timeout=30)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-    latencies = sorted(x for r in results for x in r["latencies"])
-    wall = max(r["end"] for r in results) - min(r["start"] for r in results)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    latencies = sorted(result["latencies"])
+    wall = result["end"] - result["start"]
     n = len(latencies)
     return RunResult(rate=n / wall if wall > 0 else 0.0,
                      p50_ms=latencies[n // 2] * 1e3 if n else math.nan,
                      p99_ms=latencies[min(n - 1, int(n * 0.99))] * 1e3 if n else math.nan,
-                     login_ms=statistics.median(logins),
-                     stalls=sum(r["stalls"] for r in results), lost=sum(r["lost"] for r in results), requests=n,
-                     server_cpu_us=(cpu1 - cpu0) / n * 1e6 if n else math.nan)
+                     login_ms=login_ms, stalls=result["stalls"], lost=result["lost"], requests=n,
+                     server_cpu_us=(cpu1 - cpu0) / n * 1e6 if n else math.nan,
+                     client_cpu_us=result["client_cpu"] / n * 1e6 if n else math.nan)
 
 
 # --- the servers -------------------------------------------------------------------------------
@@ -382,6 +433,31 @@ def start_ipmi_sim(work: Path, env: dict) -> Server:
     return Server("ipmi_sim", port, proc, (3,), ["no chassis_control program: Get Chassis Status from memory"])
 
 
+#: What the echo floor's client sends: an RMCP+ session header and a
+#: suite-3 Get Device ID's worth of bytes (64 in all).
+RMCP_HEADER_ECHO = bytes.fromhex("060000ff07c0") + bytes(58)
+
+ECHO_SERVER = r"""
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    data, addr = sock.recvfrom(65536)
+    sock.sendto(data, addr)
+"""
+
+
+def start_echo(work: Path, env: dict) -> Server:
+    """The floor: a blocking Python UDP echo, no protocol work at all.  No
+    server answering this client over this loopback can be faster, so
+    echo/pyghmi bounds any server's ratio to pyghmi."""
+    port = free_udp_port()
+    proc = subprocess.Popen([sys.executable, "-c", ECHO_SERVER, str(port)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=work)
+    wait_until(lambda: asf_pong(port), 30, "echo floor", proc)
+    return Server("echo", port, proc, (0,), ["no protocol: the client's datagrams come back as they are"])
+
+
 # --- whole ipmitool processes ----------------------------------------------------------------------
 
 def ipmitool_times(port: int, runs: int, env: dict, *args: str) -> list[float]:
@@ -544,6 +620,8 @@ def main() -> int:
                     help="also run serve under cProfile with the 16-session load and print where the time goes")
     ap.add_argument("--profile-only", action="store_true", help="only the cProfile part")
     ap.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
+    ap.add_argument("--throughput-only", action="store_true",
+                    help="only the Get Device ID runs (no ipmitool processes, no sdr list scan check)")
     args = ap.parse_args()
     if args.quick:
         args.n, args.runs, args.ipmitool_runs, args.sdr_rounds = 500, 1, 3, 1
@@ -584,7 +662,8 @@ def main() -> int:
         if "ipmi_sim" not in missing:
             servers["ipmi_sim"] = start_ipmi_sim(work, env)
 
-        configs = [(name, 3) for name in servers] + [("serve", 17)]
+        servers["echo"] = start_echo(work, env)
+        configs = [(name, 3) for name in servers if name != "echo"] + [("serve", 17), ("echo", 0)]
         table: dict[tuple[str, int, int], list[RunResult]] = {}
         for sessions in (1, args.sessions):
             for _ in range(args.runs):
@@ -597,24 +676,35 @@ def main() -> int:
             return statistics.median(getattr(r, attr) for r in table[key])
 
         print("\n## Get Device ID, one raw RMCP+ client per session (medians of the runs)\n")
-        print("| server | suite | sessions | req/s | p50 ms | p99 ms | login ms | server CPU us/req | stalls | lost |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("| server | suite | sessions | req/s | p50 ms | p99 ms | login ms | server CPU us/req | client CPU us/req "
+              "| stalls | lost |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         rows = []
         for (name, suite, sessions), results in sorted(table.items(), key=lambda kv: (kv[0][2], kv[0][0] != "serve",
                                                                                        kv[0][0], -kv[0][1])):
             key = (name, suite, sessions)
             row = {"server": name, "suite": suite, "sessions": sessions, "rate": med(key, "rate"),
                    "p50_ms": med(key, "p50_ms"), "p99_ms": med(key, "p99_ms"), "login_ms": med(key, "login_ms"),
-                   "server_cpu_us": med(key, "server_cpu_us"),
+                   "server_cpu_us": med(key, "server_cpu_us"), "client_cpu_us": med(key, "client_cpu_us"),
                    "stalls": sum(r.stalls for r in results), "lost": sum(r.lost for r in results),
                    "rates": [round(r.rate) for r in results]}
             rows.append(row)
             print(f"| {name} | {suite} | {sessions} | {row['rate']:,.0f} | {row['p50_ms']:.3f} | "
-                  f"{row['p99_ms']:.3f} | {row['login_ms']:.2f} | {row['server_cpu_us']:.0f} | {row['stalls']} | "
+                  f"{row['p99_ms']:.3f} | {row['login_ms']:.2f} | {row['server_cpu_us']:.0f} | {row['client_cpu_us']:.0f} | {row['stalls']} | "
                   f"{row['lost']} |")
         report["device_id"] = rows
 
-        print("\n## Ratios and targets\n")
+        print("\n## Ceilings\n")
+        print("The echo floor answers without any protocol work; no server can beat it with this client, so "
+              "echo/X is the highest ratio any server could reach against X here.\n")
+        for sessions in (1, args.sessions):
+            echo_rate = med(("echo", 0, sessions), "rate")
+            for other in ("pyghmi", "ipmi_sim", "serve"):
+                if other in servers:
+                    print(f"- {sessions} session(s): echo/{other} = {echo_rate / med((other, 3, sessions), 'rate'):.2f}")
+        report["ceilings"] = {str(sessions): {other: med(("echo", 0, sessions), "rate") / med((other, 3, sessions), "rate")
+                                              for other in ("pyghmi", "ipmi_sim", "serve") if other in servers}
+                              for sessions in (1, args.sessions)}
         targets = []
         for sessions in (1, args.sessions):
             serve_rate = med(("serve", 3, sessions), "rate")
@@ -629,9 +719,9 @@ def main() -> int:
         p99_17 = med(("serve", 17, args.sessions), "p99_ms")
         targets.append((f"serve p99 at {args.sessions} sessions, suite 17 (ms)", p99_17, "< 5", p99_17 < 5))
 
-        if shutil.which("ipmitool"):
+        if shutil.which("ipmitool") and not args.throughput_only:
             times = {name: ipmitool_times(s.port, args.ipmitool_runs, env, "-C", "3", "chassis", "power", "status")
-                     for name, s in servers.items()}
+                     for name, s in servers.items() if name != "echo"}
             times["serve (default suite)"] = ipmitool_times(servers["serve"].port, args.ipmitool_runs, env,
                                                             "chassis", "power", "status")
             report["ipmitool_ms"] = {k: statistics.median(v) * 1e3 for k, v in times.items()}
@@ -647,7 +737,7 @@ def main() -> int:
             server.stop()
     load_mid = os.getloadavg()
 
-    if shutil.which("ipmitool"):
+    if shutil.which("ipmitool") and not args.throughput_only:
         scans = sdr_scans(args.poll, args.sdr_clients, args.sdr_rounds, env)
         report["sdr_scans"] = scans
         print(f"\n## `ipmitool sdr list` x {scans['clients']} concurrent, {scans['rounds']} rounds, serve in-process\n")
@@ -721,7 +811,7 @@ def profile_serve(work: Path, env: dict, sessions: int, n: int) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        host, port, suite, count, sid = sys.argv[2:7]
-        worker_main(host, int(port), int(suite), int(count), int(sid))
+        host, port, suite, sessions, count = sys.argv[2:7]
+        worker_main(host, int(port), int(suite), int(sessions), int(count))
         sys.exit(0)
     sys.exit(main())
