@@ -34,13 +34,16 @@ others at DEBUG, so a password-guessing flood cannot flood the journal.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import contextvars
+import fcntl
 import ipaddress
 import logging
 import os
 import socket
 import struct
+import termios
 import threading
 import time
 import uuid
@@ -76,6 +79,10 @@ MAX_IN_FLIGHT = 64
 #: refused with its real size.  (Below glibc's 128 KiB mmap threshold: a
 #: 64 KiB read costs what a 2 KiB one does, a 256 KiB one ~12 us more.)
 RECV_SIZE = 65536
+#: Most datagrams answered together before their replies are sent (only
+#: datagrams already queued are batched; one arriving at an idle service is
+#: answered alone, at once).
+BATCH = 16
 #: Longest the receive thread sleeps without looking at its timers (seconds);
 #: shorter when the configured timeouts are (a quarter of the shortest).
 TICK = 1.0
@@ -124,6 +131,18 @@ _POOLS: weakref.WeakSet[_RandomPool] = weakref.WeakSet()
 os.register_at_fork(after_in_child=lambda: [pool._forget() for pool in _POOLS])
 
 
+def _queued(sock: socket.socket, buf: array.array) -> bool:
+    """Whether a datagram waits on ``sock`` (FIONREAD, into ``buf``): about
+    1 us, where a non-blocking recvfrom that finds nothing costs ~4 us
+    (raising and catching BlockingIOError).  An empty datagram reads as 0
+    here; the next blocking recvfrom returns it."""
+    try:
+        fcntl.ioctl(sock.fileno(), termios.FIONREAD, buf, True)
+    except OSError:
+        return False
+    return buf[0] > 0
+
+
 def _fmt_addr(addr: object) -> str:
     if isinstance(addr, tuple) and len(addr) >= 2:
         host = str(addr[0])
@@ -154,6 +173,7 @@ class IpmiLanService:
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._next_tick = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
         self._rate_logged: dict[object, float] = {}
@@ -219,38 +239,56 @@ class IpmiLanService:
     # --- the receive thread ---------------------------------------------------------
 
     def _receive_loop(self) -> None:
-        sock, server, lock = self._sock, self.server, self._lock
+        sock = self._sock
         assert sock is not None
-        recvfrom, monotonic = sock.recvfrom, time.monotonic
-        next_tick = monotonic() + self.tick
+        recvfrom = sock.recvfrom
+        fionread = array.array("i", [0])
+        self._next_tick = time.monotonic() + self.tick
         while not self._stopping:
             try:
-                data, addr = recvfrom(RECV_SIZE)
+                batch = [recvfrom(RECV_SIZE)]
             except (BlockingIOError, InterruptedError):  # SO_RCVTIMEO: time to look at the timers
-                data = addr = None
+                batch = []
             except OSError as exc:  # ICMP errors reported on the socket, etc.
-                if self._stopping:
-                    break
-                self.logger.debug("socket error: %s", exc)
+                if not self._stopping:
+                    self.logger.debug("socket error: %s", exc)
                 continue
             if self._stopping:
                 break
-            now = monotonic()
-            try:
-                with lock:
-                    if data is not None:
-                        server.receive_datagram(data, addr, now)
-                    if now >= next_tick:
-                        next_tick = now + self.tick
-                        server.handle_timer(now)
-                    out = server.datagrams_to_send()
-                    events = server.take_events()
-            except Exception:  # a bug: log it, keep serving everyone else
-                self.logger.exception("internal error on a datagram from %s", _fmt_addr(addr))
-                continue
-            self._send_all(out)
-            if events:
-                self._act_on(events)
+            # The first datagram after a wait is answered at once.  Under load,
+            # what is queued by then is answered as one batch whose replies leave
+            # back to back: each console is woken once per batch, not per reply.
+            while True:
+                self._answer_batch(batch)
+                if not _queued(sock, fionread):
+                    break
+                batch = []
+                for _ in range(BATCH):
+                    try:
+                        batch.append(recvfrom(RECV_SIZE, socket.MSG_DONTWAIT))
+                    except OSError:
+                        break
+                if not batch:
+                    break
+
+    def _answer_batch(self, batch: list[tuple[bytes, object]]) -> None:
+        """Run ``batch`` through LanServer (and its timers when due), send the replies, act on the events."""
+        server, now, addr = self.server, time.monotonic(), None
+        try:
+            with self._lock:
+                for data, addr in batch:
+                    server.receive_datagram(data, addr, now)
+                if now >= self._next_tick:
+                    self._next_tick = now + self.tick
+                    server.handle_timer(now)
+                out = server.datagrams_to_send()
+                events = server.take_events()
+        except Exception:  # a bug: log it, keep serving everyone else
+            self.logger.exception("internal error on a datagram from %s", _fmt_addr(addr))
+            return
+        self._send_all(out)
+        if events:
+            self._act_on(events)
 
     def _send_all(self, out: list[tuple[bytes, object]]) -> None:
         sock = self._sock

@@ -57,6 +57,9 @@ FALLBACK_GROUPS: dict[str, set[tuple[int, int]]] = {
              (NetFn.CHASSIS, ChassisCmd.SET_SYSTEM_BOOT_OPTIONS)},
 }
 _GROUP_OF = {key: group for group, keys in FALLBACK_GROUPS.items() for key in keys}
+#: fast()'s keys, built once (it runs on every LAN request).
+_SENSOR_READING = (int(NetFn.SENSOR_EVENT), int(SensorCmd.GET_SENSOR_READING))
+_CHASSIS_STATUS = (int(NetFn.CHASSIS), int(ChassisCmd.GET_CHASSIS_STATUS))
 
 
 def _command_key(request: Request) -> tuple[int, int, bytes]:
@@ -149,17 +152,17 @@ class BmcMirror:
         cached = self._static.get(key)
         if cached is not None and not request.data:
             if cached.lun == request.lun:
-                return cached  # Responses are frozen: no copy needed
+                return cached  # Responses are immutable: no copy needed
             return Response(cached.netfn, cached.cmd, cached.cc, cached.data, request.lun)
         if key in SDR_COMMANDS and self._sdr is not None:
             with self._lock:
                 return self._sdr_answer(request)
-        if key == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING) and len(request.data) == 1:
+        if key == _SENSOR_READING and len(request.data) == 1:
             if self.clock() - self._scanned_at < self.poll_interval:
                 cached = self._readings.get((request.lun, request.data[0]))
                 if cached is not None:
                     return cached
-        if key == (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS) and self._status is not None:
+        if key == _CHASSIS_STATUS and self._status is not None:
             at, cached = self._status
             if self.clock() - at < self.poll_interval:
                 return cached
