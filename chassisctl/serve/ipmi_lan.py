@@ -304,9 +304,10 @@ class IpmiLanService:
         """Log the server's events; hand requests to the event loop."""
         for event in events:
             if isinstance(event, RequestReceived):
-                loop = self._loop
-                if loop is not None and not loop.is_closed():
-                    loop.call_soon_threadsafe(self._dispatch, event)
+                try:
+                    self._loop.call_soon_threadsafe(self._dispatch, event)  # type: ignore[union-attr]
+                except RuntimeError:  # the loop closed under us: serve is stopping
+                    pass
             elif isinstance(event, Refused):
                 self._log_refused(event)
             elif isinstance(event, SessionOpened):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi.errors import DecodeError
@@ -196,6 +196,18 @@ def test_aes_matches_library_cbc(size):
     assert encrypt_aes_cbc_128(k2, iv, data) == iv + enc.update(plain) + enc.finalize()
     aes = AesCbc128(k2)
     assert aes.decrypt(aes.encrypt(iv, data)) == data
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.binary(min_size=16, max_size=16), st.binary(max_size=100)), min_size=1, max_size=6))
+def test_session_encryptor_equals_a_fresh_cbc_per_packet(packets) -> None:
+    """One AesCbc128 runs a CBC context for the whole session; whatever it
+    encrypted before, each packet is exactly CBC under its own IV."""
+    k2 = bytes(range(3, 23))
+    aes = AesCbc128(k2)
+    for iv, data in packets:
+        assert aes.encrypt(iv, data) == encrypt_aes_cbc_128(k2, iv, data)
+        assert aes.decrypt(aes.encrypt(iv, data)) == data
 
 
 @given(st.sampled_from([0x01, 0x04]), st.binary(max_size=200), st.binary(max_size=80))

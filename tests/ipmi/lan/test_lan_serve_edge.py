@@ -1,4 +1,4 @@
-"""The asyncio edge (chassisctl.serve.ipmi_lan) over real loopback UDP, in-process."""
+"""The UDP edge (chassisctl.serve.ipmi_lan: receive thread + event loop) over real loopback UDP, in-process."""
 
 from __future__ import annotations
 
@@ -135,5 +135,69 @@ def test_ipv6_listen():
             sock.close()
         finally:
             await service.stop()
+
+    asyncio.run(main())
+
+
+def test_queued_requests_from_many_sessions_are_all_answered():
+    """Requests that pile up while the thread works are answered as a batch: every one, once."""
+    devid = Response(0x07, 0x01, 0x00, b"\x20\x81\x01")
+
+    async def handler(req: Request) -> Response:
+        return req.reply(0, b"\x01\x00\x00")  # Get Chassis Status, through the event loop
+
+    async def main():
+        cfg = lan_config_from_toml({"ipmi": {"listen": "127.0.0.1:0", "max_sessions": 30, "users": [
+            {"name": "admin", "password": "password", "privilege": "administrator"}]}})
+        fast = lambda req: devid if (req.netfn, req.cmd) == (0x06, 0x01) else None  # noqa: E731
+        async with IpmiLanService(cfg, handler, fast_handler=fast) as service:
+            sessions = []
+            for _ in range(20):
+                transport, proto, exchange = await _open(service)
+                sessions.append((transport, proto, await _login(exchange)))
+            for i, (transport, _, c) in enumerate(sessions):  # all sent before any reply is read
+                transport.sendto(c.request(0x06, 0x01) if i % 2 else c.request(0x00, 0x01))
+            for i, (transport, proto, c) in enumerate(sessions):
+                reply = split_reply(c.decode(await asyncio.wait_for(proto.queue.get(), 2)))
+                assert reply == ((0, b"\x20\x81\x01") if i % 2 else (0, b"\x01\x00\x00"))
+            await asyncio.sleep(0.05)
+            assert all(proto.queue.empty() for _, proto, _ in sessions)
+            for transport, _, _ in sessions:
+                transport.close()
+
+    asyncio.run(main())
+
+
+def test_a_failing_fast_path_falls_back_to_the_handler(caplog):
+    async def handler(req: Request) -> Response:
+        return req.reply(0, b"\x20\x81\x02")
+
+    def fast(req: Request):
+        raise RuntimeError("cache on fire")
+
+    async def main():
+        async with IpmiLanService(CONFIG, handler, fast_handler=fast) as service:
+            transport, proto, exchange = await _open(service)
+            c = await _login(exchange)
+            assert split_reply(c.decode(await exchange(c.request(0x06, 0x01)))) == (0, b"\x20\x81\x02")
+            transport.close()
+
+    asyncio.run(main())
+    assert any("fast path failed" in r.getMessage() for r in caplog.records)
+
+
+def test_stop_ends_the_receive_thread():
+    async def handler(req: Request) -> Response:
+        return req.reply(0)
+
+    async def main():
+        service = IpmiLanService(CONFIG, handler)
+        await service.start()
+        thread, address = service._thread, service.address
+        assert thread is not None and thread.is_alive()
+        await service.stop()
+        assert not thread.is_alive()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # the port is free again
+            s.bind(address)
 
     asyncio.run(main())

@@ -66,10 +66,11 @@ def rand_source(seed: bytes = b"") -> callable:
     return random_bytes
 
 
-def make_server(**ipmi) -> LanServer:
+def make_server(answer=None, **ipmi) -> LanServer:
     doc = {"ipmi": {"users": USERS, "cipher_suites": [17, 3, 1, 2, 15, 16], "ipmi15_auth_types": ["md5", "password"]}}
     doc["ipmi"].update(ipmi)
-    return LanServer(lan_config_from_toml(doc, None), random_bytes=rand_source(b"server"), guid=GUID)
+    return LanServer(lan_config_from_toml(doc, None), random_bytes=rand_source(b"server"), guid=GUID,
+                     answer=answer)
 
 
 def events(server: LanServer) -> list:
@@ -655,3 +656,61 @@ def test_replay_from_elsewhere_does_not_divert_the_session():
     server.datagrams_to_send()
     assert server.table.sessions[c.bmc_sid].addr == ADDR
     call(server, c, 0x06, 0x3B, b"\x00")  # and the console keeps getting its replies
+
+
+# --- the synchronous answer hook ------------------------------------------------------
+
+
+class Answers:
+    """An ``answer`` hook that knows Get Device ID and records what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked = []
+
+    def __call__(self, request):
+        self.asked.append(request)
+        if (request.netfn, request.cmd) == (0x06, 0x01):
+            return Response(0x07, 0x01, 0x00, b"\x20\x81", request.lun)
+        return None
+
+
+@pytest.mark.parametrize("suite", [17, 3, 1])
+def test_answer_hook_replies_at_once_without_an_event(suite):
+    answers = Answers()
+    server = make_server(answer=answers)
+    c = logged_in(server, suite=suite)
+    datagram = c.request(0x06, 0x01)
+    assert split_reply(c.decode(exchange(server, datagram, 1.0))) == (0, b"\x20\x81")
+    assert [e for e in events(server) if isinstance(e, RequestReceived)] == []
+    assert [(r.netfn, r.cmd, r.data, r.lun) for r in answers.asked] == [(0x06, 0x01, b"", 0)]
+    # a retransmission gets the cached reply; the hook is not asked again
+    assert split_reply(c.decode(exchange(server, datagram, 2.0))) == (0, b"\x20\x81")
+    assert len(answers.asked) == 1
+
+
+def test_answer_hook_none_lets_the_request_through():
+    answers = Answers()
+    server = make_server(answer=answers)
+    c = logged_in(server)
+    ev, reply = app_answer(server, c, 0x00, 0x01, reply=b"\x00\x01\x00\x00")
+    assert (ev.request.netfn, ev.request.cmd) == (0x00, 0x01) and reply == (0, b"\x01\x00\x00")
+    assert [(r.netfn, r.cmd) for r in answers.asked] == [(0x00, 0x01)]
+
+
+def test_answer_hook_never_sees_what_the_session_may_not_do():
+    answers = Answers()
+    server = make_server(answer=answers)
+    c = logged_in(server, b"viewer", b"viewpass", privilege=2)
+    assert call(server, c, 0x00, 0x02, b"\x01")[0] == 0xD4  # Chassis Control needs OPERATOR
+    assert call(server, c, 0x06, 0x3B, b"\x02")[0] == 0  # Set Session Privilege: answered by the server
+    assert answers.asked == []
+
+
+def test_take_events_hands_over_everything_once():
+    server = make_server()
+    assert server.take_events() == []
+    silent(server, b"junk one")
+    silent(server, b"junk two")
+    taken = server.take_events()
+    assert [type(e) for e in taken] == [Refused, Refused]
+    assert server.take_events() == [] and server.next_event() is None
