@@ -201,7 +201,7 @@ def decode_rmcpplus_header(data: bytes) -> RmcpPlusHeader:
 
 def integrity_code(alg: int, k1: bytes, span: bytes) -> bytes:
     digest, n = _INTEGRITY[alg]
-    return hmac.new(k1, span, digest).digest()[:n]
+    return hmac.digest(k1, span, digest)[:n]
 
 
 class SessionMac:
@@ -370,7 +370,7 @@ def decrypt_aes_cbc_128(k2: bytes, payload: bytes) -> bytes:
 def _hmac(alg: int, key: bytes, msg: bytes) -> bytes:
     if alg == AuthAlg.NONE:
         return b""
-    return hmac.new(key, msg, _HASHES[alg]).digest()
+    return hmac.digest(key, msg, _HASHES[alg])  # the one-shot C path: no HMAC object
 
 
 def _user_part(role: int, username: bytes) -> bytes:
