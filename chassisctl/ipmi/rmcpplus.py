@@ -230,9 +230,9 @@ class SessionMac:
         return mac.finalize()[: self.length]
 
     def check(self, data: bytes, payload_end: int) -> bool:
-        """:func:`check_trailer` for a packet whose payload ends at ``payload_end``
-        (the trailer checks of :func:`_auth_code_offset`, inline: every session
-        packet passes here)."""
+        """True when the integrity trailer of a packet whose payload ends at
+        ``payload_end`` is valid; :class:`DecodeError` when it is malformed
+        (a pad length of 0-3 that matches the gap after the payload, next header 07h)."""
         n = self.length
         cut = len(data) - n
         pad_len = cut - 2 - payload_end
@@ -245,17 +245,6 @@ class SessionMac:
         return hmac.compare_digest(mac.finalize()[:n], data[cut:])
 
 
-def _auth_code_offset(data: bytes, payload_end: int, n: int) -> int:
-    """Where the ``n``-byte AuthCode starts; checks the integrity pad and next header."""
-    total = len(data)
-    if total < payload_end + 2 + n:
-        raise DecodeError("RMCP+ trailer truncated")
-    pad_len = data[total - n - 2]
-    if data[total - n - 1] != NEXT_HEADER or total - n - 2 - payload_end != pad_len or pad_len > 3:
-        raise DecodeError("RMCP+ integrity pad or next header malformed")
-    return total - n
-
-
 def check_trailer(data: bytes, header: RmcpPlusHeader, alg: int, k1: bytes) -> bool:
     """True when the integrity trailer of an authenticated packet is valid.
 
@@ -263,8 +252,7 @@ def check_trailer(data: bytes, header: RmcpPlusHeader, alg: int, k1: bytes) -> b
     """
     if alg not in _INTEGRITY:
         raise DecodeError(f"unsupported integrity algorithm {alg:02X}h")
-    cut = _auth_code_offset(data, header.payload_offset + header.payload_length, _INTEGRITY[alg][1])
-    return hmac.compare_digest(integrity_code(alg, k1, data[4:cut]), data[cut:])
+    return SessionMac(alg, k1).check(data, header.payload_offset + header.payload_length)
 
 
 #: RMCP header (06 00 FF 07), auth type 06h, payload type, session ID, sequence, payload length.
