@@ -44,6 +44,7 @@ from __future__ import annotations
 import array
 import asyncio
 import contextvars
+import errno
 import fcntl
 import ipaddress
 import logging
@@ -257,8 +258,9 @@ class IpmiLanService:
             except (BlockingIOError, InterruptedError):  # SO_RCVTIMEO: time to look at the timers
                 batch = []
             except OSError as exc:  # ICMP errors reported on the socket, etc.
-                if not self._stopping:
-                    self.logger.debug("socket error: %s", exc)
+                if self._stopping or exc.errno in (errno.EBADF, errno.ENOTSOCK):
+                    break  # the socket is gone: nothing more will arrive
+                self.logger.debug("socket error: %s", exc)
                 continue
             if self._stopping:
                 break
@@ -391,8 +393,6 @@ class IpmiLanService:
 
 def _bind_error(exc: OSError, host: str, port: int, interface: str | None):
     """A one-line, documented failure for the things that stop a bind."""
-    import errno
-
     from chassisctl.errors import ConfigError, PermissionDenied
 
     where = f"{host}:{port}" + (f" on {interface}" if interface else "")
