@@ -90,16 +90,14 @@ def worker_main(host: str, port: int, suite: int, sessions: int, count: int) -> 
     from chassisctl.ipmi.lan.console import RmcpPlusConsole, login
 
     socks, consoles = [], []
-    login_ms: list[float] = []
-    if suite == 0:  # the echo floor: no login, datagrams the size of a suite-3 request
-        for _ in range(sessions):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.connect((host, port))
-            socks.append(sock)
-            consoles.append(None)
-    for _ in range(sessions if suite else 0):
+    login_ms = [0.0]  # the echo floor (suite 0) logs nothing in
+    for _ in range(sessions):
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.connect((host, port))
+        socks.append(sock)
+        if not suite:
+            consoles.append(None)
+            continue
         sock.settimeout(2.0)
 
         def exchange(datagram: bytes, sock=sock) -> bytes:
@@ -112,12 +110,12 @@ def worker_main(host: str, port: int, suite: int, sessions: int, count: int) -> 
         login(c, exchange)
         login_ms.append((time.perf_counter() - t) * 1e3)
         sock.settimeout(None)  # blocking, no timeout: recv() on a ready socket is one syscall
-        socks.append(sock)
         consoles.append(c)
+    if suite:
+        login_ms.pop(0)
     per = [count // sessions + (1 if i < count % sessions else 0) for i in range(sessions)]
-    if suite == 0:
-        plan = [[(bytes(RMCP_HEADER_ECHO), 0)] * n for n in per]
-        login_ms = [0.0]
+    if not suite:  # datagrams the size of a suite-3 request, echoed back as they are
+        plan = [[(RMCP_HEADER_ECHO, 0)] * n for n in per]
     else:
         plan = [[(c.request(0x06, 0x01), c.rq_seq) for _ in range(n)] for c, n in zip(consoles, per)]
     print(json.dumps({"ready": True, "login_ms": statistics.median(login_ms)}), flush=True)
@@ -331,16 +329,13 @@ privilege = "administrator"
 """
 
 
-def start_serve(work: Path, env: dict, profile_to: Path | None = None) -> Server:
+def start_serve(work: Path, env: dict) -> Server:
     port = free_udp_port()
     config = work / "serve.toml"
     fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(SERVE_CONFIG.format(port=port, user=USER, password=PASSWORD))
-    argv = [sys.executable]
-    if profile_to is not None:
-        argv += ["-m", "cProfile", "-o", str(profile_to)]
-    argv += ["-m", "chassisctl", "--config", str(config), "serve"]
+    argv = [sys.executable, "-m", "chassisctl", "--config", str(config), "serve"]
     log = open(work / "serve.stderr", "wb")
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
                             cwd=work)
@@ -653,7 +648,7 @@ def main() -> int:
         print(f"# missing, skipped: {', '.join(missing)}")
 
     if args.profile_only:
-        profile_serve(work, env, args.sessions, args.n)
+        profile_serve(env, args.sessions, args.n)
         shutil.rmtree(work, ignore_errors=True)
         return 0
     servers: dict[str, Server] = {}
@@ -773,14 +768,14 @@ def main() -> int:
           f"{' '.join(f'{x:.2f}' for x in report['load_after'])} at the end")
 
     if args.profile:
-        profile_serve(work, env, args.sessions, args.n)
+        profile_serve(env, args.sessions, args.n)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
-def profile_serve(work: Path, env: dict, sessions: int, n: int) -> None:
+def profile_serve(env: dict, sessions: int, n: int) -> None:
     """serve (in this process, wired as serve/app.py wires it) under cProfile,
     loaded by ``sessions`` sessions; the top of the receive thread, where every
     cached answer is made (cProfile follows one thread: this one)."""
