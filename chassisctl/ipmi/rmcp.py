@@ -141,6 +141,9 @@ class LanMessage(NamedTuple):
     data: bytes = b""
 
 
+_new_tuple = tuple.__new__
+
+
 def decode_lan_message(data: bytes) -> LanMessage:
     if len(data) < 7:
         raise DecodeError(f"IPMI LAN message of {len(data)} bytes, minimum 7")
@@ -154,9 +157,6 @@ def decode_lan_message(data: bytes) -> LanMessage:
     # Python frame (~0.2 us) on every session request; the fields are all here.
     return _new_tuple(LanMessage, (data[0], b1 >> 2, b1 & 3, data[3], b4 >> 2, b4 & 3, data[5],
                                    bytes(data[6:-1])))
-
-
-_new_tuple = tuple.__new__
 
 
 def encode_lan_message(msg: LanMessage) -> bytes:
