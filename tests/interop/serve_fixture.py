@@ -217,7 +217,8 @@ class Serve:
             (self.workdir / name).mkdir(parents=True, exist_ok=True, mode=0o700)
         env.update(XDG_STATE_HOME=str(self.workdir / "state"), XDG_CACHE_HOME=str(self.workdir / "cache"),
                    XDG_CONFIG_HOME=str(self.workdir / "config"), HOME=str(self.workdir / "home"),
-                   CHASSISCTL_SIM_PACE="1" if pace else "0", PYTHONUNBUFFERED="1")
+                   CHASSISCTL_SIM_PACE="1" if pace else "0", PYTHONUNBUFFERED="1",
+                   RUNTIME_DIRECTORY=str(self.workdir / "run"))  # its own control socket
         if profile is not None:
             env["CHASSISCTL_SIM_PROFILE"] = str(profile)
         env.update(extra_env or {})
