@@ -141,6 +141,14 @@ def freeipmi_argv(tool: str, host: str, port: int, *args: str, user: str = "admi
             f"--driver-type={driver}", "--session-timeout=5000", "--retransmission-timeout=1000", *args]
 
 
+def freeipmi_default_argv(tool: str, host: str, port: int, *args: str, user: str = "admin",
+                          password: str = "password") -> list[str]:
+    """A FreeIPMI tool as most people run it: no --driver-type (so IPMI 1.5,
+    ``LAN``), FreeIPMI's own timeouts; only the machine's config file is
+    kept out, so the test does not depend on it."""
+    return [tool, "--config-file=/dev/null", "-h", f"{host}:{port}", "-u", user, "-p", password, *args]
+
+
 def passes(ran: Ran, pattern: str = "") -> None:
     """The §11 pass rule: exit 0 within 20 s, and the output matches."""
     assert ran.returncode == 0, str(ran)
