@@ -337,8 +337,8 @@ def start_serve(work: Path, env: dict) -> Server:
         fh.write(SERVE_CONFIG.format(port=port, user=USER, password=PASSWORD))
     argv = [sys.executable, "-m", "chassisctl", "--config", str(config), "serve"]
     log = open(work / "serve.stderr", "wb")
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
-                            cwd=work)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                            env=env | {"RUNTIME_DIRECTORY": str(work / "run")}, cwd=work)
     wait_until(lambda: asf_pong(port), 30, "chassisctl serve", proc)
     return Server("serve", port, proc, (17, 3))
 

@@ -4,7 +4,9 @@
 # This is the README's test command and what .ci/run calls.  As root on
 # Debian it installs the peers the interoperability tests drive (ipmitool,
 # FreeIPMI, OpenIPMI's ipmi_sim, groff for the man-page lint); the Python
-# side goes into ./.venv.  With CI=true, tests that need root, namespaces or
+# side goes into ./.venv, after which deptry checks the declared
+# dependencies before pytest runs everything (tests/install/ builds a wheel
+# and installs it into its own venv, as a user would).  With CI=true, tests that need root, namespaces or
 # a peer binary fail instead of skipping when something is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +20,15 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+# Every third-party import in chassisctl/ must be declared in [project]
+# dependencies, and every declared dependency used ([tool.deptry] in
+# pyproject.toml).  The test extra installs more than users get, so a missing
+# declaration is invisible to the tests; tests/install/ then checks the wheel
+# as users install it.
+if ! .venv/bin/deptry --no-ansi chassisctl; then
+    echo "test.sh: chassisctl imports a package pyproject.toml does not declare (or declares one it never uses): see above" >&2
+    exit 1
+fi
+
 exec .venv/bin/python -m pytest -n 2 --dist loadfile -q "$@"

@@ -159,6 +159,8 @@ def _fmt_addr(addr: object) -> str:
 
 
 class IpmiLanService:
+    name = "ipmi-lan"
+
     def __init__(
         self,
         config: LanConfig,
@@ -236,6 +238,14 @@ class IpmiLanService:
         if self._sock is None:
             raise RuntimeError("service not started")
         return self._sock.getsockname()
+
+    def describe(self) -> str:
+        return f"IPMI over LAN on {_fmt_addr(self.address)}" if self._sock is not None else "IPMI over LAN"
+
+    def status(self) -> dict:
+        """For the control socket: where it listens and how many sessions are open."""
+        return {"listen": _fmt_addr(self.address) if self._sock is not None else None,
+                "sessions": self.server.active_sessions, "state": "up" if self._sock is not None else "off"}
 
     async def __aenter__(self) -> IpmiLanService:
         await self.start()

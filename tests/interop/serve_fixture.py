@@ -141,6 +141,14 @@ def freeipmi_argv(tool: str, host: str, port: int, *args: str, user: str = "admi
             f"--driver-type={driver}", "--session-timeout=5000", "--retransmission-timeout=1000", *args]
 
 
+def freeipmi_default_argv(tool: str, host: str, port: int, *args: str, user: str = "admin",
+                          password: str = "password") -> list[str]:
+    """A FreeIPMI tool as most people run it: no --driver-type (so IPMI 1.5,
+    ``LAN``), FreeIPMI's own timeouts; only the machine's config file is
+    kept out, so the test does not depend on it."""
+    return [tool, "--config-file=/dev/null", "-h", f"{host}:{port}", "-u", user, "-p", password, *args]
+
+
 def passes(ran: Ran, pattern: str = "") -> None:
     """The §11 pass rule: exit 0 within 20 s, and the output matches."""
     assert ran.returncode == 0, str(ran)
@@ -217,7 +225,8 @@ class Serve:
             (self.workdir / name).mkdir(parents=True, exist_ok=True, mode=0o700)
         env.update(XDG_STATE_HOME=str(self.workdir / "state"), XDG_CACHE_HOME=str(self.workdir / "cache"),
                    XDG_CONFIG_HOME=str(self.workdir / "config"), HOME=str(self.workdir / "home"),
-                   CHASSISCTL_SIM_PACE="1" if pace else "0", PYTHONUNBUFFERED="1")
+                   CHASSISCTL_SIM_PACE="1" if pace else "0", PYTHONUNBUFFERED="1",
+                   RUNTIME_DIRECTORY=str(self.workdir / "run"))  # its own control socket
         if profile is not None:
             env["CHASSISCTL_SIM_PROFILE"] = str(profile)
         env.update(extra_env or {})

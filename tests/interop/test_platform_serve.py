@@ -84,6 +84,7 @@ class PlatformServe:
             self.env[f"XDG_{kind}_HOME"] = str(path)
         (workdir / "home").mkdir(exist_ok=True)
         self.env["HOME"] = str(workdir / "home")
+        self.env["RUNTIME_DIRECTORY"] = str(workdir / "run")  # its own control socket
         for var in ("CHASSISCTL_BUS", "CHASSISCTL_PLATFORM", "CHASSISCTL_NODE", "CHASSISCTL_CONFIG"):
             self.env.pop(var, None)
         self.config = workdir / "chassisctl.toml"

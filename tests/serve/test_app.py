@@ -84,3 +84,50 @@ def test_unknown_interface_is_one_line_and_exit_78(tmp_path: Path) -> None:
     assert errors == ["chassisctl: error: cannot listen on 127.0.0.1:0 on nosuchif0: "
                       "no such network interface 'nosuchif0'"]
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_serve_answers_on_its_control_socket_and_removes_it(tmp_path: Path) -> None:
+    from interop import serve_fixture as sf
+
+    from chassisctl.control.client import query
+
+    serve = sf.Serve(tmp_path / "serve").start()
+    sock = tmp_path / "serve" / "run" / "chassisctl.sock"
+    try:
+        assert "control socket " + str(sock) in serve.log_text()
+        ping = query("ping", socket_path=sock)
+        assert ping["pid"] == serve.proc.pid and "serve.services" in ping["queries"]
+        (ipmi,) = query("serve.services", socket_path=sock)["services"]
+        assert ipmi["name"] == "ipmi-lan" and ipmi["state"] == "up" and ipmi["sessions"] == 0
+        assert ipmi["listen"] == f"127.0.0.1:{serve.port}"
+    finally:
+        assert serve.stop() == 0
+    assert not sock.exists()
+
+
+def test_ipmi_disabled_with_nothing_else_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[ipmi]\nenabled = false\n")
+    env = dict(os.environ, RUNTIME_DIRECTORY=str(tmp_path / "run"))
+    done = _serve("--config", str(config), env=env)
+    assert done.returncode == 78, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "chassisctl: error: [ipmi] enabled = false and no other service is configured: nothing to serve "
+        "(add [lldp] or [[dhcp_relay]], or enable [ipmi])")
+    config.write_text("[ipmi]\nenabled = 1\n")
+    done = _serve("--config", str(config), env=env)
+    assert done.returncode == 78 and "ipmi.enabled: expected true or false" in done.stderr
+
+
+def test_a_second_serve_on_the_same_socket_is_refused(tmp_path: Path) -> None:
+    from interop import serve_fixture as sf
+
+    serve = sf.Serve(tmp_path / "one").start()
+    try:
+        env = dict(serve.env)
+        done = _serve("--ipmi-listen", "127.0.0.1:0", env=env | {"CHASSISCTL_SIM_PACE": "0"})
+        assert done.returncode == 78, done.stderr
+        assert "another chassisctl serve is running" in done.stderr and "Traceback" not in done.stderr
+        assert serve.alive()
+    finally:
+        serve.stop()

@@ -2,6 +2,7 @@
 
 ``[ipmi]`` keys (all optional)::
 
+    enabled = true                  # false: serve opens no BMC (LLDP or a relay only)
     listen = "0.0.0.0:623"          # "ADDR:PORT" or "[v6addr]:PORT"
     cipher_suites = [17, 3]         # offered in this order; 1, 2, 15, 16 allowed too
     allow_cipher_suite_0 = false    # suite 0 (no authentication) needs this too
@@ -268,6 +269,7 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
         "allow_ipmi15_auth_none", "kg", "kg_file", "session_timeout", "handshake_timeout", "max_sessions",
         "login_failures_burst", "login_failures_per_minute", "ip_address", "subnet_mask", "default_gateway",
         "mac_address", "ip_source", "users", "interface",
+        "enabled",  # serve's switch for the whole IPMI side (chassisctl.serve.app.ipmi_enabled)
     }
     for key in section:
         if key not in known:

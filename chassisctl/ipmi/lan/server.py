@@ -447,7 +447,15 @@ class LanServer:
             window=SeqWindow(inbound - 1, ahead=8, behind=7),
         )
         self.table.add(session)
-        reply(CC.OK, bytes((hs.auth_type,)) + struct.pack("<II", session.bmc_sid, inbound) + bytes((requested,)))
+        # The response already belongs to the session: it carries the console's
+        # Initial Outbound Sequence Number (IPMI v2.0 §22.17, Activate Session), and the
+        # session's later responses count up from it.  FreeIPMI anchors its
+        # receive window on this header; a 0 here puts every later response
+        # outside the window and it retransmits until the session times out.
+        first = session.out_seq
+        session.out_seq = next_seq(first)
+        reply(CC.OK, bytes((hs.auth_type,)) + struct.pack("<II", session.bmc_sid, inbound) + bytes((requested,)),
+              out_seq=first)
         self._events.append(SessionOpened(addr, session.bmc_sid, user.name, session.privilege,
                                           f"ipmi1.5 {AuthType(hs.auth_type).name.lower()}"))
 

@@ -524,6 +524,7 @@ class V15Console:
             return None
         pkt = decode_v15(out[0][0])
         assert pkt.auth_code == self.code(pkt.message, pkt.seq)
+        self.activate_seq = pkt.seq
         r = decode_lan_message(pkt.message)
         if r.data[0]:
             return r.data[0]
@@ -548,15 +549,18 @@ def test_v15_login_and_commands(auth):
     server = make_server()
     v = V15Console(server, auth=auth)
     assert v.login() == 0
+    # The Activate Session response carries the console's initial outbound
+    # sequence number; FreeIPMI anchors its receive window on it (§22.17).
+    assert v.activate_seq == 0x1000
     out = v.call(0x06, 0x3B, b"\x04")
     pkt = decode_v15(out[0][0])
-    assert pkt.seq == 0x1000 and pkt.auth_code == v.code(pkt.message, pkt.seq)
+    assert pkt.seq == 0x1001 and pkt.auth_code == v.code(pkt.message, pkt.seq)
     assert decode_lan_message(pkt.message).data == b"\x00\x04"
     assert v.call(0x00, 0x01) == []
     (ev,) = [e for e in events(server) if isinstance(e, RequestReceived)]
     server.respond(ev, ev.request.reply(0, b"\x01\x00\x00"), 0.0)
     pkt = decode_v15(server.datagrams_to_send()[0][0])
-    assert pkt.seq == 0x1001 and decode_lan_message(pkt.message).data == b"\x00\x01\x00\x00"
+    assert pkt.seq == 0x1002 and decode_lan_message(pkt.message).data == b"\x00\x01\x00\x00"
 
 
 def test_v15_failures():
