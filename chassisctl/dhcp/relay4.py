@@ -275,10 +275,14 @@ class Relay4:
         return ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
 
     # -- status ---------------------------------------------------------------------------------
+    def _named(self) -> set[str]:
+        config = self.config
+        return {*config.downstream, *config.upstream, *([config.link_selection] if config.link_selection else [])}
+
     def status(self) -> dict:
         return {**self.config.describe(), "interfaces": self.counters.snapshot(),
                 "addresses": {name: [f"{text4(a)}/{p}" for a, p in link.ipv4]
-                              for name, link in sorted(self.links.items())}}
+                              for name, link in sorted(self.links.items()) if name in self._named()}}
 
 
 def check_giaddr(config: RelayConfig, links: Mapping[str, Link]) -> str | None:

@@ -166,7 +166,11 @@ class Relay6:
         counters.relayed += 1
         return out
 
+    def _named(self) -> set[str]:
+        config = self.config
+        return {*config.downstream, *config.upstream, *([config.link_selection] if config.link_selection else [])}
+
     def status(self) -> dict:
         return {**self.config.describe(), "interfaces": self.counters.snapshot(),
                 "addresses": {name: [f"{ipaddress.IPv6Address(a)}/{p}" for a, p in link.ipv6]
-                              for name, link in sorted(self.links.items())}}
+                              for name, link in sorted(self.links.items()) if name in self._named()}}

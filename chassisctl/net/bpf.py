@@ -81,5 +81,5 @@ def attach(sock: socket.socket, program: list[Insn]) -> None:
     """Attach a classic BPF program to ``sock`` (struct sock_fprog)."""
     code = b"".join(struct.pack("=HBBI", *insn) for insn in program)
     buffer = ctypes.create_string_buffer(code)
-    fprog = struct.pack("=HL", len(program), ctypes.addressof(buffer))
+    fprog = struct.pack("@HP", len(program), ctypes.addressof(buffer))  # native: padding before the pointer
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)

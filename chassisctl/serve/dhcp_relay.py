@@ -332,8 +332,11 @@ class DhcpRelayService:
         await self.runtime.stop()
 
     def status(self) -> dict:
-        relays = self.runtime.status()
-        return {"relays": relays}
+        return {"relays": self.runtime.status()}
+
+    def describe(self) -> str:
+        return "; ".join(f"DHCP relay {c.family} {','.join(c.downstream)} -> {','.join(c.servers)}"
+                         for c in self.runtime.configs)
 
 
 def build(section: Any, ctx: Any) -> list[DhcpRelayService]:
