@@ -138,3 +138,279 @@ def test_client_gets_a_lease_through_the_relay(bed: Bed, client: str, with82: bo
         assert any(m.get(82) is not None for _, m in replies)
     c = counters(doc, "dhr0")
     assert c["relayed"] >= 2 and c["dropped"] == {}
+
+
+# --- option 82 from clients: trusted, untrusted, and the four policies -------------------------
+
+def _relay_with(bed: Bed, name: str, *flags: str):
+    return bed.start_relay("--downstream", "dhr0", "--upstream", "dhr1", "--server", "198.51.100.2", *flags,
+                           name=name)
+
+
+def test_client_option82_on_an_untrusted_interface_is_dropped(bed: Bed) -> None:
+    cap = bed.capture(bed.server, "dhs0", "untrusted")
+    relay = _relay_with(bed, "relay-untrusted", "--option82", "append")
+    try:
+        bed.inject([request_frame(crafted(0x8201, extra=((82, b"\x01\x05evil!"),))),
+                    request_frame(crafted(0x8202))])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+    assert server_saw(frames, 0x8201) == []
+    assert len(server_saw(frames, 0x8202)) == 1   # the control packet went through
+    assert counters(doc, "dhr0")["dropped"] == {"untrusted_option82": 1}
+    assert "untrusted option82" in relay.err()
+
+
+@pytest.mark.parametrize("policy, expect", [
+    ("append", ((1, b"bridge"), (1, b"dhr0"))),
+    ("replace", ((1, b"dhr0"),)),
+    ("forward", ((1, b"bridge"),)),
+    ("discard", None),
+])
+def test_option82_policies_on_a_trusted_interface(bed: Bed, policy: str, expect) -> None:
+    xid = 0x8300 + len(policy)
+    cap = bed.capture(bed.server, "dhs0", f"policy-{policy}")
+    relay = _relay_with(bed, f"relay-{policy}", "--option82", policy, "--trusted", "dhr0")
+    try:
+        bed.inject([request_frame(crafted(xid, extra=((82, b"\x01\x06bridge"),)))])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+    seen = server_saw(frames, xid)
+    if expect is None:
+        assert seen == [] and counters(doc, "dhr0")["dropped"] == {"option82_policy": 1}
+        return
+    (msg,) = seen
+    assert msg.options[-1][0] == 82 and [c for c, _ in msg.options].count(82) == 1
+    assert option82.decode(msg.get(82)) == expect
+    assert msg.giaddr == ip4("192.0.2.1") and msg.hops == 1
+
+
+def test_request_from_another_relay_keeps_its_giaddr_and_82(bed: Bed) -> None:
+    cap = bed.capture(bed.server, "dhs0", "lower-relay")
+    relay = _relay_with(bed, "relay-lower", "--option82", "replace")
+    sent = crafted(0x8401, hops=1, giaddr="192.0.2.77", extra=((82, b"\x01\x05lower"),))
+    try:
+        bed.inject([request_frame(sent, src="192.0.2.77", dst="192.0.2.1", dst_mac=_relay_mac(bed))])
+        time.sleep(0.5)
+    finally:
+        bed.stop_relay(relay)
+        frames = cap.stop()
+    (msg,) = server_saw(frames, 0x8401)
+    expected = v4.encode(sent)
+    assert msg.hops == 2 and msg.giaddr == ip4("192.0.2.77")
+    assert v4.encode(msg)[4:] == expected[4:]   # nothing but hops changed
+
+
+def _relay_mac(bed: Bed) -> bytes:
+    text = bed.sh(bed.relay, "cat", "/sys/class/net/dhr0/address").stdout.strip()
+    return bytes.fromhex(text.replace(":", ""))
+
+
+# --- link selection and server identifier override --------------------------------------------
+
+def test_link_selection_and_server_id_override(bed: Bed) -> None:
+    server_cap = bed.capture(bed.server, "dhs0", "linksel-server")
+    client_cap = bed.capture(bed.client, "dhc0", "linksel-client")
+    relay = _relay_with(bed, "relay-linksel", "--option82", "replace", "--link-selection", "dhr1",
+                        "--server-id-override")
+    try:
+        lease = udhcpc(bed)
+        # A renewal unicast to the relay (the server identifier it advertised) is relayed too.
+        bed.inject([request_frame(crafted(0x8501, ciaddr=lease, msg_type=v4.MessageType.REQUEST),
+                                  src=lease, dst="192.0.2.1", dst_mac=_relay_mac(bed))])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        at_server, at_client = decode4(server_cap.stop()), decode4(client_cap.stop())
+    assert ipaddress.ip_address(lease) in CLIENT_NET   # pool chosen by sub-option 5, not by giaddr
+    requests = [m for p, m in at_server if m.op == 1]
+    assert requests
+    for msg in requests:
+        subs = option82.decode(msg.get(82))
+        assert msg.giaddr == ip4("198.51.100.1")
+        assert option82.address(subs, 5) == ip4("192.0.2.1") and option82.address(subs, 11) == ip4("192.0.2.1")
+    assert any(m.xid == 0x8501 and m.ciaddr == ip4(lease) for m in requests)
+    acks = [m for p, m in at_client if m.op == 2 and m.message_type == v4.MessageType.ACK]
+    assert acks and acks[0].get(v4.Opt.SERVER_ID) == ip4("192.0.2.1") and acks[0].get(82) is None
+    assert counters(doc, "dhr0")["dropped"] == {}
+
+
+# --- hops, rogue servers, bad packets ---------------------------------------------------------
+
+def test_max_hops(bed: Bed) -> None:
+    cap = bed.capture(bed.server, "dhs0", "hops")
+    relay = _relay_with(bed, "relay-hops", "--max-hops", "2")
+    try:
+        bed.inject([request_frame(crafted(0x8602, hops=2)), request_frame(crafted(0x8603, hops=3))])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+    assert [m.hops for m in server_saw(frames, 0x8602)] == [3]
+    assert server_saw(frames, 0x8603) == []
+    assert counters(doc, "dhr0")["dropped"] == {"max_hops": 1}
+
+
+def test_replies_from_a_rogue_server_are_dropped(bed: Bed) -> None:
+    bed.sh(bed.server, "ip", "addr", "add", "198.51.100.66/24", "dev", "dhs0", "nodad")
+    cap = bed.capture(bed.client, "dhc0", "rogue")
+    relay = _relay_with(bed, "relay-rogue")
+    reply = v4.Message(op=2, xid=0x8701, chaddr=INJECTED_MAC.ljust(16, b"\0"), flags=v4.FLAG_BROADCAST,
+                       giaddr=ip4("192.0.2.1"), yiaddr=ip4("192.0.2.99"),
+                       options=((53, b"\x02"), (54, ip4("198.51.100.66"))))
+    script = ("import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); "
+              "s.bind((sys.argv[1],0)); s.sendto(bytes.fromhex(sys.argv[2]),('192.0.2.1',67))")
+    try:
+        import sys
+        bed.sh(bed.server, sys.executable, "-c", script, "198.51.100.66", v4.encode(reply).hex())
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+        bed.sh(bed.server, "ip", "addr", "del", "198.51.100.66/24", "dev", "dhs0")
+    assert [m for p, m in decode4(frames) if m.xid == 0x8701] == []
+    assert counters(doc, "dhr1")["dropped"] == {"unknown_server": 1}
+
+
+def test_bad_checksums_and_truncated_options_are_dropped_and_counted(bed: Bed) -> None:
+    good = request_frame(crafted(0x8801))
+    bad_udp = bytearray(request_frame(crafted(0x8802)))
+    bad_udp[14 + 20 + 6] ^= 0x5A
+    bad_ip = bytearray(request_frame(crafted(0x8803)))
+    bad_ip[14 + 10] ^= 0x01
+    payload = v4.encode(crafted(0x8804))
+    end = payload.index(b"\xff", 240)
+    truncated = ipudp.build_frame(ipudp.BROADCAST_MAC, INJECTED_MAC, bytes(4), b"\xff" * 4, 68, 67,
+                                  payload[:end] + b"\x0c\x20short")
+    cap = bed.capture(bed.server, "dhs0", "bad")
+    relay = _relay_with(bed, "relay-bad")
+    try:
+        bed.inject([bytes(bad_udp), bytes(bad_ip), truncated, good])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+    assert [m.xid for m in (*server_saw(frames, 0x8802), *server_saw(frames, 0x8803),
+                            *server_saw(frames, 0x8804))] == []
+    assert len(server_saw(frames, 0x8801)) == 1
+    c = counters(doc, "dhr0")
+    assert c["dropped"] == {"bad_checksum": 2, "truncated": 1}
+    assert c["received"] == 4 and c["relayed"] == 1
+
+
+# --- two relays on one segment, overlapping interfaces, exit codes -------------------------------
+
+def test_second_relay_on_the_same_segment_is_refused_and_no_duplicates_reach_the_server(bed: Bed) -> None:
+    cap = bed.capture(bed.server, "dhs0", "twice")
+    first = _relay_with(bed, "relay-first")
+    try:
+        second = bed.start_relay("--downstream", "dhr0", "--server", "198.51.100.2", name="relay-second",
+                                 expect_ready=False)
+        assert second.popen.wait(20) == 78
+        assert "already serves dhr0" in second.err()
+        bed.inject([request_frame(crafted(0x8901))])
+        time.sleep(0.5)
+    finally:
+        bed.stop_relay(first)
+        frames = cap.stop()
+    assert len(server_saw(frames, 0x8901)) == 1
+
+
+def test_overlapping_upstream_and_downstream_is_refused(bed: Bed) -> None:
+    proc = bed.start_relay("--downstream", "dhr0", "--upstream", "dhr0", "--server", "198.51.100.2",
+                           name="relay-overlap", expect_ready=False)
+    assert proc.popen.wait(20) == 2
+    assert "dhr0 is also downstream" in proc.err()
+
+
+@pytest.mark.parametrize("flags, needle", [
+    (["--downstream", "nosuch0"], "interface nosuch0 does not exist"),
+    (["--downstream", "dhr0", "--giaddr", "192.0.2.200"], "giaddr 192.0.2.200 is not an address of dhr0"),
+    (["--downstream", "lo"], None),
+])
+def test_missing_interface_or_address_is_exit_78(bed: Bed, flags, needle) -> None:
+    if needle is None:  # an interface without IPv4: make one
+        bed.sh(bed.relay, "ip", "link", "add", "noaddr0", "type", "veth", "peer", "name", "noaddr1")
+        flags, needle = ["--downstream", "noaddr0"], "noaddr0 has no IPv4 address"
+    proc = bed.start_relay(*flags, "--server", "198.51.100.2", name="relay-78", expect_ready=False)
+    try:
+        assert proc.popen.wait(20) == 78, proc.err()
+        assert needle in proc.err()
+    finally:
+        bed.sh(bed.relay, "ip", "link", "del", "noaddr0", check=False)
+
+
+def test_without_cap_net_raw_is_exit_77(bed: Bed) -> None:
+    need("setpriv")
+    import sys
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "chassisctl",
+            "dhcp-relay", "start", "--downstream", "dhr0", "--server", "198.51.100.2"]
+    done = bed.sh(bed.relay, *argv, check=False, timeout=30)
+    assert done.returncode == 77, done.stderr
+    assert "CAP_NET_RAW" in done.stderr
+
+
+# --- interfaces that change while the relay runs -----------------------------------------------
+
+def test_address_change_is_followed_without_restart(bed: Bed) -> None:
+    cap = bed.capture(bed.server, "dhs0", "readdress")
+    relay = _relay_with(bed, "relay-readdress")
+    try:
+        bed.sh(bed.relay, "ip", "addr", "add", "192.0.2.129/25", "dev", "dhr0", "nodad")
+        bed.sh(bed.relay, "ip", "addr", "del", "192.0.2.1/24", "dev", "dhr0")
+        time.sleep(0.5)
+        bed.inject([request_frame(crafted(0x8A01))])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+        bed.sh(bed.relay, "ip", "addr", "add", "192.0.2.1/24", "dev", "dhr0", "nodad", check=False)
+        bed.sh(bed.relay, "ip", "addr", "del", "192.0.2.129/25", "dev", "dhr0", check=False)
+    (msg,) = server_saw(frames, 0x8A01)
+    assert msg.giaddr == ip4("192.0.2.129")
+    assert doc["relays"][0]["addresses"]["dhr0"] == ["192.0.2.129/25"]
+
+
+# --- DHCPv6 -------------------------------------------------------------------------------------
+
+def decode6(frames: list[bytes]) -> list[tuple[int, int, bytes, v6.Message | v6.RelayMessage]]:
+    """(sport, dport, source address, message) of the DHCPv6 datagrams in Ethernet frames."""
+    out = []
+    for frame in frames:
+        if len(frame) < 14 + 40 + 8 or frame[12:14] != b"\x86\xdd" or frame[14 + 6] != 17:
+            continue
+        udp = frame[14 + 40:]
+        sport, dport = int.from_bytes(udp[0:2], "big"), int.from_bytes(udp[2:4], "big")
+        try:
+            out.append((sport, dport, frame[14 + 8:14 + 24], v6.decode(udp[8:])))
+        except DecodeError:
+            continue
+    return out
+
+
+def test_dhclient6_gets_a_lease_through_the_relay(bed: Bed) -> None:
+    server_cap = bed.capture(bed.server, "dhs0", "v6-server")
+    client_cap = bed.capture(bed.client, "dhc0", "v6-client")
+    relay = bed.start_relay("-6", "--downstream", "dhr0", "--upstream", "dhr1", "--server", "2001:db8:2::2",
+                            "--remote-id", "string:rack-7", name="relay-v6")
+    try:
+        dhclient(bed, v6=True)
+    finally:
+        doc = bed.stop_relay(relay)
+        at_server, at_client = decode6(server_cap.stop()), decode6(client_cap.stop())
+    forwards = [m for _, dport, _, m in at_server if isinstance(m, v6.RelayMessage) and m.msg_type == 12]
+    replies = [m for _, _, _, m in at_server if isinstance(m, v6.RelayMessage) and m.msg_type == 13]
+    assert forwards and replies
+    for msg in forwards:
+        assert msg.hop_count == 0 and msg.link_address == ipaddress.ip_address("2001:db8:1::1").packed
+        assert msg.get(v6.Opt6.INTERFACE_ID) == b"dhr0" and msg.get(v6.Opt6.RELAY_MSG)
+        assert msg.get(v6.Opt6.REMOTE_ID) == b"\0\0\0\0rack-7"
+        assert msg.peer_address[:2] == b"\xfe\x80"
+    kinds = [m.msg_type for sport, dport, _, m in at_client if dport == 546]
+    assert 7 in kinds  # Reply reached the client
+    c = counters(doc, "dhr0")
+    assert c["relayed"] >= 2 and c["dropped"] == {}
