@@ -124,13 +124,8 @@ def register(app: typer.Typer) -> None:
         verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log detail"),
     ) -> None:
         """Relay DHCP in the foreground until SIGINT/SIGTERM, then print the counters."""
-        import asyncio
-        import logging
-
         from chassisctl.dhcp.config import make
         from chassisctl.errors import UsageError
-        from chassisctl.serve import logsetup
-        from chassisctl.serve.dhcp_relay import RelayRuntime
 
         values: dict = {"downstream": downstream, "servers": server, "ipv6": ipv6,
                         "server_id_override": server_id_override}
@@ -142,6 +137,13 @@ def register(app: typer.Typer) -> None:
             elif value == 0 and key == "max_hops":
                 values[key] = 0
         config = make(values, fail=UsageError, key=_flag_name)
+        # Only a valid command line pays for asyncio, sockets and pyroute2.
+        import asyncio
+        import logging
+
+        from chassisctl.serve import logsetup
+        from chassisctl.serve.dhcp_relay import RelayRuntime
+
         cli = state()
         logsetup.setup(logging.DEBUG if verbose or cli.debug else logging.INFO)
         runtime = RelayRuntime([config])

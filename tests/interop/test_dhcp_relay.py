@@ -12,6 +12,7 @@ CI=true where they fail.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import shutil
 import time
@@ -414,3 +415,66 @@ def test_dhclient6_gets_a_lease_through_the_relay(bed: Bed) -> None:
     assert 7 in kinds  # Reply reached the client
     c = counters(doc, "dhr0")
     assert c["relayed"] >= 2 and c["dropped"] == {}
+
+
+# --- the same relay as a service of serve --------------------------------------------------------
+
+def _serve_config(bed: Bed, name: str, tables: str) -> tuple[str, str]:
+    sock = str(bed.work / f"{name}.sock")
+    path = bed.work / f"{name}.toml"
+    path.write_text(f'[ipmi]\nenabled = false\n\n[serve]\nsocket = "{sock}"\n\n{tables}')
+    return str(path), sock
+
+
+SERVE_TABLES = '''
+[[dhcp_relay]]
+downstream = ["dhr0"]
+upstream = ["dhr1"]
+servers = ["198.51.100.2"]
+option82 = "replace"
+circuit_id = "string:vlan-100"
+
+[[dhcp_relay]]
+downstream = ["dhr0"]
+upstream = ["dhr1"]
+servers = ["2001:db8:2::2"]
+ipv6 = true
+'''
+
+
+def test_serve_runs_several_relays_and_status_reads_their_counters(bed: Bed) -> None:
+    import sys
+    config, _sock = _serve_config(bed, "serve-relay", SERVE_TABLES)
+    cap = bed.capture(bed.server, "dhs0", "serve-relay")
+    serve = bed.spawn(bed.relay, [sys.executable, "-m", "chassisctl", "--config", config, "serve"], "serve-relay")
+    try:
+        wait_for(lambda: "ready:" in serve.err() or serve.popen.poll() is not None, 20, "serve")
+        assert serve.popen.poll() is None, serve.err()
+        assert "DHCP relay ipv4 dhr0" in serve.err() and "DHCP relay ipv6 dhr0" in serve.err()
+        lease = udhcpc(bed)
+        dhclient(bed, v6=True)
+        done = bed.sh(bed.relay, sys.executable, "-m", "chassisctl", "--config", config, "dhcp-relay", "status",
+                      "--json")
+        doc = json.loads(done.stdout)
+        table = bed.sh(bed.relay, sys.executable, "-m", "chassisctl", "--config", config, "dhcp-relay", "status")
+    finally:
+        assert bed.stop(serve) == 0, serve.err()
+        frames = cap.stop()
+    assert ipaddress.ip_address(lease) in CLIENT_NET
+    assert doc["schema"] == 1 and [r["family"] for r in doc["relays"]] == ["ipv4", "ipv6"]
+    for relay in doc["relays"]:
+        c = relay["interfaces"]["dhr0"]
+        assert c["received"] >= 2 and c["relayed"] >= 2 and isinstance(c["dropped"], dict)
+    assert "dhr0" in table.stdout and "ipv6" in table.stdout
+    requests = [m for p, m in decode4(frames) if m.op == 1]
+    assert requests and all(option82.find(option82.decode(m.get(82)), 1) == b"vlan-100" for m in requests)
+
+
+def test_serve_refuses_two_tables_on_one_segment(bed: Bed) -> None:
+    import sys
+    twice = SERVE_TABLES.replace("ipv6 = true\n", "")
+    config, _ = _serve_config(bed, "serve-twice", twice.replace('"2001:db8:2::2"', '"203.0.113.2"'))
+    done = bed.sh(bed.relay, sys.executable, "-m", "chassisctl", "--config", config, "serve", check=False,
+                  timeout=30)
+    assert done.returncode == 78, done.stderr
+    assert "dhr0 is already downstream in dhcp_relay[0]" in done.stderr
