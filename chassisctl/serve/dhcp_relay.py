@@ -36,6 +36,7 @@ from chassisctl.dhcp.links import Link
 from chassisctl.dhcp.relay4 import Relay4, check_giaddr
 from chassisctl.dhcp.relay6 import Relay6
 from chassisctl.errors import ConfigError
+from chassisctl.net.auxdata import must_verify
 
 LOG = logging.getLogger("chassisctl.serve.dhcp_relay")
 BATCH = 64
@@ -260,8 +261,6 @@ class RelayRuntime:
                 self.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
 
     def _on_packet(self, name: str, sock) -> None:
-        from chassisctl.net.auxdata import must_verify
-
         relay = self._packet_relay[name]
         now = self._loop.time() if self._loop else 0.0
         try:
