@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(python3-venv ipmitool freeipmi-tools openipmi groff-base iproute2 procps
+DEBS=(python3-venv ipmitool freeipmi-tools openipmi groff-base iproute2 procps systemd
       dnsmasq-base isc-dhcp-client udhcpc busybox tcpdump util-linux isc-dhcp-relay kea-admin)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "sdr": "chassisctl.cli.sdr",
     "serve": "chassisctl.cli.serve",
     "dhcp-relay": "chassisctl.cli.dhcp_relay",
+    "status": "chassisctl.cli.status",
     "platform": "chassisctl.cli.platform",
     "sim": "chassisctl.cli.sim",
     "completion": "chassisctl.cli.completion",
