@@ -6,10 +6,12 @@ what ``chassisctl dhcp-relay start`` runs in the foreground and what
 ``serve`` runs for its ``[[dhcp_relay]]`` tables (:func:`build`).
 
 Per DHCPv4 downstream interface there is one packet socket; all DHCPv4
-instances share one UDP socket on port 67 and all DHCPv6 instances one on
-port 547 (a port can be bound once): a reply is offered to each instance
-in turn and taken by the one whose giaddr, link selection or Interface-ID
-it names.  Each socket is drained in bounded batches per wake-up, so under a
+instances of the process share one UDP socket on port 67 and all DHCPv6
+instances one on port 547 (a port can be bound once, and ``serve`` builds
+one unit per ``[[dhcp_relay]]`` table): :data:`HUB` holds those sockets and
+the running runtimes, offers a reply to each instance in turn (taken by the
+one whose giaddr, link selection or Interface-ID it names) and answers
+``dhcp_relay.status`` for all of them.  Each socket is drained in bounded batches per wake-up, so under a
 storm the relay keeps relaying at its own pace while the kernel drops the
 excess and the drop shows up in the counters (``queue_full``) instead of
 the relay stalling.
@@ -43,6 +45,110 @@ BATCH = 64
 STATS_INTERVAL = 1.0
 
 
+class _Hub:
+    """The process' DHCP UDP sockets and the runtimes using them (see the module docstring).
+
+    The one piece of process-wide state here, because the ports are
+    process-wide: a runtime attaches when it starts and detaches when it stops.
+    """
+
+    def __init__(self) -> None:
+        self.runtimes: list["RelayRuntime"] = []
+        self.udp4: Any = None
+        self.udp6: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._overflow_seen = {4: 0, 6: 0}
+
+    def attach(self, runtime: "RelayRuntime", loop: asyncio.AbstractEventLoop) -> None:
+        from chassisctl.net.dhcpsock import Udp4, Udp6
+
+        if self._loop is not loop:  # a new event loop (a new asyncio.run): sockets start afresh
+            self.runtimes, self.udp4, self.udp6 = [], None, None
+            self._loop = loop
+        if runtime.relays4 and self.udp4 is None:
+            self.udp4 = Udp4()
+            loop.add_reader(self.udp4.fileno(), self._on_udp4)
+        if runtime.relays6 and self.udp6 is None:
+            self.udp6 = Udp6()
+            loop.add_reader(self.udp6.fileno(), self._on_udp6)
+        self.runtimes.append(runtime)
+
+    def detach(self, runtime: "RelayRuntime") -> None:
+        if runtime in self.runtimes:
+            self.runtimes.remove(runtime)
+        for attr, family in (("udp4", "relays4"), ("udp6", "relays6")):
+            sock = getattr(self, attr)
+            if sock is not None and not any(getattr(rt, family) for rt in self.runtimes):
+                if self._loop is not None and not self._loop.is_closed():
+                    self._loop.remove_reader(sock.fileno())
+                sock.close()
+                setattr(self, attr, None)
+                self._overflow_seen[4 if attr == "udp4" else 6] = 0
+
+    def status(self) -> dict:
+        return {"relays": [doc for runtime in self.runtimes for doc in runtime.status()]}
+
+    def collect_overflows(self) -> None:
+        for version, sock, family in ((4, self.udp4, "relays4"), (6, self.udp6, "relays6")):
+            if sock is None or sock.overflows <= self._overflow_seen[version]:
+                continue
+            owners = [r for rt in self.runtimes for r in getattr(rt, family)]
+            if owners:
+                owners[0].counters.drop("(socket)", "queue_full", sock.overflows - self._overflow_seen[version])
+                self._overflow_seen[version] = sock.overflows
+
+    def _on_udp4(self) -> None:
+        if self.udp4 is None or self._loop is None:
+            return
+        now = self._loop.time()
+        for payload, src, index in self.udp4.receive(BATCH):
+            first = None
+            for runtime in self.runtimes:
+                name = runtime._ifname(index)
+                for relay in runtime.relays4:
+                    first = first or (runtime, relay, name)
+                    out = relay.receive_reply(name, src, payload, now)
+                    if out is not None:
+                        runtime._perform(out, name, relay)
+                        break
+                else:
+                    continue
+                break
+            else:
+                if first is not None:
+                    runtime, relay, name = first
+                    runtime._perform(relay.unclaimed(name, "unknown_giaddr",
+                                                     "reply for a giaddr the relay does not use", now), name, relay)
+
+    def _on_udp6(self) -> None:
+        if self.udp6 is None or self._loop is None:
+            return
+        now = self._loop.time()
+        for payload, src, index in self.udp6.receive(BATCH):
+            first = None
+            for runtime in self.runtimes:
+                name = runtime._ifname(index)
+                for relay in runtime.relays6:
+                    first = first or (runtime, relay, name)
+                    out = relay.receive(name, src, payload, now)
+                    if out is not None:
+                        runtime._perform(out, name, relay)
+                        break
+                else:
+                    continue
+                break
+            else:
+                if first is not None:
+                    runtime, relay, name = first
+                    runtime._perform(relay.unclaimed(name, "not_for_relay",
+                                                     "not from a client link nor for one of its links", now),
+                                     name, relay)
+
+
+#: The process' relay sockets and running relays.
+HUB = _Hub()
+
+
 class RelayRuntime:
     """Relay instances with their sockets, interface tracking and counters."""
 
@@ -57,13 +163,19 @@ class RelayRuntime:
         self._by_index: dict[int, str] = {}
         self._packet: dict[str, Any] = {}        # ifname -> PacketSocket
         self._packet_relay: dict[str, Relay4] = {}
-        self._udp4 = None
-        self._udp6 = None
+        self._attached = False
         self._locks: list[socket.socket] = []
         self._watcher = None
         self._tasks: list[asyncio.Task] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._overflow_seen = {4: 0, 6: 0}
+
+    @property
+    def _udp4(self):
+        return HUB.udp4
+
+    @property
+    def _udp6(self):
+        return HUB.udp6
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -94,12 +206,9 @@ class RelayRuntime:
         self._tasks.clear()
         for name in list(self._packet):
             self._close_packet(name)
-        for sock in (self._udp4, self._udp6):
-            if sock is not None:
-                if self._loop is not None:
-                    self._loop.remove_reader(sock.fileno())
-                sock.close()
-        self._udp4 = self._udp6 = None
+        if self._attached:
+            HUB.detach(self)
+            self._attached = False
         for lock in self._locks:
             lock.close()
         self._locks.clear()
@@ -145,20 +254,14 @@ class RelayRuntime:
 
     # -- sockets --------------------------------------------------------------------------------
     def _open_sockets(self) -> None:
-        from chassisctl.net.dhcpsock import Udp4, Udp6
-
         assert self._loop is not None
-        if self.relays4:
-            self._udp4 = Udp4()
-            self._loop.add_reader(self._udp4.fileno(), self._on_udp4)
-            for relay in self.relays4:
-                for name in relay.config.downstream:
-                    self._packet_relay[name] = relay
-                    self._open_packet(name)
-        if self.relays6:
-            self._udp6 = Udp6()
-            self._loop.add_reader(self._udp6.fileno(), self._on_udp6)
-            self._join6()
+        HUB.attach(self, self._loop)
+        self._attached = True
+        for relay in self.relays4:
+            for name in relay.config.downstream:
+                self._packet_relay[name] = relay
+                self._open_packet(name)
+        self._join6()
 
     def _open_packet(self, name: str) -> None:
         from chassisctl.net.rawudp import PacketSocket
@@ -233,10 +336,7 @@ class RelayRuntime:
                 continue
             if dropped:
                 self._packet_relay[name].counters.drop(name, "queue_full", dropped)
-        for version, sock, relays in ((4, self._udp4, self.relays4), (6, self._udp6, self.relays6)):
-            if sock is not None and relays and sock.overflows > self._overflow_seen[version]:
-                relays[0].counters.drop("(socket)", "queue_full", sock.overflows - self._overflow_seen[version])
-                self._overflow_seen[version] = sock.overflows
+        HUB.collect_overflows()
 
     # -- packets ------------------------------------------------------------------------------
     def _perform(self, actions: list, origin: str, relay) -> None:
@@ -274,36 +374,6 @@ class RelayRuntime:
 
     def _ifname(self, index: int) -> str:
         return self._by_index.get(index) or f"if{index}"
-
-    def _on_udp4(self) -> None:
-        assert self._udp4 is not None
-        now = self._loop.time() if self._loop else 0.0
-        for payload, src, index in self._udp4.receive(BATCH):
-            name = self._ifname(index)
-            for relay in self.relays4:
-                out = relay.receive_reply(name, src, payload, now)
-                if out is not None:
-                    self._perform(out, name, relay)
-                    break
-            else:
-                self._perform(self.relays4[0].unclaimed(name, "unknown_giaddr",
-                                                         "reply for a giaddr the relay does not use", now),
-                              name, self.relays4[0])
-
-    def _on_udp6(self) -> None:
-        assert self._udp6 is not None
-        now = self._loop.time() if self._loop else 0.0
-        for payload, src, index in self._udp6.receive(BATCH):
-            name = self._ifname(index)
-            for relay in self.relays6:
-                out = relay.receive(name, src, payload, now)
-                if out is not None:
-                    self._perform(out, name, relay)
-                    break
-            else:
-                self._perform(self.relays6[0].unclaimed(name, "not_for_relay",
-                                                         "not from a client link nor for one of its links", now),
-                              name, self.relays6[0])
 
     # -- status ---------------------------------------------------------------------------------
     def status(self) -> list[dict]:
@@ -348,5 +418,5 @@ def build(section: Any, ctx: Any) -> list[DhcpRelayService]:
     service = DhcpRelayService(runtime)
     control = getattr(ctx, "control", None)
     if control is not None:
-        control.register("dhcp_relay.status", lambda args: service.status())
+        control.register("dhcp_relay.status", lambda args: HUB.status())
     return [service]
