@@ -65,6 +65,8 @@ class BmcSettings:
 
 def _parse_addr(text: Any, what: str) -> int:
     try:
+        if not isinstance(text, int) and not str(text).isascii():
+            raise ValueError("not ASCII")  # int() would read a full-width "０x10"
         value = text if isinstance(text, int) else int(str(text), 0)
     except ValueError:
         raise UsageError(f"{what}: {text!r} is not an I2C address (use 7-bit form, e.g. 0x10)") from None
