@@ -31,6 +31,11 @@ class RefusalReason(enum.StrEnum):
     UNKNOWN_SESSION = "unknown session"
     BAD_INTEGRITY = "integrity check failed"
     NO_RESOURCES = "session table full"
+    USER_SESSION_LIMIT = "session limit of this user"
+    ADDRESS_SESSION_LIMIT = "session limit of this address"
+    #: A login that got RAKP 2 and then went quiet (the console's password is
+    #: wrong, or it gave up).  Logged, never counted as a failed login.
+    ABANDONED = "login abandoned after RAKP 2"
     NOT_ALLOWED_OUTSIDE_SESSION = "command not allowed outside a session"
 
 
