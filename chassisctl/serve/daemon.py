@@ -320,7 +320,7 @@ class Daemon:
         if bmc is not None:
             await bmc.refresh(self.poll_interval)
             for node in bmc.nodes():
-                nodes.append({"node": node["node"], "power": node["power"],
+                nodes.append({"node": node["node"], "power": node["power"], "bmc": node["bmc"],
                               "sensors_age_s": node["sensors_age_s"], "sensors": _by_status(node["sensors"])})
         return {"version": __version__, "pid": os.getpid(), "uptime_s": round(time.monotonic() - self.started, 3),
                 "reloads": self.reloads, "nodes": nodes,
