@@ -89,6 +89,7 @@ SEE_ALSO = {
     "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
     "chassisctl-serve": ("chassisctl.toml(5)", "chassisctl-status(8)", "ipmitool(1)", "systemd.service(5)"),
     "chassisctl-status": ("chassisctl-serve(8)", "chassisctl.toml(5)"),
+    "chassisctl-config": ("chassisctl.toml(5)", "chassisctl-serve(8)"),
     "chassisctl-nodes": ("chassisctl.toml(5)",),
     "chassisctl-platform": ("chassisctl.toml(5)",),
     "chassisctl-sim": ("chassisctl.toml(5)",),
@@ -361,6 +362,37 @@ chassisctl serve \-\-ipmi\-listen 127.0.0.1:6230
 systemctl reload chassisctl
 chassisctl status
 curl \-s http://127.0.0.1:9623/metrics | grep ipmi_temperature
+.RE
+.fi
+""",
+    },
+    "chassisctl-config": {
+        "description": r"""
+.B config check
+runs every test
+.B chassisctl serve
+makes before it opens anything: each section and key against the one
+declaration of the file's format (unknown keys, with the closest known one;
+types; ranges; required keys), then each service's own rules (users and
+their secrets, node endpoints against the platform description, LLDP and
+relay settings).
+It opens no bus and no socket, so it can gate a restart
+(\fBExecStartPre=\fR in the shipped unit) or a deployment.
+Exit status 0 when the file is valid (warnings about weak settings go to
+standard error), 78 with the reason when it is not, 66 when there is no
+file.
+.PP
+.B config show
+prints every key with its effective value and its origin: \fBdefault\fR,
+\fBfile\fR, \fBenv\fR (with the variable) or \fBflag\fR (with the
+option); passwords and keys are masked.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl config check /etc/chassisctl/chassisctl.toml
+chassisctl config show ipmi
+chassisctl config show \-\-json | jq '.settings[] | select(.origin != "default")'
 .RE
 .fi
 """,
