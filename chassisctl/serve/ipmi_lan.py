@@ -107,8 +107,6 @@ _WARN = frozenset({
     RefusalReason.PRIVILEGE_TOO_LOW,
     RefusalReason.RATE_LIMITED,
     RefusalReason.NO_RESOURCES,
-    RefusalReason.USER_SESSION_LIMIT,
-    RefusalReason.ADDRESS_SESSION_LIMIT,
     RefusalReason.ABANDONED,  # most often a wrong password on the console: worth a warning, not a budget
 })
 

@@ -21,7 +21,7 @@ Decisions the clients made for us (``ipmi-lan.md`` §2, §4.2, §5):
   for a "0 = highest" proposal), never 0.
 * RAKP 1 looks the user up by name whether or not the name-only bit is set
   (names are unique here); a role above the user's limit gets 0Ah, an
-  unknown or disabled name 0Dh, a session limit 01h (0Bh when the last slot
+  unknown or disabled name 0Dh, a full table 01h (0Bh when the last slot
   is kept for an administrator).  A wrong RAKP 3 code gets RAKP 4 status 0Fh.
 * Only a wrong password, an unknown or disabled user and a role above the
   user's limit count against a source's failed-login budget.  A login that
@@ -29,8 +29,9 @@ Decisions the clients made for us (``ipmi-lan.md`` §2, §4.2, §5):
   Open Session Requests from anywhere spend a victim's budget.  (Rate-
   limiting RAKP 2 hand-outs bought nothing either: one RAKP 2 is enough
   for an offline password guess, IPMI v2.0 §13.31's known weakness.)
-* Sessions and logins in progress are limited per user and per source
-  (``sessions.py``), so no one account or address can hold the table.
+* Sessions are capped per user and per source, and logins in progress
+  bounded per source (``sessions.py``), so no one account or address can
+  hold the table.
 * Sessions start at User (or the lower role asked for); Set Session
   Privilege Level raises them up to the role negotiated at login.
 * A request whose exact bytes were seen recently in the session is answered
@@ -138,14 +139,10 @@ class _Pending:
 #: Why a login was refused for room: refusal reason, RMCP+ status (RAKP 2/4)
 #: and IPMI 1.5 Activate Session completion code (IPMI v2.0 §22.17).
 _LIMITS = {
-    "user": (RefusalReason.USER_SESSION_LIMIT, RmcpStatus.NO_RESOURCES, 0x82),
-    "address": (RefusalReason.ADDRESS_SESSION_LIMIT, RmcpStatus.NO_RESOURCES, 0x81),
     "reserve": (RefusalReason.NO_RESOURCES, RmcpStatus.NO_RESOURCES_FOR_ROLE, 0x83),
     "table": (RefusalReason.NO_RESOURCES, RmcpStatus.NO_RESOURCES, 0x81),
 }
 _LIMIT_DETAIL = {
-    "user": "this user holds max_sessions_per_user sessions, none stale",
-    "address": "this address holds max_sessions_per_address sessions, none stale",
     "reserve": "the last slot is kept for an administrator",
     "table": "every session is in use by a different user and address, none stale",
 }

@@ -12,14 +12,15 @@ are per source and per user (IPMI v2.0 leaves the policy to the BMC):
   reaches the global bound.  A dropped or expired login is never a failed
   login (:class:`FailureLimiter` counts only wrong passwords, unknown users
   and refused roles): otherwise a stranger could spend a victim's budget.
-* Sessions are bounded per user name and per source address
-  (:meth:`SessionTable.admission`); a login at its limit may replace its own
-  longest-idle session once that one is stale.  Below the table size one
-  slot stays for an administrator while the rest hold lower-privilege
-  sessions.  When the table (or the non-administrator part) is full, the
-  longest-idle session of whichever user or source holds the most goes; if
-  everyone holds one, only a stale session is evicted, else the login is
-  refused.
+* Sessions are capped per user name and per source address
+  (:meth:`SessionTable.admission`): a login at its cap replaces that user's
+  (or address's) own longest-idle session.  The cap only ever costs its
+  holder, never locks anyone out, and clients that never close their
+  sessions (pyghmi) recycle their own.  One slot stays for an administrator
+  while the rest hold lower-privilege sessions.  When the table (or the
+  non-administrator part) is full, the longest-idle session of whichever
+  user or source holds the most goes; if everyone holds one, only a stale
+  session is evicted, else the login is refused.
 
 Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the note
 ``ipmi-lan.md`` §13 lists the RMCP+ width as unverified):
@@ -208,8 +209,8 @@ class Admission:
 
     ok: bool
     victims: tuple[Session, ...] = ()
-    #: Which limit refused it: "user", "address", "reserve" (the slot kept
-    #: for an administrator) or "table"; "" when admitted.
+    #: Which limit refused it: "reserve" (the slot kept for an administrator)
+    #: or "table"; "" when admitted.
     limit: str = ""
 
 
@@ -294,20 +295,16 @@ class SessionTable:
         live = list(self.sessions.values())
         victims: list[Session] = []
 
-        def own_limit(mine: list[Session], cap: int) -> bool:
-            if len(mine) < cap:
-                return True
-            victim = _idlest(mine)
-            if now - victim.last_seen < stale_after:
-                return False
-            victims.append(victim)
-            live.remove(victim)
-            return True
+        def own_cap(mine: list[Session], cap: int) -> None:
+            while len(mine) >= cap:  # at its cap: its own longest-idle session makes room
+                victim = _idlest(mine)
+                mine.remove(victim)
+                victims.append(victim)
+                live.remove(victim)
 
-        if user is not None and not own_limit([s for s in live if s.user.name == user], self.per_user):
-            return Admission(False, limit="user")
-        if not own_limit([s for s in live if source_of(s.addr) == source], self.per_source):
-            return Admission(False, limit="address")
+        if user is not None:
+            own_cap([s for s in live if s.user.name == user], self.per_user)
+        own_cap([s for s in live if source_of(s.addr) == source], self.per_source)
         if not admin and self.max_sessions > 1:
             lower = [s for s in live if s.max_privilege < Privilege.ADMINISTRATOR]
             if len(lower) >= self.max_sessions - 1:

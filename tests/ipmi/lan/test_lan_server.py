@@ -819,34 +819,44 @@ def _user_login(server, user: bytes, password: bytes, addr, now=0.0, privilege=2
     return 0
 
 
+def _held(server, *, user=None, source=None) -> list:
+    return [x for x in server.table.sessions.values()
+            if (user is None or x.user.name == user) and (source is None or x.addr[0] == source)]
+
+
 def test_one_account_cannot_hold_every_session():
     """The issue's hog: one USER account opening session after session (from
     many addresses, all kept busy) while the administrator and others log in."""
     server = _many_users(2)  # 15 sessions, at most 7 per user and 7 per address
-    got = [_user_login(server, b"u0", b"pass0", (f"192.0.2.{i}", 1)) for i in range(1, 16)]
-    assert got == [0] * 7 + [0x01] * 8  # the 8th and later: RAKP 2 "insufficient resources"
-    reasons = {e.reason for e in events(server) if isinstance(e, Refused)}
-    assert reasons == {RefusalReason.USER_SESSION_LIMIT}
-    assert _user_login(server, b"u1", b"pass1", ("198.51.100.1", 1)) == 0
-    assert _user_login(server, b"admin", b"password", ("198.51.100.2", 1), privilege=4) == 0
+    got = [_user_login(server, b"u0", b"pass0", (f"192.0.2.{i}", 1), now=0.1 * i) for i in range(1, 16)]
+    assert got == [0] * 15  # never refused: each login past 7 replaces u0's own idlest session
+    assert {x.addr[0] for x in _held(server, user="u0")} == {f"192.0.2.{i}" for i in range(9, 16)}
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.addr[0], e.reason) for e in closed] == [(f"192.0.2.{i}", "evicted") for i in range(1, 9)]
+    assert _user_login(server, b"u1", b"pass1", ("198.51.100.1", 1), now=2.0) == 0
+    assert _user_login(server, b"admin", b"password", ("198.51.100.2", 1), now=2.0, privilege=4) == 0
+    assert server.active_sessions == 9
 
 
 def test_one_address_cannot_hold_every_session():
     server = _many_users(10, max_sessions_per_user=15)
-    got = [_user_login(server, f"u{i}".encode(), f"pass{i}".encode(), ("192.0.2.9", 1000 + i)) for i in range(10)]
-    assert got == [0] * 7 + [0x01] * 3  # refused at Open Session: the address is at its limit
-    assert {e.reason for e in events(server) if isinstance(e, Refused)} == {RefusalReason.ADDRESS_SESSION_LIMIT}
-    assert _user_login(server, b"u9", b"pass9", ("198.51.100.1", 1)) == 0
+    got = [_user_login(server, f"u{i}".encode(), f"pass{i}".encode(), ("192.0.2.9", 1000 + i), now=0.1 * i)
+           for i in range(10)]
+    assert got == [0] * 10 and len(_held(server, source="192.0.2.9")) == 7
+    assert {x.user.name for x in _held(server, source="192.0.2.9")} == {f"u{i}" for i in range(3, 10)}
+    assert _user_login(server, b"u0", b"pass0", ("198.51.100.1", 1), now=2.0) == 0
+    assert len(_held(server, source="192.0.2.9")) == 7
 
 
-def test_a_login_at_its_limit_replaces_its_own_stale_session():
-    server = _many_users(1, max_sessions_per_user=2)
+def test_a_login_at_its_cap_replaces_its_own_idlest_session_only():
+    server = _many_users(2, max_sessions_per_user=2)
     assert _user_login(server, b"u0", b"pass0", ("192.0.2.1", 1), now=0.0) == 0
+    assert _user_login(server, b"u1", b"pass1", ("192.0.2.9", 1), now=0.5) == 0  # idler than u0's second
     assert _user_login(server, b"u0", b"pass0", ("192.0.2.2", 1), now=10.0) == 0
-    assert _user_login(server, b"u0", b"pass0", ("192.0.2.3", 1), now=11.0) == 0x01  # both busy
-    assert _user_login(server, b"u0", b"pass0", ("192.0.2.3", 1), now=15.0) == 0  # the first is stale (15 s)
+    assert _user_login(server, b"u0", b"pass0", ("192.0.2.3", 1), now=11.0) == 0
     closed = [e for e in events(server) if isinstance(e, SessionClosed)]
-    assert [(e.addr[0], e.reason) for e in closed] == [("192.0.2.1", "evicted")]
+    assert [(e.user, e.addr[0], e.reason) for e in closed] == [("u0", "192.0.2.1", "evicted")]
+    assert {x.user.name for x in server.table.sessions.values()} == {"u0", "u1"}
 
 
 def test_the_last_slot_is_kept_for_an_administrator():
@@ -881,4 +891,6 @@ def test_v15_activate_session_limits():
     assert V15Console(server, user=b"viewer", password=b"viewpass", addr=("192.0.2.2", 1)).login(privilege=2) == 0
     assert V15Console(server, addr=("192.0.2.3", 1)).login(privilege=2) == 0x83  # the last slot: administrators
     assert V15Console(server, addr=("192.0.2.3", 1)).login(privilege=4) == 0
-    assert V15Console(server, addr=("192.0.2.4", 1)).login(privilege=4) == 0x82  # no slot for this user
+    assert V15Console(server, addr=("192.0.2.4", 1)).login(privilege=4) == 0  # replaces its own first
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.user, e.addr[0]) for e in closed] == [("admin", "192.0.2.3")]
