@@ -377,8 +377,11 @@ def check_config(resolved: Any, options: Any) -> list[str]:
         nodes = load_platform(settings.platform).nodes  # the description only: no bus
         if len(nodes) > 1:
             named(settings.config_path, lambda: check_endpoints(node_endpoints(doc), list(nodes)))
-    _, demo = named(settings.config_path, lambda: lan_config(doc, settings.config_path, settings, None))
+    config, demo = named(settings.config_path, lambda: lan_config(doc, settings.config_path, settings, None))
     if demo:
         warnings.append("no [[ipmi.users]]: serve adds the demo user admin/admin on the simulator, "
                         "loopback only")
+    from chassisctl.ipmi.lan import config_warnings
+
+    warnings += config_warnings(config)  # what serve logs at start-up as "weak setting"
     return warnings
