@@ -85,6 +85,8 @@ class AgentConfig:
     med_policies: tuple[org.NetworkPolicy, ...] = ()
     #: Fraction of the interval by which each transmission may come early.
     jitter: float = 0.1
+    #: False: receive only (a passive capture); nothing is ever sent, not even a shutdown.
+    transmit: bool = True
     #: Entries of the departure log kept (all ports together).
     departures_kept: int = 256
 
@@ -217,7 +219,9 @@ class Agent:
             self._fast_start(port, now, spread=True)
             return
         old = port.sent_identity
+        before = (port.mac, port.ifindex, port.description, port.management)
         port.mac, port.ifindex, port.description, port.management = mac, ifindex, description, tuple(management)
+        changed = before != (port.mac, port.ifindex, port.description, port.management)
         if old is not None and port.up and old != self._identity(port):
             self._send(port, now, shutdown_lldpdu(*old), shutdown=True)
             port.sent_identity = None
@@ -225,7 +229,7 @@ class Agent:
             port.up = True
             port.credit, port.credit_at = float(self.config.tx_credit_max), now
             self._fast_start(port, now, spread=True)
-        else:
+        elif changed:
             self.local_change(now, name)
 
     def link_down(self, name: str, now: float) -> None:
@@ -363,7 +367,7 @@ class Agent:
         """When :meth:`handle_timer` must run next (None: nothing scheduled)."""
         when = None
         for port in self._ports.values():
-            if port.up:
+            if port.up and self.config.transmit:
                 due = port.next_tx if port.credit >= 1 else max(port.next_tx,
                                                                   port.credit_at + 1.0 - port.credit)
                 when = due if when is None or due < when else when
@@ -378,7 +382,7 @@ class Agent:
             for msap in expired:
                 port.stats.ageouts += 1
                 self._remove(port, msap, now, "ttl-expired")
-            if not port.up:
+            if not port.up or not self.config.transmit:
                 continue
             self._refill(port, now)
             if port.next_tx <= now and port.credit >= 1:
@@ -438,6 +442,8 @@ class Agent:
         return Lldpdu(tuple(tlvs))
 
     def _send(self, port: _Port, now: float, pdu: Lldpdu, *, shutdown: bool = False) -> None:
+        if not self.config.transmit:
+            return
         data = encode_lldpdu(pdu)
         if len(data) > MAX_LLDPDU:  # drop optional TLVs from the end until it fits (§8.1)
             port.stats.lldpdu_length_errors += 1
