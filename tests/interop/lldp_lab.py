@@ -67,6 +67,15 @@ def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.2
         time.sleep(interval)
 
 
+def toml_value(value: Any) -> str:
+    """TOML for the config shapes [lldp] takes (JSON spells scalars and lists the same way)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
 def peer_mac(n: int) -> str:
     return f"02:00:00:00:{n:02x}:01"
 
@@ -176,7 +185,7 @@ class Dut:
         self.config = self.dir / "chassisctl.toml"
         lines = ["[ipmi]", "enabled = false", "", "[serve]", f'socket = "{self.socket}"', "", "[lldp]"]
         for key, value in lldp.items():
-            lines.append(f"{key} = {json.dumps(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
         self.config.write_text("\n".join(lines) + "\n")
         self.log_path = self.dir / "serve.log"
         self.proc: subprocess.Popen | None = None
