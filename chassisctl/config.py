@@ -25,7 +25,7 @@ from chassisctl.errors import ConfigError, NoInputError, UsageError
 SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
 
 #: Top-level tables a config file may hold; each is validated by its owner.
-KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve", "lldp")
+KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve", "metrics", "lldp")
 
 TRANSPORTS = ("ssif", "ipmb")
 PEC_MODES = ("auto", "on", "off")

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(python3-venv ipmitool freeipmi-tools openipmi groff-base iproute2 procps)
+DEBS=(python3-venv ipmitool freeipmi-tools openipmi groff-base iproute2 procps systemd)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

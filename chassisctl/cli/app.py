@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "raw": "chassisctl.cli.raw",
     "sdr": "chassisctl.cli.sdr",
     "serve": "chassisctl.cli.serve",
+    "status": "chassisctl.cli.status",
     "lldp": "chassisctl.cli.lldp",
     "platform": "chassisctl.cli.platform",
     "sim": "chassisctl.cli.sim",

@@ -70,6 +70,10 @@ class LldpService:
         self._missing_reported: set[str] = set()
         self._discards_reported: set[tuple[str, str]] = set()
         self.started = 0.0
+        # serve commits a unit's queries before starting it: register now,
+        # answer "not running" until start() has built the agent.
+        ctx.control.register("lldp.neighbors", self._query_neighbors)
+        ctx.control.register("lldp.statistics", self._query_statistics)
 
     # --- life cycle -----------------------------------------------------------------------------
 
@@ -94,8 +98,6 @@ class LldpService:
         except BaseException:
             await self._close()
             raise
-        self.ctx.control.register("lldp.neighbors", self._query_neighbors)
-        self.ctx.control.register("lldp.statistics", self._query_statistics)
         self._task = asyncio.ensure_future(self._run())
 
     def describe(self) -> str:
@@ -103,17 +105,38 @@ class LldpService:
         return f"LLDP on {ports}"
 
     def status(self) -> dict[str, Any]:
-        assert self.agent is not None
+        if self.agent is None:
+            return {"ports": [], "neighbors": 0, "frames_in": 0, "frames_out": 0}
         stats = self.agent.statistics()
         return {"ports": sorted(self._sockets), "neighbors": sum(p["neighbors"] for p in stats["ports"].values()),
                 "frames_in": stats["totals"].get("frames_in", 0), "frames_out": stats["totals"].get("frames_out", 0)}
+
+    def metrics(self) -> list[tuple[str, str, str, dict[str, Any], float]]:
+        """Per-port neighbours and 802.1AB counters for serve's /metrics."""
+        if self.agent is None:
+            return []
+        out: list[tuple[str, str, str, dict[str, Any], float]] = []
+        for port, stats in self.agent.statistics()["ports"].items():
+            labels = {"port": port}
+            out.append(("chassisctl_lldp_neighbors", "gauge", "LLDP neighbours on the port.", labels,
+                        float(stats["neighbors"])))
+            for key, text in (("frames_in", "LLDP frames received."), ("frames_out", "LLDP frames sent."),
+                              ("frames_discarded", "Malformed LLDP frames discarded."),
+                              ("ageouts", "Neighbours aged out."), ("tlvs_unrecognized", "TLVs not recognised.")):
+                out.append((f"chassisctl_lldp_{key}_total", "counter", text, labels, float(stats[key])))
+        return out
+
+    async def wait_failed(self) -> None:
+        """Returns (or raises) when the agent's loop dies: the supervisor restarts the service."""
+        while self._task is None:
+            await asyncio.sleep(0.1)
+        task = self._task
+        await asyncio.shield(task)
 
     async def stop(self) -> None:
         """Say goodbye on every port (TTL 0), then close everything; well under a second."""
         if self.agent is not None:
             self._send(self.agent.shutdown(time.monotonic()))
-        for name in ("lldp.neighbors", "lldp.statistics"):
-            self.ctx.control.unregister(name)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -302,6 +325,13 @@ class LldpService:
 
     # --- control queries --------------------------------------------------------------------------
 
+    def _running(self) -> Agent:
+        if self.agent is None:
+            from chassisctl.errors import TimeoutFailure
+
+            raise TimeoutFailure("the LLDP agent is starting: ask again in a moment")
+        return self.agent
+
     def _check_port(self, args: dict[str, Any]) -> str | None:
         port = args.get("port")
         if port is None:
@@ -313,15 +343,14 @@ class LldpService:
         return port
 
     def _query_neighbors(self, args: dict[str, Any]) -> dict[str, Any]:
-        assert self.agent is not None
+        self._running()
         now = time.monotonic()
         port = self._check_port(args)
         return {"neighbors": self.agent.neighbors(now, port), "departed": self.agent.departed(now, port),
                 "ports": self.agent.ports, "local": self._local()}
 
     def _query_statistics(self, args: dict[str, Any]) -> dict[str, Any]:
-        assert self.agent is not None
-        return self.agent.statistics() | {"uptime_s": round(time.monotonic() - self.started, 3)}
+        return self._running().statistics() | {"uptime_s": round(time.monotonic() - self.started, 3)}
 
     def _local(self) -> dict[str, Any]:
         assert self.agent is not None

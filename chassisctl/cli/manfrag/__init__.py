@@ -87,7 +87,8 @@ SEE_ALSO = {
     "chassisctl-bmc": ("ipmitool(1)",),
     "chassisctl-raw": ("ipmitool(1)",),
     "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
-    "chassisctl-serve": ("chassisctl.toml(5)", "ipmitool(1)", "systemd.service(5)"),
+    "chassisctl-serve": ("chassisctl.toml(5)", "chassisctl-status(8)", "ipmitool(1)", "systemd.service(5)"),
+    "chassisctl-status": ("chassisctl-serve(8)", "chassisctl.toml(5)"),
     "chassisctl-nodes": ("chassisctl.toml(5)",),
     "chassisctl-platform": ("chassisctl.toml(5)",),
     "chassisctl-sim": ("chassisctl.toml(5)",),
@@ -294,6 +295,82 @@ Without \fB[[ipmi.users]]\fR,
 refuses to start on a real bus; on the simulator it adds the user
 \fBadmin\fR (password \fBadmin\fR) and moves a single endpoint to 127.0.0.1
 (not the \fB[[nodes]]\fR endpoints).
+.PP
+.B serve
+runs in the foreground, logs to standard error and prints nothing on
+standard output.
+With \fBNOTIFY_SOCKET\fR set (systemd \fBType=notify\fR) it sends
+\fBREADY=1\fR once every socket is bound, \fBWATCHDOG=1\fR every half
+\fBWatchdogSec=\fR, and \fBSTOPPING=1\fR when it stops.
+Each service (each IPMI LAN endpoint, the LLDP agent, each relay, metrics)
+runs under supervision: one that fails is logged and restarted after 1 s,
+then 2, 4 ... up to 60 s, while the others keep serving.
+.PP
+\fBSIGHUP\fR re\-reads the configuration file (with the same options and
+environment).
+The whole file is checked first; if anything is wrong, one line is logged
+and the running configuration stays.
+Otherwise only what changed restarts: the IPMI side when \fB[bmc]\fR,
+\fB[ipmi]\fR, \fB[[nodes]]\fR or the poll interval changed (its sessions
+survive any other change), the LLDP agent when \fB[lldp]\fR changed, each
+relay when its own \fB[[dhcp_relay]]\fR table changed, metrics when
+\fB[metrics]\fR changed.
+systemd is told \fBRELOADING=1\fR before and \fBREADY=1\fR after.
+\fBSIGTERM\fR and \fBSIGINT\fR stop every service within 5 s and remove
+the control socket; the exit status is then 0.
+.PP
+The control socket (\fB[serve] socket\fR) answers
+.BR "chassisctl status" ,
+.B lldp
+and
+.B "dhcp\-relay status"
+without root for members of the \fBchassisctl\fR group.
+\fB[metrics]\fR serves Prometheus metrics; see
+.BR chassisctl.toml (5).
+""",
+        "files": r"""
+.TP
+.I systemd/chassisctl.service
+The unit file shipped with the sources: \fBType=notify\fR, a watchdog,
+\fBExecReload\fR sending SIGHUP, \fBCAP_NET_RAW\fR and
+\fBCAP_NET_BIND_SERVICE\fR only, the I2C devices only.
+.TP
+.I /run/chassisctl/chassisctl.sock
+The control socket (under systemd, in \fB$RUNTIME_DIRECTORY\fR).
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl serve \-\-ipmi\-listen 127.0.0.1:6230
+systemctl reload chassisctl
+chassisctl status
+curl \-s http://127.0.0.1:9623/metrics | grep ipmi_temperature
+.RE
+.fi
+""",
+    },
+    "chassisctl-status": {
+        "description": r"""
+Asks the running
+.B chassisctl serve
+over its control socket: the power state of each node, its sensors grouped
+by their worst status (non\-recoverable, critical, non\-critical, not
+available, then a count of the ones that are ok), each service's state
+(\fBup\fR, \fBrestarting\fR, \fBoff\fR), uptime and restarts, the LLDP
+neighbours per port and the relay counters.
+Readings are at most the serve poll interval old.
+Without a running
+.B serve
+it says so in one line and exits 69.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl status
+watch \-n1 chassisctl status
+chassisctl status \-\-json | jq '.nodes[] | {node, power}'
+.RE
+.fi
 """,
     },
     "chassisctl-completion": {
