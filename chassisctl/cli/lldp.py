@@ -48,8 +48,8 @@ def check_port(result: dict[str, Any], port: str | None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    lldp = typer.Typer(help="LLDP (IEEE 802.1AB): neighbours and statistics of the serve agent, "
-                            "or of a capture.", no_args_is_help=True)
+    lldp = typer.Typer(help="Link-layer discovery (LLDP, IEEE 802.1AB): neighbours and statistics of the "
+                            "serve agent, or of a capture.", no_args_is_help=True)
     app.add_typer(lldp, name="lldp")
 
     @command(lldp, "neighbors")
