@@ -34,6 +34,8 @@ class Frame:
 
 def split_frame(frame: bytes) -> Frame:
     """Ethernet header off; DecodeError ``not-lldp`` for any other protocol."""
+    if frame[12:14] == b"\x88\xcc":  # untagged LLDP: nearly every frame
+        return Frame(frame[:6], frame[6:12], None, frame[14:])
     if len(frame) < 14:
         raise DecodeError("truncated", f"Ethernet frame of {len(frame)} bytes")
     kind = (frame[12] << 8) | frame[13]

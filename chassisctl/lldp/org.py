@@ -340,23 +340,13 @@ class UnknownOrgTlv:
 # Decoders take the whole LLDPDU and the bounds of the information string
 # (after OUI and subtype), so the hot path slices only what it keeps.
 
-def _fixed(n: int) -> Callable[[bytes, int, int], None]:
-    def check(d: bytes, s: int, e: int) -> None:
-        if e - s != n:
-            raise ValueError(f"{e - s} bytes of information, {n} expected")
-    return check
-
-
-_2, _3, _4, _5 = _fixed(2), _fixed(3), _fixed(4), _fixed(5)
-
-
+#: Information lengths of the fixed-size TLVs; the callers check them
+#: (:data:`ORG_RULES`, :func:`decode_org`) so the decoders need not.
 def _pvid(d: bytes, s: int, e: int) -> PortVlanId:
-    _2(d, s, e)
     return PortVlanId((d[s] << 8) | d[s + 1])
 
 
 def _ppvid(d: bytes, s: int, e: int) -> ProtocolVlanId:
-    _3(d, s, e)
     return ProtocolVlanId(d[s], (d[s + 1] << 8) | d[s + 2])
 
 
@@ -373,19 +363,16 @@ def _protocol(d: bytes, s: int, e: int) -> ProtocolIdentity:
 
 
 def _mvid(d: bytes, s: int, e: int) -> ManagementVid:
-    _2(d, s, e)
     return ManagementVid((d[s] << 8) | d[s + 1])
 
 
 def _lag(dot3: bool) -> Callable[[bytes, int, int], LinkAggregation]:
     def decode(d: bytes, s: int, e: int) -> LinkAggregation:
-        _5(d, s, e)
-        return LinkAggregation(d[s], int.from_bytes(d[s + 1:e], "big"), dot3)
+            return LinkAggregation(d[s], int.from_bytes(d[s + 1:e], "big"), dot3)
     return decode
 
 
 def _macphy(d: bytes, s: int, e: int) -> MacPhy:
-    _5(d, s, e)
     return MacPhy(d[s], (d[s + 1] << 8) | d[s + 2], (d[s + 3] << 8) | d[s + 4])
 
 
@@ -396,17 +383,14 @@ def _power(d: bytes, s: int, e: int) -> PowerViaMdi:
 
 
 def _mfs(d: bytes, s: int, e: int) -> MaxFrameSize:
-    _2(d, s, e)
     return MaxFrameSize((d[s] << 8) | d[s + 1])
 
 
 def _med_caps(d: bytes, s: int, e: int) -> MedCapabilities:
-    _3(d, s, e)
     return MedCapabilities((d[s] << 8) | d[s + 1], d[s + 2])
 
 
 def _policy(d: bytes, s: int, e: int) -> NetworkPolicy:
-    _4(d, s, e)
     b1 = d[s + 1]
     return NetworkPolicy(d[s], bool(b1 & 0x80), bool(b1 & 0x40), ((b1 & 0x1F) << 7) | (d[s + 2] >> 1),
                          ((d[s + 2] & 1) << 2) | (d[s + 3] >> 6), d[s + 3] & 0x3F)
@@ -430,7 +414,6 @@ def _location(d: bytes, s: int, e: int) -> Location:
 
 
 def _ext_power(d: bytes, s: int, e: int) -> ExtendedPower:
-    _3(d, s, e)
     return ExtendedPower(d[s] >> 6, (d[s] >> 4) & 3, d[s] & 0xF, (d[s + 1] << 8) | d[s + 2])
 
 
@@ -442,6 +425,8 @@ def _inventory(subtype: int) -> Callable[[bytes, int, int], Inventory]:
     return decode
 
 
+_FIXED = {_pvid: 2, _ppvid: 3, _mvid: 2, _macphy: 5, _mfs: 2, _med_caps: 3, _policy: 4, _ext_power: 3}
+
 #: (OUI << 8 | subtype) -> decoder of the information string.
 DECODERS: dict[int, Callable[[bytes, int, int], Any]] = {
     DOT1 << 8 | 1: _pvid, DOT1 << 8 | 2: _ppvid, DOT1 << 8 | 3: _vlan_name, DOT1 << 8 | 4: _protocol,
@@ -452,11 +437,10 @@ DECODERS: dict[int, Callable[[bytes, int, int], Any]] = {
 }
 
 
-#: The same decoders with their fixed information length (-1: variable),
-#: for the LLDPDU walk's inline fast path.
-ORG_RULES: dict[int, tuple[int, Callable[[bytes, int, int], Any]]] = {
-    key: ({_pvid: 2, _ppvid: 3, _mvid: 2, _macphy: 5, _mfs: 2, _med_caps: 3, _policy: 4,
-           _ext_power: 3}.get(decoder, -1), decoder) for key, decoder in DECODERS.items()}
+#: The same decoders keyed by the 4 bytes of OUI and subtype, with their fixed
+#: information length (-1: variable), for the LLDPDU walk's inline fast path.
+ORG_RULES: dict[bytes, tuple[int, Callable[[bytes, int, int], Any]]] = {
+    key.to_bytes(4, "big"): (_FIXED.get(decoder, -1), decoder) for key, decoder in DECODERS.items()}
 
 
 def decode_org(d: bytes, s: int = 0, e: int | None = None) -> Any:
@@ -470,6 +454,9 @@ def decode_org(d: bytes, s: int = 0, e: int | None = None) -> Any:
     if decoder is None:
         return UnknownOrgTlv(key >> 8, d[s + 3], d[s + 4:e])
     try:
+        fixed = _FIXED.get(decoder, -1)
+        if fixed >= 0 and e - s - 4 != fixed:
+            raise ValueError(f"{e - s - 4} bytes of information, {fixed} expected")
         return decoder(d, s + 4, e)
     except (ValueError, IndexError) as exc:
         return DiscardedTlv(ORG, d[s:e], f"malformed {OUI_NAMES[key >> 8]} subtype {d[s + 3]}: {exc}")

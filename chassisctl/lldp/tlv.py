@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 from chassisctl.lldp.errors import DecodeError, EncodeError
 from chassisctl.lldp.org import ORG_RULES, UnknownOrgTlv, decode_org
@@ -274,14 +274,51 @@ def _mgmt(v: bytes) -> ManagementAddress:
 def decode_lldpdu(data: bytes) -> Lldpdu:
     """Validate and decode one LLDPDU (the Ethernet payload); DecodeError discards the frame."""
     n = len(data)
-    tlvs: list[Any] = []
+    # Chassis ID, Port ID and TTL, first and in this order (§8.2), unrolled:
+    # the three checks run for every frame received.
+    if n < 2:
+        raise DecodeError("truncated", f"LLDPDU of {n} bytes")
+    b0 = data[0]
+    e = 2 + (((b0 & 1) << 8) | data[1])
+    if b0 >> 1 != CHASSIS_ID:
+        raise DecodeError("missing-chassis-id", f"TLV 1 is type {b0 >> 1}, not Chassis ID")
+    if e > n:
+        raise DecodeError("tlv-overrun", f"Chassis ID claims {e - 2} bytes, {n - 2} remain")
+    if not 4 <= e <= 258:
+        raise DecodeError("bad-chassis-id", f"Chassis ID of {e - 2} bytes (2..256)")
+    chassis = ChassisId(data[2], data[3:e])
+    if e + 2 > n:
+        raise DecodeError("missing-port-id", f"LLDPDU of {n} bytes ends after 1 TLV")
+    b0 = data[e]
+    s = e + 2
+    e = s + (((b0 & 1) << 8) | data[e + 1])
+    if b0 >> 1 != PORT_ID:
+        raise DecodeError("missing-port-id", f"TLV 2 is type {b0 >> 1}, not Port ID")
+    if e > n:
+        raise DecodeError("tlv-overrun", f"Port ID claims {e - s} bytes, {n - s} remain")
+    if not 2 <= e - s <= 256:
+        raise DecodeError("bad-port-id", f"Port ID of {e - s} bytes (2..256)")
+    port = PortId(data[s], data[s + 1:e])
+    if e + 2 > n:
+        raise DecodeError("missing-ttl", f"LLDPDU of {n} bytes ends after 2 TLVs")
+    b0 = data[e]
+    s = e + 2
+    i = s + (((b0 & 1) << 8) | data[e + 1])
+    if b0 >> 1 != TTL:
+        raise DecodeError("missing-ttl", f"TLV 3 is type {b0 >> 1}, not Time To Live")
+    if i > n:
+        raise DecodeError("tlv-overrun", f"Time To Live claims {i - s} bytes, {n - s} remain")
+    if i - s != 2:
+        raise DecodeError("bad-ttl", f"Time To Live of {i - s} bytes (2)")
+    head: list[Any] = [chassis, port, Ttl((data[s] << 8) | data[s + 1])]
+    tlvs: list[Any] = head
     append = tlvs.append
     discarded: list[DiscardedTlv] = []
     seen = 0  # bit per basic TLV type already present
-    i = 0
+    rules = ORG_RULES
     while i < n:
         if i + 2 > n:
-            raise DecodeError("truncated", f"TLV header at byte {i} runs past the end ({n} bytes)")
+            raise DecodeError("truncated", f"one stray byte after the last TLV at byte {i}")
         b0 = data[i]
         t = b0 >> 1
         s = i + 2
@@ -289,35 +326,29 @@ def decode_lldpdu(data: bytes) -> Lldpdu:
         if i > n:
             raise DecodeError("tlv-overrun", f"TLV type {t} at byte {s - 2} claims {i - s} bytes, "
                               f"{n - s} remain")
-        if len(tlvs) < 3:
-            _mandatory(len(tlvs), t, data, s, i, append)
-            continue
         if t == ORG:
-            # The common organizations inline (one dict lookup, one call); the
+            # The known organizations inline (one dict lookup, one call); the
             # rest, and every error, through decode_org.
-            if i - s >= 4:
-                rule = ORG_RULES.get((data[s] << 24) | (data[s + 1] << 16) | (data[s + 2] << 8) | data[s + 3])
-                if rule is not None and (rule[0] < 0 or rule[0] == i - s - 4):
-                    try:
-                        append(rule[1](data, s + 4, i))
-                        continue
-                    except (ValueError, IndexError):
-                        pass
+            rule = rules.get(data[s:s + 4])
+            if rule is not None and (rule[0] < 0 or rule[0] == i - s - 4):
+                try:
+                    append(rule[1](data, s + 4, i))
+                    continue
+                except (ValueError, IndexError):
+                    pass
             item = decode_org(data, s, i)
             if type(item) is DiscardedTlv:
                 discarded.append(item)
             else:
                 append(item)
-        elif t == END:
-            break
-        elif t < CAPABILITIES:
-            if t <= TTL:
-                raise DecodeError("duplicate-mandatory", f"a second TLV of mandatory type {t} at byte {s - 2}")
+        elif 3 < t < CAPABILITIES:
             if seen & (1 << t):
                 discarded.append(DiscardedTlv(t, data[s:i], "duplicate"))
             else:
                 seen |= 1 << t
                 append(_SINGLE[t](data[s:i].decode("utf-8", "surrogateescape")))
+        elif t == END:
+            break
         elif t == CAPABILITIES:
             if i - s != 4:
                 discarded.append(DiscardedTlv(t, data[s:i], "bad-length"))
@@ -331,27 +362,8 @@ def decode_lldpdu(data: bytes) -> Lldpdu:
                 append(_mgmt(data[s:i]))
             except (ValueError, IndexError) as exc:
                 discarded.append(DiscardedTlv(t, data[s:i], f"malformed: {exc}"))
+        elif t <= TTL:
+            raise DecodeError("duplicate-mandatory", f"a second TLV of mandatory type {t} at byte {s - 2}")
         else:
             append(UnknownTlv(t, data[s:i]))
-    if len(tlvs) < 3:
-        what = ("missing-chassis-id", "missing-port-id", "missing-ttl")[len(tlvs)]
-        raise DecodeError(what if n else "truncated", f"LLDPDU of {n} bytes ends after {len(tlvs)} TLVs")
-    return Lldpdu(tuple(tlvs), tuple(discarded))
-
-
-_MANDATORY = ((CHASSIS_ID, "chassis-id", "Chassis ID"), (PORT_ID, "port-id", "Port ID"), (TTL, "ttl", "Time To Live"))
-
-
-def _mandatory(index: int, t: int, data: bytes, s: int, e: int, append: Callable[[Any], None]) -> None:
-    """Chassis ID, Port ID and TTL, first and in this order (§8.2)."""
-    want, word, name = _MANDATORY[index]
-    if t != want:
-        raise DecodeError(f"missing-{word}", f"TLV {index + 1} is type {t}, not {name}")
-    if index == 2:
-        if e - s != 2:
-            raise DecodeError("bad-ttl", f"Time To Live of {e - s} bytes (2)")
-        append(Ttl((data[s] << 8) | data[s + 1]))
-        return
-    if not 2 <= e - s <= 256:
-        raise DecodeError(f"bad-{word}", f"{name} of {e - s} bytes (2..256)")
-    append((ChassisId if index == 0 else PortId)(data[s], data[s + 1:e]))
+    return Lldpdu(tuple(tlvs), tuple(discarded) if discarded else ())
