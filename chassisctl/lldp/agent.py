@@ -41,6 +41,8 @@ the entry: that is almost every frame, and it is not decoded again.
 
 from __future__ import annotations
 
+import heapq
+import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -177,6 +179,10 @@ class _Port:
     credit_at: float = 0.0
     med_peer: bool = False
     sent_identity: tuple[ChassisId, PortId] | None = None
+    #: Our encoded frame, kept until something in it changes.
+    frame: bytes | None = None
+    #: The earliest wake-up queued for this port (inf: none).
+    wake: float = math.inf
 
 
 class Agent:
@@ -190,6 +196,10 @@ class Agent:
         self._events: list[Any] = []
         self.frames_not_lldp = 0
         self._departed: deque[tuple[str, float, str, _Neighbor]] = deque(maxlen=config.departures_kept)
+        #: (when, seq, port name): a port to look at then.  Entries are never
+        #: removed early; a visit that finds nothing due just reschedules.
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = 0
 
     # --- ports ------------------------------------------------------------------------------
 
@@ -217,11 +227,14 @@ class Agent:
             port = self._ports[name] = _Port(name, mac, ifindex, description, tuple(management),
                                              credit=float(self.config.tx_credit_max), credit_at=now)
             self._fast_start(port, now, spread=True)
+            self._schedule(port)
             return
         old = port.sent_identity
         before = (port.mac, port.ifindex, port.description, port.management)
         port.mac, port.ifindex, port.description, port.management = mac, ifindex, description, tuple(management)
         changed = before != (port.mac, port.ifindex, port.description, port.management)
+        if changed:
+            port.frame = None
         if old is not None and port.up and old != self._identity(port):
             self._send(port, now, shutdown_lldpdu(*old), shutdown=True)
             port.sent_identity = None
@@ -229,6 +242,7 @@ class Agent:
             port.up = True
             port.credit, port.credit_at = float(self.config.tx_credit_max), now
             self._fast_start(port, now, spread=True)
+            self._schedule(port)
         elif changed:
             self.local_change(now, name)
 
@@ -240,6 +254,7 @@ class Agent:
         port.up = False
         port.sent_identity = None
         port.med_peer = False
+        port.frame = None
         self._clear(port, now, "port-down")
 
     def remove_port(self, name: str, now: float, *, link_up: bool = True) -> None:
@@ -257,14 +272,17 @@ class Agent:
     def local_change(self, now: float, name: str | None = None) -> None:
         """Something we announce changed: tell the neighbours now (credit permitting)."""
         for port in ([self._ports[name]] if name in self._ports else self._ports.values()):
+            port.frame = None
             if port.up:
                 port.next_tx = min(port.next_tx, now)
+                self._schedule(port)
 
     def reconfigure(self, config: AgentConfig, now: float) -> None:
         """New settings: a changed chassis id sends shutdowns for the old identity first."""
         old = self.config
         self.config = config
         for port in self._ports.values():
+            port.frame = None
             if port.up and port.sent_identity is not None and port.sent_identity != self._identity(port):
                 self._send(port, now, shutdown_lldpdu(*port.sent_identity), shutdown=True)
                 port.sent_identity = None
@@ -321,6 +339,7 @@ class Agent:
                 stats.deletes += 1
                 self._remove(port, msap, now, "shutdown")
             return
+        fresh = entry is None
         if entry is None:
             if len(port.neighbors) >= self.config.max_neighbors:
                 victim = min(port.neighbors, key=lambda k: port.neighbors[k].expires)
@@ -341,8 +360,11 @@ class Agent:
             self._events.append(NeighborChanged(port.name, pdu))
         if self.config.med and not port.med_peer and pdu.first(org.MedCapabilities) is not None:
             port.med_peer = True  # TIA-1057 §11.2.1: answer an endpoint's MED at once
+            port.frame = None
             port.tx_fast = max(port.tx_fast, self.config.tx_fast_init)
             port.next_tx = min(port.next_tx, now)
+        if fresh or port.next_tx <= now:
+            self._schedule(port)
 
     def _discard(self, port: _Port, exc: DecodeError) -> None:
         stats = port.stats
@@ -363,37 +385,69 @@ class Agent:
 
     # --- timers and transmit ------------------------------------------------------------------
 
+    #: Transmission times are rounded up to this grid, so ports whose jittered
+    #: schedules fall close together share one wake-up (a timer per frame
+    #: costs more than the frame at hundreds of ports).
+    TX_GRID = 0.05
+
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` must run next (None: nothing scheduled)."""
-        when = None
-        for port in self._ports.values():
-            if port.up and self.config.transmit:
-                due = port.next_tx if port.credit >= 1 else max(port.next_tx,
-                                                                  port.credit_at + 1.0 - port.credit)
-                when = due if when is None or due < when else when
-            for entry in port.neighbors.values():
-                if when is None or entry.expires < when:
-                    when = entry.expires
-        return when
+        return self._heap[0][0] if self._heap else None
 
     def handle_timer(self, now: float) -> None:
-        for port in self._ports.values():
-            expired = [k for k, e in port.neighbors.items() if e.expires <= now]
-            for msap in expired:
-                port.stats.ageouts += 1
-                self._remove(port, msap, now, "ttl-expired")
-            if not port.up or not self.config.transmit:
+        due: list[_Port] = []
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            when, _, name = heapq.heappop(heap)
+            port = self._ports.get(name)
+            if port is None:
                 continue
-            self._refill(port, now)
-            if port.next_tx <= now and port.credit >= 1:
-                self._send(port, now, self._lldpdu(port))
-                if port.tx_fast > 0:
-                    port.tx_fast -= 1
-                if port.tx_fast > 0:
-                    port.next_tx = now + self.config.fast_tx
-                else:
-                    interval = self.config.tx_interval
-                    port.next_tx = now + interval * (1.0 - self.config.jitter * self._rng.random())
+            if when >= port.wake:
+                port.wake = math.inf
+            if not due or due[-1] is not port:
+                due.append(port)
+        for port in due:
+            self._visit(port, now)
+            self._schedule(port)
+
+    def _visit(self, port: _Port, now: float) -> None:
+        expired = [k for k, e in port.neighbors.items() if e.expires <= now]
+        for msap in expired:
+            port.stats.ageouts += 1
+            self._remove(port, msap, now, "ttl-expired")
+        if not port.up or not self.config.transmit:
+            return
+        self._refill(port, now)
+        if port.next_tx <= now and port.credit >= 1:
+            if port.frame is None:
+                port.frame = self._frame(port, self._lldpdu(port))
+            self._transmit(port, now, port.frame, (self.config.chassis_id, self._identity(port)[1]))
+            if port.tx_fast > 0:
+                port.tx_fast -= 1
+            if port.tx_fast > 0:
+                port.next_tx = self._grid(now + self.config.fast_tx)
+            else:
+                interval = self.config.tx_interval
+                port.next_tx = self._grid(now + interval * (1.0 - self.config.jitter * self._rng.random()))
+
+    def _grid(self, when: float) -> float:
+        return math.ceil(when / self.TX_GRID - 1e-6) * self.TX_GRID
+
+    def _earliest(self, port: _Port) -> float:
+        when = math.inf
+        if port.up and self.config.transmit:
+            when = port.next_tx if port.credit >= 1 else max(port.next_tx, port.credit_at + 1.0 - port.credit)
+        for entry in port.neighbors.values():
+            if entry.expires < when:
+                when = entry.expires
+        return when
+
+    def _schedule(self, port: _Port) -> None:
+        when = self._earliest(port)
+        if when < port.wake:
+            port.wake = when
+            self._seq += 1
+            heapq.heappush(self._heap, (when, self._seq, port.name))
 
     def _refill(self, port: _Port, now: float) -> None:
         """Transmit credit comes back at one per second, up to txCreditMax (§9.2.5.17 txTick)."""
@@ -403,7 +457,7 @@ class Agent:
 
     def _fast_start(self, port: _Port, now: float, *, spread: bool) -> None:
         port.tx_fast = self.config.tx_fast_init
-        port.next_tx = now + (self._rng.random() * min(1.0, self.config.fast_tx) if spread else 0.0)
+        port.next_tx = self._grid(now + (self._rng.random() * min(1.0, self.config.fast_tx) if spread else 0.0))
 
     def frames_to_send(self, now: float | None = None) -> list[tuple[str, bytes]]:
         """Frames queued since the last call, as (port, Ethernet frame)."""
@@ -441,9 +495,7 @@ class Agent:
             tlvs += cfg.med_policies
         return Lldpdu(tuple(tlvs))
 
-    def _send(self, port: _Port, now: float, pdu: Lldpdu, *, shutdown: bool = False) -> None:
-        if not self.config.transmit:
-            return
+    def _frame(self, port: _Port, pdu: Lldpdu) -> bytes:
         data = encode_lldpdu(pdu)
         if len(data) > MAX_LLDPDU:  # drop optional TLVs from the end until it fits (§8.1)
             port.stats.lldpdu_length_errors += 1
@@ -451,14 +503,25 @@ class Agent:
             while len(data) > MAX_LLDPDU and len(tlvs) > 3:
                 tlvs.pop()
                 data = encode_lldpdu(Lldpdu(tuple(tlvs)))
-        self._outbox.append((port.name, build_frame(port.mac, data)))
-        port.stats.frames_out += 1
+        return build_frame(port.mac, data)
+
+    def _send(self, port: _Port, now: float, pdu: Lldpdu, *, shutdown: bool = False) -> None:
+        if not self.config.transmit:
+            return
+        frame = self._frame(port, pdu)
         if shutdown:
+            self._outbox.append((port.name, frame))
+            port.stats.frames_out += 1
             port.stats.shutdowns_out += 1
         else:
-            port.sent_identity = (pdu.tlvs[0], pdu.tlvs[1])
-            self._refill(port, now)
-            port.credit = max(0.0, port.credit - 1)
+            self._transmit(port, now, frame, (pdu.tlvs[0], pdu.tlvs[1]))
+
+    def _transmit(self, port: _Port, now: float, frame: bytes, identity: tuple[ChassisId, PortId]) -> None:
+        self._outbox.append((port.name, frame))
+        port.stats.frames_out += 1
+        port.sent_identity = identity
+        self._refill(port, now)
+        port.credit = max(0.0, port.credit - 1)
 
     # --- queries ------------------------------------------------------------------------------
 

@@ -65,8 +65,11 @@ class LldpService:
         self._sockets: dict[str, Any] = {}
         self._monitor: links.LinkMonitor | None = None
         self._addresses: dict[int, list[tuple[int, bytes]]] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Future | None = None
+        #: One loop timer for the agent's next deadline (no task per wake-up:
+        #: at hundreds of ports the wake-ups are the cost).
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = float("inf")
+        self._failed: asyncio.Future | None = None
         self._missing_reported: set[str] = set()
         self._discards_reported: set[tuple[str, str]] = set()
         self.started = 0.0
@@ -98,7 +101,8 @@ class LldpService:
         except BaseException:
             await self._close()
             raise
-        self._task = asyncio.ensure_future(self._run())
+        self._failed = asyncio.get_running_loop().create_future()
+        self._rearm()
 
     def describe(self) -> str:
         ports = ", ".join(sorted(self._sockets)) or "no port yet"
@@ -128,19 +132,19 @@ class LldpService:
 
     async def wait_failed(self) -> None:
         """Returns (or raises) when the agent's loop dies: the supervisor restarts the service."""
-        while self._task is None:
+        while self._failed is None:
             await asyncio.sleep(0.1)
-        task = self._task
-        await asyncio.shield(task)
+        await asyncio.shield(self._failed)
 
     async def stop(self) -> None:
         """Say goodbye on every port (TTL 0), then close everything; well under a second."""
         if self.agent is not None:
             self._send(self.agent.shutdown(time.monotonic()))
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = float("inf")
+        self._failed = None
         await self._close()
 
     async def _close(self) -> None:
@@ -219,7 +223,7 @@ class LldpService:
             self.log.info("lldp: %s: up, transmitting", iface.name)
         agent.add_port(iface.name, iface.mac, now, ifindex=iface.index, description=iface.alias,
                        management=self._management(iface))
-        self._wake.set()
+        self._rearm()
 
     def _drop_port(self, name: str, now: float, *, link_up: bool) -> None:
         assert self.agent is not None
@@ -273,11 +277,16 @@ class LldpService:
         self._flush(now)
 
     def _flush(self, now: float) -> None:
-        assert self.agent is not None
-        self._send(self.agent.frames_to_send(now))
-        for event in self.agent.events():
+        """Send what the agent queued, log its events, and wake the timer loop
+        only if the agent now needs it earlier than it planned to sleep."""
+        agent = self.agent
+        assert agent is not None
+        self._send(agent.frames_to_send(now))
+        for event in agent.events():
             self._log_event(event)
-        self._wake.set()
+        when = agent.get_timer()
+        if when is not None and when < self._deadline:
+            self._rearm()
 
     def _send(self, frames: list[tuple[str, bytes]]) -> None:
         for port, frame in frames:
@@ -289,22 +298,33 @@ class LldpService:
             except OSError as exc:  # a link that just went down; the next event says so
                 self.log.debug("lldp: %s: send failed: %s", port, exc.strerror or exc)
 
-    async def _run(self) -> None:
-        agent = self.agent
-        assert agent is not None
-        while True:
-            when = agent.get_timer()
-            delay = 3600.0 if when is None else max(0.0, when - time.monotonic())
-            if delay > 0:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), delay)
-                    continue
-                except asyncio.TimeoutError:
-                    pass
+    def _rearm(self) -> None:
+        """(Re)set the loop timer to the agent's next deadline."""
+        if self.agent is None or self._failed is None:
+            return
+        when = self.agent.get_timer()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = float("inf") if when is None else when
+        if when is not None:
+            # The loop's clock is time.monotonic(), the agent's too.
+            self._timer = asyncio.get_running_loop().call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._deadline = float("inf")
+        try:
             now = time.monotonic()
-            agent.handle_timer(now)
+            assert self.agent is not None
+            self.agent.handle_timer(now)
             self._flush(now)
+            if self._timer is None:
+                self._rearm()
+        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which restarts us
+            self.log.exception("lldp: agent failed")
+            if self._failed is not None and not self._failed.done():
+                self._failed.set_exception(exc)
 
     def _log_event(self, event: Any) -> None:
         if isinstance(event, (NeighborAdded, NeighborRemoved)):
