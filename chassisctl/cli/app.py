@@ -27,7 +27,9 @@ COMMANDS: dict[str, str] = {
     "raw": "chassisctl.cli.raw",
     "sdr": "chassisctl.cli.sdr",
     "serve": "chassisctl.cli.serve",
+    "dhcp-relay": "chassisctl.cli.dhcp_relay",
     "status": "chassisctl.cli.status",
+    "config": "chassisctl.cli.config",
     "lldp": "chassisctl.cli.lldp",
     "platform": "chassisctl.cli.platform",
     "sim": "chassisctl.cli.sim",
@@ -96,7 +98,11 @@ def run(argv: list[str]) -> int:
     from chassisctl.cli.errors import report
     from chassisctl.errors import ExitCode, UsageError
 
-    command = get_command(command_word(argv))
+    word = command_word(argv)
+    if word == "dhcp-relay":  # list options take several values after one flag
+        from chassisctl.cli.dhcp_relay import preprocess
+        argv = preprocess(argv)
+    command = get_command(word)
     json_mode = "--json" in argv
     debug = "--debug" in argv
     try:

@@ -1,9 +1,11 @@
-"""The network edge: raw link-layer sockets and interface discovery.
+"""The network I/O edge: packet and UDP sockets, kernel ancillary data, interface facts.
 
-Protocol codecs never touch sockets; the services in :mod:`chassisctl.serve`
-open them through here.  :mod:`~chassisctl.net.packet` holds AF_PACKET
-sockets with a kernel BPF filter, :mod:`~chassisctl.net.links` reads
-interfaces from sysfs (stdlib, cheap enough for TAB completion) and follows
-netlink link and address events with pyroute2 (imported only by the service
-that needs it).
+Everything here talks to the kernel; the protocol logic it feeds lives in
+the sans-I/O packages (:mod:`chassisctl.dhcp`, :mod:`chassisctl.lldp`).
+pyroute2 is imported only by :mod:`chassisctl.net.ifaddrs` (when a relay
+starts) and :mod:`chassisctl.net.links` (when the LLDP agent starts);
+:mod:`chassisctl.net.packet` holds the LLDP agent's BPF-filtered AF_PACKET
+sockets, and ``links`` reads interfaces from sysfs, cheap enough for TAB
+completion.
+"""
 """
