@@ -8,4 +8,3 @@ starts) and :mod:`chassisctl.net.links` (when the LLDP agent starts);
 sockets, and ``links`` reads interfaces from sysfs, cheap enough for TAB
 completion.
 """
-"""
