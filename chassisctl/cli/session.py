@@ -63,6 +63,17 @@ class Session:
     def describe_node(self, node: NodeTarget) -> dict[str, Any]:
         return {"node": node.name, "node_id": node.id}
 
+    def repository(self, node: NodeTarget, *, refresh: bool = False, no_cache: bool = False):
+        """The node's SDR repository (cached when valid), with a progress bar on a
+        terminal while a cold walk runs."""
+        from chassisctl.client.sdr_cache import SdrCache
+        from chassisctl.client.sensors import load_repository
+
+        cache = None if no_cache else SdrCache()
+        with state().output().progress("Reading SDR records") as bar:
+            return load_repository(self.transport, node=node.selector, cache=cache, refresh=refresh,
+                                   progress=bar)
+
     def target_text(self, node: NodeTarget) -> str:
         where = self.transport.describe()
         sim = " (simulated)" if self.transport.simulated else ""
