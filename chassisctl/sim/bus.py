@@ -12,7 +12,9 @@ count, EBADMSG on a PEC mismatch, EOPNOTSUPP for a missing adapter feature).
 
 Each transaction is appended to :attr:`SimulatedSMBus.transcript` and timed
 with the wire model; with ``pace=True`` the bus sleeps on the injected clock
-for that long, so benchmarks see realistic bus time without hardware.
+for that long, so benchmarks see realistic bus time without hardware.  The
+STOP reaches the devices after that wait, so a BMC's modelled turnaround
+starts when the request has really crossed the wire.
 """
 
 from __future__ import annotations
@@ -122,11 +124,15 @@ class _Transfer:
         if got != expected:
             raise _os_error(errno.EBADMSG, f"PEC {got:02X}h, expected {expected:02X}h")
 
-    def finish(self, error: str | None, kind: str | None = None) -> WireTransaction:
+    def wire(self, error: str | None, kind: str | None = None) -> WireTransaction:
+        """What crossed the wire, up to (not including) the STOP."""
         self._close_part()
+        return WireTransaction(tuple(self.parts), self.pec, error, self.master, kind=kind)
+
+    def stop(self) -> None:
+        """The STOP condition: every device addressed sees it."""
         for device in self.touched:
             device.stop()
-        return WireTransaction(tuple(self.parts), self.pec, error, self.master, kind=kind)
 
 
 class SimulatedSMBus:
@@ -258,19 +264,30 @@ class SimulatedSMBus:
         transfer = _Transfer(self, master)
         if faults and self.faults.take("nak_reads" if kind == "R" else "nak_writes"):
             transfer.parts.append(WirePart(addr, False, b"", acked=False))
-            self._record(transfer.finish(self._errno_name(self.nak_errno), kind))
+            self._finish(transfer, self._errno_name(self.nak_errno), kind)
             raise _os_error(self.nak_errno, f"injected NAK at {addr:#04x}")
         self.address = addr
         try:
             result = body(transfer)
         except _Nak:
-            self._record(transfer.finish(self._errno_name(self.nak_errno), kind))
+            self._finish(transfer, self._errno_name(self.nak_errno), kind)
             raise _os_error(self.nak_errno, f"no acknowledge from {addr:#04x}") from None
         except OSError as exc:
-            self._record(transfer.finish(self._errno_name(exc.errno), kind))
+            self._finish(transfer, self._errno_name(exc.errno), kind)
             raise
-        self._record(transfer.finish(None, kind))
+        self._finish(transfer, None, kind)
         return result
+
+    def _finish(self, transfer: _Transfer, error: str | None, kind: str) -> None:
+        """Record (and, when pacing, wait out) the transfer, then deliver the STOP.
+
+        The STOP comes last because that is when it happens on a real wire:
+        a slave that starts working on a request at the STOP (an SSIF BMC,
+        an IPMB responder) then starts its turnaround after the bytes'
+        wire time, not before it.
+        """
+        self._record(transfer.wire(error, kind))
+        transfer.stop()
 
     def _held_low(self, addr: int) -> bool:
         """A connected channel is stuck (``stuck_connected()``): every transaction
