@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     # Codecs load inside the methods that build replies: a model used only for
     # Get Chassis Status must not pay for the App, DCMI and sensor modules.
     from chassisctl.ipmi.app import DeviceId, SsifCapabilities
-    from chassisctl.ipmi.chassis import BootOptions, ChassisAction, ChassisStatus, PolicyReply
+    from chassisctl.ipmi.boot_options import BootOptions
+    from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus, PolicyReply
     from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
     from chassisctl.ipmi.sensor_cmds import (
         SensorEventEnable,
@@ -137,7 +138,7 @@ def __getattr__(name: str) -> object:
 
 def _boot_param_sizes() -> dict[int, int]:
     """Boot option parameters kept by :class:`BaseModel`, with their data sizes."""
-    from chassisctl.ipmi.chassis import BootParam
+    from chassisctl.ipmi.boot_options import BootParam
 
     return {
         BootParam.SET_IN_PROGRESS: 1,
@@ -204,7 +205,7 @@ class BaseModel:
         return CompletionCode.INVALID_COMMAND
 
     def get_boot_option(self, selector: int) -> BootOptions | int:
-        from chassisctl.ipmi.chassis import BootOptions
+        from chassisctl.ipmi.boot_options import BootOptions
 
         sizes = _boot_param_sizes()
         if selector not in sizes:
@@ -216,7 +217,7 @@ class BaseModel:
         sizes = _boot_param_sizes()
         if selector not in sizes:
             return PARAMETER_NOT_SUPPORTED
-        from chassisctl.ipmi.chassis import BootParam
+        from chassisctl.ipmi.boot_options import BootParam
 
         if len(data) != sizes[selector]:
             return CompletionCode.REQUEST_DATA_LENGTH_INVALID

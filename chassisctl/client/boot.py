@@ -48,7 +48,7 @@ class BootSetting:
 
 
 def read(transport: Transport, *, node: str | int | None = None) -> BootSetting:
-    from chassisctl.ipmi.chassis import BootFlags, BootOptions, BootParam, get_system_boot_options
+    from chassisctl.ipmi.boot_options import BootFlags, BootOptions, BootParam, get_system_boot_options
 
     options = call(transport, get_system_boot_options(BootParam.BOOT_FLAGS), BootOptions.decode, node=node,
                    hints=_HINTS)
@@ -65,7 +65,7 @@ def read(transport: Transport, *, node: str | int | None = None) -> BootSetting:
 
 
 def _set(transport: Transport, selector: int, data: bytes, node: str | int | None) -> None:
-    from chassisctl.ipmi.chassis import set_system_boot_options
+    from chassisctl.ipmi.boot_options import set_system_boot_options
 
     call(transport, set_system_boot_options(selector, data), node=node, hints=_HINTS)
 
@@ -81,7 +81,7 @@ def _progress(transport: Transport, value: int, node: str | int | None) -> bool:
 
 def write(transport: Transport, device: str, *, persistent: bool = False, uefi: bool = False,
           node: str | int | None = None) -> None:
-    from chassisctl.ipmi.chassis import BootFlags, BootParam
+    from chassisctl.ipmi.boot_options import BootFlags, BootParam
 
     flags = BootFlags(valid=True, persistent=persistent, efi=uefi, device=DEVICES[device])
     in_progress = _progress(transport, SET_IN_PROGRESS, node)

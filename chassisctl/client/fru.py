@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from chassisctl.client.call import call
 from chassisctl.errors import CompletionCodeError, ProtocolError
-from chassisctl.ipmi.storage import FruAreaInfo, FruData, get_fru_inventory_area_info, read_fru_data
+from chassisctl.ipmi.fru_cmds import FruAreaInfo, FruData, get_fru_inventory_area_info, read_fru_data
 from chassisctl.transport.base import Transport
 
 #: Bytes of a Read FRU Data reply that are not FRU data: netFn, cmd, CC, count.

@@ -21,10 +21,9 @@ from typing import Any, Iterable, Iterator
 from chassisctl.client.call import call
 from chassisctl.errors import CompletionCodeError, ProtocolError
 from chassisctl.ipmi import sel as sel_codec
-from chassisctl.ipmi.storage import (FIRST_RECORD, LAST_RECORD, READ_ALL, SEL_RECORD_SIZE, ClearAction,
-                                     ClearSelProgress, RecordChunk, Reservation, SelInfo, SelTime,
-                                     clear_sel, get_sel_entry, get_sel_info, get_sel_time, reserve_sel,
-                                     set_sel_time)
+from chassisctl.ipmi.sel_cmds import (ClearAction, ClearSelProgress, SelInfo, SelTime, clear_sel, get_sel_entry,
+                                      get_sel_info, get_sel_time, reserve_sel, set_sel_time)
+from chassisctl.ipmi.storage import FIRST_RECORD, LAST_RECORD, READ_ALL, SEL_RECORD_SIZE, RecordChunk, Reservation
 from chassisctl.transport.base import Transport
 
 #: A chain longer than this is a loop, not a log (the record ID space is 16 bits).

@@ -31,11 +31,15 @@ def set_power_restore_policy(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 def get_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
-    return rsp.model.get_boot_option(chassis.GetBootOptionsRequest.decode(data).selector)
+    from chassisctl.ipmi.boot_options import GetBootOptionsRequest
+
+    return rsp.model.get_boot_option(GetBootOptionsRequest.decode(data).selector)
 
 
 def set_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
-    req = chassis.SetBootOptionsRequest.decode(data)
+    from chassisctl.ipmi.boot_options import SetBootOptionsRequest
+
+    req = SetBootOptionsRequest.decode(data)
     return rsp.model.set_boot_option(req.selector, req.data, req.invalid)
 
 
