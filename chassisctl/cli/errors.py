@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import traceback
 
 from chassisctl.errors import ChassisError, ExitCode
 
@@ -23,6 +22,8 @@ def report(exc: BaseException, *, json_mode: bool = False, debug: bool = False) 
         code, name = int(ExitCode.SOFTWARE), "internal"
         message = f"internal error: {exc.__class__.__name__}: {exc} (please report this with --debug output)"
         if debug:
+            import traceback
+
             traceback.print_exception(exc, file=sys.stderr)
     if json_mode:
         doc = {"schema": 1, "error": {"code": name, "message": message, "exit_code": code}}

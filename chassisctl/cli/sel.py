@@ -190,7 +190,7 @@ def sel_info() -> None:
     """Show the SEL's entry count, free space, last addition and erase, overflow."""
     from chassisctl.client import sel
     from chassisctl.ipmi.sel import format_timestamp, timestamp_kind
-    from chassisctl.ipmi.storage import SelSupport
+    from chassisctl.ipmi.sel_cmds import SelSupport
 
     with open_session() as session:
         out = state().output()

@@ -9,18 +9,21 @@ manager close the bus.  The session also owns the facts every output shares
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from chassisctl.cli.common import state
 
 
-@dataclass(frozen=True, slots=True)
 class NodeTarget:
-    name: str
-    id: int
-    #: What the transport is given: None for a single-node backend.
-    selector: str | int | None
+    """The node a command acts on (a plain class: no dataclass build at import)."""
+
+    __slots__ = ("name", "id", "selector")
+
+    def __init__(self, name: str, id: int, selector: str | int | None) -> None:  # noqa: A002
+        self.name = name
+        self.id = id
+        #: What the transport is given: None for a single-node backend.
+        self.selector = selector
 
     @classmethod
     def of(cls, node: Any, single: bool) -> NodeTarget:

@@ -10,7 +10,6 @@ changes (a threshold crossed, power on/off) add SEL entries.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +152,8 @@ class SimBmcModel(BaseModel):
             manufacturer_id=bmc.manufacturer_id, product_id=bmc.product_id)
 
     def device_guid(self) -> bytes:
+        import uuid
+
         from chassisctl.ipmi.app import Guid
 
         return Guid.from_uuid(uuid.UUID(bytes=self.profile.bmc.guid)).raw
@@ -311,7 +312,7 @@ class SimBmcModel(BaseModel):
         return SensorThresholds(readable, **{f.name.lower(): v for f, v in sensor.limits.items()})
 
     def sensor_hysteresis(self, number: int) -> "SensorHysteresis | int":
-        from chassisctl.ipmi.sensor_cmds import SensorHysteresis
+        from chassisctl.ipmi.sensor_params import SensorHysteresis
 
         sensor = self.synth.get(number)
         if sensor is None or sensor.conversion is None:

@@ -19,19 +19,17 @@ starts when the request has really crossed the wire.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 from collections import deque
 from typing import Callable, Iterable, Iterator
-
-from smbus2 import I2cFunc
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.ipmi.pec import crc8
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
 from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
+from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.errno_map import NAK_ERRNOS
 
 BLOCK_MAX = 32
@@ -158,7 +156,7 @@ class SimulatedSMBus:
         self.root = root if root is not None else Segment("root")
         self.clock = clock if clock is not None else SystemClock()
         self.faults = faults if faults is not None else Faults()
-        self.funcs = I2cFunc(funcs)
+        self.funcs = int(funcs)
         self.timing = WireTiming(clock_hz)
         self.pace = pace
         self.nak_errno = nak_errno
@@ -248,7 +246,7 @@ class SimulatedSMBus:
         if self._closed:
             raise _os_error(errno.EBADF, "bus is closed")
         if need and not self.funcs & need:
-            raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc(need)!r}")
+            raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc.names(need)}")
         if faults and self.faults.is_stuck:
             self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind))
             raise _os_error(errno.EBUSY, "bus stuck busy")
@@ -452,6 +450,8 @@ class SimulatedSMBus:
                 if read:
                     data = bytes(t.read() for _ in range(msg.len))  # type: ignore[attr-defined]
                     if data:
+                        import ctypes  # only with real smbus2.i2c_msg objects, never on the SSIF path
+
                         ctypes.memmove(msg.buf, data, len(data))  # type: ignore[attr-defined]
                 else:
                     for b in bytes(msg):  # type: ignore[call-overload]

@@ -31,8 +31,6 @@ from __future__ import annotations
 import errno
 from typing import Any
 
-from smbus2 import I2cFunc, i2c_msg
-
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import (BusIOError, ChassisError, OutcomeUnknown, ProtocolError, TimeoutFailure,
                                UsageError)
@@ -43,6 +41,7 @@ from chassisctl.ipmi.pec import crc8
 from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities,
                                   decode_capabilities, decode_response, encode_request,
                                   get_capabilities_request, write_plan)
+from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.bus import address_owner
 from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
@@ -305,6 +304,8 @@ class SsifTransport(BmcTransport):
 
     def _rdwr_read(self, cmd: int) -> bytes:
         """SMBus block read done by hand: write [cmd], Sr, read count+32(+PEC), check it all."""
+        from smbus2 import i2c_msg
+
         pec = bool(self._pec_on)
         write = i2c_msg.write(self.addr, [cmd])
         read = i2c_msg.read(self.addr, 1 + BLOCK_MAX + int(pec))
