@@ -90,7 +90,7 @@ def _follow(out, session, reader, index, doc, previous, last_id, interval: float
     node = session.node_target().selector
     try:
         while True:
-            time.sleep(interval)
+            _pause(interval)
             current = sel.info(session.transport, node=node)
             if current.last_erase != previous.last_erase:
                 last_id = None  # cleared: everything there now is new
@@ -110,6 +110,11 @@ def _follow(out, session, reader, index, doc, previous, last_id, interval: float
                     out.line(elist_line(entry))
     except KeyboardInterrupt:
         return
+
+
+def _pause(seconds: float) -> None:
+    """Between two --follow polls (the tests' hook)."""
+    time.sleep(seconds)
 
 
 def _local_date(ts: int) -> str:
@@ -140,7 +145,8 @@ def elist_line(entry) -> str:
             line += f"{_local_date(ts)} | {_local_time(ts)} | "
     if r.record_type >= 0xC0:
         if r.record_type <= 0xDF:
-            return line + f"OEM record {r.record_type:02x} | {raw[7:10].hex()} | {raw[10:16].hex()}"
+            # the manufacturer ID most significant byte first, as ipmitool prints it
+            return line + f"OEM record {r.record_type:02x} | {raw[9:6:-1].hex()} | {raw[10:16].hex()}"
         return line + f"OEM record {r.record_type:02x} | {raw[3:16].hex()}"
     if entry.sensor is None:  # a reserved record type: shown raw
         return line + entry.event
