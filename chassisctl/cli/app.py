@@ -31,6 +31,9 @@ COMMANDS: dict[str, str] = {
     "raw": "chassisctl.cli.raw",
     "sdr": "chassisctl.cli.sdr",
     "serve": "chassisctl.cli.serve",
+    "dhcp-relay": "chassisctl.cli.dhcp_relay",
+    "status": "chassisctl.cli.status",
+    "config": "chassisctl.cli.config",
     "platform": "chassisctl.cli.platform",
     "sim": "chassisctl.cli.sim",
     "completion": "chassisctl.cli.completion",
@@ -131,6 +134,9 @@ def run(argv: list[str]) -> int:
 
     new_state()
     word = command_word(argv)
+    if word == "dhcp-relay":  # list options take several values after one flag
+        from chassisctl.cli.dhcp_relay import preprocess
+        argv = preprocess(argv)
     shallow = word is None and not os.environ.get(COMPLETE_VAR) and root_help_only(argv)
     command = get_command(word, shallow=shallow)
     json_mode = "--json" in argv

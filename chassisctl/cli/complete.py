@@ -85,3 +85,10 @@ def complete_interface(incomplete: str = "") -> list[str]:
     except OSError:
         names = []
     return _prefixed(names, incomplete)
+
+
+def complete_config_key(incomplete: str = "") -> list[str]:
+    """Dotted keys of chassisctl.toml, from its one declaration (``config show ipmi.u<TAB>``)."""
+    from chassisctl.config.schema import dotted_names
+
+    return _prefixed(dotted_names(), incomplete)

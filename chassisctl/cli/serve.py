@@ -53,8 +53,15 @@ def serve(
     level = logging.DEBUG if verbose > 1 or cli.debug else logging.INFO if verbose == 0 else logging.DEBUG
     logsetup.setup(level if verbose or cli.debug else logging.INFO, log_format)
     resolved = cli.resolved()
+
+    def reresolve():
+        """SIGHUP: the file again, with the same flags and environment."""
+        from chassisctl.config import resolve
+
+        return resolve(cli.flags, config=cli.config)
+
     try:
         asyncio.run(run(resolved, ServeOptions(ipmi_listen=ipmi_listen, ipmi_interface=ipmi_interface,
-                                               poll_interval=poll_interval)))
+                                               poll_interval=poll_interval), reresolve))
     except KeyboardInterrupt:
         pass

@@ -223,6 +223,10 @@ class SensorReader:
             view.value = None if value is None else round(value, 6)
         return view
 
+    def learn_factors(self, record: FullSensorRecord, raw: int) -> None:
+        """Make sure a non-linear sensor's factors for ``raw`` are in the cache entry."""
+        self._factors(record, raw)
+
     def _factors(self, record: FullSensorRecord, raw: int) -> Factors | None:
         if record.linearization not in NON_LINEAR:
             return None

@@ -5,7 +5,7 @@
 or raises :class:`~chassisctl.errors.ConfigError` whose one-line message
 names the file, the line and the key: ``board.toml:42: device[3].address:
 0x80 is outside 0x3..0x77``.  ``tomllib`` reports syntax errors with their
-line itself; for everything else :mod:`chassisctl.platform.lines` finds the
+line itself; for everything else :mod:`chassisctl.config.lines` finds the
 line of the offending key in the source text.
 
 Validation has two passes: the tables of :mod:`chassisctl.platform.schema`
@@ -34,8 +34,8 @@ from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
 from chassisctl.platform import schema
 from chassisctl.platform.drivers.topology import Hop, MuxPath
-from chassisctl.platform.lines import Path as KeyPath
-from chassisctl.platform.lines import dotted, key_lines, line_of
+from chassisctl.config.lines import Path as KeyPath
+from chassisctl.config.lines import dotted, key_lines, line_of
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1

@@ -1,14 +1,12 @@
-"""Running ``serve``: build every service, bind, announce ready, stop cleanly.
+"""Running ``serve``: the control socket, the services, readiness and signals.
 
-One process, one event loop.  The BMC transport (native SSIF/IPMB or a
-translated platform) is opened once and owned by the single bus worker;
-each node gets a :class:`BmcMirror` and its own IPMI-over-LAN endpoint.
-``[ipmi] enabled = false`` opens no BMC at all, for a box that only needs
-LLDP or a relay.  Sibling services (LLDP agent, DHCP relay) are found in
-:data:`SIBLINGS` by their config section, share the start/stop life cycle,
-and answer questions on the control socket.  ``READY=1`` goes to systemd
-only after every socket is bound; SIGTERM and SIGINT stop gracefully
-(sessions close, the bus is released).  Nothing is printed to stdout.
+One process, one event loop.  :mod:`chassisctl.serve.daemon` builds the
+services from the configuration and keeps them running; this module holds
+the section rules they share (the ``[serve]`` table, the demo user, node
+endpoints) and :func:`run`, the life cycle: ``READY=1`` goes to systemd
+only after every socket is bound, SIGHUP reloads (``RELOADING=1`` ...
+``READY=1``), SIGTERM and SIGINT stop within 5 s.  Nothing is printed to
+stdout.
 """
 
 from __future__ import annotations
@@ -69,7 +67,7 @@ class ServeOptions:
     poll_interval: float | None = None
 
 
-def _named(path: Path | None, build):
+def named(path: Path | None, build):
     """Run ``build``; a ConfigError from a section parser gets the file's name."""
     try:
         return build()
@@ -79,7 +77,7 @@ def _named(path: Path | None, build):
         raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
-def _serve_section(doc: dict[str, Any]) -> dict[str, Any]:
+def serve_section(doc: dict[str, Any]) -> dict[str, Any]:
     section = doc.get("serve", {})
     if not isinstance(section, dict):
         raise ConfigError("serve: expected a table ([serve])")
@@ -116,8 +114,6 @@ def lan_config(doc: dict[str, Any], config_path: Path | None, settings: BmcSetti
         if not settings.simulated:
             raise ConfigError("no [[ipmi.users]] in the config: nobody could log in",
                               hint="add a user (see chassisctl.toml(5)) or use --bus sim for the demo")
-        LOG.warning("simulated chassis and no [[ipmi.users]]: demo user %r password %r, loopback only",
-                    *DEMO_USER)
         config = replace(_loopback(config), users=(LanUser(2, DEMO_USER[0], DEMO_USER[1].encode(),
                                                                    Privilege.ADMINISTRATOR),))
         return config, True
@@ -130,7 +126,7 @@ def _loopback(config):
     return replace(config, host=host)
 
 
-def _endpoints(doc: dict[str, Any], transport, base, *, demo: bool = False,
+def endpoints(doc: dict[str, Any], transport, base, *, demo: bool = False,
                listen_override: str | None = None) -> list[tuple[Any, Any]]:
     """(node target, LanConfig) per endpoint: one per node of a platform."""
     from chassisctl.errors import UsageError
@@ -154,7 +150,7 @@ def _endpoints(doc: dict[str, Any], transport, base, *, demo: bool = False,
     return out
 
 
-def _runtime_dir(section: dict[str, Any]) -> Path | None:
+def runtime_dir(section: dict[str, Any]) -> Path | None:
     """The first usable runtime directory (:func:`chassisctl.control.paths.runtime_dirs`)."""
     from chassisctl.control.paths import runtime_dirs
 
@@ -177,7 +173,7 @@ def ipmi_enabled(doc: dict[str, Any]) -> bool:
     return enabled
 
 
-def _write_names(directory: Path | None, names: list[str]) -> None:
+def write_names(directory: Path | None, names: list[str]) -> None:
     """Sensor names for TAB completion while serve runs (never walk the bus on TAB)."""
     from chassisctl.fileio import write_quietly
 
@@ -185,174 +181,31 @@ def _write_names(directory: Path | None, names: list[str]) -> None:
         write_quietly(directory / "sdr.json", json.dumps({"names": sorted(set(names))}))
 
 
-async def run(resolved, options: ServeOptions) -> None:
-    """Serve until SIGTERM/SIGINT.  Raises ChassisError before READY on bad setup."""
-    import socket
+async def run(resolved, options: ServeOptions, reresolve=None) -> None:
+    """Serve until SIGTERM/SIGINT.  Raises ChassisError before READY on bad setup.
 
+    ``reresolve`` re-reads the configuration (the same flags and
+    environment) for SIGHUP; without it SIGHUP is logged and ignored.
+    """
     from chassisctl.control.paths import socket_paths
     from chassisctl.serve.control import ControlServer
+    from chassisctl.serve.daemon import Daemon
 
     settings, doc = resolved.bmc, resolved.document
-    section = _named(settings.config_path, lambda: _serve_section(doc))
-    ipmi_on = _named(settings.config_path, lambda: ipmi_enabled(doc))
-    siblings = [name for name in SIBLINGS if name in doc]
-    if not ipmi_on and not siblings:
-        raise ConfigError("[ipmi] enabled = false and no other service is configured: nothing to serve",
-                          hint="add [lldp] or [[dhcp_relay]], or enable [ipmi]")
-    runtime = _runtime_dir(section)
+    section = named(settings.config_path, lambda: serve_section(doc))
     control = ControlServer(socket_paths(None, section), logger=logging.getLogger("chassisctl.serve.control"))
-    services: list[Service] = []
-    bmc: _Bmc | None = None
+    daemon = Daemon(options, control, runtime_dir(section), LOG, reresolve=reresolve)
     try:
         await control.start()
-        if ipmi_on:
-            bmc = _Bmc()
-            services += await bmc.start(resolved, options, section, runtime)
-        ctx = ServeContext(config_path=settings.config_path, logger=LOG, runtime_dir=runtime,
-                           control=control, hostname=socket.gethostname())
-        for name in siblings:
-            import importlib
-
-            module = importlib.import_module(SIBLINGS[name])
-            for service in _named(settings.config_path, lambda: module.build(doc[name], ctx)):
-                await service.start()
-                services.append(service)
-        control.register("serve.services", lambda args: _services_status(services))
-        what = "; ".join(([bmc.describe(services)] if bmc else [])
-                         + [_describe(s) for s in services if s.name != "ipmi-lan"])
+        plan = daemon.plan(resolved)
+        await daemon.apply(plan, first=True)
+        daemon.register_queries()
+        what = daemon.describe()
         LOG.info("ready: %s; control socket %s", what, control.path)
         sdnotify.notify("READY=1", f"STATUS={what}")
-        try:
-            await _until_stopped()
-        finally:
-            if bmc is not None:
-                await bmc.stop_polling()
+        await daemon.run_until_stopped()
         sdnotify.notify("STOPPING=1")
     finally:
-        for service in reversed(services):
-            await service.stop()
-        if bmc is not None:
-            bmc.close()
+        await daemon.stop_all()
         await control.stop()
         LOG.info("stopped")
-
-
-def _describe(service: Any) -> str:
-    describe = getattr(service, "describe", None)
-    return describe() if callable(describe) else getattr(service, "name", type(service).__name__)
-
-
-def _services_status(services: list[Any]) -> dict[str, Any]:
-    out = []
-    for service in services:
-        status = getattr(service, "status", None)
-        out.append({"name": getattr(service, "name", type(service).__name__),
-                    **(status() if callable(status) else {})})
-    return {"services": out}
-
-
-class _Bmc:
-    """The IPMI half of serve: one transport, one bus worker, a mirror and a
-    LAN endpoint per node, and a translated platform's own clockwork."""
-
-    def __init__(self) -> None:
-        self.transport: Any = None
-        self.worker: Any = None
-        self.poller: asyncio.Future | None = None
-
-    async def start(self, resolved, options: ServeOptions, section: dict[str, Any],
-                    runtime: Path | None) -> list[Service]:
-        from chassisctl.client.sdr_cache import SdrCache
-        from chassisctl.clock import SystemClock
-        from chassisctl.serve.ipmi_lan import IpmiLanService, current_event
-        from chassisctl.serve.mirror import BmcMirror
-        from chassisctl.serve.worker import BusWorker
-        from chassisctl.transport import open_transport
-
-        settings, doc = resolved.bmc, resolved.document
-        interval = float(options.poll_interval if options.poll_interval is not None
-                         else section.get("sensor_poll_interval", 1.0))
-        base, demo = _named(settings.config_path, lambda: lan_config(
-            doc, settings.config_path, settings, options.ipmi_listen, options.ipmi_interface))
-        self.transport = transport = open_transport(settings, clock=SystemClock())
-        self.worker = worker = BusWorker()
-        worker.start()
-        services: list[Service] = []
-        mirrors = []
-        endpoints = _named(settings.config_path, lambda: _endpoints(
-            doc, transport, base, demo=demo, listen_override=options.ipmi_listen))
-        try:
-            for node, config in endpoints:
-                mirror = BmcMirror(transport, worker, node=node, name=node or "bmc", poll_interval=interval,
-                                   sdr_cache=SdrCache(), logger=LOG)
-                await mirror.start()
-                guid = mirror._static.get((0x06, 0x37))
-                guid_bytes = guid.data if guid is not None and guid.ok and len(guid.data) == 16 else None
-
-                async def handler(request, mirror=mirror):
-                    event = current_event.get()
-                    key = ("lan", mirror.name, event.session_id if event else None)
-                    return await mirror.handle(request, key)
-
-                service = IpmiLanService(config, handler, fast_handler=mirror.fast, guid=guid_bytes,
-                                         logger=logging.getLogger("chassisctl.serve.ipmi"))
-                await service.start()
-                services.append(service)
-                mirrors.append(mirror)
-        except BaseException:
-            for service in reversed(services):
-                await service.stop()
-            self.close()
-            raise
-        _write_names(runtime, [n for m in mirrors for n in m.sensor_names])
-        if hasattr(transport, "poll"):
-            self.poller = asyncio.ensure_future(_poll_platform(transport, worker))
-        return services
-
-    def describe(self, services: list[Any]) -> str:
-        where = ", ".join(f"{s.config.host}:{s.address[1]}" for s in services if s.name == "ipmi-lan")
-        return (f"IPMI over LAN on {where} for {self.transport.describe()}"
-                + (" (simulated)" if self.transport.simulated else ""))
-
-    async def stop_polling(self) -> None:
-        if self.poller is not None:
-            self.poller.cancel()
-            await asyncio.gather(self.poller, return_exceptions=True)
-            self.poller = None
-
-    def close(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker = None
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
-
-
-async def _poll_platform(transport, worker, interval: float = 1.0) -> None:
-    """A translated platform's own clockwork (the "on" half of a power cycle,
-    power events for the SEL) runs even when no client is asking."""
-    while True:
-        try:
-            await worker.run(("platform-poll",), transport.poll)
-        except Exception as exc:  # noqa: BLE001 - a failing poll must not stop serve
-            LOG.warning("platform poll failed: %s", exc)
-        await asyncio.sleep(interval)
-
-
-async def _until_stopped() -> None:
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    watchdog = sdnotify.watchdog_interval()
-    try:
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=watchdog or 3600)
-            except asyncio.TimeoutError:
-                if watchdog:
-                    sdnotify.notify("WATCHDOG=1")
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)

@@ -95,6 +95,11 @@ BATCH = 16
 #: shorter when the configured timeouts are (a quarter of the shortest).
 TICK = 1.0
 
+#: Refusals that are a failed login (counted for metrics).
+_LOGIN_FAILURES = frozenset({
+    RefusalReason.WRONG_PASSWORD, RefusalReason.UNKNOWN_USER, RefusalReason.DISABLED_USER,
+    RefusalReason.PRIVILEGE_TOO_LOW, RefusalReason.RATE_LIMITED,
+})
 _WARN = frozenset({
     RefusalReason.WRONG_PASSWORD,
     RefusalReason.UNKNOWN_USER,
@@ -151,6 +156,11 @@ def _queued(sock: socket.socket, buf: array.array) -> bool:
     return buf[0] > 0
 
 
+def _fail(future: asyncio.Future, error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
 def _fmt_addr(addr: object) -> str:
     if isinstance(addr, tuple) and len(addr) >= 2:
         host = str(addr[0])
@@ -186,6 +196,10 @@ class IpmiLanService:
         self._next_tick = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._failed: asyncio.Future | None = None
+        #: For metrics: sessions opened, and failed logins by reason (receive thread only writes).
+        self.logins = 0
+        self.login_failures: dict[str, int] = {}
         self._rate_logged: dict[object, float] = {}
         self.tick = max(0.05, min(TICK, config.handshake_timeout / 4, config.session_timeout / 4))
 
@@ -208,7 +222,8 @@ class IpmiLanService:
             raise _bind_error(exc, host, port, self.config.interface) from None
         self._sock = sock
         self._stopping = False
-        self._thread = threading.Thread(target=self._receive_loop, name="chassisctl-ipmi-lan", daemon=True)
+        self._failed = self._loop.create_future()
+        self._thread = threading.Thread(target=self._receive_thread, name="chassisctl-ipmi-lan", daemon=True)
         self._thread.start()
         self.logger.info("IPMI over LAN listening on %s (cipher suites %s)", _fmt_addr(self.address),
                          ", ".join(map(str, self.config.cipher_suites)) or "none")
@@ -245,7 +260,9 @@ class IpmiLanService:
     def status(self) -> dict:
         """For the control socket: where it listens and how many sessions are open."""
         return {"listen": _fmt_addr(self.address) if self._sock is not None else None,
-                "sessions": self.server.active_sessions, "state": "up" if self._sock is not None else "off"}
+                "sessions": self.server.active_sessions, "logins": self.logins,
+                "login_failures": sum(self.login_failures.values()),
+                "state": "up" if self._sock is not None else "off"}
 
     async def __aenter__(self) -> IpmiLanService:
         await self.start()
@@ -254,7 +271,22 @@ class IpmiLanService:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    async def wait_failed(self) -> None:
+        """Return (raising what killed it) once the receive thread ends
+        without being stopped: the supervisor then restarts the endpoint."""
+        assert self._failed is not None, "not started"
+        await asyncio.shield(self._failed)
+
     # --- the receive thread ---------------------------------------------------------
+
+    def _receive_thread(self) -> None:
+        error: BaseException = ConnectionError("the LAN socket went away")
+        try:
+            self._receive_loop()
+        except BaseException as exc:  # noqa: BLE001 - reported to the supervisor, not lost
+            error = exc
+        if not self._stopping and self._loop is not None:
+            self._loop.call_soon_threadsafe(_fail, self._failed, error)
 
     def _receive_loop(self) -> None:
         sock = self._sock
@@ -328,8 +360,12 @@ class IpmiLanService:
                 except RuntimeError:  # the loop closed under us: serve is stopping
                     pass
             elif isinstance(event, Refused):
+                if event.reason in _LOGIN_FAILURES and event.session_id is None:
+                    reason = event.reason.value
+                    self.login_failures[reason] = self.login_failures.get(reason, 0) + 1
                 self._log_refused(event)
             elif isinstance(event, SessionOpened):
+                self.logins += 1
                 self.logger.info("session %08x opened for %r from %s (%s, %s)", event.session_id, event.user,
                                  _fmt_addr(event.addr), event.protocol, event.privilege.name)
             elif isinstance(event, SessionClosed):

@@ -104,6 +104,10 @@ class BmcMirror:
         self._local = _LocalBmc(fru_image)
         self._lock = threading.Lock()
         self.scans = 0
+        #: One record per sensor the CLI's ``sensors`` shows, for :meth:`sensor_values`.
+        self._records: list[Any] = []
+        #: Non-linear factors learned on the bus thread, by sensor number (CacheEntry's shape).
+        self._factors = _FactorStore()
 
     # -- start-up ------------------------------------------------------------
     async def start(self) -> None:
@@ -142,6 +146,7 @@ class BmcMirror:
                 numbers.append((record.owner_lun, number))
                 names.append(name)
         self._sensors, self.sensor_names = numbers, names
+        self._records = [r for r in repo.sensors() if r.owner_id == 0x20]
         self._readings.clear()
         self._scanned_at = float("-inf")
 
@@ -257,7 +262,79 @@ class BmcMirror:
         self._readings = readings
         self._scanned_at = self.clock()
         self.scans += 1
+        self._learn_factors(readings)
         return stale
+
+    def _learn_factors(self, readings: dict[tuple[int, int], Response]) -> None:
+        """Non-linear sensors need Get Sensor Reading Factors per raw value;
+        ask on the bus thread, once per range, so :meth:`sensor_values` never has to."""
+        from chassisctl.client.sensors import SensorReader
+        from chassisctl.ipmi.conversion import NON_LINEAR
+        from chassisctl.ipmi.sdr import FullSensorRecord
+
+        reader = SensorReader(self.transport, node=self.node, entry=self._factors,  # type: ignore[arg-type]
+                              deadline=SENSOR_DEADLINE)
+        for record in self._records:
+            if not isinstance(record, FullSensorRecord) or record.linearization not in NON_LINEAR:
+                continue
+            response = readings.get((record.owner_lun, record.sensor_number))
+            if response is not None and response.ok and response.data:
+                reader.learn_factors(record, response.data[0])
+
+    def sensor_values(self) -> tuple[float, list[Any]]:
+        """(monotonic time of the scan, one SensorValue per sensor) from the last
+        scan, decoded without touching the bus: what metrics and ``status`` show."""
+        from chassisctl.client.sensors import SensorReader
+
+        readings, at = self._readings, self._scanned_at
+        values = []
+        for record in self._records:
+            cached = readings.get((record.owner_lun, record.sensor_number))
+            reader = SensorReader(_Answered(cached), entry=self._factors,  # type: ignore[arg-type]
+                                  deadline=SENSOR_DEADLINE)
+            values.append(reader.read_one(record))
+        return at, values
+
+    async def refresh(self, max_age: float) -> None:
+        """Scan again, and read the chassis status, when older than ``max_age`` seconds."""
+        if self.clock() - self._scanned_at >= max_age:
+            await self._scan()
+        if self._status is None or self.clock() - self._status[0] >= max_age:
+            request = Request(NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS)
+            response = await self._forward(request, ("poll", self.name))
+            if response.ok:
+                self._status = (self.clock(), response)
+
+    def power(self) -> str | None:
+        """"on" or "off" from the last Get Chassis Status, None when never read."""
+        if self._status is None or not self._status[1].data:
+            return None
+        return "on" if self._status[1].data[0] & 0x01 else "off"
+
+    @property
+    def scanned_at(self) -> float:
+        return self._scanned_at
+
+
+class _FactorStore:
+    """Where SensorReader keeps learned non-linear factors (a CacheEntry's ``factors``)."""
+
+    def __init__(self) -> None:
+        self.factors: dict[str, list] = {}
+
+
+class _Answered:
+    """A transport that answers Get Sensor Reading with one cached response
+    and nothing else: decoding a scan must never reach the bus."""
+
+    def __init__(self, response: Response | None) -> None:
+        self.response = response
+
+    def transact(self, request: Request, *, node: Any = None, timeout: float | None = None) -> Response:
+        r = self.response
+        if r is not None and (request.netfn, request.cmd) == _SENSOR_READING:
+            return Response(r.netfn, r.cmd, r.cc, r.data, request.lun)
+        raise TimeoutFailure("not in the last scan")
 
 
 class _LocalBmc:

@@ -73,6 +73,17 @@ def test_everyday_commands_run_without_typer(args, env, tmp_path) -> None:
     assert "chassisctl.cli.fastrun" in modules  # the guard ran the real CLI
 
 
+@pytest.mark.parametrize("args, rc", [(["dhcp-relay", "--help"], 0), (["dhcp-relay", "start", "--help"], 0),
+                                      (["dhcp-relay", "status", "--json"], 69),
+                                      (["dhcp-relay", "start", "--downstream", "x", "--server", "::1"], 2)],
+                         ids=lambda a: " ".join(a) if isinstance(a, list) else str(a))
+def test_dhcp_relay_paths_stay_light(args, rc, env, tmp_path) -> None:
+    """Help, a bad flag and status (one control-socket round trip) load neither asyncio nor pyroute2."""
+    modules = _modules(args, env, tmp_path, expect_rc=rc)
+    assert _loaded(modules, HEAVY) == []
+    assert "chassisctl.cli.dhcp_relay" in modules
+
+
 @pytest.mark.parametrize("request_env", [
     {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl po", "COMP_CWORD": "1"},
     {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl\n--bus\n", "COMP_CWORD": "2"},

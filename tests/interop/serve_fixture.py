@@ -211,8 +211,10 @@ class Serve:
     def __init__(self, workdir: Path, *, ipmi: dict[str, Any] | None = None,
                  users: list[dict[str, Any]] | None = None, profile: Path | None = None,
                  pace: bool = False, poll_interval: float | None = None, listen: str = "127.0.0.1:0",
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, extra_config: str = "") -> None:
         self.workdir = Path(workdir)
+        #: TOML appended to the generated config ([metrics], [serve] ...).
+        self.extra_config = extra_config
         self.listen = listen
         self.poll_interval = poll_interval
         self.users = USERS if users is None else users
@@ -236,11 +238,29 @@ class Serve:
 
     # --- life cycle ---------------------------------------------------------------------
 
-    def start(self, timeout: float = 20.0) -> Serve:
+    def write_config(self) -> None:
         fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(config_text(self.ipmi, self.users))
+            fh.write(config_text(self.ipmi, self.users) + self.extra_config)
         os.chmod(self.config_path, 0o600)
+
+    def reload(self, since: int, timeout: float = 10.0) -> str:
+        """SIGHUP; the "reloaded"/"reload refused" log line it produced."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGHUP)
+        found = self.wait_log(r"reloaded:|reload refused", since=since, timeout=timeout)
+        assert found, self.log_text()
+        moved = re.search(r"IPMI over LAN on (\d+\.\d+\.\d+\.\d+):(\d+)", found[0])
+        if moved:  # a rebuilt endpoint on port 0 gets a new port
+            self.host, self.port = moved.group(1), int(moved.group(2))
+        return found[0]
+
+    @property
+    def socket_path(self) -> Path:
+        return self.workdir / "run" / "chassisctl.sock"
+
+    def start(self, timeout: float = 20.0) -> Serve:
+        self.write_config()
         argv = [sys.executable, "-m", "chassisctl", "--config", str(self.config_path), "serve"]
         if self.poll_interval is not None:
             argv += ["--sensor-poll-interval", str(self.poll_interval)]

@@ -11,7 +11,7 @@ import pytest
 
 from chassisctl.config import BmcSettings
 from chassisctl.errors import ConfigError, UsageError
-from chassisctl.serve.app import _endpoints, _named, lan_config
+from chassisctl.serve.app import endpoints as _endpoints, lan_config, named as _named
 from chassisctl.transport.base import NodeInfo
 
 

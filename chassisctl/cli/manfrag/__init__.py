@@ -91,12 +91,15 @@ SEE_ALSO = {
     "chassisctl-fru": ("ipmitool(1)", "ipmi-fru(8)"),
     "chassisctl-raw": ("ipmitool(1)",),
     "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
-    "chassisctl-serve": ("chassisctl.toml(5)", "ipmitool(1)", "systemd.service(5)"),
+    "chassisctl-serve": ("chassisctl.toml(5)", "chassisctl-status(8)", "ipmitool(1)", "systemd.service(5)"),
+    "chassisctl-status": ("chassisctl-serve(8)", "chassisctl.toml(5)"),
+    "chassisctl-config": ("chassisctl.toml(5)", "chassisctl-serve(8)"),
     "chassisctl-nodes": ("chassisctl.toml(5)",),
     "chassisctl-platform": ("chassisctl.toml(5)",),
     "chassisctl-sim": ("chassisctl.toml(5)",),
-    "chassisctl.toml": ("chassisctl-serve(8)", "chassisctl-platform(8)", "chassisctl-sim(8)",
-                        "chassisctl-nodes(8)", "ipmitool(1)"),
+    "chassisctl-dhcp-relay": ("chassisctl.toml(5)", "chassisctl-serve(8)", "dhcrelay(8)", "dnsmasq(8)"),
+    "chassisctl.toml": ("chassisctl-serve(8)", "chassisctl-dhcp-relay(8)", "chassisctl-platform(8)",
+                        "chassisctl-sim(8)", "chassisctl-nodes(8)", "ipmitool(1)"),
 }
 
 
@@ -106,7 +109,9 @@ def _page_terms_toml() -> list[str]:
     from chassisctl.platform import endpoints, schema
     from chassisctl.sim import profile
 
-    terms = [*config.KNOWN_SECTIONS, *config.ENVIRONMENT, *config.ENVIRONMENT.values(), *endpoints.KEYS]
+    from chassisctl.dhcp import config as dhcp_config, option82
+
+    terms = [*dhcp_config.KEYS, *dhcp_config.POLICIES, *option82.FORMAT_WORDS, *config.KNOWN_SECTIONS, *config.ENVIRONMENT, *config.ENVIRONMENT.values(), *endpoints.KEYS]
     for table in (schema.PLATFORM, schema.NODE, schema.POWER, schema.DEVICE, schema.FIELD, schema.SENSOR,
                   schema.FRU, schema.THRESHOLDS, schema.UNITS, schema.SENSOR_TYPES):
         terms += table
@@ -414,6 +419,202 @@ Without \fB[[ipmi.users]]\fR,
 refuses to start on a real bus; on the simulator it adds the user
 \fBadmin\fR (password \fBadmin\fR) and moves a single endpoint to 127.0.0.1
 (not the \fB[[nodes]]\fR endpoints).
+.PP
+.B serve
+runs in the foreground, logs to standard error and prints nothing on
+standard output.
+With \fBNOTIFY_SOCKET\fR set (systemd \fBType=notify\fR) it sends
+\fBREADY=1\fR once every socket is bound, \fBWATCHDOG=1\fR every half
+\fBWatchdogSec=\fR, and \fBSTOPPING=1\fR when it stops.
+Each service (each IPMI LAN endpoint, the LLDP agent, each relay, metrics)
+runs under supervision: one that fails is logged and restarted after 1 s,
+then 2, 4 ... up to 60 s, while the others keep serving.
+.PP
+\fBSIGHUP\fR re\-reads the configuration file (with the same options and
+environment).
+The whole file is checked first; if anything is wrong, one line is logged
+and the running configuration stays.
+Otherwise only what changed restarts: the IPMI side when \fB[bmc]\fR,
+\fB[ipmi]\fR, \fB[[nodes]]\fR or the poll interval changed (its sessions
+survive any other change), the LLDP agent when \fB[lldp]\fR changed, each
+relay when its own \fB[[dhcp_relay]]\fR table changed, metrics when
+\fB[metrics]\fR changed.
+systemd is told \fBRELOADING=1\fR before and \fBREADY=1\fR after.
+\fBSIGTERM\fR and \fBSIGINT\fR stop every service within 5 s and remove
+the control socket; the exit status is then 0.
+.PP
+The control socket (\fB[serve] socket\fR) answers
+.BR "chassisctl status" ,
+.B lldp
+and
+.B "dhcp\-relay status"
+without root for members of the \fBchassisctl\fR group.
+\fB[metrics]\fR serves Prometheus metrics; see
+.BR chassisctl.toml (5).
+""",
+        "files": r"""
+.TP
+.I systemd/chassisctl.service
+The unit file shipped with the sources: \fBType=notify\fR, a watchdog,
+\fBExecReload\fR sending SIGHUP, \fBCAP_NET_RAW\fR and
+\fBCAP_NET_BIND_SERVICE\fR only, the I2C devices only.
+.TP
+.I /run/chassisctl/chassisctl.sock
+The control socket (under systemd, in \fB$RUNTIME_DIRECTORY\fR).
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl serve \-\-ipmi\-listen 127.0.0.1:6230
+systemctl reload chassisctl
+chassisctl status
+curl \-s http://127.0.0.1:9623/metrics | grep ipmi_temperature
+.RE
+.fi
+""",
+    },
+    "chassisctl-config": {
+        "description": r"""
+.B config check
+runs every test
+.B chassisctl serve
+makes before it opens anything: each section and key against the one
+declaration of the file's format (unknown keys, with the closest known one;
+types; ranges; required keys), then each service's own rules (users and
+their secrets, node endpoints against the platform description, LLDP and
+relay settings).
+It opens no bus and no socket, so it can gate a restart
+(\fBExecStartPre=\fR in the shipped unit) or a deployment.
+Exit status 0 when the file is valid (warnings about weak settings go to
+standard error), 78 with the reason when it is not, 66 when there is no
+file.
+.PP
+.B config show
+prints every key with its effective value and its origin: \fBdefault\fR,
+\fBfile\fR, \fBenv\fR (with the variable) or \fBflag\fR (with the
+option); passwords and keys are masked.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl config check /etc/chassisctl/chassisctl.toml
+chassisctl config show ipmi
+chassisctl config show \-\-json | jq '.settings[] | select(.origin != "default")'
+.RE
+.fi
+""",
+    },
+    "chassisctl-status": {
+        "description": r"""
+Asks the running
+.B chassisctl serve
+over its control socket: the power state of each node, its sensors grouped
+by their worst status (non\-recoverable, critical, non\-critical, not
+available, then a count of the ones that are ok), each service's state
+(\fBup\fR, \fBrestarting\fR, \fBoff\fR), uptime and restarts, the LLDP
+neighbours per port and the relay counters.
+Readings are at most the serve poll interval old.
+Without a running
+.B serve
+it says so in one line and exits 69.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl status
+watch \-n1 chassisctl status
+chassisctl status \-\-json | jq '.nodes[] | {node, power}'
+.RE
+.fi
+""",
+    },
+    "chassisctl-dhcp-relay": {
+        "description": r"""
+.B dhcp\-relay start
+relays DHCPv4 (or, with \fB\-6\fR, DHCPv6) between the clients on the
+\fB\-\-downstream\fR interfaces and the DHCP servers named by \fB\-\-server\fR,
+several routed hops away.
+It runs in the foreground until SIGINT or SIGTERM, logs one line on standard
+error per problem (at most one per interface and reason every 10 seconds, with
+the number left out), then prints its counters and exits 0.
+The same relay runs as a service of
+.BR chassisctl\-serve (8)
+from \fB[[dhcp_relay]]\fR tables (one per VLAN interface, say), and
+.B dhcp\-relay status
+shows the counters of those instances through serve's control socket.
+.PP
+DHCPv4 requests (RFC 1542, RFC 2131) are heard on a packet socket per
+client\-side interface, filtered in the kernel to UDP port 67.
+Their IPv4 and UDP checksums are verified (unless the kernel marks the
+checksum as not yet computed, as on a veth, or as already verified), and
+the message and its options are parsed; anything malformed is dropped and
+counted.
+A request whose \fBhops\fR exceeds \fB\-\-max\-hops\fR (default 4, at most 16)
+is dropped; otherwise \fBhops\fR is incremented.
+With giaddr 0 the relay sets giaddr to the interface's address
+(\fB\-\-giaddr\fR picks one of several) and, with \fB\-\-option82\fR, adds
+option 82 (RFC 3046) as the last option: the circuit ID
+(\fB\-\-circuit\-id\fR, default the interface name), the remote ID
+(\fB\-\-remote\-id\fR), link selection (sub\-option 5, RFC 3527) and server
+identifier override (sub\-option 11, RFC 5107).
+A client that already sent option 82 with giaddr 0 is dropped unless its
+interface is \fB\-\-trusted\fR; on a trusted interface the policy applies:
+\fBappend\fR (our sub\-options after the client's, still one option 82),
+\fBreplace\fR, \fBforward\fR (unchanged) or \fBdiscard\fR.
+A request from another relay (giaddr set) is forwarded unchanged but for
+\fBhops\fR.
+Every request goes to every server, by UDP from port 67, except to servers
+on the very link it came from.
+.PP
+Replies are accepted only from the configured servers, wherever they
+arrive.
+The client's interface is the one whose address is in sub\-option 5 or
+giaddr (or whose circuit ID the reply echoes); option 82 is removed
+wherever it sits, the echoed circuit ID must be that interface's, and the
+reply is broadcast or sent to the client's hardware address as RFC 2131
+§4.1 says (broadcast flag, ciaddr, yiaddr), in a frame with correct IPv4
+and UDP checksums.
+.PP
+With \fB\-6\fR (RFC 8415 §19), the relay joins ff02::1:2 on the downstream
+interfaces, wraps client messages in Relay\-Forward (link\-address = the
+interface's global address, Interface\-ID = its name, Remote\-ID with
+\fB\-\-remote\-id\fR, the client's link\-layer address when its link\-local
+address reveals it), wraps a lower relay's Relay\-Forward again (dropped
+when its hop count reaches \fB\-\-max\-hops\fR, default 8), and unwraps
+Relay\-Reply from the configured servers to the client or lower relay.
+.PP
+Interfaces are followed through netlink: an address that changes, or an
+interface that vanishes and returns, needs no restart.
+The relay refuses to start (exit 78) when a named interface does not exist,
+a DHCPv4 downstream interface has no IPv4 address, \fB\-\-giaddr\fR is not
+one of its addresses, or another chassisctl relay already serves the
+interface in this network namespace; an interface listed both upstream and
+downstream is a usage error (exit 2).
+It needs CAP_NET_RAW (exit 77 otherwise).
+.PP
+Counters, per interface a packet arrived on: \fBreceived\fR, \fBrelayed\fR
+and \fBdropped\fR by reason:
+\fBbad_checksum\fR, \fBtruncated\fR, \fBmalformed\fR, \fBmax_hops\fR,
+\fBuntrusted_option82\fR, \fBoption82_policy\fR, \fBloop\fR (our own giaddr),
+\fBnot_for_relay\fR, \fBnot_request\fR, \fBno_address\fR,
+\fBsame_segment\fR, \fBunknown_server\fR, \fBunknown_interface\fR,
+\fBunknown_giaddr\fR, \fBcircuit_id_mismatch\fR, \fBunexpected_type\fR,
+\fBnot_downstream\fR and \fBqueue_full\fR (the kernel's receive queue
+overflowed: the relay kept relaying and the excess was dropped).
+""",
+        "examples": r"""
+One VLAN interface towards the clients, two distant servers, option 82 with
+the switch's name and port:
+.PP
+.nf
+.RS
+chassisctl dhcp\-relay start \-\-downstream eth0.100 \-\-upstream eth1 \e
+    \-\-server 198.51.100.2 203.0.113.2 \-\-option82 replace \e
+    \-\-circuit\-id hostname:ifname \-\-remote\-id mac
+chassisctl dhcp\-relay start \-6 \-\-downstream eth0.100 \-\-server 2001:db8:2::2
+chassisctl dhcp\-relay status \-\-json
+.RE
+.fi
 """,
     },
     "chassisctl-completion": {

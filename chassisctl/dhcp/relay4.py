@@ -1,0 +1,296 @@
+"""The DHCPv4 relay's decisions (RFC 1542 §4, RFC 2131 §4.1, RFC 3046, RFC 3527, RFC 5107).
+
+:class:`Relay4` is fed what the sockets heard, the interface facts and the
+time, and answers with actions (:mod:`chassisctl.dhcp.actions`); it never
+touches a socket.
+
+Requests (BOOTREQUEST from a downstream link, as an Ethernet frame):
+  * the frame, IPv4 and UDP headers and checksums are checked (a veth's
+    partial checksum is skipped on the caller's word), then the message and
+    its options; anything bad is dropped and counted;
+  * ``hops`` above the limit is dropped ("> limit", RFC 1542 §4.1.1), else
+    incremented;
+  * giaddr 0: set to the link's address (``giaddr`` picks among several,
+    ``link_selection`` uses that interface's address instead); option 82 is
+    handled: a client-sent 82 on an untrusted link is dropped (RFC 3046
+    §2.1), on a trusted link the policy applies; ours goes last, before End;
+  * giaddr set (another relay): forwarded unchanged except ``hops``, unless
+    giaddr is ours (a loop);
+  * sent to every server not on the arrival link's own subnet.
+
+Replies (BOOTREPLY by UDP to port 67): only from configured servers; the
+client link comes from sub-option 5 or giaddr (and the circuit ID when
+giaddr is shared); option 82 is removed wherever it sits (RFC 3046 §2.2);
+delivery by broadcast or unicast to chaddr per RFC 2131 §4.1 and RFC 1542
+§5.4, as a frame with correct IPv4 and UDP checksums.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Mapping
+
+from chassisctl.dhcp import ipudp, option82, v4
+from chassisctl.dhcp.actions import Problem, ProblemLog, ToClient, ToServer
+from chassisctl.dhcp.config import RelayConfig
+from chassisctl.dhcp.counters import Counters
+from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.links import Link, ip4, text4
+from chassisctl.dhcp.option82 import SubOpt
+
+SERVER_PORT = 67
+CLIENT_PORT = 68
+Action = ToServer | ToClient | Problem
+
+
+class Relay4:
+    """One DHCPv4 relay instance: its settings, interface facts and counters."""
+
+    def __init__(self, config: RelayConfig, hostname: str, *, log_interval: float = 10.0) -> None:
+        if config.ipv6:
+            raise ValueError("Relay4 needs an IPv4 configuration")
+        self.config = config
+        self.hostname = hostname
+        self.counters = Counters()
+        self.links: dict[str, Link] = {}
+        self._log = ProblemLog(log_interval)
+        self._servers = [(s, ip4(s)) for s in config.servers]
+        self._server_set = {b for _, b in self._servers}
+        self._giaddr = ip4(config.giaddr) if config.giaddr else None
+        self._downstream = frozenset(config.downstream)
+        self._trusted = frozenset(config.trusted)
+        self._policy = config.option82
+        #: Policies under which every relayed giaddr-0 request carries our circuit ID.
+        self._verify_circuit = config.option82 in ("append", "replace", "discard")
+
+    # -- facts -----------------------------------------------------------------------------
+    def set_links(self, links: Mapping[str, Link]) -> None:
+        """The current facts of the interfaces this relay cares about (by name)."""
+        self.links = dict(links)
+
+    def relay_address(self, link: Link) -> bytes | None:
+        """The relay's own address on a downstream link (giaddr without link selection)."""
+        return link.address4(self._giaddr)
+
+    def giaddr_for(self, link: Link) -> bytes | None:
+        """giaddr for requests heard on ``link``."""
+        if self.config.link_selection is not None:
+            upstream = self.links.get(self.config.link_selection)
+            return None if upstream is None else upstream.address4(self._giaddr)
+        return self.relay_address(link)
+
+    def owns(self, giaddr: bytes) -> bool:
+        names = [*self.config.downstream]
+        if self.config.link_selection is not None:
+            names.append(self.config.link_selection)
+        return any(link is not None and link.has4(giaddr) for link in map(self.links.get, names))
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
+        self.counters.drop(ifname, reason)
+        problem = self._log.report(ifname, reason, detail, now)
+        if problem is not None:
+            out.append(problem)
+        return out
+
+    def agent_info(self, link: Link, address: bytes) -> tuple[tuple[int, bytes], ...]:
+        """The sub-options this relay puts in option 82 for a request heard on ``link``."""
+        subs: list[tuple[int, bytes]] = []
+        circuit = self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac)
+        if circuit is not None:
+            subs.append((SubOpt.CIRCUIT_ID, circuit))
+        if self.config.remote_id is not None:
+            remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
+            if remote is not None:
+                subs.append((SubOpt.REMOTE_ID, remote))
+        if self.config.link_selection is not None:
+            subs.append((SubOpt.LINK_SELECTION, address))
+        if self.config.server_id_override:
+            subs.append((SubOpt.SERVER_ID_OVERRIDE, address))
+        return tuple(subs)
+
+    # -- requests ----------------------------------------------------------------------------
+    def receive_request(self, ifname: str, frame: bytes, now: float, *, verify_udp: bool = True) -> list[Action]:
+        """A frame heard on downstream interface ``ifname`` (UDP to port 67)."""
+        out: list[Action] = []
+        counters = self.counters.of(ifname)
+        counters.received += 1
+        link = self.links.get(ifname)
+        if ifname not in self._downstream or link is None:
+            return self._drop(out, ifname, "not_downstream", "packet on an interface the relay does not serve", now)
+        try:
+            packet = ipudp.parse_frame(frame, verify_udp=verify_udp)
+            if packet.dport != SERVER_PORT:
+                raise DecodeError(f"UDP port {packet.dport} is not 67")
+            payload = packet.payload
+            msg = v4.decode(payload)
+        except DecodeError as exc:
+            return self._drop(out, ifname, exc.reason, str(exc), now)
+        if msg.op != v4.Op.BOOTREQUEST:
+            return self._drop(out, ifname, "not_request", "BOOTREPLY heard on a client link", now)
+        dst = packet.dst
+        if dst != ipudp.IP_BROADCAST and not link.has4(dst) and dst not in link.broadcast4():
+            return self._drop(out, ifname, "not_for_relay", f"sent to {text4(dst)}, not to the relay", now)
+        if msg.hops > self.config.max_hops:
+            return self._drop(out, ifname, "max_hops", f"hops {msg.hops} above the limit {self.config.max_hops}",
+                              now)
+        hops = msg.hops + 1
+        if msg.giaddr != v4.ZERO4:
+            if self.owns(msg.giaddr):
+                return self._drop(out, ifname, "loop", f"giaddr {text4(msg.giaddr)} is the relay's own", now)
+            relayed = v4.with_header(payload, hops=hops, giaddr=msg.giaddr)
+        else:
+            relayed_or_none = self._first_hop(out, ifname, link, payload, msg, hops, now)
+            if relayed_or_none is None:
+                return out
+            relayed = relayed_or_none
+        sent = 0
+        for text, addr in self._servers:
+            if link.on_link4(addr):
+                continue  # never back onto the segment the request came from
+            out.append(ToServer(text, relayed))
+            sent += 1
+        if not sent:
+            return self._drop(out, ifname, "same_segment", "every server is on the client link itself", now)
+        counters.relayed += 1
+        return out
+
+    def _first_hop(self, out: list, ifname: str, link: Link, payload: bytes, msg: v4.Message, hops: int,
+                   now: float) -> bytes | None:
+        """The request with giaddr and option 82 set, or None when dropped."""
+        giaddr = self.giaddr_for(link)
+        address = self.relay_address(link)
+        if giaddr is None or address is None:
+            self._drop(out, ifname, "no_address", "no IPv4 address to use as giaddr" +
+                       (f" on {self.config.link_selection}" if self.config.link_selection else ""), now)
+            return None
+        if msg.options is None:  # plain BOOTP: no options to carry option 82
+            return v4.with_header(payload, hops=hops, giaddr=giaddr)
+        existing = msg.get(v4.Opt.AGENT_INFO)
+        policy = self._policy
+        if existing is not None:
+            if ifname not in self._trusted:
+                self._drop(out, ifname, "untrusted_option82",
+                           "client sent option 82 with giaddr 0 on an untrusted interface", now)
+                return None
+            if policy == "discard":
+                self._drop(out, ifname, "option82_policy", "option 82 already present (policy discard)", now)
+                return None
+            if policy is None or policy == "forward":
+                return v4.with_header(payload, hops=hops, giaddr=giaddr)
+        if policy is None:
+            return v4.with_header(payload, hops=hops, giaddr=giaddr)
+        subs = self.agent_info(link, address)
+        value = option82.encode(subs)
+        if policy == "append" and existing is not None:
+            value = existing + value
+        if not subs or len(value) > 255:
+            self.counters.note(ifname, "option82_not_added")
+            return v4.with_header(payload, hops=hops, giaddr=giaddr)
+        edited = v4.with_options(payload, msg, drop=v4.Opt.AGENT_INFO, append=(v4.Opt.AGENT_INFO, value),
+                                 hops=hops, giaddr=giaddr)
+        if len(edited) + 28 > v4.max_message_size(msg):
+            self.counters.note(ifname, "option82_too_big")
+            return v4.with_header(payload, hops=hops, giaddr=giaddr)
+        return edited
+
+    def unclaimed(self, ifname: str, reason: str, detail: str, now: float) -> list[Action]:
+        """Count a packet no relay instance claimed (on the first instance)."""
+        out: list[Action] = []
+        self.counters.of(ifname).received += 1
+        return self._drop(out, ifname, reason, detail, now)
+
+    # -- replies -------------------------------------------------------------------------------
+    def receive_reply(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
+        """A UDP payload from ``src`` to port 67 that arrived on ``ifname``.
+
+        None when it is not this relay's (its giaddr is not one of ours): the
+        caller offers it to the next relay instance.
+        """
+        if len(payload) < v4.HEADER_LEN or payload[0] != v4.Op.BOOTREPLY:
+            return None
+        giaddr = payload[24:28]
+        if not self.owns(giaddr):
+            return None
+        out: list[Action] = []
+        counters = self.counters.of(ifname)
+        counters.received += 1
+        if src not in self._server_set:
+            return self._drop(out, ifname, "unknown_server", f"reply from {text4(src)}, not a configured server", now)
+        try:
+            msg = v4.decode(payload)
+            subs = option82.decode(msg.get(v4.Opt.AGENT_INFO) or b"")
+            selected = option82.address(subs, SubOpt.LINK_SELECTION)
+        except DecodeError as exc:
+            return self._drop(out, ifname, exc.reason, str(exc), now)
+        link = self._reply_link(msg.giaddr, selected, subs)
+        if link is None:
+            return self._drop(out, ifname, "unknown_interface", "no downstream interface for this reply", now)
+        if link.name == ifname:
+            return self._drop(out, ifname, "same_segment", "reply heard on the client link itself", now)
+        if self._verify_circuit and msg.options is not None:
+            if not subs:
+                self.counters.note(ifname, "reply_without_option82")
+            else:
+                ours = self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac)
+                circuits = [v for c, v in subs if c == SubOpt.CIRCUIT_ID]
+                if ours is not None and ours not in circuits:
+                    return self._drop(out, ifname, "circuit_id_mismatch",
+                                      f"circuit ID {circuits[0] if circuits else b''!r} is not {link.name}'s", now)
+        if msg.options is not None and msg.get(v4.Opt.AGENT_INFO) is not None:
+            payload = v4.with_options(payload, msg, drop=v4.Opt.AGENT_INFO)
+        source = self.relay_address(link)
+        if source is None:
+            return self._drop(out, ifname, "no_address", f"{link.name} has no IPv4 address", now)
+        dst_ip, dst_mac = self._destination(msg)
+        out.append(ToClient(link.name, ipudp.build_frame(dst_mac, link.mac, source, dst_ip, SERVER_PORT,
+                                                         CLIENT_PORT, payload)))
+        counters.relayed += 1
+        return out
+
+    def _reply_link(self, giaddr: bytes, selected: bytes | None, subs) -> Link | None:
+        downstream = [link for link in map(self.links.get, self.config.downstream) if link is not None]
+        if selected is not None:
+            for link in downstream:
+                if link.has4(selected):
+                    return link
+        for link in downstream:
+            if link.has4(giaddr):
+                return link
+        circuits = [v for c, v in subs if c == SubOpt.CIRCUIT_ID]
+        for link in downstream:
+            if self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac) in circuits:
+                return link
+        return None
+
+    @staticmethod
+    def _destination(msg: v4.Message) -> tuple[bytes, bytes]:
+        """(IP, MAC) a reply goes to on the client link (RFC 2131 §4.1, RFC 1542 §5.4)."""
+        can_unicast = msg.htype == 1 and msg.hlen == 6
+        if not msg.broadcast and can_unicast:
+            if msg.ciaddr != v4.ZERO4:
+                return msg.ciaddr, msg.chaddr[:6]
+            if msg.yiaddr != v4.ZERO4:
+                return msg.yiaddr, msg.chaddr[:6]
+        return ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
+
+    # -- status ---------------------------------------------------------------------------------
+    def _named(self) -> set[str]:
+        config = self.config
+        return {*config.downstream, *config.upstream, *([config.link_selection] if config.link_selection else [])}
+
+    def status(self) -> dict:
+        return {**self.config.describe(), "interfaces": self.counters.snapshot(),
+                "addresses": {name: [f"{text4(a)}/{p}" for a, p in link.ipv4]
+                              for name, link in sorted(self.links.items()) if name in self._named()}}
+
+
+def check_giaddr(config: RelayConfig, links: Mapping[str, Link]) -> str | None:
+    """Why the configured giaddr cannot be used, or None."""
+    if config.giaddr is None:
+        return None
+    wanted = ipaddress.IPv4Address(config.giaddr).packed
+    names = [config.link_selection] if config.link_selection else list(config.downstream)
+    if any(link is not None and link.has4(wanted) for link in map(links.get, names)):
+        return None
+    return f"giaddr {config.giaddr} is not an address of {', '.join(n for n in names if n)}"

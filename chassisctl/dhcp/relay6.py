@@ -1,0 +1,176 @@
+"""The DHCPv6 relay's decisions (RFC 8415 §19, RFC 4649, RFC 6939).
+
+:class:`Relay6` is fed UDP payloads with their source and arrival
+interface (one socket on port 547 hears clients on ff02::1:2, lower relays
+and servers alike) and answers with actions.
+
+  * A client message heard on a downstream link becomes a Relay-Forward with
+    hop-count 0, link-address = the link's global address (``::`` when it has
+    none: the Interface-ID option identifies the link), peer-address = the
+    client's address, Interface-ID (option 18, the interface name), Remote-ID
+    (37) when configured and the client's link-layer address (79) when its
+    link-local address reveals it (modified EUI-64).
+  * A Relay-Forward from a lower relay is wrapped again with its hop-count
+    plus one, and dropped when that count has reached the limit (RFC 8415
+    §19.1.2: "greater than or equal to HOP_COUNT_LIMIT").
+  * A Relay-Reply from a configured server is unwrapped: option 9 goes to
+    peer-address on the link named by Interface-ID (or link-address), to port
+    546, or 547 when it is itself a Relay-Reply for a lower relay.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Mapping
+
+from chassisctl.dhcp import v6
+from chassisctl.dhcp.actions import Problem, ProblemLog, ToPeer, ToServer
+from chassisctl.dhcp.config import RelayConfig
+from chassisctl.dhcp.counters import Counters
+from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.links import Link, ip6, text6
+from chassisctl.dhcp.v6 import MsgType, Opt6
+
+UNSPECIFIED = bytes(16)
+#: Remote-ID (RFC 4649 §3) needs an enterprise number; the relay sends 0 ("Reserved").
+REMOTE_ID_ENTERPRISE = 0
+#: RFC 6939 link-layer type for Ethernet (IANA hardware type 1).
+HTYPE_ETHERNET = 1
+Action = ToServer | ToPeer | Problem
+
+
+def eui64_mac(address: bytes) -> bytes | None:
+    """The MAC a modified-EUI-64 link-local address was made from, or None."""
+    if address[:2] != b"\xfe\x80" or address[11:13] != b"\xff\xfe":
+        return None
+    return bytes((address[8] ^ 0x02,)) + address[9:11] + address[13:16]
+
+
+class Relay6:
+    """One DHCPv6 relay instance: settings, interface facts and counters."""
+
+    def __init__(self, config: RelayConfig, hostname: str, *, log_interval: float = 10.0) -> None:
+        if not config.ipv6:
+            raise ValueError("Relay6 needs an IPv6 configuration")
+        self.config = config
+        self.hostname = hostname
+        self.counters = Counters()
+        self.links: dict[str, Link] = {}
+        self._log = ProblemLog(log_interval)
+        self._servers = [(s, ip6(s)) for s in config.servers]
+        self._server_set = {b for _, b in self._servers}
+        self._downstream = frozenset(config.downstream)
+
+    def set_links(self, links: Mapping[str, Link]) -> None:
+        self.links = dict(links)
+
+    def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
+        self.counters.drop(ifname, reason)
+        problem = self._log.report(ifname, reason, detail, now)
+        if problem is not None:
+            out.append(problem)
+        return out
+
+    def unclaimed(self, ifname: str, reason: str, detail: str, now: float) -> list[Action]:
+        """Count a packet no relay instance claimed (on the first instance)."""
+        out: list[Action] = []
+        self.counters.of(ifname).received += 1
+        return self._drop(out, ifname, reason, detail, now)
+
+    def _own(self, address: bytes) -> bool:
+        return any(link.has6(address) for link in self.links.values())
+
+    def receive(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
+        """A UDP payload to port 547 from ``src``, heard on ``ifname``; None if not this relay's."""
+        if payload[:1] == bytes((MsgType.RELAY_REPL,)):
+            return self._reply(ifname, src, payload, now)
+        if ifname not in self._downstream:
+            return None
+        out: list[Action] = []
+        counters = self.counters.of(ifname)
+        counters.received += 1
+        link = self.links.get(ifname)
+        if link is None:
+            return self._drop(out, ifname, "not_downstream", "interface is gone", now)
+        if self._own(src):
+            return self._drop(out, ifname, "loop", f"sent by the relay itself ({text6(src)})", now)
+        try:
+            msg = v6.decode(payload)
+        except DecodeError as exc:
+            return self._drop(out, ifname, exc.reason, str(exc), now)
+        options: list[tuple[int, bytes]] = [(Opt6.INTERFACE_ID, ifname.encode())]
+        if isinstance(msg, v6.RelayMessage):
+            if msg.msg_type != MsgType.RELAY_FORW:
+                return self._drop(out, ifname, "unexpected_type", "Relay-Reply from a client link", now)
+            if msg.hop_count >= self.config.max_hops:
+                return self._drop(out, ifname, "max_hops",
+                                  f"hop-count {msg.hop_count} reached the limit {self.config.max_hops}", now)
+            hop_count, link_address = msg.hop_count + 1, UNSPECIFIED
+        elif msg.msg_type in v6.CLIENT_TYPES:
+            hop_count, link_address = 0, link.global6() or UNSPECIFIED
+            if self.config.remote_id is not None:
+                remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
+                if remote is not None:
+                    options.append((Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote))
+            mac = eui64_mac(src)
+            if mac is not None:
+                options.append((Opt6.CLIENT_LINKLAYER_ADDR, HTYPE_ETHERNET.to_bytes(2, "big") + mac))
+        else:
+            return self._drop(out, ifname, "unexpected_type",
+                              f"message type {msg.msg_type} is not sent by clients", now)
+        relayed = v6.relay_forward(hop_count, link_address, src, payload, options)
+        sent = 0
+        for text, addr in self._servers:
+            if link.on_link6(addr):
+                continue
+            out.append(ToServer(text, relayed))
+            sent += 1
+        if not sent:
+            return self._drop(out, ifname, "same_segment", "every server is on the client link itself", now)
+        counters.relayed += 1
+        return out
+
+    def _target(self, msg: v6.RelayMessage) -> Link | None:
+        interface_id = msg.get(Opt6.INTERFACE_ID)
+        if interface_id is not None:
+            name = interface_id.decode("utf-8", "replace")
+            return self.links.get(name) if name in self._downstream else None
+        if msg.link_address != UNSPECIFIED:
+            for name in self.config.downstream:
+                link = self.links.get(name)
+                if link is not None and link.has6(msg.link_address):
+                    return link
+        return None
+
+    def _reply(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
+        try:
+            msg = v6.decode(payload)
+        except DecodeError:
+            return None  # counted by the caller when no instance claims it
+        assert isinstance(msg, v6.RelayMessage)
+        link = self._target(msg)
+        if link is None:
+            return None
+        out: list[Action] = []
+        counters = self.counters.of(ifname)
+        counters.received += 1
+        if src not in self._server_set:
+            return self._drop(out, ifname, "unknown_server", f"Relay-Reply from {text6(src)}, not a configured server",
+                              now)
+        if link.name == ifname:
+            return self._drop(out, ifname, "same_segment", "Relay-Reply heard on the client link itself", now)
+        inner = msg.get(Opt6.RELAY_MSG)
+        assert inner is not None  # decode() checked it
+        port = v6.SERVER_PORT if inner[0] == MsgType.RELAY_REPL else v6.CLIENT_PORT
+        out.append(ToPeer(link.name, text6(msg.peer_address), port, inner))
+        counters.relayed += 1
+        return out
+
+    def _named(self) -> set[str]:
+        config = self.config
+        return {*config.downstream, *config.upstream, *([config.link_selection] if config.link_selection else [])}
+
+    def status(self) -> dict:
+        return {**self.config.describe(), "interfaces": self.counters.snapshot(),
+                "addresses": {name: [f"{ipaddress.IPv6Address(a)}/{p}" for a, p in link.ipv6]
+                              for name, link in sorted(self.links.items()) if name in self._named()}}

@@ -1,0 +1,155 @@
+"""The relay's UDP sockets: port 67 (DHCPv4 servers) and port 547 (DHCPv6).
+
+DHCPv4: one socket on ``0.0.0.0:67`` sends relayed requests to the servers
+(source port 67, RFC 1542 §4.1.1) and hears their replies, which go to
+giaddr:67.  A BPF filter keeps only BOOTREPLY: client broadcasts reach this
+socket too, but the packet sockets already hear them.  ``IP_PKTINFO`` tells
+which interface a reply came in on.
+
+DHCPv6: one socket on ``[::]:547`` joins ff02::1:2 on each client-side
+interface (RFC 8415 §7.1) and hears clients, lower relays and servers;
+``IPV6_RECVPKTINFO`` tells the arrival interface, which decides the role.
+
+Both report kernel queue overflows through ``SO_RXQ_OVFL``.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+
+from chassisctl.errors import ConfigError
+from chassisctl.net import bpf
+from chassisctl.net.rawudp import set_rcvbuf
+
+IP_PKTINFO = 8
+IPV6_RECVPKTINFO = 49
+IPV6_PKTINFO = 50
+SO_RXQ_OVFL = 40
+ANCILLARY = 256
+MAX_DATAGRAM = 65535
+
+
+def _bind(sock: socket.socket, address: tuple, what: str) -> None:
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"{what}: port {address[1]} is already in use "
+                               "(another DHCP server or relay runs here)") from None
+        if exc.errno == errno.EACCES:
+            from chassisctl.net.rawudp import no_permission
+            raise no_permission(f"{what} port {address[1]}") from None
+        raise
+
+
+def _overflow(level: int, kind: int, data: bytes) -> int | None:
+    if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(data) >= 4:
+        return struct.unpack("=I", data[:4])[0]
+    return None
+
+
+class Udp4:
+    """``0.0.0.0:67``: relayed requests out, BOOTREPLYs in."""
+
+    def __init__(self, port: int = 67) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+        bpf.attach(sock, bpf.bootreply())
+        set_rcvbuf(sock)
+        _bind(sock, ("0.0.0.0", port), "DHCPv4 relay socket")
+        sock.setblocking(False)
+        self.sock = sock
+        self.overflows = 0
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def receive(self, limit: int = 64) -> list[tuple[bytes, bytes, int]]:
+        """Up to ``limit`` (payload, source address, arrival ifindex)."""
+        out: list[tuple[bytes, bytes, int]] = []
+        for _ in range(limit):
+            try:
+                data, anc, _flags, addr = self.sock.recvmsg(MAX_DATAGRAM, ANCILLARY)
+            except (BlockingIOError, InterruptedError):
+                break
+            ifindex = 0
+            for level, kind, cdata in anc:
+                if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
+                    ifindex = struct.unpack_from("=i", cdata)[0]
+                else:
+                    count = _overflow(level, kind, cdata)
+                    if count is not None:
+                        self.overflows = count
+            out.append((data, socket.inet_aton(addr[0]), ifindex))
+        return out
+
+    def send(self, server: str, payload: bytes, port: int = 67) -> None:
+        self.sock.sendto(payload, (server, port))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Udp6:
+    """``[::]:547``: everything DHCPv6 the relay hears or sends."""
+
+    def __init__(self, port: int = 547) -> None:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+        sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+        set_rcvbuf(sock)
+        _bind(sock, ("::", port), "DHCPv6 relay socket")
+        sock.setblocking(False)
+        self.sock = sock
+        self.overflows = 0
+        self.joined: set[int] = set()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def join(self, ifindex: int, group: str = "ff02::1:2") -> None:
+        """Join ``group`` on interface ``ifindex`` (idempotent)."""
+        if ifindex in self.joined:
+            return
+        mreq = socket.inet_pton(socket.AF_INET6, group) + struct.pack("=I", ifindex)
+        try:
+            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+        self.joined.add(ifindex)
+
+    def forget(self, ifindex: int) -> None:
+        """The interface went away: its membership went with it."""
+        self.joined.discard(ifindex)
+
+    def receive(self, limit: int = 64) -> list[tuple[bytes, bytes, int]]:
+        """Up to ``limit`` (payload, 16-byte source address, arrival ifindex)."""
+        out: list[tuple[bytes, bytes, int]] = []
+        for _ in range(limit):
+            try:
+                data, anc, _flags, addr = self.sock.recvmsg(MAX_DATAGRAM, ANCILLARY)
+            except (BlockingIOError, InterruptedError):
+                break
+            ifindex = 0
+            for level, kind, cdata in anc:
+                if level == socket.IPPROTO_IPV6 and kind == IPV6_PKTINFO and len(cdata) >= 20:
+                    ifindex = struct.unpack_from("=I", cdata, 16)[0]
+                else:
+                    count = _overflow(level, kind, cdata)
+                    if count is not None:
+                        self.overflows = count
+            out.append((data, socket.inet_pton(socket.AF_INET6, addr[0].split("%")[0]), ifindex))
+        return out
+
+    def send(self, address: str, payload: bytes, port: int = 547, ifindex: int = 0) -> None:
+        self.sock.sendto(payload, (address, port, 0, ifindex))
+
+    def close(self) -> None:
+        self.sock.close()

@@ -1,0 +1,428 @@
+"""The DHCP relay at run time: sockets, netlink, and the relays' decisions, on one loop.
+
+:class:`RelayRuntime` runs one or more relay instances (DHCPv4 and/or
+DHCPv6, e.g. one per VLAN interface) in the current asyncio loop.  It is
+what ``chassisctl dhcp-relay start`` runs in the foreground and what
+``serve`` runs for its ``[[dhcp_relay]]`` tables (:func:`build`).
+
+Per DHCPv4 downstream interface there is one packet socket; all DHCPv4
+instances of the process share one UDP socket on port 67 and all DHCPv6
+instances one on port 547 (a port can be bound once, and ``serve`` builds
+one unit per ``[[dhcp_relay]]`` table): :data:`HUB` holds those sockets and
+the running runtimes, offers a reply to each instance in turn (taken by the
+one whose giaddr, link selection or Interface-ID it names) and answers
+``dhcp_relay.status`` for all of them.  Each socket is drained in bounded batches per wake-up, so under a
+storm the relay keeps relaying at its own pace while the kernel drops the
+excess and the drop shows up in the counters (``queue_full``) instead of
+the relay stalling.
+
+Start-up refuses (exit 78) a downstream interface that does not exist or
+has no IPv4 address for DHCPv4, a giaddr that is not one of the relay's
+addresses, and an interface another chassisctl relay already serves in
+this network namespace (an abstract Unix socket per interface is the
+lock, so it is released however the other process ends).  Without
+CAP_NET_RAW the packet sockets fail: exit 77.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+from typing import Any
+
+from chassisctl.dhcp import actions as act
+from chassisctl.dhcp.config import RelayConfig, from_tables
+from chassisctl.dhcp.links import Link
+from chassisctl.dhcp.relay4 import Relay4, check_giaddr
+from chassisctl.dhcp.relay6 import Relay6
+from chassisctl.errors import ConfigError
+from chassisctl.net.auxdata import must_verify
+
+LOG = logging.getLogger("chassisctl.serve.dhcp_relay")
+BATCH = 64
+STATS_INTERVAL = 1.0
+
+
+class _Hub:
+    """The process' DHCP UDP sockets and the runtimes using them (see the module docstring).
+
+    The one piece of process-wide state here, because the ports are
+    process-wide: a runtime attaches when it starts and detaches when it stops.
+    """
+
+    def __init__(self) -> None:
+        self.runtimes: list["RelayRuntime"] = []
+        self.udp4: Any = None
+        self.udp6: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._overflow_seen = {4: 0, 6: 0}
+
+    def attach(self, runtime: "RelayRuntime", loop: asyncio.AbstractEventLoop) -> None:
+        from chassisctl.net.dhcpsock import Udp4, Udp6
+
+        if self._loop is not loop:  # a new event loop (a new asyncio.run): sockets start afresh
+            self.runtimes, self.udp4, self.udp6 = [], None, None
+            self._loop = loop
+        if runtime.relays4 and self.udp4 is None:
+            self.udp4 = Udp4()
+            loop.add_reader(self.udp4.fileno(), self._on_udp4)
+        if runtime.relays6 and self.udp6 is None:
+            self.udp6 = Udp6()
+            loop.add_reader(self.udp6.fileno(), self._on_udp6)
+        self.runtimes.append(runtime)
+
+    def detach(self, runtime: "RelayRuntime") -> None:
+        if runtime in self.runtimes:
+            self.runtimes.remove(runtime)
+        for attr, family in (("udp4", "relays4"), ("udp6", "relays6")):
+            sock = getattr(self, attr)
+            if sock is not None and not any(getattr(rt, family) for rt in self.runtimes):
+                if self._loop is not None and not self._loop.is_closed():
+                    self._loop.remove_reader(sock.fileno())
+                sock.close()
+                setattr(self, attr, None)
+                self._overflow_seen[4 if attr == "udp4" else 6] = 0
+
+    def status(self) -> dict:
+        return {"relays": [doc for runtime in self.runtimes for doc in runtime.status()]}
+
+    def collect_overflows(self) -> None:
+        for version, sock, family in ((4, self.udp4, "relays4"), (6, self.udp6, "relays6")):
+            if sock is None or sock.overflows <= self._overflow_seen[version]:
+                continue
+            owners = [r for rt in self.runtimes for r in getattr(rt, family)]
+            if owners:
+                owners[0].counters.drop("(socket)", "queue_full", sock.overflows - self._overflow_seen[version])
+                self._overflow_seen[version] = sock.overflows
+
+    def _on_udp4(self) -> None:
+        if self.udp4 is None or self._loop is None:
+            return
+        now = self._loop.time()
+        for payload, src, index in self.udp4.receive(BATCH):
+            first = None
+            for runtime in self.runtimes:
+                name = runtime._ifname(index)
+                for relay in runtime.relays4:
+                    first = first or (runtime, relay, name)
+                    out = relay.receive_reply(name, src, payload, now)
+                    if out is not None:
+                        runtime._perform(out, name, relay)
+                        break
+                else:
+                    continue
+                break
+            else:
+                if first is not None:
+                    runtime, relay, name = first
+                    runtime._perform(relay.unclaimed(name, "unknown_giaddr",
+                                                     "reply for a giaddr the relay does not use", now), name, relay)
+
+    def _on_udp6(self) -> None:
+        if self.udp6 is None or self._loop is None:
+            return
+        now = self._loop.time()
+        for payload, src, index in self.udp6.receive(BATCH):
+            first = None
+            for runtime in self.runtimes:
+                name = runtime._ifname(index)
+                for relay in runtime.relays6:
+                    first = first or (runtime, relay, name)
+                    out = relay.receive(name, src, payload, now)
+                    if out is not None:
+                        runtime._perform(out, name, relay)
+                        break
+                else:
+                    continue
+                break
+            else:
+                if first is not None:
+                    runtime, relay, name = first
+                    runtime._perform(relay.unclaimed(name, "not_for_relay",
+                                                     "not from a client link nor for one of its links", now),
+                                     name, relay)
+
+
+#: The process' relay sockets and running relays.
+HUB = _Hub()
+
+
+class RelayRuntime:
+    """Relay instances with their sockets, interface tracking and counters."""
+
+    def __init__(self, configs: list[RelayConfig], hostname: str | None = None,
+                 logger: logging.Logger | None = None) -> None:
+        self.configs = configs
+        self.hostname = hostname or socket.gethostname()
+        self.log = logger or LOG
+        self.relays4 = [Relay4(c, self.hostname) for c in configs if not c.ipv6]
+        self.relays6 = [Relay6(c, self.hostname) for c in configs if c.ipv6]
+        self.links: dict[str, Link] = {}
+        self._by_index: dict[int, str] = {}
+        self._packet: dict[str, Any] = {}        # ifname -> PacketSocket
+        self._packet_relay: dict[str, Relay4] = {}
+        self._attached = False
+        self._locks: list[socket.socket] = []
+        self._watcher = None
+        self._tasks: list[asyncio.Task] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def _udp4(self):
+        return HUB.udp4
+
+    @property
+    def _udp6(self):
+        return HUB.udp6
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        from chassisctl.net.ifaddrs import LinkWatcher
+
+        self._loop = asyncio.get_running_loop()
+        try:
+            self._watcher = LinkWatcher()  # every interface: replies may arrive on any of them
+            self._set_links(await self._watcher.open())
+            self._check_start()
+            self._lock_interfaces()
+            self._open_sockets()
+            self._tasks.append(asyncio.ensure_future(self._follow_links()))
+            self._tasks.append(asyncio.ensure_future(self._poll_stats()))
+        except BaseException:
+            await self.stop()
+            raise
+        for config in self.configs:
+            self.log.info("dhcp relay %s: %s -> %s%s", config.family, ", ".join(config.downstream),
+                          ", ".join(config.servers),
+                          f" (option 82 {config.option82})" if config.option82 else "")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for name in list(self._packet):
+            self._close_packet(name)
+        if self._attached:
+            HUB.detach(self)
+            self._attached = False
+        for lock in self._locks:
+            lock.close()
+        self._locks.clear()
+        if self._watcher is not None:
+            await self._watcher.close()
+            self._watcher = None
+
+    # -- start-up checks ------------------------------------------------------------------------
+    def _check_start(self) -> None:
+        for config in self.configs:
+            for name in (*config.downstream, *config.upstream,
+                         *([config.link_selection] if config.link_selection else [])):
+                if name not in self.links:
+                    raise ConfigError(f"interface {name} does not exist",
+                                      hint="check --downstream/--upstream/--link-selection or the [[dhcp_relay]] table")
+            if config.ipv6:
+                continue
+            for name in config.downstream if config.link_selection is None else [config.link_selection]:
+                if not self.links[name].ipv4:
+                    raise ConfigError(f"interface {name} has no IPv4 address to use as giaddr")
+            if config.link_selection is not None:
+                for name in config.downstream:
+                    if not self.links[name].ipv4:
+                        raise ConfigError(f"interface {name} has no IPv4 address for link selection")
+            problem = check_giaddr(config, self.links)
+            if problem:
+                raise ConfigError(problem)
+
+    def _lock_interfaces(self) -> None:
+        for config in self.configs:
+            for name in config.downstream:
+                lock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                try:
+                    lock.bind(f"\0chassisctl-dhcp-relay-{config.family}-{name}")
+                except OSError as exc:
+                    lock.close()
+                    if exc.errno == errno.EADDRINUSE:
+                        raise ConfigError(f"another chassisctl DHCP relay ({config.family}) already serves {name} "
+                                          "in this network namespace: two relays on one segment would send "
+                                          "every request twice") from None
+                    raise
+                self._locks.append(lock)
+
+    # -- sockets --------------------------------------------------------------------------------
+    def _open_sockets(self) -> None:
+        assert self._loop is not None
+        HUB.attach(self, self._loop)
+        self._attached = True
+        for relay in self.relays4:
+            for name in relay.config.downstream:
+                self._packet_relay[name] = relay
+                self._open_packet(name)
+        self._join6()
+
+    def _open_packet(self, name: str) -> None:
+        from chassisctl.net.rawudp import PacketSocket
+
+        assert self._loop is not None
+        sock = PacketSocket(name, 67)
+        self._packet[name] = sock
+        self._loop.add_reader(sock.fileno(), self._on_packet, name, sock)
+
+    def _close_packet(self, name: str) -> None:
+        sock = self._packet.pop(name, None)
+        if sock is not None:
+            if self._loop is not None:
+                self._loop.remove_reader(sock.fileno())
+            sock.close()
+
+    def _join6(self) -> None:
+        if self._udp6 is None:
+            return
+        for relay in self.relays6:
+            for name in relay.config.downstream:
+                link = self.links.get(name)
+                if link is not None:
+                    try:
+                        self._udp6.join(link.index)
+                    except OSError as exc:
+                        self.log.warning("%s: cannot join ff02::1:2: %s", name, exc.strerror)
+
+    # -- interface tracking -------------------------------------------------------------------------
+    def _set_links(self, links: dict[str, Link]) -> None:
+        self.links = links
+        self._by_index = {link.index: name for name, link in links.items()}
+        for relay in (*self.relays4, *self.relays6):
+            relay.set_links(links)
+
+    async def _follow_links(self) -> None:
+        assert self._watcher is not None
+        async for links in self._watcher.changes():
+            old = self.links
+            self._set_links(links)
+            for name in self._packet_relay:
+                before, now = old.get(name), links.get(name)
+                if before is not None and (now is None or now.index != before.index):
+                    self.log.warning("%s: interface is gone; relaying there stops until it returns", name)
+                    self._close_packet(name)
+                if now is not None and name not in self._packet:
+                    try:
+                        self._open_packet(name)
+                        self.log.info("%s: interface is back; relaying there again", name)
+                    except Exception as exc:  # noqa: BLE001 - keep following the other interfaces
+                        self.log.warning("%s: cannot listen: %s", name, exc)
+                if now is not None and before is not None and now.ipv4 != before.ipv4:
+                    self.log.info("%s: IPv4 addresses now %s", name,
+                                  ", ".join(".".join(map(str, a)) + f"/{p}" for a, p in now.ipv4) or "none")
+            if self._udp6 is not None:
+                for name, link in old.items():
+                    if links.get(name) is None or links[name].index != link.index:
+                        self._udp6.forget(link.index)
+                self._join6()
+
+    async def _poll_stats(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_INTERVAL)
+            self.collect_drops()
+
+    def collect_drops(self) -> None:
+        """Kernel queue drops since the last call, into the counters (``queue_full``)."""
+        for name, sock in list(self._packet.items()):
+            try:
+                dropped = sock.drops()
+            except OSError:
+                continue
+            if dropped:
+                self._packet_relay[name].counters.drop(name, "queue_full", dropped)
+        HUB.collect_overflows()
+
+    # -- packets ------------------------------------------------------------------------------
+    def _perform(self, actions: list, origin: str, relay) -> None:
+        for action in actions:
+            try:
+                if type(action) is act.ToServer:
+                    (self._udp6 if relay.config.ipv6 else self._udp4).send(action.server, action.payload)
+                elif type(action) is act.ToClient:
+                    sock = self._packet.get(action.ifname)
+                    if sock is None:
+                        relay.counters.note(origin, "send_failed")
+                    else:
+                        sock.send(action.frame)
+                elif type(action) is act.ToPeer:
+                    link = self.links.get(action.ifname)
+                    assert self._udp6 is not None
+                    self._udp6.send(action.peer, action.payload, action.port, link.index if link else 0)
+                else:
+                    self.log.warning("%s", action)
+            except OSError as exc:
+                relay.counters.note(origin, "send_failed")
+                self.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
+
+    def _on_packet(self, name: str, sock) -> None:
+        relay = self._packet_relay[name]
+        now = self._loop.time() if self._loop else 0.0
+        try:
+            batch = sock.receive(BATCH)
+        except OSError as exc:
+            self.log.warning("%s: receive failed: %s", name, exc.strerror or exc)
+            self._close_packet(name)
+            return
+        for frame, status in batch:
+            self._perform(relay.receive_request(name, frame, now, verify_udp=must_verify(status)), name, relay)
+
+    def _ifname(self, index: int) -> str:
+        return self._by_index.get(index) or f"if{index}"
+
+    # -- status ---------------------------------------------------------------------------------
+    def status(self) -> list[dict]:
+        """One document per instance, in configuration order (the ``relays`` list)."""
+        self.collect_drops()
+        out = []
+        by_config = {id(r.config): r for r in (*self.relays4, *self.relays6)}
+        for config in self.configs:
+            out.append(by_config[id(config)].status())
+        return out
+
+
+class DhcpRelayService:
+    """The ``serve`` service wrapping a :class:`RelayRuntime`."""
+
+    name = "dhcp_relay"
+
+    def __init__(self, runtime: RelayRuntime) -> None:
+        self.runtime = runtime
+
+    async def start(self) -> None:
+        await self.runtime.start()
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+
+    def status(self) -> dict:
+        return {"relays": self.runtime.status()}
+
+    def describe(self) -> str:
+        return "; ".join(f"DHCP relay {c.family} {','.join(c.downstream)} -> {','.join(c.servers)}"
+                         for c in self.runtime.configs)
+
+
+def validate(section: Any, config_path: Any = None) -> None:
+    """All ``[[dhcp_relay]]`` tables together (serve builds one unit per table):
+    two instances must not share a downstream interface."""
+    from_tables(section, str(config_path or ""))
+
+
+def build(section: Any, ctx: Any) -> list[DhcpRelayService]:
+    """``serve``'s entry: the ``[[dhcp_relay]]`` tables → one service running every instance."""
+    where = str(getattr(ctx, "config_path", "") or "")
+    configs = from_tables(section, where)
+    logger = getattr(ctx, "logger", None)
+    runtime = RelayRuntime(configs, getattr(ctx, "hostname", None),
+                           logger.getChild("dhcp_relay") if logger is not None else None)
+    service = DhcpRelayService(runtime)
+    control = getattr(ctx, "control", None)
+    if control is not None:
+        control.register("dhcp_relay.status", lambda args: HUB.status())
+    return [service]
