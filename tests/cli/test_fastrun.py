@@ -160,3 +160,17 @@ def test_output_is_the_same_both_ways(monkeypatch, tmp_path, capsys) -> None:
             out, err = capsys.readouterr()
             results.append((rc, out, err))
         assert results[0] == results[1], argv
+
+
+@pytest.mark.parametrize("columns", ["80", "120", "50"])
+def test_shallow_root_help_is_the_full_one(columns, monkeypatch) -> None:
+    """chassisctl --help registers placeholders carrying each command's help: same text."""
+    monkeypatch.setenv("COLUMNS", columns)
+    texts = []
+    for shallow in (True, False):
+        cli = app.get_command(None, shallow=shallow)
+        with cli.make_context("chassisctl", [], resilient_parsing=True) as ctx:
+            texts.append(cli.get_help(ctx))
+    assert texts[0] == texts[1]
+    assert app.root_help_only(["--help"]) and app.root_help_only(["--json", "-h"]) and app.root_help_only([])
+    assert not app.root_help_only(["power", "--help"]) and not app.root_help_only(["--bus", "x", "--help"])
