@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     # Get Chassis Status must not pay for the App, DCMI and sensor modules.
     from chassisctl.ipmi.app import DeviceId, SsifCapabilities
     from chassisctl.ipmi.boot_options import BootOptions
-    from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus, PolicyReply
+    from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
+    from chassisctl.ipmi.chassis_settings import PolicyReply
     from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
     from chassisctl.ipmi.sensor_cmds import (
         SensorEventEnable,

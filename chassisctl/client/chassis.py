@@ -27,14 +27,14 @@ def identify(transport: Transport, *, seconds: int | None = None, force: bool = 
              node: str | int | None = None) -> None:
     """Light the identify LED for ``seconds`` (None: the BMC's default, 15 s; 0: off),
     or until turned off (``force``)."""
-    from chassisctl.ipmi.chassis import chassis_identify
+    from chassisctl.ipmi.chassis_settings import chassis_identify
 
     call(transport, chassis_identify(seconds, force), node=node, hints=_identify_hints(transport))
 
 
 def set_policy(transport: Transport, policy: str, *, node: str | int | None = None) -> list[str]:
     """Set the restore policy; returns the policies the chassis supports."""
-    from chassisctl.ipmi.chassis import PolicyReply, PolicySupport, set_power_restore_policy
+    from chassisctl.ipmi.chassis_settings import PolicyReply, PolicySupport, set_power_restore_policy
 
     reply = call(transport, set_power_restore_policy(POLICIES[policy]), PolicyReply.decode, node=node,
                  hints={0xC1: _missing(transport, "power restore policy setting")})

@@ -1,7 +1,9 @@
-"""Chassis netFn (00h) codecs: status, control, identify, power restore policy.
+"""Chassis netFn (00h) codecs: status and control.
 
-System boot options are in :mod:`chassisctl.ipmi.boot_options` (re-exported
-here by name).
+Chassis Identify and the power restore policy are in
+:mod:`chassisctl.ipmi.chassis_settings`, system boot options in
+:mod:`chassisctl.ipmi.boot_options` (both re-exported here by name), so a
+``power status`` builds only what it uses.
 
 Same conventions as :mod:`chassisctl.ipmi.app`: builders return a
 :class:`Request`; request parsers and response ``decode`` raise only
@@ -141,83 +143,11 @@ def parse_chassis_control(data: bytes) -> ChassisAction:
         raise DecodeError(f"unknown chassis control {data[0]:02X}h") from None
 
 
-# --------------------------------------------------------------------------
-# Chassis Identify (04h)
-
-#: What a BMC does for Chassis Identify without data: identify for 15 s.
-DEFAULT_IDENTIFY_SECONDS = 15
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifyRequest:
-    """``interval`` seconds (0 = off; None = the BMC's default of 15 s), or on
-    until told otherwise with ``force`` (IPMI v2.0 §28.5; both bytes optional)."""
-
-    interval: int | None = None
-    force: bool = False
-
-    def encode(self) -> bytes:
-        if self.force:
-            return bytes([check_field(self.interval or 0, 8, "interval"), 0x01])
-        if self.interval is None:
-            return b""
-        return bytes([check_field(self.interval, 8, "interval")])
-
-    @classmethod
-    def decode(cls, data: bytes) -> IdentifyRequest:
-        expect_length(data, 0, 1, 2, what="Chassis Identify request")
-        if len(data) == 2 and data[1] & 0xFE:
-            raise DecodeError(f"Chassis Identify: reserved bits set in byte 2 ({data[1]:02X}h)")
-        return cls(data[0] if data else None, len(data) == 2 and bool(data[1] & 0x01))
-
-
-def chassis_identify(interval: int | None = None, force: bool = False) -> Request:
-    return Request(NetFn.CHASSIS, ChassisCmd.CHASSIS_IDENTIFY, IdentifyRequest(interval, force).encode())
-
-
-# --------------------------------------------------------------------------
-# Set Power Restore Policy (06h)
-
-#: Request byte 3 (bits 2:0 = 011b): change nothing, just report what is supported.
-POLICY_NO_CHANGE = 0x03
-
-
-class PolicySupport(enum.IntFlag):
-    """Set Power Restore Policy reply: the policies the chassis supports."""
-
-    STAY_OFF = 0x01
-    RESTORE_PREVIOUS = 0x02
-    POWER_ON = 0x04
-
-
-def set_power_restore_policy(policy: RestorePolicy | int) -> Request:
-    """``policy`` is a :class:`RestorePolicy` (0-2), or :data:`POLICY_NO_CHANGE`."""
-    return Request(NetFn.CHASSIS, ChassisCmd.SET_POWER_RESTORE_POLICY,
-                   bytes([check_field(int(policy), 3, "policy")]))
-
-
-def parse_set_power_restore_policy(data: bytes) -> int:
-    """The requested policy (0-2) or :data:`POLICY_NO_CHANGE`; DecodeError for reserved values."""
-    expect_length(data, 1, what="Set Power Restore Policy request")
-    value = data[0] & 0x07
-    if data[0] & 0xF8 or value > POLICY_NO_CHANGE:
-        raise DecodeError(f"Set Power Restore Policy: invalid policy byte {data[0]:02X}h")
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyReply:
-    supported: PolicySupport
-
-    def encode(self) -> bytes:
-        return bytes([int(self.supported) & 0x07])
-
-    @classmethod
-    def decode(cls, data: bytes) -> PolicyReply:
-        expect_length(data, 1, what="Set Power Restore Policy")
-        return cls(PolicySupport(data[0] & 0x07))
-
-
+#: Identify and restore-policy names kept importable from here; they live in :mod:`chassis_settings`.
+_SETTINGS_NAMES = frozenset({
+    "DEFAULT_IDENTIFY_SECONDS", "IdentifyRequest", "chassis_identify", "POLICY_NO_CHANGE", "PolicySupport",
+    "set_power_restore_policy", "parse_set_power_restore_policy", "PolicyReply",
+})
 #: Boot option names kept importable from here; they live in :mod:`boot_options`.
 _BOOT_NAMES = frozenset({
     "BootParam", "BOOT_PARAMETER_VERSION", "GetBootOptionsRequest", "get_system_boot_options", "BootOptions",
@@ -232,4 +162,8 @@ def __getattr__(name: str) -> object:
         from chassisctl.ipmi import boot_options
 
         return getattr(boot_options, name)
+    if name in _SETTINGS_NAMES:
+        from chassisctl.ipmi import chassis_settings
+
+        return getattr(chassis_settings, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -176,7 +176,7 @@ class SimBmcModel(BaseModel):
                              identify_state=identify)
 
     def identify(self, interval: int | None, force: bool) -> int:
-        from chassisctl.ipmi.chassis import DEFAULT_IDENTIFY_SECONDS
+        from chassisctl.ipmi.chassis_settings import DEFAULT_IDENTIFY_SECONDS
 
         if force:
             self.state.identify_until = -1.0
@@ -187,7 +187,7 @@ class SimBmcModel(BaseModel):
         return CompletionCode.OK
 
     def set_restore_policy(self, policy: int):
-        from chassisctl.ipmi.chassis import POLICY_NO_CHANGE, PolicyReply, PolicySupport
+        from chassisctl.ipmi.chassis_settings import POLICY_NO_CHANGE, PolicyReply, PolicySupport
 
         if policy != POLICY_NO_CHANGE:
             self.state.restore_policy = policy

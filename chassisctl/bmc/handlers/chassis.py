@@ -22,12 +22,16 @@ def chassis_control(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 def chassis_identify(rsp: Responder, data: bytes, now: float) -> Result:
-    req = chassis.IdentifyRequest.decode(data)
+    from chassisctl.ipmi.chassis_settings import IdentifyRequest
+
+    req = IdentifyRequest.decode(data)
     return rsp.model.identify(req.interval, req.force)
 
 
 def set_power_restore_policy(rsp: Responder, data: bytes, now: float) -> Result:
-    return rsp.model.set_restore_policy(chassis.parse_set_power_restore_policy(data))
+    from chassisctl.ipmi.chassis_settings import parse_set_power_restore_policy
+
+    return rsp.model.set_restore_policy(parse_set_power_restore_policy(data))
 
 
 def get_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
