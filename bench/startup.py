@@ -1,31 +1,39 @@
-"""Start-up cost of the CLI as ratios to the bare interpreter, plus SDR round trips.
+"""Start-up cost of the CLI as ratios to the bare interpreter (and to modelled wire time), from a wheel.
 
-    .venv/bin/python bench/startup.py [-n 20] [--warmup 2] [--as-is] [--no-pace] [--idle-runs 0]
+    python3 bench/startup.py [-n 20] [--warmup 2] [--here] [--as-is] [--idle-runs 0]
+
+By default the bench first builds a wheel of this tree, installs it with a
+plain ``pip install`` (not editable) into a temporary venv, and runs itself
+again with that venv's interpreter: start-up is measured as a user who ran
+``pip install .`` gets it (an editable install adds an import hook to every
+run).  ``--here`` measures the interpreter that runs the script instead.
 
 Every case runs as a fresh process; one run measures them all, interleaved
 (round-robin, so machine-wide drift hits every case alike), with warm-up
-rounds discarded, and reports the median wall time and its ratio to
-``python -c pass`` measured in the same run — the start-up budgets are
-ratios because absolute milliseconds vary with the machine:
+rounds discarded, and reports the median wall time, the spread (25th-75th
+percentile) and the ratio to a floor measured in the same run:
 
-* TAB completion              <= 2.5x
-* ``power status`` (sim)      <= 8x
-* ``--help``                  <= 15x
+* ``--help`` <= 8x bare ``python -c pass``;
+* ``power status`` on the simulator <= 6x bare python;
+* TAB completion <= 2x bare python;
+* a warm ``sensors`` on the default simulated chassis <= 2x *its floor*: bare
+  python plus the modelled wire time of the 1 + N transactions it needs (Get
+  SDR Repository Info and one Get Sensor Reading per sensor);
+* ``--platform compute-4n --node node2 sensors`` <= 2x its own floor,
+  computed the same way from the simulated devices' I2C transactions.
 
-By default the runs use compiled bytecode in a private cache
+The floors are computed in-process from the simulated buses' wire model (9
+clocks per byte plus START/STOP at the profile's SCL clock); the simulated
+BMC's modelled turnaround is printed beside them but is not part of them.
+The simulator paces its bus like a real 100 kHz SMBus (the platform
+simulator does not pace).  Runs use compiled bytecode in a private cache
 (``PYTHONPYCACHEPREFIX``), as an installed wheel has; ``--as-is`` keeps the
-caller's environment (with ``PYTHONDONTWRITEBYTECODE=1`` every chassisctl
-module is then compiled from source on every run).  The simulator paces its
-bus like a real 100 kHz SMBus unless ``--no-pace``.  ``ipmitool`` is timed
-where a command needs no BMC (``-V``); it cannot reach the embedded simulator,
-so its sensor and power rows print n/a.
+caller's bytecode settings.  ``ipmitool -V`` is timed as the C reference.
 
-The second part runs ``sensors`` in-process twice (cold, then warm cache) and
-counts the IPMI requests the transport sent (``TransportStats``): a warm run
-must cost exactly one Get SDR Repository Info plus one Get Sensor Reading per
-readable sensor, and a cold run's Get SDR round trips are compared with the
-fewest the BMC's SSIF capabilities allow (one per record when whole records
-fit in one response).  Nothing here asserts: it prints.
+The second part runs ``sensors`` in-process twice (cold, then warm cache)
+and counts the IPMI requests the transport sent: a warm run must cost
+exactly one Get SDR Repository Info plus one Get Sensor Reading per readable
+sensor.  Nothing here asserts: it prints.
 """
 
 from __future__ import annotations
@@ -50,7 +58,10 @@ import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Callable  # noqa: E402
 
-BUDGETS = {"tab": 2.5, "power": 8.0, "help": 15.0}
+REPO = Path(__file__).resolve().parents[1]
+#: Budget kind -> (limit, what the ratio is taken to).
+BUDGETS = {"tab": (2.0, "python"), "power": (6.0, "python"), "help": (8.0, "python"),
+           "sensors": (2.0, "sensors floor"), "platform": (2.0, "platform floor")}
 
 
 @dataclass
@@ -67,6 +78,13 @@ class Case:
     def median_ms(self) -> float | None:
         return statistics.median(self.times) * 1000 if self.times else None
 
+    @property
+    def spread_ms(self) -> tuple[float, float] | None:
+        if len(self.times) < 4:
+            return None
+        q = statistics.quantiles(self.times, n=4)
+        return q[0] * 1000, q[2] * 1000
+
 
 def _chassisctl() -> list[str]:
     script = Path(sys.executable).with_name("chassisctl")
@@ -77,7 +95,7 @@ def _bash(words: list[str], cword: int) -> dict[str, str]:
     return {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "\n".join(words), "COMP_CWORD": str(cword)}
 
 
-def build_cases(home: Path, pace: bool) -> list[Case]:
+def build_cases(home: Path) -> list[Case]:
     cc = _chassisctl()
     sdr_cache = home / "cache" / "chassisctl" / "sdr"
 
@@ -85,32 +103,32 @@ def build_cases(home: Path, pace: bool) -> list[Case]:
         shutil.rmtree(sdr_cache, ignore_errors=True)
 
     ipmitool = shutil.which("ipmitool")
-    no_sim = "ipmitool cannot reach the embedded simulator (no BMC to talk to)"
-    cases = [
+    c4n = ["--platform", "compute-4n", "--node", "node2"]
+    return [
         Case("python -c pass (floor)", [sys.executable, "-c", "pass"]),
         Case("chassisctl --help", [*cc, "--help"], budget="help"),
         Case("chassisctl power --help", [*cc, "power", "--help"], budget="help"),
+        Case("chassisctl sel --help", [*cc, "sel", "--help"], budget="help"),
         Case("TAB: command word (bash 'po')", cc, _bash(["chassisctl", "po"], 1), budget="tab"),
         Case("TAB: --bus value (bash)", cc, _bash(["chassisctl", "--bus", ""], 2), budget="tab"),
         Case("TAB: sensor names (zsh)", cc, {"_CHASSISCTL_COMPLETE": "complete_zsh",
                                              "_TYPER_COMPLETE_ARGS": "chassisctl sensors --name "}, budget="tab"),
-        Case("TAB via typer (no fast path)", [sys.executable, "-c",
-             "from chassisctl.cli.entry import main; raise SystemExit(main(fast_completion=False))"],
-             _bash(["chassisctl", "po"], 1), note="reference: what the fast path saves"),
         Case("chassisctl power status (sim)", [*cc, "power", "status"], budget="power"),
         Case("chassisctl power status --json (sim)", [*cc, "power", "status", "--json"], budget="power"),
-        Case("chassisctl sensors (sim, warm cache)", [*cc, "sensors"]),
+        Case("chassisctl sensors (sim, warm cache)", [*cc, "sensors"], budget="sensors"),
         Case("chassisctl sensors (sim, cold cache)", [*cc, "sensors"], prepare=cold),
+        Case("compute-4n node2 sensors (warm)", [*cc, *c4n, "sensors"], budget="platform"),
+        Case("chassisctl chassis status (sim)", [*cc, "chassis", "status"]),
+        Case("chassisctl sel list (sim)", [*cc, "sel", "list"]),
+        Case("chassisctl fru (sim)", [*cc, "fru"]),
+        Case("chassisctl boot get (sim)", [*cc, "boot", "get"]),
         Case("chassisctl bmc info (sim)", [*cc, "bmc", "info"]),
         Case("ipmitool -V", [ipmitool, "-V"] if ipmitool else None,
-             note="" if ipmitool else "ipmitool not installed"),
-        Case("ipmitool power status", None, note=no_sim),
-        Case("ipmitool sensor / sdr list", None, note=no_sim),
+             note="the C reference" if ipmitool else "ipmitool not installed"),
     ]
-    return cases
 
 
-def run_env(home: Path, compiled: bool, pace: bool) -> dict[str, str]:
+def run_env(home: Path, compiled: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CHASSISCTL_", "_CHASSISCTL", "COMP_", "_TYPER"))}
     env.update(XDG_CACHE_HOME=str(home / "cache"), XDG_STATE_HOME=str(home / "state"),
@@ -118,8 +136,6 @@ def run_env(home: Path, compiled: bool, pace: bool) -> dict[str, str]:
     if compiled:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
-    if not pace:
-        env["CHASSISCTL_SIM_PACE"] = "0"
     return env
 
 
@@ -150,37 +166,18 @@ def idle_power_status(env: dict[str, str], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool) -> None:
-    floor = cases[0].median_ms
-    print(f"chassisctl start-up: {args.runs} runs per case after {args.warmup} warm-up rounds, "
-          "interleaved; medians")
-    print(f"python {sys.version.split()[0]} ({sys.executable}); "
-          f"bytecode {'compiled (private PYTHONPYCACHEPREFIX)' if compiled else 'as in the environment'}; "
-          f"simulator pacing {'on' if not args.no_pace else 'off'}; {os.cpu_count()} CPUs")
-    print()
-    print(f"{'case':40} {'ms':>8} {'ratio':>7}  budget")
-    for case in cases:
-        ms = case.median_ms
-        if ms is None:
-            print(f"{case.name:40} {'n/a':>8} {'n/a':>7}  {case.note}")
-            continue
-        ratio = ms / floor
-        budget = ""
-        if case.budget:
-            limit = BUDGETS[case.budget]
-            budget = f"<= {limit:g}x  {'ok' if ratio <= limit else 'OVER'}"
-        elif case.note:
-            budget = case.note
-        print(f"{case.name:40} {ms:8.1f} {ratio:6.2f}x  {budget}")
-    if idle_ms is not None:
-        print(f"{'chassisctl power status after 6 s idle':40} {idle_ms:8.1f} {idle_ms / floor:6.2f}x  "
-              "the simulator's periodic sensor scan (every 5 s) rebuilds its SDR model")
-
-
 # ---------------------------------------------------------------------------
-# SDR transaction ratio
+# Floors: bare python plus the modelled wire time of the transactions a command needs
 
-def _run_cli(argv: list[str]) -> list:
+@dataclass
+class Floor:
+    wire_ms: float
+    transactions: int
+    turnaround_ms: float = 0.0
+    note: str = ""
+
+
+def _spy_transports(argv: list[str]) -> list:
     """Run the CLI in-process; return the transports it opened."""
     import chassisctl.transport as transport_module
     from chassisctl.cli.app import run
@@ -204,17 +201,99 @@ def _run_cli(argv: list[str]) -> list:
     return opened
 
 
-def report_transactions(home: Path, pace: bool) -> None:
-    os.environ.update(XDG_CACHE_HOME=str(home / "tx-cache"), XDG_STATE_HOME=str(home / "state"),
-                      XDG_CONFIG_HOME=str(home / "config"), CHASSISCTL_SIM_PACE="1" if pace else "0")
+def sensors_floor() -> Floor:
+    """Wire time of Get SDR Repository Info + one Get Sensor Reading per sensor on the
+    default simulated chassis (SSIF, its profile's clock and PEC), from a warm run's
+    transcript: only answered transfers, not NAKed polls or the capability query."""
+    _spy_transports(["sensors"])  # warm the SDR cache
+    [transport] = _spy_transports(["sensors"])
+    bus = transport.bus
+    wire, count, current = 0.0, 0, None
+    for txn in bus.transcript:
+        if not txn.acked:
+            continue
+        if txn.is_write and txn.command == 0x02:  # SSIF single-part write: netFn/LUN, cmd
+            data = txn.parts[0].data
+            current = (data[2] >> 2, data[3])
+            if current != (0x06, 0x57):
+                count += 1
+        if current == (0x06, 0x57):
+            continue
+        wire += bus.timing.seconds(txn)
+    from chassisctl.sim.profile import load_profile
+
+    turnaround = load_profile(os.environ.get("CHASSISCTL_SIM_PROFILE")).bmc.turnaround
+    return Floor(wire * 1000, count, count * turnaround * 1000)
+
+
+def platform_floor() -> Floor:
+    """Wire time of the simulated devices' I2C transactions behind a warm
+    ``--platform compute-4n --node node2 sensors`` (1 + N IPMI requests)."""
+    _spy_transports(["--platform", "compute-4n", "--node", "node2", "sensors"])
+    [transport] = _spy_transports(["--platform", "compute-4n", "--node", "node2", "sensors"])
+    bus = transport.world.bus
+    wire = sum(bus.timing.seconds(t) for t in bus.transcript)
+    return Floor(wire * 1000, len(bus.transcript),
+                 note=f"{transport.stats.requests} IPMI requests, "
+                      f"{transport.platform.clock_hz // 1000} kHz, not paced by the simulator")
+
+
+def floors(home: Path) -> dict[str, Floor]:
+    os.environ.update(XDG_CACHE_HOME=str(home / "floor-cache"), XDG_STATE_HOME=str(home / "floor-state"),
+                      XDG_CONFIG_HOME=str(home / "config"), CHASSISCTL_SIM_PACE="0")
     for key in [k for k in os.environ if k.startswith("CHASSISCTL_") and k != "CHASSISCTL_SIM_PACE"]:
         del os.environ[key]
+    return {"sensors": sensors_floor(), "platform": platform_floor()}
+
+
+def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool,
+                  fl: dict[str, Floor]) -> None:
+    python = cases[0].median_ms
+    print(f"chassisctl start-up: {args.runs} runs per case after {args.warmup} warm-up rounds, "
+          "interleaved; medians, spread = 25th-75th percentile")
+    print(f"python {sys.version.split()[0]} ({sys.executable}); "
+          f"bytecode {'compiled (private PYTHONPYCACHEPREFIX)' if compiled else 'as in the environment'}; "
+          f"{os.cpu_count()} CPUs; {'installed wheel' if os.environ.get('_CHASSISCTL_BENCH_WHEEL') else 'this environment'}")
+    print()
+    floor_ms = {"python": python}
+    for key, f in fl.items():
+        floor_ms[f"{key} floor"] = python + f.wire_ms
+        extra = f", modelled BMC turnaround {f.turnaround_ms:.1f} ms more (not in the floor)" if f.turnaround_ms else ""
+        note = f"; {f.note}" if f.note else ""
+        print(f"{key} floor = python {python:.1f} ms + modelled wire time {f.wire_ms:.1f} ms "
+              f"({f.transactions} transactions{note}){extra} = {python + f.wire_ms:.1f} ms")
+    print()
+    print(f"{'case':40} {'ms':>7} {'spread':>13} {'ratio':>7}  budget")
+    for case in cases:
+        ms = case.median_ms
+        if ms is None:
+            print(f"{case.name:40} {'n/a':>7} {'':>13} {'n/a':>7}  {case.note}")
+            continue
+        spread = case.spread_ms
+        spread_text = f"{spread[0]:.1f}-{spread[1]:.1f}" if spread else ""
+        budget = case.note
+        ratio = ms / python
+        if case.budget:
+            limit, base = BUDGETS[case.budget]
+            ratio = ms / floor_ms[base]
+            budget = f"<= {limit:g}x {base}  {'ok' if ratio <= limit else 'OVER'}"
+        print(f"{case.name:40} {ms:7.1f} {spread_text:>13} {ratio:6.2f}x  {budget}")
+    if idle_ms is not None:
+        print(f"{'chassisctl power status after 6 s idle':40} {idle_ms:7.1f} {'':>13} {idle_ms / python:6.2f}x  "
+              "the simulator's periodic sensor scan (every 5 s) builds its SDR model")
+
+
+# ---------------------------------------------------------------------------
+# SDR transaction ratio
+
+def report_transactions(home: Path) -> None:
+    os.environ.update(XDG_CACHE_HOME=str(home / "tx-cache"), XDG_STATE_HOME=str(home / "state"),
+                      XDG_CONFIG_HOME=str(home / "config"), CHASSISCTL_SIM_PACE="0")
     from chassisctl.client.sdr_cache import SdrCache
-    from chassisctl.client.sensors import Repository  # noqa: F401  (import check)
     from chassisctl.ipmi.sdr import CompactSensorRecord, FullSensorRecord, parse_record
 
-    cold = _run_cli(["sensors", "--json"])[0]
-    warm = _run_cli(["sensors", "--json"])[0]
+    cold = _spy_transports(["sensors", "--json"])[0]
+    warm = _spy_transports(["sensors", "--json"])[0]
 
     entries = [e for _, e in SdrCache().entries() if e is not None]
     records = entries[0].records if entries else []
@@ -245,31 +324,55 @@ def report_transactions(home: Path, pace: bool) -> None:
         minimum, how = len(records), "one per record"
     print(f"  cold sensors: {get_sdr} Get SDR round trips, minimum {minimum} ({how}); "
           f"ratio {get_sdr / minimum if minimum else float('nan'):.2f}; {cold.stats.requests} requests in all")
-    for name, n in sorted(cold.stats.by_command.items()):
-        print(f"      {n:4d}  {name}")
+
+
+# ---------------------------------------------------------------------------
+# The wheel
+
+def rerun_from_wheel(argv: list[str]) -> int:
+    """Build a wheel, pip install it (not editable) into a temporary venv, run this script there."""
+    with tempfile.TemporaryDirectory(prefix="chassisctl-bench-wheel-") as tmp:
+        work = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PIP_"))}
+        print("building a wheel and installing it into a fresh venv (plain pip install) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
+                        str(REPO)], check=True, env=env, cwd=work)
+        (wheel,) = (work / "dist").glob("chassisctl-*.whl")
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(work / "venv")], check=True, env=env, cwd=work)
+        python = work / "venv" / "bin" / "python"
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+                       check=True, env=env, cwd=work)
+        done = subprocess.run([str(python), str(Path(__file__).resolve()), "--here", *argv],
+                              env=env | {"_CHASSISCTL_BENCH_WHEEL": str(wheel.name)}, cwd=work)
+        return done.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--runs", type=int, default=20, help="measured runs per case (default 20)")
     parser.add_argument("--warmup", type=int, default=2, help="discarded warm-up rounds (default 2)")
+    parser.add_argument("--here", action="store_true",
+                        help="measure this interpreter's chassisctl instead of a freshly installed wheel")
     parser.add_argument("--as-is", action="store_true",
                         help="keep the environment's bytecode settings (default: compiled, private cache)")
-    parser.add_argument("--no-pace", action="store_true", help="CHASSISCTL_SIM_PACE=0 for the simulator")
     parser.add_argument("--idle-runs", type=int, default=0,
                         help="also time power status after 6 s idle, this many times (slow)")
     parser.add_argument("--skip-timing", action="store_true", help="only the SDR transaction part")
     args = parser.parse_args(argv)
+    if not args.here:
+        return rerun_from_wheel([a for a in argv if a != "--here"])
     compiled = not args.as_is
     with tempfile.TemporaryDirectory(prefix="chassisctl-bench-") as tmp:
         home = Path(tmp)
         if not args.skip_timing:
-            env = run_env(home, compiled, not args.no_pace)
-            cases = build_cases(home, not args.no_pace)
+            env = run_env(home, compiled)
+            cases = build_cases(home)
             measure(cases, env, args.runs, args.warmup)
             idle = idle_power_status(env, args.idle_runs) if args.idle_runs else None
-            report_timing(cases, idle, args, compiled)
-        report_transactions(home, not args.no_pace)
+            report_timing(cases, idle, args, compiled, floors(home))
+        report_transactions(home)
     return 0
 
 

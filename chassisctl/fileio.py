@@ -191,10 +191,40 @@ def load_cache(path: Path, digest: str, fmt: int) -> dict[str, Any] | None:
     return None
 
 
-def store_cache(path: Path, digest: str, fmt: int, doc: dict[str, Any]) -> None:
+def file_stamp(path: Path | str) -> list[Any] | None:
+    """(absolute path, size, mtime in ns) of a source file, or None when it cannot be stat'ed.
+
+    Stored with a cache (``stamp=``), it lets :func:`load_stamped` trust the
+    cache without reading and hashing the source again — the check Python
+    makes for its own ``.pyc`` files.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
+
+
+def load_stamped(path: Path, stamp: list[Any] | None, fmt: int) -> tuple[str, dict[str, Any]] | None:
+    """(sha256, document) of a cache stored with this source ``stamp``, or None."""
+    if stamp is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            blob = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if (isinstance(blob, dict) and blob.get("format") == fmt and blob.get("stamp") == stamp
+            and isinstance(blob.get("sha256"), str) and isinstance(blob.get("doc"), dict)):
+        return blob["sha256"], blob["doc"]
+    return None
+
+
+def store_cache(path: Path, digest: str, fmt: int, doc: dict[str, Any], *,
+                stamp: list[Any] | None = None) -> None:
     """Best effort; a document JSON cannot carry exactly (dates) is not cached."""
     try:
-        blob = json.dumps({"format": fmt, "sha256": digest, "doc": doc})
+        blob = json.dumps({"format": fmt, "sha256": digest, "doc": doc, "stamp": stamp})
         if json.loads(blob)["doc"] != doc:
             return
     except (TypeError, ValueError):

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     # Codecs load inside the methods that build replies: a model used only for
     # Get Chassis Status must not pay for the App, DCMI and sensor modules.
     from chassisctl.ipmi.app import DeviceId, SsifCapabilities
-    from chassisctl.ipmi.chassis import BootOptions, ChassisAction, ChassisStatus
+    from chassisctl.ipmi.boot_options import BootOptions
+    from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
+    from chassisctl.ipmi.chassis_settings import PolicyReply
     from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
     from chassisctl.ipmi.sensor_cmds import (
         SensorEventEnable,
@@ -61,6 +63,19 @@ class BmcModel(Protocol):
 
     def chassis_control(self, action: ChassisAction) -> int:
         """Completion code: 00h, or D5h e.g. for cycle/reset while off."""
+        ...
+
+    def identify(self, interval: int | None, force: bool) -> int:
+        """Chassis Identify: ``interval`` seconds (None = 15, 0 = off) or on until
+        turned off (``force``).  C1h when there is nothing to light."""
+        ...
+
+    def set_restore_policy(self, policy: int) -> PolicyReply | int:
+        """Set (0-2) or just report (3) the power restore policy."""
+        ...
+
+    def bmc_reset(self, cold: bool) -> int:
+        """Cold (True) or warm reset of the BMC itself."""
         ...
 
     def get_boot_option(self, selector: int) -> BootOptions | int:
@@ -124,7 +139,7 @@ def __getattr__(name: str) -> object:
 
 def _boot_param_sizes() -> dict[int, int]:
     """Boot option parameters kept by :class:`BaseModel`, with their data sizes."""
-    from chassisctl.ipmi.chassis import BootParam
+    from chassisctl.ipmi.boot_options import BootParam
 
     return {
         BootParam.SET_IN_PROGRESS: 1,
@@ -181,8 +196,17 @@ class BaseModel:
     def chassis_control(self, action: ChassisAction) -> int:
         return CompletionCode.INVALID_COMMAND
 
+    def identify(self, interval: int | None, force: bool) -> int:
+        return CompletionCode.INVALID_COMMAND
+
+    def set_restore_policy(self, policy: int) -> PolicyReply | int:
+        return CompletionCode.INVALID_COMMAND
+
+    def bmc_reset(self, cold: bool) -> int:
+        return CompletionCode.INVALID_COMMAND
+
     def get_boot_option(self, selector: int) -> BootOptions | int:
-        from chassisctl.ipmi.chassis import BootOptions
+        from chassisctl.ipmi.boot_options import BootOptions
 
         sizes = _boot_param_sizes()
         if selector not in sizes:
@@ -194,7 +218,7 @@ class BaseModel:
         sizes = _boot_param_sizes()
         if selector not in sizes:
             return PARAMETER_NOT_SUPPORTED
-        from chassisctl.ipmi.chassis import BootParam
+        from chassisctl.ipmi.boot_options import BootParam
 
         if len(data) != sizes[selector]:
             return CompletionCode.REQUEST_DATA_LENGTH_INVALID

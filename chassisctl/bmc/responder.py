@@ -72,6 +72,13 @@ SEL_COMMANDS = frozenset(
     )
 )
 
+#: SEL commands that change it on a client's behalf: an owner that persists the
+#: SEL (the simulator, a platform) saves after one of these succeeds.
+SEL_WRITES = frozenset(
+    (NetFn.STORAGE, c)
+    for c in (StorageCmd.ADD_SEL_ENTRY, StorageCmd.DELETE_SEL_ENTRY, StorageCmd.CLEAR_SEL, StorageCmd.SET_SEL_TIME)
+)
+
 _EMPTY: Mapping[int, Handler] = {}
 
 

@@ -19,7 +19,8 @@ from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.storage_ids import FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, SEL_RECORD_SIZE
 
 if TYPE_CHECKING:
-    from chassisctl.ipmi.storage import ClearSelProgress, ClearSelRequest, RecordChunk, RecordRead, SelInfo
+    from chassisctl.ipmi.sel_cmds import ClearSelProgress, ClearSelRequest, SelInfo
+    from chassisctl.ipmi.storage import RecordChunk, RecordRead
 
 # The reply codecs load in the methods that answer requests: loading and
 # saving the SEL (the simulator does on every request) needs none of them.
@@ -90,7 +91,7 @@ class SelStore:
         return rid
 
     def info(self) -> SelInfo:
-        from chassisctl.ipmi.storage import SelInfo, SelSupport
+        from chassisctl.ipmi.sel_cmds import SelInfo, SelSupport
 
         free = min((self.capacity - len(self._records)) * SEL_RECORD_SIZE, 0xFFFE)
         support = SelSupport.RESERVE | (SelSupport.OVERFLOW if self.overflow else 0)
@@ -129,7 +130,7 @@ class SelStore:
         """Clear SEL.  Erasure is immediate, so the reply is always
         "completed"; a status query is answered without checking the
         reservation, because the erase itself cancelled it."""
-        from chassisctl.ipmi.storage import ClearAction, ClearSelProgress
+        from chassisctl.ipmi.sel_cmds import ClearAction, ClearSelProgress
 
         if request.action == ClearAction.GET_STATUS:
             return ClearSelProgress(completed=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from chassisctl import __version__
-from chassisctl.cli.common import add_global_options, state
+from chassisctl.cli.common import add_global_options, new_state, state
 
 #: Top-level command -> the module whose ``register(app)`` adds it, in help
 #: order.  ``run`` registers only the command its command line names: typer
@@ -23,6 +23,10 @@ COMMANDS: dict[str, str] = {
     "power": "chassisctl.cli.power",
     "sensors": "chassisctl.cli.sensors",
     "bmc": "chassisctl.cli.bmc",
+    "chassis": "chassisctl.cli.chassis",
+    "boot": "chassisctl.cli.boot",
+    "sel": "chassisctl.cli.sel",
+    "fru": "chassisctl.cli.fru",
     "nodes": "chassisctl.cli.nodes",
     "raw": "chassisctl.cli.raw",
     "sdr": "chassisctl.cli.sdr",
@@ -36,15 +40,20 @@ COMMANDS: dict[str, str] = {
     "completion": "chassisctl.cli.completion",
 }
 
-HELP = """Drive a BMC that sits on an I2C bus: power, sensors, BMC info and raw IPMI.
+HELP = """Drive a BMC that sits on an I2C bus: power, sensors, SEL, FRU, boot device, BMC info and raw IPMI.
 
 With no --bus the embedded simulated chassis answers, so every command works
 on a laptop; output then says so.
 """
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The application; with ``only`` (a key of :data:`COMMANDS`) just that command."""
+def build_app(only: str | None = None, *, shallow: bool = False) -> typer.Typer:
+    """The application; with ``only`` (a key of :data:`COMMANDS`) just that command.
+
+    ``shallow`` registers every command as an empty placeholder carrying its
+    help text (from the generated tree): all ``chassisctl --help`` needs,
+    without importing and converting every command's parameters.
+    """
     app = typer.Typer(name="chassisctl", help=HELP, add_completion=False, no_args_is_help=True,
                       pretty_exceptions_enable=False, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,6 +70,12 @@ def build_app(only: str | None = None) -> typer.Typer:
         """Drive a BMC on I2C: power, sensors, BMC info and raw IPMI."""
         state()
 
+    if shallow:
+        from chassisctl.cli._tree import TOP_HELP
+
+        for name in TOP_HELP:  # typer's order: commands, then groups
+            app.command(name, help=TOP_HELP[name])(_placeholder)
+        return app
     import importlib
 
     for name in [only] if only in COMMANDS else COMMANDS:
@@ -68,9 +83,24 @@ def build_app(only: str | None = None) -> typer.Typer:
     return app
 
 
-def get_command(only: str | None = None):
+def _placeholder() -> None:
+    """Stands in for a command in the shallow app; never invoked."""
+    raise RuntimeError("placeholder command invoked")
+
+
+def get_command(only: str | None = None, *, shallow: bool = False):
     """The click command tree (for completion, man pages and tests)."""
-    return typer.main.get_command(build_app(only))
+    return typer.main.get_command(build_app(only, shallow=shallow))
+
+
+def root_help_only(argv: list[str]) -> bool:
+    """True when ``argv`` asks for nothing but the top-level help (``-h``, ``--help``
+    or no command), possibly after global options that take no value."""
+    from chassisctl.cli.common import GLOBAL_OPTIONS
+
+    flags = {d for o in GLOBAL_OPTIONS if o.annotation == "bool" for d in o.option.decls}
+    words = [w for w in argv if w not in flags]
+    return words in ([], ["--help"], ["-h"])
 
 
 def command_word(argv: list[str]) -> str | None:
@@ -78,8 +108,8 @@ def command_word(argv: list[str]) -> str | None:
     when that is not certain (``--help``, ``--``, an unknown word or option)."""
     from chassisctl.cli.common import GLOBAL_OPTIONS
 
-    flags = {d for o in GLOBAL_OPTIONS if o.annotation is bool for d in o.option.param_decls}
-    valued = {d for o in GLOBAL_OPTIONS if o.annotation is not bool for d in o.option.param_decls}
+    flags = {d for o in GLOBAL_OPTIONS if o.annotation == "bool" for d in o.option.decls}
+    valued = {d for o in GLOBAL_OPTIONS if o.annotation != "bool" for d in o.option.decls}
     i = 0
     while i < len(argv):
         word = argv[i]
@@ -95,28 +125,39 @@ def command_word(argv: list[str]) -> str | None:
 
 
 def run(argv: list[str]) -> int:
-    from chassisctl.cli.errors import report
-    from chassisctl.errors import ExitCode, UsageError
+    """Parse and run ``argv`` with typer (help, usage errors and everything
+    :mod:`chassisctl.cli.fastrun` leaves to it)."""
+    from chassisctl.cli.errors import run_reporting
 
+    import os
+
+    from chassisctl.cli.entry import COMPLETE_VAR
+
+    new_state()
     word = command_word(argv)
     if word == "dhcp-relay":  # list options take several values after one flag
         from chassisctl.cli.dhcp_relay import preprocess
         argv = preprocess(argv)
-    command = get_command(word)
+    shallow = word is None and not os.environ.get(COMPLETE_VAR) and root_help_only(argv)
+    command = get_command(word, shallow=shallow)
     json_mode = "--json" in argv
-    debug = "--debug" in argv
-    try:
-        result = command.main(args=argv, prog_name="chassisctl", standalone_mode=False)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that reports everything
-        click_error = _click_exception(exc)
-        if click_error is not None:
+
+    def call():
+        try:
+            return command.main(args=argv, prog_name="chassisctl", standalone_mode=False)
+        except Exception as exc:  # noqa: BLE001 - click's own errors become usage errors
+            from chassisctl.errors import UsageError
+
+            click_error = _click_exception(exc)
+            if click_error is None:
+                raise
             if click_error == "abort":
-                return 130
-            return report(UsageError(click_error), json_mode=json_mode)
-        return report(exc, json_mode=json_mode, debug=debug)
-    return int(result) if isinstance(result, int) else int(ExitCode.OK)
+                from chassisctl.cli.common import Exit
+
+                raise Exit(130) from None
+            raise UsageError(click_error) from None
+
+    return run_reporting(call, json_mode=json_mode, debug="--debug" in argv)
 
 
 def _click_exception(exc: Exception) -> str | None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import typer
-
 from chassisctl.cli.common import state
+from chassisctl.cli.params import Argument, Option
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -39,26 +38,33 @@ def user_install_path(shell: str, env: dict[str, str] | None = None) -> Path:
     return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "fish" / "completions" / "chassisctl.fish"
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("completion")
-    def completion(
-        shell: str = typer.Argument(..., metavar="bash|zsh|fish", autocompletion=lambda: list(SHELLS),
-                                    help="Shell to print the completion script for"),
-        install: bool = typer.Option(False, "--install",
-                                     help="Write it to the per-user completion directory instead"),
-    ) -> None:
-        """Print (or --install) the shell completion script."""
-        from chassisctl.errors import UsageError
+def register(app) -> None:
+    from chassisctl.cli.common import command
 
-        if shell not in SHELLS:
-            raise UsageError(f"unsupported shell {shell!r}: choose bash, zsh or fish")
-        text = script(shell)
-        out = state().output()
-        if not install:
-            out.out.write(text)
-            return
-        path = user_install_path(shell)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        hint = {"zsh": " (add 'fpath+=~/.zfunc; autoload -U compinit; compinit' to ~/.zshrc)"}.get(shell, "")
-        out.line(f"installed {path}{hint}")
+    command(app, "completion", global_options=False)(completion)
+
+
+def _shells() -> list[str]:
+    return list(SHELLS)
+
+
+def completion(
+    shell: str = Argument(..., metavar="bash|zsh|fish", autocompletion=_shells,
+                          help="Shell to print the completion script for"),
+    install: bool = Option(False, "--install", help="Write it to the per-user completion directory instead"),
+) -> None:
+    """Print (or --install) the shell completion script."""
+    from chassisctl.errors import UsageError
+
+    if shell not in SHELLS:
+        raise UsageError(f"unsupported shell {shell!r}: choose bash, zsh or fish")
+    text = script(shell)
+    out = state().output()
+    if not install:
+        out.out.write(text)
+        return
+    path = user_install_path(shell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    hint = {"zsh": " (add 'fpath+=~/.zfunc; autoload -U compinit; compinit' to ~/.zshrc)"}.get(shell, "")
+    out.line(f"installed {path}{hint}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import traceback
 
 from chassisctl.errors import ChassisError, ExitCode
 
@@ -23,6 +22,8 @@ def report(exc: BaseException, *, json_mode: bool = False, debug: bool = False) 
         code, name = int(ExitCode.SOFTWARE), "internal"
         message = f"internal error: {exc.__class__.__name__}: {exc} (please report this with --debug output)"
         if debug:
+            import traceback
+
             traceback.print_exception(exc, file=sys.stderr)
     if json_mode:
         doc = {"schema": 1, "error": {"code": name, "message": message, "exit_code": code}}
@@ -30,3 +31,37 @@ def report(exc: BaseException, *, json_mode: bool = False, debug: bool = False) 
     else:
         sys.stderr.write(f"chassisctl: error: {message}\n")
     return code
+
+
+def run_reporting(call, *, json_mode: bool = False, debug: bool = False) -> int:
+    """Run a command function; its result, :class:`~chassisctl.cli.common.Exit`
+    or any exception becomes the exit status (reported as above)."""
+    from chassisctl.cli.common import Exit
+
+    try:
+        result = call()
+    except Exit as exc:
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except EOFError:  # stdin closed at a question: as click answers it
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        # `chassisctl ... | head`: the reader left; say nothing more (as click does)
+        _silence_stdout()
+        return int(ExitCode.FAILURE)
+    except Exception as exc:  # noqa: BLE001 - the one place that reports everything
+        return report(exc, json_mode=json_mode, debug=debug)
+    return int(result) if isinstance(result, int) and not isinstance(result, bool) else int(ExitCode.OK)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -96,11 +96,79 @@ def _completion_spec(param: Any) -> list[Any]:
     return ["unsupported", f"type {type(kind).__name__} completes itself"]
 
 
-#: Field order of a parameter tuple in _tree.PARAMS (fastcomplete.py unpacks these).
+#: Field order of a parameter tuple in _tree.PARAMS (fastcomplete.py and fastrun.py index these).
 PARAM_FIELDS = ("name", "kind", "opts", "secondary", "flag", "nargs", "multiple", "hidden", "parse",
-                "help", "complete", "opts_from_set")
-#: Field order of a command tuple: (help, hidden, is_group, param indexes, {name: command}).
-NODE_FIELDS = ("help", "hidden", "group", "params", "commands")
+                "help", "complete", "opts_from_set", "convert", "default")
+#: Field order of a command tuple: (help, hidden, is_group, param indexes, {name: command}, run).
+NODE_FIELDS = ("help", "hidden", "group", "params", "commands", "run")
+
+_LITERALS = (type(None), bool, int, float, str)
+
+
+def _convert_spec(param: Any, is_option: bool, flag: bool) -> tuple[Any, ...] | None:
+    """How fastrun converts this parameter's value, or None when only typer can.
+
+    ``("flag",)``; ``("str",)``; ``("int"|"float", min, max, min_open, max_open)``;
+    ``("choice", (values...))`` for a case-sensitive plain choice.
+    """
+    from typer._click import types
+
+    if getattr(param, "envvar", None) or getattr(param, "prompt", None):
+        return None
+    if is_option and (param.multiple or param.count):
+        return None
+    if param.nargs not in (1, -1) or (is_option and param.nargs != 1):
+        return None
+    kind = param.type
+    if flag:
+        if not (isinstance(kind, types.BoolParamType) and getattr(param, "is_bool_flag", False)):
+            return None
+        return ("flag",)
+    if isinstance(kind, (types.IntRange, types.FloatRange)):
+        if kind.clamp:
+            return None
+        name = "int" if isinstance(kind, types.IntRange) else "float"
+        return (name, kind.min, kind.max, bool(kind.min_open), bool(kind.max_open))
+    if type(kind) is types.IntParamType:
+        return ("int", None, None, False, False)
+    if type(kind) is types.FloatParamType:
+        return ("float", None, None, False, False)
+    if type(kind) is types.StringParamType:
+        return ("str",)
+    return None
+
+
+def _default_spec(param: Any) -> Any:
+    """``"required"``, or a 1-tuple holding what the command function receives when the
+    parameter is absent (None when it is not a plain literal: then fastrun cannot run it)."""
+    if param.required:
+        return "required"
+    default = param.default
+    if param.nargs == -1:
+        if default is None:
+            return (None,)
+        if isinstance(default, (list, tuple)) and all(isinstance(v, str) for v in default):
+            return (tuple(default),)
+        return None
+    if callable(default) or not isinstance(default, _LITERALS):
+        return None
+    return (default,)
+
+
+def _run_target(command: Any) -> tuple[str, str] | None:
+    """(module, function) of the module-level function a leaf command runs, if any."""
+    import importlib
+
+    callback = getattr(command, "callback", None)
+    if callback is None:
+        return None
+    func = inspect.unwrap(callback)
+    module, name = getattr(func, "__module__", None), getattr(func, "__qualname__", "")
+    if not module or "." in name or "<" in name:
+        return None
+    if getattr(importlib.import_module(module), name, None) is not func:
+        return None
+    return (module, name)
 
 
 def _param_entry(param: Any, command: Any, ctx: Any) -> tuple[Any, ...]:
@@ -132,6 +200,8 @@ def _param_entry(param: Any, command: Any, ctx: Any) -> tuple[Any, ...]:
         param.help if is_option else None,
         ("none",) if flag else tuple(_completion_spec(param)),
         is_help,
+        None if is_help else _convert_spec(param, is_option, flag),
+        None if is_help else _default_spec(param),
     )
 
 
@@ -164,8 +234,11 @@ class _Tree:
                     continue
                 with sub.make_context(name, [], parent=ctx, resilient_parsing=True) as sub_ctx:
                     children[name] = self.node(sub, sub_ctx)
+        run = None
+        if not is_group and all(e[12] is not None and e[13] is not None for e in entries if not e[11]):
+            run = _run_target(command)
         return (command.get_short_help_str(), bool(command.hidden), is_group,
-                tuple(self.param(e) for e in entries), children)
+                tuple(self.param(e) for e in entries), children, run)
 
 
 def build_tree(cli: Any = None) -> dict[str, Any]:
@@ -174,23 +247,30 @@ def build_tree(cli: Any = None) -> dict[str, Any]:
     tree = _Tree()
     with cli.make_context(PROG, [], resilient_parsing=True) as ctx:
         root = tree.node(cli, ctx)
-    return {"params": tree.params, "root": root}
+        top_help = {}
+        for name in cli.list_commands(ctx):
+            sub = cli.get_command(ctx, name)
+            top_help[name] = sub.help or ""
+    return {"params": tree.params, "root": root, "top_help": top_help}
 
 
 def render_tree(tree: dict[str, Any] | None = None) -> str:
     tree = tree if tree is not None else build_tree()
     params = ",\n".join(f"    {p!r}" for p in tree["params"])
     root = pprint.pformat(tree["root"], indent=1, width=110, sort_dicts=False)
+    top_help = pprint.pformat(tree["top_help"], indent=1, width=110, sort_dicts=False)
     return (
-        '"""The command tree for TAB completion without typer (generated; do not edit).\n\n'
+        '"""The command tree for TAB completion and typer-free runs (generated; do not edit).\n\n'
         "Regenerate with ``python -m chassisctl.cli.gen tree`` after changing commands,\n"
         "options or help; ``tests/cli/test_generated.py`` fails while it is stale.\n\n"
         f"PARAMS: one tuple per distinct parameter, fields {', '.join(PARAM_FIELDS)}.\n"
-        f"ROOT: (help, hidden, is_group, indexes into PARAMS, {{name: command}}), recursively.\n"
+        "ROOT: (help, hidden, is_group, indexes into PARAMS, {name: command}, (module, function) or None),\n"
+        "recursively.  TOP_HELP: each top-level command's full help (``chassisctl --help``).\n"
         '"""\n\n'
         "# fmt: off\n"
         f"PARAMS = (\n{params},\n)\n\n"
-        f"ROOT = {root}\n"
+        f"ROOT = {root}\n\n"
+        f"TOP_HELP = {top_help}\n"
     )
 
 

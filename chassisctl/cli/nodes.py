@@ -7,40 +7,42 @@ entry per node (a stable shape for scripts).
 
 from __future__ import annotations
 
-import typer
-
-from chassisctl.cli.common import command, state
+from chassisctl.cli.common import state
 from chassisctl.cli.session import open_session
 
 
-def register(app: typer.Typer) -> None:
-    @command(app, "nodes")
-    def nodes() -> None:
-        """List the nodes of a multi-node chassis with their power state."""
-        from chassisctl.client import power
-        from chassisctl.errors import ChassisError
+def register(app) -> None:
+    from chassisctl.cli.common import command
 
-        with open_session() as session:
-            out = state().output()
-            transport = session.transport
-            known = transport.nodes()
-            rows = []
-            for n in known:
-                row = {"name": n.name, "id": n.id, "power": None, "power_control_fault": None, "error": None}
-                try:
-                    st = power.status(transport, node=n.name if len(known) > 1 else None)
-                    row |= {"power": "on" if st.power_on else "off", "power_control_fault": st.power_control_fault}
-                except ChassisError as exc:
-                    row["error"] = str(exc)
-                rows.append(row)
-            platform = getattr(transport, "platform", None)
-            if out.json_mode:
-                out.json(session.meta() | {"platform": platform.name if platform is not None else None,
-                                           "nodes": rows})
-                return
-            from chassisctl.cli.render import Column
+    command(app, "nodes")(nodes)
 
-            out.table([Column("Node"), Column("Id", "right"), Column("Power"), Column("Note")],
-                      [[r["name"], r["id"], r["power"] or "n/a",
-                        r["error"] or ("power control fault" if r["power_control_fault"] else "")]
-                       for r in rows])
+
+def nodes() -> None:
+    """List the nodes of a multi-node chassis with their power state."""
+    from chassisctl.client import power
+    from chassisctl.errors import ChassisError
+
+    with open_session() as session:
+        out = state().output()
+        transport = session.transport
+        known = transport.nodes()
+        rows = []
+        for n in known:
+            row = {"name": n.name, "id": n.id, "power": None, "power_control_fault": None, "error": None}
+            try:
+                st = power.status(transport, node=n.name if len(known) > 1 else None)
+                row |= {"power": "on" if st.power_on else "off", "power_control_fault": st.power_control_fault}
+            except ChassisError as exc:
+                row["error"] = str(exc)
+            rows.append(row)
+        platform = getattr(transport, "platform", None)
+        if out.json_mode:
+            out.json(session.meta() | {"platform": platform.name if platform is not None else None,
+                                       "nodes": rows})
+            return
+        from chassisctl.cli.render import Column
+
+        out.table([Column("Node"), Column("Id", "right"), Column("Power"), Column("Note")],
+                  [[r["name"], r["id"], r["power"] or "n/a",
+                    r["error"] or ("power control fault" if r["power_control_fault"] else "")]
+                   for r in rows])

@@ -10,64 +10,82 @@ verb implies.
 from __future__ import annotations
 
 import sys
-from typing import Optional
-
-import typer
-
-from chassisctl.cli.common import command, seconds, state
+from chassisctl.cli.common import Exit, state
+from chassisctl.cli.params import Option
 from chassisctl.cli.session import open_session
 
+HELP = "Chassis power: status, on, off, cycle, reset, soft (ACPI) off."
 
-def register(app: typer.Typer) -> None:
-    power = typer.Typer(help="Chassis power: status, on, off, cycle, reset, soft (ACPI) off.",
-                        no_args_is_help=True)
+
+def register(app) -> None:
+    import typer
+
+    from chassisctl.cli.common import command
+
+    power = typer.Typer(help=HELP, no_args_is_help=True)
     app.add_typer(power, name="power")
+    for name, func in (("status", status), ("on", on), ("off", off), ("cycle", cycle), ("reset", reset),
+                       ("soft", soft)):
+        command(power, name)(func)
 
-    @command(power, "status")
-    def power_status(
-        quiet: bool = typer.Option(False, "--quiet", "-q",
-                                   help="Print nothing; exit 0 when on, 3 when off"),
-        all_nodes: bool = typer.Option(False, "--all", help="Every node of a multi-node chassis"),
-    ) -> None:
-        """Show whether the chassis (or node) is powered on."""
-        from chassisctl.client import power
-        from chassisctl.errors import ExitCode
 
-        with open_session() as session:
-            out = state().output()
-            targets = session.node_targets(all_nodes)
-            results = [(node, power.status(session.transport, node=node.selector)) for node in targets]
-            if quiet:
-                if not all(st.power_on for _, st in results):
-                    raise typer.Exit(int(ExitCode.POWER_OFF))
-                return
-            if out.json_mode:
-                docs = [session.describe_node(node) | _status_doc(st) for node, st in results]
-                out.json(session.meta() | (docs[0] if not all_nodes else {"nodes": docs}))
-                return
-            if all_nodes:
-                from chassisctl.cli.render import Column
-                out.table([Column("Node"), Column("Id", "right"), Column("Power")],
-                          [[n.name, n.id, "on" if st.power_on else "off"] for n, st in results])
-                return
-            st = results[0][1]
-            out.line(f"Chassis Power is {'on' if st.power_on else 'off'}")
+def status(
+    quiet: bool = Option(False, "--quiet", "-q", help="Print nothing; exit 0 when on, 3 when off"),
+    all_nodes: bool = Option(False, "--all", help="Every node of a multi-node chassis"),
+) -> None:
+    """Show whether the chassis (or node) is powered on."""
+    from chassisctl.client import power
+    from chassisctl.errors import ExitCode
 
-    def make_action(verb: str, summary: str) -> None:
-        @command(power, verb, help=summary)
-        def action(
-            wait: Optional[float] = typer.Option(
-                None, "--wait", metavar="SECONDS", click_type=seconds(0.0, 3600.0),
-                help="Poll until the resulting power state is reached"),
-            yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
-        ) -> None:
-            _act(verb, wait, yes)
+    with open_session() as session:
+        out = state().output()
+        targets = session.node_targets(all_nodes)
+        results = [(node, power.status(session.transport, node=node.selector)) for node in targets]
+        if quiet:
+            if not all(st.power_on for _, st in results):
+                raise Exit(int(ExitCode.POWER_OFF))
+            return
+        if out.json_mode:
+            docs = [session.describe_node(node) | _status_doc(st) for node, st in results]
+            out.json(session.meta() | (docs[0] if not all_nodes else {"nodes": docs}))
+            return
+        if all_nodes:
+            from chassisctl.cli.render import Column
+            out.table([Column("Node"), Column("Id", "right"), Column("Power")],
+                      [[n.name, n.id, "on" if st.power_on else "off"] for n, st in results])
+            return
+        st = results[0][1]
+        out.line(f"Chassis Power is {'on' if st.power_on else 'off'}")
 
-    make_action("on", "Power the chassis (or node) on.")
-    make_action("off", "Power off immediately (hard off).")
-    make_action("cycle", "Power off, wait, and power on again.")
-    make_action("reset", "Hard reset (pulse reset; power stays on).")
-    make_action("soft", "Request an orderly shutdown through ACPI (soft off).")
+
+WAIT = Option(None, "--wait", metavar="SECONDS", min=0.0, max=3600.0,
+              help="Poll until the resulting power state is reached")
+YES = Option(False, "--yes", "-y", help="Do not ask for confirmation")
+
+
+def on(wait: float | None = WAIT, yes: bool = YES) -> None:
+    """Power the chassis (or node) on."""
+    _act("on", wait, yes)
+
+
+def off(wait: float | None = WAIT, yes: bool = YES) -> None:
+    """Power off immediately (hard off)."""
+    _act("off", wait, yes)
+
+
+def cycle(wait: float | None = WAIT, yes: bool = YES) -> None:
+    """Power off, wait, and power on again."""
+    _act("cycle", wait, yes)
+
+
+def reset(wait: float | None = WAIT, yes: bool = YES) -> None:
+    """Hard reset (pulse reset; power stays on)."""
+    _act("reset", wait, yes)
+
+
+def soft(wait: float | None = WAIT, yes: bool = YES) -> None:
+    """Request an orderly shutdown through ACPI (soft off)."""
+    _act("soft", wait, yes)
 
 
 def _status_doc(st) -> dict:
@@ -85,23 +103,27 @@ def _status_doc(st) -> dict:
     }
 
 
-def _confirm(verb: str, target: str, yes: bool) -> None:
+def confirm(what: str, target: str, yes: bool) -> None:
+    """Ask "WHAT TARGET? [y/N]" on a terminal; refuse without ``--yes`` elsewhere.
+
+    ``what`` is the command as typed ("power off", "sel clear").
+    """
     from chassisctl.errors import UsageError
 
     if yes:
         return
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise UsageError(f"refusing 'power {verb}' on {target} without confirmation: "
+        raise UsageError(f"refusing '{what}' on {target} without confirmation: "
                          "not a terminal, add --yes")
     # The question goes to stderr (the terminal) so it is seen even when
     # stdout is piped into a file or another program.
-    sys.stderr.write(f"power {verb} {target}? [y/N] ")
+    sys.stderr.write(f"{what} {target}? [y/N] ")
     sys.stderr.flush()
     line = sys.stdin.readline()
     if not line:
         raise EOFError
     if line.strip().lower() not in ("y", "yes"):
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _act(verb: str, wait: float | None, yes: bool) -> None:
@@ -111,7 +133,7 @@ def _act(verb: str, wait: float | None, yes: bool) -> None:
         out = state().output()
         node = session.node_target()
         if verb in power.DESTRUCTIVE:
-            _confirm(verb, session.target_text(node), yes)
+            confirm(f"power {verb}", session.target_text(node), yes)
         power.control(session.transport, verb, node=node.selector)
         doc = session.meta() | session.describe_node(node) | {"action": verb, "accepted": True,
                                                               "power": None, "waited": None}

@@ -8,12 +8,9 @@ scripts.
 
 from __future__ import annotations
 
-from typing import Optional
-
-import typer
-
-from chassisctl.cli.common import command, seconds, state
+from chassisctl.cli.common import state
 from chassisctl.cli.complete import complete_sensor, complete_sensor_type
+from chassisctl.cli.params import Option
 from chassisctl.cli.session import open_session
 
 STATUS_STYLE = {"ok": "green", "nc": "yellow", "cr": "red", "nr": "bold red", "na": "dim", "ns": "dim"}
@@ -30,42 +27,45 @@ def _limits(thresholds: dict, keys: tuple[str, ...]) -> str:
     return "/".join(fmt(thresholds[k]) if thresholds.get(k) is not None else "-" for k in keys)
 
 
-def register(app: typer.Typer) -> None:
-    @command(app, "sensors")
-    def sensors(
-        type_name: Optional[str] = typer.Option(None, "--type", "-t", metavar="TYPE",
-                                                autocompletion=complete_sensor_type,
-                                                help="Only sensors of this type (temperature, voltage, "
-                                                     "current, fan, power, power_supply, discrete, ...)"),
-        name: Optional[str] = typer.Option(None, "--name", "-n", metavar="GLOB",
-                                           autocompletion=complete_sensor,
-                                           help="Only sensors whose name matches (shell glob, any case)"),
-        watch: Optional[float] = typer.Option(None, "--watch", "-w", metavar="SECONDS",
-                                              click_type=seconds(0.2, 3600.0),
-                                              help="Refresh every SECONDS until Ctrl-C"),
-        count: Optional[int] = typer.Option(None, "--count", min=1, metavar="N",
-                                            help="With --watch: stop after N refreshes"),
-        refresh_sdr: bool = typer.Option(False, "--refresh-sdr",
-                                         help="Re-read the SDR repository even if the cache is valid"),
-        no_cache: bool = typer.Option(False, "--no-cache",
-                                      help="Neither read nor write the SDR cache"),
-    ) -> None:
-        """Show sensor readings with units, status (ok/nc/cr/nr/na) and thresholds."""
-        from chassisctl.client.sensors import TYPE_FILTERS
+def register(app) -> None:
+    from chassisctl.cli.common import command
 
-        from chassisctl.errors import UsageError
+    command(app, "sensors")(sensors)
 
-        if type_name is not None and type_name not in TYPE_FILTERS:
-            raise UsageError(f"--type {type_name!r}: choose one of {', '.join(TYPE_FILTERS)}")
-        if count is not None and watch is None:
-            raise UsageError("--count only counts --watch refreshes: add --watch SECONDS")
-        with open_session() as session:
-            scan = _Scanner(session, type_name, name, refresh_sdr, no_cache)
-            out = state().output()
-            if watch is None:
-                _render(out, session, *scan.once())
-                return
-            _watch(out, session, scan, watch, count)
+
+def sensors(
+    type_name: str | None = Option(None, "--type", "-t", metavar="TYPE",
+                                   autocompletion=complete_sensor_type,
+                                   help="Only sensors of this type (temperature, voltage, "
+                                        "current, fan, power, power_supply, discrete, ...)"),
+    name: str | None = Option(None, "--name", "-n", metavar="GLOB",
+                              autocompletion=complete_sensor,
+                              help="Only sensors whose name matches (shell glob, any case)"),
+    watch: float | None = Option(None, "--watch", "-w", metavar="SECONDS", min=0.2,
+                                 max=3600.0, help="Refresh every SECONDS until Ctrl-C"),
+    count: int | None = Option(None, "--count", min=1, metavar="N",
+                               help="With --watch: stop after N refreshes"),
+    refresh_sdr: bool = Option(False, "--refresh-sdr",
+                               help="Re-read the SDR repository even if the cache is valid"),
+    no_cache: bool = Option(False, "--no-cache",
+                            help="Neither read nor write the SDR cache"),
+) -> None:
+    """Show sensor readings with units, status (ok/nc/cr/nr/na) and thresholds."""
+    from chassisctl.client.sensors import TYPE_FILTERS
+
+    from chassisctl.errors import UsageError
+
+    if type_name is not None and type_name not in TYPE_FILTERS:
+        raise UsageError(f"--type {type_name!r}: choose one of {', '.join(TYPE_FILTERS)}")
+    if count is not None and watch is None:
+        raise UsageError("--count only counts --watch refreshes: add --watch SECONDS")
+    with open_session() as session:
+        scan = _Scanner(session, type_name, name, refresh_sdr, no_cache)
+        out = state().output()
+        if watch is None:
+            _render(out, session, *scan.once())
+            return
+        _watch(out, session, scan, watch, count)
 
 
 class _Scanner:
@@ -78,8 +78,9 @@ class _Scanner:
         self.cache = None if no_cache else SdrCache()
         node = session.node_target()
         self.node = node
-        self.repo = load_repository(session.transport, node=node.selector, cache=self.cache,
-                                    refresh=refresh_sdr)
+        with state().output().progress("Reading SDR records") as bar:
+            self.repo = load_repository(session.transport, node=node.selector, cache=self.cache,
+                                        refresh=refresh_sdr, progress=bar)
         if self.cache is not None:
             self.cache.write_names([r.id_string for r in self.repo.sensors()])
         self.selected = select(self.repo.sensors(), type_name=type_name, name_glob=name)

@@ -8,56 +8,60 @@ the command, never on other commands' paths.
 
 from __future__ import annotations
 
-from typing import Optional
-
-import typer
-
-from chassisctl.cli.common import command, seconds, state
+from chassisctl.cli.common import state
 from chassisctl.cli.complete import complete_interface
+from chassisctl.cli.params import Option
 
 
-def register(app: typer.Typer) -> None:
-    @command(app, "serve")
-    def serve(
-        ipmi_listen: Optional[str] = typer.Option(
-            None, "--ipmi-listen", metavar="ADDR:PORT",
-            help="IPMI over LAN address and port (overrides [ipmi] listen; default 0.0.0.0:623)"),
-        ipmi_interface: Optional[str] = typer.Option(
-            None, "--ipmi-interface", metavar="IFACE", autocompletion=complete_interface,
-            help="Answer IPMI only on this network interface, e.g. the management port "
-                 "(overrides [ipmi] interface)"),
-        poll_interval: Optional[float] = typer.Option(
-            None, "--sensor-poll-interval", metavar="SECONDS", click_type=seconds(0.1, 3600.0),
-            help="Longest age of a sensor reading served to LAN clients, one bus scan per interval "
-                 "(overrides [serve] sensor_poll_interval; default 1)"),
-        log_format: str = typer.Option("text", "--log-format", metavar="text|json",
-                                       autocompletion=lambda: ["text", "json"],
-                                       help="Log line format on stderr"),
-        verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log detail (repeat for debug)"),
-    ) -> None:
-        """Serve standard IPMI over LAN (RMCP, RMCP+) bridged onto the I2C BMC."""
-        import asyncio
-        import logging
+def register(app) -> None:
+    from chassisctl.cli.common import command
 
-        from chassisctl.errors import UsageError
-        from chassisctl.serve import logsetup
-        from chassisctl.serve.app import ServeOptions, run
+    command(app, "serve")(serve)
 
-        if log_format not in ("text", "json"):
-            raise UsageError(f"--log-format {log_format!r}: choose text or json")
-        cli = state()
-        level = logging.DEBUG if verbose > 1 or cli.debug else logging.INFO if verbose == 0 else logging.DEBUG
-        logsetup.setup(level if verbose or cli.debug else logging.INFO, log_format)
-        resolved = cli.resolved()
 
-        def reresolve():
-            """SIGHUP: the file again, with the same flags and environment."""
-            from chassisctl.config import resolve
+def _log_formats() -> list[str]:
+    return ["text", "json"]
 
-            return resolve(cli.flags, config=cli.config)
 
-        try:
-            asyncio.run(run(resolved, ServeOptions(ipmi_listen=ipmi_listen, ipmi_interface=ipmi_interface,
-                                                   poll_interval=poll_interval), reresolve))
-        except KeyboardInterrupt:
-            pass
+def serve(
+    ipmi_listen: str | None = Option(
+        None, "--ipmi-listen", metavar="ADDR:PORT",
+        help="IPMI over LAN address and port (overrides [ipmi] listen; default 0.0.0.0:623)"),
+    ipmi_interface: str | None = Option(
+        None, "--ipmi-interface", metavar="IFACE", autocompletion=complete_interface,
+        help="Answer IPMI only on this network interface, e.g. the management port "
+             "(overrides [ipmi] interface)"),
+    poll_interval: float | None = Option(
+        None, "--sensor-poll-interval", metavar="SECONDS", min=0.1, max=3600.0,
+        help="Longest age of a sensor reading served to LAN clients, one bus scan per interval "
+             "(overrides [serve] sensor_poll_interval; default 1)"),
+    log_format: str = Option("text", "--log-format", metavar="text|json", autocompletion=_log_formats,
+                             help="Log line format on stderr"),
+    verbose: int = Option(0, "--verbose", "-v", count=True, help="More log detail (repeat for debug)"),
+) -> None:
+    """Serve standard IPMI over LAN (RMCP, RMCP+) bridged onto the I2C BMC."""
+    import asyncio
+    import logging
+
+    from chassisctl.errors import UsageError
+    from chassisctl.serve import logsetup
+    from chassisctl.serve.app import ServeOptions, run
+
+    if log_format not in ("text", "json"):
+        raise UsageError(f"--log-format {log_format!r}: choose text or json")
+    cli = state()
+    level = logging.DEBUG if verbose > 1 or cli.debug else logging.INFO if verbose == 0 else logging.DEBUG
+    logsetup.setup(level if verbose or cli.debug else logging.INFO, log_format)
+    resolved = cli.resolved()
+
+    def reresolve():
+        """SIGHUP: the file again, with the same flags and environment."""
+        from chassisctl.config import resolve
+
+        return resolve(cli.flags, config=cli.config)
+
+    try:
+        asyncio.run(run(resolved, ServeOptions(ipmi_listen=ipmi_listen, ipmi_interface=ipmi_interface,
+                                               poll_interval=poll_interval), reresolve))
+    except KeyboardInterrupt:
+        pass

@@ -9,18 +9,21 @@ manager close the bus.  The session also owns the facts every output shares
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from chassisctl.cli.common import state
 
 
-@dataclass(frozen=True, slots=True)
 class NodeTarget:
-    name: str
-    id: int
-    #: What the transport is given: None for a single-node backend.
-    selector: str | int | None
+    """The node a command acts on (a plain class: no dataclass build at import)."""
+
+    __slots__ = ("name", "id", "selector")
+
+    def __init__(self, name: str, id: int, selector: str | int | None) -> None:  # noqa: A002
+        self.name = name
+        self.id = id
+        #: What the transport is given: None for a single-node backend.
+        self.selector = selector
 
     @classmethod
     def of(cls, node: Any, single: bool) -> NodeTarget:
@@ -62,6 +65,17 @@ class Session:
 
     def describe_node(self, node: NodeTarget) -> dict[str, Any]:
         return {"node": node.name, "node_id": node.id}
+
+    def repository(self, node: NodeTarget, *, refresh: bool = False, no_cache: bool = False):
+        """The node's SDR repository (cached when valid), with a progress bar on a
+        terminal while a cold walk runs."""
+        from chassisctl.client.sdr_cache import SdrCache
+        from chassisctl.client.sensors import load_repository
+
+        cache = None if no_cache else SdrCache()
+        with state().output().progress("Reading SDR records") as bar:
+            return load_repository(self.transport, node=node.selector, cache=cache, refresh=refresh,
+                                   progress=bar)
 
     def target_text(self, node: NodeTarget) -> str:
         where = self.transport.describe()

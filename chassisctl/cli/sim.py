@@ -9,9 +9,8 @@ and watch it through ipmitool.  Keys are the device kinds' ``sim`` keys
 
 from __future__ import annotations
 
-import typer
-
-from chassisctl.cli.common import command, state
+from chassisctl.cli.common import state
+from chassisctl.cli.params import Argument
 
 
 def _target():
@@ -31,66 +30,73 @@ def _target():
     return platform, store_for(platform, spec), spec
 
 
-def register(app: typer.Typer) -> None:
+def register(app) -> None:
+    import typer
+
+    from chassisctl.cli.common import command
+
     group = typer.Typer(help="Simulated platform devices: set values and faults, show, reset.",
                         no_args_is_help=True)
     app.add_typer(group, name="sim")
+    command(group, "set")(sim_set)
+    command(group, "show")(sim_show)
+    command(group, "reset")(sim_reset)
 
-    @command(group, "set")
-    def sim_set(
-        assignments: list[str] = typer.Argument(..., metavar="DEVICE.KEY=VALUE...",
-                                                help="e.g. node2-inlet.temperature=31.5 psu1.present=false"),
-    ) -> None:
-        """Set simulated device values or faults (kept until `sim reset`)."""
-        import time
 
-        from chassisctl.platform.sim import parse_assignment, set_overrides
+def sim_set(
+    assignments: list[str] = Argument(..., metavar="DEVICE.KEY=VALUE...",
+                                      help="e.g. node2-inlet.temperature=31.5 psu1.present=false"),
+) -> None:
+    """Set simulated device values or faults (kept until `sim reset`)."""
+    import time
 
-        platform, store, spec = _target()
-        parsed = [parse_assignment(platform, a) for a in assignments]
-        set_overrides(store, platform, time.time(), parsed)
-        out = state().output()
-        if out.json_mode:
-            out.json({"platform": platform.name, "bus": spec.path,
-                      "set": [{"device": d, "key": k, "value": v} for d, k, v in parsed]})
-            return
-        for d, k, v in parsed:
-            out.line(f"{d}.{k} = {v}")
+    from chassisctl.platform.sim import parse_assignment, set_overrides
 
-    @command(group, "show")
-    def sim_show() -> None:
-        """Show each simulated device's seeds, overrides and keys."""
-        from chassisctl.platform.sim import show, stored
+    platform, store, spec = _target()
+    parsed = [parse_assignment(platform, a) for a in assignments]
+    set_overrides(store, platform, time.time(), parsed)
+    out = state().output()
+    if out.json_mode:
+        out.json({"platform": platform.name, "bus": spec.path,
+                  "set": [{"device": d, "key": k, "value": v} for d, k, v in parsed]})
+        return
+    for d, k, v in parsed:
+        out.line(f"{d}.{k} = {v}")
 
-        platform, store, spec = _target()
-        with store.session():
-            section = stored(store)
-        devices = show(platform, section)
-        out = state().output()
-        if out.json_mode:
-            out.json({"platform": platform.name, "bus": spec.path, "generation": section.get("generation", 0),
-                      "devices": devices})
-            return
-        from chassisctl.cli.render import Column
 
-        def fmt(values: dict) -> str:
-            return " ".join(f"{k}={v}" for k, v in values.items()) or "-"
+def sim_show() -> None:
+    """Show each simulated device's seeds, overrides and keys."""
+    from chassisctl.platform.sim import show, stored
 
-        out.table([Column("Device"), Column("Kind"), Column("Where"), Column("Values"), Column("Overridden")],
-                  [[d["name"], d["kind"], f"{d['path']}:{d['address'][2:]}", fmt(d["values"]),
-                    ", ".join(d["overrides"]) or "-"] for d in devices])
+    platform, store, spec = _target()
+    with store.session():
+        section = stored(store)
+    devices = show(platform, section)
+    out = state().output()
+    if out.json_mode:
+        out.json({"platform": platform.name, "bus": spec.path, "generation": section.get("generation", 0),
+                  "devices": devices})
+        return
+    from chassisctl.cli.render import Column
 
-    @command(group, "reset")
-    def sim_reset() -> None:
-        """Return every simulated device to the description's values (power on, no faults)."""
-        import time
+    def fmt(values: dict) -> str:
+        return " ".join(f"{k}={v}" for k, v in values.items()) or "-"
 
-        from chassisctl.platform.sim import reset
+    out.table([Column("Device"), Column("Kind"), Column("Where"), Column("Values"), Column("Overridden")],
+              [[d["name"], d["kind"], f"{d['path']}:{d['address'][2:]}", fmt(d["values"]),
+                ", ".join(d["overrides"]) or "-"] for d in devices])
 
-        platform, store, spec = _target()
-        section = reset(store, platform, time.time())
-        out = state().output()
-        if out.json_mode:
-            out.json({"platform": platform.name, "bus": spec.path, "generation": section["generation"]})
-            return
-        out.line(f"{platform.name} on {spec.path}: simulated devices reset")
+
+def sim_reset() -> None:
+    """Return every simulated device to the description's values (power on, no faults)."""
+    import time
+
+    from chassisctl.platform.sim import reset
+
+    platform, store, spec = _target()
+    section = reset(store, platform, time.time())
+    out = state().output()
+    if out.json_mode:
+        out.json({"platform": platform.name, "bus": spec.path, "generation": section["generation"]})
+        return
+    out.line(f"{platform.name} on {spec.path}: simulated devices reset")

@@ -12,6 +12,7 @@ protocol error, not an infinite loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from chassisctl.client.call import call
 from chassisctl.errors import CompletionCodeError, ProtocolError
@@ -74,7 +75,9 @@ class SdrWalker:
         max_response = caps.max_response if caps.multipart_read else 32
         return READ_ALL if max_response >= 255 else max(MIN_CHUNK, max_response - REPLY_OVERHEAD)
 
-    def read_all(self) -> list[bytes]:
+    def read_all(self, progress: Callable[[int, int], None] | None = None, total: int = 0) -> list[bytes]:
+        """Every record in chain order; ``progress(records read, total)`` after each
+        (``total`` is the repository's record count, 0 when unknown)."""
         if self.chunk is None:
             self.chunk = self._initial_chunk()
         records: list[bytes] = []
@@ -95,6 +98,8 @@ class SdrWalker:
             seen.add(record_id)
             records.append(record)
             record_id = next_id
+            if progress is not None:
+                progress(len(records), total)
         return records
 
     def _read_record(self, record_id: int) -> tuple[int, bytes]:

@@ -17,7 +17,6 @@ and rebuilt, never fatal.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,8 +78,14 @@ class SdrCache:
         return {"target": identity, "node": None if node is None else str(node)}
 
     def path_for(self, key: dict[str, Any]) -> Path:
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-        return self.directory / f"{digest}.json"
+        """A readable, file-safe name for ``key`` (a CRC tells similar names apart;
+        :meth:`load` checks the key stored inside, so a clash is only a miss)."""
+        import re
+        import zlib
+
+        text = json.dumps(key, sort_keys=True)
+        readable = re.sub(r"[^A-Za-z0-9.]+", "-", f"{key.get('target')}-{key.get('node')}").strip("-")[:80]
+        return self.directory / f"{readable}-{zlib.crc32(text.encode()):08x}.json"
 
     def load(self, key: dict[str, Any]) -> CacheEntry | None:
         """The entry for ``key``, or None if absent, unreadable or corrupt."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from chassisctl.client.call import call
 from chassisctl.client.sdr import SdrWalker
@@ -74,8 +74,10 @@ def _identity(device: DeviceId) -> dict[str, Any]:
 
 
 def load_repository(transport: Transport, *, node: str | int | None = None,
-                    cache: SdrCache | None = None, refresh: bool = False) -> Repository:
-    """Records from the cache when it is still valid, else one fresh walk."""
+                    cache: SdrCache | None = None, refresh: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> Repository:
+    """Records from the cache when it is still valid, else one fresh walk
+    (``progress(records read, record count)`` is called during a walk)."""
     walker = SdrWalker(transport, node=node)
     info = walker.info()
     key = SdrCache.key(transport.identity(), node)
@@ -85,7 +87,7 @@ def load_repository(transport: Transport, *, node: str | int | None = None,
             return Repository(_parse_all(entry.records), True, entry)
     if entry is not None:
         walker.chunk = entry.chunk
-    raw = walker.read_all()
+    raw = walker.read_all(progress, info.count)
     device = _device_id(transport, node)
     entry = CacheEntry(key=key, identity=_identity(device), count=info.count,
                        addition=info.last_addition, erase=info.last_erase,

@@ -116,6 +116,18 @@ def get_device_id() -> Request:
 
 
 # --------------------------------------------------------------------------
+# Cold Reset (02h) / Warm Reset (03h): no data either way
+
+
+def cold_reset() -> Request:
+    return Request(NetFn.APP, AppCmd.COLD_RESET)
+
+
+def warm_reset() -> Request:
+    return Request(NetFn.APP, AppCmd.WARM_RESET)
+
+
+# --------------------------------------------------------------------------
 # Get Device GUID (08h) / Get System GUID (37h)
 
 

@@ -1,4 +1,7 @@
-"""Storage netFn (0Ah) codecs: SDR repository, SEL and FRU inventory commands.
+"""Storage netFn (0Ah) codecs: SDR repository commands, and what SEL shares with them.
+
+The SEL and FRU inventory commands are :mod:`chassisctl.ipmi.sel_cmds` and
+:mod:`chassisctl.ipmi.fru_cmds`; every name is still importable from here.
 
 Records travel as raw bytes here; :mod:`chassisctl.ipmi.sdr`, ``fru`` and
 ``sel`` parse them.  Conventions as in :mod:`chassisctl.ipmi.app`.
@@ -14,7 +17,6 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.storage_ids import (FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, READ_ALL,  # noqa: F401
                                          SEL_RECORD_SIZE, STORAGE_VERSION)
@@ -31,15 +33,6 @@ class SdrRepoSupport(enum.IntFlag):
     MODAL_UPDATE = 0x40
     OVERFLOW = 0x80
 
-
-class SelSupport(enum.IntFlag):
-    """Get SEL Info operation support byte."""
-
-    ALLOCATION_INFO = 0x01
-    RESERVE = 0x02
-    PARTIAL_ADD = 0x04
-    DELETE = 0x08
-    OVERFLOW = 0x80
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +74,10 @@ class SdrRepositoryInfo(_RepositoryInfo):
         return cls(count, free, add, erase, SdrRepoSupport(support), version)
 
 
-@dataclass(frozen=True, slots=True)
-class SelInfo(_RepositoryInfo):
-    """``count`` = entries; ``free_space`` in bytes."""
-
-    support: SelSupport = SelSupport.RESERVE
-
-    @property
-    def overflow(self) -> bool:
-        return bool(self.support & SelSupport.OVERFLOW)
-
-    @classmethod
-    def decode(cls, data: bytes) -> SelInfo:
-        count, free, add, erase, support, version = cls._fields(data, "Get SEL Info")
-        return cls(count, free, add, erase, SelSupport(support), version)
-
 
 def get_sdr_repository_info() -> Request:
     return Request(NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO)
 
-
-def get_sel_info() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SEL_INFO)
 
 
 # --------------------------------------------------------------------------
@@ -125,9 +100,6 @@ class Reservation:
 def reserve_sdr_repository() -> Request:
     return Request(NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY)
 
-
-def reserve_sel() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.RESERVE_SEL)
 
 
 # --------------------------------------------------------------------------
@@ -186,171 +158,22 @@ def get_sdr(reservation: int, record_id: int, offset: int = 0, count: int = READ
     return Request(NetFn.STORAGE, StorageCmd.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())
 
 
-def get_sel_entry(reservation: int, record_id: int, offset: int = 0, count: int = READ_ALL) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SEL_ENTRY, RecordRead(reservation, record_id, offset, count).encode())
+#: Names that moved to :mod:`sel_cmds` and :mod:`fru_cmds`; still importable from here.
+_MOVED = {
+    **dict.fromkeys(("SelSupport", "SelInfo", "get_sel_info", "reserve_sel", "get_sel_entry", "add_sel_entry",
+                     "parse_add_sel_entry", "RecordId", "ClearAction", "ClearSelRequest", "ClearSelProgress",
+                     "clear_sel", "SelTime", "get_sel_time", "set_sel_time"), "sel_cmds"),
+    **dict.fromkeys(("parse_fru_id", "get_fru_inventory_area_info", "FruAreaInfo", "ReadFruRequest",
+                     "read_fru_data", "FruData"), "fru_cmds"),
+}
 
 
-# --------------------------------------------------------------------------
-# Add SEL Entry (44h), Clear SEL (47h), Get/Set SEL Time (48h/49h)
-# (SEL_RECORD_SIZE: 16, from storage_ids)
+def __getattr__(name: str) -> object:
+    # SEL and FRU commands are their own modules: a `sensors` run must not
+    # build their dataclasses.  Old imports from here still work.
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-
-def add_sel_entry(record: bytes) -> Request:
-    expect_length(record, SEL_RECORD_SIZE, what="SEL record")
-    return Request(NetFn.STORAGE, StorageCmd.ADD_SEL_ENTRY, bytes(record))
-
-
-def parse_add_sel_entry(data: bytes) -> bytes:
-    expect_length(data, SEL_RECORD_SIZE, what="Add SEL Entry request")
-    return bytes(data)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordId:
-    """Add SEL Entry reply: the record ID the BMC assigned."""
-
-    record_id: int
-
-    def encode(self) -> bytes:
-        return le(self.record_id, 2, "record_id")
-
-    @classmethod
-    def decode(cls, data: bytes) -> RecordId:
-        expect_length(data, 2, what="record ID")
-        return cls(u16(data, 0))
-
-
-class ClearAction(enum.IntEnum):
-    GET_STATUS = 0x00
-    INITIATE = 0xAA
-
-
-_CLR = b"CLR"
-
-
-@dataclass(frozen=True, slots=True)
-class ClearSelRequest:
-    reservation: int
-    action: ClearAction = ClearAction.INITIATE
-
-    def encode(self) -> bytes:
-        return le(self.reservation, 2, "reservation") + _CLR + bytes([ClearAction(self.action)])
-
-    @classmethod
-    def decode(cls, data: bytes) -> ClearSelRequest:
-        expect_length(data, 6, what="Clear SEL request")
-        if bytes(data[2:5]) != _CLR:
-            raise DecodeError("Clear SEL request without 'CLR'")
-        try:
-            action = ClearAction(data[5])
-        except ValueError:
-            raise DecodeError(f"Clear SEL action {data[5]:02X}h") from None
-        return cls(u16(data, 0), action)
-
-
-@dataclass(frozen=True, slots=True)
-class ClearSelProgress:
-    """Clear SEL reply: bits 3:0, 0 = erasure in progress, 1 = completed."""
-
-    completed: bool
-
-    def encode(self) -> bytes:
-        return bytes([1 if self.completed else 0])
-
-    @classmethod
-    def decode(cls, data: bytes) -> ClearSelProgress:
-        expect_length(data, 1, what="Clear SEL reply")
-        return cls((data[0] & 0x0F) == 1)
-
-
-def clear_sel(reservation: int, action: ClearAction = ClearAction.INITIATE) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.CLEAR_SEL, ClearSelRequest(reservation, action).encode())
-
-
-@dataclass(frozen=True, slots=True)
-class SelTime:
-    """Get SEL Time reply and Set SEL Time request body: LE32 seconds."""
-
-    seconds: int
-
-    def encode(self) -> bytes:
-        return le(self.seconds, 4, "seconds")
-
-    @classmethod
-    def decode(cls, data: bytes) -> SelTime:
-        expect_length(data, 4, what="SEL time")
-        return cls(u32(data, 0))
-
-
-def get_sel_time() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SEL_TIME)
-
-
-def set_sel_time(seconds: int) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.SET_SEL_TIME, SelTime(seconds).encode())
-
-
-# --------------------------------------------------------------------------
-# Get FRU Inventory Area Info (10h), Read FRU Data (11h)
-
-
-def parse_fru_id(data: bytes) -> int:
-    """Get FRU Inventory Area Info request: the FRU device ID."""
-    expect_length(data, 1, what="FRU device ID")
-    return data[0]
-
-
-def get_fru_inventory_area_info(fru_id: int = 0) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_FRU_INVENTORY_AREA_INFO, le(fru_id, 1, "fru_id"))
-
-
-@dataclass(frozen=True, slots=True)
-class FruAreaInfo:
-    size: int
-    #: Access byte bit 0: the device is accessed in words (counts are words).
-    word_access: bool = False
-
-    def encode(self) -> bytes:
-        return le(self.size, 2, "size") + bytes([1 if self.word_access else 0])
-
-    @classmethod
-    def decode(cls, data: bytes) -> FruAreaInfo:
-        expect_length(data, 3, what="Get FRU Inventory Area Info")
-        return cls(u16(data, 0), bool(data[2] & 0x01))
-
-
-@dataclass(frozen=True, slots=True)
-class ReadFruRequest:
-    fru_id: int
-    offset: int
-    count: int
-
-    def encode(self) -> bytes:
-        return le(self.fru_id, 1, "fru_id") + le(self.offset, 2, "offset") + le(self.count, 1, "count")
-
-    @classmethod
-    def decode(cls, data: bytes) -> ReadFruRequest:
-        expect_length(data, 4, what="Read FRU Data request")
-        return cls(data[0], u16(data, 1), data[3])
-
-
-def read_fru_data(fru_id: int, offset: int, count: int) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.READ_FRU_DATA, ReadFruRequest(fru_id, offset, count).encode())
-
-
-@dataclass(frozen=True, slots=True)
-class FruData:
-    """Read FRU Data reply: count returned + data (may be fewer than asked)."""
-
-    data: bytes
-
-    def encode(self) -> bytes:
-        return le(len(self.data), 1, "count") + bytes(self.data)
-
-    @classmethod
-    def decode(cls, data: bytes) -> FruData:
-        expect_min_length(data, 1, what="Read FRU Data reply")
-        if data[0] > len(data) - 1:
-            raise DecodeError(f"Read FRU Data: count {data[0]} but {len(data) - 1} bytes follow")
-        return cls(bytes(data[1 : 1 + data[0]]))
-
+    return getattr(importlib.import_module(f"chassisctl.ipmi.{module}"), name)

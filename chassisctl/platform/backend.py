@@ -111,7 +111,7 @@ class PlatformTransport(Transport):
 
     def transact(self, request: Request, *, node: str | int | None = None,
                  timeout: float | None = None) -> Response:
-        from chassisctl.bmc.responder import Responder
+        from chassisctl.bmc.responder import SEL_WRITES, Responder
         from chassisctl.platform.model import PlatformModel
 
         rt = self.runtime(self.node(node))
@@ -126,6 +126,8 @@ class PlatformTransport(Transport):
                 responder = Responder(model, lambda: self._sdr(rt, state), node_state.sel,
                                       max_response_data=MAX_RESPONSE_DATA)
                 response = responder.handle(request, now)
+                if response.cc == 0 and (request.netfn, request.cmd) in SEL_WRITES:
+                    self.mark_dirty()  # the SEL changed through a client, not the model: persist it
                 if responder.last_exception is not None:
                     self.trace(f"platform: internal error answering {request.name}: "
                                f"{responder.last_exception!r}")

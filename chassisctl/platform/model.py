@@ -15,7 +15,6 @@ invented answer.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -58,21 +57,31 @@ class PlatformModel(BaseModel):
     """Answers for one request to one node (a fresh object per request)."""
 
     def __init__(self, backend: PlatformTransport, rt: NodeRuntime, node_state: NodeState, now: float) -> None:
-        from chassisctl.ipmi.app import DeviceId, DeviceSupport, Guid
+        super().__init__(boot=node_state.boot)
+        self.backend = backend
+        self.rt = rt
+        self.state = node_state
+        self.now = now
 
-        p = backend.platform
-        device = DeviceId(
+    # -- identity (built when asked: most requests never are about it) ----------------------
+    def device_id(self):
+        from chassisctl.ipmi.app import DeviceId, DeviceSupport
+
+        p = self.backend.platform
+        return DeviceId(
             device_id=p.device_id, device_revision=1, provides_device_sdrs=False,
             firmware_major=p.firmware[0], firmware_minor=int(str(p.firmware[1]), 16),
             ipmi_version=0x02,
             additional_support=(DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL
                                 | DeviceSupport.FRU | DeviceSupport.CHASSIS),
             manufacturer_id=p.manufacturer_id, product_id=p.product_id)
-        super().__init__(device, Guid.from_uuid(uuid.UUID(bytes=rt.node.guid)).raw, boot=node_state.boot)
-        self.backend = backend
-        self.rt = rt
-        self.state = node_state
-        self.now = now
+
+    def device_guid(self) -> bytes:
+        import uuid
+
+        from chassisctl.ipmi.app import Guid
+
+        return Guid.from_uuid(uuid.UUID(bytes=self.rt.node.guid)).raw
 
     def boot_changed(self) -> None:
         self.backend.mark_dirty()
@@ -250,7 +259,7 @@ class PlatformModel(BaseModel):
         return SensorThresholds(readable, **{f.name.lower(): v for f, v in entry.synth.limits.items()})
 
     def sensor_hysteresis(self, number: int):
-        from chassisctl.ipmi.sensor_cmds import SensorHysteresis
+        from chassisctl.ipmi.sensor_params import SensorHysteresis
 
         entry = self._sensor(number)
         if entry is None:

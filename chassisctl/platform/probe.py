@@ -13,7 +13,7 @@ the end.  Kernel-owned devices are checked through sysfs only.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from chassisctl.devices.cpld import Access
 from chassisctl.errors import ChassisError
@@ -34,10 +34,15 @@ class ProbeResult:
         return asdict(self)
 
 
-def probe(transport: Any) -> list[ProbeResult]:
+def probe(transport: Any, progress: Callable[[int, int, str], None] | None = None) -> list[ProbeResult]:
+    """Every declared device, in topology order; ``progress(index, total, device)``
+    is called before each one."""
     results = []
     with transport.exclusive() as hw:
-        for dev in hw.platform.topology_order():
+        devices = hw.platform.topology_order()
+        for index, dev in enumerate(devices):
+            if progress is not None:
+                progress(index, len(devices), dev.name)
             where = f"{dev.path}:{dev.address:02x}" if dev.hops else f"root:{dev.address:02x}"
             result = ProbeResult(dev.name, dev.kind, where, "answered")
             try:

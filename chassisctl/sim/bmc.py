@@ -10,7 +10,6 @@ changes (a threshold crossed, power on/off) add SEL entries.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +80,10 @@ class SimState:
     restart_cause: int = 0
     #: System boot options set by clients: parameter -> (data, invalid).
     boot: dict[int, tuple[bytes, bool]] = field(default_factory=dict)
+    #: Power restore policy (Get Chassis Status bits 6:5): 0 stay off, 1 previous, 2 on.
+    restore_policy: int = 1
+    #: Chassis Identify: until this time (seconds, the model clock); -1 = until turned off.
+    identify_until: float = 0.0
     dirty: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -88,7 +91,8 @@ class SimState:
                 "profile": self.profile_digest, "sel": self.sel.to_dict(),
                 "sensor_status": {str(k): v for k, v in self.sensor_status.items()},
                 "last_scan": self.last_scan, "restart_cause": self.restart_cause,
-                "boot": boot_to_json(self.boot)}
+                "boot": boot_to_json(self.boot), "restore_policy": self.restore_policy,
+                "identify_until": self.identify_until}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "SimState":
@@ -100,7 +104,15 @@ class SimState:
                    sel=SelStore.from_dict(doc["sel"]),
                    sensor_status={int(k): int(v) for k, v in doc.get("sensor_status", {}).items()},
                    last_scan=finite(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)),
-                   boot=boot_from_json(doc.get("boot", {})))
+                   boot=boot_from_json(doc.get("boot", {})),
+                   restore_policy=_policy(doc.get("restore_policy", 1)),
+                   identify_until=finite(doc.get("identify_until", 0.0)))
+
+
+def _policy(value: Any) -> int:
+    if value not in (0, 1, 2):
+        raise ValueError(f"restore policy {value!r}")
+    return int(value)
 
 
 def _sel_store() -> "SelStore":
@@ -141,6 +153,8 @@ class SimBmcModel(BaseModel):
             manufacturer_id=bmc.manufacturer_id, product_id=bmc.product_id)
 
     def device_guid(self) -> bytes:
+        import uuid
+
         from chassisctl.ipmi.app import Guid
 
         return Guid.from_uuid(uuid.UUID(bytes=self.profile.bmc.guid)).raw
@@ -150,13 +164,46 @@ class SimBmcModel(BaseModel):
 
     # -- power -----------------------------------------------------------------
     def chassis_status(self) -> "ChassisStatus":
-        from chassisctl.ipmi.chassis import ChassisStatus, LastPowerEvent, RestorePolicy
+        from chassisctl.ipmi.chassis import ChassisStatus, IdentifyState, LastPowerEvent, RestorePolicy
 
         tl = self.state.timeline
         last = LastPowerEvent.COMMAND if tl.last_cause in ("command", "cycle") and tl.on else LastPowerEvent(0)
         intrusion = any(s.kind == "intrusion" and s.model.get("open", False) for s in self.profile.sensors)
-        return ChassisStatus(power_on=tl.on, restore_policy=RestorePolicy.RESTORE_PREVIOUS,
-                             last_event=last, intrusion=intrusion)
+        until = self.state.identify_until
+        identify = (IdentifyState.INDEFINITE if until < 0 else
+                    IdentifyState.TEMPORARY if until > self.now else IdentifyState.OFF)
+        return ChassisStatus(power_on=tl.on, restore_policy=RestorePolicy(self.state.restore_policy),
+                             last_event=last, intrusion=intrusion, identify_supported=True,
+                             identify_state=identify)
+
+    def identify(self, interval: int | None, force: bool) -> int:
+        from chassisctl.ipmi.chassis_settings import DEFAULT_IDENTIFY_SECONDS
+
+        if force:
+            self.state.identify_until = -1.0
+        else:
+            seconds = DEFAULT_IDENTIFY_SECONDS if interval is None else interval
+            self.state.identify_until = self.now + seconds if seconds else 0.0
+        self.state.dirty = True
+        return CompletionCode.OK
+
+    def set_restore_policy(self, policy: int):
+        from chassisctl.ipmi.chassis_settings import POLICY_NO_CHANGE, PolicyReply, PolicySupport
+
+        if policy != POLICY_NO_CHANGE:
+            self.state.restore_policy = policy
+            self.state.dirty = True
+        return PolicyReply(PolicySupport.STAY_OFF | PolicySupport.RESTORE_PREVIOUS | PolicySupport.POWER_ON)
+
+    def bmc_reset(self, cold: bool) -> int:
+        """The simulated controller restarts at once: reservations are gone, and a
+        cold reset also turns the identify light off (it is volatile)."""
+        self.state.sel.reserve()
+        self.chassis.sdr(self.state).reserve()
+        if cold:
+            self.state.identify_until = 0.0
+        self.state.dirty = True
+        return CompletionCode.OK
 
     def chassis_control(self, action: "ChassisAction") -> int:
         from chassisctl.ipmi.chassis import ChassisAction
@@ -266,7 +313,7 @@ class SimBmcModel(BaseModel):
         return SensorThresholds(readable, **{f.name.lower(): v for f, v in sensor.limits.items()})
 
     def sensor_hysteresis(self, number: int) -> "SensorHysteresis | int":
-        from chassisctl.ipmi.sensor_cmds import SensorHysteresis
+        from chassisctl.ipmi.sensor_params import SensorHysteresis
 
         sensor = self.synth.get(number)
         if sensor is None or sensor.conversion is None:

@@ -12,24 +12,24 @@ count, EBADMSG on a PEC mismatch, EOPNOTSUPP for a missing adapter feature).
 
 Each transaction is appended to :attr:`SimulatedSMBus.transcript` and timed
 with the wire model; with ``pace=True`` the bus sleeps on the injected clock
-for that long, so benchmarks see realistic bus time without hardware.
+for that long, so benchmarks see realistic bus time without hardware.  The
+STOP reaches the devices after that wait, so a BMC's modelled turnaround
+starts when the request has really crossed the wire.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 from collections import deque
 from typing import Callable, Iterable, Iterator
-
-from smbus2 import I2cFunc
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.ipmi.pec import crc8
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
 from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
+from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.errno_map import NAK_ERRNOS
 
 BLOCK_MAX = 32
@@ -122,11 +122,15 @@ class _Transfer:
         if got != expected:
             raise _os_error(errno.EBADMSG, f"PEC {got:02X}h, expected {expected:02X}h")
 
-    def finish(self, error: str | None, kind: str | None = None) -> WireTransaction:
+    def wire(self, error: str | None, kind: str | None = None) -> WireTransaction:
+        """What crossed the wire, up to (not including) the STOP."""
         self._close_part()
+        return WireTransaction(tuple(self.parts), self.pec, error, self.master, kind=kind)
+
+    def stop(self) -> None:
+        """The STOP condition: every device addressed sees it."""
         for device in self.touched:
             device.stop()
-        return WireTransaction(tuple(self.parts), self.pec, error, self.master, kind=kind)
 
 
 class SimulatedSMBus:
@@ -152,7 +156,7 @@ class SimulatedSMBus:
         self.root = root if root is not None else Segment("root")
         self.clock = clock if clock is not None else SystemClock()
         self.faults = faults if faults is not None else Faults()
-        self.funcs = I2cFunc(funcs)
+        self.funcs = int(funcs)
         self.timing = WireTiming(clock_hz)
         self.pace = pace
         self.nak_errno = nak_errno
@@ -242,7 +246,7 @@ class SimulatedSMBus:
         if self._closed:
             raise _os_error(errno.EBADF, "bus is closed")
         if need and not self.funcs & need:
-            raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc(need)!r}")
+            raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc.names(need)}")
         if faults and self.faults.is_stuck:
             self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind))
             raise _os_error(errno.EBUSY, "bus stuck busy")
@@ -258,19 +262,30 @@ class SimulatedSMBus:
         transfer = _Transfer(self, master)
         if faults and self.faults.take("nak_reads" if kind == "R" else "nak_writes"):
             transfer.parts.append(WirePart(addr, False, b"", acked=False))
-            self._record(transfer.finish(self._errno_name(self.nak_errno), kind))
+            self._finish(transfer, self._errno_name(self.nak_errno), kind)
             raise _os_error(self.nak_errno, f"injected NAK at {addr:#04x}")
         self.address = addr
         try:
             result = body(transfer)
         except _Nak:
-            self._record(transfer.finish(self._errno_name(self.nak_errno), kind))
+            self._finish(transfer, self._errno_name(self.nak_errno), kind)
             raise _os_error(self.nak_errno, f"no acknowledge from {addr:#04x}") from None
         except OSError as exc:
-            self._record(transfer.finish(self._errno_name(exc.errno), kind))
+            self._finish(transfer, self._errno_name(exc.errno), kind)
             raise
-        self._record(transfer.finish(None, kind))
+        self._finish(transfer, None, kind)
         return result
+
+    def _finish(self, transfer: _Transfer, error: str | None, kind: str) -> None:
+        """Record (and, when pacing, wait out) the transfer, then deliver the STOP.
+
+        The STOP comes last because that is when it happens on a real wire:
+        a slave that starts working on a request at the STOP (an SSIF BMC,
+        an IPMB responder) then starts its turnaround after the bytes'
+        wire time, not before it.
+        """
+        self._record(transfer.wire(error, kind))
+        transfer.stop()
 
     def _held_low(self, addr: int) -> bool:
         """A connected channel is stuck (``stuck_connected()``): every transaction
@@ -435,6 +450,8 @@ class SimulatedSMBus:
                 if read:
                     data = bytes(t.read() for _ in range(msg.len))  # type: ignore[attr-defined]
                     if data:
+                        import ctypes  # only with real smbus2.i2c_msg objects, never on the SSIF path
+
                         ctypes.memmove(msg.buf, data, len(data))  # type: ignore[attr-defined]
                 else:
                     for b in bytes(msg):  # type: ignore[call-overload]

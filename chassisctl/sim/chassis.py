@@ -156,10 +156,12 @@ class SimChassis:
             if (request.netfn, request.cmd) == (NetFn.APP, AppCmd.SEND_MESSAGE):
                 response = self.satellite.bridge(request, now)
             else:
-                from chassisctl.bmc.responder import Responder
+                from chassisctl.bmc.responder import SEL_WRITES, Responder
 
                 response = Responder(model, lambda: self.sdr(state), state.sel,
                                      max_response_data=self.max_response_data).handle(request, now)
+                if response.cc == CompletionCode.OK and (request.netfn, request.cmd) in SEL_WRITES:
+                    state.dirty = True  # the SEL changed through a client, not the model: persist it
             self._save(state)
         return response
 

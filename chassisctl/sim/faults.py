@@ -93,7 +93,11 @@ class Faults:
         return self
 
     def dead_after(self, n: int | None) -> Faults:
-        """The slave answers ``n`` more transactions, then never again (None: never dies)."""
+        """The slave answers ``n`` more transactions, then never again (None: never dies).
+
+        A read the SSIF slave NAKs only because its response is not ready yet
+        is not counted: when the BMC dies must not depend on how often the
+        host polls."""
         if n is not None and n < 0:
             raise ValueError(f"fault dead_after: count must be >= 0, not {n}")
         self._dead_after = n

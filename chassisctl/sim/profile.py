@@ -9,9 +9,7 @@ the file and the key (``sensor[3].thresholds.uc``), never a traceback.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -212,6 +210,14 @@ def _firmware(reader: _Reader) -> tuple[int, int]:
 
 def _guid(reader: _Reader) -> bytes:
     text = reader.get("guid", str, "00000000-0000-0000-0000-000000000000")
+    parts = text.split("-")
+    if [len(p) for p in parts] == [8, 4, 4, 4, 12]:
+        try:  # the usual spelling, without importing uuid on every simulated command
+            return bytes.fromhex("".join(parts))
+        except ValueError:
+            pass
+    import uuid
+
     try:
         return uuid.UUID(text).bytes
     except ValueError:
@@ -354,6 +360,8 @@ def parse_profile(text: str, source: str) -> Profile:
 
 
 def _digest(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -419,30 +427,41 @@ def load_profile(name_or_path: str | None = None) -> Profile:
     The parsed TOML document is cached as JSON under
     ``$XDG_CACHE_HOME/chassisctl/sim/`` keyed by the text's sha256: every
     simulated command loads the profile, and ``tomllib`` (import and parse,
-    ~6 ms) is a visible part of a ``power status``.  Validation always runs
-    on the document, so errors and results are those of a fresh parse.
+    ~6 ms) is a visible part of a ``power status``.  While the file keeps the
+    size and mtime the cache recorded, not even the text is read and hashed
+    (hashlib's import alone is ~2 ms).  Validation always runs on the
+    document, so errors and results are those of a fresh parse.
     """
+    from chassisctl.fileio import file_stamp, load_cache, load_stamped, store_cache
+
     if not name_or_path or name_or_path == "default":
-        text, source, key = _default_text(), "default profile", "default"
+        path, source, key = DEFAULT_PROFILE, "default profile", "default"
     else:
         from chassisctl.fileio import read_capped
 
         path = Path(name_or_path)
+        source, key = str(path), os.path.abspath(path)
+    cache = _cache_file(key)
+    # Unchanged file (same size and mtime as when cached): no read, no hash.
+    stamp = file_stamp(path)
+    hit = load_stamped(cache, stamp, CACHE_FORMAT)
+    if hit is not None:
+        digest, doc = hit
+        return _from_document(doc, digest, source)
+    if key == "default":
+        text = _default_text()
+    else:
         try:
             text = read_capped(path, "simulator profile", ConfigError).decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(f"simulator profile {path} does not exist") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
-        source, key = str(path), os.path.abspath(path)
     digest = _digest(text)
-    from chassisctl.fileio import load_cache, store_cache
-
-    cache = _cache_file(key)
     doc = load_cache(cache, digest, CACHE_FORMAT)
     if doc is None:
         doc = _parse_toml(text, source)
-        store_cache(cache, digest, CACHE_FORMAT, doc)
+    store_cache(cache, digest, CACHE_FORMAT, doc, stamp=stamp)
     return _from_document(doc, digest, source)
 
 
@@ -459,6 +478,8 @@ def _cache_file(key: str) -> Path:
     """One cache file per profile source, rewritten when its text changes."""
     from chassisctl.config import xdg_dir
 
-    return xdg_dir("CACHE") / "sim" / f"profile-{_digest(key)[:20]}.json"
+    import zlib
+
+    return xdg_dir("CACHE") / "sim" / f"profile-{zlib.crc32(key.encode()):08x}.json"
 
 

@@ -82,6 +82,7 @@ class SsifSlave:
         self.state = State.READY
         self._in_txn = False
         self._alive = True
+        self._not_ready = False
         self._aborting = False
         self._wire = bytearray()
         self._cmd = 0
@@ -101,7 +102,8 @@ class SsifSlave:
     def start(self, read: bool) -> bool:
         if not self._in_txn:
             self._in_txn = True
-            self._alive = self.faults.transaction()
+            self._alive = not self.faults.is_dead
+            self._not_ready = False
         if not self._alive:
             return False
         address_byte = (self.addr << 1) | int(read)
@@ -143,6 +145,11 @@ class SsifSlave:
         return value
 
     def stop(self) -> None:
+        if self._in_txn and self._alive and not self._not_ready:
+            # dead_after counts transactions the BMC took part in; a read it
+            # NAKed only because the response was not ready yet is not one,
+            # so how often a master polls does not move the moment it dies.
+            self.faults.transaction()
         if self.state == State.REQ_RECVING and self._alive:
             self._finish_write()
         self.state = State.READY
@@ -255,6 +262,7 @@ class SsifSlave:
             return self._send(b"", pec=False)
         if self._blocks is None or now < self._ready_at:
             self.state = State.IGNORING
+            self._not_ready = True
             return False  # busy: NAK the address
         blocks, cmd = self._blocks, self._cmd
         if cmd == SsifCmd.READ_START:

@@ -272,3 +272,34 @@ def test_wire_pacing_is_on_by_default(env, tmp_path: pathlib.Path) -> None:
     elapsed = time.monotonic() - start
     assert proc.returncode == 0
     assert elapsed >= 0.9 * wire
+
+
+# -- progress on long work, confirmation of the new destructive verbs ------------------------------
+
+def test_cold_sdr_walk_draws_progress_on_a_terminal_only(env) -> None:
+    rc, seen, _ = on_pty(env, ["sdr", "list", "--refresh-sdr"])
+    assert rc == 0 and b"Reading SDR records" in seen
+    rc, seen, out = on_pty(env, ["sdr", "list", "--refresh-sdr", "--json"], stdout_pty=False)
+    assert rc == 0 and b"Reading SDR records" not in seen and json.loads(out)["source"] == "bmc"
+    proc = cc(env, "sensors", "--refresh-sdr")  # piped: nothing on stderr
+    assert proc.returncode == 0 and proc.stderr == ""
+    rc, seen, _ = on_pty(env, ["sdr", "list"])  # warm cache: no walk, no bar
+    assert rc == 0 and b"Reading SDR records" not in seen
+
+
+def test_platform_probe_draws_progress_on_a_terminal_only(env) -> None:
+    rc, seen, _ = on_pty(env, ["--platform", "switch-1u", "platform", "probe"])
+    assert rc == 0 and b"Probing devices" in seen
+    proc = cc(env, "--platform", "switch-1u", "platform", "probe")
+    assert proc.returncode == 0 and "Probing" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv,question", [(["sel", "clear"], b"sel clear"),
+                                           (["bmc", "reset", "cold"], b"bmc reset cold")])
+def test_new_destructive_verbs_ask_on_a_terminal(env, argv, question) -> None:
+    rc, seen, out = on_pty(env, argv, stdout_pty=False, answer=b"n\n")
+    assert rc == 1 and question in seen and b"[y/N]" in seen and out == b""
+    rc, seen, out = on_pty(env, argv, stdout_pty=False, answer=b"y\n")
+    assert rc == 0 and out
+    proc = cc(env, *argv)
+    assert proc.returncode == 2 and "add --yes" in one_line_error(proc)

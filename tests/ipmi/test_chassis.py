@@ -160,7 +160,52 @@ def test_boot_options_round_trip(selector: int, data: bytes, invalid: bool, vers
     assert SetBootOptionsRequest.decode(req.encode()) == req
 
 
-DECODERS = [ChassisStatus.decode, chassis.parse_chassis_control, GetBootOptionsRequest.decode,
+# -- Chassis Identify, Set Power Restore Policy (IPMI v2.0 28.5, 28.8) ---------------------------
+
+@pytest.mark.parametrize("request_,data", [
+    (chassis.IdentifyRequest(), b""),                     # the BMC's default: 15 s
+    (chassis.IdentifyRequest(0), b"\x00"),                # off
+    (chassis.IdentifyRequest(30), b"\x1e"),
+    (chassis.IdentifyRequest(None, force=True), b"\x00\x01"),  # on until turned off
+])
+def test_identify_request_bytes(request_, data) -> None:
+    assert request_.encode() == data
+    assert chassis.IdentifyRequest.decode(data) == (request_ if not request_.force else chassis.IdentifyRequest(0, True))
+    req = chassis.chassis_identify(request_.interval, request_.force)
+    assert (req.netfn, req.cmd, req.data) == (NetFn.CHASSIS, ChassisCmd.CHASSIS_IDENTIFY, data)
+
+
+def test_identify_request_rejects() -> None:
+    with pytest.raises(DataLengthError):
+        chassis.IdentifyRequest.decode(b"\x01\x01\x01")
+    with pytest.raises(DecodeError):
+        chassis.IdentifyRequest.decode(b"\x01\x02")  # reserved bits of byte 2
+
+
+def test_power_restore_policy() -> None:
+    req = chassis.set_power_restore_policy(RestorePolicy.POWER_ON)
+    assert (req.netfn, req.cmd, req.data) == (NetFn.CHASSIS, ChassisCmd.SET_POWER_RESTORE_POLICY, b"\x02")
+    assert chassis.parse_set_power_restore_policy(b"\x02") == 2
+    assert chassis.parse_set_power_restore_policy(b"\x03") == chassis.POLICY_NO_CHANGE
+    for bad in (b"\x04", b"\x07", b"\x12"):
+        with pytest.raises(DecodeError):
+            chassis.parse_set_power_restore_policy(bad)
+    reply = chassis.PolicyReply.decode(b"\x07")
+    assert reply.supported == chassis.PolicySupport.STAY_OFF | chassis.PolicySupport.RESTORE_PREVIOUS \
+        | chassis.PolicySupport.POWER_ON
+    assert reply.encode() == b"\x07"
+
+
+def test_boot_options_moved_but_still_importable_from_chassis() -> None:
+    from chassisctl.ipmi import boot_options
+
+    assert chassis.BootFlags is boot_options.BootFlags and chassis.BootParam is boot_options.BootParam
+    with pytest.raises(AttributeError):
+        chassis.NoSuchThing  # noqa: B018
+
+
+DECODERS = [ChassisStatus.decode, chassis.parse_chassis_control, chassis.IdentifyRequest.decode,
+            chassis.parse_set_power_restore_policy, chassis.PolicyReply.decode, GetBootOptionsRequest.decode,
             SetBootOptionsRequest.decode, BootOptions.decode, BootFlags.decode]
 
 

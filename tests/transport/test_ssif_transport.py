@@ -106,7 +106,7 @@ class Rig:
 # -- exact bytes (design note §1.10) ------------------------------------------------------------
 
 def test_exact_wire_bytes_with_pec() -> None:
-    rig = Rig(pec="on")
+    rig = Rig(pec="on", turnaround=0.0)  # every response ready at the first read: bytes only
     assert rig.transport.transact(GET_DEVICE_ID) == Response(0x07, 0x01, 0x00, DEVICE_ID)
     rig.transport.transact(CHASSIS_ON)
     rig.transport.transact(SENSOR_30)
@@ -120,7 +120,7 @@ def test_exact_wire_bytes_with_pec() -> None:
 
 
 def test_exact_wire_bytes_without_pec() -> None:
-    rig = Rig(pec="off")
+    rig = Rig(pec="off", turnaround=0.0)
     assert rig.transport.transact(CHASSIS_ON) == Response(0x01, 0x02, 0x00)
     assert rig.wire()[2:] == ["S 20 02 03 00 02 01 P", "S 20 03 Sr 21 03 04 02 00 P"]
     rig.bus.clear_transcript()
@@ -191,13 +191,50 @@ def test_nak_first_polls_then_success() -> None:
 def test_busy_bmc_is_polled_with_backoff() -> None:
     rig = Rig(turnaround=0.030)
     rig.transport.capabilities()
+    rig.transport.turnaround = None  # as before any response: the first read after 0.25 ms
     rig.bus.clear_transcript()
     start = rig.clock.monotonic()
     rig.transport.transact(GET_DEVICE_ID)
     elapsed = rig.clock.monotonic() - start
     assert 0.030 <= elapsed <= 0.030 + 0.020 + 1e-9  # back-off is capped at 20 ms
     polls = [t for t in rig.bus.transcript if t.is_read]
-    assert [t.acked for t in polls] == [False] * 5 + [True]  # at 1, 2, 4, 8, 16 and 32 ms
+    assert [t.acked for t in polls][-1] and not any(t.acked for t in polls[:-1])
+    assert 7 <= len(polls) <= 12  # 0.1 ms steps doubling: a handful of NAKed address bytes, not hundreds
+
+
+def test_the_next_read_waits_the_learned_turnaround() -> None:
+    """After one slow answer the next request waits about that long before its
+    first read instead of polling its way up again."""
+    rig = Rig(turnaround=0.030)
+    rig.transport.capabilities()
+    rig.transport.turnaround = None
+    rig.bus.clear_transcript()
+    rig.transport.transact(GET_DEVICE_ID)
+    first = sum(1 for t in rig.bus.transcript if t.is_read)
+    assert rig.transport.turnaround is not None and 0.025 <= rig.transport.turnaround <= 0.05
+    rig.bus.clear_transcript()
+    start = rig.clock.monotonic()
+    rig.transport.transact(GET_DEVICE_ID)
+    second = sum(1 for t in rig.bus.transcript if t.is_read)
+    assert first >= 5 and second <= 2
+    assert rig.clock.monotonic() - start <= 0.030 * 1.5
+
+
+@pytest.mark.parametrize("turnaround", [0.0004, 0.002, 0.010])
+def test_polling_follows_the_bmc_turnaround(turnaround: float) -> None:
+    """Over many requests the wait before each response stays close to the BMC's
+    turnaround (not a fixed 1 ms), at the price of an occasional NAKed poll."""
+    rig = Rig(turnaround=turnaround)
+    rig.transport.transact(GET_DEVICE_ID)
+    rig.bus.clear_transcript()
+    start = rig.clock.monotonic()
+    n = 40
+    for _ in range(n):
+        rig.transport.transact(SENSOR_30)
+    waited = (rig.clock.monotonic() - start) / n  # the Rig's bus does not pace: all of it is waiting
+    assert turnaround <= waited <= turnaround * 1.6 + 0.0002
+    polls = [t for t in rig.bus.transcript if t.is_read]
+    assert len(polls) <= n * 1.5
 
 
 def test_pec_error_is_re_read_not_re_sent() -> None:
@@ -374,7 +411,7 @@ def test_per_call_timeout() -> None:
 
 @pytest.mark.parametrize("pec", ["off", "on"])
 def test_adapter_without_block_read_uses_i2c_rdwr(pec: str) -> None:
-    rig = Rig(pec=pec, funcs=NO_BLOCK_READ_FUNCS)
+    rig = Rig(pec=pec, funcs=NO_BLOCK_READ_FUNCS, turnaround=0.0)
     assert rig.transport.transact(LONG_READ).data == LONG
     reads = [t for t in rig.bus.transcript if t.is_read]
     assert all(len(t.parts[1].data) == 33 + (pec == "on") for t in reads)
@@ -453,7 +490,7 @@ def test_ebusy_names_the_kernel_driver_that_owns_the_address(tmp_path) -> None:
 # -- housekeeping ------------------------------------------------------------------------------------
 
 def test_transport_surface() -> None:
-    rig = Rig()
+    rig = Rig(turnaround=0.0)
     transport = rig.transport
     assert transport.describe() == "sim:test addr 0x10 (SSIF)"
     assert transport.simulated and transport.kind == "ssif" and transport.fileno() is None

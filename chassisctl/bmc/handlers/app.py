@@ -1,4 +1,4 @@
-"""App netFn (06h): device identity, GUIDs, self test, SSIF capabilities."""
+"""App netFn (06h): device identity, resets, GUIDs, self test, SSIF capabilities."""
 
 from __future__ import annotations
 
@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 def get_device_id(rsp: Responder, data: bytes, now: float) -> Result:
     no_data(data, "Get Device ID")
     return rsp.model.device_id()
+
+
+def cold_reset(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Cold Reset")
+    return rsp.model.bmc_reset(cold=True)
+
+
+def warm_reset(rsp: Responder, data: bytes, now: float) -> Result:
+    no_data(data, "Warm Reset")
+    return rsp.model.bmc_reset(cold=False)
 
 
 def get_device_guid(rsp: Responder, data: bytes, now: float) -> Result:
@@ -43,6 +53,8 @@ def get_system_interface_capabilities(rsp: Responder, data: bytes, now: float) -
 
 HANDLERS: dict[int, Handler] = {
     AppCmd.GET_DEVICE_ID: get_device_id,
+    AppCmd.COLD_RESET: cold_reset,
+    AppCmd.WARM_RESET: warm_reset,
     AppCmd.GET_DEVICE_GUID: get_device_guid,
     AppCmd.GET_SYSTEM_GUID: get_system_guid,
     AppCmd.GET_SELF_TEST_RESULTS: get_self_test_results,

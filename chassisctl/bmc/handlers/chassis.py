@@ -1,4 +1,4 @@
-"""Chassis netFn (00h): status, control, boot options."""
+"""Chassis netFn (00h): status, control, identify, restore policy, boot options."""
 
 from __future__ import annotations
 
@@ -21,18 +21,37 @@ def chassis_control(rsp: Responder, data: bytes, now: float) -> Result:
     return rsp.model.chassis_control(chassis.parse_chassis_control(data))
 
 
+def chassis_identify(rsp: Responder, data: bytes, now: float) -> Result:
+    from chassisctl.ipmi.chassis_settings import IdentifyRequest
+
+    req = IdentifyRequest.decode(data)
+    return rsp.model.identify(req.interval, req.force)
+
+
+def set_power_restore_policy(rsp: Responder, data: bytes, now: float) -> Result:
+    from chassisctl.ipmi.chassis_settings import parse_set_power_restore_policy
+
+    return rsp.model.set_restore_policy(parse_set_power_restore_policy(data))
+
+
 def get_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
-    return rsp.model.get_boot_option(chassis.GetBootOptionsRequest.decode(data).selector)
+    from chassisctl.ipmi.boot_options import GetBootOptionsRequest
+
+    return rsp.model.get_boot_option(GetBootOptionsRequest.decode(data).selector)
 
 
 def set_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
-    req = chassis.SetBootOptionsRequest.decode(data)
+    from chassisctl.ipmi.boot_options import SetBootOptionsRequest
+
+    req = SetBootOptionsRequest.decode(data)
     return rsp.model.set_boot_option(req.selector, req.data, req.invalid)
 
 
 HANDLERS: dict[int, Handler] = {
     ChassisCmd.GET_CHASSIS_STATUS: get_chassis_status,
     ChassisCmd.CHASSIS_CONTROL: chassis_control,
+    ChassisCmd.CHASSIS_IDENTIFY: chassis_identify,
+    ChassisCmd.SET_POWER_RESTORE_POLICY: set_power_restore_policy,
     ChassisCmd.GET_SYSTEM_BOOT_OPTIONS: get_system_boot_options,
     ChassisCmd.SET_SYSTEM_BOOT_OPTIONS: set_system_boot_options,
 }

@@ -85,6 +85,10 @@ SEE_ALSO = {
     "chassisctl-power": ("ipmitool(1)",),
     "chassisctl-sensors": ("ipmi-sensors(8)", "ipmitool(1)"),
     "chassisctl-bmc": ("ipmitool(1)",),
+    "chassisctl-chassis": ("chassisctl-power(8)", "ipmitool(1)"),
+    "chassisctl-boot": ("ipmitool(1)",),
+    "chassisctl-sel": ("chassisctl-sdr(8)", "ipmitool(1)", "ipmi-sel(8)"),
+    "chassisctl-fru": ("ipmitool(1)", "ipmi-fru(8)"),
     "chassisctl-raw": ("ipmitool(1)",),
     "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
     "chassisctl-serve": ("chassisctl.toml(5)", "chassisctl-status(8)", "ipmitool(1)", "systemd.service(5)"),
@@ -188,6 +192,8 @@ chassisctl power status
 chassisctl \-\-bus /dev/i2c\-1 sensors \-\-type fan
 chassisctl sensors \-\-bus 1 \-\-addr 0x10 \-\-json
 chassisctl bmc info
+chassisctl sel list \-\-last 20
+chassisctl boot set pxe
 chassisctl raw 0x06 0x01
 CHASSISCTL_BUS=/dev/i2c\-1 chassisctl power status \-\-quiet && echo on
 .RE
@@ -252,11 +258,125 @@ chassisctl sensors \-\-json | jq '.sensors[] | select(.status != "ok")'
 """,
     },
     "chassisctl-bmc": {
+        "description": r"""
+.B bmc reset
+restarts the management controller, not the host: \fBwarm\fR restarts its
+firmware, \fBcold\fR resets the controller.
+It asks on a terminal and needs \fB\-\-yes\fR elsewhere, like the destructive
+power verbs, because the BMC does not answer while it restarts.
+A reset that was delivered but never answered is reported as sent with
+\fB"answered": false\fR (the controller may reset before replying); it is
+never re\-sent.
+A translated platform has no BMC firmware: its \fBbmc reset\fR is refused with
+completion code C1h (exit status 76).
+""",
         "examples": r"""
 .nf
 .RS
 chassisctl bmc info
 chassisctl bmc info \-\-json
+chassisctl bmc reset cold \-\-yes
+.RE
+.fi
+""",
+    },
+    "chassisctl-chassis": {
+        "description": r"""
+.B chassis status
+is \fBipmitool chassis status\fR: power, the last power event, intrusion,
+faults, the power restore policy and the identify light.
+\fB\-\-json\fR prints \fBpower\fR, \fBlast_event\fR (a list),
+\fBintrusion\fR and \fBrestore_policy\fR (\fBalways\-on\fR, \fBprevious\fR,
+\fBalways\-off\fR or \fBunknown\fR, the words \fBchassis policy\fR takes)
+among others.
+.PP
+.B chassis identify
+without options lights the LED for the BMC's default, 15 seconds.
+What a BMC or platform cannot do (a platform description declares no identify
+light or restore policy) is one line naming the command, completion code C1h
+and why, with exit status 76.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl chassis status
+chassisctl chassis policy previous
+chassisctl chassis identify \-\-seconds 60
+chassisctl chassis identify \-\-off
+.RE
+.fi
+""",
+    },
+    "chassisctl-boot": {
+        "description": r"""
+The boot device override in the BMC's System Boot Options: parameter 5 (boot
+flags), written after parameter 4 (boot info acknowledge) inside a
+set\-in\-progress bracket, the sequence \fBipmitool chassis bootdev\fR uses, so
+each tool reads what the other set.
+\fB\-\-once\fR (the default) applies to the next boot only; the BIOS clears
+the flags.
+\fBboot get \-\-json\fR prints \fBdevice\fR, \fBpersistent\fR and \fBuefi\fR
+(and \fBvalid\fR: whether any override is set).
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl boot set pxe
+chassisctl boot set disk \-\-persistent \-\-uefi
+chassisctl boot get \-\-json
+chassisctl \-\-platform compute\-4n \-\-node node2 boot set cdrom
+.RE
+.fi
+""",
+    },
+    "chassisctl-sel": {
+        "description": r"""
+.B sel list
+names each event the way \fBipmitool sel elist\fR does: the sensor type and
+the name of the SDR record with the same sensor number, owner and type (else
+\fB#0x\fR\fINN\fR), the event, \fBAsserted\fR or \fBDeasserted\fR, and for
+threshold events the reading against the threshold in the sensor's unit.
+Piped, it prints exactly \fBsel elist\fR's lines (local time zone), except
+that event texts use the IPMI specification's words where ipmitool
+abbreviates (\fBPower Off / Power Down\fR for ipmitool's \fBPower off/down\fR);
+a terminal gets a table, and \fB\-\-json\fR one document whose \fBentries\fR
+hold \fBid\fR, \fBtimestamp\fR (RFC 3339 UTC, \fBnull\fR before the BMC's
+clock was set), \fBsensor\fR, \fBevent\fR and \fBdirection\fR.
+.PP
+\fB\-\-follow\fR asks for Get SEL Info every \fB\-\-interval\fR seconds and
+reads on from the last entry when it changed, printing new entries until
+Ctrl\-C (one JSON document per line with \fB\-\-json\fR).
+.B sel clear
+asks on a terminal and needs \fB\-\-yes\fR elsewhere.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl sel list \-\-last 20
+chassisctl sel list \-\-follow
+chassisctl sel info \-\-json
+chassisctl sel time \-\-sync
+chassisctl sel clear \-\-yes
+.RE
+.fi
+""",
+    },
+    "chassisctl-fru": {
+        "description": r"""
+Every FRU the BMC lists \(em the builtin FRU 0 and each logical FRU device
+locator in its SDRs \(em or one with \fB\-\-id\fR: chassis, board and product
+areas with ipmitool's field names, and the multirecord area.
+Problems found while decoding (a bad checksum, an area past the end) are
+listed, never repaired.
+\fB\-\-json\fR prints \fBfru\fR, a list of \fBid\fR, \fBname\fR, \fBboard\fR,
+\fBproduct\fR, \fBchassis\fR, \fBmultirecords\fR and \fBproblems\fR.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl fru
+chassisctl fru print \-\-id 0 \-\-json
+chassisctl \-\-platform compute\-4n \-\-node node2 fru
 .RE
 .fi
 """,
