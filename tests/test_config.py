@@ -126,9 +126,9 @@ def test_unreadable_config(home: dict[str, str], tmp_path: Path, monkeypatch: py
     if os.geteuid() != 0:
         cfg.chmod(0)
     else:  # root reads anything: simulate the EACCES the kernel gives others
-        def denied(self: Path) -> bytes:
-            raise PermissionError(13, "Permission denied", str(self))
-        monkeypatch.setattr(Path, "read_bytes", denied)
+        def denied(path, *args, **kwargs) -> bytes:
+            raise PermissionError(13, "Permission denied", str(path))
+        monkeypatch.setattr("chassisctl.fileio.read_capped", denied)
     with pytest.raises(ConfigError, match="not readable") as info:
         resolve({}, home, config=str(cfg))
     assert info.value.exit_code == 78 and str(cfg) in str(info.value)

@@ -77,8 +77,11 @@ def _render(out, doc: dict[str, Any]) -> None:
         rows, styles = [], []
         for node in doc["nodes"]:
             sensors = node["sensors"]
-            rows.append([node["node"], node["power"] or "unknown", _sensor_summary(sensors)])
-            styles.append({"nr": "red", "cr": "red", "nc": "yellow", "na": "yellow"}.get(sensors.get("worst")))
+            down = node.get("bmc") == "down"
+            rows.append([node["node"], "BMC not answering" if down else node["power"] or "unknown",
+                         _sensor_summary(sensors)])
+            styles.append("red" if down else
+                          {"nr": "red", "cr": "red", "nc": "yellow", "na": "yellow"}.get(sensors.get("worst")))
         out.table([Column("Node"), Column("Power"), Column("Sensors")], rows, styles=styles)
     neighbors = [n for s in services for n in s.get("neighbors") or []]
     if any(s.get("neighbors") is not None for s in services):
@@ -86,14 +89,15 @@ def _render(out, doc: dict[str, Any]) -> None:
         out.table([Column("Local port"), Column("Neighbour"), Column("Port ID"), Column("TTL", "right")],
                   [[n.get("local_port"), n.get("system_name") or n.get("chassis_id"), n.get("port_id"),
                     n.get("ttl")] for n in neighbors])
-    relays = [s for s in services if isinstance(s.get("interfaces"), dict)]
+    relays = [(s["name"], r) for s in services for r in s.get("relays") or [] if isinstance(r.get("interfaces"), dict)]
     if relays:
         out.line()
         rows = []
-        for relay in relays:
+        for service, relay in relays:
+            label = f"{relay.get('family', service)} {','.join(relay.get('downstream', []))}".strip()
             for name, counters in sorted(relay["interfaces"].items()):
                 dropped = counters.get("dropped", {})
-                rows.append([relay["name"], name, counters.get("received", 0), counters.get("relayed", 0),
+                rows.append([label, name, counters.get("received", 0), counters.get("relayed", 0),
                              sum(dropped.values()),
                              ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()) if v)])
         out.table([Column("Relay"), Column("Interface"), Column("Received", "right"), Column("Relayed", "right"),

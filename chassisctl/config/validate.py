@@ -70,9 +70,11 @@ def _line(text: str | None, source: Path | str, path: tuple[str | int, ...]) -> 
     from chassisctl.config.lines import key_lines, line_of
 
     if text is None:
+        from chassisctl.fileio import read_capped
+
         try:
-            text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_capped(source, "config file", ConfigError).decode("utf-8")
+        except (OSError, UnicodeDecodeError, ConfigError):
             return None
     try:
         return line_of(key_lines(text), path)

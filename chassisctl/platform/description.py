@@ -225,9 +225,11 @@ def resolve(name_or_path: str) -> Path:
 
 def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
     """Read, parse and validate a description; :class:`ConfigError` on any problem."""
+    from chassisctl.fileio import read_capped
+
     path = resolve(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, "platform description", ConfigError).decode("utf-8")
     except FileNotFoundError:
         if os.sep not in name_or_path and not name_or_path.endswith(".toml"):
             raise NoInputError(f"platform {name_or_path!r}: no such file or shipped example",
@@ -261,8 +263,10 @@ def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = F
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     import tomllib
 
+    from chassisctl.fileio import toml_loads
+
     try:
-        return tomllib.loads(text)
+        return toml_loads(text, source, ConfigError)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         line = getattr(exc, "lineno", None)

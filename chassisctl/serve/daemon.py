@@ -323,7 +323,7 @@ class Daemon:
         if bmc is not None:
             await bmc.refresh(self.poll_interval)
             for node in bmc.nodes():
-                nodes.append({"node": node["node"], "power": node["power"],
+                nodes.append({"node": node["node"], "power": node["power"], "bmc": node["bmc"],
                               "sensors_age_s": node["sensors_age_s"], "sensors": _by_status(node["sensors"])})
         return {"version": __version__, "pid": os.getpid(), "uptime_s": round(time.monotonic() - self.started, 3),
                 "reloads": self.reloads, "nodes": nodes,
@@ -377,8 +377,11 @@ def check_config(resolved: Any, options: Any) -> list[str]:
         nodes = load_platform(settings.platform).nodes  # the description only: no bus
         if len(nodes) > 1:
             named(settings.config_path, lambda: check_endpoints(node_endpoints(doc), list(nodes)))
-    _, demo = named(settings.config_path, lambda: lan_config(doc, settings.config_path, settings, None))
+    config, demo = named(settings.config_path, lambda: lan_config(doc, settings.config_path, settings, None))
     if demo:
         warnings.append("no [[ipmi.users]]: serve adds the demo user admin/admin on the simulator, "
                         "loopback only")
+    from chassisctl.ipmi.lan import config_warnings
+
+    warnings += config_warnings(config)  # what serve logs at start-up as "weak setting"
     return warnings

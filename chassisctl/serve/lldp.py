@@ -110,9 +110,12 @@ class LldpService:
 
     def status(self) -> dict[str, Any]:
         if self.agent is None:
-            return {"ports": [], "neighbors": 0, "frames_in": 0, "frames_out": 0}
+            return {"ports": [], "neighbors": [], "frames_in": 0, "frames_out": 0}
         stats = self.agent.statistics()
-        return {"ports": sorted(self._sockets), "neighbors": sum(p["neighbors"] for p in stats["ports"].values()),
+        # The neighbours themselves, briefly: chassisctl status shows them per port.
+        brief = [{k: n.get(k) for k in ("local_port", "system_name", "chassis_id", "port_id", "ttl", "age_s")}
+                 for n in self.agent.neighbors(time.monotonic(), None)]
+        return {"ports": sorted(self._sockets), "neighbors": brief,
                 "frames_in": stats["totals"].get("frames_in", 0), "frames_out": stats["totals"].get("frames_out", 0)}
 
     def metrics(self) -> list[tuple[str, str, str, dict[str, Any], float]]:

@@ -135,3 +135,28 @@ def test_check_relays_across_tables(tmp_path: Path) -> None:
     done = run("config", "check", str(cfg))
     assert done.returncode == 78
     assert "dhcp_relay[1].downstream: eth1 is already downstream in dhcp_relay[0]" in done.stderr
+
+
+def test_check_warns_about_every_weak_setting_and_refuses_an_empty_password(tmp_path: Path) -> None:
+    weak = write(tmp_path / "weak.toml", """\
+[ipmi]
+cipher_suites = [17, 0]
+allow_cipher_suite_0 = true
+ipmi15_auth_types = ["md5", "none"]
+allow_ipmi15_auth_none = true
+
+[[ipmi.users]]
+name = "admin"
+password = ""
+privilege = "administrator"
+allow_empty_password = true
+""")
+    done = run("--config", str(weak), "config", "check", "--json")
+    assert done.returncode == 0, done.stderr
+    warnings = json.loads(done.stdout)["warnings"]
+    assert any("empty password" in w for w in warnings)
+    assert any("suite 0" in w for w in warnings)
+    assert any('"none"' in w for w in warnings)
+    empty = write(tmp_path / "empty.toml", '[[ipmi.users]]\nname = "admin"\npassword = ""\n')
+    done = run("--config", str(empty), "config", "check")
+    assert done.returncode == 78 and "allow_empty_password" in done.stderr, done.stderr

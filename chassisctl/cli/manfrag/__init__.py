@@ -315,6 +315,19 @@ Each service (each IPMI LAN endpoint, the LLDP agent, each relay, metrics)
 runs under supervision: one that fails is logged and restarted after 1 s,
 then 2, 4 ... up to 60 s, while the others keep serving.
 .PP
+A BMC that does not answer when \fBserve\fR starts (it often boots after
+the host) or stops answering later does not stop it: logins still work,
+and every request that needs the BMC is answered at once with completion
+code D5h (not supported in present state) while \fBserve\fR retries after
+1 s, then 2, 4 ... up to 30 s.
+The BMC going and coming back are logged once each; \fBchassisctl status\fR
+shows it per node.
+Only a bad configuration, a missing bus device or a permission problem
+stops \fBserve\fR at start\-up.
+At start\-up \fBserve\fR also logs a warning for each weak setting it was
+told to allow (cipher suite 0, an empty password ...; see
+.BR chassisctl.toml (5)).
+.PP
 \fBSIGHUP\fR re\-reads the configuration file (with the same options and
 environment).
 The whole file is checked first; if anything is wrong, one line is logged
