@@ -78,19 +78,8 @@ def named(path: Path | None, build):
 
 
 def serve_section(doc: dict[str, Any]) -> dict[str, Any]:
-    section = doc.get("serve", {})
-    if not isinstance(section, dict):
-        raise ConfigError("serve: expected a table ([serve])")
-    for key in section:
-        if key not in ("sensor_poll_interval", "runtime_dir", "socket"):
-            raise ConfigError(f"serve.{key}: unknown key")
-    for key in ("runtime_dir", "socket"):
-        if key in section and (not isinstance(section[key], str) or not section[key].startswith("/")):
-            raise ConfigError(f"serve.{key}: expected an absolute path")
-    interval = section.get("sensor_poll_interval", 1.0)
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0.1 <= interval <= 3600:
-        raise ConfigError("serve.sensor_poll_interval: expected seconds within 0.1..3600")
-    return section
+    """``[serve]``, already checked against :data:`chassisctl.config.schema.SERVE`."""
+    return doc.get("serve", {})
 
 
 def lan_config(doc: dict[str, Any], config_path: Path | None, settings: BmcSettings,
@@ -101,8 +90,9 @@ def lan_config(doc: dict[str, Any], config_path: Path | None, settings: BmcSetti
     which pins every endpoint to loopback.
     """
     from chassisctl.ipmi.codes import Privilege
-    from chassisctl.ipmi.lan import lan_config_from_toml
-    from chassisctl.ipmi.lan.config import LanUser, parse_listen
+    from chassisctl.config.keys import listen_parts as parse_listen
+    from chassisctl.ipmi.lan.config import LanUser
+    from chassisctl.serve.lan_settings import lan_config_from_toml
 
     config = lan_config_from_toml(doc, str(config_path) if config_path else None)
     if listen_override:

@@ -37,29 +37,20 @@ _STATE = {"ok": 0.0, "nc": 1.0, "cr": 2.0, "nr": 2.0}
 
 
 def parse_listen(section: dict[str, Any]) -> tuple[str, int]:
-    from chassisctl.ipmi.lan.config import parse_listen as parse
+    from chassisctl.config.keys import listen_parts
 
-    listen = section.get("listen", DEFAULT_LISTEN)
-    try:
-        return parse(listen, "metrics.listen")
-    except ConfigError:
-        raise
-    except Exception:  # noqa: BLE001 - anything else about the value is the same mistake
-        raise ConfigError(f"metrics.listen: expected \"ADDR:PORT\", got {listen!r}") from None
+    return listen_parts(section.get("listen", DEFAULT_LISTEN), "metrics.listen")
 
 
 class MetricsService:
     name = "metrics"
 
     def __init__(self, section: dict[str, Any], daemon: Any, *, logger: logging.Logger | None = None) -> None:
-        for key in section:
-            if key not in ("listen", "interval"):
-                raise ConfigError(f"metrics.{key}: unknown key")
+        """``section`` is ``[metrics]``, already checked against its schema."""
+        from chassisctl.config.schema import METRICS
+
         self.host, self.port = parse_listen(section)
-        interval = section.get("interval", 5.0)
-        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 1 <= interval <= 3600:
-            raise ConfigError("metrics.interval: expected seconds within 1..3600")
-        self.interval = float(interval)
+        self.interval = float(section.get("interval", METRICS["interval"].default))
         self.daemon = daemon
         self.log = logger or logging.getLogger("chassisctl.serve.metrics")
         self._server: Any = None
