@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
 
 if TYPE_CHECKING:

@@ -74,7 +74,7 @@ def sel_list(
 def _sensor_index(session, node):
     """SDR names for the entries (cached SDRs: one request); none if the BMC has no SDRs."""
     from chassisctl.client.sel import SensorIndex
-    from chassisctl.errors import CompletionCodeError
+    from chassisctl.ipmi.codes import CompletionCodeError
 
     try:
         return SensorIndex(session.repository(node).records)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, TypeVar
 
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import Transport
 

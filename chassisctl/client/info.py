@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.app import (DeviceId, DeviceSupport, Guid, SelfTestResult, SsifCapabilities,
                                  SsifTransactions, get_device_guid, get_device_id,
                                  get_self_test_results, get_system_guid,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.storage import (FIRST_RECORD, LAST_RECORD, READ_ALL, RecordChunk, Reservation,
                                      SdrRepositoryInfo, get_sdr, get_sdr_repository_info,
                                      reserve_sdr_repository)

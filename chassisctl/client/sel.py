@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi import sel as sel_codec
 from chassisctl.ipmi.sel_cmds import (ClearAction, ClearSelProgress, SelInfo, SelTime, clear_sel, get_sel_entry,
                                       get_sel_info, get_sel_time, reserve_sel, set_sel_time)

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from chassisctl.client.call import call
 from chassisctl.client.sdr import SdrWalker
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
-from chassisctl.errors import ChassisError, CompletionCodeError, TimeoutFailure, UnreachableError
+from chassisctl.errors import ChassisError, TimeoutFailure, UnreachableError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.conversion import NON_LINEAR, Factors
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.names import entity_name, sensor_type_name
 from chassisctl.ipmi.sdr import CompactSensorRecord, FullSensorRecord, parse_record
 from chassisctl.ipmi.sensor import discrete_states, status

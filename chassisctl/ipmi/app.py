@@ -3,9 +3,9 @@
 Each command has a request builder (returns a :class:`Request`), a parser for
 the BMC side when the request carries data, and a frozen response dataclass
 with ``encode()`` and ``decode(data)`` where ``data`` is what follows the
-completion code.  Decoders raise only :class:`~chassisctl.ipmi.errors.DecodeError`;
+completion code.  Decoders raise only :class:`~chassisctl.ipmi.decode_errors.DecodeError`;
 a request whose data has the wrong size raises
-:class:`~chassisctl.ipmi.errors.DataLengthError` so a responder can answer
+:class:`~chassisctl.ipmi.decode_errors.DataLengthError` so a responder can answer
 C7h (length) rather than CCh (field).  The sibling codec modules (chassis,
 storage, sensor_cmds, dcmi) follow the same conventions, with the byte
 helpers of :mod:`chassisctl.ipmi._bytes`.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le, u16
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request
 
 

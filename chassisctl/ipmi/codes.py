@@ -4,13 +4,17 @@ The registry answers the questions several layers ask about a request
 without each keeping its own list: its name (``--debug`` traces, logs), the
 lowest session privilege allowed to send it over LAN (``serve``), and whether
 re-sending it after an unanswered write is harmless (the SSIF transport: a
-Chassis Control must never be sent twice).
+Chassis Control must never be sent twice).  :class:`CompletionCodeError`
+is what a client raises when the answer carries a completion code other than
+00h.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from chassisctl.errors import ChassisError, ExitCode
 
 
 class NetFn(enum.IntEnum):
@@ -325,3 +329,14 @@ def cc_name(cc: int) -> str:
     if 0x80 <= cc <= 0xBE:
         return "Command-specific completion code"
     return "Reserved completion code"
+
+
+class CompletionCodeError(ChassisError):
+    """The BMC answered, but with a completion code other than 00h."""
+
+    exit_code = ExitCode.COMPLETION_CODE
+    code = "completion-code"
+
+    def __init__(self, cc: int, what: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{what}: BMC answered {cc:02X}h ({cc_name(cc)})", hint=hint)
+        self.cc = cc

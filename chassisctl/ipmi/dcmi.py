@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import DCMI_GROUP, DcmiCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.fru_fields import (
     EMPTY,
     END_OF_FIELDS,

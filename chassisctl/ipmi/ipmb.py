@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 
 #: rqSeq is six bits wide.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 POLYNOMIAL = 0x07
 

@@ -29,7 +29,7 @@ import struct
 from dataclasses import dataclass
 from typing import Callable
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.rmcp import CLASS_IPMI, RMCP_SEQ_NO_ACK, RMCP_VERSION, AuthType
 
 NEXT_HEADER = 0x07

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chassisctl.ipmi._bytes import le
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 #: SDR version byte for IPMI 1.5 / 2.0 records.
 SDR_VERSION = 0x51

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chassisctl.ipmi._bytes import check_field
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.names import offset_table, sensor_type_name
 
 RECORD_SIZE = 16

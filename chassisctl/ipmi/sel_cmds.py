@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import expect_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.storage import READ_ALL, SEL_RECORD_SIZE, RecordRead, _RepositoryInfo
 

@@ -16,7 +16,7 @@ are kept (so a reply re-encodes to its bytes) but masked by the properties,
 since some BMCs return them as 1b.  The Get Sensor Reading, Thresholds and
 Reading Factors replies, which every sensor listing decodes, ignore bytes
 after the last defined one rather than losing the sensor; too few bytes
-raise :class:`~chassisctl.ipmi.errors.DataLengthError`.
+raise :class:`~chassisctl.ipmi.decode_errors.DataLengthError`.
 """
 
 from __future__ import annotations

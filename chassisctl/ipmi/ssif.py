@@ -16,9 +16,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chassisctl.errors import UsageError
 from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError, EncodeError
 from chassisctl.ipmi.message import Request, Response
 
 #: Data bytes one SMBus block transfer carries.
@@ -162,13 +161,17 @@ def decode_response(payload: bytes, request: Request | None = None) -> Response:
 # Writes
 
 
+class RequestTooLong(EncodeError):
+    """A request longer than this BMC accepts over SSIF (its capabilities name the limit)."""
+
+
 def write_plan(payload: bytes, caps: SsifCapabilities = DEFAULT_CAPABILITIES) -> list[tuple[int, bytes]]:
     """The block writes that send ``payload``: ``[(smbus command, block), ...]``.
 
     Single-part (02h) up to 32 bytes; beyond that start (06h, 32 bytes),
     middles (07h, 32 bytes) and an end (08h, 1-32 bytes), only when the
-    capabilities allow.  Too long a request raises :class:`UsageError`: it
-    names the limit, because only the caller (``raw``, FRU writes) can shorten it.
+    capabilities allow.  Too long a request raises :class:`RequestTooLong`:
+    it names the limit, because only the caller (``raw``, FRU writes) can shorten it.
     """
     size = len(payload)
     if size < 2:
@@ -180,7 +183,7 @@ def write_plan(payload: bytes, caps: SsifCapabilities = DEFAULT_CAPABILITIES) ->
         limit = min(limit, 2 * BLOCK_MAX - 1)
     if size > limit:
         how = "single-part transfers only" if not caps.multipart_write else "its multi-part limit"
-        raise UsageError(f"request of {size} bytes is longer than the BMC accepts over SSIF "
+        raise RequestTooLong(f"request of {size} bytes is longer than the BMC accepts over SSIF "
                          f"({limit} bytes, {how})")
     chunks = [bytes(payload[i:i + BLOCK_MAX]) for i in range(0, size, BLOCK_MAX)]
     plan: list[tuple[int, bytes]] = [(SsifCmd.MULTI_WRITE_START, chunks[0])]

@@ -467,7 +467,7 @@ def read_fru(hw: Any, dev: Any, *, trace: Any = None) -> bytes | None:
 
 def fru_problems(image: bytes) -> list[str]:
     """What is wrong with an image (checksums, layout): reported, never repaired."""
-    from chassisctl.ipmi.errors import DecodeError
+    from chassisctl.ipmi.decode_errors import DecodeError
     from chassisctl.ipmi.fru import parse
 
     try:

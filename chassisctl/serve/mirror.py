@@ -38,8 +38,8 @@ import threading
 import time
 from typing import Any, Callable
 
-from chassisctl.errors import (BusIOError, ChassisError, CompletionCodeError, ProtocolError, TimeoutFailure,
-                               UnreachableError)
+from chassisctl.errors import BusIOError, ChassisError, ProtocolError, TimeoutFailure, UnreachableError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.codes import (AppCmd, ChassisCmd, CompletionCode, NetFn, SensorCmd,
                                    StorageCmd)
 from chassisctl.ipmi.message import Request, Response

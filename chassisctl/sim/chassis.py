@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
 from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl

@@ -24,7 +24,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Callable
 
 from chassisctl.clock import Clock
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import IpmbRequest
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import Segment

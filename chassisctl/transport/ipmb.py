@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import OutcomeUnknown, PermissionDenied, TimeoutFailure, UnreachableError, UsageError
 from chassisctl.ipmi.codes import NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import SEQ_MODULUS, IpmbRequest, IpmbResponse
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import BmcTransport, Tracer

@@ -35,7 +35,7 @@ from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import (BusIOError, ChassisError, OutcomeUnknown, ProtocolError, TimeoutFailure,
                                UsageError)
 from chassisctl.ipmi.codes import NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.pec import crc8
 from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities,

@@ -17,7 +17,7 @@ from chassisctl.ipmi.codes import COMMANDS, NetFn
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.conversion import Conversion
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.sensor_cmds import SensorReading, SensorThresholds, Threshold
 from chassisctl.ipmi.storage import LAST_RECORD, READ_ALL, RecordChunk

@@ -20,7 +20,7 @@ from chassisctl.ipmi.chassis import (
     SetBootOptionsRequest,
 )
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
 

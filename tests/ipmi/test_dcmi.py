@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from chassisctl.ipmi import dcmi
 from chassisctl.ipmi.codes import DcmiCmd, NetFn
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading, PowerReadingRequest
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import (IpmbRequest, IpmbResponse, checksum, decode_frame, decode_get_message,
                                   decode_send_message_request, encode_get_message_data, get_message_request,
                                   nested_response, send_message_request)

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import DecodeError
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.sensor import (
     AnalogFormat,
     Conversion,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from chassisctl.ipmi import sensor_cmds
 from chassisctl.ipmi.codes import NetFn, SensorCmd
 from chassisctl.ipmi.conversion import Conversion, Factors
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.sensor_cmds import (
     LOWER,
     THRESHOLD_ORDER,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from chassisctl.ipmi import storage
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.storage import (
     ClearAction,
     ClearSelProgress,

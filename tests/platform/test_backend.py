@@ -12,7 +12,8 @@ from chassisctl.client.info import bmc_info
 from chassisctl.client.sensors import SensorReader, load_repository
 from chassisctl.clock import FakeClock
 from chassisctl.config import BmcSettings
-from chassisctl.errors import CompletionCodeError, UsageError
+from chassisctl.errors import UsageError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi import fru, sel, storage
 from chassisctl.ipmi.chassis import ChassisAction, chassis_control
 from chassisctl.ipmi.message import Request

@@ -16,7 +16,7 @@ from chassisctl.cli.app import run
 from chassisctl.client import power
 from chassisctl.client.call import call
 from chassisctl.client.sensors import SensorReader, load_repository
-from chassisctl.errors import CompletionCodeError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi import sel as sel_codec
 from chassisctl.ipmi.chassis import ChassisAction, chassis_control
 from chassisctl.ipmi.conversion import NON_LINEAR

@@ -11,12 +11,12 @@ import pytest
 from smbus2 import I2cFunc
 
 from chassisctl.clock import FakeClock
-from chassisctl.errors import (BusIOError, OutcomeUnknown, PermissionDenied, ProtocolError, TimeoutFailure,
+from chassisctl.errors import (BusIOError, ExitCode, OutcomeUnknown, PermissionDenied, ProtocolError, TimeoutFailure,
                                UnreachableError, UsageError)
 from chassisctl.ipmi.ipmb import decode_send_message_request, encode_get_message_data
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, SsifCapabilities, TransactionSupport, decode_request,
-                                  encode_response)
+from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, RequestTooLong, SsifCapabilities, TransactionSupport,
+                                  decode_request, encode_response)
 from chassisctl.sim.bus import DEFAULT_FUNCS, NO_BLOCK_READ_FUNCS, SimulatedSMBus
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.ssif_slave import SsifSlave
@@ -155,8 +155,9 @@ def test_capabilities_failure_falls_back_to_linux_defaults() -> None:
         "__call__": lambda self, p: (encode_response(decode_request(p).reply(0xC1))
                                      if p[:2] == H("18 57") else FakeBmc.__call__(self, p))})
     assert rig.transport.capabilities() == DEFAULT_CAPABILITIES
-    with pytest.raises(UsageError, match="longer than the BMC accepts"):
+    with pytest.raises(RequestTooLong, match="longer than the BMC accepts") as raised:
         rig.transport.transact(Request(0x2E, 0x02, bytes(40)))
+    assert raised.value.exit_code == ExitCode.USAGE  # only the caller can shorten it
 
 
 def test_auto_pec_follows_capabilities_and_adapter() -> None:

@@ -48,7 +48,7 @@ from typing import Callable
 
 from chassisctl.ipmi.codes import AppCmd, NetFn, Privilege, TransportCmd, command_info, command_name
 from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.lan import channel
 from chassisctl.ipmi.lan.config import LanConfig, LanUser
 from chassisctl.ipmi.lan.events import (
