@@ -37,7 +37,7 @@ POWER_OFF_OFFSET, POWER_CYCLE_OFFSET = 0x00, 0x01
 
 def completion_for(exc: BaseException) -> int:
     """The completion code for a device failure behind a command."""
-    from chassisctl.platform.drivers.errors import BusTimeout, NotAnswering
+    from chassisctl.i2c_errors import BusTimeout, NotAnswering
 
     if isinstance(exc, BusTimeout):
         return CC.TIMEOUT

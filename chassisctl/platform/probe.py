@@ -18,7 +18,7 @@ from typing import Any, Callable
 from chassisctl.devices.cpld import Access
 from chassisctl.errors import ChassisError
 from chassisctl.platform.description import DeviceDecl
-from chassisctl.platform.drivers.errors import NotAnswering, bus_io
+from chassisctl.i2c_errors import NotAnswering, bus_io
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ from chassisctl.clock import Clock
 from chassisctl.errors import ChassisError
 from chassisctl.platform import schema
 from chassisctl.platform.description import DeviceDecl, Platform, SensorDecl
-from chassisctl.platform.drivers.errors import NotAnswering, PecMismatch
+from chassisctl.i2c_errors import NotAnswering, PecMismatch
 from chassisctl.platform.drivers.topology import TopologyManager
 
 #: Re-read scaling facts (INA CAL) after this many seconds.

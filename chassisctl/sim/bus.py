@@ -30,7 +30,7 @@ from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
 from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
 from chassisctl.transport import i2c_funcs as I2cFunc
-from chassisctl.transport.errno_map import NAK_ERRNOS
+from chassisctl.i2c_errors import NAK_ERRNOS
 
 BLOCK_MAX = 32
 I2C_M_RD = 0x0001

@@ -10,13 +10,13 @@ only, so TAB stays fast.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from chassisctl.errors import BusIOError, PermissionDenied, UnreachableError, UsageError
+from chassisctl.errors import UsageError
+from chassisctl.i2c_errors import open_error
 
 DEFAULT_SIM = "default"
 _SIM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -78,16 +78,8 @@ def open_bus(spec: BusSpec | str, *, sim_factory: Callable[[str], Any] | None = 
     path = spec.path
     try:
         return smbus2.SMBus(path)
-    except FileNotFoundError as exc:
-        raise UnreachableError(f"no such bus {path}", hint="is i2c-dev loaded? ls /dev/i2c-*") from exc
-    except PermissionError as exc:
-        raise PermissionDenied(f"cannot open {path}: permission denied",
-                               hint="needs root or the i2c group") from exc
     except OSError as exc:
-        if exc.errno in (errno.ENODEV, errno.ENXIO):
-            raise UnreachableError(f"bus {path} has no adapter behind it ({errno.errorcode[exc.errno]})",
-                                   hint="was the adapter driver unloaded?") from exc
-        raise BusIOError(f"cannot open {path}: {exc.strerror or exc}") from exc
+        raise open_error(exc, path) from exc
 
 
 def address_owner(bus_path: str, addr: int, sysfs: str = "/sys") -> str | None:

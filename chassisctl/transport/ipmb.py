@@ -28,7 +28,7 @@ from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import SEQ_MODULUS, IpmbRequest, IpmbResponse
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import BmcTransport, Tracer
-from chassisctl.transport.errno_map import RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS, errno_name, map_os_error
+from chassisctl.i2c_errors import RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS, errno_name, map_os_error
 
 WRITE_RETRIES = 5
 FIRST_RETRY = 0.001

@@ -44,7 +44,7 @@ from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler
 from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.bus import address_owner
-from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
+from chassisctl.i2c_errors import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
                                             TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
 
 WRITE_RETRIES = 5

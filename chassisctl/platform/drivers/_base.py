@@ -1,10 +1,34 @@
-"""What every driver shares: the bus, the address, and how it names itself in errors."""
+"""What every driver shares: the bus, the address, how it names itself in errors.
+
+Bus errnos become errors through :mod:`chassisctl.i2c_errors` (``bus_io``);
+the errors below are the drivers' own, about what a device did or may do
+rather than what the bus reported.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
 from chassisctl.devices.smbus import swap16
+from chassisctl.errors import BusIOError, ConfigError
+
+
+class VerifyFailed(BusIOError):
+    """A value read back after a write is not what was written."""
+
+    code = "verify"
+
+
+class DeassertFailed(BusIOError):
+    """A pulsed output could not be released: the line may still be asserted."""
+
+    code = "deassert-failed"
+
+
+class NotOwned(ConfigError):
+    """A state-changing operation on a device the description does not declare owned."""
+
+    code = "not-owned"
 
 
 class Bus(Protocol):

@@ -18,7 +18,7 @@ from smbus2 import i2c_msg
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.devices import at24
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotAnswering, bus_io
+from chassisctl.i2c_errors import NotAnswering, bus_io
 
 T = TypeVar("T")
 SMBUS_BLOCK = 32

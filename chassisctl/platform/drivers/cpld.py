@@ -17,8 +17,8 @@ from chassisctl.clock import Clock
 from chassisctl.devices import cpld
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.errors import ChassisError
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import DeassertFailed, VerifyFailed, bus_io
+from chassisctl.platform.drivers._base import Bus, DeassertFailed, I2cDevice, VerifyFailed
+from chassisctl.i2c_errors import bus_io
 
 DEASSERT_ATTEMPTS = 3
 DEASSERT_RETRY_S = 0.01

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from chassisctl.devices import emc2305
 from chassisctl.devices.emc2305 import FanReg, Reg
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotOwned, bus_io
+from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned
+from chassisctl.i2c_errors import bus_io
 
 
 @dataclass(frozen=True, slots=True)

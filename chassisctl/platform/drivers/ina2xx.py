@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chassisctl.devices import ina2xx
 from chassisctl.devices.ina2xx import Chip, Reg
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotOwned, bus_io
+from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned
+from chassisctl.i2c_errors import bus_io
 
 
 class Ina2xx(I2cDevice):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chassisctl.devices import lm75
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import bus_io
+from chassisctl.i2c_errors import bus_io
 
 
 class Lm75(I2cDevice):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from chassisctl.devices import pca954x
 from chassisctl.devices.pca954x import Kind
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import bus_io
+from chassisctl.i2c_errors import bus_io
 
 
 class Pca954x(I2cDevice):

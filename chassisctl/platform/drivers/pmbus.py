@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotAnswering, NotOwned, VerifyFailed, bus_io
+from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned, VerifyFailed
+from chassisctl.i2c_errors import NotAnswering, bus_io
 
 
 class VoutFormat(enum.Enum):

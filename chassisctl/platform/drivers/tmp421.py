@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chassisctl.devices import tmp421
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import bus_io
+from chassisctl.i2c_errors import bus_io
 
 
 class Tmp421(I2cDevice):

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from chassisctl.devices.pca954x import Kind, encode_channels
 from chassisctl.errors import ChassisError
 from chassisctl.platform.drivers._base import Bus
-from chassisctl.platform.drivers.errors import NotAnswering
+from chassisctl.i2c_errors import NotAnswering
 from chassisctl.platform.drivers.pca954x import Pca954x
 
 #: A segment is identified by the (mux address, channel) hops that reach it.
