@@ -8,7 +8,7 @@ and each sensor's last threshold status live in
 repository timestamps (moved only when the description's text changes) and,
 on the simulator, the simulated devices' state and operator overrides.
 
-The file is the simulator's :class:`~chassisctl.sim.state.StateStore`
+The file is the simulator's :class:`~chassisctl.state_store.StateStore`
 (``fcntl`` lock, atomic rename).  Its lock doubles as the bus lock: every
 request holds it for its I2C transactions, so two chassisctl processes never
 interleave a pointer write and a read.  The lock file also records which
@@ -28,7 +28,7 @@ from typing import Any, Iterator
 from chassisctl.bmc.model import boot_from_json, boot_to_json
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 FORMAT = 1
 

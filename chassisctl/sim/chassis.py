@@ -29,7 +29,7 @@ from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.model import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
