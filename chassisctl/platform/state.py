@@ -8,8 +8,8 @@ and each sensor's last threshold status live in
 repository timestamps (moved only when the description's text changes) and,
 on the simulator, the simulated devices' state and operator overrides.
 
-The file is the simulator's :class:`~chassisctl.state_store.StateStore`
-(``fcntl`` lock, atomic rename).  Its lock doubles as the bus lock: every
+The file is a :class:`~chassisctl.state_store.StateStore` (``fcntl``
+lock, atomic rename), as the simulated chassis' is.  Its lock doubles as the bus lock: every
 request holds it for its I2C transactions, so two chassisctl processes never
 interleave a pointer write and a read.  The lock file also records which
 process held it last; a process that finds someone else's mark forgets its
