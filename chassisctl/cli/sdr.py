@@ -89,21 +89,16 @@ def cache_show() -> None:
 def cache_flush(all_targets: bool = Option(False, "--all", help="Every cached BMC, not just this one")) -> None:
     """Delete the cached SDRs of this BMC (or of all with --all)."""
     from chassisctl.client.sdr_cache import SdrCache
-    from chassisctl.transport import open_transport
 
     store = SdrCache()
     out = state().output()
     if all_targets:
         removed = store.flush()
     else:
-        from chassisctl.cli.session import Session
-        from chassisctl.clock import SystemClock
-        cli = state()
-        clock = SystemClock()
-        with open_transport(cli.settings, clock=clock) as transport:
+        with open_session() as session:
             # the same node selector `sensors` keys its cache entry with
-            node = Session(transport, cli.settings, clock).node_target().selector
-            removed = store.flush(SdrCache.key(transport.identity(), node))
+            node = session.node_target().selector
+            removed = store.flush(SdrCache.key(session.transport.identity(), node))
     if out.json_mode:
         out.json({"removed": removed})
     else:

@@ -87,13 +87,18 @@ class Session:
 @contextlib.contextmanager
 def open_session() -> Iterator[Session]:
     from chassisctl.clock import SystemClock
+    from chassisctl.sim import simulator
     from chassisctl.transport import open_transport
 
     cli = state()
     settings = cli.settings
     clock = SystemClock()
-    transport = open_transport(settings, clock=clock, tracer=cli.tracer())
+    transport = open_transport(settings, clock=clock, tracer=cli.tracer(), simulator=simulator)
     try:
+        if transport.kind == "platform":
+            from chassisctl.cli.complete import write_node_index
+
+            write_node_index(transport.platform.name, transport.nodes())
         if transport.simulated:
             cli.output().notice(f"simulated chassis ({transport.describe()}); use --bus for real hardware")
         yield Session(transport, settings, clock)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from chassisctl.platform.power import NodePower
     from chassisctl.platform.sim import SimWorld
     from chassisctl.platform.state import PlatformState, PlatformStore
+    from chassisctl.transport import Simulator
     from chassisctl.transport.bus import BusSpec
 
 #: Room after the completion code in one reply (LAN and in-process carry this much).
@@ -93,6 +94,19 @@ class PlatformTransport(Transport):
         self._closed = False
 
     # -- Transport ----------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> PlatformTransport:
+        """The platform ``settings.platform`` names, on the bus ``spec``.
+
+        On a ``sim[:NAME]`` bus the description's own simulated twins stand in
+        for the devices (:mod:`chassisctl.platform.sim`); a caller that hands
+        in no simulator opts out of simulation, as for the other backends.
+        """
+        if spec.simulated and simulator is None:
+            raise UsageError(f"{spec.path}: no simulator is available in this context")
+        return open_platform(settings, spec, clock=clock, tracer=tracer)
+
     def nodes(self) -> list[NodeInfo]:
         return [NodeInfo(n.name, n.id) for n in self.platform.nodes]
 
@@ -506,27 +520,4 @@ def open_platform(settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer:
         bus = open_bus(spec)
         transport = PlatformTransport(platform, bus, clock=clock, bus_path=spec.path, store=the_store,
                                       root_bus=spec.number or 0, tracer=tracer)
-    _write_node_index(platform)
     return transport
-
-
-def _write_node_index(platform: Platform) -> None:
-    """Node names for TAB completion of --node (read by chassisctl.cli.complete)."""
-    import json
-
-    from chassisctl.config import xdg_dir
-
-    path = xdg_dir("CACHE") / "nodes.json"
-    doc = {"schema": 1, "platform": platform.name,
-           "nodes": [{"name": n.name, "id": n.id} for n in platform.nodes]}
-    blob = json.dumps(doc, sort_keys=True)
-    from chassisctl.errors import StateError
-    from chassisctl.fileio import read_capped, write_quietly
-
-    try:
-        if read_capped(path, "node index", StateError) == blob.encode():
-            return
-    except (OSError, StateError):
-        pass
-
-    write_quietly(path, blob)

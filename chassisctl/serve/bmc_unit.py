@@ -108,6 +108,7 @@ class BmcUnit:
         from chassisctl.serve.ipmi_lan import IpmiLanService, current_event
         from chassisctl.serve.mirror import BmcMirror
         from chassisctl.serve.worker import BusWorker
+        from chassisctl.sim import simulator
         from chassisctl.transport import open_transport
 
         from chassisctl.ipmi.lan import config_warnings
@@ -120,7 +121,8 @@ class BmcUnit:
                              *DEMO_USER)
         for warning in config_warnings(self.base):
             self.log.warning("weak setting: %s", warning)
-        self.transport = transport = CountingTransport(open_transport(settings, clock=SystemClock()))
+        opened = open_transport(settings, clock=SystemClock(), simulator=simulator)
+        self.transport = transport = CountingTransport(opened)
         self.worker = worker = BusWorker()
         worker.start()
         try:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from chassisctl.clock import Clock
 from chassisctl.errors import UsageError
 from chassisctl.ipmi.message import Request, Response
+
+if TYPE_CHECKING:
+    from chassisctl.config import BmcSettings
+    from chassisctl.transport import Simulator
+    from chassisctl.transport.bus import BusSpec
 
 #: Receives one human-readable line per wire event when ``--debug`` is on.
 Tracer = Callable[[str], None]
@@ -78,6 +83,16 @@ class Transport(abc.ABC):
 
     #: True when the answers come from the embedded simulator.
     simulated: bool = False
+
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> Transport:
+        """This backend on the bus ``spec`` names, as ``settings`` configure it.
+
+        ``simulator`` builds the simulated chassis when ``spec`` is a
+        ``sim[:NAME]`` bus; without one such a bus is refused.
+        """
+        raise NotImplementedError(f"{cls.__name__} is not opened by name")
 
     @abc.abstractmethod
     def transact(self, request: Request, *, node: str | int | None = None,

@@ -29,11 +29,13 @@ the PEC is checked here, since the adapter does not.
 from __future__ import annotations
 
 import errno
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import (BusIOError, ChassisError, OutcomeUnknown, ProtocolError, TimeoutFailure,
                                UsageError)
+from chassisctl.i2c_errors import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS,
+                                   describe_errno, errno_name, map_os_error)
 from chassisctl.ipmi.codes import NetFn
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
@@ -44,8 +46,11 @@ from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler
 from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.bus import address_owner
-from chassisctl.i2c_errors import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
-                                            TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
+
+if TYPE_CHECKING:
+    from chassisctl.config import BmcSettings
+    from chassisctl.transport import Simulator
+    from chassisctl.transport.bus import BusSpec
 
 WRITE_RETRIES = 5
 #: Delay before re-writing a NAKed write (doubling to MAX_POLL).
@@ -99,6 +104,20 @@ class SsifTransport(BmcTransport):
         self.sysfs = "/sys"
 
     # -- Transport ---------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> SsifTransport:
+        """SSIF to the BMC at ``settings.addr`` on the bus ``spec`` names."""
+        from chassisctl.transport.bus import open_bus, simulate
+
+        bus = simulate(spec, settings, clock, simulator).bus if spec.simulated else open_bus(spec)
+        try:
+            return cls(bus, settings.addr, pec=settings.pec, clock=clock, timeout=settings.timeout, tracer=tracer,
+                       describe=spec.path)
+        except BaseException:
+            bus.close()
+            raise
+
     def describe(self) -> str:
         return f"{self._where} addr {self.addr:#04x} (SSIF)"
 
