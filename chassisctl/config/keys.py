@@ -117,6 +117,17 @@ def check_value(key: Key, value: Any) -> str | None:
     raise AssertionError(t)
 
 
+def interface_name(name: object) -> bool:
+    """A possible Linux interface name: 1 to 15 bytes, no '/', no whitespace, not ``.`` or ``..``.
+
+    The kernel's IFNAMSIZ is 16 bytes with the terminating NUL.  ``[lldp]
+    ports`` and the DHCP relay's interface lists are checked with it before
+    any socket opens.
+    """
+    return isinstance(name, str) and 0 < len(name.encode()) <= 15 and "/" not in name \
+        and not any(c.isspace() for c in name) and name not in (".", "..")
+
+
 def _addr_problem(value: Any) -> str | None:
     if isinstance(value, bool):
         return "expected a 7-bit I2C address, e.g. 0x10"

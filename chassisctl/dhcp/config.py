@@ -18,6 +18,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from chassisctl.config.keys import interface_name
 from chassisctl.dhcp import option82
 from chassisctl.dhcp.option82 import IdFormat
 from chassisctl.errors import ChassisError, ConfigError
@@ -74,8 +75,7 @@ def _ifnames(value: Any, what: str, fail: Callable[[str], ChassisError]) -> tupl
         raise fail(f"{what}: expected a list of interface names")
     out: list[str] = []
     for name in value:
-        if not isinstance(name, str) or not 0 < len(name) <= 15 or "/" in name or any(c.isspace() for c in name) \
-                or name in (".", ".."):
+        if not interface_name(name):
             raise fail(f"{what}: {name!r} is not an interface name")
         if name in out:
             raise fail(f"{what}: {name} is listed twice")

@@ -120,7 +120,7 @@ def _policy(item: Any, i: int) -> org.NetworkPolicy:
 
 def parse_section(section: Any) -> LldpSettings:
     """``[lldp]`` (a dict from tomllib) -> :class:`LldpSettings`; ConfigError on anything wrong."""
-    from chassisctl.net.links import valid_name
+    from chassisctl.config.keys import interface_name
 
     if not isinstance(section, dict):
         raise ConfigError("lldp: expected a table ([lldp])")
@@ -132,7 +132,7 @@ def parse_section(section: Any) -> LldpSettings:
         if not isinstance(ports, list) or not ports or not all(isinstance(p, str) for p in ports):
             raise ConfigError("lldp.ports: expected a non-empty list of interface names")
         for port in ports:
-            if not valid_name(port):
+            if not interface_name(port):
                 raise ConfigError(f"lldp.ports: {port!r} cannot be a network interface name")
         if len(set(ports)) != len(ports):
             raise ConfigError("lldp.ports: a port is listed twice")
