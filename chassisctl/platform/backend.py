@@ -260,6 +260,8 @@ class PlatformTransport(Transport):
         cached = rt.fru_cache.get(fru_id)
         if cached is not None and now - cached[0] < FRU_CACHE_S:
             return cached[1]
+        from chassisctl.platform.fru_eeprom import fru_problems, read_fru
+
         image = read_fru(self.hw, self.platform.devices[fru.device], trace=self.trace)
         rt.fru_cache[fru_id] = (now, image)
         if image is not None and self.tracer is not None:
@@ -350,7 +352,7 @@ class PlatformTransport(Transport):
             # `sim reset` (or a first look at a reset world): twins back to the seeds.
             fresh = build_world(self.platform, clock=self.clock, name=world.bus.name, tracer=self.tracer)
             world.close()
-            world.twins, world.hwmon_dirs, world.sysfs_root = fresh.twins, fresh.hwmon_dirs, fresh.sysfs_root
+            world.twins, world.sysfs_root, world._sysfs = fresh.twins, fresh.sysfs_root, fresh._sysfs
             world.bay, world.responding = fresh.bay, fresh.responding
             world.bus.root = fresh.bus.root
             world.generation = generation
@@ -381,8 +383,8 @@ def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor) -> Any:
     dev = platform.devices[sensor.device]
     if sensor.entity is not None:
         entity = sensor.entity
-    elif dev.family == "pmbus":
-        entity = (0x0A, _ordinal(platform, dev))
+    elif dev.kind_entry.entity_id is not None:
+        entity = (dev.kind_entry.entity_id, _ordinal(platform, dev))
     elif sensor.type == "fan":
         entity = (0x1D, 1)
     else:
@@ -433,61 +435,6 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
                                 entity=(0x07, node.entity_instance))
     sensors = {ns.number: NodeSensorRuntime(ns.number, ns.decl, synth[ns.number]) for ns in node_sensors}
     return sensors, records
-
-
-# --- FRU ---------------------------------------------------------------------------------------
-
-
-def fru_extent(header: bytes, read: Any, size: int) -> int:
-    """How many bytes the FRU image spans, from its header and area lengths (never past ``size``)."""
-    if len(header) < 8 or header[0] & 0x0F != 1 or sum(header[:8]) & 0xFF:
-        return size  # not a valid header: serve the whole part, as stored
-    end = 8
-    offsets = [b * 8 for b in header[1:6]]
-    for offset in offsets[1:4]:
-        if offset and offset + 2 <= size:
-            end = max(end, offset + read(offset, 2)[1] * 8)
-    if offsets[0]:
-        end = max(end, min([o for o in offsets if o > offsets[0]] or [offsets[0] + 8]))
-    if offsets[4]:
-        pos = offsets[4]
-        for _ in range(64):
-            if pos + 5 > size:
-                break
-            rec = read(pos, 5)
-            pos += 5 + rec[2]
-            if rec[1] & 0x80:
-                break
-        end = max(end, pos)
-    return min(end, size)
-
-
-def read_fru(hw: Any, dev: Any, *, trace: Any = None) -> bytes | None:
-    """The FRU image of an AT24 device, exactly as stored (None when it does not answer)."""
-    from chassisctl.errors import ChassisError
-
-    drv = hw.driver(dev)
-    try:
-        with hw.at(dev):
-            header = drv.read(0, 8)
-            end = fru_extent(header, drv.read, drv.part.size)
-            image = header + drv.read(8, end - 8) if end > 8 else header[:end]
-    except ChassisError as exc:
-        if trace:
-            trace(f"platform: FRU {dev.name}: {exc}")
-        return None
-    return image
-
-
-def fru_problems(image: bytes) -> list[str]:
-    """What is wrong with an image (checksums, layout): reported, never repaired."""
-    from chassisctl.ipmi.decode_errors import DecodeError
-    from chassisctl.ipmi.fru import parse
-
-    try:
-        return list(parse(image, strict=False).problems)
-    except DecodeError as exc:
-        return [str(exc)]
 
 
 # --- opening -------------------------------------------------------------------------------------

@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chassisctl.config.keys import check_value
+from chassisctl.config.lines import Path as KeyPath
+from chassisctl.config.lines import dotted, key_lines, line_of
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
-from chassisctl.platform import schema
+from chassisctl.platform import kinds, schema
 from chassisctl.platform.drivers.topology import Hop, MuxPath
-from chassisctl.config.lines import Path as KeyPath
-from chassisctl.config.lines import dotted, key_lines, line_of
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1
@@ -88,8 +89,19 @@ class DeviceDecl:
     index: int
 
     @property
+    def kind_entry(self) -> kinds.DeviceKind:
+        """This device's kind in :data:`chassisctl.platform.kinds.KINDS`."""
+        return kinds.KINDS[self.kind]
+
+    @property
     def family(self) -> str:
-        return schema.KINDS[self.kind].family
+        return self.kind_entry.family
+
+    def option(self, key: str) -> Any:
+        """An option of this device, or the default its kind declares for it."""
+        if key in self.options:
+            return self.options[key]
+        return self.kind_entry.options[key].default
 
     @property
     def owned(self) -> bool:
@@ -319,7 +331,7 @@ class _Validator:
             if spec is None:
                 known = ", ".join(sorted(keys))
                 raise self.fail(path + (key,), f"unknown key{extra} (known: {known})")
-            problem = schema.check_value(spec, item)
+            problem = check_value(spec, item)
             if problem:
                 raise self.fail(path + (key,), problem)
         for key, spec in keys.items():
@@ -406,7 +418,7 @@ class _Validator:
         path: KeyPath = ("node", i, "power")
         self.table(t, schema.POWER, path)
         dev = devices.get(t["device"])
-        if dev is None or dev.kind != "cpld":
+        if dev is None or not dev.kind_entry.has_fields:
             raise self.fail(path + ("device",), f"{t['device']!r} is not a declared cpld device")
         if dev.node not in (None, node.name):
             raise self.fail(path + ("device",), f"{dev.name} belongs to node {dev.node}, not {node.name}")
@@ -454,12 +466,12 @@ class _Validator:
         raw = self.tables("device")
         names: dict[str, int] = {}
         for i, t in enumerate(raw):
-            if not isinstance(t.get("kind"), str) or t["kind"] not in schema.KINDS:
+            if not isinstance(t.get("kind"), str) or t["kind"] not in kinds.KINDS:
                 if "kind" not in t:
                     raise self.fail(("device", i), "missing required key 'kind'")
                 raise self.fail(("device", i, "kind"),
-                                f"{t['kind']!r} is not a device kind (known: {', '.join(schema.KINDS)})")
-            self.table(t, schema.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
+                                f"{t['kind']!r} is not a device kind (known: {', '.join(kinds.KINDS)})")
+            self.table(t, kinds.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
             name = t["name"]
             if not schema.NAME.match(name):
                 raise self.fail(("device", i, "name"), f"{name!r}: use letters, digits, '.', '_' or '-'")
@@ -474,57 +486,37 @@ class _Validator:
     def _device(self, i: int, t: dict[str, Any], raw: list[dict[str, Any]], names: dict[str, int],
                 nodes: set[str]) -> DeviceDecl:
         path: KeyPath = ("device", i)
-        kind = t["kind"]
+        kind = kinds.KINDS[t["kind"]]
         addr = t["address"]
-        if kind in schema.MUXES and not 0x70 <= addr <= 0x77:
-            raise self.fail(path + ("address",), f"{addr:#04x}: PCA954x parts sit at 0x70..0x77")
+        try:
+            kind.check(t)
+        except kinds.OptionError as exc:
+            raise self.fail(path + exc.where, exc.message) from None
         if t.get("node") is not None and t["node"] not in nodes:
             raise self.fail(path + ("node",), f"no node named {t['node']!r}")
         hops = self._path(path, t.get("path", ""), raw, names)
-        if kind == "hwmon" and hops:
-            raise self.fail(path + ("path",), "hwmon devices are read through the kernel: "
+        if kind.kernel and hops:
+            raise self.fail(path + ("path",), f"{kind.name} devices are read through the kernel: "
                                               "only root-bus devices are supported (use 'bus')")
-        fields: tuple[Field, ...] = ()
-        options = {k: v for k, v in t.items() if k in schema.KINDS[kind].options}
-        if kind == "cpld":
-            fields = self._fields(path, t.get("field", []))
-        elif kind == "at24":
-            from chassisctl.devices import at24
-
-            try:
-                part = at24.part(t.get("part", ""))
-                at24.check_base(part, addr)
-            except ValueError as exc:
-                raise self.fail(path + (("part",) if "part" not in t or "unknown" in str(exc) else ("address",)),
-                                str(exc)) from None
-        elif kind in ("ina219", "ina226"):
-            if "shunt_ohms" not in t:
-                raise self.fail(path, "missing required key 'shunt_ohms'")
-            from chassisctl.devices import ina2xx
-
-            try:
-                ina2xx.calibration(ina2xx.Chip[kind.upper()], t["shunt_ohms"], t.get("current_lsb", 0.001))
-            except ValueError as exc:
-                raise self.fail(path + ("current_lsb",), str(exc)) from None
-        elif kind == "emc2305" and t.get("multiplier", 1) not in (1, 2, 4, 8):
-            raise self.fail(path + ("multiplier",), "must be 1, 2, 4 or 8")
-        elif kind == "pmbus":
-            self._pmbus(path, t)
+        fields = self._fields(path, t.get("field", [])) if kind.has_fields else ()
+        options = {k: v for k, v in t.items() if k in kind.options}
         probe = t.get("probe")
-        owner = t.get("owner", "kernel" if kind == "hwmon" else "chassisctl")
-        if kind == "hwmon" and owner != "kernel":
-            raise self.fail(path + ("owner",), "hwmon devices are owned by their kernel driver")
+        owner = t.get("owner", "kernel" if kind.kernel else "chassisctl")
+        if kind.kernel and owner != "kernel":
+            raise self.fail(path + ("owner",), f"{kind.name} devices are owned by their kernel driver")
         sim = t.get("sim", {})
         for key, value in sim.items():
-            spec = schema.sim_key(kind, t, key)
+            spec = kind.key_for(t, key)
             if spec is None:
-                raise self.fail(path + ("sim", key), f"not a simulator key for kind {kind}")
-            problem = schema.check_value(spec, value)
+                raise self.fail(path + ("sim", key), f"not a simulator key for kind {kind.name}")
+            problem = check_value(spec, value)
             if problem:
                 raise self.fail(path + ("sim", key), problem)
-        if kind == "at24" and "fru" in sim:
-            self._fru_fields(path + ("sim", "fru"), sim["fru"])
-        return DeviceDecl(t["name"], kind, addr, MuxPath(tuple(h for h, _ in hops)),
+        try:
+            kind.check_sim(sim)
+        except kinds.OptionError as exc:
+            raise self.fail(path + exc.where, exc.message) from None
+        return DeviceDecl(t["name"], kind.name, addr, MuxPath(tuple(h for h, _ in hops)),
                           tuple(n for _, n in hops), t.get("node"), owner,
                           tuple(probe) if probe is not None else None, options, fields, dict(sim), i)
 
@@ -536,7 +528,7 @@ class _Validator:
             if not sep or not channel.strip().isdigit():
                 raise self.fail(path + ("path",), f"{part!r} is not MUX:CHANNEL")
             mux = mux.strip()
-            if mux not in names or raw[names[mux]]["kind"] not in schema.MUXES:
+            if mux not in names or kinds.KINDS[raw[names[mux]]["kind"]].family != "mux":
                 raise self.fail(path + ("path",), f"{mux!r} is not a declared mux (pca954x) device")
             kind = MuxKind.from_name(raw[names[mux]]["kind"])
             ch = int(channel)
@@ -578,34 +570,6 @@ class _Validator:
             fields.append(f)
         return tuple(fields)
 
-    def _pmbus(self, path: KeyPath, t: dict[str, Any]) -> None:
-        from chassisctl.devices.pmbus import DirectCoefficients
-
-        for cmd, coeffs in t.get("direct", {}).items():
-            if cmd not in schema.PMBUS_READINGS or cmd == "status":
-                raise self.fail(path + ("direct", cmd), "not a numeric PMBus READ_* command")
-            if not isinstance(coeffs, dict) or set(coeffs) != {"m", "b", "R"}:
-                raise self.fail(path + ("direct", cmd), "expected { m = .., b = .., R = .. }")
-            try:
-                DirectCoefficients(coeffs["m"], coeffs["b"], coeffs["R"])
-            except ValueError as exc:
-                raise self.fail(path + ("direct", cmd), str(exc)) from None
-        if t.get("vout_format") == "direct" and "READ_VOUT" not in t.get("direct", {}):
-            raise self.fail(path + ("vout_format",), "direct needs READ_VOUT coefficients in 'direct'")
-
-    def _fru_fields(self, path: KeyPath, fru: dict[str, Any]) -> None:
-        from chassisctl.ipmi.fru import build
-
-        for area in fru:
-            if area not in ("board", "product", "chassis"):
-                raise self.fail(path + (area,), "FRU areas are board, product and chassis")
-            if not isinstance(fru[area], dict):
-                raise self.fail(path + (area,), "expected a table of fields")
-        try:
-            build(**{k: _fru_area(k, v) for k, v in fru.items()})
-        except (ValueError, TypeError) as exc:
-            raise self.fail(path, str(exc)) from None
-
     # -- topology and references ---------------------------------------------------------------
     def _topology(self, devices: Mapping[str, DeviceDecl]) -> None:
         """Addresses must not collide on any electrical path from the root to a leaf.
@@ -615,7 +579,7 @@ class _Validator:
         channel is selected.
         """
         by_segment: dict[tuple[tuple[int, int], ...], list[DeviceDecl]] = {}
-        elsewhere = lambda d: d.kind == "hwmon" and "bus" in d.options  # noqa: E731 - another adapter
+        elsewhere = lambda d: d.kind_entry.kernel and "bus" in d.options  # noqa: E731 - another adapter
         for d in devices.values():
             if elsewhere(d):
                 continue
@@ -650,7 +614,7 @@ class _Validator:
             where = ("device", d.index, "present")
             dev, _, fname = ref.partition(".")
             cpld = devices.get(dev)
-            if cpld is None or cpld.kind != "cpld" or fname not in {f.name for f in cpld.fields}:
+            if cpld is None or not cpld.kind_entry.has_fields or fname not in {f.name for f in cpld.fields}:
                 raise self.fail(where, f"{ref!r} is not CPLD.FIELD of a declared cpld")
             if cpld.field(fname).access not in (Access.RO, Access.RW):
                 raise self.fail(where, f"field {fname} is not readable")
@@ -668,12 +632,13 @@ class _Validator:
             if dev is None:
                 raise self.fail(path + ("device",), f"no device named {t['device']!r}")
             options = self.tables("device")[dev.index]
-            readings = schema.readings(dev.kind, options)
+            kind = dev.kind_entry
+            readings = kind.readings(options)
             reading = t.get("reading")
-            if dev.kind == "hwmon":
-                if reading is None or schema.hwmon_type(reading) is None:
-                    raise self.fail(path + ("reading",), "hwmon sensors name an attribute such as temp1_input")
-                rtype = schema.hwmon_type(reading)
+            if kind.attribute_type is not None:
+                rtype = None if reading is None else kind.attribute_type(reading)
+                if rtype is None:
+                    raise self.fail(path + ("reading",), f"{kind.name} sensors name an attribute such as temp1_input")
             else:
                 if not readings:
                     raise self.fail(path + ("device",), f"{dev.name} ({dev.kind}) has no readings")
@@ -751,7 +716,7 @@ class _Validator:
             path: KeyPath = ("fru", i)
             self.table(t, schema.FRU, path)
             dev = devices.get(t["device"])
-            if dev is None or dev.kind != "at24":
+            if dev is None or not dev.kind_entry.holds_fru:
                 raise self.fail(path + ("device",), f"{t['device']!r} is not a declared at24 device")
             node = t.get("node", dev.node)
             if node is not None and node not in nodes:
@@ -800,35 +765,8 @@ class _Validator:
 
 def device_resolution(dev: DeviceDecl, reading: str) -> float | None:
     """The step a device's format fixes for a reading (None: it varies, e.g. LINEAR11)."""
-    if dev.kind in ("lm75", "tmp75"):
-        return 2.0 ** -(dev.options.get("resolution", 9 if dev.kind == "lm75" else 12) - 8)
-    if dev.kind == "tmp421":
-        return 0.0625
-    if dev.family == "fan" or (dev.family == "pmbus" and reading.startswith("READ_FAN")):
-        return 1.0
-    if dev.family == "hwmon":
-        return 1.0 if reading.startswith("fan") else (1e-6 if reading.startswith("power") else 0.001)
-    if dev.family == "ina" and reading == "bus_voltage":
-        return 0.004 if dev.kind == "ina219" else 0.00125
-    return None
+    return dev.kind_entry.resolution(dev.options, reading)
 
 
 def _addresses(d: DeviceDecl) -> set[int]:
-    if d.kind == "at24":
-        from chassisctl.devices import at24
-
-        part = at24.part(d.options["part"])
-        return {d.address + n for n in range(part.addresses)}
-    return {d.address}
-
-
-def _fru_area(area: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(fields)
-
-
-def fru_image(sim: Mapping[str, Any]) -> bytes:
-    """The FRU image a simulated EEPROM holds, from its ``[device.sim.fru]`` fields."""
-    from chassisctl.ipmi.fru import build
-
-    fru = sim.get("fru", {})
-    return build(**{k: _fru_area(k, v) for k, v in fru.items()}) if fru else b""
+    return d.kind_entry.addresses(d.options, d.address)

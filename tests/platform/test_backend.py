@@ -130,7 +130,7 @@ def test_reading_follows_a_changed_register() -> None:
     assert value(tr, "Fan3").value == 4200
     from chassisctl.sim.hwmon import FakeSysfs
 
-    FakeSysfs.set(tr.world.hwmon_dirs["cpu-temp"], "temp1_input", 61000)
+    FakeSysfs.set(tr.world.twins["cpu-temp"].directory, "temp1_input", 61000)
     assert value(tr, "CPU Temp").value == 61.0
 
 

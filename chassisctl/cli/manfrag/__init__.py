@@ -107,7 +107,7 @@ SEE_ALSO = {
 def _page_terms_toml() -> list[str]:
     """Keys, kinds and names chassisctl.toml(5) must mention (from the code's own tables)."""
     from chassisctl import config
-    from chassisctl.platform import endpoints, schema
+    from chassisctl.platform import endpoints, kinds, schema
     from chassisctl.sim import profile
 
     from chassisctl.dhcp import config as dhcp_config, option82
@@ -121,7 +121,7 @@ def _page_terms_toml() -> list[str]:
                   schema.FRU, schema.THRESHOLDS, schema.UNITS, schema.SENSOR_TYPES):
         terms += table
     terms += schema.FIELD["access"].choices or ()
-    for kind, spec in schema.KINDS.items():
+    for kind, spec in kinds.KINDS.items():
         terms += [kind, *spec.options, *spec.sim]
     terms += [*profile.SENSOR_TYPES, *profile.UNITS, *profile.MODEL_KEYS, *profile.SOURCES,
               *profile.PowerSpec.__slots__, *profile.BmcSpec.__slots__,

@@ -11,7 +11,7 @@ every transfer retries a NAK for ``write_timeout_s`` of the injected clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from smbus2 import i2c_msg
 
@@ -19,6 +19,10 @@ from chassisctl.clock import Clock, SystemClock
 from chassisctl.devices import at24
 from chassisctl.platform.drivers._base import Bus, I2cDevice
 from chassisctl.i2c_errors import NotAnswering, bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 T = TypeVar("T")
 SMBUS_BLOCK = 32
@@ -79,3 +83,19 @@ class At24(I2cDevice):
             self.bus.write_i2c_block_data(chunk.i2c_addr, chunk.word_addr[0], list(payload))
         else:
             self.bus.i2c_rdwr(i2c_msg.write(chunk.i2c_addr, chunk.word_addr + payload))
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> At24:
+        return cls(hw.bus, dev.address, dev.option("part"), clock=hw.clock, smbus=bool(dev.option("smbus")))
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        """The FRU common header, then the image it describes, checked (never repaired)."""
+        from chassisctl.platform.fru_eeprom import fru_extent, fru_problems
+
+        header = self.read(0, 8)
+        regs["header"] = header.hex()
+        end = fru_extent(header, self.read, self.part.size)
+        image = header + self.read(8, end - 8) if end > 8 else header
+        problems = fru_problems(image)
+        return "FRU image ok" if not problems else "FRU image: " + "; ".join(problems)

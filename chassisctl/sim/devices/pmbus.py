@@ -14,9 +14,13 @@ not ``present`` NAKs its address.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
 from chassisctl.ipmi.pec import crc8
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 #: Data bytes of the write commands the model accepts (PEC excluded).
 WRITE_LENGTHS = {Cmd.PAGE: 1, Cmd.OPERATION: 1, Cmd.ON_OFF_CONFIG: 1, Cmd.CLEAR_FAULTS: 0, Cmd.VOUT_COMMAND: 2}
@@ -37,7 +41,7 @@ class _Page:
         return self.latched[reg] | self.live[reg]
 
 
-class PmbusSim:
+class PmbusSim(Twin):
     """A PMBus device at ``addr`` with ``pages`` output rails."""
 
     def __init__(self, addr: int, *, pages: int = 1, vout_mode: int = 0x17, pec: bool = False,
@@ -247,3 +251,41 @@ class PmbusSim:
         elif cmd is Cmd.VOUT_COMMAND:
             p = self.pages[self.page if self.page < len(self.pages) else 0]
             p.values[Cmd.READ_VOUT] = pm.decode_vout(int.from_bytes(data, "little"), p.vout_mode)
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> PmbusSim:
+        """Encoded as the description says the part encodes (VOUT_MODE, LINEAR11 or DIRECT)."""
+        fmt = dev.option("vout_format")
+        direct = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"]) for k, v in (dev.option("direct") or {}).items()}
+        mode = dev.sim.get("vout_mode", 0x40 if fmt == "direct" else 0x17)
+        return cls(dev.address, pec=bool(dev.option("pec")), vout_mode=mode, direct=direct,
+                   force_linear11=fmt == "linear11", pages=max(1, dev.options.get("page", 0) + 1))
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``READ_*`` values, ``MFR_*`` strings, ``STATUS_*`` conditions, ``ac_ok`` and ``pec_error``."""
+        if key.startswith("READ_"):
+            self.set(key, float(value))
+        elif key.startswith("MFR_"):
+            self.strings[Cmd[key]] = str(value).encode("ascii")
+        elif key.startswith("STATUS_"):
+            self.set_condition(Cmd[key], int(value))
+        elif key == "ac_ok":
+            if bool(value) != self.ac_ok or not value:
+                self.set_ac(bool(value))
+        elif key == "pec_error":
+            self.corrupt_pec(int(value))
+
+    def snapshot(self, dev: DeclaredDevice, epoch: float) -> dict[str, Any] | None:
+        return {"page": self.page, "pec_errors": self.pec_errors_to_inject,
+                "pages": [{"operation": p.operation, "latched": {str(int(k)): v for k, v in p.latched.items() if v}}
+                          for p in self.pages]}
+
+    def restore(self, snapshot: Mapping[str, Any], dev: DeclaredDevice, epoch: float) -> None:
+        self.page = int(snapshot.get("page", 0))
+        self.pec_errors_to_inject = int(snapshot.get("pec_errors", 0))
+        for page, doc in zip(self.pages, snapshot.get("pages", [])):
+            page.operation = int(doc.get("operation", 0x80))
+            latched = {int(k): int(v) for k, v in doc.get("latched", {}).items()}
+            for reg in page.latched:
+                page.latched[reg] = latched.get(int(Cmd(reg)), 0) | page.live[reg]

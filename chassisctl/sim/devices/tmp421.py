@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chassisctl.devices import tmp421
 from chassisctl.sim.devices._register import PointerSlave
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 
-class Tmp421Sim(PointerSlave):
+class Tmp421Sim(PointerSlave, Twin):
     """Temperatures are physical values, encoded at read time for the current RANGE.
 
     The high and low bytes are separate registers, read in two transactions
@@ -66,3 +69,17 @@ class Tmp421Sim(PointerSlave):
             self.config1 = data[0] & (tmp421.Config1.RANGE_EXTENDED | tmp421.Config1.SHUTDOWN)
         elif reg == tmp421.Reg.CONVERSION_RATE:
             self.conversion_rate = data[0] & 0x07
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> Tmp421Sim:
+        return cls(dev.option("chip"), extended=bool(dev.sim.get("extended", False)))
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``local``, ``remoteN`` (°C) and ``remoteN_open``."""
+        channel, _, flag = key.partition("_")
+        index = 0 if channel == "local" else int(channel.removeprefix("remote"))
+        if flag == "open":
+            self.set_open(index, bool(value))
+        else:
+            self.set_celsius(index, float(value))
