@@ -25,7 +25,8 @@ from chassisctl.ipmi.codes import CompletionCode
 if TYPE_CHECKING:
     # Codecs load inside the methods that build replies: a model used only for
     # Get Chassis Status must not pay for the App, DCMI and sensor modules.
-    from chassisctl.ipmi.app import DeviceId, SsifCapabilities
+    from chassisctl.ipmi.app import DeviceId
+    from chassisctl.ipmi.ssif import SsifCapabilities
     from chassisctl.ipmi.boot_options import BootOptions
     from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
     from chassisctl.ipmi.chassis_settings import PolicyReply

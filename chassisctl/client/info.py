@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from chassisctl.client.call import call
 from chassisctl.ipmi.codes import CompletionCodeError
-from chassisctl.ipmi.app import (DeviceId, DeviceSupport, Guid, SelfTestResult, SsifCapabilities,
-                                 SsifTransactions, get_device_guid, get_device_id,
-                                 get_self_test_results, get_system_guid,
-                                 get_system_interface_capabilities)
+from chassisctl.ipmi.app import (DeviceId, DeviceSupport, Guid, SelfTestResult, get_device_guid, get_device_id,
+                                 get_self_test_results, get_system_guid, get_system_interface_capabilities)
+from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
 from chassisctl.transport.base import Transport
 
 
@@ -45,8 +44,8 @@ class BmcInfo:
                 "passed": self.self_test.passed, "code": self.self_test.code,
                 "detail": self.self_test.detail, "text": self.self_test.text},
             "ssif": None if self.ssif is None else {
-                "transactions": SsifTransactions(self.ssif.transactions).name.lower().replace("_", "-"),
-                "pec": self.ssif.pec, "version": self.ssif.version,
+                "transactions": TransactionSupport(self.ssif.transaction_support).name.lower().replace("_", "-"),
+                "pec": self.ssif.pec_supported, "version": self.ssif.version,
                 "max_request": self.ssif.max_request, "max_response": self.ssif.max_response},
         }
 

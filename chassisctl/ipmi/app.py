@@ -286,20 +286,15 @@ def get_self_test_results() -> Request:
 
 # --------------------------------------------------------------------------
 # Get System Interface Capabilities (57h)
+#
+# The SSIF answer is chassisctl.ipmi.ssif.SsifCapabilities: the SSIF framing
+# reads it on every first command, without importing this module.
 
 
 class SystemInterface(enum.IntEnum):
     SSIF = 0
     KCS = 1
     SMIC = 2
-
-
-class SsifTransactions(enum.IntEnum):
-    """Bits 7:6 of the SSIF capabilities byte."""
-
-    SINGLE_PART = 0
-    START_END = 1
-    START_MIDDLE_END = 2
 
 
 def get_system_interface_capabilities(interface: SystemInterface = SystemInterface.SSIF) -> Request:
@@ -312,34 +307,6 @@ def parse_system_interface_capabilities(data: bytes) -> int:
     if data[0] & 0xF0:
         raise DecodeError(f"reserved bits set in interface type {data[0]:02X}h")
     return data[0]
-
-
-@dataclass(frozen=True, slots=True)
-class SsifCapabilities:
-    """SSIF answer: reserved, transaction support/PEC/version, max sizes.
-
-    ``max_request``/``max_response`` count the whole SSIF message (netFn,
-    cmd[, CC] and data), as the Linux driver uses them.
-    """
-
-    transactions: int = SsifTransactions.SINGLE_PART
-    pec: bool = False
-    version: int = 0
-    max_request: int = 32
-    max_response: int = 32
-
-    def encode(self) -> bytes:
-        flags = (
-            check_field(self.transactions, 2, "transactions") << 6
-            | 0x08 * self.pec
-            | check_field(self.version, 3, "version")
-        )
-        return bytes([0, flags]) + le(self.max_request, 1, "max_request") + le(self.max_response, 1, "max_response")
-
-    @classmethod
-    def decode(cls, data: bytes) -> SsifCapabilities:
-        expect_length(data, 4, what="SSIF capabilities")
-        return cls(data[1] >> 6, bool(data[1] & 0x08), data[1] & 0x07, data[2], data[3])
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from chassisctl.ipmi._bytes import check_field, expect_length, le
 from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
 from chassisctl.ipmi.decode_errors import DecodeError, EncodeError
 from chassisctl.ipmi.message import Request, Response
@@ -43,22 +44,28 @@ class SsifCmd(enum.IntEnum):
 
 
 class TransactionSupport(enum.IntEnum):
-    """Get System Interface Capabilities byte 4 bits 7:6."""
+    """SSIF transaction support, bits 7:6 of the capabilities' second byte (IPMI v2.0 Table 22-16)."""
 
     SINGLE_PART = 0
+    #: Multi-part reads and writes with start and end transactions only.
     START_END = 1
-    MULTI_PART = 2
+    #: Multi-part reads and writes with start, middle and end transactions.
+    START_MIDDLE_END = 2
 
 
 @dataclass(frozen=True, slots=True)
 class SsifCapabilities:
-    """What one SSIF BMC supports: the transport's view of App 57h.
+    """The SSIF answer to Get System Interface Capabilities (IPMI v2.0 §22.9, Table 22-16).
 
-    ``max_request``/``max_response`` are whole message sizes (netFn byte
-    included), already clamped the way Linux clamps them.
+    ``max_request``/``max_response`` count the whole SSIF message (netFn,
+    cmd[, CC] and data), as the Linux driver uses them.  :meth:`decode`
+    keeps what the BMC said; :meth:`clamped` is what a host may rely on.
+    The BMC side (the simulator, the responder) encodes its own with
+    :meth:`encode`; the SSIF transport reads it with
+    :func:`decode_capabilities`.
     """
 
-    transaction_support: TransactionSupport = TransactionSupport.SINGLE_PART
+    transaction_support: int = TransactionSupport.SINGLE_PART
     pec_supported: bool = False
     version: int = 0
     max_request: int = BLOCK_MAX
@@ -73,14 +80,37 @@ class SsifCapabilities:
         return self.transaction_support != TransactionSupport.SINGLE_PART
 
     def encode(self) -> bytes:
-        """Response data after the completion code (the BMC side's answer)."""
-        flags = (self.transaction_support << 6) | (0x08 if self.pec_supported else 0) | (self.version & 0x07)
-        return bytes((0x00, flags, self.max_request & 0xFF, self.max_response & 0xFF))
+        """Response data after the completion code."""
+        flags = (
+            check_field(self.transaction_support, 2, "transaction_support") << 6
+            | 0x08 * self.pec_supported
+            | check_field(self.version, 3, "version")
+        )
+        return bytes([0, flags]) + le(self.max_request, 1, "max_request") + le(self.max_response, 1, "max_response")
+
+    @classmethod
+    def decode(cls, data: bytes) -> SsifCapabilities:
+        """As the BMC answered (no clamps; the reserved support value 3 is kept)."""
+        expect_length(data, 4, what="SSIF capabilities")
+        return cls(data[1] >> 6, bool(data[1] & 0x08), data[1] & 0x07, data[2], data[3])
 
     @classmethod
     def full(cls) -> SsifCapabilities:
         """Everything on: start/middle/end transfers, PEC, 255-byte messages (QEMU's answer)."""
-        return cls(TransactionSupport.MULTI_PART, True, 0, MESSAGE_MAX, MESSAGE_MAX)
+        return cls(TransactionSupport.START_MIDDLE_END, True, 0, MESSAGE_MAX, MESSAGE_MAX)
+
+    def clamped(self) -> SsifCapabilities:
+        """The limits Linux's ``ipmi_ssif`` applies: single-part only -> at most 32/32 bytes,
+        start and end only -> 63 in / 62 out; a size below 3 cannot hold any message and is
+        read as "not reported" (32)."""
+        max_req = self.max_request if self.max_request >= 3 else BLOCK_MAX
+        max_resp = self.max_response if self.max_response >= 3 else BLOCK_MAX
+        if self.transaction_support == TransactionSupport.SINGLE_PART:
+            max_req, max_resp = min(max_req, BLOCK_MAX), min(max_resp, BLOCK_MAX)
+        elif self.transaction_support == TransactionSupport.START_END:
+            max_req, max_resp = min(max_req, 63), min(max_resp, 62)
+        return SsifCapabilities(TransactionSupport(self.transaction_support), self.pec_supported, self.version,
+                                max_req, max_resp)
 
 
 #: What Linux assumes when Get System Interface Capabilities fails.
@@ -93,26 +123,16 @@ def get_capabilities_request() -> Request:
 
 
 def decode_capabilities(data: bytes) -> SsifCapabilities:
-    """Decode App 57h response data (after the completion code).
+    """Decode App 57h response data (after the completion code), with Linux's clamps applied.
 
-    Applies the Linux clamps: single-part only -> at most 32/32, start+end
-    only -> at most 63 in / 62 out.  A size below 3 cannot hold any
-    message, so it is read as "not reported" and replaced by 32.
+    See :meth:`SsifCapabilities.clamped`; the reserved transaction support
+    value 3 is a decode error.
     """
     if len(data) < 4:
         raise DecodeError(f"Get System Interface Capabilities: {len(data)} data bytes, expected 4")
-    flags, max_req, max_resp = data[1], data[2], data[3]
-    support_bits = flags >> 6
-    if support_bits == 3:
+    if data[1] >> 6 == 3:
         raise DecodeError("Get System Interface Capabilities: reserved transaction support value 3")
-    support = TransactionSupport(support_bits)
-    max_req = max_req if max_req >= 3 else BLOCK_MAX
-    max_resp = max_resp if max_resp >= 3 else BLOCK_MAX
-    if support == TransactionSupport.SINGLE_PART:
-        max_req, max_resp = min(max_req, BLOCK_MAX), min(max_resp, BLOCK_MAX)
-    elif support == TransactionSupport.START_END:
-        max_req, max_resp = min(max_req, 63), min(max_resp, 62)
-    return SsifCapabilities(support, bool(flags & 0x08), flags & 0x07, max_req, max_resp)
+    return SsifCapabilities.decode(bytes(data[:4])).clamped()
 
 
 # --------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clo
         from chassisctl.sim.ssif_slave import SsifSlave
 
         caps = SsifCapabilities(
-            TransactionSupport.MULTI_PART if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
+            TransactionSupport.START_MIDDLE_END if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
             profile.bmc.pec, 0, profile.bmc.max_request, profile.bmc.max_response)
         bus.root.attach(addr, SsifSlave(chassis.handle_payload, clock, addr=addr, capabilities=caps,
                                         turnaround=profile.bmc.turnaround, faults=faults))

@@ -11,7 +11,8 @@ from chassisctl.bmc.responder import HANDLERS, SEL_COMMANDS, Responder
 from chassisctl.bmc.sdr_repository import SdrRepository
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.ipmi import app, chassis, dcmi, sensor_cmds, storage
-from chassisctl.ipmi.app import DeviceId, Guid, SsifCapabilities
+from chassisctl.ipmi.app import DeviceId, Guid
+from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
 from chassisctl.ipmi.chassis import BootDevice, BootFlags, ChassisAction, ChassisStatus
 from chassisctl.ipmi.codes import COMMANDS, NetFn
 from chassisctl.ipmi.codes import CompletionCode as CC
@@ -57,7 +58,7 @@ class Chassis(BaseModel):
         self.actions: list[ChassisAction] = []
 
     def ssif_capabilities(self) -> SsifCapabilities:
-        return SsifCapabilities(app.SsifTransactions.SINGLE_PART, False, 0, 32, 32)
+        return SsifCapabilities(TransactionSupport.SINGLE_PART, False, 0, 32, 32)
 
     def chassis_status(self) -> ChassisStatus:
         return ChassisStatus(power_on=self.on)
@@ -172,7 +173,7 @@ def test_app_commands() -> None:
     assert guid.text == "00112233-4455-6677-8899-aabbccddeeff"
     assert ok(r, app.get_system_guid()) == guid.raw
     assert app.SelfTestResult.decode(ok(r, app.get_self_test_results())).passed
-    caps = app.SsifCapabilities.decode(ok(r, app.get_system_interface_capabilities()))
+    caps = SsifCapabilities.decode(ok(r, app.get_system_interface_capabilities()))
     assert caps.max_response == 32
     kcs = r.handle(app.get_system_interface_capabilities(app.SystemInterface.KCS), NOW)
     assert kcs.cc == CC.INVALID_DATA_FIELD

@@ -16,9 +16,9 @@ from chassisctl.ipmi.app import (
     GuidOrder,
     KcsCapabilities,
     SelfTestResult,
-    SsifCapabilities,
 )
 from chassisctl.ipmi.codes import AppCmd, NetFn
+from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
 from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
@@ -162,7 +162,7 @@ def test_self_test_texts() -> None:
 def test_ssif_capabilities_qemu_answer() -> None:
     # QEMU answers CC 00 then "00 80 FF FF": n-part reads/writes, 255/255, no PEC.
     caps = SsifCapabilities.decode(bytes.fromhex("00 80 FF FF"))
-    assert caps == SsifCapabilities(app.SsifTransactions.START_MIDDLE_END, False, 0, 255, 255)
+    assert caps == SsifCapabilities(TransactionSupport.START_MIDDLE_END, False, 0, 255, 255)
     assert caps.encode() == bytes.fromhex("00 80 FF FF")
     assert SsifCapabilities(1, True, 1, 63, 62).encode() == bytes.fromhex("00 49 3F 3E")
 

@@ -90,14 +90,14 @@ def test_write_plan_honours_start_end_and_max_request() -> None:
     with pytest.raises(RequestTooLong):
         write_plan(bytes(64), START_END)
     with pytest.raises(RequestTooLong):
-        write_plan(bytes(101), SsifCapabilities(TransactionSupport.MULTI_PART, False, 0, 100, 100))
+        write_plan(bytes(101), SsifCapabilities(TransactionSupport.START_MIDDLE_END, False, 0, 100, 100))
 
 
 # -- capabilities -------------------------------------------------------------------------------
 
 def test_capabilities_decode_qemu_answer() -> None:
     caps = decode_capabilities(bytes.fromhex("00 80 FF FF"))
-    assert caps.transaction_support == TransactionSupport.MULTI_PART
+    assert caps.transaction_support == TransactionSupport.START_MIDDLE_END
     assert (caps.max_request, caps.max_response, caps.pec_supported) == (255, 255, False)
 
 

@@ -133,7 +133,7 @@ def test_tracer_lines() -> None:
     rig.transport.transact(GET_DEVICE_ID)
     assert "ssif W 02: 18 01" in rig.lines
     assert "ssif R 03: 1C 01 00 20 81 03 09 02 BF 57 01 00 00 01" in rig.lines
-    assert any(line.startswith("ssif capabilities: multi_part, PEC yes") for line in rig.lines)
+    assert any(line.startswith("ssif capabilities: start_middle_end, PEC yes") for line in rig.lines)
 
 
 # -- capabilities -----------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_auto_pec_follows_capabilities_and_adapter() -> None:
     rig.transport.transact(SENSOR_30)
     assert rig.bus.transcript[0].pec is False  # the capabilities query itself goes without
     assert rig.wire()[-1].endswith("[55] P")
-    no_pec_bmc = Rig(pec="auto", capabilities=SsifCapabilities(TransactionSupport.MULTI_PART, False, 0, 255, 255))
+    no_pec_bmc = Rig(pec="auto", capabilities=SsifCapabilities(TransactionSupport.START_MIDDLE_END, False, 0, 255, 255))
     no_pec_bmc.transport.transact(SENSOR_30)
     assert not no_pec_bmc.bus.transcript[-1].pec
     no_pec_adapter = Rig(pec="auto", funcs=DEFAULT_FUNCS & ~I2cFunc.SMBUS_PEC)
