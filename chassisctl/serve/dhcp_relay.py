@@ -486,6 +486,34 @@ class DhcpRelayService:
     def status(self) -> dict:
         return {"relays": self.runtime.status()}
 
+    def metrics(self) -> list[tuple[str, str, str, dict[str, Any], float]]:
+        """Per instance and interface: packets received, relayed and dropped by reason (for ``/metrics``).
+
+        ``relay`` names the instance by family and downstream interfaces
+        ("v4 dhr0"), which stays the same across restarts and reloads.  Runs on
+        the exposition server's thread: counters are read under the hub's lock.
+        """
+        self.runtime.collect_drops()
+        out: list[tuple[str, str, str, dict[str, Any], float]] = []
+        with HUB.lock:
+            relays = {id(r.config): r for r in (*self.runtime.relays4, *self.runtime.relays6)}
+            for config in self.runtime.configs:
+                relay = relays[id(config)]
+                instance = f"{'v6' if config.ipv6 else 'v4'} {','.join(config.downstream)}"
+                for ifname, counters in relay.counters.snapshot().items():
+                    labels = {"relay": instance, "interface": ifname}
+                    out.append(("chassisctl_dhcp_relay_received_total", "counter",
+                                "DHCP packets the relay received, by instance and arrival interface.", labels,
+                                float(counters["received"])))
+                    out.append(("chassisctl_dhcp_relay_relayed_total", "counter",
+                                "DHCP packets the relay forwarded, by instance and arrival interface.", labels,
+                                float(counters["relayed"])))
+                    for reason, count in counters["dropped"].items():
+                        out.append(("chassisctl_dhcp_relay_dropped_total", "counter",
+                                    "DHCP packets the relay dropped, by instance, arrival interface and reason.",
+                                    labels | {"reason": reason}, float(count)))
+        return out
+
     def describe(self) -> str:
         return "; ".join(f"DHCP relay {c.family} {','.join(c.downstream)} -> {','.join(c.servers)}"
                          for c in self.runtime.configs)
