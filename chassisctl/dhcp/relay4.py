@@ -31,6 +31,7 @@ import ipaddress
 from typing import Mapping, NamedTuple
 
 from chassisctl.dhcp import ipudp, option82, v4
+from chassisctl.dhcp.checksum import fold, ones_sum
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToClient, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
@@ -40,6 +41,8 @@ from chassisctl.dhcp.option82 import SubOpt
 
 SERVER_PORT = 67
 CLIENT_PORT = 68
+#: The BOOTP header and magic cookie, then at least End.
+OPTIONS_MIN = v4.OPTIONS_OFFSET + 1
 Action = ToServer | ToClient | Problem
 
 
@@ -60,6 +63,8 @@ class _Plan(NamedTuple):
     circuit: bytes | None
     #: The sub-options of our option 82 here (empty when none apply).
     agent_info: tuple[tuple[int, bytes], ...]
+    #: Our whole option 82 (code, length, value) when the policy adds one here and it fits, else None.
+    agent_option: bytes | None
 
 
 class Relay4:
@@ -83,6 +88,8 @@ class Relay4:
         self._verify_circuit = config.option82 in ("append", "replace", "discard")
         self._plans: dict[str, _Plan] = {}
         self._owned: frozenset[bytes] = frozenset()
+        #: Try :meth:`_fast_request` / :meth:`_fast_reply` first (tests turn it off to compare).
+        self.fast = True
         self._by_address: dict[bytes, Link] = {}
 
     # -- facts -----------------------------------------------------------------------------
@@ -97,11 +104,15 @@ class Relay4:
                 continue
             address = self.relay_address(link)
             circuit = self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac)
+            subs = () if address is None else self.agent_info(link, address)
+            value = option82.encode(subs)
             plans[name] = _Plan(
                 link, self.giaddr_for(link), address,
                 frozenset((ipudp.IP_BROADCAST, *(a for a, _ in link.ipv4), *link.broadcast4())),
                 tuple(text for text, addr in self._servers if not link.on_link4(addr)),
-                circuit, () if address is None else self.agent_info(link, address))
+                circuit, subs,
+                bytes((v4.Opt.AGENT_INFO, len(value))) + value if self._policy and subs and len(value) <= 255
+                else None)
             for a, _ in link.ipv4:
                 by_address.setdefault(a, link)
         names = [*self.config.downstream, *([self.config.link_selection] if self.config.link_selection else [])]
@@ -156,6 +167,13 @@ class Relay4:
         plan = self._plans.get(ifname)
         if plan is None:
             return self._drop(out, ifname, "not_downstream", "packet on an interface the relay does not serve", now)
+        if self.fast:
+            relayed = self._fast_request(plan, frame, verify_udp)
+            if relayed is not None:
+                for text in plan.servers:
+                    out.append(ToServer(text, relayed))
+                counters.relayed += 1
+                return out
         try:
             packet = ipudp.parse_frame(frame, verify_udp=verify_udp)
             if packet.dport != SERVER_PORT:
@@ -226,6 +244,140 @@ class Relay4:
             return v4.with_header(payload, hops=hops, giaddr=giaddr)
         return edited
 
+    # -- the common case, cheaply -----------------------------------------------------------------
+    # A client's request (giaddr 0, no option 82 or overload) and a server's reply are nearly
+    # every packet a relay sees.  These two methods take only that case and answer exactly what
+    # the general path (parse_frame, v4.decode, _first_hop, with_options) answers for it, without
+    # building the intermediate objects; anything else, valid or not, returns None and goes the
+    # general way, which also names the reason of a drop.  tests/dhcp/test_fast.py checks the
+    # two paths agree on generated packets.
+
+    def _fast_request(self, plan: _Plan, frame, verify_udp: bool) -> bytes | None:
+        """The request to send to the servers, or None to let the general path decide."""
+        size = len(frame)
+        if size < 42 + OPTIONS_MIN or frame[12] != 8 or frame[13] != 0 or frame[14] != 0x45 or frame[23] != 17:
+            return None
+        total = (frame[16] << 8) | frame[17]
+        if total < 28 + OPTIONS_MIN or size - 14 < total or (frame[20] & 0x3F) or frame[21]:
+            return None
+        if ones_sum(frame[14:34]) != 0xFFFF:
+            return None
+        ulen = (frame[38] << 8) | frame[39]
+        if ulen < 8 + OPTIONS_MIN or ulen > total - 20 or frame[36] != 0 or frame[37] != SERVER_PORT:
+            return None
+        end = 34 + ulen
+        if verify_udp and (frame[40] or frame[41]):
+            if fold(ones_sum(frame[26:34]), 17 + ulen, ones_sum(frame[34:end])) != 0xFFFF:
+                return None
+        # BOOTP header (payload offset 42): op, hlen, hops, giaddr, magic cookie
+        hops = frame[45]
+        if frame[42] != 1 or frame[44] > 16 or hops > self.config.max_hops or frame[66:70] != v4.ZERO4 \
+                or frame[278:282] != v4.MAGIC or bytes(frame[30:34]) not in plan.accepts:
+            return None
+        giaddr = plan.giaddr
+        if giaddr is None or plan.address is None or not plan.servers:
+            return None
+        # options: no 82 (policies, trust), no 52 (overload), no Pad when we re-encode, End present
+        i, pads, mms = 282, False, 0
+        while i < end:
+            code = frame[i]
+            if code == 0:
+                pads = True
+                i += 1
+                continue
+            if code == 255:
+                break
+            if i + 1 >= end:
+                return None
+            n = frame[i + 1]
+            if code == 82 or code == 52 or i + 2 + n > end:
+                return None
+            if code == 57:
+                if mms:
+                    return None  # split option 57: the general path joins it
+                mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
+            i += 2 + n
+        else:
+            return None  # no End
+        head = bytearray(frame[42:282])
+        head[3] = hops + 1
+        head[24:28] = giaddr
+        agent = plan.agent_option
+        if self._policy is None:
+            return bytes(head) + bytes(frame[282:end])
+        if agent is None or pads:
+            return None
+        edited = bytes(head) + bytes(frame[282:i]) + agent + b"\xff"
+        if len(edited) + 28 > (mms or 576):
+            return None
+        original = end - 42
+        return edited.ljust(original, b"\0") if len(edited) < original else edited
+
+    def _fast_reply(self, ifname: str, payload: bytes) -> ToClient | None:
+        """The frame for the client, or None to let the general path decide (source already checked)."""
+        size = len(payload)
+        if size < OPTIONS_MIN or payload[2] > 16 or payload[236:240] != v4.MAGIC:
+            return None
+        link = self._by_address.get(payload[24:28])
+        if link is None or link.name == ifname:
+            return None
+        plan = self._plans[link.name]
+        if plan.address is None:
+            return None
+        i, pads, at, agent = 240, False, -1, None
+        while i < size:
+            code = payload[i]
+            if code == 0:
+                pads = True
+                i += 1
+                continue
+            if code == 255:
+                break
+            if i + 1 >= size:
+                return None
+            n = payload[i + 1]
+            if code == 52 or i + 2 + n > size:
+                return None
+            if code == 82:
+                if agent is not None:
+                    return None  # split option 82 (RFC 3396): the general path joins it
+                at, agent = i, payload[i + 2:i + 2 + n]
+            i += 2 + n
+        else:
+            return None  # no End
+        if agent is not None:
+            if pads:
+                return None
+            circuit = None
+            j, n = 0, len(agent)
+            while j < n:  # sub-options: well formed, no link selection, our circuit ID among them
+                if j + 1 >= n or j + 2 + agent[j + 1] > n:
+                    return None
+                code, length = agent[j], agent[j + 1]
+                if code == SubOpt.LINK_SELECTION:
+                    return None
+                if code == SubOpt.CIRCUIT_ID and circuit is None and agent[j + 2:j + 2 + length] == plan.circuit:
+                    circuit = True
+                j += 2 + length
+            if self._verify_circuit and (not agent or (plan.circuit is not None and circuit is None)):
+                return None
+            stripped = payload[:at] + payload[at + 2 + len(agent):i + 1]
+            payload = stripped.ljust(size, b"\0") if len(stripped) < size else stripped
+        elif self._verify_circuit:
+            return None  # counted as a note by the general path
+        flags_broadcast = payload[10] & 0x80
+        if not flags_broadcast and payload[1] == 1 and payload[2] == 6:
+            if payload[12:16] != v4.ZERO4:
+                dst_ip, dst_mac = payload[12:16], payload[28:34]
+            elif payload[16:20] != v4.ZERO4:
+                dst_ip, dst_mac = payload[16:20], payload[28:34]
+            else:
+                dst_ip, dst_mac = ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
+        else:
+            dst_ip, dst_mac = ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
+        return ToClient(link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT,
+                                                     CLIENT_PORT, payload))
+
     def unclaimed(self, ifname: str, reason: str, detail: str, now: float) -> list[Action]:
         """Count a packet no relay instance claimed (on the first instance)."""
         out: list[Action] = []
@@ -246,6 +398,12 @@ class Relay4:
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
+        if self.fast and src in self._server_set:
+            action = self._fast_reply(ifname, payload)
+            if action is not None:
+                out.append(action)
+                counters.relayed += 1
+                return out
         if src not in self._server_set:
             return self._drop(out, ifname, "unknown_server", f"reply from {text4(src)}, not a configured server", now)
         try:
