@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -248,6 +249,10 @@ def main() -> int:
         paths4 = [p for p in paths4 if p in wanted]
         paths6 = [p for p in paths6 if p in wanted]
     paths = paths4 + paths6
+    # SIGTERM (and SIGINT, which a background job ignores) unwind through the finally below:
+    # the namespaces and every process started in them go away.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(130))
     results: dict[tuple[str, int], list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="dhcp-bench-") as work:
         bed = Bed(Path(work))
