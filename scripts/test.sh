@@ -4,7 +4,7 @@
 # This is the README's test command and what .ci/run calls.  As root on
 # Debian it installs the peers the interoperability tests drive (ipmitool,
 # FreeIPMI, OpenIPMI's ipmi_sim, groff for the man-page lint; dnsmasq, dhclient,
-# udhcpc, tcpdump for the DHCP relay; dhcrelay and perfdhcp for its bench); the Python
+# udhcpc, tcpdump for the DHCP relay; lldpd for LLDP; dhcrelay and perfdhcp for its bench); the Python
 # side goes into ./.venv, after which deptry checks the declared
 # dependencies before pytest runs everything (tests/install/ builds a wheel
 # and installs it into its own venv, as a user would).  With CI=true, tests that need root, namespaces or
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS=(python3-venv ipmitool freeipmi-tools openipmi groff-base iproute2 procps systemd
-      dnsmasq-base isc-dhcp-client udhcpc busybox tcpdump util-linux isc-dhcp-relay kea-admin)
+      dnsmasq-base isc-dhcp-client udhcpc busybox tcpdump util-linux isc-dhcp-relay kea-admin lldpd)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from chassisctl.ipmi.errors import DecodeError
 
 
-def only_decode_errors(decoders: Sequence[Callable[[bytes], object]], *, max_size: int) -> Callable[..., None]:
-    """A test feeding arbitrary bytes to each decoder: it may fail only with DecodeError."""
+def only_decode_errors(decoders: Sequence[Callable[[bytes], object]], *, max_size: int,
+                       error: type[Exception] = DecodeError) -> Callable[..., None]:
+    """A test feeding arbitrary bytes to each decoder: it may fail only with ``error``
+    (the IPMI DecodeError unless the codec's package has its own)."""
 
     @pytest.mark.parametrize("decode", decoders, ids=lambda f: f.__qualname__)
     @settings(max_examples=150)
@@ -25,7 +27,7 @@ def only_decode_errors(decoders: Sequence[Callable[[bytes], object]], *, max_siz
     def test(decode: Callable[[bytes], object], data: bytes) -> None:
         try:
             decode(data)
-        except DecodeError:
+        except error:
             pass
 
     return test

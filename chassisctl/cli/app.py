@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "serve": "chassisctl.cli.serve",
     "dhcp-relay": "chassisctl.cli.dhcp_relay",
     "status": "chassisctl.cli.status",
+    "config": "chassisctl.cli.config",
+    "lldp": "chassisctl.cli.lldp",
     "platform": "chassisctl.cli.platform",
     "sim": "chassisctl.cli.sim",
     "completion": "chassisctl.cli.completion",

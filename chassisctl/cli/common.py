@@ -115,6 +115,26 @@ class CliState:
         return trace
 
 
+def seconds(low: float, high: float) -> Any:
+    """The click type of a SECONDS option: a float within ``low..high`` that
+    is finite.  click's FloatRange lets NaN through (``nan < 0`` and
+    ``nan > 3600`` are both false); this refuses it, and the infinities, as
+    a usage error (exit 2) like any other bad value.  A type rather than a
+    callback, so TAB completion keeps its fast path."""
+    import math
+
+    from typer._click.types import FloatRange
+
+    class FiniteSeconds(FloatRange):
+        def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+            number = super().convert(value, param, ctx)
+            if number is not None and not math.isfinite(number):
+                self.fail(f"{value} is not a finite number", param, ctx)
+            return number
+
+    return FiniteSeconds(min=low, max=high)
+
+
 def state() -> CliState:
     """The CliState of the running invocation."""
     from typer._click.globals import get_current_context

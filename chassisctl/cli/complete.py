@@ -10,7 +10,6 @@ calls these same functions, so both completion paths agree by construction.
 from __future__ import annotations
 
 import glob
-import json
 import os
 
 #: Sensor types ``sensors --type`` accepts (IPMI sensor type names, short).
@@ -42,15 +41,23 @@ def complete_bus(incomplete: str = "") -> list[str]:
     return _prefixed(buses, incomplete)
 
 
+def _index(path: str):
+    """A completion index (JSON), or None when absent, oversized or corrupt."""
+    from chassisctl.errors import StateError
+    from chassisctl.fileio import json_loads, read_capped
+
+    try:
+        return json_loads(read_capped(path, "completion index", StateError), path, StateError)
+    except (OSError, StateError):
+        return None
+
+
 def complete_sensor(incomplete: str = "") -> list[str]:
     names: list[str] = []
     for path in sensor_index_paths():
-        try:
-            with open(path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-            names.extend(n for n in doc.get("names", []) if isinstance(n, str))
-        except (OSError, ValueError, AttributeError):
-            continue
+        doc = _index(path)
+        if isinstance(doc, dict) and isinstance(doc.get("names"), list):
+            names.extend(n for n in doc["names"] if isinstance(n, str))
     return _prefixed(sorted(set(names)), incomplete)
 
 
@@ -69,11 +76,10 @@ def node_index_path() -> str:
 
 
 def complete_node(incomplete: str = "") -> list[str]:
+    doc = _index(node_index_path())
     try:
-        with open(node_index_path(), encoding="utf-8") as fh:
-            doc = json.load(fh)
         names = [n["name"] for n in doc.get("nodes", []) if isinstance(n.get("name"), str)]
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+    except (AttributeError, TypeError, KeyError):
         names = []
     return _prefixed(names, incomplete)
 
@@ -85,3 +91,10 @@ def complete_interface(incomplete: str = "") -> list[str]:
     except OSError:
         names = []
     return _prefixed(names, incomplete)
+
+
+def complete_config_key(incomplete: str = "") -> list[str]:
+    """Dotted keys of chassisctl.toml, from its one declaration (``config show ipmi.u<TAB>``)."""
+    from chassisctl.config.schema import dotted_names
+
+    return _prefixed(dotted_names(), incomplete)

@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from chassisctl.cli.common import command, state
+from chassisctl.cli.common import command, seconds, state
 from chassisctl.cli.session import open_session
 
 
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         @command(power, verb, help=summary)
         def action(
             wait: Optional[float] = typer.Option(
-                None, "--wait", metavar="SECONDS", min=0.0, max=3600.0,
+                None, "--wait", metavar="SECONDS", click_type=seconds(0.0, 3600.0),
                 help="Poll until the resulting power state is reached"),
             yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
         ) -> None:

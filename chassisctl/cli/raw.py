@@ -17,13 +17,30 @@ from chassisctl.cli.common import command, state
 from chassisctl.cli.session import open_session
 
 
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
 def parse_byte(token: str, what: str) -> int:
+    """``0x1a`` or ``26``, in ASCII only: Python's ``int`` would take a
+    full-width ``０x01`` (or ``1_0``) as a number, which no one types on purpose."""
     from chassisctl.errors import UsageError
 
-    try:
-        value = int(token, 0)
-    except ValueError:
-        raise UsageError(f"{what} {token!r} is not a byte (write hex as 0x{token})") from None
+    value = None
+    if token.isascii() and "_" not in token:
+        try:
+            value = int(token, 0)
+        except ValueError:
+            pass
+    if value is None:
+        if not token.isascii():
+            hint = "use ASCII digits: 0x1a or 26"
+        elif token[:2].lower() == "0x":
+            hint = "after 0x come hex digits 0-9, a-f"
+        elif token and set(token) <= _HEX_DIGITS:
+            hint = f"write hex as 0x{token}"
+        else:
+            hint = "write hex as 0x1a, decimal as 26"
+        raise UsageError(f"{what} {token!r} is not a byte ({hint})")
     if not 0 <= value <= 0xFF:
         raise UsageError(f"{what} {token!r} is outside 0-255")
     return value

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from chassisctl.cli.common import command, state
+from chassisctl.cli.common import command, seconds, state
 from chassisctl.cli.complete import complete_sensor, complete_sensor_type
 from chassisctl.cli.session import open_session
 
@@ -40,8 +40,9 @@ def register(app: typer.Typer) -> None:
         name: Optional[str] = typer.Option(None, "--name", "-n", metavar="GLOB",
                                            autocompletion=complete_sensor,
                                            help="Only sensors whose name matches (shell glob, any case)"),
-        watch: Optional[float] = typer.Option(None, "--watch", "-w", metavar="SECONDS", min=0.2,
-                                              max=3600.0, help="Refresh every SECONDS until Ctrl-C"),
+        watch: Optional[float] = typer.Option(None, "--watch", "-w", metavar="SECONDS",
+                                              click_type=seconds(0.2, 3600.0),
+                                              help="Refresh every SECONDS until Ctrl-C"),
         count: Optional[int] = typer.Option(None, "--count", min=1, metavar="N",
                                             help="With --watch: stop after N refreshes"),
         refresh_sdr: bool = typer.Option(False, "--refresh-sdr",

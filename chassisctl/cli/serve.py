@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from chassisctl.cli.common import command, state
+from chassisctl.cli.common import command, seconds, state
 from chassisctl.cli.complete import complete_interface
 
 
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
             help="Answer IPMI only on this network interface, e.g. the management port "
                  "(overrides [ipmi] interface)"),
         poll_interval: Optional[float] = typer.Option(
-            None, "--sensor-poll-interval", metavar="SECONDS", min=0.1, max=3600.0,
+            None, "--sensor-poll-interval", metavar="SECONDS", click_type=seconds(0.1, 3600.0),
             help="Longest age of a sensor reading served to LAN clients, one bus scan per interval "
                  "(overrides [serve] sensor_poll_interval; default 1)"),
         log_format: str = typer.Option("text", "--log-format", metavar="text|json",

@@ -77,8 +77,11 @@ def _render(out, doc: dict[str, Any]) -> None:
         rows, styles = [], []
         for node in doc["nodes"]:
             sensors = node["sensors"]
-            rows.append([node["node"], node["power"] or "unknown", _sensor_summary(sensors)])
-            styles.append({"nr": "red", "cr": "red", "nc": "yellow", "na": "yellow"}.get(sensors.get("worst")))
+            down = node.get("bmc") == "down"
+            rows.append([node["node"], "BMC not answering" if down else node["power"] or "unknown",
+                         _sensor_summary(sensors)])
+            styles.append("red" if down else
+                          {"nr": "red", "cr": "red", "nc": "yellow", "na": "yellow"}.get(sensors.get("worst")))
         out.table([Column("Node"), Column("Power"), Column("Sensors")], rows, styles=styles)
     neighbors = [n for s in services for n in s.get("neighbors") or []]
     if any(s.get("neighbors") is not None for s in services):

@@ -10,7 +10,8 @@ that leave both timestamps unset cannot be validated that way, so for them
 the device identity is re-checked too (one Get Device ID more).
 
 Files are written atomically (temporary file + rename); a file that does
-not parse is ignored and rebuilt, never fatal.
+not parse, or is over the 1 MiB cap every chassisctl file has, is ignored
+and rebuilt, never fatal.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from chassisctl.config import xdg_dir
-from chassisctl.fileio import write_quietly
+from chassisctl.errors import StateError
+from chassisctl.fileio import json_loads, read_capped, write_quietly
 
 SCHEMA = 1
 
@@ -63,6 +65,11 @@ class CacheEntry:
                             for k, v in doc.get("factors", {}).items()})
 
 
+def _read(path: Path) -> Any:
+    """One cache file, bounded (:func:`chassisctl.fileio.read_capped`); StateError when unusable."""
+    return json_loads(read_capped(path, "SDR cache file", StateError), str(path), StateError)
+
+
 class SdrCache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or xdg_dir("CACHE") / "sdr"
@@ -78,9 +85,8 @@ class SdrCache:
     def load(self, key: dict[str, Any]) -> CacheEntry | None:
         """The entry for ``key``, or None if absent, unreadable or corrupt."""
         try:
-            doc = json.loads(self.path_for(key).read_text(encoding="utf-8"))
-            entry = CacheEntry.from_json(doc)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            entry = CacheEntry.from_json(_read(self.path_for(key)))
+        except (OSError, StateError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return entry if entry.key == key else None
 
@@ -94,8 +100,8 @@ class SdrCache:
             if path.name == "names.json":
                 continue
             try:
-                out.append((path, CacheEntry.from_json(json.loads(path.read_text(encoding="utf-8")))))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                out.append((path, CacheEntry.from_json(_read(path))))
+            except (OSError, StateError, ValueError, KeyError, TypeError, AttributeError):
                 out.append((path, None))
         return out
 

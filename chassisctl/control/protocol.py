@@ -31,7 +31,7 @@ def _load(line: bytes, limit: int) -> dict[str, Any]:
     if len(line) > limit:
         raise ControlProtocolError(f"message of {len(line)} bytes is over the {limit}-byte limit")
     try:
-        doc = json.loads(line)
+        doc = json.loads(line, parse_constant=_no_constant)  # no NaN or Infinity: they pass every range check
     except (ValueError, RecursionError) as exc:
         raise ControlProtocolError(f"not JSON: {exc}") from None
     if not isinstance(doc, dict):
@@ -39,6 +39,10 @@ def _load(line: bytes, limit: int) -> dict[str, Any]:
     if doc.get("schema") != SCHEMA:
         raise ControlProtocolError(f"schema {doc.get('schema')!r} is not {SCHEMA}")
     return doc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def encode_request(query: str, args: dict[str, Any] | None = None) -> bytes:

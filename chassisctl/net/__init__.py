@@ -1,6 +1,10 @@
 """The network I/O edge: packet and UDP sockets, kernel ancillary data, interface facts.
 
 Everything here talks to the kernel; the protocol logic it feeds lives in
-the sans-I/O packages (:mod:`chassisctl.dhcp`).  pyroute2 is imported only
-by :mod:`chassisctl.net.ifaddrs`, and only when a relay starts.
+the sans-I/O packages (:mod:`chassisctl.dhcp`, :mod:`chassisctl.lldp`).
+pyroute2 is imported only by :mod:`chassisctl.net.ifaddrs` (when a relay
+starts) and :mod:`chassisctl.net.links` (when the LLDP agent starts);
+:mod:`chassisctl.net.packet` holds the LLDP agent's BPF-filtered AF_PACKET
+sockets, and ``links`` reads interfaces from sysfs, cheap enough for TAB
+completion.
 """

@@ -518,11 +518,13 @@ def _write_node_index(platform: Platform) -> None:
     doc = {"schema": 1, "platform": platform.name,
            "nodes": [{"name": n.name, "id": n.id} for n in platform.nodes]}
     blob = json.dumps(doc, sort_keys=True)
+    from chassisctl.errors import StateError
+    from chassisctl.fileio import read_capped, write_quietly
+
     try:
-        if path.read_text(encoding="utf-8") == blob:
+        if read_capped(path, "node index", StateError) == blob.encode():
             return
-    except OSError:
+    except (OSError, StateError):
         pass
-    from chassisctl.fileio import write_quietly
 
     write_quietly(path, blob)

@@ -5,7 +5,7 @@
 or raises :class:`~chassisctl.errors.ConfigError` whose one-line message
 names the file, the line and the key: ``board.toml:42: device[3].address:
 0x80 is outside 0x3..0x77``.  ``tomllib`` reports syntax errors with their
-line itself; for everything else :mod:`chassisctl.platform.lines` finds the
+line itself; for everything else :mod:`chassisctl.config.lines` finds the
 line of the offending key in the source text.
 
 Validation has two passes: the tables of :mod:`chassisctl.platform.schema`
@@ -34,8 +34,8 @@ from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
 from chassisctl.platform import schema
 from chassisctl.platform.drivers.topology import Hop, MuxPath
-from chassisctl.platform.lines import Path as KeyPath
-from chassisctl.platform.lines import dotted, key_lines, line_of
+from chassisctl.config.lines import Path as KeyPath
+from chassisctl.config.lines import dotted, key_lines, line_of
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1
@@ -225,9 +225,11 @@ def resolve(name_or_path: str) -> Path:
 
 def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
     """Read, parse and validate a description; :class:`ConfigError` on any problem."""
+    from chassisctl.fileio import read_capped
+
     path = resolve(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, "platform description", ConfigError).decode("utf-8")
     except FileNotFoundError:
         if os.sep not in name_or_path and not name_or_path.endswith(".toml"):
             raise NoInputError(f"platform {name_or_path!r}: no such file or shipped example",
@@ -261,8 +263,10 @@ def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = F
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     import tomllib
 
+    from chassisctl.fileio import toml_loads
+
     try:
-        return tomllib.loads(text)
+        return toml_loads(text, source, ConfigError)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         line = getattr(exc, "lineno", None)

@@ -10,81 +10,13 @@ as data keeps the two honest and lets the simulator overrides
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from chassisctl.config.keys import Key, check_value  # noqa: F401 - the declarative style, shared with chassisctl.toml
+
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    """One key: its type, whether it must be present, and its allowed values."""
-
-    type: str  # str | int | num | bool | table | list | pair | int_list
-    required: bool = False
-    lo: float | None = None
-    hi: float | None = None
-    choices: tuple[str, ...] | None = None
-    doc: str = ""
-    #: Shown in hex in messages (addresses, registers, masks).
-    hex: bool = False
-
-
-def check_value(key: Key, value: Any) -> str | None:
-    """None if ``value`` fits ``key``, else what is wrong with it (one phrase)."""
-    t = key.type
-    if t == "str":
-        if not isinstance(value, str):
-            return f"expected a string, not {_kind(value)}"
-        if key.choices is not None and value not in key.choices:
-            return f"{value!r} is not one of {', '.join(key.choices)}"
-        return None
-    if t == "bool":
-        return None if isinstance(value, bool) else f"expected true or false, not {_kind(value)}"
-    if t in ("int", "num"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (t == "int" and isinstance(value, float)):
-            return f"expected {'an integer' if t == 'int' else 'a number'}, not {_kind(value)}"
-        if not math.isfinite(value):
-            return f"{value!r} is not a finite number"
-        if key.lo is not None and value < key.lo or key.hi is not None and value > key.hi:
-            show = _hex if key.hex else _show
-            return f"{show(value)} is outside {show(key.lo)}..{show(key.hi)}"
-        return None
-    if t == "table":
-        return None if isinstance(value, dict) else f"expected a table, not {_kind(value)}"
-    if t == "list":
-        return None if isinstance(value, list) else f"expected an array, not {_kind(value)}"
-    if t == "pair":
-        if (not isinstance(value, list) or len(value) != 2
-                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)):
-            return "expected an array of two numbers"
-        return None
-    if t == "int_list":
-        if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-            return "expected an array of integers"
-        if key.hi is not None and any(not (key.lo or 0) <= v <= key.hi for v in value):
-            return f"every element must be {_show(key.lo or 0)}..{_show(key.hi)}"
-        return None
-    raise AssertionError(t)
-
-
-def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
-
-
-def _hex(value: float | None) -> str:
-    return "" if value is None else f"{int(value):#04x}"
-
-
-def _show(value: float | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:#x}" if isinstance(value, int) and value > 255 else str(value)
 
 
 # --- tables -----------------------------------------------------------------------

@@ -436,6 +436,8 @@ def _parse_value(text: str) -> Any:
     low = text.lower()
     if low in ("true", "false"):
         return low == "true"
+    if not text.isascii():  # int()/float() would read full-width digits as a number
+        return text
     try:
         return int(text, 0)
     except ValueError:

@@ -92,8 +92,16 @@ class PowerState:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> PowerState:
-        return cls(doc.get("last_on"), doc.get("pg_deadline"), doc.get("pending_on"),
-                   doc.get("last_cause"), bool(doc.get("fault", False)))
+        from chassisctl.fileio import finite
+
+        def when(key: str) -> float | None:
+            value = doc.get(key)
+            return None if value is None else finite(value)
+
+        last_on, cause = doc.get("last_on"), doc.get("last_cause")
+        if last_on is not None and not isinstance(last_on, bool) or cause is not None and not isinstance(cause, str):
+            raise ValueError("power: last_on or last_cause of the wrong type")
+        return cls(last_on, when("pg_deadline"), when("pending_on"), cause, bool(doc.get("fault", False)))
 
 
 @dataclass(slots=True)

@@ -3,6 +3,10 @@ and a LAN endpoint per node, and the numbers metrics and ``status`` show.
 
 It is one unit for reload: a change to ``[bmc]``, ``[ipmi]``, ``[[nodes]]``
 or the poll interval rebuilds it, anything else leaves its sessions alone.
+A BMC that does not answer when the unit starts does not stop it: the LAN
+endpoints are bound (so systemd gets ``READY=1``) and answer D5h for what
+needs the BMC while each mirror's ``watch`` retries (see
+:mod:`chassisctl.serve.mirror`).
 Every bus transaction passes through :class:`CountingTransport`, so the
 transaction count, errors and latency are known without asking the bus.
 """
@@ -94,6 +98,7 @@ class BmcUnit:
         self.mirrors: list[Any] = []
         self.services: list[Any] = []
         self._poller: asyncio.Future | None = None
+        self._watchers: list[asyncio.Future] = []
 
     async def start(self) -> list[Any]:
         """Open the BMC and make the LAN endpoints (not yet started)."""
@@ -105,12 +110,16 @@ class BmcUnit:
         from chassisctl.serve.worker import BusWorker
         from chassisctl.transport import open_transport
 
+        from chassisctl.ipmi.lan import config_warnings
+
         settings, doc = self.resolved.bmc, self.resolved.document
         if self.demo:
             from chassisctl.serve.app import DEMO_USER
 
             self.log.warning("simulated chassis and no [[ipmi.users]]: demo user %r password %r, loopback only",
                              *DEMO_USER)
+        for warning in config_warnings(self.base):
+            self.log.warning("weak setting: %s", warning)
         self.transport = transport = CountingTransport(open_transport(settings, clock=SystemClock()))
         self.worker = worker = BusWorker()
         worker.start()
@@ -120,38 +129,51 @@ class BmcUnit:
             for node, config in pairs:
                 mirror = BmcMirror(transport, worker, node=node, name=node or "bmc",
                                    poll_interval=self.interval, sdr_cache=SdrCache(), logger=self.log)
-                await mirror.start()
-                guid = mirror._static.get((0x06, 0x37))
-                guid_bytes = guid.data if guid is not None and guid.ok and len(guid.data) == 16 else None
+                await mirror.start()  # a BMC that does not answer yet is retried by watch()
 
                 async def handler(request, mirror=mirror):
                     event = current_event.get()
                     key = ("lan", mirror.name, event.session_id if event else None)
                     return await mirror.handle(request, key)
 
-                service = IpmiLanService(config, handler, fast_handler=mirror.fast, guid=guid_bytes,
+                service = IpmiLanService(config, handler, fast_handler=mirror.fast, guid=_guid(mirror),
                                          logger=logging.getLogger("chassisctl.serve.ipmi"))
                 service.name = f"ipmi-lan {node}" if node is not None else "ipmi-lan"
+                mirror.on_up = lambda m, service=service: self._came_up(m, service)
                 self.services.append(service)
                 self.mirrors.append(mirror)
         except BaseException:
             self.close()
             raise
         write_names(self.runtime, [n for m in self.mirrors for n in m.sensor_names])
+        self._watchers = [asyncio.ensure_future(m.watch()) for m in self.mirrors]
         if hasattr(transport, "poll"):
             self._poller = asyncio.ensure_future(_poll_platform(transport, worker, self.log))
         return self.services
 
+    def _came_up(self, mirror: Any, service: Any) -> None:
+        """A BMC that was late (or lost) answers: its GUID for new logins, its sensor names for TAB."""
+        from chassisctl.serve.app import write_names
+
+        guid = _guid(mirror)
+        if guid is not None:
+            with service._lock:
+                service.server.guid = guid
+        write_names(self.runtime, [n for m in self.mirrors for n in m.sensor_names])
+
     def describe(self) -> str:
         where = ", ".join(f"{s.config.host}:{s.address[1]}" for s in self.services if s._sock is not None)
+        down = [m.name for m in self.mirrors if not m.up]
         return (f"IPMI over LAN on {where} for {self.transport.describe()}"
-                + (" (simulated)" if self.transport.simulated else ""))
+                + (" (simulated)" if self.transport.simulated else "")
+                + (f" (BMC not answering: {', '.join(down)})" if down else ""))
 
     async def close_async(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            await asyncio.gather(self._poller, return_exceptions=True)
-            self._poller = None
+        tasks = [t for t in [self._poller, *self._watchers] if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._poller, self._watchers = None, []
         self.close()
 
     def close(self) -> None:
@@ -178,7 +200,8 @@ class BmcUnit:
         out = []
         for mirror in self.mirrors:
             at, values = mirror.sensor_values()
-            out.append({"node": mirror.name, "power": mirror.power(),
+            out.append({"node": mirror.name, "power": mirror.power(), "bmc": "up" if mirror.up else "down",
+                        "bmc_error": mirror.down_reason,
                         "sensors_age_s": None if at == float("-inf") else round(now - at, 3),
                         "sensors": [v.to_dict() for v in values]})
         return out
@@ -187,12 +210,26 @@ class BmcUnit:
         return dict(self.transport.stats) if self.transport is not None else {}
 
 
+def _guid(mirror: Any) -> bytes | None:
+    """The BMC's GUID (Get System GUID) once read; None: the LAN server picks one."""
+    guid = mirror._static.get((0x06, 0x37))
+    return guid.data if guid is not None and guid.ok and len(guid.data) == 16 else None
+
+
 async def _poll_platform(transport, worker, log: logging.Logger, interval: float = 1.0) -> None:
     """A translated platform's own clockwork (the "on" half of a power cycle,
-    power events for the SEL) runs even when no client is asking."""
+    power events for the SEL) runs even when no client is asking.  A failing
+    poll is logged when it starts failing and when it recovers, not every second."""
+    failing = False
     while True:
         try:
             await worker.run(("platform-poll",), transport.poll)
         except Exception as exc:  # noqa: BLE001 - a failing poll must not stop serve
-            log.warning("platform poll failed: %s", exc)
+            if not failing:
+                log.warning("platform poll failed: %s (logged again when it recovers)", exc)
+            failing = True
+        else:
+            if failing:
+                log.warning("platform poll works again")
+            failing = False
         await asyncio.sleep(interval)

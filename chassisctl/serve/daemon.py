@@ -125,6 +125,9 @@ class Daemon:
         for name in siblings:
             module = importlib.import_module(SIBLINGS[name])
             value = doc[name]
+            check = getattr(module, "validate", None)
+            if check is not None:  # rules across the tables of one section (two relays on one segment)
+                named(path, lambda c=check, v=value: c(v, path))
             # A table is one unit; an array of tables is one unit per table, so
             # editing one relay leaves the others (and their counters) alone.
             parts = [[item] for item in value] if isinstance(value, list) else [value]
@@ -320,7 +323,7 @@ class Daemon:
         if bmc is not None:
             await bmc.refresh(self.poll_interval)
             for node in bmc.nodes():
-                nodes.append({"node": node["node"], "power": node["power"],
+                nodes.append({"node": node["node"], "power": node["power"], "bmc": node["bmc"],
                               "sensors_age_s": node["sensors_age_s"], "sensors": _by_status(node["sensors"])})
         return {"version": __version__, "pid": os.getpid(), "uptime_s": round(time.monotonic() - self.started, 3),
                 "reloads": self.reloads, "nodes": nodes,
@@ -343,3 +346,42 @@ def _by_status(sensors: list[dict[str, Any]]) -> dict[str, Any]:
         if status in groups:
             out[status] = len(groups[status]) if status == "ok" else groups[status]
     return out
+
+
+class _NoControl:
+    """The control socket stand-in for a check: registrations go nowhere."""
+
+    def register(self, name: str, handler: Callable) -> None:
+        pass
+
+    def unregister(self, name: str) -> None:
+        pass
+
+
+def check_config(resolved: Any, options: Any) -> list[str]:
+    """Everything ``serve`` checks before it opens a bus or a socket, as a
+    reload does; raises ChassisError on the first problem, returns warnings."""
+    from chassisctl.serve.app import lan_config, named
+
+    daemon = Daemon(options, _NoControl(), None, logging.getLogger("chassisctl.config"))
+    daemon.plan(resolved)
+    settings, doc = resolved.bmc, resolved.document
+    warnings: list[str] = []
+    if not ipmi_enabled(doc):
+        return warnings
+    if settings.platform:
+        from chassisctl.platform import node_endpoints
+        from chassisctl.platform.description import load_platform
+        from chassisctl.platform.endpoints import check_endpoints
+
+        nodes = load_platform(settings.platform).nodes  # the description only: no bus
+        if len(nodes) > 1:
+            named(settings.config_path, lambda: check_endpoints(node_endpoints(doc), list(nodes)))
+    config, demo = named(settings.config_path, lambda: lan_config(doc, settings.config_path, settings, None))
+    if demo:
+        warnings.append("no [[ipmi.users]]: serve adds the demo user admin/admin on the simulator, "
+                        "loopback only")
+    from chassisctl.ipmi.lan import config_warnings
+
+    warnings += config_warnings(config)  # what serve logs at start-up as "weak setting"
+    return warnings

@@ -519,6 +519,12 @@ class DhcpRelayService:
                          for c in self.runtime.configs)
 
 
+def validate(section: Any, config_path: Any = None) -> None:
+    """All ``[[dhcp_relay]]`` tables together (serve builds one unit per table):
+    two instances must not share a downstream interface."""
+    from_tables(section, str(config_path or ""))
+
+
 def build(section: Any, ctx: Any) -> list[DhcpRelayService]:
     """``serve``'s entry: the ``[[dhcp_relay]]`` tables → one service running every instance."""
     where = str(getattr(ctx, "config_path", "") or "")

@@ -107,6 +107,7 @@ _WARN = frozenset({
     RefusalReason.PRIVILEGE_TOO_LOW,
     RefusalReason.RATE_LIMITED,
     RefusalReason.NO_RESOURCES,
+    RefusalReason.ABANDONED,  # most often a wrong password on the console: worth a warning, not a budget
 })
 
 

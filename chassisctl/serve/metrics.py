@@ -157,7 +157,8 @@ def _sensor_families(daemon: Any) -> Iterable[Any]:
     for node in unit.nodes():
         name = node["node"]
         readable = [s for s in node["sensors"] if s["error"] is None]
-        up.add_metric(["ipmi", name], 1.0 if node["sensors_age_s"] is not None and readable else 0.0)
+        up.add_metric(["ipmi", name], 1.0 if node["sensors_age_s"] is not None and readable
+                      and node.get("bmc") != "down" else 0.0)
         if node["power"] is not None:
             power.add_metric([name], 1.0 if node["power"] == "on" else 0.0)
         for s in node["sensors"]:

@@ -16,6 +16,14 @@ scans, and Get Device ID must not cost an SSIF round trip.  So:
 When the I2C BMC answers C1h for FRU, SEL or boot options, serve answers
 those itself from a local store, because LAN clients expect them.
 
+A BMC that does not answer is not a reason to stop serving: on real chassis
+the BMC often boots after the host, or resets under load.  The mirror is
+*up* once identity and SDRs have been read, *down* before that and after a
+bus failure that a Get Device ID probe confirms.  While down, everything not
+held in memory is answered at once with :data:`BMC_DOWN_CC` (no bus time,
+no client timeout), and :meth:`BmcMirror.watch` retries with back-off; the
+change is logged once each way.
+
 :meth:`BmcMirror.fast` runs on the LAN receive thread and, through
 :meth:`handle`, on the event loop; the answers that change state (SDR
 reservations, the local SEL and boot options) take ``_lock``.  Everything
@@ -30,7 +38,8 @@ import threading
 import time
 from typing import Any, Callable
 
-from chassisctl.errors import ChassisError, TimeoutFailure
+from chassisctl.errors import (BusIOError, ChassisError, CompletionCodeError, ProtocolError, TimeoutFailure,
+                               UnreachableError)
 from chassisctl.ipmi.codes import (AppCmd, ChassisCmd, CompletionCode, NetFn, SensorCmd,
                                    StorageCmd)
 from chassisctl.ipmi.message import Request, Response
@@ -40,6 +49,17 @@ from chassisctl.transport.base import Transport
 #: Room for data in one LAN reply (IPMI 1.5 message length is one byte).
 LAN_MAX_RESPONSE_DATA = 247
 SENSOR_DEADLINE = 0.25
+#: The answer to anything that needs the BMC while it does not answer: "command
+#: not supported in present state" (IPMI v2.0 table 5-2), what OpenBMC answers
+#: while its host interface is down.  Clients report it at once instead of
+#: waiting out their retransmissions.
+BMC_DOWN_CC = 0xD5
+#: Retry delays while the BMC is down: doubling from the first to the ceiling.
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
+#: Failures that mean "the BMC is not answering (yet)": serve keeps running.
+#: Anything else (configuration, permission, corrupt local state) still stops it.
+BMC_ABSENT = (UnreachableError, TimeoutFailure, BusIOError, ProtocolError, CompletionCodeError)
 
 STATIC = {(NetFn.APP, AppCmd.GET_DEVICE_ID), (NetFn.APP, AppCmd.GET_DEVICE_GUID),
           (NetFn.APP, AppCmd.GET_SYSTEM_GUID)}
@@ -108,11 +128,84 @@ class BmcMirror:
         self._records: list[Any] = []
         #: Non-linear factors learned on the bus thread, by sensor number (CacheEntry's shape).
         self._factors = _FactorStore()
+        #: False until identity and SDRs are read, and while a lost BMC is retried.
+        self.up = False
+        #: Why the BMC is down (for status), and since when (monotonic).
+        self.down_reason: str | None = None
+        self.down_since: float | None = None
+        self._suspect: Any = None  # asyncio.Event, made on the loop by watch()
+        self._was_up = False
+        #: Called on the event loop each time the BMC comes up (the unit updates GUID and names).
+        self.on_up: Callable[[BmcMirror], None] | None = None
 
-    # -- start-up ------------------------------------------------------------
+    # -- start-up and availability ---------------------------------------------
     async def start(self) -> None:
+        """Read identity and SDRs.  A BMC that does not answer (yet) is logged
+        and left to :meth:`watch`; only other errors (configuration,
+        permission, corrupt local state) are raised."""
+        try:
+            await self._connect()
+        except BMC_ABSENT as exc:
+            self._went_down(exc, "does not answer yet")
+
+    async def _connect(self) -> None:
         await self.worker.run(("static", self.name), self._load_static)
         await self.worker.run(("sdr", self.name), self._load_sdr)
+        self._came_up()
+
+    def _came_up(self) -> None:
+        if self.down_since is not None:
+            self.logger.warning("%s: the BMC answers %s %.1f s; serving it", self.name,
+                                "again after" if self._was_up else "after", self.clock() - self.down_since)
+        self.up, self.down_reason, self.down_since, self._was_up = True, None, None, True
+        if self.on_up is not None:
+            self.on_up(self)
+
+    def _went_down(self, exc: BaseException, how: str = "stopped answering") -> None:
+        if self.down_since is None:
+            self.logger.warning("%s: the BMC %s (%s); LAN requests that need it get %02Xh until it answers, "
+                                "retrying", self.name, how, exc, BMC_DOWN_CC)
+            self.down_since = self.clock()
+        self.up, self.down_reason = False, str(exc)
+
+    def _suspect_bus(self, exc: BaseException) -> None:
+        """A bus failure: have :meth:`watch` ask whether the BMC is still there."""
+        if self.up and isinstance(exc, BMC_ABSENT) and self._suspect is not None:
+            self._suspect.set()
+
+    async def watch(self) -> None:
+        """For serve's lifetime: probe the BMC after a failure, and while it is
+        down retry (identity and SDRs) with back-off until it answers."""
+        import asyncio
+
+        self._suspect = asyncio.Event()
+        delay = RETRY_FIRST
+        while True:
+            if self.up:
+                await self._suspect.wait()
+                self._suspect.clear()
+                try:
+                    await self.worker.run(("probe", self.name), self._probe)
+                except BMC_ABSENT as exc:
+                    self._went_down(exc)
+                    delay = RETRY_FIRST
+                continue
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
+            try:
+                await self._connect()
+            except BMC_ABSENT as exc:
+                self.down_reason = str(exc)
+                self.logger.debug("%s: the BMC still does not answer: %s", self.name, exc)
+            else:
+                delay = RETRY_FIRST
+
+    def _probe(self) -> None:
+        """Runs on the bus thread: is the BMC there?  Get Device ID, answered with 00h."""
+        request = Request(NetFn.APP, AppCmd.GET_DEVICE_ID)
+        response = self._transact(request)
+        if not response.ok:
+            raise CompletionCodeError(response.cc, request.name)
 
     def _transact(self, request: Request, timeout: float | None = None) -> Response:
         return self.transport.transact(request, node=self.node, timeout=timeout)
@@ -121,11 +214,17 @@ class BmcMirror:
         for netfn, cmd in STATIC:
             request = Request(netfn, cmd)
             try:
-                self._static[(netfn, cmd)] = self._transact(request)
+                response = self._transact(request)
             except ChassisError as exc:
                 if (netfn, cmd) == (NetFn.APP, AppCmd.GET_DEVICE_ID):
                     raise
                 self.logger.info("%s: %s unavailable (%s)", self.name, request.name, exc)
+                continue
+            if (netfn, cmd) == (NetFn.APP, AppCmd.GET_DEVICE_ID) and not response.ok:
+                # "initialising" (D2h), "busy" (C0h)...: not an identity to keep answering with
+                raise CompletionCodeError(response.cc, request.name)
+            if response.ok or response.cc == CompletionCode.INVALID_COMMAND:
+                self._static[(netfn, cmd)] = response  # a transient error is asked again
 
     def _load_sdr(self) -> None:
         from chassisctl.bmc.sdr_repository import SdrRepository
@@ -176,6 +275,8 @@ class BmcMirror:
                 return self._local.handle(request)
         if _command_key(request) in self._unsupported:
             return request.reply(CompletionCode.INVALID_COMMAND)
+        if not self.up:
+            return request.reply(BMC_DOWN_CC)  # nothing in memory, and the BMC does not answer
         return None
 
     async def handle(self, request: Request, key: Any = None) -> Response:
@@ -210,6 +311,7 @@ class BmcMirror:
             return await self.worker.run(key or ("lan", self.name), self._transact, request)
         except ChassisError as exc:
             self.logger.warning("%s: %s failed on the bus: %s", self.name, request.name, exc)
+            self._suspect_bus(exc)
             return _failure_response(request, exc)
 
     def _sdr_answer(self, request: Request) -> Response:
@@ -233,13 +335,18 @@ class BmcMirror:
                 self._scan_future = None
 
     async def _run_scan(self) -> None:
-        stale = await self.worker.run(("poll", self.name), self._scan_on_bus)
+        stale, failure = await self.worker.run(("poll", self.name), self._scan_on_bus)
+        if failure is not None:
+            self._suspect_bus(failure)
         if stale:
             self.logger.info("%s: SDR repository changed; re-reading it", self.name)
             await self.worker.run(("sdr", self.name), self._load_sdr)
 
-    def _scan_on_bus(self) -> bool:
-        """Runs on the bus thread: repository check + one reading per sensor."""
+    def _scan_on_bus(self) -> tuple[bool, ChassisError | None]:
+        """Runs on the bus thread: repository check + one reading per sensor.
+
+        Returns (the repository changed, the bus error every reading failed
+        with, if every one did: a reason to ask whether the BMC is gone)."""
         from chassisctl.ipmi.sensor_cmds import get_sensor_reading
         from chassisctl.ipmi.storage import SdrRepositoryInfo, get_sdr_repository_info
 
@@ -252,18 +359,22 @@ class BmcMirror:
         except ChassisError:
             pass
         readings: dict[tuple[int, int], Response] = {}
+        failure: ChassisError | None = None
+        answered = 0
         for lun, number in self._sensors:
             request = get_sensor_reading(number)
             request = Request(request.netfn, request.cmd, request.data, lun)
             try:
                 readings[(lun, number)] = self._transact(request, SENSOR_DEADLINE)
+                answered += 1
             except ChassisError as exc:
                 readings[(lun, number)] = _failure_response(request, exc)
+                failure = exc
         self._readings = readings
         self._scanned_at = self.clock()
         self.scans += 1
         self._learn_factors(readings)
-        return stale
+        return stale, (failure if not answered else None)
 
     def _learn_factors(self, readings: dict[tuple[int, int], Response]) -> None:
         """Non-linear sensors need Get Sensor Reading Factors per raw value;
@@ -296,7 +407,10 @@ class BmcMirror:
         return at, values
 
     async def refresh(self, max_age: float) -> None:
-        """Scan again, and read the chassis status, when older than ``max_age`` seconds."""
+        """Scan again, and read the chassis status, when older than ``max_age`` seconds
+        (not while the BMC is down: :meth:`watch` is already asking)."""
+        if not self.up:
+            return
         if self.clock() - self._scanned_at >= max_age:
             await self._scan()
         if self._status is None or self.clock() - self._status[0] >= max_age:

@@ -93,12 +93,13 @@ class SimState:
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "SimState":
         from chassisctl.bmc.sel_store import SelStore
+        from chassisctl.fileio import finite
 
         return cls(timeline=PowerTimeline.from_json(doc["power"]), sdr_addition=int(doc["sdr"]["addition"]),
                    sdr_erase=int(doc["sdr"]["erase"]), profile_digest=str(doc["profile"]),
                    sel=SelStore.from_dict(doc["sel"]),
                    sensor_status={int(k): int(v) for k, v in doc.get("sensor_status", {}).items()},
-                   last_scan=float(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)),
+                   last_scan=finite(doc.get("last_scan", 0.0)), restart_cause=int(doc.get("restart_cause", 0)),
                    boot=boot_from_json(doc.get("boot", {})))
 
 

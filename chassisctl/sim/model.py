@@ -50,9 +50,11 @@ class PowerTimeline:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "PowerTimeline":
-        return cls(on=bool(doc["on"]), since=float(doc["since"]),
-                   anchors={int(k): float(v) for k, v in doc.get("anchors", {}).items()},
-                   pending=[Pending(bool(t), float(a), str(c)) for t, a, c in doc.get("pending", [])],
+        from chassisctl.fileio import finite
+
+        return cls(on=bool(doc["on"]), since=finite(doc["since"]),
+                   anchors={int(k): finite(v) for k, v in doc.get("anchors", {}).items()},
+                   pending=[Pending(bool(t), finite(a), str(c)) for t, a, c in doc.get("pending", [])],
                    last_cause=str(doc.get("last_cause", "ac")))
 
 

@@ -360,8 +360,10 @@ def _digest(text: str) -> str:
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     import tomllib
 
+    from chassisctl.fileio import toml_loads
+
     try:
-        return tomllib.loads(text)
+        return toml_loads(text, source, ConfigError)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 
@@ -423,9 +425,11 @@ def load_profile(name_or_path: str | None = None) -> Profile:
     if not name_or_path or name_or_path == "default":
         text, source, key = _default_text(), "default profile", "default"
     else:
+        from chassisctl.fileio import read_capped
+
         path = Path(name_or_path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_capped(path, "simulator profile", ConfigError).decode("utf-8")
         except FileNotFoundError:
             raise ConfigError(f"simulator profile {path} does not exist") from None
         except (OSError, UnicodeDecodeError) as exc:

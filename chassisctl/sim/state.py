@@ -78,21 +78,25 @@ class StateStore:
 
     def load(self) -> dict[str, Any] | None:
         """The stored document, None when there is none yet."""
+        from chassisctl.fileio import json_loads, read_capped
+
+        hint = f"move it away to start afresh: mv {self.path} {self.path}.bad"
         try:
-            raw = self.path.read_bytes()
+            raw = read_capped(self.path, f"{self.owner} state", lambda m: StateError(m, hint=hint))
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StateError(f"{self.owner} state {self.path} is unreadable: {exc.strerror}") from None
         try:
-            doc = json.loads(raw)
+            doc = json_loads(raw, str(self.path), StateError)
             if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-                raise ValueError("unexpected schema")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise StateError(
-                f"{self.owner} state {self.path} is corrupt ({exc.__class__.__name__}); left untouched",
-                hint=f"move it away to start afresh: mv {self.path} {self.path}.bad",
-            ) from None
+                raise StateError("unexpected schema")
+        except StateError as exc:
+            # NaN, 1e999 and nesting past the cap are corrupt too: a NaN "since"
+            # would otherwise fail far away, as an internal error.
+            why = exc.message.removeprefix(f"{self.path}: ")
+            raise StateError(f"{self.owner} state {self.path} is corrupt ({why}); left untouched",
+                             hint=hint) from None
         return doc
 
     def save(self, doc: dict[str, Any]) -> None:

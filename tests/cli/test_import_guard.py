@@ -90,3 +90,23 @@ def test_completion_fallback_also_stays_light(env, tmp_path) -> None:
     modules = _modules([], env | request, tmp_path)
     assert "typer" in modules
     assert _loaded(modules, HEAVY + ("rich",)) == []
+
+
+@pytest.mark.parametrize("args,rc", [
+    (["lldp", "neighbors", "--json", "--socket", "/nonexistent/chassisctl.sock"], 69),
+    (["lldp", "statistics", "--socket", "/nonexistent/chassisctl.sock"], 69),
+    (["lldp", "neighbors", "--help"], 0),
+], ids=lambda a: " ".join(a) if isinstance(a, list) else str(a))
+def test_lldp_asks_the_agent_without_scapy_or_pyroute2(args, rc, env, tmp_path) -> None:
+    """The agent answers; only --pcap loads scapy and only serve loads pyroute2."""
+    modules = _modules(args, env, tmp_path, expect_rc=rc)
+    assert _loaded(modules, HEAVY) == []
+    assert "chassisctl.cli.lldp" in modules and "chassisctl.lldp.agent" not in modules
+
+
+def test_lldp_pcap_loads_scapy_but_not_pyroute2(env, tmp_path) -> None:
+    from pathlib import Path
+
+    capture = Path(__file__).resolve().parents[1] / "data" / "lldp" / "lldpd-default.pcap"
+    modules = _modules(["lldp", "neighbors", "--pcap", str(capture)], env, tmp_path)
+    assert "scapy" in modules and _loaded(modules, ("pyroute2", "asyncio")) == []

@@ -171,3 +171,35 @@ def test_serve_logs_real_clients_in(installed) -> None:
             proc.wait(5)
         log.close()
     assert proc.returncode == 0, (work / "serve.log").read_text()
+
+
+def test_lldp_runs_from_the_wheel_alone(installed) -> None:
+    """pyroute2 (serve's LLDP agent) and scapy (--pcap) come with plain pip install."""
+    bindir, env, work = installed
+    capture = REPO / "tests" / "data" / "lldp" / "lldpd-med.pcap"
+    doc = json.loads(_ok(_run([str(bindir / "chassisctl"), "--json", "lldp", "neighbors", "--pcap", str(capture)],
+                              env, work, timeout=60)))
+    assert [r["system_name"] for r in doc["neighbors"]] == ["lldp-peer1"]
+    from interop.lldp_lab import Lab, need_lab, wait_for
+
+    need_lab("lldpd", "lldpcli", "pgrep")
+    lab = Lab(1)
+    try:
+        lab.peers[0].start()
+        dut = lab.dut_agent(ports=["port1"], tx_interval=1)
+        config = str(dut.config)
+        log = open(dut.log_path, "ab")
+        proc = subprocess.Popen(["ip", "netns", "exec", lab.dut, str(bindir / "chassisctl"), "--config", config,
+                                 "serve"], env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=log,
+                                stdin=subprocess.DEVNULL)
+        log.close()
+        dut.proc = proc  # the lab stops it by PID whatever happens
+
+        def listed():
+            done = _run([str(bindir / "chassisctl"), "--config", config, "--json", "lldp", "neighbors"], env, work)
+            return done.returncode == 0 and [r["system_name"] for r in json.loads(done.stdout)["neighbors"]]
+
+        assert wait_for(listed, 20) == ["lldp-peer1"], dut.log()
+        assert dut.stop() == 0 and "Traceback" not in dut.log()
+    finally:
+        lab.close()

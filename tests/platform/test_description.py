@@ -10,7 +10,7 @@ from chassisctl.errors import ConfigError, NoInputError
 from chassisctl.platform import node_endpoints
 from chassisctl.platform.description import EXAMPLES, load_platform, parse_platform
 from chassisctl.platform.endpoints import check_endpoints
-from chassisctl.platform.lines import dotted, key_lines, line_of
+from chassisctl.config.lines import dotted, key_lines, line_of
 
 MINI = '''\
 [platform]

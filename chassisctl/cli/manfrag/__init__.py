@@ -89,6 +89,8 @@ SEE_ALSO = {
     "chassisctl-sdr": ("ipmi-sensors(8)", "ipmitool(1)"),
     "chassisctl-serve": ("chassisctl.toml(5)", "chassisctl-status(8)", "ipmitool(1)", "systemd.service(5)"),
     "chassisctl-status": ("chassisctl-serve(8)", "chassisctl.toml(5)"),
+    "chassisctl-lldp": ("chassisctl-serve(8)", "chassisctl.toml(5)", "lldpcli(8)", "lldpd(8)", "tcpdump(8)"),
+    "chassisctl-config": ("chassisctl.toml(5)", "chassisctl-serve(8)"),
     "chassisctl-nodes": ("chassisctl.toml(5)",),
     "chassisctl-platform": ("chassisctl.toml(5)",),
     "chassisctl-sim": ("chassisctl.toml(5)",),
@@ -106,7 +108,11 @@ def _page_terms_toml() -> list[str]:
 
     from chassisctl.dhcp import config as dhcp_config, option82
 
-    terms = [*dhcp_config.KEYS, *dhcp_config.POLICIES, *option82.FORMAT_WORDS, *config.KNOWN_SECTIONS, *config.ENVIRONMENT, *config.ENVIRONMENT.values(), *endpoints.KEYS]
+    from chassisctl.lldp import settings as lldp_settings
+
+    terms = [*dhcp_config.KEYS, *dhcp_config.POLICIES, *option82.FORMAT_WORDS, *config.KNOWN_SECTIONS,
+             *config.ENVIRONMENT, *config.ENVIRONMENT.values(), *endpoints.KEYS,
+             *lldp_settings.KEYS, *lldp_settings.PORT_ID_SUBTYPES]
     for table in (schema.PLATFORM, schema.NODE, schema.POWER, schema.DEVICE, schema.FIELD, schema.SENSOR,
                   schema.FRU, schema.THRESHOLDS, schema.UNITS, schema.SENSOR_TYPES):
         terms += table
@@ -309,6 +315,19 @@ Each service (each IPMI LAN endpoint, the LLDP agent, each relay, metrics)
 runs under supervision: one that fails is logged and restarted after 1 s,
 then 2, 4 ... up to 60 s, while the others keep serving.
 .PP
+A BMC that does not answer when \fBserve\fR starts (it often boots after
+the host) or stops answering later does not stop it: logins still work,
+and every request that needs the BMC is answered at once with completion
+code D5h (not supported in present state) while \fBserve\fR retries after
+1 s, then 2, 4 ... up to 30 s.
+The BMC going and coming back are logged once each; \fBchassisctl status\fR
+shows it per node.
+Only a bad configuration, a missing bus device or a permission problem
+stops \fBserve\fR at start\-up.
+At start\-up \fBserve\fR also logs a warning for each weak setting it was
+told to allow (cipher suite 0, an empty password ...; see
+.BR chassisctl.toml (5)).
+.PP
 \fBSIGHUP\fR re\-reads the configuration file (with the same options and
 environment).
 The whole file is checked first; if anything is wrong, one line is logged
@@ -349,6 +368,120 @@ systemctl reload chassisctl
 chassisctl status
 curl \-s http://127.0.0.1:9623/metrics | grep ipmi_temperature
 .RE
+.fi
+""",
+    },
+    "chassisctl-config": {
+        "description": r"""
+.B config check
+runs every test
+.B chassisctl serve
+makes before it opens anything: each section and key against the one
+declaration of the file's format (unknown keys, with the closest known one;
+types; ranges; required keys), then each service's own rules (users and
+their secrets, node endpoints against the platform description, LLDP and
+relay settings).
+It opens no bus and no socket, so it can gate a restart
+(\fBExecStartPre=\fR in the shipped unit) or a deployment.
+Exit status 0 when the file is valid (warnings about weak settings go to
+standard error), 78 with the reason when it is not, 66 when there is no
+file.
+.PP
+.B config show
+prints every key with its effective value and its origin: \fBdefault\fR,
+\fBfile\fR, \fBenv\fR (with the variable) or \fBflag\fR (with the
+option); passwords and keys are masked.
+""",
+        "examples": r"""
+.nf
+.RS
+chassisctl config check /etc/chassisctl/chassisctl.toml
+chassisctl config show ipmi
+chassisctl config show \-\-json | jq '.settings[] | select(.origin != "default")'
+.RE
+.fi
+""",
+    },
+    "chassisctl-lldp": {
+        "description": r"""
+The neighbour table comes from the LLDP agent of a running
+.B chassisctl serve
+(enable it with an \fB[lldp]\fR table, see
+.BR chassisctl.toml (5)),
+asked over its control socket as
+.BR lldpcli (8)
+asks
+.BR lldpd (8):
+the answer is immediate and live.
+With no agent running the command says so (exit 69);
+\fB\-\-listen\fR \fISECONDS\fR then captures on the ports for that long
+without sending anything (neighbours speak every 30 s by default), and
+\fB\-\-pcap\fR \fIFILE\fR decodes a pcap or pcapng capture.
+.PP
+The table has one row per neighbour: local port, neighbour (system name),
+port id, hold time (the TTL it announced, in seconds), enabled capabilities
+as letters (B bridge, R router, W WLAN access point, S station, T telephone,
+P repeater, C DOCSIS, V C\-VLAN, s S\-VLAN, M TPMR, O other) and chassis id.
+Piped, the rows are plain aligned text under one header line.
+.PP
+\fB\-\-json\fR prints \fB{"schema": 1, "source": "agent", "neighbors": [...],
+"departed": [...], "local": {...}}\fR: one flat record per neighbour, the same
+shape whether there are none, one or many.
+Each record has \fBlocal_port\fR, \fBchassis_id\fR, \fBchassis_id_subtype\fR
+(\fBmac\fR, \fBnetwork\-address\fR, \fBifname\fR, \fBlocal\fR, ...),
+\fBport_id\fR, \fBport_id_subtype\fR, \fBsystem_name\fR,
+\fBsystem_description\fR, \fBport_description\fR, \fBttl\fR, \fBage_s\fR,
+\fBexpires_in_s\fR, \fBcapabilities\fR (\fBsupported\fR and \fBenabled\fR
+lists), \fBmanagement_addresses\fR (address, family, interface), the IEEE
+802.1 values (\fBpvid\fR, \fBppvids\fR, \fBvlans\fR, \fBprotocols\fR,
+\fBmanagement_vid\fR, \fBlink_aggregation\fR), the IEEE 802.3 ones
+(\fBmac_phy\fR, \fBpower_mdi\fR, \fBmax_frame_size\fR), \fBmed\fR (LLDP\-MED
+capabilities, network policies, locations, power, inventory, or null),
+\fBunknown_tlvs\fR (type, OUI, subtype and hex data of every TLV not decoded)
+and \fBdiscarded_tlvs\fR.
+Absent values are null and repeated ones are lists, never missing keys.
+\fBdeparted\fR lists recent departures with their \fBreason\fR
+(\fBttl\-expired\fR, \fBshutdown\fR, \fBport\-down\fR, \fBtoo\-many\fR).
+.PP
+\fBlldp statistics\fR shows the IEEE 802.1AB counters per port: frames in
+and out, frames discarded and in error (by reason in \fB\-\-json\fR:
+\fBtruncated\fR, \fBtlv\-overrun\fR, \fBmissing\-chassis\-id\fR,
+\fBmissing\-port\-id\fR, \fBmissing\-ttl\fR, \fBbad\-ttl\fR,
+\fBduplicate\-mandatory\fR, ...), TLVs discarded and unrecognised, ageouts,
+inserts, deletes and neighbours dropped for lack of room.
+""",
+        "exit": r"""
+.TP
+0
+The table or statistics were printed (an empty table is a success).
+.TP
+2
+A bad option, or \fB\-\-port\fR names a port the agent does not run on.
+.TP
+65
+\fB\-\-pcap\fR: the file is not a pcap or pcapng capture, or is damaged.
+.TP
+66
+\fB\-\-pcap\fR: the file does not exist.
+.TP
+69
+No agent answers on the control socket (start \fBchassisctl serve\fR with
+\fB[lldp]\fR, or use \fB\-\-listen\fR).
+.TP
+77
+The control socket is not ours to use (not root and not in the
+\fBchassisctl\fR group), is owned by a stranger, or \fB\-\-listen\fR lacks
+root or \fBCAP_NET_RAW\fR.
+""",
+        "examples": r"""
+.nf
+chassisctl lldp neighbors
+chassisctl lldp neighbors \-\-port eth2 \-\-details
+chassisctl lldp neighbors \-\-json | jq \-r '.neighbors[] | [.local_port, .system_name, .port_id] | @tsv'
+chassisctl lldp neighbors \-\-watch 2
+chassisctl lldp neighbors \-\-listen 35 \-\-port eth0
+chassisctl lldp neighbors \-\-pcap capture.pcapng \-\-json
+chassisctl lldp statistics
 .fi
 """,
     },

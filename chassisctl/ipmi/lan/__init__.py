@@ -7,7 +7,13 @@ windows and limiter, ``channel.py`` the channel/user/LAN-parameter answers.
 The asyncio edge is ``chassisctl.serve.ipmi_lan``.
 """
 
-from chassisctl.ipmi.lan.config import LanConfig, LanUser, check_secret_file_mode, lan_config_from_toml
+from chassisctl.ipmi.lan.config import (
+    LanConfig,
+    LanUser,
+    check_secret_file_mode,
+    config_warnings,
+    lan_config_from_toml,
+)
 from chassisctl.ipmi.lan.events import (
     Event,
     Refused,
@@ -29,5 +35,6 @@ __all__ = [
     "SessionClosed",
     "SessionOpened",
     "check_secret_file_mode",
+    "config_warnings",
     "lan_config_from_toml",
 ]

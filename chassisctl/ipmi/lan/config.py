@@ -13,6 +13,8 @@
     session_timeout = 60            # seconds idle before a session is reaped
     handshake_timeout = 3           # seconds a half-open login may take
     max_sessions = 15
+    max_sessions_per_user = 7       # default: half of max_sessions (at least 1)
+    max_sessions_per_address = 7    # ... per source IP (IPv6: per /64)
     login_failures_burst = 10       # failed logins per source IP before it is
     login_failures_per_minute = 10  # ... throttled, and the refill rate
     ip_address / subnet_mask / default_gateway = "a.b.c.d"
@@ -23,9 +25,13 @@
     password = "..."  |  password_file = "/etc/chassisctl/ipmi-admin.pass"
     privilege = "administrator"     # "user" | "operator" | "administrator"
     enabled = true
+    allow_empty_password = false    # an empty password refuses to start without it
 
 Defaults are the secure choice: only suites 17 and 3 (both with integrity
-and AES), MD5 for IPMI 1.5, no anonymous login.  Files holding secrets
+and AES), MD5 for IPMI 1.5, no anonymous login, no empty password.  What
+an operator may still enable on purpose (suite 0, IPMI 1.5 auth "none",
+an empty password...) is listed by :func:`config_warnings`, which ``serve``
+logs at start-up and a config checker can reuse.  Files holding secrets
 (``password_file``, ``kg_file``, and the config file itself when it holds an
 inline ``password`` or ``kg``) must not be readable by group or others.
 """
@@ -73,6 +79,9 @@ class LanConfig:
     session_timeout: float = 60.0
     handshake_timeout: float = 3.0
     max_sessions: int = 15
+    #: Sessions one user name / one source may hold at once (half the table by default).
+    max_sessions_per_user: int = 7
+    max_sessions_per_address: int = 7
     login_failures_burst: int = 10
     login_failures_per_minute: float = 10.0
     users: tuple[LanUser, ...] = ()
@@ -116,11 +125,16 @@ def check_secret_file_mode(path: str) -> None:
         )
 
 
+#: Largest password / Kg file read (a password is at most 20 bytes, Kg 40 hex digits).
+SECRET_FILE_LIMIT = 4096
+
+
 def _read_secret_file(path: str, key: str) -> bytes:
+    from chassisctl.fileio import read_capped
+
     check_secret_file_mode(path)
     try:
-        with open(path, "rb") as fh:
-            return fh.read().rstrip(b"\r\n")
+        return read_capped(path, f"{key}:", ConfigError, limit=SECRET_FILE_LIMIT).rstrip(b"\r\n")
     except OSError as exc:
         raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from exc
 
@@ -219,7 +233,7 @@ def _users(users_doc: list, allow_anon: bool) -> tuple[list[LanUser], bool]:
         if not isinstance(u, dict):
             raise ConfigError(f"{where}: expected a table")
         for key in u:
-            if key not in ("name", "password", "password_file", "privilege", "enabled"):
+            if key not in ("name", "password", "password_file", "privilege", "enabled", "allow_empty_password"):
                 raise ConfigError(f"{where}.{key}: unknown key")
         name = u.get("name")
         if not isinstance(name, str) or len(name.encode()) > 16:
@@ -253,6 +267,12 @@ def _users(users_doc: list, allow_anon: bool) -> tuple[list[LanUser], bool]:
         else:
             uid = next_id
             next_id += 1
+        allow_empty = u.get("allow_empty_password", False)
+        if not isinstance(allow_empty, bool):
+            raise ConfigError(f"{where}.allow_empty_password: expected true or false")
+        if not password and not allow_empty:
+            raise ConfigError(f"{where}: user {name!r} has an empty password: anyone who knows the name logs in",
+                              hint="set a password, or allow_empty_password = true in this user's table")
         users.append(LanUser(uid, name, password, _PRIVILEGES[priv], enabled))
     if next_id > 63:
         raise ConfigError("ipmi.users: at most 62 users")
@@ -267,6 +287,7 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
     known = {
         "listen", "cipher_suites", "allow_cipher_suite_0", "allow_anonymous", "ipmi15_auth_types",
         "allow_ipmi15_auth_none", "kg", "kg_file", "session_timeout", "handshake_timeout", "max_sessions",
+        "max_sessions_per_user", "max_sessions_per_address",
         "login_failures_burst", "login_failures_per_minute", "ip_address", "subnet_mask", "default_gateway",
         "mac_address", "ip_source", "users", "interface",
         "enabled",  # serve's switch for the whole IPMI side (chassisctl.serve.app.ipmi_enabled)
@@ -296,6 +317,8 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
     max_sessions = _typed(section, "max_sessions", int, 15)
     if not 1 <= max_sessions <= 62:  # type: ignore[operator]
         raise ConfigError(f"ipmi.max_sessions: expected 1..62, got {max_sessions}")
+    per_user = _share(section, "max_sessions_per_user", max_sessions)  # type: ignore[arg-type]
+    per_address = _share(section, "max_sessions_per_address", max_sessions)  # type: ignore[arg-type]
     burst = _typed(section, "login_failures_burst", int, 10)
     rate = _typed(section, "login_failures_per_minute", (int, float), 10)
     if burst < 1 or rate <= 0:  # type: ignore[operator]
@@ -320,6 +343,8 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
         session_timeout=float(timeout),  # type: ignore[arg-type]
         handshake_timeout=float(hs_timeout),  # type: ignore[arg-type]
         max_sessions=max_sessions,  # type: ignore[arg-type]
+        max_sessions_per_user=per_user,
+        max_sessions_per_address=per_address,
         login_failures_burst=burst,  # type: ignore[arg-type]
         login_failures_per_minute=float(rate),  # type: ignore[arg-type]
         users=tuple(users),
@@ -331,6 +356,44 @@ def lan_config_from_toml(doc: dict, source_path: str | None = None) -> LanConfig
         ip_source=_IP_SOURCES[ip_source],  # type: ignore[index]
         interface=_interface(section),
     )
+
+
+def _share(section: dict, key: str, max_sessions: int) -> int:
+    """A per-user / per-address session limit: 1..max_sessions, half the table by default."""
+    value = _typed(section, key, int, max(1, max_sessions // 2))
+    if not 1 <= value <= max_sessions:  # type: ignore[operator]
+        raise ConfigError(f"ipmi.{key}: expected 1..max_sessions ({max_sessions}), got {value}")
+    return value  # type: ignore[return-value]
+
+
+def config_warnings(config: LanConfig) -> list[str]:
+    """The weak settings ``config`` enables on purpose, one sentence each naming the risk.
+
+    ``serve`` logs them at start-up; a configuration checker reports them as
+    warnings.  Empty: nothing weaker than the defaults is enabled.
+    """
+    out: list[str] = []
+    for user in config.users:
+        if user.enabled and not user.password:
+            who = "the null (anonymous) user" if user.name == "" else f"user {user.name!r}"
+            out.append(f"ipmi.users: {who} has an empty password (allow_empty_password): "
+                       f"anyone who knows the name logs in as {user.privilege.name.lower()}")
+    if 0 in config.cipher_suites:
+        out.append("ipmi.cipher_suites: suite 0 is offered: no authentication, a known user name logs in "
+                   "with any password, and nothing protects the session")
+    weak = [s for s in config.cipher_suites if s != 0 and CIPHER_SUITES[s].integrity == 0]
+    if weak:
+        out.append(f"ipmi.cipher_suites: suite {', '.join(map(str, weak))} has no integrity: packets inside "
+                   "those sessions can be forged or altered on the network")
+    if 0x00 in config.ipmi15_auth_types:
+        out.append("ipmi.ipmi15_auth_types: \"none\" is enabled: IPMI 1.5 logins are not authenticated, "
+                   "a known user name logs in with any password")
+    if 0x04 in config.ipmi15_auth_types:
+        out.append("ipmi.ipmi15_auth_types: \"password\" is enabled: IPMI 1.5 sends the password in clear "
+                   "text in every packet")
+    if config.allow_anonymous and any(u.name == "" and u.enabled for u in config.users):
+        out.append("ipmi.allow_anonymous: the null user can log in without a user name")
+    return out
 
 
 def _interface(section: dict) -> str | None:

@@ -31,6 +31,9 @@ class RefusalReason(enum.StrEnum):
     UNKNOWN_SESSION = "unknown session"
     BAD_INTEGRITY = "integrity check failed"
     NO_RESOURCES = "session table full"
+    #: A login that got RAKP 2 and then went quiet (the console's password is
+    #: wrong, or it gave up).  Logged, never counted as a failed login.
+    ABANDONED = "login abandoned after RAKP 2"
     NOT_ALLOWED_OUTSIDE_SESSION = "command not allowed outside a session"
 
 
@@ -73,7 +76,8 @@ class SessionClosed:
     addr: Addr
     session_id: int
     user: str
-    #: "closed" (Close Session), "timeout" (idle), "evicted" (table full).
+    #: "closed" (Close Session), "timeout" (idle), "evicted" (to make room: a full table, or a
+    #: login over its user's or address's cap replacing that one's idlest session).
     reason: str
 
 

@@ -21,8 +21,17 @@ Decisions the clients made for us (``ipmi-lan.md`` §2, §4.2, §5):
   for a "0 = highest" proposal), never 0.
 * RAKP 1 looks the user up by name whether or not the name-only bit is set
   (names are unique here); a role above the user's limit gets 0Ah, an
-  unknown or disabled name 0Dh, a full table 0Bh.  A wrong RAKP 3 code gets
-  RAKP 4 status 0Fh.  Logins abandoned after RAKP 2 count as failures.
+  unknown or disabled name 0Dh, a full table 01h (0Bh when the last slot
+  is kept for an administrator).  A wrong RAKP 3 code gets RAKP 4 status 0Fh.
+* Only a wrong password, an unknown or disabled user and a role above the
+  user's limit count against a source's failed-login budget.  A login that
+  expires or is dropped for room never does: counting them let a flood of
+  Open Session Requests from anywhere spend a victim's budget.  (Rate-
+  limiting RAKP 2 hand-outs bought nothing either: one RAKP 2 is enough
+  for an offline password guess, IPMI v2.0 §13.31's known weakness.)
+* Sessions are capped per user and per source, and logins in progress
+  bounded per source (``sessions.py``), so no one account or address can
+  hold the table.
 * Sessions start at User (or the lower role asked for); Set Session
   Privilege Level raises them up to the role negotiated at login.
 * A request whose exact bytes were seen recently in the session is answered
@@ -54,12 +63,14 @@ from chassisctl.ipmi.lan.events import (
 from chassisctl.ipmi.lan.sessions import (
     NEW,
     OUTSIDE,
+    Admission,
     FailureLimiter,
     Handshake,
     Session,
     SessionTable,
     SeqWindow,
     next_seq,
+    source_of,
 )
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.rmcp import (
@@ -125,9 +136,16 @@ class _Pending:
         self.key = key
 
 
-def _source(addr: Addr) -> object:
-    """The rate-limiting key of a source address: its IP, not its port."""
-    return addr[0] if isinstance(addr, tuple) and addr else addr
+#: Why a login was refused for room: refusal reason, RMCP+ status (RAKP 2/4)
+#: and IPMI 1.5 Activate Session completion code (IPMI v2.0 §22.17).
+_LIMITS = {
+    "reserve": (RefusalReason.NO_RESOURCES, RmcpStatus.NO_RESOURCES_FOR_ROLE, 0x83),
+    "table": (RefusalReason.NO_RESOURCES, RmcpStatus.NO_RESOURCES, 0x81),
+}
+_LIMIT_DETAIL = {
+    "reserve": "the last slot is kept for an administrator",
+    "table": "every session is in use by a different user and address, none stale",
+}
 
 
 class LanServer:
@@ -144,13 +162,14 @@ class LanServer:
         self._random = random_bytes
         self._answer = answer
         self.guid = bytes(guid)
-        self.table = SessionTable(config.max_sessions, max_handshakes=max(2 * config.max_sessions, 8))
+        self.table = SessionTable(config.max_sessions, per_user=config.max_sessions_per_user,
+                                  per_source=config.max_sessions_per_address)
         self.limiter = FailureLimiter(config.login_failures_burst, config.login_failures_per_minute / 60.0)
         self._out: list[tuple[bytes, Addr]] = []
         self._events: deque[Event] = deque()
         self._lan_params = channel.lan_parameters_table(config)
         self._suites = {s: CIPHER_SUITES[s] for s in config.cipher_suites}
-        #: Sessions idle this long may be evicted when the table is full.
+        #: Sessions idle this long may be evicted by a login at a limit.
         self.stale_after = config.session_timeout / 4
         self._local = {
             AppCmd.GET_CHANNEL_AUTH_CAPABILITIES: lambda s, d: channel.auth_capabilities(config, d),
@@ -232,14 +251,8 @@ class LanServer:
 
     def handle_timer(self, now: float) -> None:
         """Reap idle sessions and half-open logins."""
-        hs_limit = now - self.config.handshake_timeout
-        handshakes = self.table.handshakes
-        while handshakes:
-            first = next(iter(handshakes.values()))
-            if first.created > hs_limit:
-                break
-            handshakes.popitem(last=False)
-            self._abandoned(first, now, "timed out")
+        for hs in self.table.expire_handshakes(now - self.config.handshake_timeout):
+            self._abandoned(hs)
         limit = now - self.config.session_timeout
         for session in [s for s in self.table.sessions.values() if s.last_seen <= limit]:
             self._close(session, "timeout")
@@ -254,13 +267,14 @@ class LanServer:
                 session_id: int | None = None) -> None:
         self._events.append(Refused(addr, reason, detail, user, session_id))
 
-    def _abandoned(self, hs: Handshake, now: float, why: str) -> None:
-        """A login dropped after RAKP 2: the console found our RAKP 2 code wrong
-        (so its password is wrong) or gave up.  Counts as a failed login: RAKP 2
-        hands out a password-keyed HMAC, which is worth rate-limiting."""
+    def _abandoned(self, hs: Handshake) -> None:
+        """A login that expired.  After RAKP 2 that usually means the console
+        found our RAKP 2 code wrong (its password is wrong) or gave up: worth a
+        log line, but never a failed login, since nothing proves who sent
+        the Open Session (see the module docstring)."""
         if hs.rakp2_reply and hs.user is not None:
-            self._login_failed(hs.addr, now, RefusalReason.WRONG_PASSWORD,
-                               f"no RAKP 3 after RAKP 2 ({why}; wrong password on the console?)", hs.user.name)
+            self._refuse(hs.addr, RefusalReason.ABANDONED, "no RAKP 3 in time (wrong password on the console?)",
+                         hs.user.name)
 
     def _new_sid(self) -> int:
         while True:
@@ -269,11 +283,11 @@ class LanServer:
                 return sid
 
     def _login_failed(self, addr: Addr, now: float, reason: RefusalReason, detail: str, user: str | None) -> None:
-        self.limiter.failed(_source(addr), now)
+        self.limiter.failed(source_of(addr), now)
         self._refuse(addr, reason, detail, user)
 
     def _rate_limited(self, addr: Addr, now: float) -> bool:
-        if self.limiter.allowed(_source(addr), now):
+        if self.limiter.allowed(source_of(addr), now):
             return False
         self._refuse(addr, RefusalReason.RATE_LIMITED, "too many failed logins from this source")
         return True
@@ -287,14 +301,19 @@ class LanServer:
         self.table.remove(session)
         self._events.append(SessionClosed(session.addr, session.bmc_sid, session.user.name, reason))
 
-    def _make_room(self, now: float) -> bool:
-        if len(self.table.sessions) < self.table.max_sessions:
-            return True
-        victim = self.table.make_room(now, self.stale_after)
-        if victim is None:
-            return False
-        self._events.append(SessionClosed(victim.addr, victim.bmc_sid, victim.user.name, "evicted"))
-        return True
+    def _admission(self, user: str | None, addr: Addr, privilege: int, now: float) -> Admission:
+        return self.table.admission(user, source_of(addr), privilege >= Privilege.ADMINISTRATOR, now,
+                                    self.stale_after)
+
+    def _admit(self, user: str, addr: Addr, privilege: int, now: float) -> Admission:
+        """:meth:`_admission`, carried out: the victims are closed ("evicted")."""
+        admission = self._admission(user, addr, privilege, now)
+        for victim in admission.victims:
+            self._close(victim, "evicted")
+        return admission
+
+    def _refuse_for_room(self, admission: Admission, addr: Addr, user: str | None) -> None:
+        self._refuse(addr, _LIMITS[admission.limit][0], _LIMIT_DETAIL[admission.limit], user)
 
     def _reachable(self, requested: int) -> int:
         """Max privilege an Open Session Response promises (never 0)."""
@@ -377,9 +396,7 @@ class LanServer:
                 return 0x82, b""  # null user name not enabled
             return 0x81, b""  # invalid user name
         hs = Handshake(self._new_sid(), addr, now, auth_type=auth, user=user, challenge=self._random(16))
-        evicted = self.table.add_handshake(hs)
-        if evicted is not None:
-            self._abandoned(evicted, now, "evicted by newer logins")
+        self.table.add_handshake(hs)  # what it drops for room is no one's failure
         return CC.OK, struct.pack("<I", hs.bmc_sid) + hs.challenge
 
     def _activate_session(self, hs: Handshake, pkt, addr: Addr, now: float) -> None:
@@ -412,7 +429,7 @@ class LanServer:
             reply(CC.REQUEST_DATA_LENGTH_INVALID)
             return
         if data[0] & 0x0F != hs.auth_type or not hmac.compare_digest(data[2:18], hs.challenge):
-            self.table.handshakes.pop(hs.bmc_sid, None)
+            self.table.pop_handshake(hs.bmc_sid)
             self._login_failed(addr, now, RefusalReason.WRONG_PASSWORD, "IPMI 1.5 challenge mismatch", user.name)
             return
         requested = data[1] & 0x0F
@@ -420,18 +437,19 @@ class LanServer:
             reply(CC.INVALID_DATA_FIELD)
             return
         if requested > user.privilege:
-            self.table.handshakes.pop(hs.bmc_sid, None)
-            self._refuse(addr, RefusalReason.PRIVILEGE_TOO_LOW,
-                         f"asked for {Privilege(requested).name}, limit {user.privilege.name}", user.name)
+            self.table.pop_handshake(hs.bmc_sid)
+            self._login_failed(addr, now, RefusalReason.PRIVILEGE_TOO_LOW,
+                               f"asked for {Privilege(requested).name}, limit {user.privilege.name}", user.name)
             reply(0x86)
             return
-        if not self._make_room(now):
-            self._refuse(addr, RefusalReason.NO_RESOURCES, "", user.name)
-            reply(0x81)
+        admission = self._admit(user.name, addr, requested, now)
+        if not admission.ok:
+            self._refuse_for_room(admission, addr, user.name)
+            reply(_LIMITS[admission.limit][2])
             return
         (outbound,) = struct.unpack_from("<I", data, 18)
         inbound = int.from_bytes(self._random(4), "little") & 0x7FFFFFFF or 1
-        self.table.handshakes.pop(hs.bmc_sid, None)
+        self.table.pop_handshake(hs.bmc_sid)
         session = Session(
             bmc_sid=hs.bmc_sid,
             console_sid=hs.bmc_sid,
@@ -557,14 +575,15 @@ class LanServer:
         if req.console_session_id == 0:
             refuse(RmcpStatus.ILLEGAL_PARAMETER, RefusalReason.MALFORMED, "console session ID 0")
             return
-        if not self.table.has_room(now, self.stale_after):
-            refuse(RmcpStatus.NO_RESOURCES, RefusalReason.NO_RESOURCES, "")
+        # The user is not known yet: refuse only what no login could get, not
+        # even an administrator's (the user and role are checked at RAKP 1).
+        admission = self._admission(None, addr, Privilege.ADMINISTRATOR, now)
+        if not admission.ok:
+            refuse(RmcpStatus.NO_RESOURCES, _LIMITS[admission.limit][0], _LIMIT_DETAIL[admission.limit])
             return
         hs = Handshake(self._new_sid(), addr, now, console_sid=req.console_session_id, suite=suite,
                        requested_privilege=req.privilege)
-        evicted = self.table.add_handshake(hs)
-        if evicted is not None:
-            self._abandoned(evicted, now, "evicted by newer logins")
+        self.table.add_handshake(hs)  # what it drops for room is no one's failure
         self._send_v20_sessionless(
             PayloadType.OPEN_SESSION_RESPONSE,
             encode_open_session_response(req.tag, 0, self._reachable(req.privilege), req.console_session_id,
@@ -587,7 +606,7 @@ class LanServer:
         shown = m.username.decode("utf-8", "replace")
 
         def fail(status: int, reason: RefusalReason, detail: str, counts: bool) -> None:
-            self.table.handshakes.pop(hs.bmc_sid, None)
+            self.table.pop_handshake(hs.bmc_sid)
             if counts:
                 self._login_failed(addr, now, reason, detail, shown)
             else:
@@ -607,10 +626,12 @@ class LanServer:
             return
         if priv > user.privilege:
             fail(RmcpStatus.UNAUTHORIZED_ROLE, RefusalReason.PRIVILEGE_TOO_LOW,
-                 f"asked for {Privilege(priv).name}, limit {user.privilege.name}", False)
+                 f"asked for {Privilege(priv).name}, limit {user.privilege.name}", True)
             return
-        if not self.table.has_room(now, self.stale_after):
-            fail(RmcpStatus.NO_RESOURCES_FOR_ROLE, RefusalReason.NO_RESOURCES, "", False)
+        admission = self._admission(user.name, addr, priv, now)
+        if not admission.ok:
+            reason, status, _ = _LIMITS[admission.limit]
+            fail(status, reason, _LIMIT_DETAIL[admission.limit], False)
             return
         suite = hs.suite
         hs.rakp1, hs.rm, hs.role, hs.user = payload, m.rm, m.role, user
@@ -634,28 +655,29 @@ class LanServer:
             return
         user, suite = hs.user, hs.suite
         if m.status != 0:  # the console gave up (e.g. RAKP 2 code mismatch: wrong password on its side)
-            self.table.handshakes.pop(hs.bmc_sid, None)
+            self.table.pop_handshake(hs.bmc_sid)
             self._login_failed(addr, now, RefusalReason.WRONG_PASSWORD, f"console sent RAKP 3 status {m.status:02X}h",
                                user.name)
             return
         uname = user.name.encode()
         expected = rakp3_auth_code(suite.auth, user.password, hs.rc, hs.console_sid, hs.role, uname)
         if not hmac.compare_digest(expected, m.auth_code):
-            self.table.handshakes.pop(hs.bmc_sid, None)
+            self.table.pop_handshake(hs.bmc_sid)
             self._login_failed(addr, now, RefusalReason.WRONG_PASSWORD, "RAKP 3", user.name)
             self._send_v20_sessionless(PayloadType.RAKP4, encode_rakp4(m.tag, RmcpStatus.INVALID_ICV, hs.console_sid),
                                        addr)
             return
-        if not self._make_room(now):
-            self.table.handshakes.pop(hs.bmc_sid, None)
-            self._refuse(addr, RefusalReason.NO_RESOURCES, "", user.name)
-            self._send_v20_sessionless(PayloadType.RAKP4, encode_rakp4(m.tag, RmcpStatus.NO_RESOURCES, hs.console_sid),
-                                       addr)
+        admission = self._admit(user.name, addr, hs.role & 0x0F, now)
+        if not admission.ok:
+            self.table.pop_handshake(hs.bmc_sid)
+            self._refuse_for_room(admission, addr, user.name)
+            self._send_v20_sessionless(PayloadType.RAKP4, encode_rakp4(m.tag, _LIMITS[admission.limit][1],
+                                                                       hs.console_sid), addr)
             return
         kg = self.config.kg if self.config.kg is not None else user.password
         sik = session_integrity_key(suite.auth, kg, hs.rm, hs.rc, hs.role, uname)
         icv = rakp4_icv(suite.auth, sik, hs.rm, hs.bmc_sid, self.guid)
-        self.table.handshakes.pop(hs.bmc_sid, None)
+        self.table.pop_handshake(hs.bmc_sid)
         priv = hs.role & 0x0F
         session = Session(
             bmc_sid=hs.bmc_sid,

@@ -1,6 +1,27 @@
 """Session state: sequence windows, reply caches, the bounded session table
 and the per-source login-failure limiter.  Pure data structures over ``now``.
 
+The table is the part strangers and careless accounts aim at, so its limits
+are per source and per user (IPMI v2.0 leaves the policy to the BMC):
+
+* Logins in progress are bounded per source (:data:`HANDSHAKES_PER_SOURCE`,
+  or the per-address session limit if larger) and in all
+  (:data:`MAX_HANDSHAKES`).  A source over its bound drops its *own* oldest
+  login, so a flood of Open Session Requests from one address never pushes
+  out another address's login; only a flood from hundreds of addresses
+  reaches the global bound.  A dropped or expired login is never a failed
+  login (:class:`FailureLimiter` counts only wrong passwords, unknown users
+  and refused roles): otherwise a stranger could spend a victim's budget.
+* Sessions are capped per user name and per source address
+  (:meth:`SessionTable.admission`): a login at its cap replaces that user's
+  (or address's) own longest-idle session.  The cap only ever costs its
+  holder, never locks anyone out, and clients that never close their
+  sessions (pyghmi) recycle their own.  One slot stays for an administrator
+  while the rest hold lower-privilege sessions.  When the table (or the
+  non-administrator part) is full, the longest-idle session of whichever
+  user or source holds the most goes; if everyone holds one, only a stale
+  session is evicted, else the login is refused.
+
 Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the note
 ``ipmi-lan.md`` §13 lists the RMCP+ width as unverified):
 
@@ -13,6 +34,7 @@ Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the note
 
 from __future__ import annotations
 
+import ipaddress
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -23,6 +45,31 @@ from chassisctl.ipmi.rmcpplus import CipherSuite, SessionMac
 _MASK32 = 0xFFFFFFFF
 
 NEW, DUPLICATE, OUTSIDE = 0, 1, 2
+
+#: Logins one source may have in progress at once (more when it may hold more sessions).
+HANDSHAKES_PER_SOURCE = 4
+#: Logins in progress from every source together: bounds memory when a flood
+#: comes from many (spoofed) addresses.  ~300 bytes each.
+MAX_HANDSHAKES = 1024
+
+
+def source_of(addr: object) -> object:
+    """The key per-source limits and budgets are kept under: the IP address,
+    not the port; for IPv6 its /64 (one host usually owns a whole /64, so
+    an address per packet must not mean a budget per packet); an
+    IPv4-mapped IPv6 address is its IPv4 address."""
+    if not isinstance(addr, tuple) or not addr:
+        return addr
+    host = addr[0]
+    if not isinstance(host, str) or ":" not in host:
+        return host
+    try:
+        ip = ipaddress.IPv6Address(host.partition("%")[0])
+    except ValueError:
+        return host
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return f"{ipaddress.IPv6Address(int(ip) >> 64 << 64).compressed}/64"
 
 
 class SeqWindow:
@@ -152,16 +199,35 @@ class Handshake:
     challenge: bytes = b""
     #: A failed Activate Session: retransmissions are dropped quietly until it expires.
     failed: bool = False
+    #: :func:`source_of` ``addr``, set by :meth:`SessionTable.add_handshake`.
+    source: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether a new session may be added, and which sessions must go first."""
+
+    ok: bool
+    victims: tuple[Session, ...] = ()
+    #: Which limit refused it: "reserve" (the slot kept for an administrator)
+    #: or "table"; "" when admitted.
+    limit: str = ""
 
 
 class SessionTable:
-    """Active sessions (bounded), and half-open handshakes (bounded, LRU)."""
+    """Active sessions and logins in progress, with the limits in the module docstring."""
 
-    def __init__(self, max_sessions: int, max_handshakes: int) -> None:
+    def __init__(self, max_sessions: int, *, per_user: int | None = None, per_source: int | None = None,
+                 max_handshakes: int = MAX_HANDSHAKES, handshakes_per_source: int | None = None) -> None:
         self.max_sessions = max_sessions
+        self.per_user = per_user or max_sessions
+        self.per_source = per_source or max_sessions
         self.max_handshakes = max_handshakes
+        self.handshakes_per_source = handshakes_per_source or max(HANDSHAKES_PER_SOURCE, self.per_source)
         self.sessions: dict[int, Session] = {}
+        #: Every login in progress by BMC session ID, oldest first (the expiry order).
         self.handshakes: OrderedDict[int, Handshake] = OrderedDict()
+        self._pending: dict[object, OrderedDict[int, Handshake]] = {}
 
     def id_in_use(self, sid: int) -> bool:
         return sid == 0 or sid in self.sessions or sid in self.handshakes
@@ -173,31 +239,86 @@ class SessionTable:
                 return h
         raise RuntimeError("no free session handle")  # bounded by max_sessions <= 62
 
-    def add_handshake(self, hs: Handshake) -> Handshake | None:
-        """Add ``hs``; return the oldest handshake evicted to make room."""
-        evicted = None
-        if len(self.handshakes) >= self.max_handshakes:
-            _, evicted = self.handshakes.popitem(last=False)
+    # --- logins in progress -------------------------------------------------------------
+
+    def add_handshake(self, hs: Handshake) -> list[Handshake]:
+        """Add ``hs``; return what was dropped to make room: the same source's
+        oldest login when that source is at its bound, else the oldest of all
+        when the table is.  Never another source's login while the table has room."""
+        hs.source = source_of(hs.addr)
+        dropped = []
+        mine = self._pending.get(hs.source)
+        if mine is not None and len(mine) >= self.handshakes_per_source:
+            dropped.append(self.pop_handshake(next(iter(mine))))
+        elif len(self.handshakes) >= self.max_handshakes:
+            dropped.append(self.pop_handshake(next(iter(self.handshakes))))
         self.handshakes[hs.bmc_sid] = hs
-        return evicted
+        self._pending.setdefault(hs.source, OrderedDict())[hs.bmc_sid] = hs
+        return [h for h in dropped if h is not None]
 
-    def has_room(self, now: float, stale_after: float) -> bool:
-        return len(self.sessions) < self.max_sessions or self._stalest(now, stale_after) is not None
+    def pop_handshake(self, sid: int) -> Handshake | None:
+        hs = self.handshakes.pop(sid, None)
+        if hs is not None:
+            mine = self._pending.get(hs.source)
+            if mine is not None:
+                mine.pop(sid, None)
+                if not mine:
+                    del self._pending[hs.source]
+        return hs
 
-    def make_room(self, now: float, stale_after: float) -> Session | None:
-        """Evict the longest-idle session if the table is full and it is stale."""
-        if len(self.sessions) < self.max_sessions:
-            return None
-        victim = self._stalest(now, stale_after)
-        if victim is not None:
-            self.remove(victim)
-        return victim
+    def expire_handshakes(self, created_until: float) -> list[Handshake]:
+        """Drop and return the logins started at or before ``created_until``."""
+        out = []
+        while self.handshakes:
+            first = next(iter(self.handshakes.values()))
+            if first.created > created_until:
+                break
+            self.pop_handshake(first.bmc_sid)
+            out.append(first)
+        return out
 
-    def _stalest(self, now: float, stale_after: float) -> Session | None:
-        if not self.sessions:
-            return None
-        victim = min(self.sessions.values(), key=lambda s: s.last_seen)
-        return victim if now - victim.last_seen >= stale_after else None
+    def pending_from(self, source: object) -> int:
+        """Logins in progress from ``source`` (a :func:`source_of` key)."""
+        return len(self._pending.get(source, ()))
+
+    # --- sessions -----------------------------------------------------------------------
+
+    def admission(self, user: str | None, source: object, admin: bool, now: float,
+                  stale_after: float) -> Admission:
+        """May a session for ``user`` (None: not known yet) from ``source`` be
+        added, and at whose expense?  Pure: nothing is evicted here.
+
+        ``admin``: the login negotiated the administrator role, so it may take
+        the slot kept for one.  Victims are sessions the caller must close
+        first, in order; see the module docstring for the policy.
+        """
+        live = list(self.sessions.values())
+        victims: list[Session] = []
+
+        def own_cap(mine: list[Session], cap: int) -> None:
+            while len(mine) >= cap:  # at its cap: its own longest-idle session makes room
+                victim = _idlest(mine)
+                mine.remove(victim)
+                victims.append(victim)
+                live.remove(victim)
+
+        if user is not None:
+            own_cap([s for s in live if s.user.name == user], self.per_user)
+        own_cap([s for s in live if source_of(s.addr) == source], self.per_source)
+        if not admin and self.max_sessions > 1:
+            lower = [s for s in live if s.max_privilege < Privilege.ADMINISTRATOR]
+            if len(lower) >= self.max_sessions - 1:
+                victim = _victim(lower, now, stale_after)
+                if victim is None:
+                    return Admission(False, limit="reserve")
+                victims.append(victim)
+                live.remove(victim)
+        if len(live) >= self.max_sessions:
+            victim = _victim(live, now, stale_after)
+            if victim is None:
+                return Admission(False, limit="table")
+            victims.append(victim)
+        return Admission(True, tuple(victims))
 
     def add(self, session: Session) -> None:
         self.sessions[session.bmc_sid] = session
@@ -211,6 +332,24 @@ class SessionTable:
             if s.handle == handle:
                 return s
         return None
+
+
+def _idlest(sessions: list[Session]) -> Session:
+    return min(sessions, key=lambda s: s.last_seen)
+
+
+def _victim(pool: list[Session], now: float, stale_after: float) -> Session | None:
+    """The longest-idle session of the user or source holding the most of
+    ``pool``; when everyone holds one, the longest-idle session if stale."""
+    groups: dict[tuple[str, object], list[Session]] = {}
+    for s in pool:
+        groups.setdefault(("user", s.user.name), []).append(s)
+        groups.setdefault(("source", source_of(s.addr)), []).append(s)
+    if not groups:
+        return None
+    heaviest = max(groups.values(), key=lambda g: (len(g), now - _idlest(g).last_seen))
+    victim = _idlest(heaviest)
+    return victim if len(heaviest) >= 2 or now - victim.last_seen >= stale_after else None
 
 
 class FailureLimiter:

@@ -36,7 +36,7 @@ def test_full_config(tmp_path):
         "users": [
             {"name": "admin", "password": "pw", "privilege": "administrator"},
             {"name": "op", "password_file": str(pw), "privilege": "operator", "enabled": False},
-            {"name": "", "password": "", "privilege": "user"},
+            {"name": "", "password": "", "privilege": "user", "allow_empty_password": True},
         ],
     }}
     cfg_path = tmp_path / "chassisctl.toml"
@@ -166,3 +166,61 @@ def test_failure_limiter():
     for i in range(10):
         lim.failed(f"h{i}", 10)
     assert len(lim._buckets) <= 3
+
+
+def test_session_limits_default_to_half_the_table_and_are_checked():
+    cfg = lan_config_from_toml({"ipmi": {"max_sessions": 9}})
+    assert (cfg.max_sessions_per_user, cfg.max_sessions_per_address) == (4, 4)
+    assert lan_config_from_toml({"ipmi": {"max_sessions": 1}}).max_sessions_per_user == 1
+    cfg = lan_config_from_toml({"ipmi": {"max_sessions_per_user": 15, "max_sessions_per_address": 1}})
+    assert (cfg.max_sessions_per_user, cfg.max_sessions_per_address) == (15, 1)
+    for key, value in (("max_sessions_per_user", 16), ("max_sessions_per_address", 0),
+                       ("max_sessions_per_user", True), ("max_sessions_per_address", 2.5)):
+        with pytest.raises(ConfigError, match=f"ipmi.{key}"):
+            lan_config_from_toml({"ipmi": {key: value}})
+
+
+def test_an_empty_password_refuses_to_start_unless_allowed(tmp_path):
+    with pytest.raises(ConfigError, match=r"ipmi.users\[0\]: user 'admin' has an empty password") as exc:
+        lan_config_from_toml({"ipmi": {"users": [{"name": "admin", "password": "", "privilege": "administrator"}]}})
+    assert "allow_empty_password = true" in str(exc.value)
+    empty = tmp_path / "empty.pass"
+    empty.write_text("\n")
+    empty.chmod(0o600)
+    with pytest.raises(ConfigError, match="empty password"):
+        lan_config_from_toml({"ipmi": {"users": [{"name": "op", "password_file": str(empty)}]}})
+    with pytest.raises(ConfigError, match="allow_empty_password: expected true or false"):
+        lan_config_from_toml({"ipmi": {"users": [{"name": "op", "password": "", "allow_empty_password": "yes"}]}})
+    cfg = lan_config_from_toml({"ipmi": {"users": [
+        {"name": "admin", "password": "", "privilege": "administrator", "allow_empty_password": True}]}})
+    assert cfg.users[0].password == b""
+
+
+def test_warnings_name_each_weak_setting_and_its_risk():
+    from chassisctl.ipmi.lan import config_warnings
+
+    assert config_warnings(lan_config_from_toml({})) == []
+    assert config_warnings(lan_config_from_toml({"ipmi": {"users": [{"name": "a", "password": "x"}]}})) == []
+    cfg = lan_config_from_toml({"ipmi": {
+        "cipher_suites": [17, 0, 1], "allow_cipher_suite_0": True,
+        "ipmi15_auth_types": ["md5", "none", "password"], "allow_ipmi15_auth_none": True, "allow_anonymous": True,
+        "users": [{"name": "admin", "password": "", "privilege": "administrator", "allow_empty_password": True},
+                  {"name": "", "password": "", "allow_empty_password": True}],
+    }})
+    text = "\n".join(config_warnings(cfg))
+    assert "user 'admin' has an empty password" in text and "as administrator" in text
+    assert "null (anonymous) user has an empty password" in text
+    assert "suite 0 is offered: no authentication" in text
+    assert "suite 1 has no integrity" in text
+    assert '"none" is enabled' in text and "any password" in text
+    assert '"password" is enabled' in text and "clear text" in text
+    assert "allow_anonymous" in text
+    assert len(config_warnings(cfg)) == 7
+
+
+def test_secret_files_are_bounded(tmp_path):
+    big = tmp_path / "big.pass"
+    big.write_bytes(b"x" * 100_000)
+    big.chmod(0o600)
+    with pytest.raises(ConfigError, match="larger than 4096 bytes"):
+        lan_config_from_toml({"ipmi": {"users": [{"name": "a", "password_file": str(big)}]}})

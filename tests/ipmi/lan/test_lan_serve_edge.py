@@ -147,8 +147,9 @@ def test_queued_requests_from_many_sessions_are_all_answered():
         return req.reply(0, b"\x01\x00\x00")  # Get Chassis Status, through the event loop
 
     async def main():
-        cfg = lan_config_from_toml({"ipmi": {"listen": "127.0.0.1:0", "max_sessions": 30, "users": [
-            {"name": "admin", "password": "password", "privilege": "administrator"}]}})
+        cfg = lan_config_from_toml({"ipmi": {
+            "listen": "127.0.0.1:0", "max_sessions": 30, "max_sessions_per_user": 30, "max_sessions_per_address": 30,
+            "users": [{"name": "admin", "password": "password", "privilege": "administrator"}]}})
         fast = lambda req: devid if (req.netfn, req.cmd) == (0x06, 0x01) else None  # noqa: E731
         async with IpmiLanService(cfg, handler, fast_handler=fast) as service:
             sessions = []

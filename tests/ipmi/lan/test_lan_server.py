@@ -107,6 +107,17 @@ def logged_in(server, user=b"admin", password=b"password", suite=17, privilege=4
     return c
 
 
+def logged_in_from(server, addr, user=b"admin", password=b"password", privilege=4, now=0.0, suite=17):
+    c = RmcpPlusConsole(user, password, suite=suite, privilege=privilege,
+                        random_bytes=rand_source(user + repr(addr).encode()), console_sid=next(_console_sids))
+    login(c, lambda d: exchange(server, d, now, addr=addr))
+    events(server)
+    return c
+
+
+_console_sids = itertools.count(0x1000)
+
+
 def call(server, c, netfn, cmd, data=b"", now=0.0, **kw) -> tuple[int, bytes]:
     return split_reply(c.decode(exchange(server, c.request(netfn, cmd, data, **kw), now)))
 
@@ -255,16 +266,15 @@ def test_wrong_rakp3_code_gets_rakp4_0f():
     assert server.active_sessions == 0
 
 
-def test_console_abandoning_after_rakp2_counts_as_failure():
+def test_console_abandoning_after_rakp2_is_logged_but_never_a_failed_login():
     server = make_server(login_failures_burst=1)
     c = console(b"admin", b"wrong")
     exchange(server, c.got_open_session(exchange(server, c.open_session())))
     server.handle_timer(10.0)
     (ev,) = events(server)
-    assert ev.reason is RefusalReason.WRONG_PASSWORD
-    silent(server, console().open_session(), now=10.0)  # rate-limited now
-    assert events(server)[0].reason is RefusalReason.RATE_LIMITED
-    logged_in(server, now=10.0 + 60 / 10 + 0.1)  # refilled (10 per minute)
+    assert ev.reason is RefusalReason.ABANDONED and ev.user == "admin"
+    # the one-failure budget is untouched: nothing proves who opened that login
+    logged_in(server, now=10.0)
 
 
 def test_retransmitted_rakp1_and_rakp3_get_the_same_answers():
@@ -291,16 +301,21 @@ def test_kg_is_used_for_the_sik():
     assert app_answer(server, with_kg, 0x06, 0x01)[1][0] == 0
 
 
+def _open_status(server, addr, now, c=None) -> int:
+    raw = exchange(server, (c or console()).open_session(), now=now, addr=addr)
+    return decode_open_session_response(decode_rmcpplus_header(raw).payload(raw)).status
+
+
 def test_out_of_slots_refused_with_status_not_silence():
+    # Two different users from two addresses, both busy: nobody holds more than
+    # their share, so nobody is evicted and a third login is refused, with a status.
     server = make_server(max_sessions=2)
-    logged_in(server)
-    logged_in(server)
-    c = console()
-    raw = exchange(server, c.open_session(), now=1.0)
-    assert decode_open_session_response(decode_rmcpplus_header(raw).payload(raw)).status == 0x01
+    logged_in_from(server, ("192.0.2.1", 1), b"admin")
+    logged_in_from(server, ("192.0.2.2", 1), b"oper", b"operpass", privilege=3)
+    assert _open_status(server, ("192.0.2.3", 1), 1.0) == 0x01
     assert [e.reason for e in events(server)] == [RefusalReason.NO_RESOURCES]
     # once the others are idle long enough (session_timeout / 4), the stalest makes room
-    logged_in(server, now=16.0)
+    logged_in_from(server, ("192.0.2.3", 1), b"viewer", b"viewpass", privilege=2, now=16.0)
     assert server.active_sessions == 2
 
 
@@ -503,8 +518,9 @@ def test_response_after_session_closed_is_dropped():
 
 
 class V15Console:
-    def __init__(self, server, user=b"admin", password=b"password", auth=AuthType.MD5):
+    def __init__(self, server, user=b"admin", password=b"password", auth=AuthType.MD5, addr=ADDR):
         self.server, self.user, self.pw, self.auth = server, user, pad16(password), auth
+        self.addr = addr
         self.rq_seq = 0
 
     def msg(self, cmd, data, netfn=6):
@@ -513,12 +529,12 @@ class V15Console:
 
     def login(self, privilege=4):
         m = self.msg(0x39, bytes((self.auth,)) + pad16(self.user))
-        r = decode_lan_message(decode_v15(exchange(self.server, encode_v15(0, 0, 0, m))).message)
+        r = decode_lan_message(decode_v15(exchange(self.server, encode_v15(0, 0, 0, m), addr=self.addr)).message)
         if r.data[0]:
             return r.data[0]
         self.sid, challenge = struct.unpack_from("<I", r.data, 1)[0], r.data[5:21]
         m = self.msg(0x3A, bytes((self.auth, privilege)) + challenge + struct.pack("<I", 0x1000))
-        self.server.receive_datagram(encode_v15(self.auth, 0, self.sid, m, self.code(m, 0)), ADDR, 0.0)
+        self.server.receive_datagram(encode_v15(self.auth, 0, self.sid, m, self.code(m, 0)), self.addr, 0.0)
         out = self.server.datagrams_to_send()
         if not out:
             return None
@@ -718,3 +734,163 @@ def test_take_events_hands_over_everything_once():
     taken = server.take_events()
     assert [type(e) for e in taken] == [Refused, Refused]
     assert server.take_events() == [] and server.next_event() is None
+
+
+# --- limits: logins in progress per source, sessions per user and address, the administrator's slot ---
+
+
+def _rakp2_from(server, c, addr, now=0.0):
+    """Open Session and RAKP 1 from ``addr``; the RAKP 2 message (raw in ``c.last_rakp2``)."""
+    raw = exchange(server, c.got_open_session(exchange(server, c.open_session(), now, addr)), now, addr)
+    c.last_rakp2 = raw
+    return decode_rakp2(decode_rmcpplus_header(raw).payload(raw))
+
+
+def _flood(server, source: str, count: int, now: float) -> None:
+    """``count`` Open Session Requests from one address (each from its own port), answers discarded."""
+    for i in range(count):
+        c = console(console_sid=0x10000 + i)
+        server.receive_datagram(c.open_session(), (source, 1024 + i % 60000), now)
+    server.datagrams_to_send()
+
+
+def test_open_session_flood_from_one_address_never_drops_another_addresss_login():
+    server = make_server(login_failures_burst=1)
+    victim = console()
+    assert _rakp2_from(server, victim, ADDR).status == 0  # the victim is between RAKP 2 and RAKP 3
+    _flood(server, "198.51.100.7", 5000, now=0.5)
+    victim.got_rakp4(exchange(server, victim.got_rakp2(victim.last_rakp2), 0.6))
+    assert server.active_sessions == 1
+    assert not [e for e in events(server) if isinstance(e, Refused) and e.addr == ADDR]
+    assert server.table.pending_from("198.51.100.7") <= server.table.handshakes_per_source
+
+
+def test_logins_dropped_for_room_or_expired_never_spend_the_failure_budget():
+    server = make_server(login_failures_burst=1, max_sessions=4)  # 4 logins in progress per source
+    first = console()
+    assert _rakp2_from(server, first, ADDR).status == 0
+    _flood(server, ADDR[0], 40, now=0.1)  # the same address pushes its own first login out...
+    assert first.bmc_sid not in server.table.handshakes
+    assert _rakp2_from(server, console(), ADDR, now=0.2).status == 0
+    server.handle_timer(10.0)  # ...and the rest expire, one after RAKP 2
+    assert [e.reason for e in events(server) if isinstance(e, Refused)] == [RefusalReason.ABANDONED]
+    logged_in(server, now=10.0)  # a budget of one failure, still whole
+
+
+def test_logins_in_progress_are_bounded_in_all():
+    server = make_server()
+    for i in range(250):
+        _flood(server, f"203.0.113.{i}", 5, now=0.0)
+    assert len(server.table.handshakes) <= server.table.max_handshakes
+    assert server.table.pending_from("203.0.113.9") <= server.table.handshakes_per_source
+
+
+def test_a_refused_role_is_a_failed_login():
+    server = make_server(login_failures_burst=1)
+    assert _rakp2_status(server, b"viewer", b"viewpass", privilege=4) == 0x0A
+    silent(server, console().open_session(), now=0.1)
+    assert [e.reason for e in events(server)] == [RefusalReason.PRIVILEGE_TOO_LOW, RefusalReason.RATE_LIMITED]
+
+
+def test_source_keys_ignore_the_port_and_group_ipv6_by_64():
+    from chassisctl.ipmi.lan.sessions import source_of
+
+    assert source_of(("192.0.2.1", 1)) == source_of(("192.0.2.1", 2)) == "192.0.2.1"
+    assert source_of(("2001:db8:1:2::5", 1, 0, 0)) == source_of(("2001:db8:1:2:ffff::1", 9, 0, 0))
+    assert source_of(("2001:db8:1:2::5", 1, 0, 0)) != source_of(("2001:db8:1:3::5", 1, 0, 0))
+    assert source_of(("::ffff:192.0.2.1", 1, 0, 0)) == "192.0.2.1"
+
+
+def _many_users(n: int, **ipmi) -> LanServer:
+    users = [{"name": "admin", "password": "password", "privilege": "administrator"}]
+    users += [{"name": f"u{i}", "password": f"pass{i}", "privilege": "user"} for i in range(n)]
+    return LanServer(lan_config_from_toml({"ipmi": {"users": users, **ipmi}}, None),
+                     random_bytes=rand_source(b"many"), guid=GUID)
+
+
+def _user_login(server, user: bytes, password: bytes, addr, now=0.0, privilege=2) -> int:
+    """Log in; 0, or the status of the step that refused it."""
+    c = RmcpPlusConsole(user, password, privilege=privilege, random_bytes=rand_source(user + repr(addr).encode()),
+                        console_sid=next(_console_sids))
+    try:
+        login(c, lambda d: exchange(server, d, now, addr=addr))
+    except LoginFailed as exc:
+        return exc.status
+    return 0
+
+
+def _held(server, *, user=None, source=None) -> list:
+    return [x for x in server.table.sessions.values()
+            if (user is None or x.user.name == user) and (source is None or x.addr[0] == source)]
+
+
+def test_one_account_cannot_hold_every_session():
+    """The issue's hog: one USER account opening session after session (from
+    many addresses, all kept busy) while the administrator and others log in."""
+    server = _many_users(2)  # 15 sessions, at most 7 per user and 7 per address
+    got = [_user_login(server, b"u0", b"pass0", (f"192.0.2.{i}", 1), now=0.1 * i) for i in range(1, 16)]
+    assert got == [0] * 15  # never refused: each login past 7 replaces u0's own idlest session
+    assert {x.addr[0] for x in _held(server, user="u0")} == {f"192.0.2.{i}" for i in range(9, 16)}
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.addr[0], e.reason) for e in closed] == [(f"192.0.2.{i}", "evicted") for i in range(1, 9)]
+    assert _user_login(server, b"u1", b"pass1", ("198.51.100.1", 1), now=2.0) == 0
+    assert _user_login(server, b"admin", b"password", ("198.51.100.2", 1), now=2.0, privilege=4) == 0
+    assert server.active_sessions == 9
+
+
+def test_one_address_cannot_hold_every_session():
+    server = _many_users(10, max_sessions_per_user=15)
+    got = [_user_login(server, f"u{i}".encode(), f"pass{i}".encode(), ("192.0.2.9", 1000 + i), now=0.1 * i)
+           for i in range(10)]
+    assert got == [0] * 10 and len(_held(server, source="192.0.2.9")) == 7
+    assert {x.user.name for x in _held(server, source="192.0.2.9")} == {f"u{i}" for i in range(3, 10)}
+    assert _user_login(server, b"u0", b"pass0", ("198.51.100.1", 1), now=2.0) == 0
+    assert len(_held(server, source="192.0.2.9")) == 7
+
+
+def test_a_login_at_its_cap_replaces_its_own_idlest_session_only():
+    server = _many_users(2, max_sessions_per_user=2)
+    assert _user_login(server, b"u0", b"pass0", ("192.0.2.1", 1), now=0.0) == 0
+    assert _user_login(server, b"u1", b"pass1", ("192.0.2.9", 1), now=0.5) == 0  # idler than u0's second
+    assert _user_login(server, b"u0", b"pass0", ("192.0.2.2", 1), now=10.0) == 0
+    assert _user_login(server, b"u0", b"pass0", ("192.0.2.3", 1), now=11.0) == 0
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.user, e.addr[0], e.reason) for e in closed] == [("u0", "192.0.2.1", "evicted")]
+    assert {x.user.name for x in server.table.sessions.values()} == {"u0", "u1"}
+
+
+def test_the_last_slot_is_kept_for_an_administrator():
+    server = _many_users(4, max_sessions=4, max_sessions_per_user=4, max_sessions_per_address=4)
+    for i in range(3):
+        assert _user_login(server, f"u{i}".encode(), f"pass{i}".encode(), (f"192.0.2.{i + 1}", 1)) == 0
+    # everyone holds one and all are busy: a fourth USER login may not take the last slot
+    assert _user_login(server, b"u3", b"pass3", ("192.0.2.4", 1), now=1.0) == 0x0B
+    assert _user_login(server, b"admin", b"password", ("192.0.2.5", 1), now=1.0, privilege=4) == 0
+    assert server.active_sessions == 4
+
+
+def test_a_full_table_evicts_the_idlest_session_of_the_heaviest_holder():
+    server = _many_users(3, max_sessions=4, max_sessions_per_user=4, max_sessions_per_address=4)
+    hog = [_user_login(server, b"u0", b"pass0", (f"192.0.2.{i + 1}", 1), now=float(i)) for i in range(3)]
+    assert hog == [0, 0, 0]
+    assert _user_login(server, b"admin", b"password", ("198.51.100.1", 1), now=3.0, privilege=4) == 0
+    events(server)
+    # full: u0 holds three (idle since 0, 1 and 2 s), u1 none; u1 gets in at u0's expense
+    assert _user_login(server, b"u1", b"pass1", ("198.51.100.2", 1), now=3.5) == 0
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.user, e.addr[0], e.reason) for e in closed] == [("u0", "192.0.2.1", "evicted")]
+    # and an administrator logging in to a full table takes from the heaviest holder too
+    assert _user_login(server, b"admin", b"password", ("198.51.100.3", 1), now=4.0, privilege=4) == 0
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.user, e.addr[0]) for e in closed] == [("u0", "192.0.2.2")]
+
+
+def test_v15_activate_session_limits():
+    server = make_server(max_sessions=3, max_sessions_per_user=1, max_sessions_per_address=3)
+    assert V15Console(server, user=b"oper", password=b"operpass", addr=("192.0.2.1", 1)).login(privilege=3) == 0
+    assert V15Console(server, user=b"viewer", password=b"viewpass", addr=("192.0.2.2", 1)).login(privilege=2) == 0
+    assert V15Console(server, addr=("192.0.2.3", 1)).login(privilege=2) == 0x83  # the last slot: administrators
+    assert V15Console(server, addr=("192.0.2.3", 1)).login(privilege=4) == 0
+    assert V15Console(server, addr=("192.0.2.4", 1)).login(privilege=4) == 0  # replaces its own first
+    closed = [e for e in events(server) if isinstance(e, SessionClosed)]
+    assert [(e.user, e.addr[0]) for e in closed] == [("admin", "192.0.2.3")]

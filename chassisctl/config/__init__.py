@@ -25,7 +25,7 @@ from chassisctl.errors import ConfigError, NoInputError, UsageError
 SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
 
 #: Top-level tables a config file may hold; each is validated by its owner.
-KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve", "metrics", "dhcp_relay")
+KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve", "metrics", "lldp", "dhcp_relay")
 
 TRANSPORTS = ("ssif", "ipmb")
 PEC_MODES = ("auto", "on", "off")
@@ -65,6 +65,8 @@ class BmcSettings:
 
 def _parse_addr(text: Any, what: str) -> int:
     try:
+        if not isinstance(text, int) and not str(text).isascii():
+            raise ValueError("not ASCII")  # int() would read a full-width "０x10"
         value = text if isinstance(text, int) else int(str(text), 0)
     except ValueError:
         raise UsageError(f"{what}: {text!r} is not an I2C address (use 7-bit form, e.g. 0x10)") from None
@@ -138,11 +140,18 @@ def find_config(explicit: str | None, env: Mapping[str, str]) -> tuple[Path | No
 
 
 def load_toml(path: Path, origin: Origin | None = None) -> dict[str, Any]:
-    """Parse a TOML file; every failure is a one-line ConfigError/NoInputError."""
+    """Parse a TOML file; every failure is a one-line ConfigError/NoInputError.
+
+    Read through :func:`chassisctl.fileio.read_capped` and
+    :func:`~chassisctl.fileio.toml_loads`: at most 1 MiB, nested at most 32
+    deep, no ``nan``/``inf`` (``--config /dev/urandom`` is one line, exit 78).
+    """
     import tomllib
 
+    from chassisctl.fileio import read_capped, toml_loads
+
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, "config file", ConfigError)
     except FileNotFoundError:
         raise NoInputError(f"config file {path} does not exist",
                            hint=f"given by {origin}" if origin else None) from None
@@ -153,7 +162,7 @@ def load_toml(path: Path, origin: Origin | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"config file {path}: {exc.strerror}") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return toml_loads(raw.decode("utf-8"), str(path), ConfigError)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
@@ -161,18 +170,11 @@ def load_toml(path: Path, origin: Origin | None = None) -> dict[str, Any]:
 
 
 def _check_document(doc: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
-    for key in doc:
-        if key not in KNOWN_SECTIONS:
-            raise ConfigError(f"{path}: unknown section or key '{key}'",
-                              hint=f"known sections: {', '.join(KNOWN_SECTIONS)}")
-    bmc = doc.get("bmc", {})
-    if not isinstance(bmc, dict):
-        raise ConfigError(f"{path}: 'bmc' must be a table ([bmc])")
-    for key in bmc:
-        if key not in _FIELDS:
-            raise ConfigError(f"{path}: unknown key 'bmc.{key}'",
-                              hint=f"known keys: {', '.join(_FIELDS)}")
-    return bmc
+    """Every section and key against :mod:`chassisctl.config.schema`; the ``[bmc]`` table."""
+    from chassisctl.config.validate import check_document
+
+    check_document(doc, path)
+    return doc.get("bmc", {})
 
 
 @dataclass(slots=True)

@@ -1,0 +1,82 @@
+"""Check a parsed ``chassisctl.toml`` against :mod:`chassisctl.config.schema`.
+
+Runs before any section is used, so every command and ``serve`` refuse a
+bad file the same way: one line naming the file, the line and the key,
+what was expected, and for a misspelt key the closest known one
+(``chassisctl.toml:12: ipmi.listne: unknown key (did you mean 'listen'?)``).
+Positions come from :mod:`chassisctl.config.lines`, only when an error is
+reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Mapping
+
+from chassisctl.config.keys import Key, check_value
+from chassisctl.errors import ConfigError
+
+
+def check_document(doc: Mapping[str, Any], source: Path | str, text: str | None = None,
+                   *, keys: Mapping[str, Key] | None = None) -> None:
+    """Raise ConfigError for the first key of ``doc`` the schema does not allow."""
+    from chassisctl.config.schema import FILE
+
+    problem = _first_problem(doc, FILE if keys is None else keys, ())
+    if problem is None:
+        return
+    path, message = problem
+    line = _line(text, source, path)
+    where = f"{source}:{line}" if line else str(source)
+    from chassisctl.config.lines import dotted
+
+    raise ConfigError(f"{where}: {dotted(path) or '(top level)'}: {message}")
+
+
+def _first_problem(doc: Mapping[str, Any], keys: Mapping[str, Key],
+                   path: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], str] | None:
+    for name, value in doc.items():
+        here = (*path, name)
+        key = keys.get(name)
+        if key is None:
+            return here, _unknown(name, keys)
+        problem = check_value(key, value)
+        if problem:
+            return here, problem
+        if key.item is not None and key.type == "table":
+            found = _first_problem(value, key.item, here)
+            if found:
+                return found
+        elif key.item is not None and key.type == "tables":
+            for i, table in enumerate(value):
+                found = _first_problem(table, key.item, (*here, i))
+                if found:
+                    return found
+    for name, key in keys.items():
+        if key.required and name not in doc:
+            return (*path, name), "missing (required)"
+    return None
+
+
+def _unknown(name: str, keys: Mapping[str, Key]) -> str:
+    close = difflib.get_close_matches(name, list(keys), n=1, cutoff=0.6)
+    if close:
+        return f"unknown key (did you mean '{close[0]}'?)"
+    return f"unknown key (known: {', '.join(keys)})"
+
+
+def _line(text: str | None, source: Path | str, path: tuple[str | int, ...]) -> int | None:
+    from chassisctl.config.lines import key_lines, line_of
+
+    if text is None:
+        from chassisctl.fileio import read_capped
+
+        try:
+            text = read_capped(source, "config file", ConfigError).decode("utf-8")
+        except (OSError, UnicodeDecodeError, ConfigError):
+            return None
+    try:
+        return line_of(key_lines(text), path)
+    except (ValueError, IndexError):
+        return None

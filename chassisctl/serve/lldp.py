@@ -1,0 +1,387 @@
+"""The LLDP agent as a ``serve`` service: sockets, link events and the control queries.
+
+:func:`build` is what ``serve`` calls when the config has ``[lldp]``.  The
+protocol lives in :class:`chassisctl.lldp.agent.Agent`; this module only
+moves bytes and time in and out of it:
+
+* one AF_PACKET socket per port (:mod:`chassisctl.net.packet`: BPF filter
+  for ethertype 0x88CC, membership of 01-80-C2-00-00-0E, TC_PRIO_CONTROL),
+  read from the event loop's reader callbacks;
+* one timer: the loop sleeps until ``agent.get_timer()`` or until a frame or
+  a link event changes it;
+* netlink link and address events (pyroute2, imported here and nowhere on
+  the CLI's paths): a port whose link comes up starts with fast
+  transmissions, one that goes down or away loses its neighbours, a new
+  MAC, alias or address is announced at once;
+* ``lldp.neighbors`` and ``lldp.statistics`` on the control socket.
+
+The ports are ``[lldp] ports`` or, when absent, every physical Ethernet port
+that is up (and any that comes up later).  A configured port that does not
+exist is reported and waited for, not fatal: interfaces appear late at boot.
+On stop every port that announced us sends the shutdown LLDPDU, so
+neighbours drop us at once instead of after our TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+import random
+import time
+from typing import Any
+
+from chassisctl import __version__
+from chassisctl.errors import ConfigError, UsageError
+from chassisctl.lldp.agent import Agent, FrameDiscarded, NeighborAdded, NeighborChanged, NeighborRemoved
+from chassisctl.lldp.frame import ETHERTYPE, NEAREST_BRIDGE
+from chassisctl.lldp.records import pdu_fields
+from chassisctl.lldp.settings import LldpSettings, parse_section
+from chassisctl.lldp.tlv import ManagementAddress
+from chassisctl.net import links
+from chassisctl.net.packet import open_packet_socket, receive_all
+
+
+def build(section: Any, ctx: Any) -> list[Any]:
+    """``serve``'s entry point for ``[lldp]``."""
+    return [LldpService(parse_section(section), ctx)]
+
+
+def default_description() -> str:
+    uname = platform.uname()
+    return f"chassisctl {__version__} on {uname.system} {uname.release} {uname.machine}"
+
+
+class LldpService:
+    name = "lldp"
+
+    def __init__(self, settings: LldpSettings, ctx: Any, *, sys_net: Any = None) -> None:
+        self.settings = settings
+        self.ctx = ctx
+        self.log = logging.getLogger("chassisctl.serve.lldp")
+        self._sys_net = sys_net or links.SYS_NET
+        self.agent: Agent | None = None
+        self._sockets: dict[str, Any] = {}
+        self._monitor: links.LinkMonitor | None = None
+        self._addresses: dict[int, list[tuple[int, bytes]]] = {}
+        #: One loop timer for the agent's next deadline (no task per wake-up:
+        #: at hundreds of ports the wake-ups are the cost).
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = float("inf")
+        self._failed: asyncio.Future | None = None
+        self._missing_reported: set[str] = set()
+        self._discards_reported: set[tuple[str, str]] = set()
+        self.started = 0.0
+        # serve commits a unit's queries before starting it: register now,
+        # answer "not running" until start() has built the agent.
+        ctx.control.register("lldp.neighbors", self._query_neighbors)
+        ctx.control.register("lldp.statistics", self._query_statistics)
+
+    # --- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        now = time.monotonic()
+        self.started = now
+        present = {i.name: i for i in links.interfaces(self._sys_net)}
+        scope = self._in_scope(present)
+        chassis_mac = self._chassis_mac(present, scope)
+        config = self.settings.agent_config(chassis_mac=chassis_mac, hostname=self.ctx.hostname,
+                                            description=default_description())
+        self.agent = Agent(config, rng=random.Random())
+        self._monitor = links.LinkMonitor(self._on_link_event)
+        await self._monitor.start()
+        try:
+            self._addresses = await self._monitor.addresses()
+            for name in self.settings.ports or ():
+                if name not in present:
+                    self._report_missing(name)
+            for name in scope:
+                self._sync_port(present[name], now)
+        except BaseException:
+            await self._close()
+            raise
+        self._failed = asyncio.get_running_loop().create_future()
+        self._rearm()
+
+    def describe(self) -> str:
+        ports = ", ".join(sorted(self._sockets)) or "no port yet"
+        return f"LLDP on {ports}"
+
+    def status(self) -> dict[str, Any]:
+        if self.agent is None:
+            return {"ports": [], "neighbors": 0, "frames_in": 0, "frames_out": 0}
+        stats = self.agent.statistics()
+        return {"ports": sorted(self._sockets), "neighbors": sum(p["neighbors"] for p in stats["ports"].values()),
+                "frames_in": stats["totals"].get("frames_in", 0), "frames_out": stats["totals"].get("frames_out", 0)}
+
+    def metrics(self) -> list[tuple[str, str, str, dict[str, Any], float]]:
+        """Per-port neighbours and 802.1AB counters for serve's /metrics."""
+        if self.agent is None:
+            return []
+        out: list[tuple[str, str, str, dict[str, Any], float]] = []
+        for port, stats in self.agent.statistics()["ports"].items():
+            labels = {"port": port}
+            out.append(("chassisctl_lldp_neighbors", "gauge", "LLDP neighbours on the port.", labels,
+                        float(stats["neighbors"])))
+            for key, text in (("frames_in", "LLDP frames received."), ("frames_out", "LLDP frames sent."),
+                              ("frames_discarded", "Malformed LLDP frames discarded."),
+                              ("ageouts", "Neighbours aged out."), ("tlvs_unrecognized", "TLVs not recognised.")):
+                out.append((f"chassisctl_lldp_{key}_total", "counter", text, labels, float(stats[key])))
+        return out
+
+    async def wait_failed(self) -> None:
+        """Returns (or raises) when the agent's loop dies: the supervisor restarts the service."""
+        while self._failed is None:
+            await asyncio.sleep(0.1)
+        await asyncio.shield(self._failed)
+
+    async def stop(self) -> None:
+        """Say goodbye on every port (TTL 0), then close everything; well under a second."""
+        if self.agent is not None:
+            self._send(self.agent.shutdown(time.monotonic()))
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = float("inf")
+        self._failed = None
+        await self._close()
+
+    async def _close(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sock in self._sockets.values():
+            loop.remove_reader(sock.fileno())
+            sock.close()
+        self._sockets.clear()
+        if self._monitor is not None:
+            await self._monitor.stop()
+            self._monitor = None
+
+    # --- ports ------------------------------------------------------------------------------------
+
+    def _in_scope(self, present: dict[str, links.Interface]) -> list[str]:
+        if self.settings.ports is not None:
+            return [p for p in self.settings.ports if p in present]
+        return [name for name, i in present.items() if i.physical and i.ethernet and i.up]
+
+    def _wanted(self, iface: links.Interface) -> bool:
+        if self.settings.ports is not None:
+            return iface.name in self.settings.ports
+        return iface.physical and iface.ethernet
+
+    def _chassis_mac(self, present: dict[str, links.Interface], scope: list[str]) -> bytes:
+        """The first port's MAC (by name), else any Ethernet MAC: one chassis id for every port."""
+        candidates = sorted(scope) + sorted(n for n, i in present.items() if i.ethernet and n != "lo")
+        for name in candidates:
+            mac = present[name].mac
+            if len(mac) == 6 and any(mac):
+                return mac
+        raise ConfigError("lldp: no Ethernet interface with a MAC address to use as the chassis id",
+                          hint="list the ports in [lldp] ports")
+
+    def _report_missing(self, name: str) -> None:
+        if name not in self._missing_reported:
+            self._missing_reported.add(name)
+            self.log.error("lldp: port %s: no such network interface; waiting for it to appear", name)
+
+    def _management(self, iface: links.Interface) -> tuple[ManagementAddress, ...]:
+        """The port's own first IPv4 and IPv6 address, else the system's first global ones."""
+        def pick(items: list[tuple[int, bytes]], index: int) -> list[ManagementAddress]:
+            out, families = [], set()
+            for family, raw in items:
+                if family not in families:
+                    families.add(family)
+                    out.append(ManagementAddress(family, raw, 2, index))
+            return out
+
+        own = pick(self._addresses.get(iface.index, []), iface.index)
+        if own:
+            return tuple(own)
+        for index, items in sorted(self._addresses.items()):
+            usable = [(f, r) for f, r in items if not _local_only(f, r)]
+            if usable:
+                return tuple(pick(usable, index))
+        return ()
+
+    def _sync_port(self, iface: links.Interface, now: float) -> None:
+        """Bring the agent in line with what the interface is now."""
+        agent = self.agent
+        assert agent is not None
+        if not iface.up:
+            if agent.port_up(iface.name):
+                self.log.info("lldp: %s: link down", iface.name)
+                agent.link_down(iface.name, now)
+            return
+        if iface.name not in self._sockets:
+            try:
+                sock = open_packet_socket(iface.name, ETHERTYPE, NEAREST_BRIDGE)
+            except ConfigError as exc:  # gone between the event and the open
+                self.log.warning("lldp: %s", exc)
+                return
+            self._sockets[iface.name] = sock
+            asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable, iface.name, sock)
+            self.log.info("lldp: %s: up, transmitting", iface.name)
+        agent.add_port(iface.name, iface.mac, now, ifindex=iface.index, description=iface.alias,
+                       management=self._management(iface))
+        self._rearm()
+
+    def _drop_port(self, name: str, now: float, *, link_up: bool) -> None:
+        assert self.agent is not None
+        if self.agent.has_port(name):
+            self.agent.remove_port(name, now, link_up=link_up)
+            self._send(self.agent.frames_to_send(now))
+        sock = self._sockets.pop(name, None)
+        if sock is not None:
+            asyncio.get_running_loop().remove_reader(sock.fileno())
+            sock.close()
+            self.log.info("lldp: %s: gone", name)
+
+    async def _on_link_event(self, event: links.LinkEvent) -> None:
+        now = time.monotonic()
+        if event.kind == "address":
+            assert self._monitor is not None
+            self._addresses = await self._monitor.addresses()
+            for name in list(self._sockets):
+                iface = links.interface(name, self._sys_net)
+                if iface is not None and iface.up:
+                    self._sync_port(iface, now)
+            return
+        name = event.name
+        if not name:
+            return
+        iface = links.interface(name, self._sys_net) if event.kind == "link" else None
+        if iface is None:
+            if name in self._sockets or (self.agent and self.agent.has_port(name)):
+                self._drop_port(name, now, link_up=False)
+            return
+        if self._wanted(iface):
+            if name in self._missing_reported:
+                self._missing_reported.discard(name)
+                self.log.info("lldp: port %s appeared", name)
+            self._sync_port(iface, now)
+        self._flush(now)
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    def _on_readable(self, name: str, sock: Any) -> None:
+        agent = self.agent
+        assert agent is not None
+        now = time.monotonic()
+        try:
+            frames = receive_all(sock)
+        except OSError as exc:
+            self.log.warning("lldp: %s: receive failed: %s", name, exc.strerror or exc)
+            return
+        for frame in frames:
+            agent.receive(name, frame, now)
+        self._flush(now)
+
+    def _flush(self, now: float) -> None:
+        """Send what the agent queued, log its events, and wake the timer loop
+        only if the agent now needs it earlier than it planned to sleep."""
+        agent = self.agent
+        assert agent is not None
+        self._send(agent.frames_to_send(now))
+        for event in agent.events():
+            self._log_event(event)
+        when = agent.get_timer()
+        if when is not None and when < self._deadline:
+            self._rearm()
+
+    def _send(self, frames: list[tuple[str, bytes]]) -> None:
+        for port, frame in frames:
+            sock = self._sockets.get(port)
+            if sock is None:
+                continue
+            try:
+                sock.send(frame)
+            except OSError as exc:  # a link that just went down; the next event says so
+                self.log.debug("lldp: %s: send failed: %s", port, exc.strerror or exc)
+
+    def _rearm(self) -> None:
+        """(Re)set the loop timer to the agent's next deadline."""
+        if self.agent is None or self._failed is None:
+            return
+        when = self.agent.get_timer()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = float("inf") if when is None else when
+        if when is not None:
+            # The loop's clock is time.monotonic(), the agent's too.
+            self._timer = asyncio.get_running_loop().call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._deadline = float("inf")
+        try:
+            now = time.monotonic()
+            assert self.agent is not None
+            self.agent.handle_timer(now)
+            self._flush(now)
+            if self._timer is None:
+                self._rearm()
+        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which restarts us
+            self.log.exception("lldp: agent failed")
+            if self._failed is not None and not self._failed.done():
+                self._failed.set_exception(exc)
+
+    def _log_event(self, event: Any) -> None:
+        if isinstance(event, (NeighborAdded, NeighborRemoved)):
+            f = pdu_fields(event.pdu)
+            who = f"{f['system_name'] or f['chassis_id']} port {f['port_id']}"
+            if isinstance(event, NeighborAdded):
+                self.log.info("lldp: %s: new neighbour %s (TTL %d s)", event.port, who, f["ttl"])
+            else:
+                self.log.info("lldp: %s: neighbour %s left: %s", event.port, who, event.reason)
+        elif isinstance(event, NeighborChanged):
+            self.log.debug("lldp: %s: neighbour %s changed", event.port, event.pdu.chassis_id.text)
+        elif isinstance(event, FrameDiscarded):
+            key = (event.port, event.reason)
+            level = logging.DEBUG if key in self._discards_reported else logging.WARNING
+            self._discards_reported.add(key)
+            self.log.log(level, "lldp: %s: discarded a malformed LLDPDU (%s): %s "
+                         "(further ones are counted in lldp statistics)", event.port, event.reason, event.message)
+
+    # --- control queries --------------------------------------------------------------------------
+
+    def _running(self) -> Agent:
+        if self.agent is None:
+            from chassisctl.errors import TimeoutFailure
+
+            raise TimeoutFailure("the LLDP agent is starting: ask again in a moment")
+        return self.agent
+
+    def _check_port(self, args: dict[str, Any]) -> str | None:
+        port = args.get("port")
+        if port is None:
+            return None
+        assert self.agent is not None
+        if not isinstance(port, str) or not self.agent.has_port(port):
+            raise UsageError(f"no LLDP port {port!r}",
+                             hint=f"the agent runs on: {', '.join(self.agent.ports) or 'no port'}")
+        return port
+
+    def _query_neighbors(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._running()
+        now = time.monotonic()
+        port = self._check_port(args)
+        return {"neighbors": self.agent.neighbors(now, port), "departed": self.agent.departed(now, port),
+                "ports": self.agent.ports, "local": self._local()}
+
+    def _query_statistics(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._running().statistics() | {"uptime_s": round(time.monotonic() - self.started, 3)}
+
+    def _local(self) -> dict[str, Any]:
+        assert self.agent is not None
+        cfg = self.agent.config
+        return {"chassis_id": cfg.chassis_id.text, "system_name": cfg.system_name,
+                "tx_interval": cfg.tx_interval, "tx_hold": cfg.tx_hold, "ttl": cfg.tx_ttl,
+                "port_id_subtype": cfg.port_id_subtype, "pid": os.getpid()}
+
+
+def _local_only(family: int, raw: bytes) -> bool:
+    """Loopback and link-local addresses mean nothing off the link."""
+    if family == 1:
+        return raw[0] == 127 or raw[:2] == b"\xa9\xfe"
+    return raw == bytes(15) + b"\x01" or raw[:2] == b"\xfe\x80"
