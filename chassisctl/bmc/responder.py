@@ -33,7 +33,7 @@ from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
 
 if TYPE_CHECKING:
-    from chassisctl.bmc.model import BmcModel
+    from chassisctl.bmc.bmc_model import BmcModel
     from chassisctl.bmc.sdr_repository import SdrRepository
     from chassisctl.bmc.sel_store import SelStore
 

@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from fractions import Fraction
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_half_away, sign_extend
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 
 
 def check_int(value: int, lo: int, hi: int, what: str) -> int:

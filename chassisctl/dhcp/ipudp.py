@@ -17,7 +17,7 @@ import struct
 from typing import NamedTuple
 
 from chassisctl.dhcp.checksum import checksum, fold, ones_sum
-from chassisctl.dhcp.errors import ChecksumError, DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import ChecksumError, DecodeError, TruncatedError
 
 ETH_HLEN = 14
 ETH_P_IP = 0x0800

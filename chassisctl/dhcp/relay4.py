@@ -35,7 +35,7 @@ from chassisctl.dhcp.checksum import fold, ones_sum
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToClient, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
-from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import Link, ip4, text4
 from chassisctl.dhcp.option82 import SubOpt
 

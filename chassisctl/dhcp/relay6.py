@@ -28,7 +28,7 @@ from chassisctl.dhcp import v6
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToPeer, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
-from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import Link, ip6, text6
 from chassisctl.dhcp.v6 import MsgType, Opt6
 

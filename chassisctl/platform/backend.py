@@ -5,7 +5,7 @@ SSIF and IPMB backends, so ``power``, ``sensors``, ``bmc info`` and
 ``serve`` work unchanged: each request goes to the node selected by
 ``node=`` (a name or an id; the first node by default), whose
 :class:`~chassisctl.bmc.responder.Responder` (the one every chassisctl BMC
-uses) asks a :class:`~chassisctl.platform.model.PlatformModel` for the
+uses) asks a :class:`~chassisctl.platform.node_model.PlatformModel` for the
 answer.  Each node has its own SDR repository (the chassis-wide sensors, then
 its own, in topology order), its own SEL and its own FRU 0.
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
     from chassisctl.config import BmcSettings
     from chassisctl.platform.description import NodeDecl, Platform
-    from chassisctl.platform.model import NodeSensorRuntime
+    from chassisctl.platform.node_model import NodeSensorRuntime
     from chassisctl.platform.power import NodePower
     from chassisctl.platform.sim import SimWorld
     from chassisctl.platform.state import PlatformState, PlatformStore
@@ -126,7 +126,7 @@ class PlatformTransport(Transport):
     def transact(self, request: Request, *, node: str | int | None = None,
                  timeout: float | None = None) -> Response:
         from chassisctl.bmc.responder import SEL_WRITES, Responder
-        from chassisctl.platform.model import PlatformModel
+        from chassisctl.platform.node_model import PlatformModel
 
         rt = self.runtime(self.node(node))
         self.stats.count(request)
@@ -157,7 +157,7 @@ class PlatformTransport(Transport):
         ``sensors`` it also reads every sensor (threshold crossings).  Returns
         the wall-clock time of the next pending step, if any.
         """
-        from chassisctl.platform.model import PlatformModel
+        from chassisctl.platform.node_model import PlatformModel
 
         with self._session() as state:
             now = self.clock.time()
@@ -234,7 +234,7 @@ class PlatformTransport(Transport):
         return rt
 
     def _run_pending(self, state: PlatformState, now: float) -> None:
-        from chassisctl.platform.model import PlatformModel
+        from chassisctl.platform.node_model import PlatformModel
 
         for name, node_state in state.nodes.items():
             if node_state.power.pending_on is not None and now >= node_state.power.pending_on:
@@ -423,7 +423,7 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
                 power_sensor: int) -> tuple[dict[int, NodeSensorRuntime], list[bytes]]:
     """The node's SDR repository: MC locator, sensors in topology order, power unit, FRU locators."""
     from chassisctl.bmc.synth import SensorDecl, repository
-    from chassisctl.platform.model import NodeSensorRuntime
+    from chassisctl.platform.node_model import NodeSensorRuntime
 
     platform = backend.platform
     node_sensors = platform.node_sensors[node.name]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from chassisctl.bmc.model import boot_from_json, boot_to_json
+from chassisctl.bmc.bmc_model import boot_from_json, boot_to_json
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
 from chassisctl.state_store import StateStore

@@ -461,7 +461,7 @@ class _LocalBmc:
     """serve's own answers for FRU, SEL and boot options a BMC lacks."""
 
     def __init__(self, fru_image: bytes | None) -> None:
-        from chassisctl.bmc.model import BaseModel
+        from chassisctl.bmc.bmc_model import BaseModel
 
         class Model(BaseModel):
             def fru_image(self, fru_id: int) -> bytes | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from chassisctl.bmc.model import BaseModel, boot_from_json, boot_to_json
+from chassisctl.bmc.bmc_model import BaseModel, boot_from_json, boot_to_json
 from chassisctl.ipmi.codes import CompletionCode
 from chassisctl.sim.model import Pending, PowerTimeline
 from chassisctl.sim.profile import SensorSpec

@@ -194,7 +194,7 @@ class _Satellite:
     CHANNEL = 7
 
     def __init__(self, chassis: SimChassis) -> None:
-        from chassisctl.bmc.model import BaseModel
+        from chassisctl.bmc.bmc_model import BaseModel
         from chassisctl.ipmi.app import DeviceId, DeviceSupport
 
         self.chassis = chassis

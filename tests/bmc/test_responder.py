@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chassisctl.bmc.model import BaseModel
+from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.bmc.responder import HANDLERS, SEL_COMMANDS, Responder
 from chassisctl.bmc.sdr_repository import SdrRepository
 from chassisctl.bmc.sel_store import SelStore

@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from chassisctl.dhcp import checksum, ipudp, option82, v4, v6
-from chassisctl.dhcp.errors import ChecksumError, DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import ChecksumError, DecodeError, TruncatedError
 from chassisctl.dhcp.links import ip4
 
 from dhcp._packets import CLIENT_MAC, RELAY_MAC, discover, client_frame

@@ -3,7 +3,7 @@
 import pytest
 
 from chassisctl.clock import FakeClock
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.i2c_errors import NotAnswering
 from chassisctl.platform.drivers.tmp421 import Tmp421
 from chassisctl.sim.bus import SimulatedSMBus

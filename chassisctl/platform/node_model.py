@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chassisctl.bmc.model import BaseModel
+from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.errors import ChassisError
 from chassisctl.ipmi.codes import CompletionCode as CC
 
