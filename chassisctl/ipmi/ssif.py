@@ -2,9 +2,10 @@
 
 SSIF carries a KCS-style payload (``netFn<<2|LUN, cmd, data``; the response
 adds the completion code) in SMBus block transfers of at most 32 bytes.
-Longer messages are split by the rules the Linux host driver, the Linux BMC
-driver ``ssif_bmc``, QEMU and FreeIPMI agree on (design note
-``i2c-ssif-ipmb.md`` §1): this module turns a :class:`Request` into the list
+Longer messages are split by the rules the Linux host driver ``ipmi_ssif``,
+the Linux BMC driver ``ssif_bmc``, QEMU and FreeIPMI agree on (IPMI v2.0
+ch. 12 leaves the multi-part write end ambiguous; all four send 08h): this
+module turns a :class:`Request` into the list
 of block writes to send, reassembles multi-part reads block by block, and
 decodes Get System Interface Capabilities, which decides how much of that
 the BMC supports.  The transport drives the bus; the simulated BMC uses the
@@ -32,7 +33,10 @@ LAST_BLOCK = 0xFF
 
 
 class SsifCmd(enum.IntEnum):
-    """SMBus command codes (design note §1.2)."""
+    """SMBus command codes of SSIF (IPMI v2.0 ch. 12), the same in ipmi_ssif, ssif_bmc, QEMU and FreeIPMI.
+
+    0Ah (re-read block N) is QEMU's; Linux's drivers never send it.
+    """
 
     SINGLE_WRITE = 0x02
     READ_START = 0x03

@@ -6,7 +6,7 @@ modern OpenBMC answers with, and it sees exactly the bytes a real slave
 would: so single and multi-part framing, PEC auto-detection, busy NAKs and
 abandoned responses are exercised for real by the production transport.
 
-Behaviour, in the order a request flows (design note §1):
+Behaviour, in the order a request flows (IPMI v2.0 ch. 12 as ``ssif_bmc`` and QEMU implement it):
 
 - Block writes 02h (single-part), 06h/07h/08h (multi-part; a short 07h also
   ends the request, as QEMU accepts).  A write that carries a valid PEC byte

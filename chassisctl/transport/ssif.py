@@ -1,7 +1,9 @@
 """``SsifTransport``: IPMI requests over SMBus to an SSIF BMC (real or simulated).
 
-The policy here is the design note's §1.8-1.9, and the one rule that
-matters most is: **once a write was acknowledged, a non-idempotent request
+The timing follows the Linux host driver ``ipmi_ssif`` and the BMC driver
+``ssif_bmc`` (a busy BMC NAKs its address, so a NAKed read means "not ready
+yet"; an unread response is dropped after 500 ms, and any new write drops it
+at once), and the one rule that matters most is: **once a write was acknowledged, a non-idempotent request
 is never written again**.  SSIF has no sequence numbers, so a lost response
 to "power cycle" cannot be told from a lost request; re-sending could cycle
 the machine twice.  Such a request that gets no valid answer by the deadline

@@ -24,7 +24,8 @@ from chassisctl.ipmi.sensor_cmds import SensorReading, SensorThresholds, Thresho
 from chassisctl.ipmi.storage import LAST_RECORD, READ_ALL, RecordChunk
 
 NOW = 1_767_225_600.0
-# i2c-ssif-ipmb.md §2: the 11 mandatory bytes of the worked Get Device ID.
+# The 11 mandatory bytes of Get Device ID (IPMI v2.0 §20.1): device 20h, revision byte 81h, firmware 3.09,
+# IPMI 2.0, support BFh, manufacturer 000157h (Intel), product 0100h (both LS byte first).
 DEVICE_ID = bytes.fromhex("20 81 03 09 02 BF 57 01 00 00 01")
 MC_LOCATOR = bytes.fromhex("01 00 51 12 0e 20 00 00 bf 00 00 00 06 01 00 c3") + b"BMC"
 FULL = bytes.fromhex(
@@ -36,7 +37,7 @@ COMPACT = bytes.fromhex(
 
 
 def _fru() -> bytes:
-    """ipmi-lan.md §8: 56-byte image, common header + product area."""
+    """A 56-byte FRU image: the common header and a product area (FRU spec v1.0 §8, §12)."""
     def field(s: bytes) -> bytes:
         return bytes([0xC0 | len(s)]) + s
     area = b"\x01\x06\x00" + field(b"chassisctl") + field(b"FakeChassis") + field(b"PN-0001") \
@@ -101,7 +102,7 @@ def ok(responder: Responder, request: Request) -> bytes:
     return rsp.data
 
 
-# -- worked bytes (i2c-ssif-ipmb.md §1.10) -----------------------------------
+# -- worked SSIF payloads (netFn<<2|LUN, cmd, data; checked by hand) ---------
 
 
 def test_worked_ssif_payloads() -> None:
@@ -307,7 +308,7 @@ def test_no_sel_means_c1h_for_every_sel_command() -> None:
 
 
 def test_fru_reads_clamp_instead_of_failing() -> None:
-    assert len(FRU) == 56 and FRU[-1] == 0xC9  # the checksum ipmi-lan.md §8 shows
+    assert len(FRU) == 56 and FRU[-1] == 0xC9  # the product area's zero checksum
     r = make(29)
     assert storage.FruAreaInfo.decode(ok(r, storage.get_fru_inventory_area_info(0))) == storage.FruAreaInfo(56)
     first = storage.FruData.decode(ok(r, storage.read_fru_data(0, 0, 0xFF))).data

@@ -1,4 +1,4 @@
-"""EMC2305 codec: tach COUNT <-> RPM as platforms.md §4 works it, stall, duty, fuzz."""
+"""EMC2305 codec: tach COUNT <-> RPM (the datasheet's RPM equation), stall, duty, fuzz."""
 
 import pytest
 from hypothesis import given

@@ -1,4 +1,4 @@
-"""INA219/INA226 codec: the worked INA226 example of platforms.md §3, chip arithmetic, fuzz."""
+"""INA219/INA226 codec: a worked INA226 calibration example, the chips' integer arithmetic, fuzz."""
 
 import pytest
 from hypothesis import given

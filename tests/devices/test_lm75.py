@@ -1,4 +1,4 @@
-"""LM75/TMP75 codec: the datasheet table rows of platforms.md §1.1, round trips, fuzz."""
+"""LM75/TMP75 codec: the temperature/register rows of the TMP75 datasheet table, round trips, fuzz."""
 
 import pytest
 from hypothesis import given

@@ -1,4 +1,4 @@
-"""PCA954x codec: control bytes of switches vs muxes (platforms.md §5), fuzz."""
+"""PCA954x codec: control bytes of switches (one bit per channel) vs muxes (enable bit + channel number), fuzz."""
 
 import pytest
 from hypothesis import given

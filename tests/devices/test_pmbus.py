@@ -1,4 +1,4 @@
-"""PMBus codecs: LINEAR11/LINEAR16/DIRECT rows of platforms.md §2, status bits, fuzz."""
+"""PMBus codecs: LINEAR11/LINEAR16/DIRECT rows (the PMBus Part II data formats), status bits, fuzz."""
 
 import math
 

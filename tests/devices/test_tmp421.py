@@ -1,4 +1,4 @@
-"""TMP421 codec: worked examples of platforms.md §1.2, RANGE, OPEN, round trips, fuzz."""
+"""TMP421 codec: the datasheet's standard/extended-range examples, RANGE, OPEN, round trips, fuzz."""
 
 import pytest
 from hypothesis import given

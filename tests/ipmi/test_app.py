@@ -23,7 +23,7 @@ from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
 
-# i2c-ssif-ipmb.md §2: Get Device ID response as an IPMB frame (seq 5, requester 81h).
+# Get Device ID response as an IPMB frame (seq 5, requester 81h), checksums worked by hand.
 IPMB_DEVICE_ID_RESPONSE = bytes.fromhex("81 1C 63 20 14 01 00 20 81 03 09 02 BF 57 01 00 00 01 00 00 00 00 04")
 
 

@@ -28,7 +28,7 @@ from _fuzz import only_decode_errors
 
 
 def test_worked_sensor_reading() -> None:
-    # i2c-ssif-ipmb.md §1.10 / §2: sensor 30h reads 2Ah, events + scanning on, no thresholds crossed.
+    # Get Sensor Reading (IPMI v2.0 §35.14): sensor 30h reads 2Ah, events + scanning on, no thresholds crossed.
     req = sensor_cmds.get_sensor_reading(0x30)
     assert bytes([req.netfn << 2, req.cmd]) + req.data == bytes.fromhex("10 2D 30")
     reading = SensorReading.decode(bytes.fromhex("2A C0 00 80"))
@@ -58,7 +58,7 @@ def test_reading_state_bytes_and_unavailable() -> None:
 
 
 def test_thresholds() -> None:
-    # Inlet Temp of ipmi-lan.md §8: UNR A0h, UC 90h, UNC 70h readable.
+    # The Inlet Temp record's readable thresholds: UNR A0h, UC 90h, UNC 70h (IPMI v2.0 §35.9).
     t = SensorThresholds.decode(bytes.fromhex("38 00 00 00 70 90 A0"))
     assert t.readable == Threshold.UNC | Threshold.UC | Threshold.UNR == UPPER
     # M=1: the values are the raw bytes.
@@ -72,7 +72,7 @@ def test_thresholds() -> None:
     assert (req.netfn, req.cmd, req.data) == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS, b"\x01")
 
 
-# platforms.md §8.2: SDR bytes 25-30 for the example sensors.
+# Full Sensor Record bytes 25-30 (M, tolerance, B, accuracy, R/B exponents; IPMI v2.0 §43.1) for example sensors.
 @pytest.mark.parametrize(
     "hexbytes, m, b, k1, k2",
     [
@@ -91,7 +91,7 @@ def test_conversion_factor_fixtures(hexbytes: str, m: int, b: int, k1: int, k2: 
 
 
 def test_factors_from_full_sensor_record() -> None:
-    # ipmi-lan.md §8 "Inlet Temp" Full Sensor Record; bytes 25-30 (1-based) are M=1, B=0.
+    # The "Inlet Temp" Full Sensor Record; bytes 25-30 (1-based) are M=1, B=0.
     record = bytes.fromhex(
         "02 00 51 01 35 20 00 01 07 01 7f 68 01 01 80 0a 80 7a 38 38 00 01 00 00 01 00 00 00 00 00"
         " 07 28 50 10 ff 00 a0 90 70 00 00 00 02 02 00 00 00 ca") + b"Inlet Temp"

@@ -56,7 +56,7 @@ def test_get_sdr_request_layout() -> None:
 
 
 def test_get_sdr_reply_layout() -> None:
-    # Next record 0002h, then the MC locator header (ipmi-lan.md §8).
+    # Next record 0002h, then the MC locator header (IPMI v2.0 §43.9).
     chunk = RecordChunk.decode(bytes.fromhex("02 00 01 00 51 12 0E"))
     assert chunk == RecordChunk(2, bytes.fromhex("01 00 51 12 0E"))
     assert chunk.encode() == bytes.fromhex("02 00 01 00 51 12 0E")

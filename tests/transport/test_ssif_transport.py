@@ -103,7 +103,7 @@ class Rig:
         return self.clock.monotonic() - since
 
 
-# -- exact bytes (design note §1.10) ------------------------------------------------------------
+# -- exact bytes (worked by hand, PEC included) ------------------------------------------------
 
 def test_exact_wire_bytes_with_pec() -> None:
     rig = Rig(pec="on", turnaround=0.0)  # every response ready at the first read: bytes only

@@ -14,7 +14,8 @@ Access / Cipher Suites, Get User Access / Name, Get LAN Configuration
 Parameters).  Any other authenticated request whose registry privilege the
 session holds becomes a :class:`RequestReceived`; below it, D4h.
 
-Decisions the clients made for us (``ipmi-lan.md`` §2, §4.2, §5):
+Decisions the clients made for us (what ipmitool, FreeIPMI and pyghmi accept;
+IPMI v2.0 §13.17-13.23 for Open Session and RAKP):
 
 * Open Session grants exactly the proposed suite or answers 11h; its max
   privilege is the level the session can reach (the highest enabled user's

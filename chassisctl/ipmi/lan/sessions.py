@@ -22,8 +22,9 @@ are per source and per user (IPMI v2.0 leaves the policy to the BMC):
   user or source holds the most goes; if everyone holds one, only a stale
   session is evicted, else the login is refused.
 
-Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the note
-``ipmi-lan.md`` §13 lists the RMCP+ width as unverified):
+Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the
+RMCP+ width of 32 is what ipmitool and FreeIPMI tolerate, not a figure
+checked against the spec text):
 
 * IPMI 1.5 sessions accept a number up to 8 ahead of the highest seen, or up
   to 7 behind it if not seen yet.

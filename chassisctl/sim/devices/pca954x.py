@@ -8,8 +8,8 @@ Stuck channel: :class:`ChannelSegment` carries a documented ``stuck``
 attribute meaning "a device on this segment holds SDA low".  The semantics a
 bus should give it: any transaction started while a stuck segment is connected
 fails with ETIMEDOUT, except one addressed to the mux that connects it, whose
-control register stays reachable (the design note's "deselect if the mux
-still ACKs").  :meth:`Pca954xSim.stuck_connected` reports the condition so a
+control register stays reachable: the switch sits above the stuck segment,
+so a master can still deselect the channel and free the rest of the bus.  :meth:`Pca954xSim.stuck_connected` reports the condition so a
 bus can check it without knowing the model's internals.
 """
 
