@@ -26,7 +26,8 @@ import contextlib
 import json
 import math
 import os
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 if TYPE_CHECKING:
     from pathlib import Path

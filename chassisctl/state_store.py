@@ -7,10 +7,11 @@ timestamps in ``$XDG_STATE_HOME/chassisctl/sim/<name>.json``
 (:mod:`chassisctl.sim.chassis`), a translated platform its per-node state in
 ``$XDG_STATE_HOME/chassisctl/platform/<platform>.<bus>.json``
 (:mod:`chassisctl.platform.state`).  This module sits below both, so real
-hardware never depends on the simulator for it.  Every access holds an ``fcntl`` lock on a sibling ``.lock`` file (the data file
-itself is replaced by rename, so it cannot carry the lock), and writes go to
-a temporary file that is fsynced and renamed over the old one: a crash or a
-concurrent command never leaves a torn file.  A file that exists but does not
+hardware never depends on the simulator for it.  Every access holds an
+``fcntl`` lock on a sibling ``.lock`` file (the data file itself is replaced
+by rename, so it cannot carry the lock), and writes go to a temporary file
+that is fsynced and renamed over the old one: a crash or a concurrent
+command never leaves a torn file.  A file that exists but does not
 parse is reported and left untouched — nothing already stored is lost.
 """
 
@@ -23,7 +24,8 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from chassisctl.errors import StateError
 
@@ -67,7 +69,7 @@ class StateStore:
             os.close(fd)  # closing releases the lock
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator["StateStore"]:
+    def locked(self) -> Iterator[StateStore]:
         """Hold the exclusive lock for a read-modify-write."""
         with self.lock_fd():
             yield self

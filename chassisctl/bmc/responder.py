@@ -147,7 +147,7 @@ class Responder:
             return request.reply(CC.REQUEST_DATA_LENGTH_INVALID)
         except DecodeError:
             return request.reply(CC.INVALID_DATA_FIELD)
-        except Exception as exc:  # a model bug must not kill the server
+        except Exception as exc:  # noqa: BLE001 - a model bug must not kill the server: it answers FFh
             self.last_exception = exc
             return request.reply(CC.UNSPECIFIED)
         if len(data) > self.max_response_data:

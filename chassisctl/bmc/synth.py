@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
 
 from chassisctl.ipmi.conversion import Conversion, Factors, Round
 from chassisctl.ipmi.sdr import (CompactSensorRecord, EventOnlyRecord, FruDeviceLocator,
@@ -127,8 +128,8 @@ def aligned_factors(lo: float, hi: float, resolution: float | None) -> Conversio
     from chassisctl.ipmi.conversion import AnalogFormat, Factors, exact
 
     r, flo, fhi = exact(resolution), exact(lo), exact(hi)
-    k = max(1, math.ceil((fhi - flo) / 255 / r))
-    for k in range(k, k + 64):
+    first = max(1, math.ceil((fhi - flo) / 255 / r))
+    for k in range(first, first + 64):
         step = k * r
         mk2 = _mantissa(step, 1, 511)
         if mk2 is None:
@@ -144,7 +145,7 @@ def aligned_factors(lo: float, hi: float, resolution: float | None) -> Conversio
     return choose_factors(lo, hi, resolution=resolution)
 
 
-def _mantissa(value: "Fraction", lo: int, hi: int) -> tuple[int, int] | None:
+def _mantissa(value: Fraction, lo: int, hi: int) -> tuple[int, int] | None:
     """(n, e) with value = n·10^e, lo <= n <= hi, e in -8..7 (smallest |e| first)."""
     from fractions import Fraction
 

@@ -8,7 +8,8 @@ operator hint where we know one) — so operations read as straight-line code.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
+from collections.abc import Callable, Mapping
 
 from chassisctl.errors import ProtocolError
 from chassisctl.ipmi.codes import CompletionCodeError

@@ -12,7 +12,8 @@ one bad checksum still shows its serial number, with the problem listed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from chassisctl.client.call import call
 from chassisctl.errors import ProtocolError

@@ -12,7 +12,7 @@ protocol error, not an infinite loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.client.call import call
 from chassisctl.errors import ProtocolError
@@ -109,8 +109,9 @@ class SdrWalker:
                 chunk = self._get(record_id, 0, READ_ALL)
                 if len(chunk.data) >= HEADER and len(chunk.data) == HEADER + chunk.data[4]:
                     return chunk.next_record_id, chunk.data
+                size = HEADER + chunk.data[4] if len(chunk.data) >= HEADER else "?"
                 raise ProtocolError(f"Get SDR {record_id:04X}h: whole-record read returned "
-                                    f"{len(chunk.data)} bytes for a record of {HEADER + chunk.data[4] if len(chunk.data) >= HEADER else '?'}")
+                                    f"{len(chunk.data)} bytes for a record of {size}")
             except CompletionCodeError as exc:
                 if exc.cc not in (0xCA, 0xC7, 0xC8, 0xCC):
                     raise

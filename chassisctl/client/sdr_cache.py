@@ -54,7 +54,7 @@ class CacheEntry:
                 "records": [r.hex() for r in self.records], "factors": self.factors}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "CacheEntry":
+    def from_json(cls, doc: dict[str, Any]) -> CacheEntry:
         if doc.get("schema") != SCHEMA:
             raise ValueError("schema")
         return cls(key=dict(doc["key"]), identity=dict(doc["identity"]), count=int(doc["count"]),

@@ -16,7 +16,8 @@ starts again from the first entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from chassisctl.client.call import call
 from chassisctl.errors import ProtocolError

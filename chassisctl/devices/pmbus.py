@@ -216,7 +216,7 @@ class DirectCoefficients:
 
     m: int
     b: int
-    R: int  # noqa: N815 - the datasheet's name
+    R: int
 
     def __post_init__(self) -> None:
         for name, value in (("m", self.m), ("b", self.b), ("R", self.R)):

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from chassisctl.config.keys import interface_name
 from chassisctl.dhcp import option82

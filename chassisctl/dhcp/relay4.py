@@ -28,7 +28,8 @@ delivery by broadcast or unicast to chaddr per RFC 2131 §4.1 and RFC 1542
 from __future__ import annotations
 
 import ipaddress
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
+from collections.abc import Mapping
 
 from chassisctl.dhcp import ipudp, option82, v4
 from chassisctl.dhcp.checksum import fold, ones_sum

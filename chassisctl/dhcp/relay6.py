@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Mapping
+from collections.abc import Mapping
 
 from chassisctl.dhcp import v6
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToPeer, ToServer
@@ -77,8 +77,8 @@ class Relay6:
             remote = None
             if self.config.remote_id is not None:
                 remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
-            plans[name] = (link.global6() or UNSPECIFIED,
-                           [] if remote is None else [(Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote)],
+            remote_opts = [] if remote is None else [(Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote)]
+            plans[name] = (link.global6() or UNSPECIFIED, remote_opts,
                            tuple(text for text, addr in self._servers if not link.on_link6(addr)))
         self._plans = plans
 

@@ -16,7 +16,7 @@ complement: chk1 over bytes 0-1, chk2 over the rest)::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from chassisctl.ipmi.codes import AppCmd, NetFn
 from chassisctl.ipmi.decode_errors import DecodeError

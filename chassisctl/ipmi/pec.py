@@ -9,7 +9,7 @@ per-byte cost to one lookup: a full SDR walk checks thousands of bytes.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from chassisctl.ipmi.decode_errors import DecodeError
 

@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.rmcp import CLASS_IPMI, RMCP_SEQ_NO_ACK, RMCP_VERSION, AuthType

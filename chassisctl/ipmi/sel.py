@@ -221,7 +221,8 @@ _EMPTY_KEYS = ("generator_id", "evm_revision", "sensor_type", "sensor_type_name"
                "event_type", "direction", "offset", "manufacturer_id")
 
 
-def _dict(record: SystemEventRecord | OemTimestampedRecord | _RawRecord, kind: str, ts: int | None, data: bytes) -> dict[str, Any]:
+def _dict(record: SystemEventRecord | OemTimestampedRecord | _RawRecord, kind: str, ts: int | None,
+          data: bytes) -> dict[str, Any]:
     """Keys every record shares, so ``--json`` output has one shape."""
     out: dict[str, Any] = {
         "id": record.record_id,

@@ -46,7 +46,8 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from chassisctl.lldp import org
 from chassisctl.lldp.errors import REASONS, DecodeError

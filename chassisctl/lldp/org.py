@@ -24,7 +24,8 @@ means for output (``to_dict()``, stable words rather than bit masks).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.lldp import names
 from chassisctl.lldp.errors import EncodeError

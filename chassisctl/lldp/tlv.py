@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from chassisctl.lldp.errors import DecodeError, EncodeError
 from chassisctl.lldp.org import ORG_RULES, UnknownOrgTlv, decode_org
@@ -189,8 +189,8 @@ class UnknownTlv:
 
 
 # Org-specific classes live in org.py; the union is spelled loosely on purpose.
-Tlv = Union[ChassisId, PortId, Ttl, PortDescription, SystemName, SystemDescription, Capabilities,
-            ManagementAddress, UnknownTlv, Any]
+Tlv = (ChassisId | PortId | Ttl | PortDescription | SystemName | SystemDescription | Capabilities
+       | ManagementAddress | UnknownTlv | Any)
 
 
 @fast_init

@@ -36,7 +36,7 @@ def fast_init(cls: type[T]) -> type[T]:
         else:
             params.append(f.name)
     body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields(cls))  # type: ignore[arg-type]
-    exec(f"def __init__(self, {', '.join(params)}):\n{body}", env)  # noqa: S102 - fixed template, field names only
+    exec(f"def __init__(self, {', '.join(params)}):\n{body}", env)
     init = env["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
     cls.__init__ = init  # type: ignore[misc]

@@ -536,7 +536,7 @@ class _Validator:
                 raise self.fail(path + ("path",), f"{mux} ({kind.spec.name}) has channels 0..{kind.spec.channels - 1}")
             hops.append((Hop(raw[names[mux]]["address"], ch, kind), (mux, ch)))
         # A path must follow the mux's own position: mux1's path + mux1:ch.
-        for n, (hop, (mux, _)) in enumerate(hops):
+        for n, (_hop, (mux, _)) in enumerate(hops):
             if mux in seen:
                 raise self.fail(path + ("path",), f"mux {mux} is on its own path")
             own = self._path(("device", names[mux]), raw[names[mux]].get("path", ""), raw, names,
@@ -673,7 +673,7 @@ class _Validator:
                     if not lo <= value <= hi:
                         raise self.fail(path + ("thresholds", key), f"{value} is outside the range {lo}..{hi}")
                 given = [(k, thresholds[k]) for k in _ORDER if k in thresholds]
-                for (ka, va), (kb, vb) in zip(given, given[1:]):
+                for (ka, va), (kb, vb) in zip(given, given[1:], strict=False):
                     if va > vb or (va == vb and ka[0] != kb[0]):
                         raise self.fail(path + ("thresholds", kb), f"{kb} {vb} must be above {ka} {va}")
             unit = schema.SENSOR_TYPES[stype][1]

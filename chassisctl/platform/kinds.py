@@ -127,7 +127,7 @@ class DeviceKind:
         return self.sim_key(options, key) if self.sim_key is not None else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(ref: str) -> Any:
     """The object ``"package.module:Name"`` names, its module imported now."""
     module, _, name = ref.partition(":")

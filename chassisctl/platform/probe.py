@@ -13,7 +13,8 @@ the end.  Kernel-owned devices are checked through sysfs only.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.errors import ChassisError
 from chassisctl.i2c_errors import NotAnswering

@@ -8,12 +8,13 @@ and each sensor's last threshold status live in
 repository timestamps (moved only when the description's text changes) and,
 on the simulator, the simulated devices' state and operator overrides.
 
-The file is a :class:`~chassisctl.state_store.StateStore` (``fcntl``
-lock, atomic rename), as the simulated chassis' is.  Its lock doubles as the bus lock: every
-request holds it for its I2C transactions, so two chassisctl processes never
-interleave a pointer write and a read.  The lock file also records which
-process held it last; a process that finds someone else's mark forgets its
-cached mux channels, because the other process may have switched them.
+The file is a :class:`~chassisctl.state_store.StateStore` (``fcntl`` lock,
+atomic rename), as the simulated chassis' is. Its lock doubles as the bus
+lock: every request holds it for its I2C transactions, so two chassisctl
+processes never interleave a pointer write and a read. The lock file also
+records which process held it last; a process that finds someone else's mark
+forgets its cached mux channels, because the other process may have switched
+them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from chassisctl.bmc.bmc_model import boot_from_json, boot_to_json
 from chassisctl.bmc.sel_store import SelStore

@@ -18,7 +18,8 @@ import bisect
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.errors import ChassisError
 
@@ -48,7 +49,7 @@ class TransactionStats:
     def cumulative(self) -> list[tuple[str, int]]:
         """Prometheus buckets: (upper bound, count at or below it), +Inf last."""
         out, running = [], 0
-        for bound, count in zip([*map(str, BUCKETS), "+Inf"], self.buckets):
+        for bound, count in zip([*map(str, BUCKETS), "+Inf"], self.buckets, strict=True):
             running += count
             out.append((bound, running))
         return out

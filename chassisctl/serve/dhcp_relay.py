@@ -45,7 +45,8 @@ import select
 import socket
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.dhcp import actions as act
 from chassisctl.dhcp.config import RelayConfig, from_tables
@@ -71,7 +72,7 @@ class _Hub:
     """
 
     def __init__(self) -> None:
-        self.runtimes: list["RelayRuntime"] = []
+        self.runtimes: list[RelayRuntime] = []
         self.udp4: Any = None
         self.udp6: Any = None
         self.lock = threading.RLock()
@@ -146,7 +147,7 @@ class _Hub:
                         LOG.exception("internal error handling a DHCP packet")
 
     # -- runtimes -------------------------------------------------------------------------------
-    def attach(self, runtime: "RelayRuntime") -> None:
+    def attach(self, runtime: RelayRuntime) -> None:
         from chassisctl.net.dhcpsock import Udp4, Udp6
 
         with self.lock:
@@ -158,7 +159,7 @@ class _Hub:
                 self.register(self.udp6.fileno(), self._on_udp6)
             self.runtimes.append(runtime)
 
-    def detach(self, runtime: "RelayRuntime") -> None:
+    def detach(self, runtime: RelayRuntime) -> None:
         with self.lock:
             if runtime in self.runtimes:
                 self.runtimes.remove(runtime)

@@ -56,7 +56,7 @@ import threading
 import time
 import uuid
 import weakref
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from chassisctl.errors import TimeoutFailure
 from chassisctl.ipmi.codes import CompletionCode

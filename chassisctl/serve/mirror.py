@@ -36,7 +36,8 @@ import functools
 import logging
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.errors import BusIOError, ChassisError, ProtocolError, TimeoutFailure, UnreachableError
 from chassisctl.ipmi.codes import CompletionCodeError

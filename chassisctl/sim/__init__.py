@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def simulator(name: str, *, transport: str, clock: Clock, ipmb_my_addr: int) -> SimulatedWorld:
-    """The simulated chassis ``name`` with its BMC speaking ``transport`` (a :class:`~chassisctl.transport.Simulator`)."""
+    """The simulated chassis ``name``, its BMC speaking ``transport``: a :class:`~chassisctl.transport.Simulator`."""
     from chassisctl.sim.chassis import open_simulated
 
     return open_simulated(name, transport=transport, clock=clock, ipmb_my_addr=ipmb_my_addr)

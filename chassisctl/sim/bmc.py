@@ -41,7 +41,7 @@ SCAN_INTERVAL = 5.0
 POWER_STATS_PERIOD = 60.0
 
 
-def sensor_decl(spec: SensorSpec) -> "SensorDecl":
+def sensor_decl(spec: SensorSpec) -> SensorDecl:
     """Profile sensor -> the shared synthesis description."""
     from chassisctl.bmc.synth import Piece, SensorDecl
     from chassisctl.ipmi.conversion import Factors
@@ -74,7 +74,7 @@ class SimState:
     sdr_addition: int
     sdr_erase: int
     profile_digest: str
-    sel: "SelStore" = field(default_factory=lambda: _sel_store())
+    sel: SelStore = field(default_factory=lambda: _sel_store())
     sensor_status: dict[int, int] = field(default_factory=dict)
     last_scan: float = 0.0
     restart_cause: int = 0
@@ -95,7 +95,7 @@ class SimState:
                 "identify_until": self.identify_until}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "SimState":
+    def from_json(cls, doc: dict[str, Any]) -> SimState:
         from chassisctl.bmc.sel_store import SelStore
         from chassisctl.fileio import finite
 
@@ -115,7 +115,7 @@ def _policy(value: Any) -> int:
     return int(value)
 
 
-def _sel_store() -> "SelStore":
+def _sel_store() -> SelStore:
     from chassisctl.bmc.sel_store import SelStore
 
     return SelStore()
@@ -128,7 +128,7 @@ class SimBmcModel(BaseModel):
     ``chassis`` and built only when a command needs them.
     """
 
-    def __init__(self, chassis: "SimChassis", state: SimState, now: float) -> None:
+    def __init__(self, chassis: SimChassis, state: SimState, now: float) -> None:
         super().__init__(boot=state.boot)
         self.chassis = chassis
         self.profile = chassis.profile
@@ -137,7 +137,7 @@ class SimBmcModel(BaseModel):
         self.now = now
 
     @property
-    def synth(self) -> "dict[int, SynthSensor]":
+    def synth(self) -> dict[int, SynthSensor]:
         return self.chassis.synth
 
     def device_id(self):
@@ -163,7 +163,7 @@ class SimBmcModel(BaseModel):
         self.state.dirty = True
 
     # -- power -----------------------------------------------------------------
-    def chassis_status(self) -> "ChassisStatus":
+    def chassis_status(self) -> ChassisStatus:
         from chassisctl.ipmi.chassis import ChassisStatus, IdentifyState, LastPowerEvent, RestorePolicy
 
         tl = self.state.timeline
@@ -205,7 +205,7 @@ class SimBmcModel(BaseModel):
         self.state.dirty = True
         return CompletionCode.OK
 
-    def chassis_control(self, action: "ChassisAction") -> int:
+    def chassis_control(self, action: ChassisAction) -> int:
         from chassisctl.ipmi.chassis import ChassisAction
 
         tl, ps, now = self.state.timeline, self.profile.power, self.now
@@ -255,7 +255,7 @@ class SimBmcModel(BaseModel):
     def _spec(self, number: int) -> SensorSpec | None:
         return self.profile.sensor(number)
 
-    def _raw_and_bits(self, spec: SensorSpec, sensor: "SynthSensor") -> tuple[int, int]:
+    def _raw_and_bits(self, spec: SensorSpec, sensor: SynthSensor) -> tuple[int, int]:
         value = self.physics.value(spec.number, self.state.timeline, self.now)
         raw = sensor.to_raw(float(value))
         if power_dependent(spec) and not self.state.timeline.on:
@@ -264,7 +264,7 @@ class SimBmcModel(BaseModel):
 
         return raw, threshold_status(sensor.limits, raw, sensor.conversion)
 
-    def read_sensor(self, number: int) -> "SensorReading | int":
+    def read_sensor(self, number: int) -> SensorReading | int:
         from chassisctl.ipmi.sensor_cmds import ReadingFlags, SensorReading
 
         spec, sensor = self._spec(number), self.synth.get(number)
@@ -301,7 +301,7 @@ class SimBmcModel(BaseModel):
         self.state.sensor_status[spec.number] = bits
         self.state.dirty = True
 
-    def sensor_thresholds(self, number: int) -> "SensorThresholds | int":
+    def sensor_thresholds(self, number: int) -> SensorThresholds | int:
         from chassisctl.ipmi.sensor_cmds import SensorThresholds, Threshold
 
         sensor = self.synth.get(number)
@@ -312,7 +312,7 @@ class SimBmcModel(BaseModel):
             readable |= flag
         return SensorThresholds(readable, **{f.name.lower(): v for f, v in sensor.limits.items()})
 
-    def sensor_hysteresis(self, number: int) -> "SensorHysteresis | int":
+    def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
         from chassisctl.ipmi.sensor_params import SensorHysteresis
 
         sensor = self.synth.get(number)
@@ -320,7 +320,7 @@ class SimBmcModel(BaseModel):
             return CompletionCode.NOT_PRESENT
         return SensorHysteresis(sensor.decl.hysteresis, sensor.decl.hysteresis)
 
-    def sensor_reading_factors(self, number: int, raw: int) -> "SensorReadingFactors | int":
+    def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
         from chassisctl.ipmi.sensor_cmds import SensorReadingFactors
 
         sensor = self.synth.get(number)
@@ -335,7 +335,7 @@ class SimBmcModel(BaseModel):
     def fru_image(self, fru_id: int) -> bytes | None:
         return self.chassis.fru_image if fru_id == self.profile.fru_id else None
 
-    def power_reading(self) -> "DcmiPowerReading":
+    def power_reading(self) -> DcmiPowerReading:
         from chassisctl.ipmi.dcmi import DcmiPowerReading
 
         tl, now = self.state.timeline, self.now

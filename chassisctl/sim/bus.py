@@ -22,7 +22,7 @@ from __future__ import annotations
 import errno
 import os
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.ipmi.pec import crc8
@@ -184,7 +184,7 @@ class SimulatedSMBus:
     @pec.setter
     def pec(self, enable: bool) -> None:
         if enable and not self.funcs & I2cFunc.SMBUS_PEC:
-            raise IOError("SMBUS_PEC is not a feature")
+            raise OSError("SMBUS_PEC is not a feature")
         self._pec = int(bool(enable))
 
     def enable_pec(self, enable: bool = True) -> None:
@@ -396,21 +396,21 @@ class SimulatedSMBus:
                          force: bool | None = None) -> None:
         data = list(data)
         if len(data) > BLOCK_MAX:
-            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Data length cannot exceed {BLOCK_MAX} bytes")
         self._smbus_write(i2c_addr, [register, len(data), *data], I2cFunc.SMBUS_WRITE_BLOCK_DATA)
 
     def block_process_call(self, i2c_addr: int, register: int, data: Iterable[int],
                            force: bool | None = None) -> list[int]:
         data = list(data)
         if len(data) > BLOCK_MAX:
-            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Data length cannot exceed {BLOCK_MAX} bytes")
         return self._smbus_read(i2c_addr, register, 0, I2cFunc.SMBUS_BLOCK_PROC_CALL, block=True,
                                 write=bytes(b & 0xFF for b in data))
 
     def read_i2c_block_data(self, i2c_addr: int, register: int, length: int,
                             force: bool | None = None) -> list[int]:
         if length > BLOCK_MAX:
-            raise ValueError("Desired block length over %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Desired block length over {BLOCK_MAX} bytes")
 
         def body(t: _Transfer) -> list[int]:
             t.start(i2c_addr, False)
@@ -424,7 +424,7 @@ class SimulatedSMBus:
                              force: bool | None = None) -> None:
         data = list(data)
         if len(data) > BLOCK_MAX:
-            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Data length cannot exceed {BLOCK_MAX} bytes")
         self._smbus_write(i2c_addr, [register, *data], I2cFunc.SMBUS_WRITE_I2C_BLOCK, pec=False)
 
     # -- plain I2C -------------------------------------------------------------------

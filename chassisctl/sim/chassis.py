@@ -74,11 +74,11 @@ class SimChassis:
 
     # -- static parts, built on first use ----------------------------------------
     @functools.cached_property
-    def satellite(self) -> "_Satellite":
+    def satellite(self) -> _Satellite:
         return _Satellite(self)
 
     @functools.cached_property
-    def _repository(self) -> "tuple[list[bytes], dict[int, SynthSensor]]":
+    def _repository(self) -> tuple[list[bytes], dict[int, SynthSensor]]:
         from chassisctl.bmc.synth import repository
 
         decls = [sensor_decl(s) for s in self.profile.sensors]
@@ -89,7 +89,7 @@ class SimChassis:
         return self._repository[0]
 
     @property
-    def synth(self) -> "dict[int, SynthSensor]":
+    def synth(self) -> dict[int, SynthSensor]:
         return self._repository[1]
 
     @functools.cached_property
@@ -128,7 +128,7 @@ class SimChassis:
             self._stamp = self.store.stamp()
         state.dirty = False
 
-    def sdr(self, state: SimState) -> "SdrRepository":
+    def sdr(self, state: SimState) -> SdrRepository:
         if self._sdr is None:
             from chassisctl.bmc.sdr_repository import SdrRepository
 

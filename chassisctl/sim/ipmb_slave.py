@@ -21,7 +21,8 @@ next delivery or the timeout, so a :class:`FakeClock` makes it instant.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.decode_errors import DecodeError

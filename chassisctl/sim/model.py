@@ -49,7 +49,7 @@ class PowerTimeline:
                 "pending": [[p.target, p.at, p.cause] for p in self.pending]}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "PowerTimeline":
+    def from_json(cls, doc: dict[str, Any]) -> PowerTimeline:
         from chassisctl.fileio import finite
 
         return cls(on=bool(doc["on"]), since=finite(doc["since"]),

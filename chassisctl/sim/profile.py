@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from chassisctl.errors import ConfigError
 
@@ -321,7 +322,7 @@ def _sensor(source: str, table: Mapping[str, Any], index: int, seen: dict[int, s
                 raise r.fail(f"thresholds.{key}", f"{value!r} is outside the range {rng}")
             thresholds[key] = float(value)
         given = [(k, thresholds[k]) for k in THRESHOLD_KEYS if k in thresholds]
-        for (ka, va), (kb, vb) in zip(given, given[1:]):
+        for (ka, va), (kb, vb) in zip(given, given[1:], strict=False):
             if va > vb:
                 raise r.fail(f"thresholds.{kb}", f"{kb} {vb} must not be below {ka} {va}")
         nonlinear = _segments(r)

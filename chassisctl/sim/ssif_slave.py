@@ -30,7 +30,7 @@ Behaviour, in the order a request flows (IPMI v2.0 ch. 12 as ``ssif_bmc`` and QE
 from __future__ import annotations
 
 import enum
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.errors import UsageError
@@ -117,14 +118,14 @@ class Transport(abc.ABC):
         """Stable key for caches: bus path, address and transport kind."""
         return self.describe()
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: a backend with nothing to release keeps this no-op
         pass
 
     def fileno(self) -> int | None:
         """A selectable descriptor, if the backend has one (for ``serve``)."""
         return None
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: object) -> None:

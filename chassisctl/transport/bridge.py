@@ -10,7 +10,7 @@ bridging a Chassis Control may not.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.errors import OutcomeUnknown, TimeoutFailure

@@ -45,7 +45,7 @@ from __future__ import annotations
 import hmac
 import struct
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.ipmi.codes import AppCmd, NetFn, Privilege, TransportCmd, command_info, command_name
 from chassisctl.ipmi.codes import CompletionCode as CC
@@ -338,7 +338,8 @@ class LanServer:
         if pkt.session_id == 0:
             msg = decode_lan_message(pkt.message)
             if pkt.auth_type != AuthType.NONE or msg.netfn != _APP:
-                self._refuse(addr, RefusalReason.NOT_ALLOWED_OUTSIDE_SESSION, f"netFn {msg.netfn:02X}h cmd {msg.cmd:02X}h")
+                self._refuse(addr, RefusalReason.NOT_ALLOWED_OUTSIDE_SESSION,
+                             f"netFn {msg.netfn:02X}h cmd {msg.cmd:02X}h")
                 return
             if msg.cmd == AppCmd.GET_CHANNEL_AUTH_CAPABILITIES:
                 cc, body = channel.auth_capabilities(self.config, msg.data)
@@ -363,7 +364,8 @@ class LanServer:
                 self._refuse(addr, RefusalReason.UNKNOWN_SESSION, f"session {pkt.session_id:08X}h")
             return
         if pkt.auth_type != session.auth_type:
-            self._refuse(addr, RefusalReason.BAD_INTEGRITY, "auth type differs from the session's", session.user.name, session.bmc_sid)
+            self._refuse(addr, RefusalReason.BAD_INTEGRITY, "auth type differs from the session's", session.user.name,
+                         session.bmc_sid)
             return
         if session.auth_type != AuthType.NONE:
             expected = v15_auth_code(session.auth_type, session.password16, session.bmc_sid, pkt.message, pkt.seq)
@@ -423,7 +425,8 @@ class LanServer:
 
         def reply(cc: int, body: bytes = b"", out_seq: int = 0) -> None:
             payload = encode_lan_response(msg, cc, body)
-            code = None if hs.auth_type == AuthType.NONE else v15_auth_code(hs.auth_type, pw16, hs.bmc_sid, payload, out_seq)
+            code = (None if hs.auth_type == AuthType.NONE
+                    else v15_auth_code(hs.auth_type, pw16, hs.bmc_sid, payload, out_seq))
             self._out.append((encode_v15(hs.auth_type, out_seq, hs.bmc_sid, payload, code), addr))
 
         if len(data) < 22:
@@ -507,7 +510,8 @@ class LanServer:
             self._refuse(addr, RefusalReason.UNKNOWN_SESSION, f"session {sid:08X}h")
             return
         if ptype != _IPMI_PAYLOAD:
-            self._refuse(addr, RefusalReason.MALFORMED, f"payload type {ptype:02X}h not supported", session.user.name, session.bmc_sid)
+            self._refuse(addr, RefusalReason.MALFORMED, f"payload type {ptype:02X}h not supported", session.user.name,
+                         session.bmc_sid)
             return
         if session.mac is not None:  # the suite has integrity
             if not ptype_byte & 0x40:

@@ -9,8 +9,9 @@ attribute meaning "a device on this segment holds SDA low".  The semantics a
 bus should give it: any transaction started while a stuck segment is connected
 fails with ETIMEDOUT, except one addressed to the mux that connects it, whose
 control register stays reachable: the switch sits above the stuck segment,
-so a master can still deselect the channel and free the rest of the bus.  :meth:`Pca954xSim.stuck_connected` reports the condition so a
-bus can check it without knowing the model's internals.
+so a master can still deselect the channel and free the rest of the bus.
+:meth:`Pca954xSim.stuck_connected` reports the condition so a bus can check
+it without knowing the model's internals.
 """
 
 from __future__ import annotations
