@@ -31,13 +31,8 @@ if TYPE_CHECKING:
     from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
     from chassisctl.ipmi.chassis_settings import PolicyReply
     from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
-    from chassisctl.ipmi.sensor_cmds import (
-        SensorEventEnable,
-        SensorHysteresis,
-        SensorReading,
-        SensorReadingFactors,
-        SensorThresholds,
-    )
+    from chassisctl.ipmi.sensor_cmds import SensorReading, SensorReadingFactors, SensorThresholds
+    from chassisctl.ipmi.sensor_params import SensorEventEnable, SensorHysteresis
 
 #: Configuration-parameter completion code "parameter not supported".
 PARAMETER_NOT_SUPPORTED = 0x80

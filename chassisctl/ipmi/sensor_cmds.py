@@ -1,7 +1,7 @@
 """Sensor/Event netFn (04h) wire types: readings, thresholds, reading factors.
 
 Hysteresis and event enables are :mod:`chassisctl.ipmi.sensor_params`
-(re-exported here by name).
+(a module of their own: a sensor listing never builds them).
 
 The one home of these commands' request builders, request parsers and reply
 types, used both ways: the client decodes replies, the simulator, ``serve``
@@ -247,18 +247,3 @@ class SensorReadingFactors:
     def decode(cls, data: bytes) -> SensorReadingFactors:
         expect_min_length(data, 7, what="Get Sensor Reading Factors")
         return cls(data[0], Factors.unpack(bytes(data[1:7])))
-
-
-#: Hysteresis and event-enable names kept importable from here; they live in :mod:`sensor_params`.
-_PARAM_NAMES = frozenset({"get_sensor_hysteresis", "parse_get_sensor_hysteresis", "SensorHysteresis",
-                          "SensorEventEnable", "get_sensor_event_enable"})
-
-
-def __getattr__(name: str) -> object:
-    # Sensor configuration replies are their own module: a sensor listing
-    # does not build their classes.  Old imports from here still work.
-    if name in _PARAM_NAMES:
-        from chassisctl.ipmi import sensor_params
-
-        return getattr(sensor_params, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,8 @@
 """Storage netFn (0Ah) codecs: SDR repository commands, and what SEL shares with them.
 
 The SEL and FRU inventory commands are :mod:`chassisctl.ipmi.sel_cmds` and
-:mod:`chassisctl.ipmi.fru_cmds`; every name is still importable from here.
+:mod:`chassisctl.ipmi.fru_cmds`, so a sensor listing never builds their
+dataclasses.
 
 Records travel as raw bytes here; :mod:`chassisctl.ipmi.sdr`, ``fru`` and
 ``sel`` parse them.  Conventions as in :mod:`chassisctl.ipmi.app`.
@@ -156,24 +157,3 @@ GetSdrResponse = GetSelEntryResponse = RecordChunk
 
 def get_sdr(reservation: int, record_id: int, offset: int = 0, count: int = READ_ALL) -> Request:
     return Request(NetFn.STORAGE, StorageCmd.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())
-
-
-#: Names that moved to :mod:`sel_cmds` and :mod:`fru_cmds`; still importable from here.
-_MOVED = {
-    **dict.fromkeys(("SelSupport", "SelInfo", "get_sel_info", "reserve_sel", "get_sel_entry", "add_sel_entry",
-                     "parse_add_sel_entry", "RecordId", "ClearAction", "ClearSelRequest", "ClearSelProgress",
-                     "clear_sel", "SelTime", "get_sel_time", "set_sel_time"), "sel_cmds"),
-    **dict.fromkeys(("parse_fru_id", "get_fru_inventory_area_info", "FruAreaInfo", "ReadFruRequest",
-                     "read_fru_data", "FruData"), "fru_cmds"),
-}
-
-
-def __getattr__(name: str) -> object:
-    # SEL and FRU commands are their own modules: a `sensors` run must not
-    # build their dataclasses.  Old imports from here still work.
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"chassisctl.ipmi.{module}"), name)

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from chassisctl.bmc.synth import SensorDecl, SynthSensor
     from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
     from chassisctl.ipmi.dcmi import DcmiPowerReading
-    from chassisctl.ipmi.sensor_cmds import (SensorHysteresis, SensorReading, SensorReadingFactors,
-                                             SensorThresholds)
+    from chassisctl.ipmi.sensor_cmds import SensorReading, SensorReadingFactors, SensorThresholds
+    from chassisctl.ipmi.sensor_params import SensorHysteresis
     from chassisctl.sim.chassis import SimChassis
 
 # Codec imports live inside the methods that use them: a `power status`

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.ipmi import sensor_cmds
+from chassisctl.ipmi import sensor_cmds, sensor_params
 from chassisctl.ipmi.codes import NetFn, SensorCmd
 from chassisctl.ipmi.conversion import Conversion, Factors
 from chassisctl.ipmi.decode_errors import DataLengthError
@@ -16,13 +16,12 @@ from chassisctl.ipmi.sensor_cmds import (
     UPPER,
     ReadingFactorsRequest,
     ReadingFlags,
-    SensorEventEnable,
-    SensorHysteresis,
     SensorReading,
     SensorReadingFactors,
     SensorThresholds,
     Threshold,
 )
+from chassisctl.ipmi.sensor_params import SensorEventEnable, SensorHysteresis
 
 from _fuzz import only_decode_errors
 
@@ -119,17 +118,17 @@ def test_reading_factors_request_and_reply() -> None:
 
 
 def test_hysteresis_and_event_enable() -> None:
-    req = sensor_cmds.get_sensor_hysteresis(7)
+    req = sensor_params.get_sensor_hysteresis(7)
     assert req.data == b"\x07\xff"
-    assert sensor_cmds.parse_get_sensor_hysteresis(req.data) == 7
-    assert sensor_cmds.parse_get_sensor_hysteresis(b"\x07") == 7
+    assert sensor_params.parse_get_sensor_hysteresis(req.data) == 7
+    assert sensor_params.parse_get_sensor_hysteresis(b"\x07") == 7
     assert SensorHysteresis.decode(b"\x02\x02") == SensorHysteresis(2, 2)
     ev = SensorEventEnable.decode(bytes.fromhex("C0 95 0A 00 00"))
     assert ev.events_enabled and ev.scanning_enabled
     assert ev.assertion_mask == 0x0A95 and ev.deassertion_mask == 0
     short = SensorEventEnable.decode(b"\x40")
     assert not short.events_enabled and short.assertion_mask == 0
-    assert sensor_cmds.get_sensor_event_enable(3).data == b"\x03"
+    assert sensor_params.get_sensor_event_enable(3).data == b"\x03"
     with pytest.raises(DataLengthError):
         SensorEventEnable.decode(bytes(6))
 
@@ -170,7 +169,7 @@ def test_event_enable_round_trip(ev: bool, scan: bool, enables: bytes) -> None:
 DECODERS = [
     SensorReading.decode, SensorThresholds.decode, SensorHysteresis.decode, Factors.unpack,
     SensorReadingFactors.decode, ReadingFactorsRequest.decode, SensorEventEnable.decode,
-    sensor_cmds.parse_sensor_number, sensor_cmds.parse_get_sensor_hysteresis,
+    sensor_cmds.parse_sensor_number, sensor_params.parse_get_sensor_hysteresis,
 ]
 
 

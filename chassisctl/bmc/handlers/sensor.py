@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chassisctl.ipmi import sensor_cmds
+from chassisctl.ipmi import sensor_cmds, sensor_params
 from chassisctl.ipmi.codes import SensorCmd
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ def get_sensor_thresholds(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 def get_sensor_hysteresis(rsp: Responder, data: bytes, now: float) -> Result:
-    return rsp.model.sensor_hysteresis(sensor_cmds.parse_get_sensor_hysteresis(data))
+    return rsp.model.sensor_hysteresis(sensor_params.parse_get_sensor_hysteresis(data))
 
 
 def get_sensor_event_enable(rsp: Responder, data: bytes, now: float) -> Result:
