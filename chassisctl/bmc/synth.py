@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Mapping, Sequence
 
 from chassisctl.ipmi.conversion import Conversion, Factors, Round
@@ -158,7 +158,7 @@ def _mantissa(value: Fraction, lo: int, hi: int) -> tuple[int, int] | None:
 
 def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     """The SDR record for ``decl`` (Full for analog, Compact for discrete)."""
-    common = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
+    common: dict[str, Any] = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
                   sensor_number=decl.number, entity_id=decl.entity_id,
                   entity_instance=decl.entity_instance, sensor_type=decl.sensor_type,
                   id_string=decl.name)
@@ -166,9 +166,9 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
         return SynthSensor(decl, EventOnlyRecord(**common, event_reading_type=decl.reading_type), None)
     if decl.range is None:
         mask = decl.discrete_mask & 0x7FFF
-        record = CompactSensorRecord(**common, event_reading_type=decl.reading_type,
-                                     assertion_mask=mask, deassertion_mask=mask, reading_mask=mask)
-        return SynthSensor(decl, record, None)
+        compact = CompactSensorRecord(**common, event_reading_type=decl.reading_type,
+                                      assertion_mask=mask, deassertion_mask=mask, reading_mask=mask)
+        return SynthSensor(decl, compact, None)
     lo, hi = decl.range
     conversion = aligned_factors(lo, hi, decl.resolution)
     linearization = 0
@@ -180,7 +180,7 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     for flag in limits:
         readable |= flag
     assertion, deassertion, reading = threshold_masks(readable, readable)
-    raw = {flag.name.lower(): value for flag, value in limits.items()}
+    raw: dict[str, Any] = {str(flag.name).lower(): value for flag, value in limits.items()}
     sensor = SynthSensor(decl, FullSensorRecord(**common), conversion, limits)
     nominal = sensor.to_raw((lo + hi) / 2) if not decl.pieces else 0
     record = FullSensorRecord(

@@ -8,8 +8,8 @@ operator hint where we know one) — so operations read as straight-line code.
 
 from __future__ import annotations
 
-from typing import TypeVar
 from collections.abc import Callable, Mapping
+from typing import TypeVar, overload
 
 from chassisctl.errors import ProtocolError
 from chassisctl.ipmi.codes import CompletionCodeError
@@ -17,6 +17,16 @@ from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import Transport
 
 T = TypeVar("T")
+
+
+@overload
+def call(transport: Transport, request: Request, decode: Callable[[bytes], T], *, node: str | int | None = None,
+         timeout: float | None = None, hints: Mapping[int, str] | None = None) -> T: ...
+
+
+@overload
+def call(transport: Transport, request: Request, decode: None = None, *, node: str | int | None = None,
+         timeout: float | None = None, hints: Mapping[int, str] | None = None) -> bytes: ...
 
 
 def call(transport: Transport, request: Request, decode: Callable[[bytes], T] | None = None, *,

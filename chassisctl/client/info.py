@@ -37,7 +37,7 @@ class BmcInfo:
             "manufacturer_id": d.manufacturer_id,
             "product_id": d.product_id,
             "aux_firmware": d.aux_firmware.hex() if d.aux_firmware else None,
-            "additional_support": [f.name.lower() for f in DeviceSupport if d.additional_support & f],
+            "additional_support": [str(f.name).lower() for f in DeviceSupport if d.additional_support & f],
             "guid": self.guid.text if self.guid else None,
             "system_guid": self.system_guid.text if self.system_guid else None,
             "self_test": None if self.self_test is None else {

@@ -100,7 +100,7 @@ class SdrCache:
         return write_quietly(self.path_for(entry.key), json.dumps(entry.to_json(), separators=(",", ":")))
 
     def entries(self) -> list[tuple[Path, CacheEntry | None]]:
-        out = []
+        out: list[tuple[Path, CacheEntry | None]] = []
         for path in sorted(self.directory.glob("*.json")):
             if path.name == "names.json":
                 continue

@@ -92,7 +92,7 @@ class SelReader:
 
         An empty SEL answers CBh to the first read: that is the end, not an error.
         """
-        record_id, seen = start, set()
+        record_id, seen = start, set[int]()
         while record_id != LAST_RECORD:
             try:
                 next_id, data = self.read(record_id)

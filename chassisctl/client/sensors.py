@@ -62,7 +62,8 @@ class Repository:
 
     records: list[Any]
     from_cache: bool
-    entry: CacheEntry | None = None
+    #: What the cache holds (or would hold) for it.
+    entry: CacheEntry
     walk_round_trips: int = 0
 
     def sensors(self) -> list[FullSensorRecord | CompactSensorRecord]:
@@ -93,7 +94,7 @@ def load_repository(transport: Transport, *, node: str | int | None = None,
     device = _device_id(transport, node)
     entry = CacheEntry(key=key, identity=_identity(device), count=info.count,
                        addition=info.last_addition, erase=info.last_erase,
-                       chunk=walker.chunk, records=raw)
+                       chunk=walker.chunk_size, records=raw)
     if cache is not None:
         cache.store(entry)
     return Repository(_parse_all(raw), False, entry, walker.stats.round_trips)
@@ -197,7 +198,7 @@ class SensorReader:
             entity=f"{entity_name(record.entity_id)} {record.entity_instance & 0x7F}",
             unit=record.unit_text() if record.threshold_based else "discrete",
             value=None, raw=None, status="na", threshold_based=record.threshold_based)
-        analog = record.threshold_based and isinstance(record, FullSensorRecord)
+        analog = record if record.threshold_based and isinstance(record, FullSensorRecord) else None
         self._timed_out = False
         try:
             reading = call(self.transport, get_sensor_reading(record.sensor_number), SensorReading.decode,
@@ -207,21 +208,21 @@ class SensorReader:
             # one sensor's failure until _check_alive says the BMC is gone.
             view.error = str(exc)
             self._timed_out = isinstance(exc, (TimeoutFailure, UnreachableError))
-            if analog:  # the limits are in the SDR: show them even when the reading fails
-                view.thresholds = self._thresholds(record, ask=False)
+            if analog is not None:  # the limits are in the SDR: show them even when the reading fails
+                view.thresholds = self._thresholds(analog, ask=False)
             return view
         view.status = status(reading, threshold_based=record.threshold_based)
         if not record.threshold_based:
             view.states = discrete_states(reading, record.event_reading_type, record.sensor_type)
             return view
-        if analog:
-            view.thresholds = self._thresholds(record, ask=True)
+        if analog is not None:
+            view.thresholds = self._thresholds(analog, ask=True)
         if reading.unavailable or not reading.scanning_enabled:
             return view
         view.raw = reading.raw
-        if analog:
-            factors = self._factors(record, reading.raw)
-            value = record.conversion.to_value(reading.raw, factors)
+        if analog is not None:
+            factors = self._factors(analog, reading.raw)
+            value = analog.conversion.to_value(reading.raw, factors)
             view.value = None if value is None else round(value, 6)
         return view
 

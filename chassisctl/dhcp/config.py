@@ -191,8 +191,7 @@ def from_tables(section: Any, where: str = "") -> list[RelayConfig]:
     for i, table in enumerate(section):
         if not isinstance(table, dict):
             raise ConfigError(f"{prefix}dhcp_relay[{i}]: expected a table")
-        configs.append(make(table, fail=lambda m: ConfigError(prefix + m),
-                            key=lambda k, i=i: f"dhcp_relay[{i}].{k}"))
+        configs.append(make(table, fail=lambda m: ConfigError(prefix + m), key=_key_of(i)))
     check_instances(configs, fail=lambda m: ConfigError(prefix + m))
     return configs
 
@@ -210,3 +209,8 @@ def check_instances(configs: Sequence[RelayConfig], *, fail: Callable[[str], Cha
             for j, peer in enumerate(configs):
                 if peer.family == config.family and name in peer.downstream:
                     raise fail(f"dhcp_relay[{i}].upstream: {name} is downstream in dhcp_relay[{j}]")
+
+
+def _key_of(index: int) -> Callable[[str], str]:
+    """How a key of ``[[dhcp_relay]]`` number ``index`` is named in messages."""
+    return lambda key: f"dhcp_relay[{index}].{key}"

@@ -160,7 +160,8 @@ class Relay4:
         return tuple(subs)
 
     # -- requests ----------------------------------------------------------------------------
-    def receive_request(self, ifname: str, frame: bytes, now: float, *, verify_udp: bool = True) -> list[Action]:
+    def receive_request(self, ifname: str, frame: bytes | memoryview, now: float, *,
+                        verify_udp: bool = True) -> list[Action]:
         """A frame heard on downstream interface ``ifname`` (UDP to port 67)."""
         out: list[Action] = []
         counters = self.counters.of(ifname)

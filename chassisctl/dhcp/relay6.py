@@ -77,7 +77,9 @@ class Relay6:
             remote = None
             if self.config.remote_id is not None:
                 remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
-            remote_opts = [] if remote is None else [(Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote)]
+            remote_opts: list[tuple[int, bytes]] = []
+            if remote is not None:
+                remote_opts.append((Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote))
             plans[name] = (link.global6() or UNSPECIFIED, remote_opts,
                            tuple(text for text, addr in self._servers if not link.on_link6(addr)))
         self._plans = plans

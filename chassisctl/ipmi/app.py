@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from uuid import UUID
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le, u16
 from chassisctl.ipmi.codes import AppCmd, NetFn
@@ -158,7 +159,7 @@ class Guid:
 
     raw: bytes
 
-    def uuid(self, order: GuidOrder | None = None) -> uuid.UUID:
+    def uuid(self, order: GuidOrder | None = None) -> UUID:
         """The UUID in ``order``; None detects it (see :class:`GuidOrder`)."""
         order = order or self.order
         if order is GuidOrder.SMBIOS:
@@ -182,8 +183,8 @@ class Guid:
         return str(self.uuid())
 
     @classmethod
-    def from_uuid(cls, value: uuid.UUID | str, order: GuidOrder = GuidOrder.IPMI) -> Guid:
-        u = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+    def from_uuid(cls, value: UUID | str, order: GuidOrder = GuidOrder.IPMI) -> Guid:
+        u = value if isinstance(value, UUID) else UUID(value)
         if order is GuidOrder.SMBIOS:
             return cls(u.bytes_le)
         if order is GuidOrder.IPMI:

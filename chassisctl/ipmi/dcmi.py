@@ -127,5 +127,5 @@ class DcmiPowerReading:
     def decode(cls, data: bytes) -> DcmiPowerReading:
         expect_length(data, 18, what="Get Power Reading")
         _group(data, "Get Power Reading")
-        watts = (u16(data, at) for at in (1, 3, 5, 7))
-        return cls(*watts, timestamp=u32(data, 9), period_ms=u32(data, 13), active=bool(data[17] & 0x40))
+        return cls(u16(data, 1), u16(data, 3), u16(data, 5), u16(data, 7), timestamp=u32(data, 9),
+                   period_ms=u32(data, 13), active=bool(data[17] & 0x40))

@@ -452,9 +452,11 @@ def open_platform(settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer:
     """The platform named by ``settings.platform`` on the bus ``spec`` (simulated or real)."""
     from chassisctl.platform.description import load_platform
 
+    if not settings.platform:
+        raise UsageError("no platform description named (--platform NAME|FILE)")
     platform = load_platform(settings.platform)
     the_store = store_for(platform, spec) if store else None
-    if spec.simulated:
+    if spec.sim is not None:
         from chassisctl.platform.sim import SIM_ROOT_BUS, build_world
 
         world = build_world(platform, clock=clock, name=spec.sim, tracer=tracer)

@@ -358,10 +358,10 @@ class _Validator:
         firmware = self._firmware(p.get("firmware", "1.00"))
         base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid.uuid5(
             uuid.NAMESPACE_URL, f"chassisctl:platform:{name}")
-        nodes = self._nodes(base_guid)
-        devices = self._devices({n.name for n in nodes})
+        declared = self._nodes(base_guid)
+        devices = self._devices({n.name for n in declared})
         self._topology(devices)
-        nodes = tuple(self._power(n, i, devices) for i, n in enumerate(nodes))
+        nodes = tuple(self._power(n, i, devices) for i, n in enumerate(declared))
         self._links(devices)
         sensors = self._sensors(devices, {n.name for n in nodes})
         frus = self._frus(devices, {n.name for n in nodes})
@@ -446,11 +446,16 @@ class _Validator:
                     raise self.fail(path + (key,), f"{t[key]} does not fit field {f.name} (max {f.max_value})")
             if t.get("on_value", 1) == t.get("off_value", 0):
                 raise self.fail(path + ("on_value",), "on_value and off_value must differ")
-        ms = lambda key, default: float(t.get(key, default)) / 1000  # noqa: E731
-        button_s = ms("button_ms", names[t["button"]].pulse_width_s * 1000 if "button" in t
-                      and names[t["button"]].pulse_width_s else 200)
-        reset_s = ms("reset_ms", names[t["reset"]].pulse_width_s * 1000 if "reset" in t
-                     and names[t["reset"]].pulse_width_s else 500)
+        def ms(key: str, default: float) -> float:
+            return float(t.get(key, default)) / 1000
+
+        def pulse_ms(ref: str | None, default: float) -> float:
+            """The declared field's own pulse width, else ``default``."""
+            width = names[ref].pulse_width_s if ref is not None else None
+            return width * 1000 if width else default
+
+        button_s = ms("button_ms", pulse_ms(t.get("button"), 200))
+        reset_s = ms("reset_ms", pulse_ms(t.get("reset"), 500))
         if button_s >= 4.0:
             raise self.fail(path + ("button_ms",), "a press of 4 s or more is a forced off (ACPI override)")
         power = PowerDecl(device=dev.name, enable=t.get("enable"), on_value=t.get("on_value", 1),
@@ -636,8 +641,7 @@ class _Validator:
             readings = kind.readings(options)
             reading = t.get("reading")
             if kind.attribute_type is not None:
-                rtype = None if reading is None else kind.attribute_type(reading)
-                if rtype is None:
+                if reading is None or (rtype := kind.attribute_type(reading)) is None:
                     raise self.fail(path + ("reading",), f"{kind.name} sensors name an attribute such as temp1_input")
             else:
                 if not readings:
@@ -687,7 +691,7 @@ class _Validator:
                 raise self.fail(path + ("entity",), "expected [entity ID 0-255, instance 0-127]")
             if t.get("scale", 1) == 0:
                 raise self.fail(path + ("scale",), "scale must not be 0")
-            out.append(SensorDecl(name, dev.name, reading, stype, node, t.get("number"), entity,  # type: ignore[arg-type]
+            out.append(SensorDecl(name, dev.name, reading, stype, node, t.get("number"), entity,
                                   rng, resolution, thresholds, t.get("hysteresis"), unit,
                                   float(t.get("scale", 1)), i, t.get("unit") == "percent"))
         return tuple(out)

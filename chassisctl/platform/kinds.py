@@ -282,7 +282,7 @@ def _at24_check_sim(sim: Options) -> None:
         if not isinstance(fru[area], dict):
             raise OptionError(("sim", "fru", area), "expected a table of fields")
     try:
-        build(**{k: dict(v) for k, v in fru.items()})
+        build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
     except (ValueError, TypeError) as exc:
         raise OptionError(("sim", "fru"), str(exc)) from None
 

@@ -256,7 +256,7 @@ class PlatformModel(BaseModel):
         readable = Threshold(0)
         for flag in entry.synth.limits:
             readable |= flag
-        return SensorThresholds(readable, **{f.name.lower(): v for f, v in entry.synth.limits.items()})
+        return SensorThresholds(readable, **{str(f.name).lower(): v for f, v in entry.synth.limits.items()})
 
     def sensor_hysteresis(self, number: int):
         from chassisctl.ipmi.sensor_params import SensorHysteresis

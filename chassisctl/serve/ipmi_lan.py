@@ -57,6 +57,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from chassisctl.errors import TimeoutFailure
 from chassisctl.ipmi.codes import CompletionCode
@@ -142,7 +143,13 @@ class _RandomPool:
 
 
 _POOLS: weakref.WeakSet[_RandomPool] = weakref.WeakSet()
-os.register_at_fork(after_in_child=lambda: [pool._forget() for pool in _POOLS])
+def _forget_pools() -> None:
+    """A forked child must not hand out the random bytes its parent also holds."""
+    for pool in _POOLS:
+        pool._forget()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
 
 
 def _queued(sock: socket.socket, buf: array.array) -> bool:
@@ -286,7 +293,7 @@ class IpmiLanService:
             self._receive_loop()
         except BaseException as exc:  # noqa: BLE001 - reported to the supervisor, not lost
             error = exc
-        if not self._stopping and self._loop is not None:
+        if not self._stopping and self._loop is not None and self._failed is not None:
             self._loop.call_soon_threadsafe(_fail, self._failed, error)
 
     def _receive_loop(self) -> None:
@@ -323,7 +330,7 @@ class IpmiLanService:
                 if not batch:
                     break
 
-    def _answer_batch(self, batch: list[tuple[bytes, object]]) -> None:
+    def _answer_batch(self, batch: list[tuple[bytes, Any]]) -> None:
         """Run ``batch`` through LanServer (and its timers when due), send the replies, act on the events."""
         server, now, addr = self.server, time.monotonic(), None
         try:
@@ -342,7 +349,7 @@ class IpmiLanService:
         if events:
             self._act_on(events)
 
-    def _send_all(self, out: list[tuple[bytes, object]]) -> None:
+    def _send_all(self, out: list[tuple[bytes, Any]]) -> None:
         sock = self._sock
         if sock is None:
             return

@@ -36,8 +36,8 @@ import functools
 import logging
 import threading
 import time
-from typing import Any
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chassisctl.errors import BusIOError, ChassisError, ProtocolError, TimeoutFailure, UnreachableError
 from chassisctl.ipmi.codes import CompletionCodeError
@@ -46,6 +46,12 @@ from chassisctl.ipmi.codes import (AppCmd, ChassisCmd, CompletionCode, NetFn, Se
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.serve.worker import BusWorker
 from chassisctl.transport.base import Transport
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from chassisctl.bmc.sdr_repository import SdrRepository
+    from chassisctl.bmc.sel_store import SelStore
 
 #: Room for data in one LAN reply (IPMI 1.5 message length is one byte).
 LAN_MAX_RESPONSE_DATA = 247
@@ -110,13 +116,13 @@ class BmcMirror:
         self.logger = logger or logging.getLogger("chassisctl.serve")
         self.sdr_cache = sdr_cache
         self._static: dict[tuple[int, int], Response] = {}
-        self._sdr = None
+        self._sdr: SdrRepository | None = None
         self._sdr_stamp: tuple[int, int, int] | None = None
         self._sensors: list[tuple[int, int]] = []
         self.sensor_names: list[str] = []
         self._readings: dict[tuple[int, int], Response] = {}
         self._scanned_at = float("-inf")
-        self._scan_future = None
+        self._scan_future: asyncio.Future[None] | None = None
         self._status: tuple[float, Response] | None = None
         self._lacks: set[str] = set()
         #: Commands the BMC answered C1h (invalid command): it will not learn them
@@ -263,7 +269,7 @@ class BmcMirror:
             return Response(cached.netfn, cached.cmd, cached.cc, cached.data, request.lun)
         if key in SDR_COMMANDS and self._sdr is not None:
             with self._lock:
-                return self._sdr_answer(request)
+                return self._sdr_answer(request, self._sdr)
         if key == _SENSOR_READING and len(request.data) == 1:
             if self.clock() - self._scanned_at < self.poll_interval:
                 cached = self._readings.get((request.lun, request.data[0]))
@@ -317,10 +323,10 @@ class BmcMirror:
             self._suspect_bus(exc)
             return _failure_response(request, exc)
 
-    def _sdr_answer(self, request: Request) -> Response:
+    def _sdr_answer(self, request: Request, sdr: SdrRepository) -> Response:
         from chassisctl.bmc.responder import Responder
 
-        responder = Responder(self._local.model, self._sdr, None, max_response_data=LAN_MAX_RESPONSE_DATA)
+        responder = Responder(self._local.model, sdr, None, max_response_data=LAN_MAX_RESPONSE_DATA)
         return responder.handle(request, time.time())
 
     # -- the shared sensor scan --------------------------------------------------
@@ -469,7 +475,7 @@ class _LocalBmc:
                 return fru_image if fru_id == 0 else None
 
         self.model = Model()
-        self._sel = None
+        self._sel: SelStore | None = None
 
     def handle(self, request: Request) -> Response:
         from chassisctl.bmc.responder import Responder

@@ -257,6 +257,8 @@ class SimBmcModel(BaseModel):
 
     def _raw_and_bits(self, spec: SensorSpec, sensor: SynthSensor) -> tuple[int, int]:
         value = self.physics.value(spec.number, self.state.timeline, self.now)
+        if value is None:
+            raise ValueError(f"simulated sensor {spec.number:#04x} has no physical model")
         raw = sensor.to_raw(float(value))
         if power_dependent(spec) and not self.state.timeline.on:
             return raw, 0
@@ -310,7 +312,7 @@ class SimBmcModel(BaseModel):
         readable = Threshold(0)
         for flag in sensor.limits:
             readable |= flag
-        return SensorThresholds(readable, **{f.name.lower(): v for f, v in sensor.limits.items()})
+        return SensorThresholds(readable, **{str(f.name).lower(): v for f, v in sensor.limits.items()})
 
     def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
         from chassisctl.ipmi.sensor_params import SensorHysteresis

@@ -459,9 +459,8 @@ def load_profile(name_or_path: str | None = None) -> Profile:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
     digest = _digest(text)
-    doc = load_cache(cache, digest, CACHE_FORMAT)
-    if doc is None:
-        doc = _parse_toml(text, source)
+    cached = load_cache(cache, digest, CACHE_FORMAT)
+    doc = _parse_toml(text, source) if cached is None else cached
     store_cache(cache, digest, CACHE_FORMAT, doc, stamp=stamp)
     return _from_document(doc, digest, source)
 

@@ -273,10 +273,11 @@ class SsifSlave:
                 self.state = State.IGNORING
                 return False
         else:
-            index = self._retry_index(blocks)
-            if index is None:
+            retry = self._retry_index(blocks)
+            if retry is None:
                 self.state = State.IGNORING
                 return False
+            index = retry
         self._next_block = index + 1
         self._deadline = now + self.abandon_after
         return self._send(self._faulty(blocks, index), pec=self._resp_pec)

@@ -42,7 +42,7 @@ from chassisctl.ipmi.codes import NetFn
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.pec import crc8
-from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities,
+from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities, TransactionSupport,
                                   decode_capabilities, decode_response, encode_request,
                                   get_capabilities_request, write_plan)
 from chassisctl.transport import i2c_funcs as I2cFunc
@@ -155,7 +155,7 @@ class SsifTransport(BmcTransport):
             except ProtocolError as exc:
                 self._trace(f"ssif capabilities: {exc}; assuming single-part 32/32 without PEC")
             self._caps = caps
-            self._trace(f"ssif capabilities: {caps.transaction_support.name.lower()}, "
+            self._trace(f"ssif capabilities: {TransactionSupport(caps.transaction_support).name.lower()}, "
                         f"PEC {'yes' if caps.pec_supported else 'no'}, "
                         f"max request {caps.max_request}, max response {caps.max_response}")
         return self._caps

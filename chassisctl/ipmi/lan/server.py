@@ -46,6 +46,7 @@ import hmac
 import struct
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from chassisctl.ipmi.codes import AppCmd, NetFn, Privilege, TransportCmd, command_info, command_name
 from chassisctl.ipmi.codes import CompletionCode as CC
@@ -172,7 +173,8 @@ class LanServer:
         self._suites = {s: CIPHER_SUITES[s] for s in config.cipher_suites}
         #: Sessions idle this long may be evicted by a login at a limit.
         self.stale_after = config.session_timeout / 4
-        self._local = {
+        #: App commands answered here; the session is None for the sessionless ones.
+        self._local: dict[int, Callable[[Any, bytes], tuple[int, bytes]]] = {
             AppCmd.GET_CHANNEL_AUTH_CAPABILITIES: lambda s, d: channel.auth_capabilities(config, d),
             AppCmd.GET_CHANNEL_CIPHER_SUITES: lambda s, d: channel.cipher_suites(config, d),
             AppCmd.GET_CHANNEL_INFO: lambda s, d: channel.channel_info(config, d, len(self.table.sessions)),

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from chassisctl.ipmi.codes import Privilege
 from chassisctl.ipmi.lan.config import LanUser
-from chassisctl.ipmi.rmcpplus import CipherSuite, SessionMac
+from chassisctl.ipmi.rmcpplus import AesCbc128, CipherSuite, SessionMac
 
 _MASK32 = 0xFFFFFFFF
 
@@ -159,7 +159,7 @@ class Session:
     #: Integrity (keyed HMAC, suites with integrity) and AES-CBC-128 state
     #: (suites with confidentiality), built once at login.
     mac: SessionMac | None = None
-    aes: object = None
+    aes: AesCbc128 | None = None
     #: IPMI 1.5 only
     auth_type: int = 0
     password16: bytes = b""

@@ -11,6 +11,7 @@ every transfer retries a NAK for ``write_timeout_s`` of the injected clock.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from smbus2 import i2c_msg
@@ -59,7 +60,7 @@ class At24(I2cDevice):
         max_chunk = SMBUS_BLOCK if self.smbus else at24.IO_LIMIT
         out = bytearray()
         for chunk in at24.plan_read(self.part, self.addr, offset, length, max_chunk):
-            out += self._retrying(f"read {chunk.length} bytes at {chunk.offset:#06x}", lambda c=chunk: self._read(c))
+            out += self._retrying(f"read {chunk.length} bytes at {chunk.offset:#06x}", partial(self._read, chunk))
         return bytes(out)
 
     def _read(self, chunk: at24.Chunk) -> bytes:
@@ -75,8 +76,7 @@ class At24(I2cDevice):
         max_chunk = SMBUS_BLOCK if self.smbus else None
         for chunk in at24.plan_write(self.part, self.addr, offset, len(data), max_chunk):
             payload = data[chunk.offset - offset:chunk.offset - offset + chunk.length]
-            self._retrying(f"write {chunk.length} bytes at {chunk.offset:#06x}",
-                           lambda c=chunk, p=payload: self._write(c, p))
+            self._retrying(f"write {chunk.length} bytes at {chunk.offset:#06x}", partial(self._write, chunk, payload))
 
     def _write(self, chunk: at24.Chunk, payload: bytes) -> None:
         if self.smbus:

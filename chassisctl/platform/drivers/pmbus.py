@@ -178,7 +178,8 @@ class PmbusDevice(I2cDevice):
     # -- DriverHooks -------------------------------------------------------------------
     @classmethod
     def for_device(cls, dev: DeviceDecl, hw: Hardware) -> PmbusDevice:
-        direct = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"]) for k, v in (dev.option("direct") or {}).items()}
+        direct: dict[int, DirectCoefficients] = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"])
+                                                    for k, v in (dev.option("direct") or {}).items()}
         return cls(hw.bus, dev.address, pec=bool(dev.option("pec")), page=dev.option("page"),
                    vout_format=VoutFormat(dev.option("vout_format")), direct_coefficients=direct, owned=dev.owned)
 

@@ -61,7 +61,7 @@ class At24Sim(Twin):
         if fru:
             from chassisctl.ipmi.fru import build
 
-            image = build(**{area: dict(fields) for area, fields in fru.items()})
+            image = build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
         return cls(dev.option("part"), world.clock, data=image)
 
     def place(self, segment: Segment, address: int) -> None:

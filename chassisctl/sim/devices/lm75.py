@@ -54,7 +54,9 @@ class Lm75Sim(PointerSlave, Twin):
         reg &= 0x03  # the pointer has two bits; the rest are ignored
         if reg == lm75.Reg.CONFIG:
             return bytes([self.config])
-        word = {lm75.Reg.TEMP: self._temp_reg, lm75.Reg.T_HYST: self.t_hyst, lm75.Reg.T_OS: self.t_os}[reg]
+        words: dict[int, int] = {lm75.Reg.TEMP: self._temp_reg, lm75.Reg.T_HYST: self.t_hyst,
+                                 lm75.Reg.T_OS: self.t_os}
+        word = words[reg]
         return self._mask(word).to_bytes(2, "big")
 
     def write_register(self, reg: int, data: bytes) -> None:

@@ -33,8 +33,8 @@ class _Page:
     def __init__(self, vout_mode: pm.VoutMode) -> None:
         self.vout_mode = vout_mode
         self.values: dict[int, float] = {}
-        self.latched = dict.fromkeys(STATUS_REGS, 0)
-        self.live = dict.fromkeys(STATUS_REGS, 0)
+        self.latched: dict[int, int] = dict.fromkeys(STATUS_REGS, 0)
+        self.live: dict[int, int] = dict.fromkeys(STATUS_REGS, 0)
         self.operation = OPERATION_ON
 
     def status(self, reg: int) -> int:
@@ -257,7 +257,8 @@ class PmbusSim(Twin):
     def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> PmbusSim:
         """Encoded as the description says the part encodes (VOUT_MODE, LINEAR11 or DIRECT)."""
         fmt = dev.option("vout_format")
-        direct = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"]) for k, v in (dev.option("direct") or {}).items()}
+        direct: dict[int, DirectCoefficients] = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"])
+                                                    for k, v in (dev.option("direct") or {}).items()}
         mode = dev.sim.get("vout_mode", 0x40 if fmt == "direct" else 0x17)
         return cls(dev.address, pec=bool(dev.option("pec")), vout_mode=mode, direct=direct,
                    force_linear11=fmt == "linear11", pages=max(1, dev.options.get("page", 0) + 1))

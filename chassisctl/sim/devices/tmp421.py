@@ -43,7 +43,7 @@ class Tmp421Sim(PointerSlave, Twin):
         return reg in self._registers()
 
     def _registers(self) -> set[int]:
-        regs = {tmp421.Reg.STATUS, tmp421.Reg.CONFIG1, tmp421.Reg.CONFIG2, tmp421.Reg.CONVERSION_RATE,
+        regs: set[int] = {tmp421.Reg.STATUS, tmp421.Reg.CONFIG1, tmp421.Reg.CONFIG2, tmp421.Reg.CONVERSION_RATE,
                 tmp421.Reg.MANUFACTURER_ID, tmp421.Reg.DEVICE_ID}
         for ch in range(self.chip.channels):
             regs |= {tmp421.high_reg(ch), tmp421.low_reg(ch)}
@@ -54,15 +54,15 @@ class Tmp421Sim(PointerSlave, Twin):
             if reg in (tmp421.high_reg(ch), tmp421.low_reg(ch)):
                 high, low = self._channel_bytes(ch)
                 return bytes([high if reg == tmp421.high_reg(ch) else low])
-        value = {
+        registers: dict[int, int] = {
             tmp421.Reg.STATUS: self.status,
             tmp421.Reg.CONFIG1: self.config1,
             tmp421.Reg.CONFIG2: 0x1C,
             tmp421.Reg.CONVERSION_RATE: self.conversion_rate,
             tmp421.Reg.MANUFACTURER_ID: tmp421.MANUFACTURER_TI,
             tmp421.Reg.DEVICE_ID: self.chip.device_id,
-        }.get(reg, 0xFF)
-        return bytes([value])
+        }
+        return bytes([registers.get(reg, 0xFF)])
 
     def write_register(self, reg: int, data: bytes) -> None:
         if reg == tmp421.Reg.CONFIG1:
