@@ -14,22 +14,22 @@ from typing import TypeVar, overload
 from chassisctl.errors import ProtocolError
 from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.transport.base import Transport
+from chassisctl.transport.base import Transacts
 
 T = TypeVar("T")
 
 
 @overload
-def call(transport: Transport, request: Request, decode: Callable[[bytes], T], *, node: str | int | None = None,
+def call(transport: Transacts, request: Request, decode: Callable[[bytes], T], *, node: str | int | None = None,
          timeout: float | None = None, hints: Mapping[int, str] | None = None) -> T: ...
 
 
 @overload
-def call(transport: Transport, request: Request, decode: None = None, *, node: str | int | None = None,
+def call(transport: Transacts, request: Request, decode: None = None, *, node: str | int | None = None,
          timeout: float | None = None, hints: Mapping[int, str] | None = None) -> bytes: ...
 
 
-def call(transport: Transport, request: Request, decode: Callable[[bytes], T] | None = None, *,
+def call(transport: Transacts, request: Request, decode: Callable[[bytes], T] | None = None, *,
          node: str | int | None = None, timeout: float | None = None,
          hints: Mapping[int, str] | None = None) -> T | bytes:
     """Send ``request``; return ``decode(data)`` (or the raw data)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from collections.abc import Callable, Iterable
 
 from chassisctl.client.call import call
@@ -27,7 +27,7 @@ from chassisctl.ipmi.sdr import CompactSensorRecord, FullSensorRecord, parse_rec
 from chassisctl.ipmi.sensor import discrete_states, status
 from chassisctl.ipmi.sensor_cmds import (SensorReading, SensorReadingFactors, Threshold,
                                          get_sensor_reading, get_sensor_reading_factors)
-from chassisctl.transport.base import Transport
+from chassisctl.transport.base import Transacts, Transport
 
 if TYPE_CHECKING:
     from chassisctl.ipmi.app import DeviceId
@@ -155,11 +155,18 @@ def select(records: list[FullSensorRecord | CompactSensorRecord], *, type_name: 
     return out
 
 
+class FactorStore(Protocol):
+    """Where learned non-linear factors go: a :class:`CacheEntry`, or ``serve``'s own store."""
+
+    #: Sensor number -> [[raw_lo, raw_hi_exclusive, factors hex], ...]
+    factors: dict[str, list[list[Any]]]
+
+
 class SensorReader:
     """Reads a set of sensors; remembers non-linear factors in the cache entry."""
 
-    def __init__(self, transport: Transport, *, node: str | int | None = None,
-                 entry: CacheEntry | None = None, deadline: float = SENSOR_DEADLINE) -> None:
+    def __init__(self, transport: Transacts, *, node: str | int | None = None,
+                 entry: FactorStore | None = None, deadline: float = SENSOR_DEADLINE) -> None:
         self.transport = transport
         self.node = node
         self.entry = entry

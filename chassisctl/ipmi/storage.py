@@ -19,8 +19,14 @@ from dataclasses import dataclass
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.message import Request
-from chassisctl.ipmi.storage_ids import (FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, READ_ALL,  # noqa: F401
-                                         SEL_RECORD_SIZE, STORAGE_VERSION)
+# The record IDs and sizes live in storage_ids (imported on the fast paths
+# without this module); `X as X` marks them as this module's names too.
+from chassisctl.ipmi.storage_ids import FIRST_RECORD as FIRST_RECORD
+from chassisctl.ipmi.storage_ids import LAST_RECORD as LAST_RECORD
+from chassisctl.ipmi.storage_ids import NO_TIMESTAMP as NO_TIMESTAMP
+from chassisctl.ipmi.storage_ids import READ_ALL as READ_ALL
+from chassisctl.ipmi.storage_ids import SEL_RECORD_SIZE as SEL_RECORD_SIZE
+from chassisctl.ipmi.storage_ids import STORAGE_VERSION as STORAGE_VERSION
 
 
 class SdrRepoSupport(enum.IntFlag):

@@ -363,8 +363,10 @@ class IpmiLanService:
         """Log the server's events; hand requests to the event loop."""
         for event in events:
             if isinstance(event, RequestReceived):
+                if self._loop is None:  # not started, or stopped: nobody to answer it
+                    continue
                 try:
-                    self._loop.call_soon_threadsafe(self._dispatch, event)  # type: ignore[union-attr]
+                    self._loop.call_soon_threadsafe(self._dispatch, event)
                 except RuntimeError:  # the loop closed under us: serve is stopping
                     pass
             elif isinstance(event, Refused):
@@ -405,8 +407,10 @@ class IpmiLanService:
     def _answer_fast(self, request: Request) -> Response | None:
         """``fast_handler`` as LanServer's synchronous ``answer``; a failing
         fast path sends the request on to ``handler`` instead of dropping it."""
+        if self.fast_handler is None:
+            return None
         try:
-            return self.fast_handler(request)  # type: ignore[misc]
+            return self.fast_handler(request)
         except Exception:
             self.logger.exception("fast path failed on %s", request.name)
             return None

@@ -392,7 +392,7 @@ class BmcMirror:
         from chassisctl.ipmi.conversion import NON_LINEAR
         from chassisctl.ipmi.sdr import FullSensorRecord
 
-        reader = SensorReader(self.transport, node=self.node, entry=self._factors,  # type: ignore[arg-type]
+        reader = SensorReader(self.transport, node=self.node, entry=self._factors,
                               deadline=SENSOR_DEADLINE)
         for record in self._records:
             if not isinstance(record, FullSensorRecord) or record.linearization not in NON_LINEAR:
@@ -413,7 +413,7 @@ class BmcMirror:
         values = []
         for record in self._records:
             cached = readings.get((record.owner_lun, record.sensor_number))
-            reader = SensorReader(_Answered(cached), entry=self._factors,  # type: ignore[arg-type]
+            reader = SensorReader(_Answered(cached), entry=self._factors,
                                   deadline=SENSOR_DEADLINE)
             values.append(reader.read_one(record))
         self._decoded = (readings, values)
@@ -447,7 +447,7 @@ class _FactorStore:
     """Where SensorReader keeps learned non-linear factors (a CacheEntry's ``factors``)."""
 
     def __init__(self) -> None:
-        self.factors: dict[str, list] = {}
+        self.factors: dict[str, list[list[Any]]] = {}
 
 
 class _Answered:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from collections.abc import Callable
 
 from chassisctl.clock import Clock
@@ -43,6 +43,14 @@ def retry_busy(send: Callable[[], Response], sleep: Callable[[float], None]) -> 
         sleep(0.01 * 2**attempt)
         response = send()
     return response
+
+
+class Transacts(Protocol):
+    """Anything that answers a request: a :class:`Transport`, or a stand-in
+    that replays answers already read (``serve`` decoding its last sensor scan)."""
+
+    def transact(self, request: Request, *, node: str | int | None = None,
+                 timeout: float | None = None) -> Response: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,8 +52,8 @@ class IpmbDevFile:
 
     def __init__(self, device: str | os.PathLike[str] | int | io.IOBase) -> None:
         self._own = isinstance(device, (str, os.PathLike))
-        if self._own:
-            path = os.fspath(device)  # type: ignore[arg-type]
+        if isinstance(device, (str, os.PathLike)):
+            path = os.fspath(device)
             self.name = str(path)
             try:
                 self.fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
@@ -63,7 +63,7 @@ class IpmbDevFile:
             except PermissionError as exc:
                 raise PermissionDenied(f"cannot open {path}: permission denied", hint="needs root") from exc
         else:
-            self.fd = device if isinstance(device, int) else device.fileno()  # type: ignore[union-attr]
+            self.fd = device if isinstance(device, int) else device.fileno()
             self.name = str(getattr(device, "name", f"fd {self.fd}"))
 
     def write(self, data: bytes) -> int:

@@ -64,21 +64,21 @@ class Emc2305Sim(PointerSlave, Twin):
         if located is not None:
             fan, kind = located
             high, low = emc2305.tach_from_count(self._count(fan))
-            value = {FanReg.DRIVE: self.drive[fan], FanReg.CONFIG1: self.config1[fan],
-                     FanReg.MIN_DRIVE: self.min_drive[fan], FanReg.TACH_HIGH: high,
-                     FanReg.TACH_LOW: low}.get(kind, 0)  # type: ignore[call-overload]
-            return bytes([value])
+            per_fan: dict[int, int] = {FanReg.DRIVE: self.drive[fan], FanReg.CONFIG1: self.config1[fan],
+                                       FanReg.MIN_DRIVE: self.min_drive[fan], FanReg.TACH_HIGH: high,
+                                       FanReg.TACH_LOW: low}
+            return bytes([per_fan.get(kind, 0)])
         stall = self._status_bits(self.stalled)
         fail = self._status_bits(self.drive_fail)
-        value = {
+        chip: dict[int, int] = {
             Reg.STATUS: (0x01 if stall else 0) | (0x04 if fail else 0),
             Reg.STALL_STATUS: stall,
             Reg.SPIN_STATUS: 0,
             Reg.DRIVE_FAIL_STATUS: fail,
             Reg.PRODUCT_ID: self.chip.product_id,
             Reg.VENDOR_ID: emc2305.VENDOR_SMSC,
-        }.get(reg, 0)  # type: ignore[call-overload]
-        return bytes([value])
+        }
+        return bytes([chip.get(reg, 0)])
 
     def write_register(self, reg: int, data: bytes) -> None:
         for offset, value in enumerate(data):

@@ -10,7 +10,7 @@ from chassisctl.devices.ina2xx import Chip, Reg
 from chassisctl.sim.devices._register import PointerSlave
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
-_INA226_IDS = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
+_INA226_IDS: dict[int, int] = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
 _RESET = 0x8000
 
 
@@ -55,7 +55,7 @@ class Ina2xxSim(PointerSlave, Twin):
         return reg <= Reg.CALIBRATION or (self.chip is Chip.INA226 and reg in (6, 7, 0xFE, 0xFF))
 
     def read_register(self, reg: int) -> bytes:
-        value = {
+        registers: dict[int, int] = {
             Reg.CONFIG: self.config,
             Reg.SHUNT_VOLTAGE: self.shunt_reg,
             Reg.BUS_VOLTAGE: self.bus_reg,
@@ -64,8 +64,8 @@ class Ina2xxSim(PointerSlave, Twin):
             Reg.CALIBRATION: self.cal,
             Reg.MASK_ENABLE: self.mask_enable,
             Reg.ALERT_LIMIT: self.alert_limit,
-        }.get(reg, _INA226_IDS.get(reg, 0))  # type: ignore[call-overload]
-        return value.to_bytes(2, "big")
+        }
+        return registers.get(reg, _INA226_IDS.get(reg, 0)).to_bytes(2, "big")
 
     def write_register(self, reg: int, data: bytes) -> None:
         if len(data) < 2:

@@ -154,7 +154,7 @@ class PmbusSim(Twin):
         if cmd in STATUS_REGS:
             return bytes([p.status(cmd)])
         page_index = self.pages.index(p)
-        fixed = {
+        fixed: dict[int, bytes] = {
             Cmd.PAGE: bytes([self.page]),
             Cmd.OPERATION: bytes([p.operation]),
             Cmd.CAPABILITY: bytes([(0x80 if self.pec_capable else 0) | 0x10]),
@@ -163,7 +163,7 @@ class PmbusSim(Twin):
             Cmd.STATUS_WORD: self.status_word(page_index).to_bytes(2, "little"),
             Cmd.PMBUS_REVISION: bytes([self.revision]),
         }
-        return fixed.get(cmd)  # type: ignore[call-overload]
+        return fixed.get(cmd)
 
     def _invalid(self, flag: pm.StatusCml) -> None:
         for p in self.pages:
