@@ -1,6 +1,7 @@
 """LLDP side by side: decode rate vs scapy, agent CPU vs lldpd, ``lldp neighbors`` start-up.
 
-    .venv/bin/python bench/lldp.py [--rounds 7] [--ports 64] [--seconds 60] [--skip-agents] [--skip-startup]
+    .venv/bin/python bench/lldp.py [--rounds 7] [--ports 64] [--seconds 30] [--agent-rounds 5]
+                                   [--agents serve,lldpd,floor] [--skip-agents] [--skip-startup]
 
 Three measurements, each with the peer in the same run, printed as ratios
 with medians and spread (min..max over rounds; this machine is shared and
@@ -13,12 +14,26 @@ noisy):
    and a frame with 20 VLAN names).  Rounds alternate the two parsers.
    Target: at least 40x.
 2. **Agent CPU at 64 ports** (root, lldpd) — ``--ports`` veth pairs into
-   namespaces, an lldpd peer on each at tx-interval 1; first chassisctl
-   ``serve`` ([lldp], tx_interval 1) is the agent under test, then lldpd
-   (``-I 'port*'``, tx-interval 1) on the same topology.  CPU seconds per
-   minute of each (utime + stime from /proc, monitor and worker for lldpd),
-   and for ours whether the table stayed complete (every sample lists every
-   peer) and stable (no departure).  Target: no more CPU than lldpd.
+   namespaces, an lldpd peer on each at tx-interval 1 (started once, the
+   same peers for every agent).  On that topology, in turn and for the same
+   window, each agent under test runs alone in the DUT namespace:
+   chassisctl ``serve`` ([ipmi] enabled = false and only [lldp]:
+   tx_interval 1, tx_hold 4, so no BMC mirror, no metrics), lldpd (``-I
+   'port*'``, tx-interval 1, tx-hold 4) and the Python floor
+   (``bench/lldp_floor.py``: the same sockets and frames with no agent
+   behind them).  ``--agent-rounds`` rounds, the order rotating each round;
+   each agent starts afresh, lists every neighbour, then 2 s pass before
+   the window.  CPU is every thread's time on CPU from
+   ``/proc/PID/task/*/schedstat`` (ns, not 10 ms ticks; lldpd's monitor and
+   its worker).  Frames out and in per second over the window come from
+   each agent's own counters (``lldp.statistics``, ``lldpcli show
+   statistics summary``), read outside the window, so the same work is
+   compared; nobody is queried inside the window.  Complete and stable:
+   after the window every peer is listed, and since the start no
+   neighbour was inserted twice, aged out or deleted (their counters; a
+   flap cannot hide between samples).  Printed: median (min..max) CPU s/min
+   per agent and the per-round ratios.  Target: serve no more CPU than
+   lldpd.
 3. **Start-up** — ``chassisctl lldp neighbors --json`` answering from a
    running agent vs ``python -c pass``, wall and CPU time of each process
    (median of interleaved runs).  Target: at most 6x.
@@ -40,6 +55,7 @@ import os  # noqa: E402
 import random  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -120,22 +136,150 @@ def bench_decode(rounds: int) -> float:
 
 # --- 2. agent CPU with 64 lldpd peers ---------------------------------------------------------------
 
-def cpu_seconds(pids: list[int]) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+def cpu_ns(pids: list[int]) -> int:
+    """Time on CPU of every thread of ``pids`` (ns, /proc/PID/task/*/schedstat: exact, not ticks)."""
+    total = 0
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        for tid in tasks:
+            try:
+                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
     return total
 
 
-def bench_agents(ports: int, seconds: float) -> None:
-    from interop.lldp_lab import Lab, sh, wait_for
+class ServeAgent:
+    """``chassisctl serve`` with ``[ipmi] enabled = false`` and only ``[lldp]``: nothing else runs in it."""
 
-    print(f"2. agent CPU, {ports} ports, every peer lldpd at tx-interval 1, {seconds:.0f} s each")
+    name = "chassisctl serve"
+
+    def __init__(self, lab, ports: int) -> None:
+        self.lab, self.ports = lab, ports
+
+    def start(self) -> None:
+        from interop.lldp_lab import wait_for
+
+        names = [f"port{n}" for n in range(1, self.ports + 1)]
+        self.dut = self.lab.dut_agent(ports=names, tx_interval=1, tx_hold=4, max_neighbors=4).start()
+        if not wait_for(lambda: len(self.dut.query("lldp.neighbors")["neighbors"]) == self.ports, 30):
+            raise RuntimeError(f"serve did not list all {self.ports} neighbours:\n{self.dut.log()}")
+
+    def pids(self) -> list[int]:
+        return [self.dut.proc.pid]
+
+    def counters(self) -> dict[str, int]:
+        t = self.dut.query("lldp.statistics")["totals"]
+        return {"tx": t["frames_out"], "rx": t["frames_in"], "inserts": t["inserts"], "ageouts": t["ageouts"],
+                "deletes": t["deletes"], "neighbors": len(self.dut.query("lldp.neighbors")["neighbors"])}
+
+    def stop(self) -> None:
+        self.dut.stop()
+
+
+class LldpdAgent:
+    """lldpd 1.0.16 as the agent under test on the same ports, tx-interval 1 and tx-hold 4 like ours."""
+
+    name = "lldpd"
+
+    def __init__(self, lab, ports: int) -> None:
+        self.lab, self.ports, self.runs = lab, ports, 0
+
+    def start(self) -> None:
+        from interop.lldp_lab import wait_for
+
+        self.runs += 1
+        self.state = self.lab.work / f"dut-lldpd{self.runs}"
+        self.state.mkdir(mode=0o755)
+        conf = self.state / "lldpd.conf"
+        conf.write_text("configure system hostname lldpd-dut\nconfigure lldp tx-interval 1\n"
+                        "configure lldp tx-hold 4\n")
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.lab.dut, "lldpd", "-d", "-u", str(self.state / "sock"),
+             "-p", str(self.state / "pid"), "-O", str(conf), "-I", "port*"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_for((self.state / "sock").exists, 10, 0.05) or \
+                not wait_for(lambda: self._summary()["neighbors"] == self.ports, 30):
+            raise RuntimeError("lldpd did not list every neighbour")
+
+    def _cli(self, *args: str) -> dict:
+        import json
+
+        from interop.lldp_lab import sh
+
+        return json.loads(sh("ip", "netns", "exec", self.lab.dut, "lldpcli", "-u", str(self.state / "sock"),
+                             "-f", "json0", *args).stdout)
+
+    def _summary(self) -> dict[str, int]:
+        stats = self._cli("show", "statistics", "summary")["lldp"][0]["summary"][0]
+        out = {k: int(stats[f][0][f]) for k, f in (("tx", "tx"), ("rx", "rx"), ("inserts", "insert_cnt"),
+                                                    ("ageouts", "ageout_cnt"), ("deletes", "delete_cnt"))}
+        neighbors = self._cli("show", "neighbors")["lldp"]
+        out["neighbors"] = sum(len(block.get("interface", [])) for block in neighbors)
+        return out
+
+    def pids(self) -> list[int]:
+        from interop.lldp_lab import sh
+
+        # `ip netns exec` execs lldpd in place: our child is its monitor, whose child does the work.
+        return [self.proc.pid, *map(int, sh("pgrep", "-P", str(self.proc.pid), check=False).stdout.split())]
+
+    def counters(self) -> dict[str, int]:
+        return self._summary()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class FloorAgent:
+    """``bench/lldp_floor.py``: the same sockets and frames, no agent (see its docstring)."""
+
+    name = "python floor"
+
+    def __init__(self, lab, ports: int) -> None:
+        self.lab, self.ports, self.runs = lab, ports, 0
+
+    def start(self) -> None:
+        import json
+
+        self.runs += 1
+        self.file = self.lab.work / f"floor{self.runs}.json"
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.lab.dut, sys.executable, str(HERE / "lldp_floor.py"), "--interval", "1",
+             "--counters", str(self.file), *[f"port{n}" for n in range(1, self.ports + 1)]],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self._read = lambda: json.loads(self.file.read_text())
+        time.sleep(2.0)
+        if self.proc.poll() is not None:
+            raise RuntimeError("bench/lldp_floor.py failed")
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def counters(self) -> dict[str, int]:
+        self.file.unlink(missing_ok=True)
+        self.proc.send_signal(signal.SIGUSR1)
+        from interop.lldp_lab import wait_for
+
+        wait_for(self.file.exists, 5, 0.02)
+        time.sleep(0.05)
+        c = self._read()
+        return {"tx": c["frames_out"], "rx": c["frames_in"], "wakeups": c["wakeups"]}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def bench_agents(ports: int, seconds: float, rounds: int, which: list[str]) -> None:
+    from interop.lldp_lab import Lab
+
+    print(f"2. agent CPU, {ports} ports, every peer lldpd at tx-interval 1; each agent under test for "
+          f"{seconds:.0f} s per round, {rounds} rounds, the order rotating")
     if os.geteuid() != 0 or not shutil.which("lldpd"):
         print("   skipped: needs root and lldpd")
         return
@@ -145,52 +289,58 @@ def bench_agents(ports: int, seconds: float) -> None:
         for peer in lab.peers:
             peer.start()
         print(f"   {ports} lldpd peers started in {time.monotonic() - t0:.1f} s")
-        names = [f"port{n}" for n in range(1, ports + 1)]
-
-        # chassisctl serve
-        dut = lab.dut_agent(ports=names, tx_interval=1, tx_hold=4, max_neighbors=4).start()
-        t1 = time.monotonic()
-        complete = wait_for(lambda: len(dut.query("lldp.neighbors")["neighbors"]) == ports, 30)
-        print(f"   chassisctl serve: all {ports} neighbours {'listed' if complete else 'NOT listed'} "
-              f"{time.monotonic() - t1:.1f} s after start")
-        pid = dut.proc.pid
-        before, start = cpu_seconds([pid]), time.monotonic()
-        samples, full = 0, 0
-        while time.monotonic() - start < seconds:
-            result = dut.query("lldp.neighbors")
-            samples += 1
-            full += len(result["neighbors"]) == ports
-            time.sleep(5.0)  # a query costs CPU too: sample the table, do not load it
-        ours = (cpu_seconds([pid]) - before) / (time.monotonic() - start) * 60
-        departed = len(dut.query("lldp.neighbors")["departed"])
-        stats = dut.query("lldp.statistics")["totals"]
-        dut.stop()
-
-        # lldpd as the agent under test
-        state = lab.work / "dut-lldpd"
-        state.mkdir(mode=0o755)
-        conf = state / "lldpd.conf"
-        conf.write_text("configure system hostname lldpd-dut\nconfigure lldp tx-interval 1\n"
-                        "configure lldp tx-hold 4\n")
-        proc = subprocess.Popen(["ip", "netns", "exec", lab.dut, "lldpd", "-d", "-u", str(state / "sock"),
-                                 "-p", str(state / "pid"), "-O", str(conf), "-I", "port*"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for((state / "sock").exists, 10, 0.05)
-            time.sleep(3)
-            pids = [proc.pid, *map(int, sh("pgrep", "-P", str(proc.pid), check=False).stdout.split())]
-            before, start = cpu_seconds(pids), time.monotonic()
-            time.sleep(seconds)
-            theirs = (cpu_seconds(pids) - before) / (time.monotonic() - start) * 60
-        finally:
-            proc.terminate()
-            proc.wait(10)
-        print(f"   chassisctl serve  {ours:6.2f} CPU s/min   table complete in {full}/{samples} samples, "
-              f"{departed} departures, {stats.get('frames_in', 0)} frames in, {stats.get('frames_out', 0)} out")
-        print(f"   lldpd             {theirs:6.2f} CPU s/min")
-        ratio = ours / theirs if theirs else float("inf")
-        print(f"   ratio chassisctl/lldpd: {ratio:.2f}x   target <= 1x: {'met' if ratio <= 1 else 'NOT met'}"
-              f"; stable: {'yes' if full == samples and departed == 0 else 'NO'}")
+        kinds = {"serve": ServeAgent, "lldpd": LldpdAgent, "floor": FloorAgent}
+        agents = [kinds[k](lab, ports) for k in which]
+        cpu: dict[str, list[float]] = {a.name: [] for a in agents}
+        rates: dict[str, list[tuple[float, float]]] = {a.name: [] for a in agents}
+        problems: dict[str, list[str]] = {a.name: [] for a in agents}
+        extra: dict[str, list[str]] = {a.name: [] for a in agents}
+        for r in range(rounds):
+            order = agents[r % len(agents):] + agents[:r % len(agents)]
+            for agent in order:
+                agent.start()
+                try:
+                    time.sleep(2.0)  # fast start over; the table is already complete
+                    first = agent.counters()
+                    pids = agent.pids()
+                    before, t = cpu_ns(pids), time.monotonic()
+                    time.sleep(seconds)
+                    used, elapsed = cpu_ns(pids) - before, time.monotonic() - t
+                    last = agent.counters()
+                finally:
+                    agent.stop()
+                cpu[agent.name].append(used / 1e9 / elapsed * 60)
+                rates[agent.name].append(((last["tx"] - first["tx"]) / elapsed, (last["rx"] - first["rx"]) / elapsed))
+                if "wakeups" in last:
+                    extra[agent.name].append(f"{(last['wakeups'] - first['wakeups']) / elapsed:.0f}")
+                if "neighbors" in last:
+                    # Complete: every peer listed at the end; stable: no neighbour ever inserted twice,
+                    # aged out or deleted since the start (the agents' own counters, not sampled).
+                    if last["neighbors"] != ports or last["inserts"] != ports or last["ageouts"] or last["deletes"]:
+                        problems[agent.name].append(f"round {r + 1}: {last}")
+        for agent in agents:
+            tx = [a for a, _ in rates[agent.name]]
+            rx = [b for _, b in rates[agent.name]]
+            if isinstance(agent, FloorAgent):  # no table: it only moves frames
+                note = f"  wake-ups/s {', '.join(extra[agent.name])}"
+            else:
+                note = "" if problems[agent.name] else "  table complete and stable in every round"
+            print(f"   {agent.name:17s} {spread(cpu[agent.name], '{:.3f}')} CPU s/min   frames/s out "
+                  f"{statistics.median(tx):.1f} in {statistics.median(rx):.1f}{note}")
+            for line in problems[agent.name]:
+                print(f"      NOT stable: {line}")
+        names = [a.name for a in agents]
+        if "chassisctl serve" in names and "lldpd" in names:
+            ratios = [a / b for a, b in zip(cpu["chassisctl serve"], cpu["lldpd"])]
+            ratio = statistics.median(ratios)
+            stable = not problems["chassisctl serve"]
+            print(f"   ratio chassisctl/lldpd per round: {spread(ratios, '{:.2f}')}x   target <= 1x: "
+                  f"{'met' if ratio <= 1 else 'NOT met'}; complete and stable: {'yes' if stable else 'NO'}")
+        if "python floor" in names:
+            for other in ("chassisctl serve", "lldpd"):
+                if other in names:
+                    ratios = [a / b for a, b in zip(cpu[other], cpu["python floor"])]
+                    print(f"   ratio {other}/floor per round: {spread(ratios, '{:.2f}')}x")
     finally:
         lab.close()
 
@@ -250,7 +400,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--ports", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=60.0, help="measuring window per agent")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measuring window per agent and round")
+    parser.add_argument("--agent-rounds", type=int, default=5, help="rounds of the agent CPU part")
+    parser.add_argument("--agents", default="serve,lldpd,floor",
+                        help="agents under test in part 2, of serve, lldpd, floor")
     parser.add_argument("--runs", type=int, default=20, help="start-up runs per case")
     parser.add_argument("--skip-agents", action="store_true")
     parser.add_argument("--skip-startup", action="store_true")
@@ -261,7 +414,7 @@ def main() -> int:
     if not args.skip_startup:
         bench_startup(args.runs)
     if not args.skip_agents:
-        bench_agents(args.ports, args.seconds)
+        bench_agents(args.ports, args.seconds, args.agent_rounds, args.agents.split(","))
     return 0
 
 

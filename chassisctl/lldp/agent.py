@@ -28,8 +28,10 @@ Transmit (§9.2.7.1, the tx timer state machine): every ``msgTxInterval``
 up or a new neighbour appears (fast start); at most ``txCreditMax`` frames
 in a burst, one credit back per second; a local change is announced at
 once.  Each port's schedule is jittered (every interval is drawn from
-[0.9, 1.0] × the interval, and first frames are spread over a second) so
-hundreds of ports never transmit in lock step.  A shutdown LLDPDU goes out
+[0.9, 1.0] × the interval, and first frames are spread over a second) and
+rounded up to a quarter-second grid (:attr:`Agent.TX_GRID`), so hundreds of
+ports never transmit in lock step, yet the ports due close together go out
+in one wake-up of the caller.  A shutdown LLDPDU goes out
 on :meth:`Agent.shutdown`, on :meth:`Agent.remove_port` while the link is
 up, and when a port's identity changes.
 
@@ -387,9 +389,12 @@ class Agent:
     # --- timers and transmit ------------------------------------------------------------------
 
     #: Transmission times are rounded up to this grid, so ports whose jittered
-    #: schedules fall close together share one wake-up (a timer per frame
-    #: costs more than the frame at hundreds of ports).
-    TX_GRID = 0.05
+    #: schedules fall close together share one wake-up: in Python a wake-up
+    #: costs ten times what the frames it sends do.  802.1AB's own transmit
+    #: timer ticks once a second (§9.2.5.21 txTick); a quarter second still
+    #: spreads the first frames of many ports over four instants a second,
+    #: and a long interval's 10 % jitter over many more.
+    TX_GRID = 0.25
 
     def get_timer(self) -> float | None:
         """When :meth:`handle_timer` must run next (None: nothing scheduled)."""
@@ -423,13 +428,16 @@ class Agent:
             if port.frame is None:
                 port.frame = self._frame(port, self._lldpdu(port))
             self._transmit(port, now, port.frame, (self.config.chassis_id, self._identity(port)[1]))
+            # The next one counts from when this one was due, not from the wake-up
+            # that sent it a little later, or every interval would slip a grid step.
+            base = port.next_tx if now - port.next_tx < self.TX_GRID else now
             if port.tx_fast > 0:
                 port.tx_fast -= 1
             if port.tx_fast > 0:
-                port.next_tx = self._grid(now + self.config.fast_tx)
+                port.next_tx = self._grid(base + self.config.fast_tx)
             else:
                 interval = self.config.tx_interval
-                port.next_tx = self._grid(now + interval * (1.0 - self.config.jitter * self._rng.random()))
+                port.next_tx = self._grid(base + interval * (1.0 - self.config.jitter * self._rng.random()))
 
     def _grid(self, when: float) -> float:
         return math.ceil(when / self.TX_GRID - 1e-6) * self.TX_GRID

@@ -5,6 +5,7 @@ the sans-I/O packages (:mod:`chassisctl.dhcp`, :mod:`chassisctl.lldp`).
 pyroute2 is imported only by :mod:`chassisctl.net.ifaddrs` (when a relay
 starts) and :mod:`chassisctl.net.links` (when the LLDP agent starts);
 :mod:`chassisctl.net.packet` holds the LLDP agent's BPF-filtered AF_PACKET
-sockets, and ``links`` reads interfaces from sysfs, cheap enough for TAB
+sockets, :mod:`chassisctl.net.readyset` reads many such sockets in one
+pass, and ``links`` reads interfaces from sysfs, cheap enough for TAB
 completion.
 """

@@ -30,14 +30,23 @@ TC_PRIO_CONTROL = 7
 PACKET_OUTGOING = 4
 
 # Classic BPF opcodes (linux/filter.h).
+_BPF_LD_W_ABS = 0x20    # BPF_LD | BPF_W | BPF_ABS
 _BPF_LD_H_ABS = 0x28    # BPF_LD | BPF_H | BPF_ABS
+_SKF_AD_PKTTYPE = (-0x1000 + 4) & 0xFFFFFFFF  # SKF_AD_OFF + SKF_AD_PKTTYPE: an ancillary load
 _BPF_JEQ_K = 0x15       # BPF_JMP | BPF_JEQ | BPF_K
 _BPF_RET_K = 0x06       # BPF_RET | BPF_K
 
 
 def ethertype_filter(ethertype: int) -> bytes:
-    """``ether proto ETHERTYPE`` as classic BPF (what ``tcpdump -dd`` prints)."""
+    """``ether proto ETHERTYPE and not outbound`` as classic BPF.
+
+    A socket bound to one ethertype is not handed the host's own frames
+    (only ETH_P_ALL taps are); the packet-type test makes that a property
+    of the socket, so readers need not ask ``recvfrom`` for the address.
+    """
     program = [
+        (_BPF_LD_W_ABS, 0, 0, _SKF_AD_PKTTYPE),  # A = packet type
+        (_BPF_JEQ_K, 3, 0, PACKET_OUTGOING),     # our own frame ? drop
         (_BPF_LD_H_ABS, 0, 0, 12),          # A = ethertype
         (_BPF_JEQ_K, 0, 1, ethertype),      # A == ethertype ? next : skip one
         (_BPF_RET_K, 0, 0, 0x40000),        # accept the whole frame
@@ -78,13 +87,11 @@ def open_packet_socket(ifname: str, ethertype: int, group: bytes | None = None) 
 
 
 def receive_all(sock: socket.socket, limit: int = 64) -> list[bytes]:
-    """Frames waiting on ``sock`` (at most ``limit``), our own outgoing ones left out."""
+    """Frames waiting on ``sock`` (at most ``limit``); the filter already left our own out."""
     out = []
     for _ in range(limit):
         try:
-            frame, addr = sock.recvfrom(9216)
+            out.append(sock.recv(9216))
         except (BlockingIOError, InterruptedError):
             break
-        if addr[2] != PACKET_OUTGOING:
-            out.append(frame)
     return out

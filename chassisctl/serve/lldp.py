@@ -6,9 +6,19 @@ moves bytes and time in and out of it:
 
 * one AF_PACKET socket per port (:mod:`chassisctl.net.packet`: BPF filter
   for ethertype 0x88CC, membership of 01-80-C2-00-00-0E, TC_PRIO_CONTROL),
-  read from the event loop's reader callbacks;
-* one timer: the loop sleeps until ``agent.get_timer()`` or until a frame or
-  a link event changes it;
+  all of them in one :class:`~chassisctl.net.readyset.ReadySet`;
+* one loop timer, and one wake-up per grid step however many ports: a
+  wake-up (the interpreter and the scheduler, ~50-100 µs) costs far more
+  than the frames it handles (a few µs each), so every wake-up reads every
+  frame that has come and sends every frame that is due.  While frames
+  keep coming or a transmission is near, the loop does not watch the
+  sockets at all: it wakes on the agent's transmit grid (or at the latest
+  :data:`RX_POLL` later) and drains them then.  Once a pass finds nothing
+  and no transmission is near, it watches the ready set again, so a lone
+  frame on a quiet agent is read at once.  A frame therefore waits at most
+  :data:`RX_POLL` (0.25 s; LLDP's own timers tick once a second,
+  IEEE 802.1AB-2016 §9.2.5.21): at 64 ports with a frame in and one out
+  per port per second, that is ~4 wake-ups a second instead of ~80;
 * netlink link and address events (pyroute2, imported here and nowhere on
   the CLI's paths): a port whose link comes up starts with fast
   transmissions, one that goes down or away loses its neighbours, a new
@@ -26,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import platform
 import random
@@ -40,7 +51,13 @@ from chassisctl.lldp.records import pdu_fields
 from chassisctl.lldp.settings import LldpSettings, parse_section
 from chassisctl.lldp.tlv import ManagementAddress
 from chassisctl.net import links
-from chassisctl.net.packet import open_packet_socket, receive_all
+from chassisctl.net.packet import open_packet_socket
+from chassisctl.net.readyset import ReadySet
+
+#: Longest a received frame waits while the agent is busy (seconds); also
+#: how soon after a pass that read frames the sockets are drained again.
+#: A multiple of the agent's transmit grid, so the two share wake-ups.
+RX_POLL = Agent.TX_GRID
 
 
 def build(section: Any, ctx: Any) -> list[Any]:
@@ -63,6 +80,11 @@ class LldpService:
         self._sys_net = sys_net or links.SYS_NET
         self.agent: Agent | None = None
         self._sockets: dict[str, Any] = {}
+        self._ready: ReadySet[str] | None = None
+        #: True while the loop watches the ready set (quiet); else the next
+        #: drain is at the latest at ``_poll_at`` (busy).
+        self._watching = False
+        self._poll_at: float | None = None
         self._monitor: links.LinkMonitor | None = None
         self._addresses: dict[int, list[tuple[int, bytes]]] = {}
         #: One loop timer for the agent's next deadline (no task per wake-up:
@@ -89,6 +111,8 @@ class LldpService:
         config = self.settings.agent_config(chassis_mac=chassis_mac, hostname=self.ctx.hostname,
                                             description=default_description())
         self.agent = Agent(config, rng=random.Random())
+        self._ready = ReadySet()
+        self._poll_at = None
         self._monitor = links.LinkMonitor(self._on_link_event)
         await self._monitor.start()
         try:
@@ -102,6 +126,7 @@ class LldpService:
             await self._close()
             raise
         self._failed = asyncio.get_running_loop().create_future()
+        self._watch()
         self._rearm()
 
     def describe(self) -> str:
@@ -151,11 +176,15 @@ class LldpService:
         await self._close()
 
     async def _close(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sock in self._sockets.values():
-            loop.remove_reader(sock.fileno())
+        self._unwatch()
+        for name, sock in self._sockets.items():
+            if self._ready is not None:
+                self._ready.discard(name)
             sock.close()
         self._sockets.clear()
+        if self._ready is not None:
+            self._ready.close()
+            self._ready = None
         if self._monitor is not None:
             await self._monitor.stop()
             self._monitor = None
@@ -222,7 +251,8 @@ class LldpService:
                 self.log.warning("lldp: %s", exc)
                 return
             self._sockets[iface.name] = sock
-            asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable, iface.name, sock)
+            assert self._ready is not None
+            self._ready.add(iface.name, sock)
             self.log.info("lldp: %s: up, transmitting", iface.name)
         agent.add_port(iface.name, iface.mac, now, ifindex=iface.index, description=iface.alias,
                        management=self._management(iface))
@@ -235,7 +265,8 @@ class LldpService:
             self._send(self.agent.frames_to_send(now))
         sock = self._sockets.pop(name, None)
         if sock is not None:
-            asyncio.get_running_loop().remove_reader(sock.fileno())
+            if self._ready is not None:
+                self._ready.discard(name)
             sock.close()
             self.log.info("lldp: %s: gone", name)
 
@@ -266,22 +297,60 @@ class LldpService:
 
     # --- the loop ---------------------------------------------------------------------------------
 
-    def _on_readable(self, name: str, sock: Any) -> None:
-        agent = self.agent
-        assert agent is not None
-        now = time.monotonic()
-        try:
-            frames = receive_all(sock)
-        except OSError as exc:
-            self.log.warning("lldp: %s: receive failed: %s", name, exc.strerror or exc)
+    def _on_ready(self) -> None:
+        """A frame came while the loop was watching (quiet): read it now."""
+        self._unwatch()
+        self._wake()
+
+    def _wake(self) -> None:
+        """One pass: read every frame that came, run the agent's due timers,
+        send what is due, then choose how to wait (see the module docstring)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = float("inf")
+        agent, ready = self.agent, self._ready
+        if agent is None or ready is None:
             return
-        for frame in frames:
-            agent.receive(name, frame, now)
-        self._flush(now)
+        try:
+            now = time.monotonic()
+            frames, errors = ready.drain()
+            for name, exc in errors:
+                self.log.warning("lldp: %s: receive failed: %s", name, exc.strerror or exc)
+            receive = agent.receive
+            for name, frame in frames:
+                receive(name, frame, now)
+            agent.handle_timer(now)
+            self._send(agent.frames_to_send(now))
+            for event in agent.events():
+                self._log_event(event)
+            when = agent.get_timer()
+            if frames or (when is not None and when - now <= RX_POLL):
+                self._unwatch()
+                self._poll_at = math.ceil((now + RX_POLL) / Agent.TX_GRID - 1e-6) * Agent.TX_GRID
+            else:
+                self._poll_at = None
+                self._watch()
+            self._rearm()
+        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which restarts us
+            self.log.exception("lldp: agent failed")
+            if self._failed is not None and not self._failed.done():
+                self._failed.set_exception(exc)
+
+    def _watch(self) -> None:
+        if not self._watching and self._ready is not None and self._failed is not None:
+            asyncio.get_running_loop().add_reader(self._ready.fileno(), self._on_ready)
+            self._watching = True
+
+    def _unwatch(self) -> None:
+        if self._watching:
+            self._watching = False
+            if self._ready is not None:
+                asyncio.get_running_loop().remove_reader(self._ready.fileno())
 
     def _flush(self, now: float) -> None:
-        """Send what the agent queued, log its events, and wake the timer loop
-        only if the agent now needs it earlier than it planned to sleep."""
+        """Send what the agent queued, log its events, and wake the loop
+        earlier if the agent now needs it earlier than it planned to sleep."""
         agent = self.agent
         assert agent is not None
         self._send(agent.frames_to_send(now))
@@ -292,8 +361,9 @@ class LldpService:
             self._rearm()
 
     def _send(self, frames: list[tuple[str, bytes]]) -> None:
+        sockets = self._sockets
         for port, frame in frames:
-            sock = self._sockets.get(port)
+            sock = sockets.get(port)
             if sock is None:
                 continue
             try:
@@ -302,32 +372,19 @@ class LldpService:
                 self.log.debug("lldp: %s: send failed: %s", port, exc.strerror or exc)
 
     def _rearm(self) -> None:
-        """(Re)set the loop timer to the agent's next deadline."""
+        """(Re)set the loop timer to the agent's next deadline or the next drain, whichever is first."""
         if self.agent is None or self._failed is None:
             return
         when = self.agent.get_timer()
+        if self._poll_at is not None and (when is None or self._poll_at < when):
+            when = self._poll_at
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._deadline = float("inf") if when is None else when
         if when is not None:
             # The loop's clock is time.monotonic(), the agent's too.
-            self._timer = asyncio.get_running_loop().call_at(when, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._deadline = float("inf")
-        try:
-            now = time.monotonic()
-            assert self.agent is not None
-            self.agent.handle_timer(now)
-            self._flush(now)
-            if self._timer is None:
-                self._rearm()
-        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which restarts us
-            self.log.exception("lldp: agent failed")
-            if self._failed is not None and not self._failed.done():
-                self._failed.set_exception(exc)
+            self._timer = asyncio.get_running_loop().call_at(when, self._wake)
 
     def _log_event(self, event: Any) -> None:
         if isinstance(event, (NeighborAdded, NeighborRemoved)):
