@@ -67,13 +67,20 @@ class LldpSettings:
             med_policies=self.med_policies)
 
 
-def _int(section: dict[str, Any], key: str, low: int, high: int, default: int | None) -> int | None:
-    value = section.get(key, default)
+def _optional_int(section: dict[str, Any], key: str, low: int, high: int) -> int | None:
+    """``key`` when given (checked against ``low..high``), else None."""
+    value = section.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"lldp.{key}: expected a whole number within {low}..{high}, got {value!r}")
     return value
+
+
+def _int(section: dict[str, Any], key: str, low: int, high: int, default: int) -> int:
+    """``key`` (checked against ``low..high``), else ``default``."""
+    value = _optional_int(section, key, low, high)
+    return default if value is None else value
 
 
 def _str(section: dict[str, Any], key: str, limit: int) -> str | None:
@@ -171,10 +178,10 @@ def parse_section(section: Any) -> LldpSettings:
     tx_interval = _int(section, "tx_interval", 1, 3600, 30)
     tx_hold = _int(section, "tx_hold", 1, 100, 4)
     return LldpSettings(
-        ports=ports, tx_interval=tx_interval, tx_hold=tx_hold,  # type: ignore[arg-type]
+        ports=ports, tx_interval=tx_interval, tx_hold=tx_hold,
         system_name=_str(section, "system_name", 255), system_description=_str(section, "system_description", 255),
         port_id_subtype=subtype, capabilities=caps, enabled_capabilities=enabled,
-        management_addresses=tuple(mgmt), max_neighbors=_int(section, "max_neighbors", 1, 1024, 32),  # type: ignore[arg-type]
-        port_vlan_id=_int(section, "port_vlan_id", 1, 4094, None), vlans=tuple(parsed_vlans),
-        max_frame_size=_int(section, "max_frame_size", 64, 65535, None), med=med,
+        management_addresses=tuple(mgmt), max_neighbors=_int(section, "max_neighbors", 1, 1024, 32),
+        port_vlan_id=_optional_int(section, "port_vlan_id", 1, 4094), vlans=tuple(parsed_vlans),
+        max_frame_size=_optional_int(section, "max_frame_size", 64, 65535), med=med,
         med_policies=tuple(_policy(p, i) for i, p in enumerate(policies)))

@@ -26,9 +26,9 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from chassisctl.lldp.errors import DecodeError, EncodeError
+from chassisctl.lldp.discards import DecodeError, EncodeError
 from chassisctl.lldp.org import ORG_RULES, UnknownOrgTlv, decode_org
-from chassisctl.lldp.wire import DiscardedTlv, fast_init, printable, tlv, wire_bytes, wire_text  # noqa: F401 (re-exported)
+from chassisctl.lldp.wire import DiscardedTlv, fast_init, printable, tlv, wire_bytes, wire_text  # noqa: F401 - re-exported for the decoders
 
 END, CHASSIS_ID, PORT_ID, TTL, PORT_DESCRIPTION, SYSTEM_NAME, SYSTEM_DESCRIPTION, \
     CAPABILITIES, MANAGEMENT_ADDRESS = range(9)
