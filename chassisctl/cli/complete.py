@@ -9,7 +9,6 @@ calls these same functions, so both completion paths agree by construction.
 
 from __future__ import annotations
 
-import glob
 import os
 
 #: Sensor types ``sensors --type`` accepts (IPMI sensor type names, short).
@@ -37,6 +36,8 @@ def _prefixed(values: list[str], incomplete: str) -> list[str]:
 
 
 def complete_bus(incomplete: str = "") -> list[str]:
+    import glob  # and fnmatch, re: only when completing, not for every command importing this
+
     buses = sorted(glob.glob("/dev/i2c-*"), key=lambda p: (len(p), p)) + ["sim"]
     return _prefixed(buses, incomplete)
 
@@ -66,6 +67,8 @@ def complete_sensor_type(incomplete: str = "") -> list[str]:
 
 
 def complete_platform(incomplete: str = "") -> list[str]:
+    import glob
+
     files = glob.glob(incomplete + "*.toml") if incomplete else []
     return _prefixed(list(SHIPPED_PLATFORMS), incomplete) + sorted(files)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -220,13 +219,15 @@ class _Satellite:
         return request.reply(CompletionCode.OK, frame.encode())
 
 
-@dataclass(slots=True)
 class SimulatedWorld:
     """What ``open_transport`` needs: the bus, and the host's /dev/ipmb-N twin."""
 
-    bus: Any
-    chassis: SimChassis
-    ipmb_device: Any = None
+    __slots__ = ("bus", "chassis", "ipmb_device")
+
+    def __init__(self, bus: Any, chassis: SimChassis, ipmb_device: Any = None) -> None:
+        self.bus = bus
+        self.chassis = chassis
+        self.ipmb_device = ipmb_device
 
 
 def state_directory() -> Path:
