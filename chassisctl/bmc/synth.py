@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
 
 from chassisctl.ipmi.conversion import Conversion, Factors, Round
 from chassisctl.ipmi.sdr import (CompactSensorRecord, EventOnlyRecord, FruDeviceLocator,
@@ -32,16 +32,14 @@ THRESHOLD_FLAGS = {"lnc": Threshold.LNC, "lc": Threshold.LC, "lnr": Threshold.LN
 NON_LINEAR_CODE = 0x70
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """One linear segment of a non-linear sensor: factors for raw >= from_raw."""
 
     from_raw: int
     factors: Factors
 
 
-@dataclass(frozen=True, slots=True)
-class SensorDecl:
+class SensorDecl(NamedTuple):
     """A sensor as a description states it (engineering units)."""
 
     number: int
@@ -55,7 +53,7 @@ class SensorDecl:
     #: Readings are a percentage of ``unit`` (the SDR units-1 percentage bit).
     percentage: bool = False
     range: tuple[float, float] | None = None
-    thresholds: Mapping[str, float] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = MappingProxyType({})
     hysteresis: int = 1
     #: Offsets a discrete sensor can assert (bit n = offset n).
     discrete_mask: int = 0
@@ -68,15 +66,14 @@ class SensorDecl:
     resolution: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SynthSensor:
+class SynthSensor(NamedTuple):
     """A declared sensor with its record and the conversion behind it."""
 
     decl: SensorDecl
     record: FullSensorRecord | CompactSensorRecord | EventOnlyRecord
     conversion: Conversion | None
     #: Raw threshold bytes (rounded to the safe side once, at synthesis).
-    limits: Mapping[Threshold, int] = field(default_factory=dict)
+    limits: Mapping[Threshold, int] = MappingProxyType({})
 
     @property
     def number(self) -> int:

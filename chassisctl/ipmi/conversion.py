@@ -20,8 +20,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chassisctl.ipmi.errors import DecodeError
 
@@ -79,8 +78,7 @@ def sign_extend(value: int, bits: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
-@dataclass(frozen=True, slots=True)
-class Factors:
+class Factors(NamedTuple):
     """M, B and the two exponents, plus the accuracy fields packed with them.
 
     They travel as the six bytes of SDR bytes 25-30 and of the Get Sensor
@@ -185,11 +183,10 @@ _X_RANGE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Conversion:
+class Conversion(NamedTuple):
     """Everything needed to turn a reading byte into a value and back."""
 
-    factors: Factors = field(default_factory=Factors)
+    factors: Factors = Factors()
     analog_format: int = AnalogFormat.UNSIGNED
     linearization: int = Linearization.LINEAR
 

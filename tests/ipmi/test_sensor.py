@@ -354,6 +354,7 @@ LINEAR = st.builds(
         k2=st.integers(-8, 7),
     ),
     FORMATS,
+    st.just(Linearization.LINEAR),  # builds() fills every field of a NamedTuple, defaults included
 )
 
 
