@@ -299,13 +299,13 @@ def exact(value: Number) -> Fraction:
 
 def _solve_linear(f: Factors, value: Number, direction: Round) -> int:
     """x for y = (M·x + B·10^K1)·10^K2, as an integer in ``direction``."""
-    from fractions import Fraction
-
     if f.m == 0:
         return 0  # every byte reads the same value
     quick = _solve_linear_float(f, value, direction)
     if quick is not None:
         return quick
+    from fractions import Fraction
+
     x = (exact(value) / Fraction(10) ** f.k2 - f.b * Fraction(10) ** f.k1) / f.m
     if direction is Round.NEAREST:
         return math.floor(x + Fraction(1, 2))
