@@ -17,7 +17,6 @@ the simulated devices' state between processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
@@ -43,17 +42,20 @@ FRU_CACHE_S = 5.0
 CLOSE_WAIT_LIMIT_S = 60.0
 
 
-@dataclass
 class NodeRuntime:
     """One node: its power control now, its SDR repository when first asked for."""
 
-    backend: PlatformTransport
-    node: NodeDecl
-    power: NodePower | None
-    power_sensor: int
-    sdr: SdrRepository | None = None
-    fru_cache: dict[int, tuple[float, bytes | None]] = field(default_factory=dict)
-    _synth: tuple[dict[int, NodeSensorRuntime], list[bytes]] | None = None
+    __slots__ = ("backend", "node", "power", "power_sensor", "sdr", "fru_cache", "_synth")
+
+    def __init__(self, backend: PlatformTransport, node: NodeDecl, power: NodePower | None, power_sensor: int,
+                 sdr: SdrRepository | None = None) -> None:
+        self.backend = backend
+        self.node = node
+        self.power = power
+        self.power_sensor = power_sensor
+        self.sdr = sdr
+        self.fru_cache: dict[int, tuple[float, bytes | None]] = {}
+        self._synth: tuple[dict[int, NodeSensorRuntime], list[bytes]] | None = None
 
     @property
     def sensors(self) -> dict[int, NodeSensorRuntime]:

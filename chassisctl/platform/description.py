@@ -25,9 +25,9 @@ import hashlib
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.devices.pca954x import Kind as MuxKind
@@ -45,8 +45,7 @@ _ORDER = ("lnr", "lc", "lnc", "unc", "uc", "unr")
 # --- the loaded description -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PowerDecl:
+class PowerDecl(NamedTuple):
     device: str
     enable: str | None = None
     on_value: int = 1
@@ -62,8 +61,7 @@ class PowerDecl:
     verify: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class NodeDecl:
+class NodeDecl(NamedTuple):
     name: str
     id: int
     entity_instance: int
@@ -71,8 +69,7 @@ class NodeDecl:
     power: PowerDecl | None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceDecl:
+class DeviceDecl(NamedTuple):
     name: str
     kind: str
     address: int
@@ -106,8 +103,7 @@ class DeviceDecl:
         return f"{self.path}:{self.address:02x}"
 
 
-@dataclass(frozen=True, slots=True)
-class SensorDecl:
+class SensorDecl(NamedTuple):
     name: str
     device: str
     reading: str
@@ -130,24 +126,21 @@ class SensorDecl:
         return self.type == "psu_status"
 
 
-@dataclass(frozen=True, slots=True)
-class FruDecl:
+class FruDecl(NamedTuple):
     id: int
     name: str
     device: str
     node: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NodeSensor:
+class NodeSensor(NamedTuple):
     """A sensor as one node's SDR repository holds it."""
 
     number: int
     decl: SensorDecl
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     name: str
     source: str
     digest: str
@@ -162,7 +155,7 @@ class Platform:
     devices: Mapping[str, DeviceDecl]
     sensors: tuple[SensorDecl, ...]
     frus: tuple[FruDecl, ...]
-    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = field(default_factory=dict)
+    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = MappingProxyType({})
 
     def node(self, selector: str | int | None) -> NodeDecl:
         """The node named or numbered ``selector`` (None: the first); KeyError if none."""
@@ -358,8 +351,7 @@ class _Validator:
             manufacturer_id=p.get("manufacturer_id", 0), product_id=p.get("product_id", 0),
             device_id=p.get("device_id", 0x20), firmware=firmware, clock_hz=p.get("clock_hz", 100_000),
             sel_capacity=p.get("sel_capacity", 512), nodes=nodes, devices=devices, sensors=sensors, frus=frus)
-        object.__setattr__(platform, "node_sensors", self._numbering(platform))
-        return platform
+        return platform._replace(node_sensors=self._numbering(platform))
 
     def _firmware(self, text: str) -> tuple[int, int]:
         major, sep, minor = text.partition(".")
