@@ -151,6 +151,15 @@ def new_state() -> CliState:
     return fresh
 
 
+def long_running() -> None:
+    """This command keeps running (``serve``, ``--watch``, ``--follow``): collect
+    reference cycles again (:func:`chassisctl.cli.entry.main` turns the cyclic
+    collector off for the short life of an everyday command)."""
+    import gc
+
+    gc.enable()
+
+
 def seconds(low: float, high: float) -> Any:
     """The click type of a SECONDS option: a float within ``low..high`` that
     is finite.  click's FloatRange lets NaN through (``nan < 0`` and
