@@ -243,7 +243,8 @@ def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = F
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     doc = _cached(digest) if use_cache else None
     # A document cached only after it validated once: its sensor ranges are known to
-    # have SDR factors, so that (costly) check is not repeated on every command.
+    # have SDR factors and its FRU fields to build an image, so those (costly)
+    # checks are not repeated on every command.
     fresh = doc is None
     if doc is None:
         doc = _parse_toml(text, source)
@@ -514,8 +515,8 @@ class _Validator:
             problem = schema.check_value(spec, value)
             if problem:
                 raise self.fail(path + ("sim", key), problem)
-        if kind == "at24" and "fru" in sim:
-            self._fru_fields(path + ("sim", "fru"), sim["fru"])
+        if kind == "at24" and "fru" in sim and self.factors:
+            self._fru_fields(path + ("sim", "fru"), sim["fru"], t.get("part", ""))
         return DeviceDecl(t["name"], kind, addr, MuxPath(tuple(h for h, _ in hops)),
                           tuple(n for _, n in hops), t.get("node"), owner,
                           tuple(probe) if probe is not None else None, options, fields, dict(sim), i)
@@ -585,7 +586,10 @@ class _Validator:
         if t.get("vout_format") == "direct" and "READ_VOUT" not in t.get("direct", {}):
             raise self.fail(path + ("vout_format",), "direct needs READ_VOUT coefficients in 'direct'")
 
-    def _fru_fields(self, path: KeyPath, fru: dict[str, Any]) -> None:
+    def _fru_fields(self, path: KeyPath, fru: dict[str, Any], part: str) -> None:
+        """The simulated EEPROM's FRU fields build an image that fits the part
+        (the simulator builds it only when the part is first read)."""
+        from chassisctl.devices import at24
         from chassisctl.ipmi.fru import build
 
         for area in fru:
@@ -594,9 +598,12 @@ class _Validator:
             if not isinstance(fru[area], dict):
                 raise self.fail(path + (area,), "expected a table of fields")
         try:
-            build(**{k: _fru_area(k, v) for k, v in fru.items()})
+            image = build(**{k: _fru_area(k, v) for k, v in fru.items()})
         except (ValueError, TypeError) as exc:
             raise self.fail(path, str(exc)) from None
+        size = at24.part(part).size
+        if len(image) > size:
+            raise self.fail(path, f"the FRU image is {len(image)} bytes; a {part} holds {size}")
 
     # -- topology and references ---------------------------------------------------------------
     def _topology(self, devices: Mapping[str, DeviceDecl]) -> None:

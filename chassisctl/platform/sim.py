@@ -368,7 +368,8 @@ def _twin(platform: Platform, dev: DeviceDecl, clock: Clock) -> Any:
     if dev.family == "eeprom":
         from chassisctl.sim.devices.at24 import At24Sim
 
-        return At24Sim(dev.options["part"], clock, data=fru_image(sim))
+        # The image is built (FRU codec and all) when something first reads the part.
+        return At24Sim(dev.options["part"], clock, data=(lambda: fru_image(sim)) if sim.get("fru") else b"")
     if dev.family == "cpld":
         from chassisctl.sim.devices.cpld import CpldSim, PowerDomain
 
