@@ -43,13 +43,16 @@ def complete_bus(incomplete: str = "") -> list[str]:
 
 
 def _index(path: str):
-    """A completion index (JSON), or None when absent, oversized or corrupt."""
-    from chassisctl.errors import StateError
+    """A completion index (JSON), or None when absent, oversized or corrupt.
+
+    Failures are plain ValueErrors here: nothing is reported on a keypress,
+    and chassisctl.errors (an enum of exit codes) is not worth importing for it.
+    """
     from chassisctl.fileio import json_loads, read_capped
 
     try:
-        return json_loads(read_capped(path, "completion index", StateError), path, StateError)
-    except (OSError, StateError):
+        return json_loads(read_capped(path, "completion index", ValueError), path, ValueError)
+    except (OSError, ValueError):
         return None
 
 
