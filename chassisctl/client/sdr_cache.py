@@ -139,5 +139,12 @@ class SdrCache:
         return removed
 
     def write_names(self, names: list[str]) -> None:
-        """Sensor names for TAB completion (read by cli/complete.py)."""
-        write_quietly(self.directory / "names.json", json.dumps({"names": sorted(set(names))}))
+        """Sensor names for TAB completion (read by cli/complete.py); rewritten only when they changed."""
+        path = self.directory / "names.json"
+        blob = json.dumps({"names": sorted(set(names))})
+        try:
+            if read_capped(path, "sensor name index", StateError) == blob.encode():
+                return
+        except (OSError, StateError):
+            pass
+        write_quietly(path, blob)
