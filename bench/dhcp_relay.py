@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,10 +42,17 @@ sys.path.insert(0, str(ROOT / "tests"))  # the namespace bed the interop tests u
 from interop.dhcp_bed import Bed, wait_for  # noqa: E402
 
 LOADGEN = Path(__file__).with_name("_dhcp_loadgen.py")
+FLOOR = Path(__file__).with_name("_dhcp_floor.py")
 CLIENTS = 200
+#: Seconds the v4 generator runs at the step's rate before it starts counting.
+WARMUP = 0.5
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def relay_cmd(kind: str, v6: bool, with82: bool) -> list[str]:
+    if kind == "floor":
+        return [sys.executable, str(FLOOR), *(["6", "dhr0", "2001:db8:1::1", "2001:db8:2::2"] if v6 else
+                                              ["4", "dhr0", "192.0.2.1", "198.51.100.2"])]
     if kind == "chassisctl":
         argv = [sys.executable, "-m", "chassisctl", "dhcp-relay", "start", "--downstream", "dhr0",
                 "--upstream", "dhr1"]
@@ -55,9 +64,31 @@ def relay_cmd(kind: str, v6: bool, with82: bool) -> list[str]:
     return ["dhcrelay", "-d", "-4", *(["-a"] if with82 else []), "-iu", "dhr1", "-id", "dhr0", "198.51.100.2"]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 class Bench:
     def __init__(self, bed: Bed, seconds: float) -> None:
         self.bed, self.seconds = bed, seconds
+
+    def udp_drops(self, ns: str) -> int:
+        """Datagrams the kernel dropped on full UDP receive queues in ``ns`` (v4 + v6, since boot of the ns)."""
+        text = self.bed.sh(ns, "cat", "/proc/net/snmp", "/proc/net/snmp6").stdout
+        total = 0
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("Udp: InDatagrams"):
+                names, values = line.split(), lines[i + 1].split()
+                total += int(values[names.index("RcvbufErrors")])
+            elif line.startswith("Udp6RcvbufErrors"):
+                total += int(line.split()[1])
+        return total
 
     def server(self, direct: bool):
         """dnsmasq: on the far side (relayed ranges), or on the client link (direct)."""
@@ -84,6 +115,30 @@ class Bench:
         assert proc.popen.poll() is None, proc.err()
         return proc
 
+    def _measure(self, argv: list[str], relay, server, wait_line: bool) -> tuple[str, dict]:
+        """Run the generator in the client namespace; CPU of relay and server over its measured part."""
+        drops0 = {ns: self.udp_drops(ns) for ns in (self.bed.relay, self.bed.server)}
+        gen = subprocess.Popen(["ip", "netns", "exec", self.bed.client, *argv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        try:
+            if wait_line:
+                assert gen.stderr is not None
+                line = gen.stderr.readline()
+                assert "measuring" in line, line + gen.stderr.read()
+            pids = {"relay": relay.popen.pid if relay else None, "server": server.popen.pid, "gen": gen.pid}
+            cpu0 = {k: cpu_seconds(pid) for k, pid in pids.items() if pid}
+            out, err = gen.communicate(timeout=self.seconds + 60)
+            # the generator has exited: its own CPU comes from its report (v4) or rusage (v6)
+            cpu1 = {k: cpu_seconds(pid) for k, pid in pids.items() if pid and k != "gen"}
+        except BaseException:
+            gen.kill()
+            gen.wait()
+            raise
+        extra = {f"{k}_cpu": cpu1[k] - cpu0[k] for k in cpu1}
+        extra["relay_ns_udp_drops"] = self.udp_drops(self.bed.relay) - drops0[self.bed.relay]
+        extra["server_ns_udp_drops"] = self.udp_drops(self.bed.server) - drops0[self.bed.server]
+        return out, extra
+
     def run4(self, path: str, rate: int) -> dict:
         direct = path == "direct"
         server = self.server(direct)
@@ -92,16 +147,22 @@ class Bench:
             if not direct:
                 kind, _, tag = path.partition("+")
                 relay = self.start_relay(kind, False, tag == "82")
-            done = self.bed.sh(self.bed.client, sys.executable, str(LOADGEN), "dhc0", str(rate), str(self.seconds),
-                               str(CLIENTS), timeout=self.seconds + 60)
-            result = json.loads(done.stdout)
+            out, extra = self._measure([sys.executable, str(LOADGEN), "dhc0", str(rate), str(self.seconds),
+                                        str(CLIENTS), str(WARMUP)], relay, server, True)
+            result = json.loads(out)
         finally:
             if relay is not None:
                 self.bed.stop(relay)
             self.bed.stop(server)
         sent = max(result["discover"], 1)
+        acks = max(result["ack"], 1)
+        gen = result["gen"]
         return {"dora": result["ack"] / self.seconds, "loss": 100.0 * (1 - result["ack"] / sent),
-                "latency": result["d_o"]["median_ms"]}
+                "latency": result["d_o"]["median_ms"], "r_a": result["r_a"]["median_ms"],
+                "relay_us": 1e6 * extra.get("relay_cpu", 0) / acks if relay else None,
+                "server_us": 1e6 * extra["server_cpu"] / acks, "gen_us": 1e6 * gen["cpu_s"] / acks,
+                "gen_late": 100.0 * gen["late_sends"] / sent, "gen_rx_drops": gen["rx_drops"],
+                "udp_drops": extra["relay_ns_udp_drops"] + extra["server_ns_udp_drops"]}
 
     def run6(self, path: str, rate: int) -> dict:
         direct = path == "direct6"
@@ -110,13 +171,19 @@ class Bench:
         try:
             if not direct:
                 relay = self.start_relay(path.removesuffix("6"), True, False)
-            done = self.bed.sh(self.bed.client, "perfdhcp", "-6", "-l", "dhc0", "-r", str(rate), "-R", str(CLIENTS),
-                               "-p", str(int(self.seconds)), "-d", "2", check=False, timeout=self.seconds + 60)
+            out, extra = self._measure(["perfdhcp", "-6", "-l", "dhc0", "-r", str(rate), "-R", str(CLIENTS),
+                                        "-p", str(int(self.seconds)), "-d", "2"], relay, server, False)
         finally:
             if relay is not None:
                 self.bed.stop(relay)
             self.bed.stop(server)
-        return parse_perfdhcp(done.stdout, self.seconds)
+        result = parse_perfdhcp(out, self.seconds)
+        done = max(result["dora"] * self.seconds, 1)
+        result.update({"relay_us": 1e6 * extra.get("relay_cpu", 0) / done if relay else None,
+                       "server_us": 1e6 * extra["server_cpu"] / done, "gen_us": None, "gen_late": None,
+                       "gen_rx_drops": None,
+                       "udp_drops": extra["relay_ns_udp_drops"] + extra["server_ns_udp_drops"]})
+        return result
 
 
 def parse_perfdhcp(text: str, seconds: float) -> dict:
@@ -155,6 +222,10 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}"
 
 
+def med(rows: list[dict], key: str) -> float | None:
+    return summary([r.get(key) for r in rows])[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rates", default="1000,2000,4000,8000")
@@ -162,14 +233,26 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-v6", action="store_true")
     parser.add_argument("--no-82", action="store_true")
+    parser.add_argument("--no-floor", action="store_true", help="leave out the minimal Python forwarder")
+    parser.add_argument("--only", default="", help="comma-separated paths to run (e.g. chassisctl,dhcrelay)")
     args = parser.parse_args()
     for tool in ("dnsmasq", "dhcrelay", "perfdhcp", "ip"):
         if shutil.which(tool) is None:
             print(f"bench/dhcp_relay.py: {tool} is not installed (./scripts/test.sh installs it)", file=sys.stderr)
             return 1
     rates = [int(r) for r in args.rates.split(",")]
-    paths4 = ["direct", "chassisctl", "dhcrelay"] + ([] if args.no_82 else ["chassisctl+82", "dhcrelay+82"])
-    paths6 = [] if args.no_v6 else ["direct6", "chassisctl6", "dhcrelay6"]
+    paths4 = ["direct", "chassisctl", "dhcrelay"] + ([] if args.no_82 else ["chassisctl+82", "dhcrelay+82"]) + \
+        ([] if args.no_floor else ["floor"])
+    paths6 = [] if args.no_v6 else ["direct6", "chassisctl6", "dhcrelay6"] + ([] if args.no_floor else ["floor6"])
+    if args.only:
+        wanted = set(args.only.split(","))
+        paths4 = [p for p in paths4 if p in wanted]
+        paths6 = [p for p in paths6 if p in wanted]
+    paths = paths4 + paths6
+    # SIGTERM (and SIGINT, which a background job ignores) unwind through the finally below:
+    # the namespaces and every process started in them go away.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(130))
     results: dict[tuple[str, int], list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="dhcp-bench-") as work:
         bed = Bed(Path(work))
@@ -178,47 +261,94 @@ def main() -> int:
             bench = Bench(bed, args.seconds)
             for round_no in range(args.rounds):
                 for rate in rates:
-                    for path in paths4 + paths6:
+                    # rotate the order each round: no path always runs first (or right after another)
+                    shift = round_no % len(paths)
+                    for path in paths[shift:] + paths[:shift]:
                         run = bench.run6 if path in paths6 else bench.run4
                         results.setdefault((path, rate), []).append(run(path, rate))
                         r = results[(path, rate)][-1]
+                        cpu = "" if r["relay_us"] is None else f", relay CPU {r['relay_us']:.0f} us/exchange"
                         print(f"round {round_no + 1} {path:>14} {rate:>5}/s: {r['dora']:.0f}/s, loss {r['loss']:.1f} %, "
-                              f"latency {r['latency']} ms", file=sys.stderr, flush=True)
+                              f"latency {r['latency']} ms{cpu}", file=sys.stderr, flush=True)
         finally:
             bed.destroy()
     print(f"\nDHCP relay bench: {args.rounds} rounds x {args.seconds:g} s per step, medians [min–max]; "
-          "latency = DISCOVER→OFFER median (v4) or perfdhcp's avg first delay (v6), ms\n")
-    header = f"{'path':>14} {'rate':>6} {'DORA/s':>22} {'loss %':>20} {'latency ms':>24} {'added ms':>10}"
-    print(header)
+          "latency = DISCOVER→OFFER median (v4) or perfdhcp's avg first delay (v6), ms; "
+          "relay CPU = relay process CPU per completed exchange (DORA or SARR)\n")
+    print(f"{'path':>14} {'rate':>6} {'DORA/s':>20} {'loss %':>18} {'latency ms':>24} {'added ms':>9} "
+          f"{'relay CPU us':>20}")
     for rate in rates:
-        base4 = summary([r["latency"] for r in results.get(("direct", rate), [])])[0]
-        base6 = summary([r["latency"] for r in results.get(("direct6", rate), [])])[0]
-        for path in paths4 + paths6:
+        base4 = med(results.get(("direct", rate), []), "latency")
+        base6 = med(results.get(("direct6", rate), []), "latency")
+        for path in paths:
             rows = results[(path, rate)]
             lat = summary([r["latency"] for r in rows])
             base = base6 if path in paths6 else base4
             added = None if lat[0] is None or base is None or path.startswith("direct") else lat[0] - base
-            print(f"{path:>14} {rate:>6} {fmt(summary([r['dora'] for r in rows]), digits=0):>22} "
-                  f"{fmt(summary([r['loss'] for r in rows])):>20} {fmt(lat, digits=3):>24} "
-                  f"{'' if added is None else f'{added:+.3f}':>10}")
+            cpu = summary([r["relay_us"] for r in rows])
+            print(f"{path:>14} {rate:>6} {fmt(summary([r['dora'] for r in rows]), digits=0):>20} "
+                  f"{fmt(summary([r['loss'] for r in rows])):>18} {fmt(lat, digits=3):>24} "
+                  f"{'' if added is None else f'{added:+.3f}':>9} {fmt(cpu, digits=0) if cpu[0] else '':>20}")
         print()
-    print("ratios chassisctl / dhcrelay (loss: lower is better; added latency: target <= 2.00)")
+    print("Is the bench the bottleneck? (medians: server and generator CPU per exchange, sends >1 ms behind "
+          "schedule, replies the generator's socket dropped, UDP datagrams dropped on full queues in the "
+          "relay and server namespaces)")
+    print(f"{'path':>14} {'rate':>6} {'server us':>10} {'gen us':>8} {'gen late %':>11} {'gen drops':>10} "
+          f"{'udp drops':>10}")
+    for rate in rates:
+        for path in paths:
+            rows = results[(path, rate)]
+            cells = [med(rows, k) for k in ("server_us", "gen_us", "gen_late", "gen_rx_drops", "udp_drops")]
+            text = ["n/a" if v is None else f"{v:.{d}f}" for v, d in zip(cells, (0, 0, 1, 0, 0))]
+            print(f"{path:>14} {rate:>6} {text[0]:>10} {text[1]:>8} {text[2]:>11} {text[3]:>10} {text[4]:>10}")
+    print()
+    print("ratios chassisctl / dhcrelay (loss: lower is better; added latency: target <= 2.00; CPU per exchange)")
+    verdicts: list[str] = []
     for rate in rates:
         parts = []
         for ours, theirs, base_path in (("chassisctl", "dhcrelay", "direct"), ("chassisctl+82", "dhcrelay+82", "direct"),
                                         ("chassisctl6", "dhcrelay6", "direct6")):
-            if (ours, rate) not in results:
+            if (ours, rate) not in results or (theirs, rate) not in results:
                 continue
-            lo = summary([r["loss"] for r in results[(ours, rate)]])[0]
-            lt = summary([r["loss"] for r in results[(theirs, rate)]])[0]
-            base = summary([r["latency"] for r in results[(base_path, rate)]])[0]
-            ao = summary([r["latency"] for r in results[(ours, rate)]])[0]
-            at = summary([r["latency"] for r in results[(theirs, rate)]])[0]
+            lo, lt = med(results[(ours, rate)], "loss"), med(results[(theirs, rate)], "loss")
+            base = med(results.get((base_path, rate), []), "latency")
+            ao, at = med(results[(ours, rate)], "latency"), med(results[(theirs, rate)], "latency")
             added_o = None if ao is None or base is None else ao - base
             added_t = None if at is None or base is None else at - base
+            co, ct = med(results[(ours, rate)], "relay_us"), med(results[(theirs, rate)], "relay_us")
             parts.append(f"{ours}: loss {lo:.1f} vs {lt:.1f} % (ratio {ratio(lo, lt)}), "
-                         f"added latency ratio {ratio(added_o, added_t)}")
-        print(f"  {rate:>5}/s  " + "; ".join(parts))
+                         f"added latency ratio {ratio(added_o, added_t)}, CPU ratio {ratio(co, ct)}")
+            # The issue's targets, judged on medians (a small tolerance for counting noise).
+            if ours != "chassisctl6":
+                if lt <= 0.05 or rate in (4000, 8000):
+                    ok = lo <= lt + 0.05
+                    verdicts.append(f"{'PASS' if ok else 'MISS'} {ours} {rate}/s loss {lo:.2f} % <= dhcrelay's "
+                                    f"{lt:.2f} %")
+                if added_o is not None and added_t is not None:
+                    ok = added_o <= 2 * max(added_t, 0.0)
+                    verdicts.append(f"{'PASS' if ok else 'MISS'} {ours} {rate}/s added latency {added_o * 1000:.0f} us "
+                                    f"<= 2 x dhcrelay's {added_t * 1000:.0f} us")
+            else:
+                d6 = med(results.get(("direct6", rate), []), "loss")
+                if d6 is not None and rate == 8000:
+                    verdicts.append(f"{'PASS' if lo <= d6 + 3 else 'MISS'} {ours} {rate}/s loss {lo:.1f} % within "
+                                    f"3 points of the server alone ({d6:.1f} %)")
+                elif d6 is not None and lt <= 0.05:
+                    verdicts.append(f"{'PASS' if lo <= lt + 0.05 else 'MISS'} {ours} {rate}/s loss {lo:.2f} % <= "
+                                    f"dhcrelay's {lt:.2f} %")
+        if parts:
+            print(f"  {rate:>5}/s  " + "; ".join(parts))
+        for name in ("floor", "floor6"):
+            if (name, rate) in results:
+                ours = "chassisctl" if name == "floor" else "chassisctl6"
+                if (ours, rate) in results:
+                    print(f"  {rate:>5}/s  ceiling {name} (minimal Python forwarder): loss "
+                          f"{med(results[(name, rate)], 'loss'):.1f} %, CPU {med(results[(name, rate)], 'relay_us'):.0f} "
+                          f"us/exchange; {ours}/{name} CPU ratio "
+                          f"{ratio(med(results[(ours, rate)], 'relay_us'), med(results[(name, rate)], 'relay_us'))}")
+    print("\ntargets (issue 11), on medians:")
+    for line in verdicts:
+        print("  " + line)
     return 0
 
 

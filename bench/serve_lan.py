@@ -516,7 +516,7 @@ class InProcessServe:
         from chassisctl.client.sdr_cache import SdrCache
         from chassisctl.clock import SystemClock
         from chassisctl.config import BmcSettings
-        from chassisctl.ipmi.lan import lan_config_from_toml
+        from chassisctl.serve.lan_settings import lan_config_from_toml
         from chassisctl.serve.ipmi_lan import IpmiLanService, current_event
         from chassisctl.serve.mirror import BmcMirror
         from chassisctl.serve.worker import BusWorker

@@ -134,6 +134,17 @@ def _addr_problem(value: Any) -> str | None:
     return None
 
 
+def listen_parts(value: Any, key: str) -> tuple[str, int]:
+    """("host", port) of an "ADDR:PORT" value; ConfigError naming ``key`` when it is not one."""
+    problem = _listen_problem(value)
+    if problem:
+        from chassisctl.errors import ConfigError
+
+        raise ConfigError(f"{key}: {problem}")
+    host, _, port = value[1:].partition("]:") if value.startswith("[") else value.rpartition(":")
+    return host, int(port)
+
+
 def _listen_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return f'expected "ADDR:PORT", not {_kind(value)}'

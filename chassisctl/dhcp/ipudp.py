@@ -14,7 +14,7 @@ Addresses stay 4-byte ``bytes`` on this path: it runs once per packet.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.dhcp.checksum import checksum, fold, ones_sum
 from chassisctl.dhcp.errors import ChecksumError, DecodeError, TruncatedError
@@ -32,9 +32,8 @@ _IP = struct.Struct("!BBHHHBBH4s4s")
 _UDP = struct.Struct("!HHHH")
 
 
-@dataclass(frozen=True, slots=True)
-class Udp4:
-    """One UDP-over-IPv4 datagram as heard on a link."""
+class Udp4(NamedTuple):
+    """One UDP-over-IPv4 datagram as heard on a link (a NamedTuple: one is built per packet)."""
 
     dst_mac: bytes
     src_mac: bytes

@@ -28,9 +28,10 @@ delivery by broadcast or unicast to chaddr per RFC 2131 §4.1 and RFC 1542
 from __future__ import annotations
 
 import ipaddress
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from chassisctl.dhcp import ipudp, option82, v4
+from chassisctl.dhcp.checksum import fold, ones_sum
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToClient, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
@@ -40,7 +41,30 @@ from chassisctl.dhcp.option82 import SubOpt
 
 SERVER_PORT = 67
 CLIENT_PORT = 68
+#: The BOOTP header and magic cookie, then at least End.
+OPTIONS_MIN = v4.OPTIONS_OFFSET + 1
 Action = ToServer | ToClient | Problem
+
+
+class _Plan(NamedTuple):
+    """What a downstream link's packets need, worked out once per change of the interface facts
+    (:meth:`Relay4.set_links`) instead of once per packet."""
+
+    link: Link
+    #: giaddr for requests heard here (link selection: the upstream address), or None.
+    giaddr: bytes | None
+    #: The relay's own address here (source of replies, sub-options 5/11), or None.
+    address: bytes | None
+    #: Destinations a request heard here may be sent to (own addresses, broadcasts).
+    accepts: frozenset[bytes]
+    #: Servers not on this link's own subnets, as (text, packed).
+    servers: tuple[str, ...]
+    #: Our circuit ID here (None when the format has no value for the link).
+    circuit: bytes | None
+    #: The sub-options of our option 82 here (empty when none apply).
+    agent_info: tuple[tuple[int, bytes], ...]
+    #: Our whole option 82 (code, length, value) when the policy adds one here and it fits, else None.
+    agent_option: bytes | None
 
 
 class Relay4:
@@ -62,11 +86,38 @@ class Relay4:
         self._policy = config.option82
         #: Policies under which every relayed giaddr-0 request carries our circuit ID.
         self._verify_circuit = config.option82 in ("append", "replace", "discard")
+        self._plans: dict[str, _Plan] = {}
+        self._owned: frozenset[bytes] = frozenset()
+        #: Try :meth:`_fast_request` / :meth:`_fast_reply` first (tests turn it off to compare).
+        self.fast = True
+        self._by_address: dict[bytes, Link] = {}
 
     # -- facts -----------------------------------------------------------------------------
     def set_links(self, links: Mapping[str, Link]) -> None:
         """The current facts of the interfaces this relay cares about (by name)."""
         self.links = dict(links)
+        plans: dict[str, _Plan] = {}
+        by_address: dict[bytes, Link] = {}
+        for name in self.config.downstream:
+            link = self.links.get(name)
+            if link is None:
+                continue
+            address = self.relay_address(link)
+            circuit = self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac)
+            subs = () if address is None else self.agent_info(link, address)
+            value = option82.encode(subs)
+            plans[name] = _Plan(
+                link, self.giaddr_for(link), address,
+                frozenset((ipudp.IP_BROADCAST, *(a for a, _ in link.ipv4), *link.broadcast4())),
+                tuple(text for text, addr in self._servers if not link.on_link4(addr)),
+                circuit, subs,
+                bytes((v4.Opt.AGENT_INFO, len(value))) + value if self._policy and subs and len(value) <= 255
+                else None)
+            for a, _ in link.ipv4:
+                by_address.setdefault(a, link)
+        names = [*self.config.downstream, *([self.config.link_selection] if self.config.link_selection else [])]
+        owned = frozenset(a for link in map(self.links.get, names) if link is not None for a, _ in link.ipv4)
+        self._plans, self._by_address, self._owned = plans, by_address, owned
 
     def relay_address(self, link: Link) -> bytes | None:
         """The relay's own address on a downstream link (giaddr without link selection)."""
@@ -80,10 +131,8 @@ class Relay4:
         return self.relay_address(link)
 
     def owns(self, giaddr: bytes) -> bool:
-        names = [*self.config.downstream]
-        if self.config.link_selection is not None:
-            names.append(self.config.link_selection)
-        return any(link is not None and link.has4(giaddr) for link in map(self.links.get, names))
+        """Whether ``giaddr`` is one of the relay's addresses (downstream or link selection)."""
+        return giaddr in self._owned
 
     # -- helpers ------------------------------------------------------------------------------
     def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
@@ -115,9 +164,16 @@ class Relay4:
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
-        link = self.links.get(ifname)
-        if ifname not in self._downstream or link is None:
+        plan = self._plans.get(ifname)
+        if plan is None:
             return self._drop(out, ifname, "not_downstream", "packet on an interface the relay does not serve", now)
+        if self.fast:
+            relayed = self._fast_request(plan, frame, verify_udp)
+            if relayed is not None:
+                for text in plan.servers:
+                    out.append(ToServer(text, relayed))
+                counters.relayed += 1
+                return out
         try:
             packet = ipudp.parse_frame(frame, verify_udp=verify_udp)
             if packet.dport != SERVER_PORT:
@@ -128,46 +184,40 @@ class Relay4:
             return self._drop(out, ifname, exc.reason, str(exc), now)
         if msg.op != v4.Op.BOOTREQUEST:
             return self._drop(out, ifname, "not_request", "BOOTREPLY heard on a client link", now)
-        dst = packet.dst
-        if dst != ipudp.IP_BROADCAST and not link.has4(dst) and dst not in link.broadcast4():
-            return self._drop(out, ifname, "not_for_relay", f"sent to {text4(dst)}, not to the relay", now)
+        if packet.dst not in plan.accepts:
+            return self._drop(out, ifname, "not_for_relay", f"sent to {text4(packet.dst)}, not to the relay", now)
         if msg.hops > self.config.max_hops:
             return self._drop(out, ifname, "max_hops", f"hops {msg.hops} above the limit {self.config.max_hops}",
                               now)
         hops = msg.hops + 1
         if msg.giaddr != v4.ZERO4:
-            if self.owns(msg.giaddr):
+            if msg.giaddr in self._owned:
                 return self._drop(out, ifname, "loop", f"giaddr {text4(msg.giaddr)} is the relay's own", now)
             relayed = v4.with_header(payload, hops=hops, giaddr=msg.giaddr)
         else:
-            relayed_or_none = self._first_hop(out, ifname, link, payload, msg, hops, now)
+            relayed_or_none = self._first_hop(out, ifname, plan, payload, msg, hops, now)
             if relayed_or_none is None:
                 return out
             relayed = relayed_or_none
-        sent = 0
-        for text, addr in self._servers:
-            if link.on_link4(addr):
-                continue  # never back onto the segment the request came from
-            out.append(ToServer(text, relayed))
-            sent += 1
-        if not sent:
+        if not plan.servers:  # never back onto the segment the request came from
             return self._drop(out, ifname, "same_segment", "every server is on the client link itself", now)
+        for text in plan.servers:
+            out.append(ToServer(text, relayed))
         counters.relayed += 1
         return out
 
-    def _first_hop(self, out: list, ifname: str, link: Link, payload: bytes, msg: v4.Message, hops: int,
+    def _first_hop(self, out: list, ifname: str, plan: _Plan, payload: bytes, msg: v4.Message, hops: int,
                    now: float) -> bytes | None:
         """The request with giaddr and option 82 set, or None when dropped."""
-        giaddr = self.giaddr_for(link)
-        address = self.relay_address(link)
+        giaddr, address = plan.giaddr, plan.address
         if giaddr is None or address is None:
             self._drop(out, ifname, "no_address", "no IPv4 address to use as giaddr" +
                        (f" on {self.config.link_selection}" if self.config.link_selection else ""), now)
             return None
         if msg.options is None:  # plain BOOTP: no options to carry option 82
             return v4.with_header(payload, hops=hops, giaddr=giaddr)
-        existing = msg.get(v4.Opt.AGENT_INFO)
         policy = self._policy
+        existing = msg.get(v4.Opt.AGENT_INFO)
         if existing is not None:
             if ifname not in self._trusted:
                 self._drop(out, ifname, "untrusted_option82",
@@ -180,7 +230,7 @@ class Relay4:
                 return v4.with_header(payload, hops=hops, giaddr=giaddr)
         if policy is None:
             return v4.with_header(payload, hops=hops, giaddr=giaddr)
-        subs = self.agent_info(link, address)
+        subs = plan.agent_info
         value = option82.encode(subs)
         if policy == "append" and existing is not None:
             value = existing + value
@@ -193,6 +243,140 @@ class Relay4:
             self.counters.note(ifname, "option82_too_big")
             return v4.with_header(payload, hops=hops, giaddr=giaddr)
         return edited
+
+    # -- the common case, cheaply -----------------------------------------------------------------
+    # A client's request (giaddr 0, no option 82 or overload) and a server's reply are nearly
+    # every packet a relay sees.  These two methods take only that case and answer exactly what
+    # the general path (parse_frame, v4.decode, _first_hop, with_options) answers for it, without
+    # building the intermediate objects; anything else, valid or not, returns None and goes the
+    # general way, which also names the reason of a drop.  tests/dhcp/test_fast.py checks the
+    # two paths agree on generated packets.
+
+    def _fast_request(self, plan: _Plan, frame, verify_udp: bool) -> bytes | None:
+        """The request to send to the servers, or None to let the general path decide."""
+        size = len(frame)
+        if size < 42 + OPTIONS_MIN or frame[12] != 8 or frame[13] != 0 or frame[14] != 0x45 or frame[23] != 17:
+            return None
+        total = (frame[16] << 8) | frame[17]
+        if total < 28 + OPTIONS_MIN or size - 14 < total or (frame[20] & 0x3F) or frame[21]:
+            return None
+        if ones_sum(frame[14:34]) != 0xFFFF:
+            return None
+        ulen = (frame[38] << 8) | frame[39]
+        if ulen < 8 + OPTIONS_MIN or ulen > total - 20 or frame[36] != 0 or frame[37] != SERVER_PORT:
+            return None
+        end = 34 + ulen
+        if verify_udp and (frame[40] or frame[41]):
+            if fold(ones_sum(frame[26:34]), 17 + ulen, ones_sum(frame[34:end])) != 0xFFFF:
+                return None
+        # BOOTP header (payload offset 42): op, hlen, hops, giaddr, magic cookie
+        hops = frame[45]
+        if frame[42] != 1 or frame[44] > 16 or hops > self.config.max_hops or frame[66:70] != v4.ZERO4 \
+                or frame[278:282] != v4.MAGIC or bytes(frame[30:34]) not in plan.accepts:
+            return None
+        giaddr = plan.giaddr
+        if giaddr is None or plan.address is None or not plan.servers:
+            return None
+        # options: no 82 (policies, trust), no 52 (overload), no Pad when we re-encode, End present
+        i, pads, mms = 282, False, 0
+        while i < end:
+            code = frame[i]
+            if code == 0:
+                pads = True
+                i += 1
+                continue
+            if code == 255:
+                break
+            if i + 1 >= end:
+                return None
+            n = frame[i + 1]
+            if code == 82 or code == 52 or i + 2 + n > end:
+                return None
+            if code == 57:
+                if mms:
+                    return None  # split option 57: the general path joins it
+                mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
+            i += 2 + n
+        else:
+            return None  # no End
+        head = bytearray(frame[42:282])
+        head[3] = hops + 1
+        head[24:28] = giaddr
+        agent = plan.agent_option
+        if self._policy is None:
+            return bytes(head) + bytes(frame[282:end])
+        if agent is None or pads:
+            return None
+        edited = bytes(head) + bytes(frame[282:i]) + agent + b"\xff"
+        if len(edited) + 28 > (mms or 576):
+            return None
+        original = end - 42
+        return edited.ljust(original, b"\0") if len(edited) < original else edited
+
+    def _fast_reply(self, ifname: str, payload: bytes) -> ToClient | None:
+        """The frame for the client, or None to let the general path decide (source already checked)."""
+        size = len(payload)
+        if size < OPTIONS_MIN or payload[2] > 16 or payload[236:240] != v4.MAGIC:
+            return None
+        link = self._by_address.get(payload[24:28])
+        if link is None or link.name == ifname:
+            return None
+        plan = self._plans[link.name]
+        if plan.address is None:
+            return None
+        i, pads, at, agent = 240, False, -1, None
+        while i < size:
+            code = payload[i]
+            if code == 0:
+                pads = True
+                i += 1
+                continue
+            if code == 255:
+                break
+            if i + 1 >= size:
+                return None
+            n = payload[i + 1]
+            if code == 52 or i + 2 + n > size:
+                return None
+            if code == 82:
+                if agent is not None:
+                    return None  # split option 82 (RFC 3396): the general path joins it
+                at, agent = i, payload[i + 2:i + 2 + n]
+            i += 2 + n
+        else:
+            return None  # no End
+        if agent is not None:
+            if pads:
+                return None
+            circuit = None
+            j, n = 0, len(agent)
+            while j < n:  # sub-options: well formed, no link selection, our circuit ID among them
+                if j + 1 >= n or j + 2 + agent[j + 1] > n:
+                    return None
+                code, length = agent[j], agent[j + 1]
+                if code == SubOpt.LINK_SELECTION:
+                    return None
+                if code == SubOpt.CIRCUIT_ID and circuit is None and agent[j + 2:j + 2 + length] == plan.circuit:
+                    circuit = True
+                j += 2 + length
+            if self._verify_circuit and (not agent or (plan.circuit is not None and circuit is None)):
+                return None
+            stripped = payload[:at] + payload[at + 2 + len(agent):i + 1]
+            payload = stripped.ljust(size, b"\0") if len(stripped) < size else stripped
+        elif self._verify_circuit:
+            return None  # counted as a note by the general path
+        flags_broadcast = payload[10] & 0x80
+        if not flags_broadcast and payload[1] == 1 and payload[2] == 6:
+            if payload[12:16] != v4.ZERO4:
+                dst_ip, dst_mac = payload[12:16], payload[28:34]
+            elif payload[16:20] != v4.ZERO4:
+                dst_ip, dst_mac = payload[16:20], payload[28:34]
+            else:
+                dst_ip, dst_mac = ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
+        else:
+            dst_ip, dst_mac = ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
+        return ToClient(link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT,
+                                                     CLIENT_PORT, payload))
 
     def unclaimed(self, ifname: str, reason: str, detail: str, now: float) -> list[Action]:
         """Count a packet no relay instance claimed (on the first instance)."""
@@ -209,18 +393,24 @@ class Relay4:
         """
         if len(payload) < v4.HEADER_LEN or payload[0] != v4.Op.BOOTREPLY:
             return None
-        giaddr = payload[24:28]
-        if not self.owns(giaddr):
+        if payload[24:28] not in self._owned:
             return None
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
+        if self.fast and src in self._server_set:
+            action = self._fast_reply(ifname, payload)
+            if action is not None:
+                out.append(action)
+                counters.relayed += 1
+                return out
         if src not in self._server_set:
             return self._drop(out, ifname, "unknown_server", f"reply from {text4(src)}, not a configured server", now)
         try:
             msg = v4.decode(payload)
-            subs = option82.decode(msg.get(v4.Opt.AGENT_INFO) or b"")
-            selected = option82.address(subs, SubOpt.LINK_SELECTION)
+            agent = msg.get(v4.Opt.AGENT_INFO) if msg.options is not None else None
+            subs = option82.decode(agent) if agent else ()
+            selected = option82.address(subs, SubOpt.LINK_SELECTION) if subs else None
         except DecodeError as exc:
             return self._drop(out, ifname, exc.reason, str(exc), now)
         link = self._reply_link(msg.giaddr, selected, subs)
@@ -228,18 +418,19 @@ class Relay4:
             return self._drop(out, ifname, "unknown_interface", "no downstream interface for this reply", now)
         if link.name == ifname:
             return self._drop(out, ifname, "same_segment", "reply heard on the client link itself", now)
+        plan = self._plans[link.name]
         if self._verify_circuit and msg.options is not None:
             if not subs:
                 self.counters.note(ifname, "reply_without_option82")
             else:
-                ours = self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac)
+                ours = plan.circuit
                 circuits = [v for c, v in subs if c == SubOpt.CIRCUIT_ID]
                 if ours is not None and ours not in circuits:
                     return self._drop(out, ifname, "circuit_id_mismatch",
                                       f"circuit ID {circuits[0] if circuits else b''!r} is not {link.name}'s", now)
-        if msg.options is not None and msg.get(v4.Opt.AGENT_INFO) is not None:
+        if agent is not None:
             payload = v4.with_options(payload, msg, drop=v4.Opt.AGENT_INFO)
-        source = self.relay_address(link)
+        source = plan.address
         if source is None:
             return self._drop(out, ifname, "no_address", f"{link.name} has no IPv4 address", now)
         dst_ip, dst_mac = self._destination(msg)
@@ -249,18 +440,18 @@ class Relay4:
         return out
 
     def _reply_link(self, giaddr: bytes, selected: bytes | None, subs) -> Link | None:
-        downstream = [link for link in map(self.links.get, self.config.downstream) if link is not None]
+        """The downstream link a reply is for: link selection, else giaddr, else the circuit ID."""
         if selected is not None:
-            for link in downstream:
-                if link.has4(selected):
-                    return link
-        for link in downstream:
-            if link.has4(giaddr):
+            link = self._by_address.get(selected)
+            if link is not None:
                 return link
+        link = self._by_address.get(giaddr)
+        if link is not None:
+            return link
         circuits = [v for c, v in subs if c == SubOpt.CIRCUIT_ID]
-        for link in downstream:
-            if self.config.circuit_id.render(link.name, self.hostname, link.vlan, link.mac) in circuits:
-                return link
+        for plan in self._plans.values():  # configuration order
+            if plan.circuit is not None and plan.circuit in circuits:
+                return plan.link
         return None
 
     @staticmethod

@@ -21,6 +21,7 @@ and servers alike) and answers with actions.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Mapping
 
 from chassisctl.dhcp import v6
@@ -60,9 +61,26 @@ class Relay6:
         self._servers = [(s, ip6(s)) for s in config.servers]
         self._server_set = {b for _, b in self._servers}
         self._downstream = frozenset(config.downstream)
+        self._owned: frozenset[bytes] = frozenset()
+        #: Per downstream link, worked out when the links change: (link-address for client messages,
+        #: options every Relay-Forward from there carries first, servers not on the link).
+        self._plans: dict[str, tuple[bytes, list[tuple[int, bytes]], tuple[str, ...]]] = {}
 
     def set_links(self, links: Mapping[str, Link]) -> None:
         self.links = dict(links)
+        self._owned = frozenset(a for link in self.links.values() for a, _ in link.ipv6)
+        plans = {}
+        for name in self.config.downstream:
+            link = self.links.get(name)
+            if link is None:
+                continue
+            remote = None
+            if self.config.remote_id is not None:
+                remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
+            plans[name] = (link.global6() or UNSPECIFIED,
+                           [] if remote is None else [(Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote)],
+                           tuple(text for text, addr in self._servers if not link.on_link6(addr)))
+        self._plans = plans
 
     def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
         self.counters.drop(ifname, reason)
@@ -78,7 +96,7 @@ class Relay6:
         return self._drop(out, ifname, reason, detail, now)
 
     def _own(self, address: bytes) -> bool:
-        return any(link.has6(address) for link in self.links.values())
+        return address in self._owned
 
     def receive(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
         """A UDP payload to port 547 from ``src``, heard on ``ifname``; None if not this relay's."""
@@ -98,6 +116,7 @@ class Relay6:
             msg = v6.decode(payload)
         except DecodeError as exc:
             return self._drop(out, ifname, exc.reason, str(exc), now)
+        link_address, client_options, servers = self._plans[ifname]
         options: list[tuple[int, bytes]] = [(Opt6.INTERFACE_ID, ifname.encode())]
         if isinstance(msg, v6.RelayMessage):
             if msg.msg_type != MsgType.RELAY_FORW:
@@ -107,26 +126,19 @@ class Relay6:
                                   f"hop-count {msg.hop_count} reached the limit {self.config.max_hops}", now)
             hop_count, link_address = msg.hop_count + 1, UNSPECIFIED
         elif msg.msg_type in v6.CLIENT_TYPES:
-            hop_count, link_address = 0, link.global6() or UNSPECIFIED
-            if self.config.remote_id is not None:
-                remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
-                if remote is not None:
-                    options.append((Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote))
+            hop_count = 0
+            options += client_options
             mac = eui64_mac(src)
             if mac is not None:
                 options.append((Opt6.CLIENT_LINKLAYER_ADDR, HTYPE_ETHERNET.to_bytes(2, "big") + mac))
         else:
             return self._drop(out, ifname, "unexpected_type",
                               f"message type {msg.msg_type} is not sent by clients", now)
-        relayed = v6.relay_forward(hop_count, link_address, src, payload, options)
-        sent = 0
-        for text, addr in self._servers:
-            if link.on_link6(addr):
-                continue
-            out.append(ToServer(text, relayed))
-            sent += 1
-        if not sent:
+        if not servers:  # never back onto the segment the request came from
             return self._drop(out, ifname, "same_segment", "every server is on the client link itself", now)
+        relayed = v6.relay_forward(hop_count, link_address, src, payload, options)
+        for text in servers:
+            out.append(ToServer(text, relayed))
         counters.relayed += 1
         return out
 
@@ -162,7 +174,7 @@ class Relay6:
         inner = msg.get(Opt6.RELAY_MSG)
         assert inner is not None  # decode() checked it
         port = v6.SERVER_PORT if inner[0] == MsgType.RELAY_REPL else v6.CLIENT_PORT
-        out.append(ToPeer(link.name, text6(msg.peer_address), port, inner))
+        out.append(ToPeer(link.name, socket.inet_ntop(socket.AF_INET6, msg.peer_address), port, inner))
         counters.relayed += 1
         return out
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.dhcp.errors import DecodeError, TruncatedError
 
@@ -65,9 +65,8 @@ class Opt6(enum.IntEnum):
 Options = tuple[tuple[int, bytes], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A client/server message."""
+class Message(NamedTuple):
+    """A client/server message (NamedTuples here: the relay decodes one or two per packet)."""
 
     msg_type: int
     transaction_id: int
@@ -77,8 +76,7 @@ class Message:
         return _get(self.options, code)
 
 
-@dataclass(frozen=True, slots=True)
-class RelayMessage:
+class RelayMessage(NamedTuple):
     """Relay-Forward or Relay-Reply; addresses are 16-byte ``bytes``."""
 
     msg_type: int

@@ -64,9 +64,27 @@ class Udp4:
         sock.setblocking(False)
         self.sock = sock
         self.overflows = 0
+        self._buffer = bytearray(MAX_DATAGRAM)
+        self._view = memoryview(self._buffer)
 
     def fileno(self) -> int:
         return self.sock.fileno()
+
+    def receive_one(self) -> tuple[bytes, bytes, int] | None:
+        """One queued (payload, source address, arrival ifindex), or None when none waits."""
+        try:
+            size, anc, _flags, addr = self.sock.recvmsg_into((self._view,), ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return None
+        ifindex = 0
+        for level, kind, cdata in anc:
+            if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
+                ifindex = struct.unpack_from("=i", cdata)[0]
+            else:
+                count = _overflow(level, kind, cdata)
+                if count is not None:
+                    self.overflows = count
+        return bytes(self._view[:size]), socket.inet_aton(addr[0]), ifindex
 
     def receive(self, limit: int = 64) -> list[tuple[bytes, bytes, int]]:
         """Up to ``limit`` (payload, source address, arrival ifindex)."""
@@ -109,6 +127,8 @@ class Udp6:
         self.sock = sock
         self.overflows = 0
         self.joined: set[int] = set()
+        self._buffer = bytearray(MAX_DATAGRAM)
+        self._view = memoryview(self._buffer)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -128,6 +148,22 @@ class Udp6:
     def forget(self, ifindex: int) -> None:
         """The interface went away: its membership went with it."""
         self.joined.discard(ifindex)
+
+    def receive_one(self) -> tuple[bytes, bytes, int] | None:
+        """One queued (payload, 16-byte source address, arrival ifindex), or None when none waits."""
+        try:
+            size, anc, _flags, addr = self.sock.recvmsg_into((self._view,), ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return None
+        ifindex = 0
+        for level, kind, cdata in anc:
+            if level == socket.IPPROTO_IPV6 and kind == IPV6_PKTINFO and len(cdata) >= 20:
+                ifindex = struct.unpack_from("=I", cdata, 16)[0]
+            else:
+                count = _overflow(level, kind, cdata)
+                if count is not None:
+                    self.overflows = count
+        return bytes(self._view[:size]), socket.inet_pton(socket.AF_INET6, addr[0].split("%")[0]), ifindex
 
     def receive(self, limit: int = 64) -> list[tuple[bytes, bytes, int]]:
         """Up to ``limit`` (payload, 16-byte source address, arrival ifindex)."""

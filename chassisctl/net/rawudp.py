@@ -8,6 +8,10 @@ ever queues, ``PACKET_AUXDATA`` on (checksum status per packet,
 :mod:`chassisctl.net.auxdata`) and a large receive buffer so a burst waits
 in the kernel instead of being lost.  Frames the kernel still dropped are
 read back with ``PACKET_STATISTICS``.
+
+:meth:`PacketSocket.receive_one` reads into one buffer allocated with the
+socket (``recvmsg_into``) and hands out a view of it, valid until the next
+read: the relay decides on each frame before it reads the next one.
 """
 
 from __future__ import annotations
@@ -59,9 +63,19 @@ class PacketSocket:
                 raise ConfigError(f"interface {ifname} does not exist") from None
             raise
         self.sock = sock
+        self._buffer = bytearray(MAX_FRAME)
+        self._view = memoryview(self._buffer)
 
     def fileno(self) -> int:
         return self.sock.fileno()
+
+    def receive_one(self) -> tuple[memoryview, int] | None:
+        """One queued frame (a view valid until the next read) and its ``tp_status``; None when none waits."""
+        try:
+            size, anc, _flags, _addr = self.sock.recvmsg_into((self._view,), auxdata.AUXDATA_SPACE)
+        except (BlockingIOError, InterruptedError):
+            return None
+        return self._view[:size], auxdata.status(anc)
 
     def receive(self, limit: int = 64) -> list[tuple[bytes, int]]:
         """Up to ``limit`` queued frames with their ``tp_status``, without blocking."""

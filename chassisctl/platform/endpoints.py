@@ -22,7 +22,7 @@ KEYS = ("name", "listen")
 
 def node_endpoints(document: Mapping[str, Any], path: object = None) -> list[tuple[str, str, int]]:
     """``[(name, host, port), ...]`` from a parsed config document (``[]`` without ``[[nodes]]``)."""
-    from chassisctl.ipmi.lan.config import parse_listen
+    from chassisctl.config.keys import listen_parts as parse_listen
 
     where = f"{path}: " if path else ""
     raw = document.get("nodes", [])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import socket
 from typing import Any, Iterable
 
 from chassisctl.errors import ConfigError
@@ -37,33 +38,25 @@ _STATE = {"ok": 0.0, "nc": 1.0, "cr": 2.0, "nr": 2.0}
 
 
 def parse_listen(section: dict[str, Any]) -> tuple[str, int]:
-    from chassisctl.ipmi.lan.config import parse_listen as parse
+    from chassisctl.config.keys import listen_parts
 
-    listen = section.get("listen", DEFAULT_LISTEN)
-    try:
-        return parse(listen, "metrics.listen")
-    except ConfigError:
-        raise
-    except Exception:  # noqa: BLE001 - anything else about the value is the same mistake
-        raise ConfigError(f"metrics.listen: expected \"ADDR:PORT\", got {listen!r}") from None
+    return listen_parts(section.get("listen", DEFAULT_LISTEN), "metrics.listen")
 
 
 class MetricsService:
     name = "metrics"
 
     def __init__(self, section: dict[str, Any], daemon: Any, *, logger: logging.Logger | None = None) -> None:
-        for key in section:
-            if key not in ("listen", "interval"):
-                raise ConfigError(f"metrics.{key}: unknown key")
+        """``section`` is ``[metrics]``, already checked against its schema."""
+        from chassisctl.config.schema import METRICS
+
         self.host, self.port = parse_listen(section)
-        interval = section.get("interval", 5.0)
-        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 1 <= interval <= 3600:
-            raise ConfigError("metrics.interval: expected seconds within 1..3600")
-        self.interval = float(interval)
+        self.interval = float(section.get("interval", METRICS["interval"].default))
         self.daemon = daemon
         self.log = logger or logging.getLogger("chassisctl.serve.metrics")
         self._server: Any = None
         self._thread: Any = None
+        self.app: _Memo | None = None
         self._refresh: asyncio.Future | None = None
 
     def describe(self) -> str:
@@ -75,16 +68,30 @@ class MetricsService:
         return f"[{self.host}]:{port}" if ":" in self.host else f"{self.host}:{port}"
 
     async def start(self) -> None:
-        from prometheus_client import CollectorRegistry, start_http_server
+        import threading
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+        from prometheus_client import CollectorRegistry, make_wsgi_app
+        from prometheus_client.exposition import ThreadingWSGIServer
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args: Any) -> None:  # serve's log is for events, not every scrape
+                pass
+
+        class Server(ThreadingWSGIServer):
+            address_family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
 
         # The first scrape already sees readings (not ipmi_up 0 for "not yet").
         await self.daemon.refresh(self.interval)
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Collector(self.daemon))
+        self.app = _Memo(make_wsgi_app(registry), max_age=min(1.0, self.interval))
         try:
-            self._server, self._thread = start_http_server(self.port, addr=self.host, registry=registry)
+            self._server = make_server(self.host, self.port, self.app, Server, handler_class=Quiet)
         except OSError as exc:
             raise ConfigError(f"metrics: cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
+        self._thread = threading.Thread(target=self._server.serve_forever, name="chassisctl-metrics", daemon=True)
+        self._thread.start()
         self._refresh = asyncio.ensure_future(self._keep_fresh())
 
     async def _keep_fresh(self) -> None:
@@ -109,7 +116,66 @@ class MetricsService:
             self._thread = None
 
     def status(self) -> dict[str, Any]:
-        return {"listen": self.address}
+        """Where it listens, and how long scrapes took on the server (the last 1000;
+        ``cold``: those that collected and formatted rather than reused)."""
+        app = self.app
+        return {"listen": self.address, "scrapes": app.scrapes if app is not None else 0,
+                **_quantiles("scrape", app.durations if app is not None else ()),
+                **_quantiles("scrape_cold", app.cold if app is not None else ())}
+
+
+def _quantiles(prefix: str, durations: Any) -> dict[str, float | None]:
+    times = sorted(durations)
+    if not times:
+        return {f"{prefix}_p50_ms": None, f"{prefix}_p99_ms": None}
+    return {f"{prefix}_p50_ms": round(times[len(times) // 2] * 1e3, 3),
+            f"{prefix}_p99_ms": round(times[max(0, int(len(times) * 0.99) - 1)] * 1e3, 3)}
+
+
+class _Memo:
+    """prometheus-client's WSGI exposition, its answer reused for ``max_age``.
+
+    Formatting a few hundred samples costs milliseconds of Python under the
+    GIL the event loop also needs; Prometheus servers (and ``watch curl``)
+    asking more often than the data changes get the same bytes again.  The
+    readings behind them are refreshed in the background anyway.
+    """
+
+    def __init__(self, app: Any, max_age: float) -> None:
+        import collections
+        import threading
+
+        self.app = app
+        self.max_age = max_age
+        self.durations: collections.deque[float] = collections.deque(maxlen=1000)
+        #: Scrapes that had to collect and format (a Prometheus server every 15 s always does).
+        self.cold: collections.deque[float] = collections.deque(maxlen=1000)
+        self.scrapes = 0
+        self._lock = threading.Lock()
+        self._cache: dict[tuple, tuple[float, str, list, bytes]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        import time
+
+        started = time.perf_counter()
+        key = tuple(environ.get(k, "") for k in ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT",
+                                                  "HTTP_ACCEPT_ENCODING"))
+        cold = False
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is None or time.monotonic() - hit[0] >= self.max_age:
+                cold = True
+                captured: list[Any] = []
+                body = b"".join(self.app(environ, lambda status, headers, *_: captured.extend((status, headers))))
+                hit = (time.monotonic(), captured[0], captured[1], body)
+                self._cache[key] = hit
+        start_response(hit[1], hit[2])
+        self.scrapes += 1
+        elapsed = time.perf_counter() - started
+        self.durations.append(elapsed)
+        if cold:
+            self.cold.append(elapsed)
+        return [hit[3]]
 
 
 class _Collector:

@@ -128,6 +128,8 @@ class BmcMirror:
         self._records: list[Any] = []
         #: Non-linear factors learned on the bus thread, by sensor number (CacheEntry's shape).
         self._factors = _FactorStore()
+        #: (the readings dict it came from, SensorValues) for :meth:`sensor_values`.
+        self._decoded: tuple[dict, list] | None = None
         #: False until identity and SDRs are read, and while a lost BMC is retried.
         self.up = False
         #: Why the BMC is down (for status), and since when (monotonic).
@@ -398,12 +400,16 @@ class BmcMirror:
         from chassisctl.client.sensors import SensorReader
 
         readings, at = self._readings, self._scanned_at
+        memo = self._decoded
+        if memo is not None and memo[0] is readings:
+            return at, memo[1]  # the same scan: decoded once, whoever asks (metrics, status)
         values = []
         for record in self._records:
             cached = readings.get((record.owner_lun, record.sensor_number))
             reader = SensorReader(_Answered(cached), entry=self._factors,  # type: ignore[arg-type]
                                   deadline=SENSOR_DEADLINE)
             values.append(reader.read_one(record))
+        self._decoded = (readings, values)
         return at, values
 
     async def refresh(self, max_age: float) -> None:

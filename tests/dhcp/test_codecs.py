@@ -109,7 +109,7 @@ def test_plain_bootp_keeps_vendor_area() -> None:
 def test_overloaded_fields_are_read_and_stripped() -> None:
     file_opts = v4.encode_options([(v4.Opt.AGENT_INFO, b"\x01\x02ab"), (v4.Opt.HOSTNAME, b"h")])
     msg = discover(extra=((v4.Opt.OVERLOAD, b"\x01"), (v4.Opt.AGENT_INFO, b"\x02\x01z")))
-    msg = v4.Message(**{f: getattr(msg, f) for f in msg.__slots__ if f != "file"}, file=file_opts.ljust(128, b"\0"))
+    msg = msg._replace(file=file_opts.ljust(128, b"\0"))
     data = v4.encode(msg)
     decoded = v4.decode(data)
     assert decoded.overload_options == ((82, b"\x01\x02ab"), (12, b"h"))

@@ -479,3 +479,56 @@ def test_serve_refuses_two_tables_on_one_segment(bed: Bed) -> None:
     assert done.returncode == 78, done.stderr
     # serve builds one unit per table, so the refusal comes from the per-interface lock.
     assert "already serves dhr0" in done.stderr or "dhr0 is already downstream in dhcp_relay[0]" in done.stderr
+
+
+
+_SCRAPE = """
+import json, sys, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+text = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode()
+for family in text_string_to_metric_families(text):
+    for s in family.samples:
+        if s.name.startswith("chassisctl_dhcp_relay_"):
+            print(json.dumps([s.name, s.labels, s.value]))
+"""
+
+
+def test_serve_exports_relay_counters_on_metrics(bed: Bed) -> None:
+    """/metrics carries received, relayed and dropped{reason} per relay instance and interface."""
+    import sys
+    tables = SERVE_TABLES + '\n[metrics]\nlisten = "127.0.0.1:0"\ninterval = 1\n'
+    config, _sock = _serve_config(bed, "serve-metrics", tables)
+    serve = bed.spawn(bed.relay, [sys.executable, "-m", "chassisctl", "--config", config, "serve"], "serve-metrics")
+    bad = bytearray(request_frame(crafted(0x9901)))
+    bad[14 + 20 + 6] ^= 0x5A  # a wrong UDP checksum
+    try:
+        wait_for(lambda: "ready:" in serve.err() or serve.popen.poll() is not None, 20, "serve")
+        assert serve.popen.poll() is None, serve.err()
+        url = wait_for(lambda: re.search(r"(http://[\d.]+:\d+/metrics)", serve.err()), 10, "the metrics line")[1]
+        udhcpc(bed)
+        dhclient(bed, v6=True)
+        bed.inject([bytes(bad), bytes(bad)])
+        time.sleep(0.3)
+        lines = bed.sh(bed.relay, sys.executable, "-c", _SCRAPE, url).stdout.splitlines()
+        doc = json.loads(bed.sh(bed.relay, sys.executable, "-m", "chassisctl", "--config", config, "dhcp-relay",
+                                "status", "--json").stdout)
+    finally:
+        assert bed.stop(serve) == 0, serve.err()
+    samples: dict[tuple, float] = {}
+    for line in lines:
+        name, labels, value = json.loads(line)
+        samples[(name, labels["relay"], labels["interface"], labels.get("reason"))] = value
+    # One family per counter, labelled by instance ("v4 dhr0", "v6 dhr0") and arrival interface.
+    assert {key[1] for key in samples} == {"v4 dhr0", "v6 dhr0"}
+    for relay in ("v4 dhr0", "v6 dhr0"):
+        assert samples[("chassisctl_dhcp_relay_received_total", relay, "dhr0", None)] >= 2
+        assert samples[("chassisctl_dhcp_relay_relayed_total", relay, "dhr0", None)] >= 2
+        assert samples[("chassisctl_dhcp_relay_received_total", relay, "dhr1", None)] >= 2  # the server's replies
+    assert samples[("chassisctl_dhcp_relay_dropped_total", "v4 dhr0", "dhr0", "bad_checksum")] == 2
+    # The same counters as dhcp-relay status, read just after (so never below the scrape).
+    for relay_doc, relay in zip(doc["relays"], ("v4 dhr0", "v6 dhr0")):
+        for ifname, c in relay_doc["interfaces"].items():
+            assert samples[("chassisctl_dhcp_relay_received_total", relay, ifname, None)] <= c["received"]
+            assert samples[("chassisctl_dhcp_relay_relayed_total", relay, ifname, None)] <= c["relayed"]
+            for reason, n in c["dropped"].items():
+                assert 0 < samples.get(("chassisctl_dhcp_relay_dropped_total", relay, ifname, reason), n) <= n

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from chassisctl.ipmi.lan import lan_config_from_toml
+from chassisctl.serve.lan_settings import lan_config_from_toml
 from chassisctl.ipmi.lan.console import RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf
 

@@ -202,3 +202,26 @@ def test_sigterm_stops_within_five_seconds_and_removes_the_socket(tmp_path) -> N
     assert time.monotonic() - started < 5.0
     assert not serve.socket_path.exists()
     assert serve.log_lines()[-1].endswith("stopped")
+
+
+def test_a_bmc_that_vanishes_shows_in_metrics_and_the_lan_side_answers_without_hanging(tmp_path) -> None:
+    """The simulated BMC stops answering for good after 150 transactions (start-up
+    and a few background refreshes): metrics say so, LAN clients get an error
+    completion code at once, and status still answers."""
+    serve = start(tmp_path, extra_env={"CHASSISCTL_SIM_FAULTS": "dead_after=150"})
+    try:
+        deadline = time.monotonic() + 30
+        while one(samples := scrape(serve), "ipmi_up", collector="ipmi", node="bmc") != 0:
+            assert time.monotonic() < deadline, samples
+            time.sleep(0.5)
+        assert serve.wait_log(r"stopped answering", timeout=10), serve.log_text()
+        time.sleep(1.5)  # past the poll interval: no reading from the last good scan is still fresh
+        started = time.monotonic()
+        reading = serve.ipmitool("raw", "0x04", "0x2d", "0x01")  # Get Sensor Reading, not in memory
+        assert reading.returncode != 0 and re.search(r"rsp=0x(d5|c3|ff)", reading.output), str(reading)
+        sf.passes(serve.ipmitool("mc", "info"), r"Device ID")  # identity is answered from memory
+        assert time.monotonic() - started < 15
+        doc = query("status", socket_path=serve.socket_path, timeout=10)
+        assert {s["name"]: s["state"] for s in doc["services"]}["ipmi-lan"] == "up"
+    finally:
+        assert serve.stop() == 0

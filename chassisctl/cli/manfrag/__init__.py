@@ -702,6 +702,11 @@ and \fBdropped\fR by reason:
 \fBunknown_giaddr\fR, \fBcircuit_id_mismatch\fR, \fBunexpected_type\fR,
 \fBnot_downstream\fR and \fBqueue_full\fR (the kernel's receive queue
 overflowed: the relay kept relaying and the excess was dropped).
+Under \fBserve\fR with \fB[metrics]\fR, the same counters are on
+\fB/metrics\fR as \fBchassisctl_dhcp_relay_received_total\fR,
+\fBchassisctl_dhcp_relay_relayed_total\fR and
+\fBchassisctl_dhcp_relay_dropped_total\fR (labels \fBrelay\fR, e.g.
+"v4 eth0.100", \fBinterface\fR and \fBreason\fR).
 """,
         "examples": r"""
 One VLAN interface towards the clients, two distant servers, option 82 with

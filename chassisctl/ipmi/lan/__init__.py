@@ -1,8 +1,8 @@
 """Sans-I/O IPMI-over-LAN endpoint (RMCP, IPMI 1.5 sessions, RMCP+).
 
 ``LanServer`` (``server.py``) is the state machine: datagrams in, datagrams
-and events out, time as an argument.  ``config.py`` holds ``LanConfig`` and
-its TOML reader, ``events.py`` the events, ``sessions.py`` the session table,
+and events out, time as an argument.  ``config.py`` holds ``LanConfig``
+(read from TOML by ``chassisctl.serve.lan_settings``), ``events.py`` the events, ``sessions.py`` the session table,
 windows and limiter, ``channel.py`` the channel/user/LAN-parameter answers.
 The asyncio edge is ``chassisctl.serve.ipmi_lan``.
 """
@@ -10,9 +10,7 @@ The asyncio edge is ``chassisctl.serve.ipmi_lan``.
 from chassisctl.ipmi.lan.config import (
     LanConfig,
     LanUser,
-    check_secret_file_mode,
     config_warnings,
-    lan_config_from_toml,
 )
 from chassisctl.ipmi.lan.events import (
     Event,
@@ -34,7 +32,5 @@ __all__ = [
     "RequestReceived",
     "SessionClosed",
     "SessionOpened",
-    "check_secret_file_mode",
     "config_warnings",
-    "lan_config_from_toml",
 ]

@@ -8,7 +8,8 @@ import pytest
 
 from chassisctl.errors import ConfigError
 from chassisctl.ipmi.codes import Privilege
-from chassisctl.ipmi.lan import LanConfig, check_secret_file_mode, lan_config_from_toml
+from chassisctl.ipmi.lan import LanConfig
+from chassisctl.serve.lan_settings import check_secret_file_mode, lan_config_from_toml
 from chassisctl.ipmi.lan.sessions import DUPLICATE, NEW, OUTSIDE, FailureLimiter, ReplyCache, SeqWindow, next_seq
 
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from chassisctl.ipmi.lan import lan_config_from_toml
+from chassisctl.serve.lan_settings import lan_config_from_toml
 from chassisctl.ipmi.lan.console import LoginFailed, RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 
-from chassisctl.ipmi.lan import lan_config_from_toml
+from chassisctl.serve.lan_settings import lan_config_from_toml
 from chassisctl.ipmi.lan.console import RmcpPlusConsole, split_reply
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.rmcp import asf_ping, decode_asf

@@ -19,10 +19,10 @@ from chassisctl.ipmi.lan import (
     RequestReceived,
     SessionClosed,
     SessionOpened,
-    lan_config_from_toml,
 )
 from chassisctl.ipmi.lan.console import LoginFailed, RmcpPlusConsole, login, split_reply
 from chassisctl.ipmi.message import Response
+from chassisctl.serve.lan_settings import lan_config_from_toml
 from chassisctl.ipmi.rmcp import (
     AuthType,
     LanMessage,

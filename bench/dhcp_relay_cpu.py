@@ -1,0 +1,124 @@
+"""CPU the DHCP relay's I/O thread spends per packet, in a batch (root; namespaces).
+
+The loss and latency figures of ``dhcp_relay.py`` depend on everything else
+the two cores run.  This one measures the relay alone and is steady on a
+busy machine: the relay (``RelayRuntime``, in this process, in the relay
+namespace of the same test bed) is held still by its hub's lock while a
+burst of N client DISCOVERs (or N server OFFERs) is queued on its sockets;
+then it is let go, and the CPU time of its I/O thread (user + system, read
+through ``pthread_getcpuclockid``) until all N are relayed is divided by N.
+That includes the system calls (read, and the send with the veth's delivery
+into the next namespace) but no wake-ups: the cost per packet at saturation.
+
+    sudo .venv/bin/python bench/dhcp_relay_cpu.py [-n 2000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def blast(kind: str, n: int, with82: bool) -> None:
+    """Queue ``n`` requests (client side) or replies (server side) as fast as possible."""
+    from chassisctl.dhcp import v4
+    from dhcp._packets import client_frame, discover, offer
+
+    if kind == "request":
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind(("dhc0", 0))
+        frame = client_frame(discover())
+        for _ in range(n):
+            s.send(frame)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("198.51.100.2", 67))
+        extra = ((82, b"\x01\x04dhr0"),) if with82 else ()
+        payload = v4.encode(offer(discover(giaddr="192.0.2.1"), extra=extra))
+        for _ in range(n):
+            s.sendto(payload, ("192.0.2.1", 67))
+
+
+async def inner(client_ns: str, server_ns: str, n: int, with82: bool) -> dict:
+    """In the relay namespace: run the relay, time its thread over each burst."""
+    from chassisctl.dhcp.config import make
+    from chassisctl.errors import UsageError
+    from chassisctl.serve import dhcp_relay as dr
+
+    settings = {"downstream": ["dhr0"], "upstream": ["dhr1"], "servers": ["198.51.100.2"]}
+    if with82:
+        settings["option82"] = "replace"
+    runtime = dr.RelayRuntime([make(settings, fail=UsageError)], "sw1")
+    await runtime.start()
+    try:
+        await asyncio.sleep(0.2)
+        clock = time.pthread_getcpuclockid(dr.HUB._thread.ident)
+        relay = runtime.relays4[0]
+        out = {}
+        for kind, ns, ifname in (("request", client_ns, "dhr0"), ("reply", server_ns, "dhr1")):
+            before = relay.counters.of(ifname).relayed
+            with dr.HUB.lock:  # the I/O thread waits here while the burst queues up
+                subprocess.run(["ip", "netns", "exec", ns, sys.executable, __file__, "--blast", kind, "-n", str(n),
+                                *(["--with82"] if with82 else [])], check=True, timeout=60)
+                time.sleep(0.05)
+                cpu0 = time.clock_gettime(clock)
+            deadline = time.monotonic() + 10
+            while relay.counters.of(ifname).relayed - before < n and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            done = relay.counters.of(ifname).relayed - before
+            out[kind] = {"us": (time.clock_gettime(clock) - cpu0) / max(done, 1) * 1e6, "relayed": done}
+        return out
+    finally:
+        await runtime.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=2000, help="packets per burst (the queues hold ~3,000)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--blast", help=argparse.SUPPRESS)
+    parser.add_argument("--inner", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--with82", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.blast:
+        blast(args.blast, args.n, args.with82)
+        return 0
+    if args.inner:
+        print(json.dumps(asyncio.run(inner(*args.inner, args.n, args.with82))))
+        return 0
+    from interop.dhcp_bed import Bed
+
+    rows: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="dhcp-cpu-") as work:
+        bed = Bed(Path(work))
+        try:
+            bed.create()
+            for _ in range(args.rounds):
+                for with82 in (False, True):
+                    done = bed.sh(bed.relay, sys.executable, __file__, "--inner", bed.client, bed.server,
+                                  "-n", str(args.n), *(["--with82"] if with82 else []), timeout=120)
+                    for kind, r in json.loads(done.stdout).items():
+                        if r["relayed"] == args.n:
+                            rows.setdefault(f"{kind}{' +82' if with82 else ''}", []).append(r["us"])
+        finally:
+            bed.destroy()
+    print(f"relay I/O thread CPU per packet in bursts of {args.n} (user + system, median [min-max] of "
+          f"{args.rounds}):")
+    for name, values in rows.items():
+        print(f"  {name:>12}: {statistics.median(values):6.2f} us [{min(values):.2f}-{max(values):.2f}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
