@@ -14,7 +14,7 @@ same constants, so both sides of the simulation speak one dialect.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.errors import UsageError
 from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
@@ -51,8 +51,7 @@ class TransactionSupport(enum.IntEnum):
     MULTI_PART = 2
 
 
-@dataclass(frozen=True, slots=True)
-class SsifCapabilities:
+class SsifCapabilities(NamedTuple):
     """What one SSIF BMC supports: the transport's view of App 57h.
 
     ``max_request``/``max_response`` are whole message sizes (netFn byte

@@ -25,9 +25,9 @@ import hashlib
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.devices.pca954x import Kind as MuxKind
@@ -45,8 +45,7 @@ _ORDER = ("lnr", "lc", "lnc", "unc", "uc", "unr")
 # --- the loaded description -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PowerDecl:
+class PowerDecl(NamedTuple):
     device: str
     enable: str | None = None
     on_value: int = 1
@@ -62,8 +61,7 @@ class PowerDecl:
     verify: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class NodeDecl:
+class NodeDecl(NamedTuple):
     name: str
     id: int
     entity_instance: int
@@ -71,8 +69,7 @@ class NodeDecl:
     power: PowerDecl | None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceDecl:
+class DeviceDecl(NamedTuple):
     name: str
     kind: str
     address: int
@@ -106,8 +103,7 @@ class DeviceDecl:
         return f"{self.path}:{self.address:02x}"
 
 
-@dataclass(frozen=True, slots=True)
-class SensorDecl:
+class SensorDecl(NamedTuple):
     name: str
     device: str
     reading: str
@@ -130,24 +126,21 @@ class SensorDecl:
         return self.type == "psu_status"
 
 
-@dataclass(frozen=True, slots=True)
-class FruDecl:
+class FruDecl(NamedTuple):
     id: int
     name: str
     device: str
     node: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NodeSensor:
+class NodeSensor(NamedTuple):
     """A sensor as one node's SDR repository holds it."""
 
     number: int
     decl: SensorDecl
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     name: str
     source: str
     digest: str
@@ -162,7 +155,7 @@ class Platform:
     devices: Mapping[str, DeviceDecl]
     sensors: tuple[SensorDecl, ...]
     frus: tuple[FruDecl, ...]
-    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = field(default_factory=dict)
+    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = MappingProxyType({})
 
     def node(self, selector: str | int | None) -> NodeDecl:
         """The node named or numbered ``selector`` (None: the first); KeyError if none."""
@@ -250,7 +243,8 @@ def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = F
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     doc = _cached(digest) if use_cache else None
     # A document cached only after it validated once: its sensor ranges are known to
-    # have SDR factors, so that (costly) check is not repeated on every command.
+    # have SDR factors and its FRU fields to build an image, so those (costly)
+    # checks are not repeated on every command.
     fresh = doc is None
     if doc is None:
         doc = _parse_toml(text, source)
@@ -358,8 +352,7 @@ class _Validator:
             manufacturer_id=p.get("manufacturer_id", 0), product_id=p.get("product_id", 0),
             device_id=p.get("device_id", 0x20), firmware=firmware, clock_hz=p.get("clock_hz", 100_000),
             sel_capacity=p.get("sel_capacity", 512), nodes=nodes, devices=devices, sensors=sensors, frus=frus)
-        object.__setattr__(platform, "node_sensors", self._numbering(platform))
-        return platform
+        return platform._replace(node_sensors=self._numbering(platform))
 
     def _firmware(self, text: str) -> tuple[int, int]:
         major, sep, minor = text.partition(".")
@@ -522,8 +515,8 @@ class _Validator:
             problem = schema.check_value(spec, value)
             if problem:
                 raise self.fail(path + ("sim", key), problem)
-        if kind == "at24" and "fru" in sim:
-            self._fru_fields(path + ("sim", "fru"), sim["fru"])
+        if kind == "at24" and "fru" in sim and self.factors:
+            self._fru_fields(path + ("sim", "fru"), sim["fru"], t.get("part", ""))
         return DeviceDecl(t["name"], kind, addr, MuxPath(tuple(h for h, _ in hops)),
                           tuple(n for _, n in hops), t.get("node"), owner,
                           tuple(probe) if probe is not None else None, options, fields, dict(sim), i)
@@ -593,7 +586,10 @@ class _Validator:
         if t.get("vout_format") == "direct" and "READ_VOUT" not in t.get("direct", {}):
             raise self.fail(path + ("vout_format",), "direct needs READ_VOUT coefficients in 'direct'")
 
-    def _fru_fields(self, path: KeyPath, fru: dict[str, Any]) -> None:
+    def _fru_fields(self, path: KeyPath, fru: dict[str, Any], part: str) -> None:
+        """The simulated EEPROM's FRU fields build an image that fits the part
+        (the simulator builds it only when the part is first read)."""
+        from chassisctl.devices import at24
         from chassisctl.ipmi.fru import build
 
         for area in fru:
@@ -602,9 +598,12 @@ class _Validator:
             if not isinstance(fru[area], dict):
                 raise self.fail(path + (area,), "expected a table of fields")
         try:
-            build(**{k: _fru_area(k, v) for k, v in fru.items()})
+            image = build(**{k: _fru_area(k, v) for k, v in fru.items()})
         except (ValueError, TypeError) as exc:
             raise self.fail(path, str(exc)) from None
+        size = at24.part(part).size
+        if len(image) > size:
+            raise self.fail(path, f"the FRU image is {len(image)} bytes; a {part} holds {size}")
 
     # -- topology and references ---------------------------------------------------------------
     def _topology(self, devices: Mapping[str, DeviceDecl]) -> None:

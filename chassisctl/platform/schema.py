@@ -11,8 +11,8 @@ as data keeps the two honest and lets the simulator overrides
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
 
 from chassisctl.config.keys import Key, check_value  # noqa: F401 - the declarative style, shared with chassisctl.toml
 
@@ -136,15 +136,14 @@ Readings = Callable[[Mapping[str, Any]], dict[str, str]]
 SimCheck = Callable[[Mapping[str, Any], str, Any], "Any"]
 
 
-@dataclass(frozen=True, slots=True)
-class KindSpec:
+class KindSpec(NamedTuple):
     name: str
     family: str
-    options: Mapping[str, Key] = field(default_factory=dict)
+    options: Mapping[str, Key] = MappingProxyType({})
     #: reading name -> sensor type, for a device with these options
     readings: Readings = lambda opts: {}
     #: simulator key -> Key (None: computed by ``sim_key``)
-    sim: Mapping[str, Key] = field(default_factory=dict)
+    sim: Mapping[str, Key] = MappingProxyType({})
     sim_key: Callable[[Mapping[str, Any], str], Key | None] | None = None
     #: What `platform probe` reads when the description lists no registers.
     probe: str = ""

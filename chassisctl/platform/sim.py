@@ -21,10 +21,7 @@ by the first process that sees them, and removed.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,23 +40,33 @@ SEED_ONLY = frozenset({"vout_mode", "fru", "extended", "pg_delay_ms"})
 SIM_ROOT_BUS = 0
 
 
-@dataclass
 class SimWorld:
-    platform: Platform
-    clock: Clock
-    bus: Any
-    twins: dict[str, Any]
-    sysfs_root: Path | None = None
-    hwmon_dirs: dict[str, Path] = field(default_factory=dict)
-    generation: int = 0
-    #: wall - monotonic, fixed for the process: snapshots convert with it.
-    epoch: float = 0.0
-    #: Bay occupancy and bus answering, per device (``present`` / ``responding`` keys).
-    bay: dict[str, bool] = field(default_factory=dict)
-    responding: dict[str, bool] = field(default_factory=dict)
+    """The simulated devices of one platform on their simulated bus (a plain class, built per command)."""
+
+    __slots__ = ("platform", "clock", "bus", "twins", "sysfs_root", "hwmon_dirs", "generation", "epoch", "bay",
+                 "responding")
+
+    def __init__(self, platform: Platform, clock: Clock, bus: Any, twins: dict[str, Any],
+                 sysfs_root: Path | None = None, hwmon_dirs: dict[str, Path] | None = None, generation: int = 0,
+                 epoch: float = 0.0, bay: dict[str, bool] | None = None,
+                 responding: dict[str, bool] | None = None) -> None:
+        self.platform = platform
+        self.clock = clock
+        self.bus = bus
+        self.twins = twins
+        self.sysfs_root = sysfs_root
+        self.hwmon_dirs: dict[str, Path] = {} if hwmon_dirs is None else hwmon_dirs
+        self.generation = generation
+        #: wall - monotonic, fixed for the process: snapshots convert with it.
+        self.epoch = epoch
+        #: Bay occupancy and bus answering, per device (``present`` / ``responding`` keys).
+        self.bay: dict[str, bool] = {} if bay is None else bay
+        self.responding: dict[str, bool] = {} if responding is None else responding
 
     def close(self) -> None:
         if self.sysfs_root is not None:
+            import shutil
+
             shutil.rmtree(self.sysfs_root, ignore_errors=True)
             self.sysfs_root = None
 
@@ -301,6 +308,8 @@ def build_world(platform: Platform, *, clock: Clock, name: str = "default", pace
             segment.attach(dev.address, twins[dev.name])
     hwmon = [d for d in platform.devices.values() if d.family == "hwmon"]
     if hwmon:
+        import tempfile
+
         from chassisctl.sim.hwmon import FakeSysfs
 
         world.sysfs_root = sysfs_root or Path(tempfile.mkdtemp(prefix=f"chassisctl-{platform.name}-sysfs-"))
@@ -359,7 +368,8 @@ def _twin(platform: Platform, dev: DeviceDecl, clock: Clock) -> Any:
     if dev.family == "eeprom":
         from chassisctl.sim.devices.at24 import At24Sim
 
-        return At24Sim(dev.options["part"], clock, data=fru_image(sim))
+        # The image is built (FRU codec and all) when something first reads the part.
+        return At24Sim(dev.options["part"], clock, data=(lambda: fru_image(sim)) if sim.get("fru") else b"")
     if dev.family == "cpld":
         from chassisctl.sim.devices.cpld import CpldSim, PowerDomain
 

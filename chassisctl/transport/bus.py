@@ -13,8 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from chassisctl.errors import BusIOError, PermissionDenied, UnreachableError, UsageError
 
@@ -23,8 +22,7 @@ _SIM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _DEV = re.compile(r"(?:/dev/)?i2c-(\d{1,4})")
 
 
-@dataclass(frozen=True, slots=True)
-class BusSpec:
+class BusSpec(NamedTuple):
     """A parsed ``--bus`` value: a real adapter number or a named simulation."""
 
     number: int | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
@@ -27,8 +27,7 @@ class VoutFormat(enum.Enum):
     DIRECT = "direct"  # DIRECT with the coefficients given for the command
 
 
-@dataclass(frozen=True, slots=True)
-class PmbusStatus:
+class PmbusStatus(NamedTuple):
     """STATUS_WORD (or STATUS_BYTE) plus the STATUS_x registers its summary bits point at."""
 
     word: StatusWord

@@ -9,25 +9,46 @@ programs the cells.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from chassisctl.clock import Clock
 from chassisctl.devices.at24 import WRITE_CYCLE_S, Part, part as lookup_part
 from chassisctl.sim.i2c import Segment
 
 
 class At24Sim:
-    def __init__(self, part: str | Part, clock: Clock, *, data: bytes = b"",
+    """``data`` is the initial content, or a function returning it: then it is
+    made when the memory is first used (a FRU image costs its codec's import)."""
+
+    def __init__(self, part: str | Part, clock: Clock, *, data: bytes | Callable[[], bytes] = b"",
                  write_cycle_s: float = WRITE_CYCLE_S) -> None:
         self.part = lookup_part(part) if isinstance(part, str) else part
-        if len(data) > self.part.size:
-            raise ValueError(f"{len(data)} bytes do not fit a {self.part.name}")
         self.clock = clock
-        self.memory = bytearray(data) + b"\xff" * (self.part.size - len(data))
+        self._memory: bytearray | None = None
+        self._data = data
+        if not callable(data):
+            self._materialise()
         self.write_cycle_s = write_cycle_s
         self.present = True
         self.pointer = 0
         self.busy_until = float("-inf")
         self.writes = 0  # completed write cycles, for tests
         self.views = [_At24View(self, block) for block in range(self.part.addresses)]
+
+    @property
+    def memory(self) -> bytearray:
+        return self._memory if self._memory is not None else self._materialise()
+
+    @memory.setter
+    def memory(self, value: bytearray) -> None:
+        self._memory = value
+
+    def _materialise(self) -> bytearray:
+        data = self._data() if callable(self._data) else self._data
+        if len(data) > self.part.size:
+            raise ValueError(f"{len(data)} bytes do not fit a {self.part.name}")
+        self._memory = bytearray(data) + b"\xff" * (self.part.size - len(data))
+        return self._memory
 
     def attach(self, segment: Segment, base_addr: int) -> None:
         for block, view in enumerate(self.views):

@@ -13,7 +13,7 @@ events, so tests with a FakeClock decide exactly when things happen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.devices.cpld import Access, Field, encode, extract, registers
@@ -22,8 +22,7 @@ from chassisctl.sim.devices._register import PointerSlave
 FORCE_OFF_S = 4.0
 
 
-@dataclass(frozen=True, slots=True)
-class PowerDomain:
+class PowerDomain(NamedTuple):
     """Which fields make up one node's (or the chassis') power control."""
 
     name: str
@@ -35,8 +34,7 @@ class PowerDomain:
     force_off_s: float = FORCE_OFF_S
 
 
-@dataclass(frozen=True, slots=True)
-class Pulse:
+class Pulse(NamedTuple):
     """A completed assertion of a pulse field, and what the model made of it."""
 
     field: str
