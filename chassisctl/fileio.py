@@ -22,15 +22,18 @@ chassisctl stored.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
+# Not typing's TYPE_CHECKING: TAB completion reads its sensor-name index
+# through this module, and importing typing would double that keypress's
+# cost.  Type checkers treat any TYPE_CHECKING the same way.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 #: Largest file chassisctl reads (config, platform, profile, state, cache);
 #: the biggest real one, a platform description, is a few tens of KiB.
@@ -164,6 +167,8 @@ def atomic_write(path: Path, text: str, *, fsync: bool = False) -> None:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
+        import contextlib
+
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise

@@ -12,8 +12,7 @@ both do exactly this, so it lives here once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chassisctl.ipmi.sensor_cmds import LOWER, Threshold
 
@@ -48,8 +47,7 @@ def threshold_status(limits: Mapping[Threshold, int], raw: int, conversion: Conv
     return bits
 
 
-@dataclass(frozen=True, slots=True)
-class Crossing:
+class Crossing(NamedTuple):
     """One threshold bit that changed: the event to log."""
 
     threshold: Threshold

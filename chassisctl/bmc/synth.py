@@ -7,24 +7,30 @@ records whose M/B/K1/K2 are *computed* from the range (never hand-written),
 thresholds stored raw and rounded toward the safe side, and a conversion
 object to turn each live value into the raw byte Get Sensor Reading returns.
 This module is that shared step.
+
+Synthesis is pure arithmetic on the description (exact fractions, a
+search for factors aligned to each device's resolution), so its outcome —
+the record bytes and, per sensor, the factors and raw thresholds — can be
+stored beside the description's own cache, keyed by the description's
+digest: :func:`to_document` / :func:`from_document`.  A command that only
+needs readings then builds neither the SDR record classes nor the search.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 from collections.abc import Mapping, Sequence
 
-from chassisctl.ipmi.conversion import Conversion, Factors, Round
-from chassisctl.ipmi.sdr import (CompactSensorRecord, EventOnlyRecord, FruDeviceLocator,
-                                 FullSensorRecord, McDeviceLocator, threshold_masks)
-from chassisctl.ipmi.sensor import choose_factors, rounding_for
-from chassisctl.ipmi.sensor_cmds import Threshold
+from chassisctl.ipmi.conversion import Conversion, Factors, Round, choose_factors
+from chassisctl.ipmi.sensor_cmds import Threshold, rounding_for
 
 if TYPE_CHECKING:
     from fractions import Fraction
+
+    from chassisctl.ipmi.sdr import CompactSensorRecord, EventOnlyRecord, FullSensorRecord
 
 THRESHOLD_FLAGS = {"lnc": Threshold.LNC, "lc": Threshold.LC, "lnr": Threshold.LNR,
                    "unc": Threshold.UNC, "uc": Threshold.UC, "unr": Threshold.UNR}
@@ -33,16 +39,14 @@ THRESHOLD_FLAGS = {"lnc": Threshold.LNC, "lc": Threshold.LC, "lnr": Threshold.LN
 NON_LINEAR_CODE = 0x70
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """One linear segment of a non-linear sensor: factors for raw >= from_raw."""
 
     from_raw: int
     factors: Factors
 
 
-@dataclass(frozen=True, slots=True)
-class SensorDecl:
+class SensorDecl(NamedTuple):
     """A sensor as a description states it (engineering units)."""
 
     number: int
@@ -56,7 +60,7 @@ class SensorDecl:
     #: Readings are a percentage of ``unit`` (the SDR units-1 percentage bit).
     percentage: bool = False
     range: tuple[float, float] | None = None
-    thresholds: Mapping[str, float] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = MappingProxyType({})
     hysteresis: int = 1
     #: Offsets a discrete sensor can assert (bit n = offset n).
     discrete_mask: int = 0
@@ -69,15 +73,15 @@ class SensorDecl:
     resolution: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SynthSensor:
+class SynthSensor(NamedTuple):
     """A declared sensor with its record and the conversion behind it."""
 
     decl: SensorDecl
-    record: FullSensorRecord | CompactSensorRecord | EventOnlyRecord
+    #: None when restored by :func:`from_document` (the record's bytes are in the repository).
+    record: FullSensorRecord | CompactSensorRecord | EventOnlyRecord | None
     conversion: Conversion | None
     #: Raw threshold bytes (rounded to the safe side once, at synthesis).
-    limits: Mapping[Threshold, int] = field(default_factory=dict)
+    limits: Mapping[Threshold, int] = MappingProxyType({})
 
     @property
     def number(self) -> int:
@@ -158,6 +162,8 @@ def _mantissa(value: Fraction, lo: int, hi: int) -> tuple[int, int] | None:
 
 def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     """The SDR record for ``decl`` (Full for analog, Compact for discrete)."""
+    from chassisctl.ipmi.sdr import CompactSensorRecord, EventOnlyRecord, FullSensorRecord, threshold_masks
+
     common: dict[str, Any] = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
                   sensor_number=decl.number, entity_id=decl.entity_id,
                   entity_instance=decl.entity_instance, sensor_type=decl.sensor_type,
@@ -198,6 +204,8 @@ def repository(sensors: Sequence[SensorDecl], *, bmc_name: str = "BMC", bmc_addr
                fru_ids: Sequence[tuple[int, str]] = ((0, "Chassis FRU"),),
                entity: tuple[int, int] = (0x07, 1)) -> tuple[list[bytes], dict[int, SynthSensor]]:
     """The whole repository: MC locator, sensors, FRU locators, record IDs from 1."""
+    from chassisctl.ipmi.sdr import FruDeviceLocator, McDeviceLocator
+
     records: list[bytes] = []
     mc = McDeviceLocator(record_id=1, slave_address=bmc_address, capabilities=0xBF,
                          entity_id=0x06, entity_instance=0x01, id_string=bmc_name)
@@ -212,4 +220,36 @@ def repository(sensors: Sequence[SensorDecl], *, bmc_name: str = "BMC", bmc_addr
                                    fru_device_id=fru_id, entity_id=entity[0],
                                    entity_instance=entity[1], id_string=name)
         records.append(locator.encode())
+    return records, synth
+
+
+def to_document(records: Sequence[bytes], synth: Mapping[int, SynthSensor]) -> dict:
+    """What :func:`repository` produced, as JSON: record bytes, per sensor the
+    conversion and the raw thresholds (the declarations are the caller's)."""
+    sensors = {}
+    for number, sensor in synth.items():
+        c = sensor.conversion
+        sensors[str(number)] = None if c is None else {
+            "factors": list(c.factors), "format": int(c.analog_format), "linearization": int(c.linearization),
+            "limits": {str(int(flag)): raw for flag, raw in sensor.limits.items()}}
+    return {"records": [r.hex() for r in records], "sensors": sensors}
+
+
+def from_document(doc: Mapping, decls: Sequence[SensorDecl]) -> tuple[list[bytes], dict[int, SynthSensor]]:
+    """Inverse of :func:`to_document` for the same ``decls``; ValueError (or
+    KeyError, TypeError) when the document does not fit them."""
+    records = [bytes.fromhex(r) for r in doc["records"]]
+    stored = doc["sensors"]
+    if len(stored) != len(decls):
+        raise ValueError("sensor count differs")
+    synth: dict[int, SynthSensor] = {}
+    for decl in decls:
+        item = stored[str(decl.number)]
+        if item is None:
+            synth[decl.number] = SynthSensor(decl, None, None)
+            continue
+        conversion = Conversion(Factors(*(int(v) for v in item["factors"])), int(item["format"]),
+                                int(item["linearization"]))
+        limits = {Threshold(int(flag)): int(raw) for flag, raw in item["limits"].items()}
+        synth[decl.number] = SynthSensor(decl, None, conversion, limits)
     return records, synth

@@ -10,19 +10,21 @@ over one given before it.  :mod:`chassisctl.cli.fastrun` merges them the same
 way without typer.
 
 Nothing here imports typer at module level: command modules import this on
-the typer-free path too.
+the typer-free path too, nor ``inspect`` and ``functools`` (~5 ms): only
+building the typer application needs them, inside the functions that do it.
 """
 
 from __future__ import annotations
 
 import contextvars
-import functools
-import inspect
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from chassisctl.cli.complete import complete_bus, complete_node, complete_platform
 from chassisctl.cli.params import Option, Param
 from chassisctl.cli.render import Output
+
+if TYPE_CHECKING:
+    import inspect
 
 
 class GlobalOption:
@@ -149,6 +151,15 @@ def new_state() -> CliState:
     return fresh
 
 
+def long_running() -> None:
+    """This command keeps running (``serve``, ``--watch``, ``--follow``): collect
+    reference cycles again (:func:`chassisctl.cli.entry.main` turns the cyclic
+    collector off for the short life of an everyday command)."""
+    import gc
+
+    gc.enable()
+
+
 def seconds(low: float, high: float) -> Any:
     """The click type of a SECONDS option: a float within ``low..high`` that
     is finite.  click's FloatRange lets NaN through (``nan < 0`` and
@@ -182,6 +193,8 @@ def invoke(func: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
 
 def _typer_signature(func: Callable[..., Any], extra: list[inspect.Parameter]) -> inspect.Signature:
     """``func``'s signature with typer's Option/Argument objects as defaults."""
+    import inspect
+
     sig = inspect.signature(func)
     params = [p.replace(default=_finite(p).to_typer()) if isinstance(p.default, Param) else p
               for p in sig.parameters.values()]
@@ -203,6 +216,8 @@ def _finite(p: inspect.Parameter) -> Param:
 
 def add_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Give ``func`` the global options; they are merged into :func:`state`."""
+    import functools
+    import inspect
     from typing import Optional
 
     annotations = {o.name: (bool if o.annotation == "bool" else Optional[str]) for o in GLOBAL_OPTIONS}
@@ -222,6 +237,8 @@ def add_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _plain(func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` with typer's parameter objects, without the global options."""
+    import functools
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return invoke(func, kwargs)

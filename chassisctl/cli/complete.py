@@ -9,7 +9,6 @@ calls these same functions, so both completion paths agree by construction.
 
 from __future__ import annotations
 
-import glob
 import os
 
 #: Sensor types ``sensors --type`` accepts (IPMI sensor type names, short).
@@ -37,18 +36,23 @@ def _prefixed(values: list[str], incomplete: str) -> list[str]:
 
 
 def complete_bus(incomplete: str = "") -> list[str]:
+    import glob  # and fnmatch, re: only when completing, not for every command importing this
+
     buses = sorted(glob.glob("/dev/i2c-*"), key=lambda p: (len(p), p)) + ["sim"]
     return _prefixed(buses, incomplete)
 
 
 def _index(path: str):
-    """A completion index (JSON), or None when absent, oversized or corrupt."""
-    from chassisctl.errors import StateError
+    """A completion index (JSON), or None when absent, oversized or corrupt.
+
+    Failures are plain ValueErrors here: nothing is reported on a keypress,
+    and chassisctl.errors (an enum of exit codes) is not worth importing for it.
+    """
     from chassisctl.fileio import json_loads, read_capped
 
     try:
-        return json_loads(read_capped(path, "completion index", StateError), path, StateError)
-    except (OSError, StateError):
+        return json_loads(read_capped(path, "completion index", ValueError), path, ValueError)
+    except (OSError, ValueError):
         return None
 
 
@@ -66,6 +70,8 @@ def complete_sensor_type(incomplete: str = "") -> list[str]:
 
 
 def complete_platform(incomplete: str = "") -> list[str]:
+    import glob
+
     files = glob.glob(incomplete + "*.toml") if incomplete else []
     return _prefixed(list(SHIPPED_PLATFORMS), incomplete) + sorted(files)
 

@@ -17,7 +17,7 @@ from typing import List, Optional
 
 import typer
 
-from chassisctl.cli.common import command, state
+from chassisctl.cli.common import command, long_running, state
 from chassisctl.cli.complete import complete_interface
 
 #: Options whose flag may be followed by several values.
@@ -144,6 +144,7 @@ def register(app: typer.Typer) -> None:
         from chassisctl.serve import logsetup
         from chassisctl.serve.dhcp_relay import RelayRuntime
 
+        long_running()
         cli = state()
         logsetup.setup(logging.DEBUG if verbose or cli.debug else logging.INFO)
         runtime = RelayRuntime([config])

@@ -7,8 +7,18 @@ tree without importing typer, and a command line the same tree describes
 exactly is run by :mod:`chassisctl.cli.fastrun`, also without typer; what
 neither can handle (help, usage errors, unusual spellings) goes to the typer
 application in :mod:`chassisctl.cli.app`.
+
+The cyclic garbage collector is off while a command line runs: an everyday
+command allocates tens of thousands of objects while it imports, none of
+them garbage, and exits within milliseconds, yet the collector would walk
+the young ones ~40 times (~3 ms, a third of the bare interpreter's
+start-up).  Reference counting still frees everything as usual.  Commands
+that keep running (``serve``, ``--watch``, ``--follow``) turn it back on
+with :func:`chassisctl.cli.common.long_running`, and :func:`main` restores
+it on return for callers that stay (tests run the CLI in-process).
 """
 
+import gc
 import os
 import sys
 
@@ -21,6 +31,16 @@ def main(argv: "list[str] | None" = None, *, fast_completion: bool = True, fast_
     ``fast_completion=False`` sends completion requests to typer, and
     ``fast_run=False`` command lines (the tests' reference).
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, fast_completion=fast_completion, fast_run=fast_run)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: "list[str] | None", *, fast_completion: bool, fast_run: bool) -> int:
     if os.environ.get(COMPLETE_VAR):
         from chassisctl.cli import fastcomplete
 

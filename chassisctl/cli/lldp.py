@@ -116,8 +116,10 @@ def _watch(out, socket_path: str | None, port: str | None, details: bool, interv
     import json
     import time
 
+    from chassisctl.cli.common import long_running
     from chassisctl.cli.lldpview import neighbors_doc, render_neighbors
 
+    long_running()
     rounds = 0
     try:
         if out.tty and not out.json_mode and not details:

@@ -85,8 +85,10 @@ def _sensor_index(session, node):
 def _follow(out, session, reader, index, doc, previous, last_id, interval: float) -> None:
     import json
 
+    from chassisctl.cli.common import long_running
     from chassisctl.client import sel
 
+    long_running()
     node = session.node_target().selector
     try:
         while True:

@@ -130,6 +130,9 @@ def _watch(out, session, scan, interval: float, count: int | None) -> None:
     import json
     import time
 
+    from chassisctl.cli.common import long_running
+
+    long_running()
     rounds = 0
     try:
         if out.tty and not out.json_mode:

@@ -8,7 +8,7 @@ the command, never on other commands' paths.
 
 from __future__ import annotations
 
-from chassisctl.cli.common import state
+from chassisctl.cli.common import long_running, state
 from chassisctl.cli.complete import complete_interface
 from chassisctl.cli.params import Option
 
@@ -49,6 +49,7 @@ def serve(
 
     if log_format not in ("text", "json"):
         raise UsageError(f"--log-format {log_format!r}: choose text or json")
+    long_running()
     cli = state()
     level = logging.DEBUG if verbose > 1 or cli.debug else logging.INFO if verbose == 0 else logging.DEBUG
     logsetup.setup(level if verbose or cli.debug else logging.INFO, log_format)

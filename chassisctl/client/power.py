@@ -8,7 +8,7 @@ polls Get Chassis Status (idempotent, safe to repeat) on the injected clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.client.call import call
 from chassisctl.clock import Clock
@@ -46,8 +46,7 @@ def control(transport: Transport, verb: str, *, node: str | int | None = None) -
     call(transport, chassis_control(ACTIONS[verb]), node=node, hints=_HINTS)
 
 
-@dataclass(frozen=True, slots=True)
-class WaitResult:
+class WaitResult(NamedTuple):
     status: ChassisStatus
     waited: float
 

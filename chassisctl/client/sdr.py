@@ -11,7 +11,6 @@ protocol error, not an infinite loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
 
 from chassisctl.client.call import call
@@ -30,11 +29,18 @@ MAX_RECORDS = 4096
 MAX_RESERVATION_RETRIES = 5
 
 
-@dataclass(slots=True)
 class WalkStats:
-    round_trips: int = 0
-    shrinks: int = 0
-    reservations: int = 0
+    """Counters of one walk (a plain class: no dataclass build at import)."""
+
+    __slots__ = ("round_trips", "shrinks", "reservations")
+
+    def __init__(self, round_trips: int = 0, shrinks: int = 0, reservations: int = 0) -> None:
+        self.round_trips = round_trips
+        self.shrinks = shrinks
+        self.reservations = reservations
+
+    def __repr__(self) -> str:
+        return f"WalkStats(round_trips={self.round_trips}, shrinks={self.shrinks}, reservations={self.reservations})"
 
 
 class SdrWalker:

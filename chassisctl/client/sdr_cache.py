@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +28,33 @@ from chassisctl.fileio import json_loads, read_capped, write_quietly
 SCHEMA = 1
 
 
-@dataclass(slots=True)
 class CacheEntry:
-    key: dict[str, Any]
-    identity: dict[str, Any]
-    count: int
-    addition: int
-    erase: int
-    chunk: int
-    records: list[bytes] = field(default_factory=list)
-    #: Non-linear sensors: sensor number -> [[raw_lo, raw_hi_exclusive, factors hex], ...]
-    factors: dict[str, list[list[Any]]] = field(default_factory=dict)
+    """One cached repository (a plain class: no dataclass build at import)."""
+
+    __slots__ = ("key", "identity", "count", "addition", "erase", "chunk", "records", "factors")
+
+    def __init__(self, key: dict[str, Any], identity: dict[str, Any], count: int, addition: int, erase: int,
+                 chunk: int, records: list[bytes] | None = None,
+                 factors: dict[str, list[list[Any]]] | None = None) -> None:
+        self.key = key
+        self.identity = identity
+        self.count = count
+        self.addition = addition
+        self.erase = erase
+        self.chunk = chunk
+        self.records: list[bytes] = [] if records is None else records
+        #: Non-linear sensors: sensor number -> [[raw_lo, raw_hi_exclusive, factors hex], ...]
+        self.factors: dict[str, list[list[Any]]] = {} if factors is None else factors
+
+    def __repr__(self) -> str:
+        return f"CacheEntry(key={self.key!r}, count={self.count}, addition={self.addition}, erase={self.erase})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.to_json() == other.to_json()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
 
     def matches(self, count: int, addition: int, erase: int) -> bool:
         return (self.count, self.addition, self.erase) == (count, addition, erase)
@@ -124,5 +139,12 @@ class SdrCache:
         return removed
 
     def write_names(self, names: list[str]) -> None:
-        """Sensor names for TAB completion (read by cli/complete.py)."""
-        write_quietly(self.directory / "names.json", json.dumps({"names": sorted(set(names))}))
+        """Sensor names for TAB completion (read by cli/complete.py); rewritten only when they changed."""
+        path = self.directory / "names.json"
+        blob = json.dumps({"names": sorted(set(names))})
+        try:
+            if read_capped(path, "sensor name index", StateError) == blob.encode():
+                return
+        except (OSError, StateError):
+            pass
+        write_quietly(path, blob)

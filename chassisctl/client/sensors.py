@@ -11,7 +11,6 @@ the walk moves on: one dead sensor never stalls the rest.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from collections.abc import Callable, Iterable
 
@@ -56,15 +55,18 @@ THRESHOLD_KEYS = {Threshold.LNR: "lnr", Threshold.LC: "lc", Threshold.LNC: "lnc"
                   Threshold.UNC: "unc", Threshold.UC: "uc", Threshold.UNR: "unr"}
 
 
-@dataclass(slots=True)
 class Repository:
     """The parsed SDR repository and where it came from."""
 
-    records: list[Any]
-    from_cache: bool
-    #: What the cache holds (or would hold) for it.
-    entry: CacheEntry
-    walk_round_trips: int = 0
+    __slots__ = ("records", "from_cache", "entry", "walk_round_trips")
+
+    def __init__(self, records: list[Any], from_cache: bool, entry: CacheEntry,
+                 walk_round_trips: int = 0) -> None:
+        self.records = records
+        self.from_cache = from_cache
+        #: What the cache holds (or would hold) for it.
+        self.entry = entry
+        self.walk_round_trips = walk_round_trips
 
     def sensors(self) -> list[FullSensorRecord | CompactSensorRecord]:
         return [r for r in self.records if isinstance(r, (FullSensorRecord, CompactSensorRecord))]
@@ -117,22 +119,40 @@ def _parse_all(raw: Iterable[bytes]) -> list[Any]:
     return records
 
 
-@dataclass(slots=True)
 class SensorValue:
-    name: str
-    number: int
-    owner: int
-    type: str
-    type_code: int
-    entity: str
-    unit: str
-    value: float | None
-    raw: int | None
-    status: str
-    threshold_based: bool
-    thresholds: dict[str, float | None] = field(default_factory=dict)
-    states: list[str] = field(default_factory=list)
-    error: str | None = None
+    """One sensor's reading as ``sensors`` shows it (filled in as the reading goes)."""
+
+    __slots__ = ("name", "number", "owner", "type", "type_code", "entity", "unit", "value", "raw", "status",
+                 "threshold_based", "thresholds", "states", "error")
+
+    def __init__(self, name: str, number: int, owner: int, type: str, type_code: int,  # noqa: A002
+                 entity: str, unit: str, value: float | None, raw: int | None, status: str,
+                 threshold_based: bool, thresholds: dict[str, float | None] | None = None,
+                 states: list[str] | None = None, error: str | None = None) -> None:
+        self.name = name
+        self.number = number
+        self.owner = owner
+        self.type = type
+        self.type_code = type_code
+        self.entity = entity
+        self.unit = unit
+        self.value = value
+        self.raw = raw
+        self.status = status
+        self.threshold_based = threshold_based
+        self.thresholds: dict[str, float | None] = {} if thresholds is None else thresholds
+        self.states: list[str] = [] if states is None else states
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"SensorValue({self.to_dict()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "number": self.number, "owner": self.owner, "type": self.type,

@@ -9,7 +9,7 @@ cross a page, because a page write wraps to the start of its page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: The Linux driver's read chunk (``io_limit``).
 IO_LIMIT = 128
@@ -18,8 +18,7 @@ WRITE_CYCLE_S = 0.005
 WRITE_TIMEOUT_S = 0.025
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     name: str
     size: int
     addr_width: int  # word-address bytes: 1 or 2 (MSB first)
@@ -60,8 +59,7 @@ def part(name: str) -> Part:
         raise ValueError(f"unknown EEPROM part {name!r} (known: {', '.join(PARTS)})") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Chunk:
+class Chunk(NamedTuple):
     """One transfer: the I2C address to use, the word address to send, and how much."""
 
     i2c_addr: int

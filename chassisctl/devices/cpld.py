@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from chassisctl.devices.smbus import check_byte
 
@@ -52,10 +52,7 @@ def _pdep(value: int, mask: int) -> int:
     return sum(((value >> i) & 1) << bit for i, bit in enumerate(_bits(mask)))
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One declared bit field: where it is, how it may be accessed, what 'on' means."""
-
+class _FieldFields(NamedTuple):
     name: str
     register: int
     mask: int
@@ -65,7 +62,14 @@ class Field:
     pulse_width_s: float | None = None
     verify: bool = False  # read back after writing
 
-    def __post_init__(self) -> None:
+
+class Field(_FieldFields):
+    """One declared bit field: where it is, how it may be accessed, what 'on' means."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Field":
+        self = super().__new__(cls, *args, **kwargs)
         if not 0 <= self.register <= 0xFF:
             raise ValueError(f"{self.name}: register {self.register!r} is not 00h..FFh")
         if not 0 < self.mask <= 0xFF:
@@ -77,6 +81,7 @@ class Field:
                 raise ValueError(f"{self.name}: cmpval already encodes polarity; drop active_low")
         if self.pulse_width_s is not None and not self.pulse_width_s > 0:
             raise ValueError(f"{self.name}: pulse width must be positive")
+        return self
 
     @property
     def width(self) -> int:
@@ -107,14 +112,18 @@ def encode(field: Field, value: int) -> int:
     return _pdep(value, field.mask)
 
 
-@dataclass(frozen=True, slots=True)
-class Register:
-    """Every declared field of one register address, so writes can be made safe."""
-
+class _RegisterFields(NamedTuple):
     address: int
     fields: tuple[Field, ...]
 
-    def __post_init__(self) -> None:
+
+class Register(_RegisterFields):
+    """Every declared field of one register address, so writes can be made safe."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Register":
+        self = super().__new__(cls, *args, **kwargs)
         seen = 0
         for f in self.fields:
             if f.register != self.address:
@@ -122,6 +131,7 @@ class Register:
             if seen & f.mask:
                 raise ValueError(f"{f.name} overlaps another field of register {self.address:02X}h")
             seen |= f.mask
+        return self
 
     def mask_of(self, *access: Access) -> int:
         mask = 0

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_word, round_half_away, sign_extend
@@ -31,8 +31,7 @@ class Reg(enum.IntEnum):
     DIE_ID = 0xFF  # INA226
 
 
-@dataclass(frozen=True, slots=True)
-class ChipSpec:
+class ChipSpec(NamedTuple):
     """The constants that distinguish the two chips (datasheet, ina2xx.c)."""
 
     name: str
@@ -67,8 +66,7 @@ INA219_BUS_CNVR = 0x02
 INA219_BUS_OVF = 0x01
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """Engineering values; current and power are ``None`` while CAL is 0."""
 
     shunt_volts: float

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte, check_word, sign_extend
@@ -38,8 +38,7 @@ class ConfigBit(enum.IntFlag):
 _FAULT_QUEUE = (1, 2, 4, 6)
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """The configuration register (TMP75 layout; plain LM75 defines bits 4:0 only)."""
 
     shutdown: bool = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte
@@ -19,8 +19,7 @@ from chassisctl.devices.smbus import check_byte
 ADDRESSES = range(0x70, 0x78)
 
 
-@dataclass(frozen=True, slots=True)
-class KindSpec:
+class KindSpec(NamedTuple):
     name: str
     channels: int
     is_mux: bool

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import math
 import struct
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 from fractions import Fraction
 
 from chassisctl.devices.register_error import DeviceDecodeError
@@ -146,8 +146,7 @@ class VoutModeKind(enum.IntEnum):
     IEEE_HALF = 3
 
 
-@dataclass(frozen=True, slots=True)
-class VoutMode:
+class VoutMode(NamedTuple):
     """VOUT_MODE: bits 7:5 mode, bits 4:0 parameter (an exponent in linear mode)."""
 
     kind: VoutModeKind
@@ -210,15 +209,19 @@ def encode_ieee_half(value: float) -> int:
 # --- DIRECT --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DirectCoefficients:
-    """X = (Y × 10^-R − b) / m; from the datasheet (or COEFFICIENTS 30h)."""
-
+class _DirectCoefficientsFields(NamedTuple):
     m: int
     b: int
     R: int
 
-    def __post_init__(self) -> None:
+
+class DirectCoefficients(_DirectCoefficientsFields):
+    """X = (Y × 10^-R − b) / m; from the datasheet (or COEFFICIENTS 30h)."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "DirectCoefficients":
+        self = super().__new__(cls, *args, **kwargs)
         for name, value in (("m", self.m), ("b", self.b), ("R", self.R)):
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"DIRECT coefficient {name} must be an integer, not {value!r}")
@@ -226,6 +229,7 @@ class DirectCoefficients:
             raise ValueError(f"DIRECT coefficients out of range: m={self.m}, b={self.b}")
         if not -128 <= self.R <= 127:
             raise ValueError(f"DIRECT exponent R must be -128..127, not {self.R}")
+        return self
 
 
 def decode_direct(word: int, coefficients: DirectCoefficients) -> float:
@@ -396,8 +400,7 @@ def flag_names(flags: enum.IntFlag) -> frozenset[str]:
 # --- identification ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Capability:
+class Capability(NamedTuple):
     pec: bool
     max_bus_speed: int  # 0 = 100 kHz, 1 = 400 kHz, 2 = 1 MHz
     smbalert: bool

@@ -13,7 +13,7 @@ Same conventions as :mod:`chassisctl.ipmi.app`: builders return a
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
@@ -49,8 +49,7 @@ class IdentifyState(enum.IntEnum):
     RESERVED = 3
 
 
-@dataclass(frozen=True, slots=True)
-class ChassisStatus:
+class ChassisStatus(NamedTuple):
     """Get Chassis Status response (3 bytes, or 4 with front panel capabilities)."""
 
     power_on: bool

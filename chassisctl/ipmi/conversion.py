@@ -21,8 +21,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chassisctl.ipmi.decode_errors import DecodeError
 
@@ -80,8 +79,7 @@ def sign_extend(value: int, bits: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
-@dataclass(frozen=True, slots=True)
-class Factors:
+class Factors(NamedTuple):
     """M, B and the two exponents, plus the accuracy fields packed with them.
 
     They travel as the six bytes of SDR bytes 25-30 and of the Get Sensor
@@ -186,11 +184,10 @@ _X_RANGE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Conversion:
+class Conversion(NamedTuple):
     """Everything needed to turn a reading byte into a value and back."""
 
-    factors: Factors = field(default_factory=Factors)
+    factors: Factors = Factors()
     analog_format: int = AnalogFormat.UNSIGNED
     linearization: int = Linearization.LINEAR
 
@@ -303,16 +300,49 @@ def exact(value: Number) -> Fraction:
 
 def _solve_linear(f: Factors, value: Number, direction: Round) -> int:
     """x for y = (M·x + B·10^K1)·10^K2, as an integer in ``direction``."""
-    from fractions import Fraction
-
     if f.m == 0:
         return 0  # every byte reads the same value
+    quick = _solve_linear_float(f, value, direction)
+    if quick is not None:
+        return quick
+    from fractions import Fraction
+
     x = (exact(value) / Fraction(10) ** f.k2 - f.b * Fraction(10) ** f.k1) / f.m
     if direction is Round.NEAREST:
         return math.floor(x + Fraction(1, 2))
     # Rounding x down lowers the value only when M is positive.
     lower = (direction is Round.DOWN) == (f.m > 0)
     return math.floor(x) if lower else math.ceil(x)
+
+
+def _solve_linear_float(f: Factors, value: Number, direction: Round) -> int | None:
+    """:func:`_solve_linear` in floats, or None when floats cannot be trusted to agree.
+
+    Every live reading goes through here (the simulator and the platform
+    backend turn each measured value into its raw byte), and exact fractions
+    cost ~30 us a reading plus the ``fractions`` import.  The float result is
+    the exact one unless ``x`` lies within rounding error of the point where
+    the answer changes (a whole or half count, 13.2 V at 60 mV per count);
+    then, and for anything but a plain int or float, this gives up and the
+    caller solves exactly.
+    """
+    if type(value) not in (int, float) or not math.isfinite(value):
+        return None
+    scaled = value * 10**-f.k2 if f.k2 < 0 else value / 10**f.k2
+    offset = f.b * 10**f.k1 if f.k1 >= 0 else f.b / 10**-f.k1
+    x = (scaled - offset) / f.m
+    if not math.isfinite(x) or abs(x) > 1e12:
+        return None
+    tolerance = 1e-9 * (abs(scaled) + abs(offset) + abs(x)) + 1e-12
+    if direction is Round.NEAREST:
+        x += 0.5
+        floor = math.floor(x)
+        return None if min(x - floor, floor + 1 - x) < tolerance else floor
+    floor = math.floor(x)
+    if min(x - floor, floor + 1 - x) < tolerance:
+        return None
+    lower = (direction is Round.DOWN) == (f.m > 0)
+    return floor if lower else floor + 1
 
 
 def choose_factors(

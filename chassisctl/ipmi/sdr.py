@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field
 from chassisctl.ipmi.decode_errors import DecodeError
@@ -68,10 +68,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FruDeviceLocator(EntityMixin):
-    """Type 11h: where a FRU inventory device is (e.g. an AT24 behind us)."""
-
+class _FruDeviceLocatorFields(NamedTuple):
     record_id: int = 0
     version: int = SDR_VERSION
     #: 8-bit form (bits 7:1) of the controller giving access, e.g. 20h.
@@ -89,6 +86,12 @@ class FruDeviceLocator(EntityMixin):
     oem: int = 0
     id_type: IdType = IdType.ASCII8
     id_string: str = ""
+
+
+class FruDeviceLocator(EntityMixin, _FruDeviceLocatorFields):
+    """Type 11h: where a FRU inventory device is (e.g. an AT24 behind us)."""
+
+    __slots__ = ()
 
     record_type = RecordType.FRU_DEVICE_LOCATOR
     MIN_BODY = 11
@@ -137,10 +140,7 @@ class McCapability(enum.IntFlag):
     CHASSIS = 0x80
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class McDeviceLocator(EntityMixin):
-    """Type 12h: a management controller (the BMC itself, or a satellite)."""
-
+class _McDeviceLocatorFields(NamedTuple):
     record_id: int = 0
     version: int = SDR_VERSION
     #: 8-bit form of the controller's slave address, e.g. 20h.
@@ -154,6 +154,12 @@ class McDeviceLocator(EntityMixin):
     oem: int = 0
     id_type: IdType = IdType.ASCII8
     id_string: str = ""
+
+
+class McDeviceLocator(EntityMixin, _McDeviceLocatorFields):
+    """Type 12h: a management controller (the BMC itself, or a satellite)."""
+
+    __slots__ = ()
 
     record_type = RecordType.MC_DEVICE_LOCATOR
     MIN_BODY = 11
@@ -185,8 +191,7 @@ class McDeviceLocator(EntityMixin):
         return frame(self.record_id, self.version, self.record_type, body)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UnknownRecord:
+class UnknownRecord(NamedTuple):
     """Any other record type, kept verbatim."""
 
     record_id: int = 0

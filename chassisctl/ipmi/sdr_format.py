@@ -13,8 +13,7 @@ decoded name gives the same bytes.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chassisctl.ipmi._bytes import le
 from chassisctl.ipmi.decode_errors import DecodeError
@@ -37,8 +36,7 @@ class RecordType(enum.IntEnum):
     OEM = 0xC0
 
 
-@dataclass(frozen=True, slots=True)
-class SdrHeader:
+class SdrHeader(NamedTuple):
     record_id: int
     version: int
     record_type: int

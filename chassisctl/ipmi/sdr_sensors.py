@@ -10,8 +10,7 @@ what differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, le
 from chassisctl.ipmi.conversion import Conversion, Factors
@@ -192,8 +191,7 @@ def _sharing_bytes(r: CompactSensorRecord | EventOnlyRecord) -> bytes:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SharedSensor:
+class SharedSensor(NamedTuple):
     """One sensor of a Compact / Event-only record shared by several."""
 
     sensor_number: int
@@ -225,10 +223,7 @@ def _shared(r: CompactSensorRecord | EventOnlyRecord) -> tuple[SharedSensor, ...
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FullSensorRecord(_SensorMixin):
-    """Type 01h: an analog (or discrete) sensor with conversion factors."""
-
+class _FullSensorRecordFields(NamedTuple):
     record_id: int = 0
     version: int = SDR_VERSION
     owner_id: int = 0x20
@@ -251,7 +246,7 @@ class FullSensorRecord(_SensorMixin):
     base_unit: int = 0
     modifier_unit: int = 0
     linearization: int = 0
-    factors: Factors = field(default_factory=Factors)
+    factors: Factors = Factors()
     sensor_direction: int = 0
     analog_flags: int = 0
     nominal: int = 0
@@ -270,6 +265,12 @@ class FullSensorRecord(_SensorMixin):
     oem: int = 0
     id_type: IdType = IdType.ASCII8
     id_string: str = ""
+
+
+class FullSensorRecord(_SensorMixin, _FullSensorRecordFields):
+    """Type 01h: an analog (or discrete) sensor with conversion factors."""
+
+    __slots__ = ()
 
     record_type = RecordType.FULL_SENSOR
     MIN_BODY = 43
@@ -327,10 +328,7 @@ class FullSensorRecord(_SensorMixin):
         return frame(self.record_id, self.version, self.record_type, body)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CompactSensorRecord(_SensorMixin):
-    """Type 02h: a discrete (or unconverted) sensor, possibly shared by N."""
-
+class _CompactSensorRecordFields(NamedTuple):
     record_id: int = 0
     version: int = SDR_VERSION
     owner_id: int = 0x20
@@ -362,6 +360,12 @@ class CompactSensorRecord(_SensorMixin):
     oem: int = 0
     id_type: IdType = IdType.ASCII8
     id_string: str = ""
+
+
+class CompactSensorRecord(_SensorMixin, _CompactSensorRecordFields):
+    """Type 02h: a discrete (or unconverted) sensor, possibly shared by N."""
+
+    __slots__ = ()
 
     record_type = RecordType.COMPACT_SENSOR
     MIN_BODY = 27
@@ -399,10 +403,7 @@ class CompactSensorRecord(_SensorMixin):
         return frame(self.record_id, self.version, self.record_type, body)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventOnlyRecord(EntityMixin):
-    """Type 03h: a sensor that only generates events and cannot be read."""
-
+class _EventOnlyRecordFields(NamedTuple):
     record_id: int = 0
     version: int = SDR_VERSION
     owner_id: int = 0x20
@@ -423,6 +424,12 @@ class EventOnlyRecord(EntityMixin):
     oem: int = 0
     id_type: IdType = IdType.ASCII8
     id_string: str = ""
+
+
+class EventOnlyRecord(EntityMixin, _EventOnlyRecordFields):
+    """Type 03h: a sensor that only generates events and cannot be read."""
+
+    __slots__ = ()
 
     record_type = RecordType.EVENT_ONLY
     MIN_BODY = 12

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
-from chassisctl.ipmi.storage import READ_ALL, SEL_RECORD_SIZE, RecordRead, _RepositoryInfo
+from chassisctl.ipmi.storage import (NO_TIMESTAMP, READ_ALL, SEL_RECORD_SIZE, STORAGE_VERSION, RecordRead,
+                                     _RepositoryInfo)
 
 
 class SelSupport(enum.IntFlag):
@@ -27,11 +29,19 @@ class SelSupport(enum.IntFlag):
     OVERFLOW = 0x80
 
 
-@dataclass(frozen=True, slots=True)
-class SelInfo(_RepositoryInfo):
+class _SelInfoFields(NamedTuple):
+    count: int
+    free_space: int
+    last_addition: int = NO_TIMESTAMP
+    last_erase: int = NO_TIMESTAMP
+    support: SelSupport = SelSupport.RESERVE
+    version: int = STORAGE_VERSION
+
+
+class SelInfo(_RepositoryInfo, _SelInfoFields):
     """``count`` = entries; ``free_space`` in bytes."""
 
-    support: SelSupport = SelSupport.RESERVE
+    __slots__ = ()
 
     @property
     def overflow(self) -> bool:
@@ -39,7 +49,7 @@ class SelInfo(_RepositoryInfo):
 
     @classmethod
     def decode(cls, data: bytes) -> SelInfo:
-        count, free, add, erase, support, version = cls._fields(data, "Get SEL Info")
+        count, free, add, erase, support, version = cls._unpack(data, "Get SEL Info")
         return cls(count, free, add, erase, SelSupport(support), version)
 
 

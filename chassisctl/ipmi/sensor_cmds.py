@@ -22,7 +22,7 @@ raise :class:`~chassisctl.ipmi.decode_errors.DataLengthError`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
 from chassisctl.ipmi.codes import NetFn, SensorCmd
@@ -87,8 +87,7 @@ def parse_sensor_number(data: bytes) -> int:
 # Get Sensor Reading (2Dh)
 
 
-@dataclass(frozen=True, slots=True)
-class SensorReading:
+class SensorReading(NamedTuple):
     """Get Sensor Reading reply: raw reading, flags, 0-2 state bytes (kept raw).
 
     For threshold sensors ``state[0]`` bits 5:0 are the threshold comparison
@@ -157,8 +156,7 @@ def get_sensor_reading(number: int) -> Request:
 # --------------------------------------------------------------------------
 # Get Sensor Thresholds (27h)
 
-@dataclass(frozen=True, slots=True)
-class SensorThresholds:
+class SensorThresholds(NamedTuple):
     """Get Sensor Thresholds reply (and the SDR's initial thresholds):
     readable mask + six raw thresholds, valid only where readable."""
 
@@ -212,8 +210,7 @@ def get_sensor_thresholds(number: int) -> Request:
 # Get Sensor Reading Factors (23h)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadingFactorsRequest:
+class ReadingFactorsRequest(NamedTuple):
     number: int
     reading: int
 
@@ -231,8 +228,7 @@ def get_sensor_reading_factors(number: int, reading: int) -> Request:
     return Request(NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING_FACTORS, body)
 
 
-@dataclass(frozen=True, slots=True)
-class SensorReadingFactors:
+class SensorReadingFactors(NamedTuple):
     """Reply: the next raw reading whose factors differ, then the six factor
     bytes laid out as SDR bytes 25-30 (bits 1:0 of the fifth, the SDR's
     sensor direction, are reserved here and sent as zero)."""

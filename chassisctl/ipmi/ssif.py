@@ -15,7 +15,7 @@ same constants, so both sides of the simulation speak one dialect.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le
 from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
@@ -57,8 +57,7 @@ class TransactionSupport(enum.IntEnum):
     START_MIDDLE_END = 2
 
 
-@dataclass(frozen=True, slots=True)
-class SsifCapabilities:
+class SsifCapabilities(NamedTuple):
     """The SSIF answer to Get System Interface Capabilities (IPMI v2.0 §22.9, Table 22-16).
 
     ``max_request``/``max_response`` count the whole SSIF message (netFn,

@@ -14,7 +14,7 @@ FFFFFFFFh meaning "unspecified" (:data:`NO_TIMESTAMP`).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
@@ -42,16 +42,20 @@ class SdrRepoSupport(enum.IntFlag):
 
 
 
-@dataclass(frozen=True, slots=True)
 class _RepositoryInfo:
-    """Shared layout of Get SDR Repository Info and Get SEL Info (14 bytes)."""
+    """Shared layout of Get SDR Repository Info and Get SEL Info (14 bytes).
 
+    A mixin for NamedTuples with the fields ``count``, ``free_space``,
+    ``last_addition``, ``last_erase``, ``support`` and ``version``.
+    """
+
+    __slots__ = ()
     count: int
     free_space: int
-    last_addition: int = NO_TIMESTAMP
-    last_erase: int = NO_TIMESTAMP
-    support: int = 0
-    version: int = STORAGE_VERSION
+    last_addition: int
+    last_erase: int
+    support: int
+    version: int
 
     def encode(self) -> bytes:
         return (
@@ -63,21 +67,29 @@ class _RepositoryInfo:
             + le(int(self.support), 1, "support")
         )
 
-    @classmethod
-    def _fields(cls, data: bytes, what: str) -> tuple[int, int, int, int, int, int]:
+    @staticmethod
+    def _unpack(data: bytes, what: str) -> tuple[int, int, int, int, int, int]:
         expect_length(data, 14, what=what)
         return u16(data, 1), u16(data, 3), u32(data, 5), u32(data, 9), data[13], data[0]
 
 
-@dataclass(frozen=True, slots=True)
-class SdrRepositoryInfo(_RepositoryInfo):
+class _SdrRepositoryInfoFields(NamedTuple):
+    count: int
+    free_space: int
+    last_addition: int = NO_TIMESTAMP
+    last_erase: int = NO_TIMESTAMP
+    support: SdrRepoSupport = SdrRepoSupport.RESERVE
+    version: int = STORAGE_VERSION
+
+
+class SdrRepositoryInfo(_RepositoryInfo, _SdrRepositoryInfoFields):
     """``count`` = record count; ``free_space`` in bytes (FFFFh unspecified)."""
 
-    support: SdrRepoSupport = SdrRepoSupport.RESERVE
+    __slots__ = ()
 
     @classmethod
     def decode(cls, data: bytes) -> SdrRepositoryInfo:
-        count, free, add, erase, support, version = cls._fields(data, "Get SDR Repository Info")
+        count, free, add, erase, support, version = cls._unpack(data, "Get SDR Repository Info")
         return cls(count, free, add, erase, SdrRepoSupport(support), version)
 
 
@@ -91,8 +103,7 @@ def get_sdr_repository_info() -> Request:
 # Reservations (Reserve SDR Repository 22h, Reserve SEL 42h)
 
 
-@dataclass(frozen=True, slots=True)
-class Reservation:
+class Reservation(NamedTuple):
     reservation: int
 
     def encode(self) -> bytes:
@@ -113,8 +124,7 @@ def reserve_sdr_repository() -> Request:
 # Get SDR (23h) / Get SEL Entry (43h): identical request and reply layouts
 
 
-@dataclass(frozen=True, slots=True)
-class RecordRead:
+class RecordRead(NamedTuple):
     """Request: reservation, record ID, offset into record, bytes to read.
 
     The reservation is only checked for reads with a non-zero offset;
@@ -140,8 +150,7 @@ class RecordRead:
         return cls(u16(data, 0), u16(data, 2), data[4], data[5])
 
 
-@dataclass(frozen=True, slots=True)
-class RecordChunk:
+class RecordChunk(NamedTuple):
     """Reply: next record ID (FFFFh after the last) + the bytes read."""
 
     next_record_id: int

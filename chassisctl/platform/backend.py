@@ -17,7 +17,6 @@ the simulated devices' state between processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
@@ -44,17 +43,20 @@ FRU_CACHE_S = 5.0
 CLOSE_WAIT_LIMIT_S = 60.0
 
 
-@dataclass
 class NodeRuntime:
     """One node: its power control now, its SDR repository when first asked for."""
 
-    backend: PlatformTransport
-    node: NodeDecl
-    power: NodePower | None
-    power_sensor: int
-    sdr: SdrRepository | None = None
-    fru_cache: dict[int, tuple[float, bytes | None]] = field(default_factory=dict)
-    _synth: tuple[dict[int, NodeSensorRuntime], list[bytes]] | None = None
+    __slots__ = ("backend", "node", "power", "power_sensor", "sdr", "fru_cache", "_synth")
+
+    def __init__(self, backend: PlatformTransport, node: NodeDecl, power: NodePower | None, power_sensor: int,
+                 sdr: SdrRepository | None = None) -> None:
+        self.backend = backend
+        self.node = node
+        self.power = power
+        self.power_sensor = power_sensor
+        self.sdr = sdr
+        self.fru_cache: dict[int, tuple[float, bytes | None]] = {}
+        self._synth: tuple[dict[int, NodeSensorRuntime], list[bytes]] | None = None
 
     @property
     def sensors(self) -> dict[int, NodeSensorRuntime]:
@@ -374,8 +376,12 @@ class PlatformTransport(Transport):
 # --- building the per-node SDR repository ----------------------------------------------------
 
 
-def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor) -> Any:
-    """Platform sensor -> the shared synthesis description (:mod:`chassisctl.bmc.synth`)."""
+def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor, step: float | None = None) -> Any:
+    """Platform sensor -> the shared synthesis description (:mod:`chassisctl.bmc.synth`).
+
+    ``step`` is the reading's step when already known (from the synthesis
+    cache); otherwise the factors are computed to find it.
+    """
     from chassisctl.bmc.synth import SensorDecl
     from chassisctl.platform import schema
 
@@ -398,7 +404,8 @@ def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor) -> Any:
 
         from chassisctl.bmc.synth import aligned_factors
 
-        step = aligned_factors(*sensor.range, sensor.resolution).step
+        if step is None:
+            step = aligned_factors(*sensor.range, sensor.resolution).step
         hysteresis = max(1, min(255, math.ceil(sensor.hysteresis / step - 1e-9)))
     return SensorDecl(number, sensor.name, stype, entity[0], entity[1], unit=sensor.unit, range=sensor.range,
                       thresholds=dict(sensor.thresholds), hysteresis=hysteresis, resolution=sensor.resolution,
@@ -421,20 +428,56 @@ def _build_runtime(backend: PlatformTransport, node: NodeDecl) -> NodeRuntime:
 
 def _synthesise(backend: PlatformTransport, node: NodeDecl,
                 power_sensor: int) -> tuple[dict[int, NodeSensorRuntime], list[bytes]]:
-    """The node's SDR repository: MC locator, sensors in topology order, power unit, FRU locators."""
-    from chassisctl.bmc.synth import SensorDecl, repository
+    """The node's SDR repository: MC locator, sensors in topology order, power unit, FRU locators.
+
+    Synthesis depends only on the description, so its outcome is cached
+    under the description's digest (and the code's version): a warm command
+    restores records, factors and raw thresholds instead of searching for
+    factors again.
+    """
+    from chassisctl.bmc.synth import SensorDecl, from_document, repository, to_document
+    from chassisctl.fileio import load_cache, store_cache
     from chassisctl.platform.node_model import NodeSensorRuntime
 
     platform = backend.platform
     node_sensors = platform.node_sensors[node.name]
-    decls = [synth_decl(platform, node, ns.number, ns.decl) for ns in node_sensors]
-    decls.append(SensorDecl(power_sensor, f"{node.name} Power"[:16], 0x09, 0x07, node.entity_instance,
-                            reading_type=0x6F, event_only=True))
-    frus = platform.node_frus(node.name)
-    records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
-                                entity=(0x07, node.entity_instance))
+    power = SensorDecl(power_sensor, f"{node.name} Power"[:16], 0x09, 0x07, node.entity_instance,
+                       reading_type=0x6F, event_only=True)
+    path, key = _synth_cache(platform, node, power_sensor)
+    doc = load_cache(path, key, SYNTH_CACHE_FORMAT)
+    records = synth = None
+    if doc is not None:
+        try:
+            steps = {int(n): s for n, s in doc["steps"].items()}
+            decls = [synth_decl(platform, node, ns.number, ns.decl, step=steps.get(ns.number))
+                     for ns in node_sensors] + [power]
+            records, synth = from_document(doc, decls)
+        except (KeyError, TypeError, ValueError):
+            records = synth = None  # not what this description gives: synthesise afresh
+    if records is None or synth is None:
+        decls = [synth_decl(platform, node, ns.number, ns.decl) for ns in node_sensors] + [power]
+        frus = platform.node_frus(node.name)
+        records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
+                                    entity=(0x07, node.entity_instance))
+        doc = to_document(records, synth)
+        doc["steps"] = {str(ns.number): synth[ns.number].conversion.step for ns in node_sensors
+                        if synth[ns.number].conversion is not None}
+        store_cache(path, key, SYNTH_CACHE_FORMAT, doc)
     sensors = {ns.number: NodeSensorRuntime(ns.number, ns.decl, synth[ns.number]) for ns in node_sensors}
     return sensors, records
+
+
+#: Layout version of the synthesised-SDR cache files.
+SYNTH_CACHE_FORMAT = 1
+
+
+def _synth_cache(platform: Platform, node: NodeDecl, power_sensor: int) -> tuple[Any, str]:
+    """Where a node's synthesised SDRs are cached, and their key (description digest, node, code version)."""
+    from chassisctl import __version__
+    from chassisctl.config import xdg_dir
+
+    name = f"sdr-{platform.digest[:24]}-{node.id}.json"
+    return xdg_dir("CACHE") / "platform" / name, f"{platform.digest}:{node.name}:{power_sensor}:{__version__}"
 
 
 # --- opening -------------------------------------------------------------------------------------

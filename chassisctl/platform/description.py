@@ -25,9 +25,9 @@ import hashlib
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from chassisctl.config.keys import check_value
 from chassisctl.config.lines import Path as KeyPath
@@ -46,8 +46,7 @@ _ORDER = ("lnr", "lc", "lnc", "unc", "uc", "unr")
 # --- the loaded description -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PowerDecl:
+class PowerDecl(NamedTuple):
     device: str
     enable: str | None = None
     on_value: int = 1
@@ -63,8 +62,7 @@ class PowerDecl:
     verify: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class NodeDecl:
+class NodeDecl(NamedTuple):
     name: str
     id: int
     entity_instance: int
@@ -72,8 +70,7 @@ class NodeDecl:
     power: PowerDecl | None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceDecl:
+class DeviceDecl(NamedTuple):
     name: str
     kind: str
     address: int
@@ -118,8 +115,7 @@ class DeviceDecl:
         return f"{self.path}:{self.address:02x}"
 
 
-@dataclass(frozen=True, slots=True)
-class SensorDecl:
+class SensorDecl(NamedTuple):
     name: str
     device: str
     reading: str
@@ -142,24 +138,21 @@ class SensorDecl:
         return self.type == "psu_status"
 
 
-@dataclass(frozen=True, slots=True)
-class FruDecl:
+class FruDecl(NamedTuple):
     id: int
     name: str
     device: str
     node: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NodeSensor:
+class NodeSensor(NamedTuple):
     """A sensor as one node's SDR repository holds it."""
 
     number: int
     decl: SensorDecl
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     name: str
     source: str
     digest: str
@@ -174,7 +167,7 @@ class Platform:
     devices: Mapping[str, DeviceDecl]
     sensors: tuple[SensorDecl, ...]
     frus: tuple[FruDecl, ...]
-    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = field(default_factory=dict)
+    node_sensors: Mapping[str, tuple[NodeSensor, ...]] = MappingProxyType({})
 
     def node(self, selector: str | int | None) -> NodeDecl:
         """The node named or numbered ``selector`` (None: the first); KeyError if none."""
@@ -262,7 +255,8 @@ def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = F
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     doc = _cached(digest) if use_cache else None
     # A document cached only after it validated once: its sensor ranges are known to
-    # have SDR factors, so that (costly) check is not repeated on every command.
+    # have SDR factors and its FRU fields to build an image, so those (costly)
+    # checks are not repeated on every command.
     fresh = doc is None
     if doc is None:
         doc = _parse_toml(text, source)
@@ -370,8 +364,7 @@ class _Validator:
             manufacturer_id=p.get("manufacturer_id", 0), product_id=p.get("product_id", 0),
             device_id=p.get("device_id", 0x20), firmware=firmware, clock_hz=p.get("clock_hz", 100_000),
             sel_capacity=p.get("sel_capacity", 512), nodes=nodes, devices=devices, sensors=sensors, frus=frus)
-        object.__setattr__(platform, "node_sensors", self._numbering(platform))
-        return platform
+        return platform._replace(node_sensors=self._numbering(platform))
 
     def _firmware(self, text: str) -> tuple[int, int]:
         major, sep, minor = text.partition(".")
@@ -517,10 +510,11 @@ class _Validator:
             problem = check_value(spec, value)
             if problem:
                 raise self.fail(path + ("sim", key), problem)
-        try:
-            kind.check_sim(sim)
-        except kinds.OptionError as exc:
-            raise self.fail(path + exc.where, exc.message) from None
+        if self.factors:  # builds images (FRU): once per description, not on every cached load
+            try:
+                kind.check_sim(t, sim)
+            except kinds.OptionError as exc:
+                raise self.fail(path + exc.where, exc.message) from None
         return DeviceDecl(t["name"], kind.name, addr, MuxPath(tuple(h for h, _ in hops)),
                           tuple(n for _, n in hops), t.get("node"), owner,
                           tuple(probe) if probe is not None else None, options, fields, dict(sim), i)

@@ -33,8 +33,8 @@ import functools
 import importlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from chassisctl.config.keys import Key
 
@@ -66,15 +66,27 @@ def _no_resolution(options: Options, reading: str) -> float | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceKind:
-    """One device kind: its schema keys, codec, driver, simulated twin and probe signature."""
+def _no_sim_check(options: Options, sim: Options) -> None:
+    return None
+
+
+def _one_address(options: Options, address: int) -> set[int]:
+    return {address}
+
+
+class DeviceKind(NamedTuple):
+    """One device kind: its schema keys, codec, driver, simulated twin and probe signature.
+
+    A NamedTuple rather than a dataclass: the table is built on every command
+    that loads a platform description, and a NamedTuple class costs a fraction
+    of a dataclass's to define.
+    """
 
     name: str
     #: The family shared by kinds read the same way (mux, temperature, pmbus, ina, fan...).
     family: str
     #: ``[[device]]`` keys beyond the common ones (:data:`chassisctl.platform.schema.DEVICE`).
-    options: Mapping[str, Key] = field(default_factory=dict)
+    options: Mapping[str, Key] = MappingProxyType({})
     #: Checks the option tables cannot express; raises :class:`OptionError`.
     check: Callable[[Options], None] = _none
     #: Reading name -> sensor type, for a device with these options.
@@ -84,13 +96,15 @@ class DeviceKind:
     #: The step the device's format fixes for a reading (None: it varies, e.g. LINEAR11).
     resolution: Callable[[Options, str], float | None] = _no_resolution
     #: Fixed simulator keys (``[device.sim]`` seeds and ``chassisctl sim set``).
-    sim: Mapping[str, Key] = field(default_factory=dict)
+    sim: Mapping[str, Key] = MappingProxyType({})
     #: Patterned simulator keys: (options, key) -> its Key, or None when not a key of this kind.
     sim_key: Callable[[Options, str], Key | None] | None = None
     #: The patterned keys spelt out for one device (``sim set`` help, ``sim show``).
     sim_keys: Callable[[Any], list[str]] = _no_keys
-    #: Checks of ``[device.sim]`` values the keys cannot express; raises :class:`OptionError`.
-    check_sim: Callable[[Options], None] = _none
+    #: Checks of ``[device.sim]`` values the keys cannot express: (options, sim) -> None, or
+    #: :class:`OptionError`.  Run when a description is first validated, not on its cached loads
+    #: (a check may build what the twin builds, such as a FRU image).
+    check_sim: Callable[[Options, Options], None] = _no_sim_check
     #: A value ``sim set`` accepts for any key of this kind, meaning "this read fails".
     fail_value: str | None = None
     #: What ``platform probe`` reads when the description lists no registers.
@@ -104,7 +118,7 @@ class DeviceKind:
     #: ``"module:Class"`` of the simulated twin (:class:`~chassisctl.sim.devices._twin.Twin`).
     twin: str = ""
     #: Bus addresses the device answers at, from its base address (EEPROMs span several).
-    addresses: Callable[[Options, int], set[int]] = lambda options, address: {address}
+    addresses: Callable[[Options, int], set[int]] = _one_address
     #: Read through a kernel driver (sysfs), not over the bus: root bus only, owned by the kernel.
     kernel: bool = False
     #: Holds ``[[device.field]]`` registers (power control and presence refer to them).
@@ -269,11 +283,16 @@ def _at24_addresses(options: Options, address: int) -> set[int]:
     return {address + n for n in range(at24.part(options["part"]).addresses)}
 
 
-def _at24_check_sim(sim: Options) -> None:
-    """The FRU fields an EEPROM twin is seeded with must build an IPMI FRU image."""
+def _at24_check_sim(options: Options, sim: Options) -> None:
+    """The FRU fields an EEPROM twin is seeded with must build an IPMI FRU image that fits the part.
+
+    The twin builds the image only when the part is first read, so this is
+    where an unbuildable or oversized one is reported.
+    """
     fru = sim.get("fru")
     if fru is None:
         return
+    from chassisctl.devices import at24
     from chassisctl.ipmi.fru import build
 
     for area in fru:
@@ -282,9 +301,13 @@ def _at24_check_sim(sim: Options) -> None:
         if not isinstance(fru[area], dict):
             raise OptionError(("sim", "fru", area), "expected a table of fields")
     try:
-        build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
+        image = build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
     except (ValueError, TypeError) as exc:
         raise OptionError(("sim", "fru"), str(exc)) from None
+    part = options.get("part", "")
+    size = at24.part(part).size
+    if len(image) > size:
+        raise OptionError(("sim", "fru"), f"the FRU image is {len(image)} bytes; a {part} holds {size}")
 
 
 def _cpld_sim(options: Options, key: str) -> Key | None:

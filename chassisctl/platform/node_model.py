@@ -15,8 +15,7 @@ invented answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.errors import ChassisError
@@ -46,8 +45,7 @@ def completion_for(exc: BaseException) -> int:
     return CC.RESPONSE_UNAVAILABLE
 
 
-@dataclass(frozen=True, slots=True)
-class NodeSensorRuntime:
+class NodeSensorRuntime(NamedTuple):
     number: int
     decl: SensorDecl
     synth: SynthSensor

@@ -22,8 +22,7 @@ here sleeps waiting for it, so a request never blocks on a slow board.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.platform.description import DeviceDecl, NodeDecl, PowerDecl
@@ -34,8 +33,7 @@ class Unsupported(Exception):
     """The description gives no field for this action."""
 
 
-@dataclass(frozen=True, slots=True)
-class PowerReading:
+class PowerReading(NamedTuple):
     on: bool
     power_good: bool | None
     enable: int | None

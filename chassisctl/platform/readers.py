@@ -24,8 +24,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.errors import ChassisError
@@ -39,8 +38,7 @@ RECHECK_S = 60.0
 PEC_RETRIES = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
     """One reading: ``value`` (analog) or ``state`` (discrete bits), or ``error``."""
 
     value: float | None = None

@@ -21,10 +21,7 @@ by the first process that sees them, and removed.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,31 +38,43 @@ SEED_ONLY = frozenset({"vout_mode", "fru", "extended", "pg_delay_ms"})
 SIM_ROOT_BUS = 0
 
 
-@dataclass
 class SimWorld:
-    platform: Platform
-    clock: Clock
-    bus: Any
-    twins: dict[str, Any]
-    sysfs_root: Path | None = None
-    generation: int = 0
-    #: wall - monotonic, fixed for the process: snapshots convert with it.
-    epoch: float = 0.0
-    #: Bay occupancy and bus answering, per device (``present`` / ``responding`` keys).
-    bay: dict[str, bool] = field(default_factory=dict)
-    responding: dict[str, bool] = field(default_factory=dict)
-    #: The kernel bus number the fake sysfs gives the simulated root adapter.
-    root_bus: int = SIM_ROOT_BUS
-    _sysfs: Any = None
+    """The simulated devices of one platform on their simulated bus (a plain class, built per command)."""
+
+    __slots__ = ("platform", "clock", "bus", "twins", "sysfs_root", "generation", "epoch", "bay", "responding",
+                 "root_bus", "_sysfs")
+
+    def __init__(self, platform: Platform, clock: Clock, bus: Any, twins: dict[str, Any],
+                 sysfs_root: Path | None = None, generation: int = 0, epoch: float = 0.0,
+                 bay: dict[str, bool] | None = None, responding: dict[str, bool] | None = None,
+                 root_bus: int = SIM_ROOT_BUS) -> None:
+        self.platform = platform
+        self.clock = clock
+        self.bus = bus
+        self.twins = twins
+        self.sysfs_root = sysfs_root
+        self.generation = generation
+        #: wall - monotonic, fixed for the process: snapshots convert with it.
+        self.epoch = epoch
+        #: Bay occupancy and bus answering, per device (``present`` / ``responding`` keys).
+        self.bay: dict[str, bool] = {} if bay is None else bay
+        self.responding: dict[str, bool] = {} if responding is None else responding
+        #: The kernel bus number the fake sysfs gives the simulated root adapter.
+        self.root_bus = root_bus
+        self._sysfs: Any = None
 
     def close(self) -> None:
         if self.sysfs_root is not None:
+            import shutil
+
             shutil.rmtree(self.sysfs_root, ignore_errors=True)
             self.sysfs_root = None
 
     def fake_sysfs(self) -> Any:
         """The ``/sys`` stand-in for kernel-owned devices, made on first use."""
         if self._sysfs is None:
+            import tempfile
+
             from chassisctl.sim.hwmon import FakeSysfs
 
             if self.sysfs_root is None:

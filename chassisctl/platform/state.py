@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterator
@@ -76,17 +75,32 @@ class PlatformStore(StateStore):
             yield foreign
 
 
-@dataclass(slots=True)
 class PowerState:
-    """One node's power bookkeeping (times are wall-clock seconds)."""
+    """One node's power bookkeeping (times are wall-clock seconds).
 
-    last_on: bool | None = None
-    #: "on" while an on request waits for power good.
-    pg_deadline: float | None = None
-    #: The "on" step of a power cycle, due at this time.
-    pending_on: float | None = None
-    last_cause: str | None = None
-    fault: bool = False
+    The state classes here are plain: every platform command loads them, and
+    a dataclass costs more to define at import than the command spends on it.
+    """
+
+    __slots__ = ("last_on", "pg_deadline", "pending_on", "last_cause", "fault")
+
+    def __init__(self, last_on: bool | None = None, pg_deadline: float | None = None,
+                 pending_on: float | None = None, last_cause: str | None = None, fault: bool = False) -> None:
+        self.last_on = last_on
+        #: "on" while an on request waits for power good.
+        self.pg_deadline = pg_deadline
+        #: The "on" step of a power cycle, due at this time.
+        self.pending_on = pending_on
+        self.last_cause = last_cause
+        self.fault = fault
+
+    def __repr__(self) -> str:
+        return f"PowerState({self.to_json()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return self.to_json() == other.to_json() if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_json(self) -> dict[str, Any]:
         return {"last_on": self.last_on, "pg_deadline": self.pg_deadline, "pending_on": self.pending_on,
@@ -106,13 +120,19 @@ class PowerState:
         return cls(last_on, when("pg_deadline"), when("pending_on"), cause, bool(doc.get("fault", False)))
 
 
-@dataclass(slots=True)
 class NodeState:
-    sel: SelStore
-    sensor_status: dict[int, int] = field(default_factory=dict)
-    power: PowerState = field(default_factory=PowerState)
-    #: System boot options clients set (parameter -> (data, invalid)).
-    boot: dict[int, tuple[bytes, bool]] = field(default_factory=dict)
+    __slots__ = ("sel", "sensor_status", "power", "boot")
+
+    def __init__(self, sel: SelStore, sensor_status: dict[int, int] | None = None, power: PowerState | None = None,
+                 boot: dict[int, tuple[bytes, bool]] | None = None) -> None:
+        self.sel = sel
+        self.sensor_status: dict[int, int] = {} if sensor_status is None else sensor_status
+        self.power = PowerState() if power is None else power
+        #: System boot options clients set (parameter -> (data, invalid)).
+        self.boot: dict[int, tuple[bytes, bool]] = {} if boot is None else boot
+
+    def __repr__(self) -> str:
+        return f"NodeState({self.to_json()!r})"
 
     def to_json(self) -> dict[str, Any]:
         return {"sel": self.sel.to_dict(), "sensor_status": {str(k): v for k, v in self.sensor_status.items()},
@@ -124,15 +144,21 @@ class NodeState:
                    PowerState.from_json(doc.get("power", {})), boot_from_json(doc.get("boot", {})))
 
 
-@dataclass(slots=True)
 class PlatformState:
-    digest: str
-    sdr_addition: int
-    sdr_erase: int
-    nodes: dict[str, NodeState]
-    #: Simulator section: {"generation": n, "overrides": {dev: {key: value}}, "devices": {dev: snapshot}}.
-    sim: dict[str, Any] = field(default_factory=dict)
-    dirty: bool = False
+    __slots__ = ("digest", "sdr_addition", "sdr_erase", "nodes", "sim", "dirty")
+
+    def __init__(self, digest: str, sdr_addition: int, sdr_erase: int, nodes: dict[str, NodeState],
+                 sim: dict[str, Any] | None = None, dirty: bool = False) -> None:
+        self.digest = digest
+        self.sdr_addition = sdr_addition
+        self.sdr_erase = sdr_erase
+        self.nodes = nodes
+        #: Simulator section: {"generation": n, "overrides": {dev: {key: value}}, "devices": {dev: snapshot}}.
+        self.sim: dict[str, Any] = {} if sim is None else sim
+        self.dirty = dirty
+
+    def __repr__(self) -> str:
+        return f"PlatformState(digest={self.digest!r}, nodes={list(self.nodes)!r}, dirty={self.dirty})"
 
     @classmethod
     def fresh(cls, digest: str, now: float, nodes: list[str], sel_capacity: int) -> PlatformState:

@@ -10,10 +10,7 @@ changes (a threshold crossed, power on/off) add SEL entries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chassisctl.bmc.bmc_model import BaseModel, boot_from_json, boot_to_json
 from chassisctl.ipmi.codes import CompletionCode
@@ -66,25 +63,36 @@ def power_dependent(spec: SensorSpec) -> bool:
             or (spec.kind == "thermal" and m.get("source") in ("cpu", "asic")))
 
 
-@dataclass(slots=True)
 class SimState:
-    """Everything the simulated BMC remembers between processes."""
+    """Everything the simulated BMC remembers between processes.
 
-    timeline: PowerTimeline
-    sdr_addition: int
-    sdr_erase: int
-    profile_digest: str
-    sel: SelStore = field(default_factory=lambda: _sel_store())
-    sensor_status: dict[int, int] = field(default_factory=dict)
-    last_scan: float = 0.0
-    restart_cause: int = 0
-    #: System boot options set by clients: parameter -> (data, invalid).
-    boot: dict[int, tuple[bytes, bool]] = field(default_factory=dict)
-    #: Power restore policy (Get Chassis Status bits 6:5): 0 stay off, 1 previous, 2 on.
-    restore_policy: int = 1
-    #: Chassis Identify: until this time (seconds, the model clock); -1 = until turned off.
-    identify_until: float = 0.0
-    dirty: bool = False
+    A plain class: every simulated command builds one, and a dataclass costs
+    more to define at import than the command spends on it.
+    """
+
+    __slots__ = ("timeline", "sdr_addition", "sdr_erase", "profile_digest", "sel", "sensor_status",
+                 "last_scan", "restart_cause", "boot", "restore_policy", "identify_until", "dirty")
+
+    def __init__(self, timeline: PowerTimeline, sdr_addition: int, sdr_erase: int, profile_digest: str,
+                 sel: SelStore | None = None, sensor_status: dict[int, int] | None = None,
+                 last_scan: float = 0.0, restart_cause: int = 0,
+                 boot: dict[int, tuple[bytes, bool]] | None = None, restore_policy: int = 1,
+                 identify_until: float = 0.0, dirty: bool = False) -> None:
+        self.timeline = timeline
+        self.sdr_addition = sdr_addition
+        self.sdr_erase = sdr_erase
+        self.profile_digest = profile_digest
+        self.sel: SelStore = sel if sel is not None else _sel_store()
+        self.sensor_status: dict[int, int] = {} if sensor_status is None else sensor_status
+        self.last_scan = last_scan
+        self.restart_cause = restart_cause
+        #: System boot options set by clients: parameter -> (data, invalid).
+        self.boot: dict[int, tuple[bytes, bool]] = {} if boot is None else boot
+        #: Power restore policy (Get Chassis Status bits 6:5): 0 stay off, 1 previous, 2 on.
+        self.restore_policy = restore_policy
+        #: Chassis Identify: until this time (seconds, the model clock); -1 = until turned off.
+        self.identify_until = identify_until
+        self.dirty = dirty
 
     def to_json(self) -> dict[str, Any]:
         return {"power": self.timeline.to_json(), "sdr": {"addition": self.sdr_addition, "erase": self.sdr_erase},

@@ -12,8 +12,12 @@ count, EBADMSG on a PEC mismatch, EOPNOTSUPP for a missing adapter feature).
 
 Each transaction is appended to :attr:`SimulatedSMBus.transcript` and timed
 with the wire model; with ``pace=True`` the bus sleeps on the injected clock
-for that long, so benchmarks see realistic bus time without hardware.  The
-STOP reaches the devices after that wait, so a BMC's modelled turnaround
+for that long, so benchmarks see realistic bus time without hardware.  A
+sleep that wakes late (a timer overshoots by ~0.1 ms, more than the wire
+time of ten bytes) is made up by the next transfer's wait, so a run of
+transfers takes the wire time the model says, not that plus one overshoot
+per transfer; a real adapter finishes a transfer when its last bit is out.
+The STOP reaches the devices after the wait, so a BMC's modelled turnaround
 starts when the request has really crossed the wire.
 """
 
@@ -42,6 +46,8 @@ BLOCK_MAX = 32
 I2C_M_RD = 0x0001
 #: Kernel limit on messages per I2C_RDWR ioctl.
 RDWR_MAX_MSGS = 42
+#: Most late wake-up a paced transfer makes up for the next one (seconds).
+MAX_PACING_CREDIT = 0.002
 
 #: An adapter with full SMBus support plus PEC and raw I2C (like i801 + i2c-dev).
 DEFAULT_FUNCS = (I2cFunc.I2C | I2cFunc.SMBUS_EMUL | I2cFunc.SMBUS_READ_BLOCK_DATA
@@ -173,6 +179,8 @@ class SimulatedSMBus:
         self.address: int | None = None
         self._pec = 0
         self._closed = False
+        #: How late the last paced wait woke up: taken off the next one.
+        self._late = 0.0
 
     # -- smbus2 housekeeping ------------------------------------------------
     @property
@@ -316,7 +324,17 @@ class SimulatedSMBus:
         if self.tracer is not None:
             self.tracer(f"i2c {self.path} {txn}")
         if self.pace or force_sleep:
-            self.clock.sleep(seconds)
+            self._pace(seconds)
+
+    def _pace(self, seconds: float) -> None:
+        """Wait out ``seconds`` of wire time, less what the previous wait overslept."""
+        start = self.clock.monotonic()
+        due = start + seconds - self._late
+        if due <= start:
+            self._late -= seconds
+            return
+        self.clock.sleep(due - start)
+        self._late = min(max(self.clock.monotonic() - due, 0.0), MAX_PACING_CREDIT)
 
     # -- SMBus protocol ------------------------------------------------------------
     def _smbus_read(self, addr: int, register: int | None, nbytes: int, need: int,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,8 @@ if TYPE_CHECKING:
     from chassisctl.bmc.synth import SynthSensor
 
 PROFILE_ENV = "CHASSISCTL_SIM_PROFILE"
+#: Layout version of the synthesised-SDR cache files.
+SYNTH_CACHE_FORMAT = 1
 PACE_ENV = "CHASSISCTL_SIM_PACE"
 #: 8-bit IPMB address of the simulated satellite controller (a PSU manager).
 SATELLITE_ADDR = 0x72
@@ -79,10 +80,26 @@ class SimChassis:
 
     @functools.cached_property
     def _repository(self) -> tuple[list[bytes], dict[int, SynthSensor]]:
-        from chassisctl.bmc.synth import repository
+        """The synthesised SDRs, from the cache when this profile (by digest) was synthesised before.
+
+        Every request after 5 s of quiet scans the sensors, so without the
+        cache an occasional ``power status`` would redo the synthesis (exact
+        fractions, factor search, SDR record classes) each time.
+        """
+        from chassisctl.bmc.synth import from_document, repository, to_document
+        from chassisctl.fileio import load_cache, store_cache
 
         decls = [sensor_decl(s) for s in self.profile.sensors]
-        return repository(decls, fru_ids=[(self.profile.fru_id, "Chassis FRU")])
+        path, key = _synth_cache(self.profile)
+        doc = load_cache(path, key, SYNTH_CACHE_FORMAT)
+        if doc is not None:
+            try:
+                return from_document(doc, decls)
+            except (KeyError, TypeError, ValueError):
+                pass  # not what these declarations give: synthesise afresh
+        records, synth = repository(decls, fru_ids=[(self.profile.fru_id, "Chassis FRU")])
+        store_cache(path, key, SYNTH_CACHE_FORMAT, to_document(records, synth))
+        return records, synth
 
     @property
     def records(self) -> list[bytes]:
@@ -220,13 +237,25 @@ class _Satellite:
         return request.reply(CompletionCode.OK, frame.encode())
 
 
-@dataclass(slots=True)
 class SimulatedWorld:
     """What ``open_transport`` needs: the bus, and the host's /dev/ipmb-N twin."""
 
-    bus: Any
-    chassis: SimChassis
-    ipmb_device: Any = None
+    __slots__ = ("bus", "chassis", "ipmb_device")
+
+    def __init__(self, bus: Any, chassis: SimChassis, ipmb_device: Any = None) -> None:
+        self.bus = bus
+        self.chassis = chassis
+        self.ipmb_device = ipmb_device
+
+
+def _synth_cache(profile: Profile) -> tuple[Path, str]:
+    """Where the profile's synthesised SDRs are cached, and their key: the
+    profile's digest and the synthesising code's version (a new release may
+    compute other factors)."""
+    from chassisctl import __version__
+    from chassisctl.config import xdg_dir
+
+    return xdg_dir("CACHE") / "sim" / f"sdr-{profile.digest[:24]}.json", f"{profile.digest}:{__version__}"
 
 
 def state_directory() -> Path:

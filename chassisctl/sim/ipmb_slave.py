@@ -128,11 +128,12 @@ class IpmbResponder(_FrameSlave):
             return
         self.requests.append(request)
         payload = bytes((request.netfn << 2 | request.rs_lun, request.cmd)) + request.data
+        received = self.clock.monotonic()  # the turnaround includes the model's own work
         answer = bytes(self.handler(payload))
         if len(answer) < 3:
             return  # the model chose not to answer
         frame_out = request.reply(answer[2], answer[3:]).encode()
-        when = self.clock.monotonic() + self.turnaround
+        when = received + self.turnaround
         self._outbox.append((when, request.rq_sa >> 1, frame_out[1:]))
 
     def due_frames(self, now: float) -> list[tuple[int, bytes, str]]:

@@ -17,31 +17,46 @@ what lets the closed-form lag continue across processes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from chassisctl.sim.profile import PowerSpec, Profile, SensorSpec
 
 LAGGING_KINDS = frozenset({"thermal", "fan"})
 
 
-@dataclass(slots=True)
-class Pending:
+class Pending(NamedTuple):
     target: bool          # True = power on
     at: float             # wall time it takes effect
     cause: str            # "command", "soft", "cycle"
 
 
-@dataclass(slots=True)
 class PowerTimeline:
-    """Power regime since a wall time, with lag anchors and pending steps."""
+    """Power regime since a wall time, with lag anchors and pending steps.
 
-    on: bool = True
-    since: float = 0.0
-    anchors: dict[int, float] = field(default_factory=dict)
-    pending: list[Pending] = field(default_factory=list)
-    #: "command" when the last transition came from Chassis Control.
-    last_cause: str = "ac"
+    A plain class (every simulated command loads one): no dataclass build at import.
+    """
+
+    __slots__ = ("on", "since", "anchors", "pending", "last_cause")
+
+    def __init__(self, on: bool = True, since: float = 0.0, anchors: dict[int, float] | None = None,
+                 pending: list[Pending] | None = None, last_cause: str = "ac") -> None:
+        self.on = on
+        self.since = since
+        self.anchors: dict[int, float] = {} if anchors is None else anchors
+        self.pending: list[Pending] = [] if pending is None else pending
+        #: "command" when the last transition came from Chassis Control.
+        self.last_cause = last_cause
+
+    def __repr__(self) -> str:
+        return (f"PowerTimeline(on={self.on}, since={self.since}, anchors={self.anchors!r}, "
+                f"pending={self.pending!r}, last_cause={self.last_cause!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.to_json() == other.to_json()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
 
     def to_json(self) -> dict[str, Any]:
         return {"on": self.on, "since": self.since, "last_cause": self.last_cause,

@@ -10,9 +10,9 @@ the file and the key (``sensor[3].thresholds.uc``), never a traceback.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 from collections.abc import Mapping
 
 from chassisctl.errors import ConfigError
@@ -65,8 +65,7 @@ DISCRETE_KINDS = frozenset({"presence", "intrusion"})
 SOURCES = frozenset({"system", "cpu", "asic", "psu", "psu_in"})
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One linear piece of a non-linear sensor (factors for raw >= from_raw)."""
 
     from_raw: int
@@ -76,8 +75,7 @@ class Segment:
     k2: int
 
 
-@dataclass(frozen=True, slots=True)
-class SensorSpec:
+class SensorSpec(NamedTuple):
     number: int
     name: str
     type_name: str
@@ -87,7 +85,7 @@ class SensorSpec:
     entity_instance: int
     model: Mapping[str, Any]
     range: tuple[float, float] | None = None
-    thresholds: Mapping[str, float] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = MappingProxyType({})
     hysteresis: int = 1
     nonlinear: tuple[Segment, ...] = ()
     #: The reading's native step (e.g. 1 degree C): SDR factors become a whole
@@ -107,8 +105,7 @@ class SensorSpec:
         return self.kind == "event_only"
 
 
-@dataclass(frozen=True, slots=True)
-class BmcSpec:
+class BmcSpec(NamedTuple):
     ssif_address: int = 0x10
     device_id: int = 0x20
     device_revision: int = 1
@@ -123,8 +120,7 @@ class BmcSpec:
     max_response: int = 255
 
 
-@dataclass(frozen=True, slots=True)
-class PowerSpec:
+class PowerSpec(NamedTuple):
     on_delay: float = 2.0
     off_delay: float = 0.0
     soft_off_delay: float = 4.0
@@ -136,8 +132,7 @@ class PowerSpec:
     psu_efficiency: float = 0.93
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(NamedTuple):
     name: str
     seed: int
     ambient: float
@@ -247,9 +242,7 @@ def _bmc(source: str, table: Mapping[str, Any]) -> BmcSpec:
 
 def _power(source: str, table: Mapping[str, Any]) -> PowerSpec:
     r = _Reader(source, table, "power.")
-    defaults = PowerSpec()  # a slots class has descriptors, not defaults, on the class
-    kwargs = {name: r.number(name, getattr(defaults, name), 0, 10_000)
-              for name in PowerSpec.__slots__}
+    kwargs = {name: r.number(name, default, 0, 10_000) for name, default in PowerSpec._field_defaults.items()}
     r.finish()
     if not 0.5 <= kwargs["psu_efficiency"] <= 1.0:
         raise r.fail("psu_efficiency", "must be within 0.5..1.0")

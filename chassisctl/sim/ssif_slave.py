@@ -15,9 +15,10 @@ Behaviour, in the order a request flows (IPMI v2.0 ch. 12 as ``ssif_bmc`` and QE
   pending response.
 - When the request is complete ``handler(payload)`` answers it at once, but
   reads are NAKed (the master sees ENXIO: "not ready") until ``turnaround``
-  seconds of clock time have passed.  A handler answer shorter than netFn,
-  cmd and CC means "no answer" (a hung BMC task): reads NAK until the next
-  request, as for the IPMB responder.
+  seconds of clock time have passed since the STOP; the handler's own
+  running time is part of it, as a real BMC's processing is.  A handler
+  answer shorter than netFn, cmd and CC means "no answer" (a hung BMC
+  task): reads NAK until the next request, as for the IPMB responder.
 - Reads 03h (single-part, or multi-part start ``00 01`` + 30 bytes), 09h
   (numbered middle blocks, FFh-numbered end), 0Ah N (re-read block N).  The
   response may be re-read from 03h until 500 ms of clock time pass without
@@ -228,15 +229,18 @@ class SsifSlave:
         if len(payload) < 2:
             return self._abort()
         self.requests.append(payload)
+        # The turnaround counts from the STOP and includes the model's own work,
+        # as a real BMC's does: answering costs this process CPU time, which
+        # must not come on top of the modelled delay.
+        received = self.clock.monotonic()
         response = self._answer(payload)
         if len(response) < 3:
             self._blocks = None  # the model chose not to answer (as IpmbResponder)
             return None
-        now = self.clock.monotonic()
         self._blocks = read_blocks(response)
         self._next_block = 0
         self._resp_pec = pec
-        self._ready_at = now + self.turnaround
+        self._ready_at = received + self.turnaround
         self._deadline = self._ready_at + self.abandon_after
 
     def _answer(self, payload: bytes) -> bytes:

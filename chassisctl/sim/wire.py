@@ -11,7 +11,7 @@ sensors at 100 kHz cost 63 ms of wire" a number the benchmarks can check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 STANDARD_MODE = 100_000
 FAST_MODE = 400_000
@@ -21,8 +21,7 @@ CLOCKS_PER_BYTE = 9
 SMBUS_TIMEOUT = 0.035
 
 
-@dataclass(frozen=True, slots=True)
-class WirePart:
+class WirePart(NamedTuple):
     """One address phase (START or repeated START) and the bytes after it."""
 
     addr: int
@@ -38,8 +37,7 @@ class WirePart:
         return (self.addr << 1) | int(self.read)
 
 
-@dataclass(frozen=True, slots=True)
-class WireTransaction:
+class WireTransaction(NamedTuple):
     """START ... STOP as seen on the wire, plus what the master reported."""
 
     parts: tuple[WirePart, ...]
@@ -124,17 +122,20 @@ class WireTransaction:
         return f"{text} ({self.error})" if self.error else text
 
 
-@dataclass(slots=True)
 class WireTiming:
     """Converts transactions to seconds at one SCL frequency."""
 
-    clock_hz: int = STANDARD_MODE
-    #: Accumulated seconds of every transaction measured so far.
-    total: float = field(default=0.0)
+    __slots__ = ("clock_hz", "total")
 
-    def __post_init__(self) -> None:
-        if self.clock_hz <= 0:
-            raise ValueError(f"SCL clock must be positive, not {self.clock_hz}")
+    def __init__(self, clock_hz: int = STANDARD_MODE, total: float = 0.0) -> None:
+        if clock_hz <= 0:
+            raise ValueError(f"SCL clock must be positive, not {clock_hz}")
+        self.clock_hz = clock_hz
+        #: Accumulated seconds of every transaction measured so far.
+        self.total = total
+
+    def __repr__(self) -> str:
+        return f"WireTiming(clock_hz={self.clock_hz}, total={self.total})"
 
     def seconds(self, txn: WireTransaction) -> float:
         return txn.bits / self.clock_hz + txn.stretch

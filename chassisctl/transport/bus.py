@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chassisctl.errors import UsageError
 from chassisctl.i2c_errors import open_error
@@ -29,8 +28,7 @@ _SIM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _DEV = re.compile(r"(?:/dev/)?i2c-(\d{1,4})")
 
 
-@dataclass(frozen=True, slots=True)
-class BusSpec:
+class BusSpec(NamedTuple):
     """A parsed ``--bus`` value: a real adapter number or a named simulation."""
 
     number: int | None = None

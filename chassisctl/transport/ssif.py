@@ -15,7 +15,8 @@ Everything else is retried within bounds:
   arbitration): the BMC never saw it;
 - reads are polled until the deadline: a NAK or count 0 just means "not
   ready" (a BMC NAKs early reads), so the first read goes out after the
-  turnaround this BMC showed so far — learned per transport, nudged down
+  turnaround this BMC showed so far — learned per transport as the wait to
+  ask for (a sleep's late wake-up is not learnt into it), nudged down
   while reads succeed at once and up when one is NAKed — and the next
   ones back off from a quarter of it, doubling to 20 ms.  A fixed 1 ms
   first wait cost more than the whole modelled wire time of a Get Sensor
@@ -242,12 +243,16 @@ class SsifTransport(BmcTransport):
         written = self.clock.monotonic()
         expected = INITIAL_TURNAROUND if self.turnaround is None else self.turnaround
         self.clock.sleep(expected)
+        # A sleep wakes late (timer slack, scheduling): learn the wait to *ask
+        # for*, so the lateness is not learnt into the turnaround and then
+        # paid a second time on top of it by the next sleep.
+        late = max(self.clock.monotonic() - written - expected, 0.0)
         delay, pec_failures, not_ready_at = max(MIN_POLL_STEP, expected / 4), 0, None
         last_errno: int | None = None
         garbled: DecodeError | None = None
         while True:
             problem: DecodeError | None = None
-            asked = self.clock.monotonic() - written
+            asked = self.clock.monotonic() - written - late
             try:
                 message = self._read_message()
                 self._learn(asked, expected, not_ready_at)

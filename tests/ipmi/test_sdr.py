@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 from hypothesis import given, settings
@@ -273,7 +272,7 @@ FACTOR_ROWS = [
 def test_factor_bytes_in_record(hexbytes: str, factors: Factors) -> None:
     r = _full_with_factor_bytes(bytes.fromhex(hexbytes))
     assert r.factors == factors
-    assert dataclasses.replace(r, factors=factors).encode()[24:30] == bytes.fromhex(hexbytes)
+    assert r._replace(factors=factors).encode()[24:30] == bytes.fromhex(hexbytes)
 
 
 @pytest.mark.parametrize(
@@ -367,7 +366,7 @@ def test_compact_sharing_numeric_and_alpha() -> None:
     assert [s.name for s in base.instances()] == ["Fan1", "Fan2", "Fan3", "Fan4"]
     assert [s.sensor_number for s in base.instances()] == [0x40, 0x41, 0x42, 0x43]
     assert {s.entity_instance for s in base.instances()} == {5}
-    alpha = dataclasses.replace(base, id_modifier_type=1, id_modifier_offset=24, share_count=4)
+    alpha = base._replace(id_modifier_type=1, id_modifier_offset=24, share_count=4)
     assert [s.name for s in alpha.instances()] == ["FanY", "FanZ", "FanAA", "FanAB"]
 
 
@@ -598,7 +597,7 @@ def _normalised(r: object) -> object:
         text = text.rstrip(" ")
     else:
         text = text.rstrip("\x00")
-    return dataclasses.replace(r, id_string=text)  # type: ignore[type-var]
+    return r._replace(id_string=text)
 
 
 @settings(max_examples=300, deadline=None)

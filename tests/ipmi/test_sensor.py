@@ -354,6 +354,7 @@ LINEAR = st.builds(
         k2=st.integers(-8, 7),
     ),
     FORMATS,
+    st.just(Linearization.LINEAR),  # builds() fills every field of a NamedTuple, defaults included
 )
 
 
@@ -518,3 +519,30 @@ def test_thresholds_reject_combined_flags() -> None:
         t.raw(Threshold.UC | Threshold.UNC)
     with pytest.raises(ValueError):
         SensorThresholds.from_values(conv(), {Threshold.UC | Threshold.UNC: 5.0})
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.builds(Factors, m=st.integers(-512, 511).filter(bool), b=st.integers(-512, 511), k1=st.integers(-8, 7),
+              k2=st.integers(-8, 7), tolerance=st.just(0), accuracy=st.just(0), accuracy_exp=st.just(0)),
+    st.integers(-300, 300),
+    st.sampled_from([0.0, 0.5, 1e-13, -1e-13, 0.25]),
+    st.integers(0, 9),
+    st.sampled_from(list(Round)),
+)
+def test_float_solve_agrees_with_exact(f: Factors, x: int, nudge: float, digits: int, direction: Round) -> None:
+    """The float shortcut answers only where it gives the exact answer (on and near the grid too)."""
+    from fractions import Fraction
+
+    from chassisctl.ipmi.conversion import _solve_linear_float, exact
+
+    value = round(float((f.m * (x + Fraction(nudge)) + f.b * Fraction(10) ** f.k1) * Fraction(10) ** f.k2), digits)
+    quick = _solve_linear_float(f, value, direction)
+    if quick is None:
+        return
+    exact_x = (exact(value) / Fraction(10) ** f.k2 - f.b * Fraction(10) ** f.k1) / f.m
+    if direction is Round.NEAREST:
+        want = math.floor(exact_x + Fraction(1, 2))
+    else:
+        want = math.floor(exact_x) if (direction is Round.DOWN) == (f.m > 0) else math.ceil(exact_x)
+    assert quick == want

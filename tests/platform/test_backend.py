@@ -66,6 +66,27 @@ def test_sdr_repository_layout_and_stable_ids() -> None:
     assert [r.encode() for r in load_repository(tr2, node="node2").records] == [r.encode() for r in records]
 
 
+@pytest.mark.parametrize("name", ["compute-4n", "switch-1u"])
+def test_synthesised_sdrs_come_back_from_the_cache_as_built(name) -> None:
+    """A second process restores every node's records, factors and raw thresholds
+    (and the hysteresis counts derived from them) from the cache, identical to a
+    fresh synthesis."""
+    fresh, _ = open_(name)
+    built = {n.name: fresh.runtime(n) for n in fresh.platform.nodes}
+    for rt in built.values():
+        assert rt.records  # synthesised (and cached) now
+    again, _ = open_(name)
+    for node in again.platform.nodes:
+        rt, first = again.runtime(node), built[node.name]
+        assert rt.records == first.records
+        assert rt.sensors.keys() == first.sensors.keys()
+        for number, entry in rt.sensors.items():
+            synth, was = entry.synth, first.sensors[number].synth
+            assert synth.record is None and was.record is not None
+            assert (synth.decl, synth.conversion, dict(synth.limits)) == (was.decl, was.conversion,
+                                                                         dict(was.limits))
+
+
 def test_factors_keep_the_device_precision() -> None:
     tr, _ = open_()
     records, _ = sensors_by_name(tr)

@@ -218,3 +218,21 @@ def test_node_endpoints() -> None:
         assert part in str(info.value) and str(info.value).startswith("/etc/chassisctl/chassisctl.toml: ")
     with pytest.raises(ConfigError, match=r"nodes\[0\].name: 'node9' is not a node"):
         check_endpoints([("node9", "127.0.0.1", 1)], list(nodes))
+
+
+def test_a_simulated_fru_image_must_fit_its_eeprom() -> None:
+    """The simulator builds the image only when the part is first read, so the
+    description check is where an oversized one is reported (one line, the key)."""
+    from chassisctl.platform.description import example_path
+
+    text = example_path("compute-4n").read_text()
+    long = "X" * 60
+    text = text.replace('part = "24c02"\naddress = 0x50\npath = "mux0:0"',
+                        'part = "24c01"\naddress = 0x50\npath = "mux0:0"', 1)
+    text = text.replace('product = { manufacturer = "chassisctl", product_name = "Compute Node", part_number = "CN-1", '
+                        'version = "A", serial = "N1-0001" }',
+                        f'product = {{ manufacturer = "{long}", product_name = "{long}", part_number = "CN-1", '
+                        'version = "A", serial = "N1-0001" }', 1)
+    with pytest.raises(ConfigError) as info:
+        parse_platform(text, "big.toml")
+    assert "device[" in str(info.value) and "sim.fru" in str(info.value) and "24c01 holds 128" in str(info.value)

@@ -332,6 +332,25 @@ def test_pace_sleeps_on_the_clock(clock: FakeClock) -> None:
     assert clock.monotonic() - 1000.0 == pytest.approx(56 / 400_000)
 
 
+def test_pacing_makes_up_for_late_wake_ups(clock: FakeClock) -> None:
+    """A wait that wakes late is taken off the next one: N transfers cost their wire
+    time plus one overshoot, not N overshoots."""
+    late = 0.0001
+
+    class Oversleeping(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            super().sleep(seconds + late)
+
+    slow = Oversleeping()
+    bus = SimulatedSMBus(clock=slow, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Recorder())
+    start = slow.monotonic()
+    for _ in range(10):
+        bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert slow.monotonic() - start == pytest.approx(bus.wire_seconds + late)
+    assert bus.wire_seconds == pytest.approx(10 * 56 / 100_000)
+
+
 def test_stuck_and_timeout_faults(clock: FakeClock) -> None:
     faults = Faults().timeout(1)
     bus = SimulatedSMBus(clock=clock, faults=faults)

@@ -338,3 +338,32 @@ def test_boot_options_a_client_sets_survive_the_process(tmp_path) -> None:
     second = kit.rig(store=store)
     got = call(second.transport, get_system_boot_options(5), BootOptions.decode)
     assert got.data == bytes([0x80, 0x04, 0, 0, 0])
+
+
+def test_synthesised_sdrs_come_back_from_the_cache_as_built(monkeypatch, tmp_path) -> None:
+    """The second chassis of a profile restores records, factors and raw thresholds
+    from the cache keyed by the profile's digest; a corrupt cache is rebuilt."""
+    from chassisctl.clock import FakeClock
+    from chassisctl.sim.chassis import SimChassis, _synth_cache
+    from chassisctl.sim.profile import load_profile
+
+    kit.isolate(monkeypatch, tmp_path)
+    profile = load_profile()
+    first = SimChassis(profile, None, FakeClock(1_700_000_000.0))
+    fresh_records, fresh = first.records, first.synth
+    path, _ = _synth_cache(profile)
+    assert path.is_file()
+    second = SimChassis(profile, None, FakeClock(1_700_000_000.0))
+    assert second.records == fresh_records
+    assert second.synth.keys() == fresh.keys()
+    for number, sensor in fresh.items():
+        cached = second.synth[number]
+        assert cached.record is None and sensor.record is not None
+        assert (cached.decl, cached.conversion, dict(cached.limits)) == (sensor.decl, sensor.conversion,
+                                                                         dict(sensor.limits))
+        if sensor.conversion is not None:
+            assert [cached.to_raw(v) for v in (-5.0, 0.0, 12.3, 99.9)] == [sensor.to_raw(v) for v in
+                                                                           (-5.0, 0.0, 12.3, 99.9)]
+    path.write_text("{not json")
+    third = SimChassis(profile, None, FakeClock(1_700_000_000.0))
+    assert third.records == fresh_records

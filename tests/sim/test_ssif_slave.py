@@ -67,6 +67,23 @@ def test_single_part_exchange(rig: Rig) -> None:
     assert str(rig.bus.transcript[-1]) == "S 20 03 Sr 21 0E 1C 01 00 20 81 03 09 02 BF 57 01 00 00 01 P"
 
 
+def test_turnaround_includes_the_models_own_work() -> None:
+    """A handler that takes time (here: the fake clock moves while it answers)
+    is ready ``turnaround`` after the STOP, not after its work plus the turnaround."""
+    rig = Rig(turnaround=0.004)
+
+    def slow(payload: bytes) -> bytes:
+        rig.clock.advance(0.003)
+        return handler(payload)
+
+    rig.slave.handler = slow
+    rig.bus.write_block_data(0x10, 0x02, [0x18, 0x01])
+    rig.clock.advance(0.0009)
+    assert nak(rig.read) == errno.ENXIO  # 3.9 ms after the STOP
+    rig.clock.advance(0.0001)
+    assert rig.read()[:3] == H("1C 01 00")
+
+
 def test_response_can_be_re_read_until_abandoned(rig: Rig) -> None:
     rig.bus.write_block_data(0x10, 0x02, [0x18, 0x01])
     rig.ready()

@@ -1,10 +1,13 @@
-"""Sensor/Event netFn (04h): readings, thresholds, hysteresis, event enables, factors."""
+"""Sensor/Event netFn (04h): readings, thresholds, hysteresis, event enables, factors.
+
+The hysteresis codec is imported by its handler: a sensor listing never loads it.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chassisctl.ipmi import sensor_cmds, sensor_params
+from chassisctl.ipmi import sensor_cmds
 from chassisctl.ipmi.codes import SensorCmd
 
 if TYPE_CHECKING:
@@ -20,6 +23,8 @@ def get_sensor_thresholds(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 def get_sensor_hysteresis(rsp: Responder, data: bytes, now: float) -> Result:
+    from chassisctl.ipmi import sensor_params
+
     return rsp.model.sensor_hysteresis(sensor_params.parse_get_sensor_hysteresis(data))
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import enum
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord, flag_names
@@ -33,8 +33,7 @@ class VoutFormat(enum.Enum):
     DIRECT = "direct"  # DIRECT with the coefficients given for the command
 
 
-@dataclass(frozen=True, slots=True)
-class PmbusStatus:
+class PmbusStatus(NamedTuple):
     """STATUS_WORD (or STATUS_BYTE) plus the STATUS_x registers its summary bits point at."""
 
     word: StatusWord

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from chassisctl.devices.pca954x import Kind, encode_channels
@@ -36,11 +35,30 @@ class Hop(NamedTuple):
     kind: Kind = Kind.PCA9548
 
 
-@dataclass(frozen=True, slots=True)
 class MuxPath:
-    """Hops from the root adapter to a device's segment; empty = the root itself."""
+    """Hops from the root adapter to a device's segment; empty = the root itself.
 
-    hops: tuple[Hop, ...] = ()
+    A plain immutable class, not a NamedTuple: a path is not a sequence of
+    its one field (``len``, truth and iteration would mislead).
+    """
+
+    __slots__ = ("hops",)
+    hops: tuple[Hop, ...]
+
+    def __init__(self, hops: tuple[Hop, ...] = ()) -> None:
+        object.__setattr__(self, "hops", tuple(hops))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"MuxPath is immutable; cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return self.hops == other.hops if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.hops)
+
+    def __repr__(self) -> str:
+        return f"MuxPath(hops={self.hops!r})"
 
     @classmethod
     def of(cls, *hops: tuple[int, int] | tuple[int, int, Kind]) -> MuxPath:

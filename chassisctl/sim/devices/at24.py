@@ -9,6 +9,7 @@ programs the cells.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chassisctl.clock import Clock
@@ -18,13 +19,17 @@ from chassisctl.sim.i2c import Segment
 
 
 class At24Sim(Twin):
-    def __init__(self, part: str | Part, clock: Clock, *, data: bytes = b"",
+    """``data`` is the initial content, or a function returning it: then it is
+    made when the memory is first used (a FRU image costs its codec's import)."""
+
+    def __init__(self, part: str | Part, clock: Clock, *, data: bytes | Callable[[], bytes] = b"",
                  write_cycle_s: float = WRITE_CYCLE_S) -> None:
         self.part = lookup_part(part) if isinstance(part, str) else part
-        if len(data) > self.part.size:
-            raise ValueError(f"{len(data)} bytes do not fit a {self.part.name}")
         self.clock = clock
-        self.memory = bytearray(data) + b"\xff" * (self.part.size - len(data))
+        self._memory: bytearray | None = None
+        self._data = data
+        if not callable(data):
+            self._materialise()
         self.write_cycle_s = write_cycle_s
         self.present = True
         self.pointer = 0
@@ -33,6 +38,21 @@ class At24Sim(Twin):
         self.views = [_At24View(self, block) for block in range(self.part.addresses)]
         #: The memory before ``corrupt_checksum`` flipped a byte of it.
         self._pristine: bytes | None = None
+
+    @property
+    def memory(self) -> bytearray:
+        return self._memory if self._memory is not None else self._materialise()
+
+    @memory.setter
+    def memory(self, value: bytearray) -> None:
+        self._memory = value
+
+    def _materialise(self) -> bytearray:
+        data = self._data() if callable(self._data) else self._data
+        if len(data) > self.part.size:
+            raise ValueError(f"{len(data)} bytes do not fit a {self.part.name}")
+        self._memory = bytearray(data) + b"\xff" * (self.part.size - len(data))
+        return self._memory
 
     def attach(self, segment: Segment, base_addr: int) -> None:
         for block, view in enumerate(self.views):
@@ -57,11 +77,14 @@ class At24Sim(Twin):
     def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> At24Sim:
         """Holding the FRU image its ``[device.sim.fru]`` fields build (else blank, FFh)."""
         fru = dev.sim.get("fru", {})
-        image = b""
-        if fru:
+        if not fru:
+            return cls(dev.option("part"), world.clock)
+
+        def image() -> bytes:  # built (FRU codec and all) when something first reads the part
             from chassisctl.ipmi.fru import build
 
-            image = build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
+            return build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
+
         return cls(dev.option("part"), world.clock, data=image)
 
     def place(self, segment: Segment, address: int) -> None:

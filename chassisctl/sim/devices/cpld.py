@@ -13,8 +13,7 @@ events, so tests with a FakeClock decide exactly when things happen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.devices.cpld import Access, Field, encode, extract, registers
@@ -24,8 +23,7 @@ from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 FORCE_OFF_S = 4.0
 
 
-@dataclass(frozen=True, slots=True)
-class PowerDomain:
+class PowerDomain(NamedTuple):
     """Which fields make up one node's (or the chassis') power control."""
 
     name: str
@@ -37,8 +35,7 @@ class PowerDomain:
     force_off_s: float = FORCE_OFF_S
 
 
-@dataclass(frozen=True, slots=True)
-class Pulse:
+class Pulse(NamedTuple):
     """A completed assertion of a pulse field, and what the model made of it."""
 
     field: str
