@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 from typing import TYPE_CHECKING, Any, Callable
 
-from chassisctl.cli.complete import complete_bus, complete_node, complete_platform
+from chassisctl.cli.completion_values import complete_bus, complete_node, complete_platform
 from chassisctl.cli.params import Option, Param
 from chassisctl.cli.render import Output
 

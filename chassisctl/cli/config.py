@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from chassisctl.cli.common import command, state
-from chassisctl.cli.complete import complete_config_key
+from chassisctl.cli.completion_values import complete_config_key
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,7 @@ from typing import List, Optional
 import typer
 
 from chassisctl.cli.common import command, long_running, state
-from chassisctl.cli.complete import complete_interface
+from chassisctl.cli.completion_values import complete_interface
 
 #: Options whose flag may be followed by several values.
 LIST_OPTIONS = ("--downstream", "--upstream", "--server", "--trusted")

@@ -199,7 +199,7 @@ def fast_run(argv: "list[str]") -> "int | None":
     cli = common.new_state()
     for level in global_levels:
         cli.merge(level)
-    from chassisctl.cli.errors import run_reporting
+    from chassisctl.cli.error_report import run_reporting
 
     def call():
         func = getattr(importlib.import_module(module_name), function_name)

@@ -1,7 +1,7 @@
 """Generate the files derived from the command tree: ``python -m chassisctl.cli.gen``.
 
 * ``tree`` — :mod:`chassisctl.cli._tree`, the static command tree the TAB
-  completion fast path in :mod:`chassisctl.cli.fastcomplete` answers from without
+  completion fast path in :mod:`chassisctl.cli.completion_tree` answers from without
   importing typer: commands, options (whether they take a value, which
   completion provider completes it), arguments, help strings;
 * ``completions`` — ``completions/chassisctl.bash``, ``completions/_chassisctl``
@@ -22,7 +22,7 @@ The man page date is ``SOURCE_DATE_EPOCH`` when set, else
 is reproducible.
 
 Completion callbacks: a parameter's ``autocompletion=`` must be a function
-of :mod:`chassisctl.cli.complete` (called at TAB time by the fast path too)
+of :mod:`chassisctl.cli.completion_values` (called at TAB time by the fast path too)
 or a zero-argument callable returning constants (evaluated here, once).
 Anything else is recorded as unsupported and such values are completed by
 typer itself (correct, only slower).
@@ -71,7 +71,7 @@ def _autocompletion_callback(param: Any) -> Any:
 
 def _completion_spec(param: Any) -> list[Any]:
     """How the fast path completes this parameter's value (see module docs)."""
-    from chassisctl.cli import complete
+    from chassisctl.cli import completion_values as complete
     from typer._click import types
     from typer._types import TyperChoice
 
@@ -87,7 +87,7 @@ def _completion_spec(param: Any) -> list[Any]:
             for item in callback():
                 values.append(list(item) if isinstance(item, tuple) else item)
             return ["static", values]
-        return ["unsupported", f"callback {callback.__qualname__} is not in chassisctl.cli.complete"]
+        return ["unsupported", f"callback {callback.__qualname__} is not in chassisctl.cli.completion_values"]
     kind = param.type
     if isinstance(kind, TyperChoice):
         return ["choice", [str(c) for c in kind.choices], bool(kind.case_sensitive)]
@@ -96,7 +96,7 @@ def _completion_spec(param: Any) -> list[Any]:
     return ["unsupported", f"type {type(kind).__name__} completes itself"]
 
 
-#: Field order of a parameter tuple in _tree.PARAMS (fastcomplete.py and fastrun.py index these).
+#: Field order of a parameter tuple in _tree.PARAMS (completion_tree.py and fastrun.py index these).
 PARAM_FIELDS = ("name", "kind", "opts", "secondary", "flag", "nargs", "multiple", "hidden", "parse",
                 "help", "complete", "opts_from_set", "convert", "default")
 #: Field order of a command tuple: (help, hidden, is_group, param indexes, {name: command}, run).
@@ -278,7 +278,7 @@ def render_tree(tree: dict[str, Any] | None = None) -> str:
 # Completion scripts
 
 def render_completions() -> dict[str, str]:
-    from chassisctl.cli.completion import script
+    from chassisctl.cli.completion_script import script
 
     return {path: script(shell) for shell, path in COMPLETION_FILES.items()}
 

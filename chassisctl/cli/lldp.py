@@ -17,7 +17,7 @@ from typing import Any, Optional
 import typer
 
 from chassisctl.cli.common import command, state
-from chassisctl.cli.complete import complete_interface
+from chassisctl.cli.completion_values import complete_interface
 
 NO_AGENT_HINT = ("start 'chassisctl serve' with an [lldp] section, or capture without it: "
                  "--listen SECONDS (neighbours speak every 30 s by default)")

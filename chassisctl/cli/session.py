@@ -96,7 +96,7 @@ def open_session() -> Iterator[Session]:
     transport = open_transport(settings, clock=clock, tracer=cli.tracer(), simulator=simulator)
     try:
         if transport.kind == "platform":
-            from chassisctl.cli.complete import write_node_index
+            from chassisctl.cli.completion_values import write_node_index
 
             write_node_index(transport.platform.name, transport.nodes())
         if transport.simulated:

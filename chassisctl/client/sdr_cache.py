@@ -139,7 +139,7 @@ class SdrCache:
         return removed
 
     def write_names(self, names: list[str]) -> None:
-        """Sensor names for TAB completion (read by cli/complete.py); rewritten only when they changed."""
+        """Sensor names for TAB completion (read by cli/completion_values.py); rewritten only when they changed."""
         path = self.directory / "names.json"
         blob = json.dumps({"names": sorted(set(names))})
         try:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chassisctl.bmc.bmc_model import BaseModel, boot_from_json, boot_to_json
 from chassisctl.ipmi.codes import CompletionCode
-from chassisctl.sim.model import Pending, PowerTimeline
+from chassisctl.sim.physics import Pending, PowerTimeline
 from chassisctl.sim.profile import SensorSpec
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
 from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
 from chassisctl.sim.faults import Faults
-from chassisctl.sim.model import PhysicalModel
+from chassisctl.sim.physics import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
 from chassisctl.state_store import StateStore
 

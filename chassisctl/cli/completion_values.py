@@ -3,7 +3,7 @@
 Each keypress starts a process, so nothing here may import typer, rich or a
 codec, touch the I2C bus or walk an SDR repository: sensor names come from
 the index the last ``sensors`` run (or ``serve``) wrote next to the SDR
-cache, buses from ``/dev``.  The fast path in :mod:`chassisctl.cli.fastcomplete`
+cache, buses from ``/dev``.  The fast path in :mod:`chassisctl.cli.completion_tree`
 calls these same functions, so both completion paths agree by construction.
 """
 
