@@ -214,6 +214,7 @@ def repository(sensors: Sequence[SensorDecl], *, bmc_name: str = "BMC", bmc_addr
     for decl in sensors:
         sensor = synthesize(decl, len(records) + 1)
         synth[decl.number] = sensor
+        assert sensor.record is not None  # synthesize always builds it; only from_document leaves it out
         records.append(sensor.record.encode())
     for fru_id, name in fru_ids:
         locator = FruDeviceLocator(record_id=len(records) + 1, access_address=bmc_address,

@@ -145,7 +145,7 @@ def run(argv: list[str]) -> int:
     def call():
         try:
             return command.main(args=argv, prog_name="chassisctl", standalone_mode=False)
-        except Exception as exc:  # noqa: BLE001 - click's own errors become usage errors
+        except Exception as exc:
             from chassisctl.errors import UsageError
 
             click_error = _click_exception(exc)

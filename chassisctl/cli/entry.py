@@ -56,9 +56,9 @@ def _main(argv: "list[str] | None", *, fast_completion: bool, fast_run: bool) ->
     if fast_run and not os.environ.get(COMPLETE_VAR):
         from chassisctl.cli.fastrun import fast_run as run_fast
 
-        code = run_fast(args)
-        if code is not None:
-            return code
+        ran = run_fast(args)
+        if ran is not None:
+            return ran
     from chassisctl.cli.app import run
 
     return run(args)

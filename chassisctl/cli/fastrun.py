@@ -57,7 +57,7 @@ def plan(argv: "list[str]") -> "tuple[str, str, dict, list[dict]] | None":
             raise _Unsupported
         globals_per_level = []
         kwargs: dict = {}
-        for depth, (level_node, params, values, positional) in enumerate(levels):
+        for depth, (_node, params, values, positional) in enumerate(levels):
             converted = _convert(params, values, positional)
             if depth == len(levels) - 1:
                 kwargs = converted
@@ -76,7 +76,8 @@ def plan(argv: "list[str]") -> "tuple[str, str, dict, list[dict]] | None":
 
 def _parse(params: list, words: "list[str]", *, interspersed: bool) -> "tuple[dict, list, list]":
     """click's option parser for one level: {name: raw value or flag bool}, positionals, rest."""
-    longs, shorts = {}, {}
+    longs: dict[str, tuple] = {}
+    shorts: dict[str, tuple] = {}
     for p in params:
         if p[_KIND] == "option":
             for name in p[_OPTS]:

@@ -37,6 +37,7 @@ import pprint
 import re
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def _autocompletion_callback(param: Any) -> Any:
     custom = getattr(param, "_custom_shell_complete", None)
     if custom is None:
         return None
-    cells = dict(zip(custom.__code__.co_freevars, custom.__closure__ or ()))
+    cells = dict(zip(custom.__code__.co_freevars, custom.__closure__ or (), strict=True))
     wrapper = cells.get("autocompletion")
     wrapper = wrapper.cell_contents if wrapper is not None else None
     return getattr(wrapper, "__wrapped__", None)
@@ -79,9 +80,9 @@ def _completion_spec(param: Any) -> list[Any]:
         callback = _autocompletion_callback(param)
         if callback is None:
             return ["unsupported", "autocompletion callback not recognised"]
-        if (getattr(callback, "__module__", None) == complete.__name__
-                and getattr(complete, callback.__name__, None) is callback):
-            return ["provider", callback.__name__]
+        name = getattr(callback, "__name__", "")
+        if getattr(callback, "__module__", None) == complete.__name__ and getattr(complete, name, None) is callback:
+            return ["provider", name]
         if not inspect.signature(callback).parameters:
             values = []
             for item in callback():
@@ -266,11 +267,13 @@ def render_tree(tree: dict[str, Any] | None = None) -> str:
         f"PARAMS: one tuple per distinct parameter, fields {', '.join(PARAM_FIELDS)}.\n"
         "ROOT: (help, hidden, is_group, indexes into PARAMS, {name: command}, (module, function) or None),\n"
         "recursively.  TOP_HELP: each top-level command's full help (``chassisctl --help``).\n"
+        "The plain ``tuple`` annotations let type checkers read the entries as records\n"
+        "indexed by field, not as the exact shape of one literal.\n"
         '"""\n\n'
         "# fmt: off\n"
-        f"PARAMS = (\n{params},\n)\n\n"
-        f"ROOT = {root}\n\n"
-        f"TOP_HELP = {top_help}\n"
+        f"PARAMS: tuple = (\n{params},\n)\n\n"
+        f"ROOT: tuple = {root}\n\n"
+        f"TOP_HELP: dict[str, str] = {top_help}\n"
     )
 
 
@@ -286,12 +289,11 @@ def render_completions() -> dict[str, str]:
 # ---------------------------------------------------------------------------
 # Man pages
 
-def man_date(env: dict[str, str] | None = None) -> str:
+def man_date(env: Mapping[str, str] | None = None) -> str:
     """``SOURCE_DATE_EPOCH`` (reproducible builds) or the release date, never today."""
     from chassisctl.cli.manfrag import RELEASE_DATE
 
-    env = os.environ if env is None else env
-    epoch = env.get("SOURCE_DATE_EPOCH")
+    epoch = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH")
     if epoch:
         return time.strftime("%Y-%m-%d", time.gmtime(int(epoch)))
     return RELEASE_DATE

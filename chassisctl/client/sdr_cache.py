@@ -52,9 +52,9 @@ class CacheEntry:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.to_json() == other.to_json()  # type: ignore[attr-defined]
+        return self.to_json() == other.to_json()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment] # equal by value and mutable, so unhashable (as a dataclass with eq)
 
     def matches(self, count: int, addition: int, erase: int) -> bool:
         return (self.count, self.addition, self.erase) == (count, addition, erase)

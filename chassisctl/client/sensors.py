@@ -125,7 +125,7 @@ class SensorValue:
     __slots__ = ("name", "number", "owner", "type", "type_code", "entity", "unit", "value", "raw", "status",
                  "threshold_based", "thresholds", "states", "error")
 
-    def __init__(self, name: str, number: int, owner: int, type: str, type_code: int,  # noqa: A002
+    def __init__(self, name: str, number: int, owner: int, type: str, type_code: int,  # noqa: A002 - the JSON key
                  entity: str, unit: str, value: float | None, raw: int | None, status: str,
                  threshold_based: bool, thresholds: dict[str, float | None] | None = None,
                  states: list[str] | None = None, error: str | None = None) -> None:
@@ -150,9 +150,9 @@ class SensorValue:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+        return self.to_dict() == other.to_dict()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment] # equal by value and mutable, so unhashable (as a dataclass with eq)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "number": self.number, "owner": self.owner, "type": self.type,

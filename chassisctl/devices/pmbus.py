@@ -220,7 +220,7 @@ class DirectCoefficients(_DirectCoefficientsFields):
 
     __slots__ = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "DirectCoefficients":
+    def __new__(cls, *args: Any, **kwargs: Any) -> DirectCoefficients:
         self = super().__new__(cls, *args, **kwargs)
         for name, value in (("m", self.m), ("b", self.b), ("R", self.R)):
             if not isinstance(value, int) or isinstance(value, bool):

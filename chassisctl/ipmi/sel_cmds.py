@@ -30,7 +30,7 @@ class SelSupport(enum.IntFlag):
 
 
 class _SelInfoFields(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment] # the IPMI field name; shadows tuple.count, never called on these
     free_space: int
     last_addition: int = NO_TIMESTAMP
     last_erase: int = NO_TIMESTAMP

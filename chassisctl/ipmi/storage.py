@@ -14,7 +14,7 @@ FFFFFFFFh meaning "unspecified" (:data:`NO_TIMESTAMP`).
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
@@ -42,6 +42,24 @@ class SdrRepoSupport(enum.IntFlag):
 
 
 
+if TYPE_CHECKING:
+    class _InfoFields(Protocol):
+        """What :class:`_RepositoryInfo` needs of the NamedTuple it is mixed into."""
+
+        @property
+        def count(self) -> int: ...
+        @property
+        def free_space(self) -> int: ...
+        @property
+        def last_addition(self) -> int: ...
+        @property
+        def last_erase(self) -> int: ...
+        @property
+        def support(self) -> int: ...
+        @property
+        def version(self) -> int: ...
+
+
 class _RepositoryInfo:
     """Shared layout of Get SDR Repository Info and Get SEL Info (14 bytes).
 
@@ -50,14 +68,8 @@ class _RepositoryInfo:
     """
 
     __slots__ = ()
-    count: int
-    free_space: int
-    last_addition: int
-    last_erase: int
-    support: int
-    version: int
 
-    def encode(self) -> bytes:
+    def encode(self: _InfoFields) -> bytes:
         return (
             le(self.version, 1, "version")
             + le(self.count, 2, "count")
@@ -74,7 +86,7 @@ class _RepositoryInfo:
 
 
 class _SdrRepositoryInfoFields(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment] # the IPMI field name; shadows tuple.count, never called on these
     free_space: int
     last_addition: int = NO_TIMESTAMP
     last_erase: int = NO_TIMESTAMP
@@ -134,7 +146,7 @@ class RecordRead(NamedTuple):
     reservation: int
     record_id: int
     offset: int = 0
-    count: int = READ_ALL
+    count: int = READ_ALL  # type: ignore[assignment] # the IPMI field name; shadows tuple.count, never called on these
 
     def encode(self) -> bytes:
         return (

@@ -460,8 +460,12 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
         records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
                                     entity=(0x07, node.entity_instance))
         doc = to_document(records, synth)
-        doc["steps"] = {str(ns.number): synth[ns.number].conversion.step for ns in node_sensors
-                        if synth[ns.number].conversion is not None}
+        stored: dict[str, float] = {}
+        for ns in node_sensors:
+            conversion = synth[ns.number].conversion
+            if conversion is not None:
+                stored[str(ns.number)] = conversion.step
+        doc["steps"] = stored
         store_cache(path, key, SYNTH_CACHE_FORMAT, doc)
     sensors = {ns.number: NodeSensorRuntime(ns.number, ns.decl, synth[ns.number]) for ns in node_sensors}
     return sensors, records

@@ -83,7 +83,8 @@ class DeviceDecl(NamedTuple):
     options: Mapping[str, Any]
     fields: tuple[Field, ...]
     sim: Mapping[str, Any]
-    index: int
+    #: Its place in the description's list (``device[N]``, ``sensor[N]`` in messages).
+    position: int
 
     @property
     def kind_entry(self) -> kinds.DeviceKind:
@@ -129,7 +130,8 @@ class SensorDecl(NamedTuple):
     hysteresis: float | None
     unit: int
     scale: float
-    index: int
+    #: Its place in the description's list (``device[N]``, ``sensor[N]`` in messages).
+    position: int
     #: unit = "percent": the SDR's percentage bit, on a unitless base.
     percentage: bool = False
 
@@ -189,7 +191,7 @@ class Platform(NamedTuple):
 
 
 def _topology_key(device: DeviceDecl) -> tuple[Any, ...]:
-    return (tuple((h.addr, h.channel) for h in device.path.hops), device.index)
+    return (tuple((h.addr, h.channel) for h in device.path.hops), device.position)
 
 
 # --- errors -----------------------------------------------------------------------------
@@ -592,17 +594,17 @@ class _Validator:
                 if not related:
                     continue
                 for o in others:
-                    if o is d or o.index > d.index:
+                    if o is d or o.position > d.position:
                         continue
                     if _addresses(o) & _addresses(d):
-                        raise self.fail(("device", d.index, "address"),
+                        raise self.fail(("device", d.position, "address"),
                                         f"{d.address:#04x} collides with {o.name} ({o.path}) "
                                         "when the mux connects both")
         for d in devices.values():
             if d.family == "mux":
                 for hop in d.path.hops:
                     if hop.addr == d.address:
-                        raise self.fail(("device", d.index, "address"),
+                        raise self.fail(("device", d.position, "address"),
                                         "a cascaded mux must not share its parent's address")
 
     def _links(self, devices: Mapping[str, DeviceDecl]) -> None:
@@ -610,7 +612,7 @@ class _Validator:
             ref = d.options.get("present")
             if ref is None:
                 continue
-            where = ("device", d.index, "present")
+            where = ("device", d.position, "present")
             dev, _, fname = ref.partition(".")
             cpld = devices.get(dev)
             if cpld is None or not cpld.kind_entry.has_fields or fname not in {f.name for f in cpld.fields}:
@@ -630,7 +632,7 @@ class _Validator:
             dev = devices.get(t["device"])
             if dev is None:
                 raise self.fail(path + ("device",), f"no device named {t['device']!r}")
-            options = self.tables("device")[dev.index]
+            options = self.tables("device")[dev.position]
             kind = dev.kind_entry
             readings = kind.readings(options)
             reading = t.get("reading")
@@ -733,12 +735,12 @@ class _Validator:
         result: dict[str, tuple[NodeSensor, ...]] = {}
         for node in platform.nodes:
             mine = [s for s in platform.sensors if s.node in (None, node.name)]
-            mine.sort(key=lambda s: (_topology_key(platform.devices[s.device]), s.index))
+            mine.sort(key=lambda s: (_topology_key(platform.devices[s.device]), s.position))
             used: dict[int, SensorDecl] = {}
             for s in mine:
                 if s.number is not None:
                     if s.number in used:
-                        raise self.fail(("sensor", s.index, "number"),
+                        raise self.fail(("sensor", s.position, "number"),
                                         f"number {s.number} is also {used[s.number].name!r} on node {node.name}")
                     used[s.number] = s
             numbered: list[NodeSensor] = []
@@ -749,14 +751,14 @@ class _Validator:
                     while nxt in used:
                         nxt += 1
                     if nxt > 254:
-                        raise self.fail(("sensor", s.index), f"node {node.name} has more than 254 sensors")
+                        raise self.fail(("sensor", s.position), f"node {node.name} has more than 254 sensors")
                     number = nxt
                     used[nxt] = s
                 numbered.append(NodeSensor(number, s))
             names = [s.name for s in mine]
             for s in mine:
                 if names.count(s.name) > 1:
-                    raise self.fail(("sensor", s.index, "name"), f"two sensors named {s.name!r} on node {node.name}")
+                    raise self.fail(("sensor", s.position, "name"), f"two sensors named {s.name!r} on node {node.name}")
             result[node.name] = tuple(numbered)
         return result
 

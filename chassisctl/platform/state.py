@@ -98,9 +98,9 @@ class PowerState:
         return f"PowerState({self.to_json()!r})"
 
     def __eq__(self, other: object) -> bool:
-        return self.to_json() == other.to_json() if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+        return self.to_json() == other.to_json() if other.__class__ is self.__class__ else NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment] # equal by value and mutable, so unhashable (as a dataclass with eq)
 
     def to_json(self) -> dict[str, Any]:
         return {"last_on": self.last_on, "pg_deadline": self.pg_deadline, "pending_on": self.pending_on,

@@ -238,6 +238,7 @@ class BmcMirror:
     def _load_sdr(self) -> None:
         from chassisctl.bmc.sdr_repository import SdrRepository
         from chassisctl.client.sensors import load_repository
+        from chassisctl.ipmi.sdr import CompactSensorRecord
 
         repo = load_repository(self.transport, node=self.node, cache=self.sdr_cache)
         entry = repo.entry
@@ -248,8 +249,8 @@ class BmcMirror:
             if record.owner_id != 0x20:
                 continue  # satellite-owned: forwarded on demand, not scanned
             # a Compact record may stand for several sensors; a Full record is one
-            shared = ([(i.sensor_number, i.name) for i in record.instances()] if hasattr(record, "instances")
-                      else [(record.sensor_number, record.id_string)])
+            shared = ([(i.sensor_number, i.name) for i in record.instances()]
+                      if isinstance(record, CompactSensorRecord) else [(record.sensor_number, record.id_string)])
             for number, name in shared:
                 numbers.append((record.owner_lun, number))
                 names.append(name)

@@ -124,7 +124,7 @@ def _page_terms_toml() -> list[str]:
     for kind, spec in kinds.KINDS.items():
         terms += [kind, *spec.options, *spec.sim]
     terms += [*profile.SENSOR_TYPES, *profile.UNITS, *profile.MODEL_KEYS, *profile.SOURCES,
-              *profile.PowerSpec.__slots__, *profile.BmcSpec.__slots__,
+              *profile.PowerSpec._fields, *profile.BmcSpec._fields,
               "seed", "ambient", "noise", "fru_id", "clock_hz", "pace", "nonlinear"]
     for keys in profile.MODEL_KEYS.values():
         terms += keys

@@ -52,7 +52,7 @@ class MuxPath:
         raise AttributeError(f"MuxPath is immutable; cannot set {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        return self.hops == other.hops if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+        return self.hops == other.hops if other.__class__ is self.__class__ else NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.hops)
