@@ -176,3 +176,19 @@ def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
     root = _tree(tmp_path, {"__init__.py": "", "a.py": "def f():\n    import pkg.b\n",
                             "b/__init__.py": "from pkg.c import x\n", "c.py": "from pkg import a\n"})
     assert cycles(imports(root)) == [["a", "b", "c"]]
+
+
+#: Errors that speak about a command line or a config file: an IPMI codec has no
+#: business raising them (it raises ipmi.decode_errors / ipmi.codes errors, and
+#: cli.error_report turns every ChassisError into its exit status).
+NOT_A_CODEC_ERROR = {"UsageError", "ConfigError", "NoInputError"}
+
+
+def test_ipmi_codecs_raise_their_own_errors() -> None:
+    found = []
+    for path in sorted((PACKAGE / "ipmi").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "chassisctl.errors":
+                found += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {a.name}"
+                          for a in node.names if a.name in NOT_A_CODEC_ERROR]
+    assert found == []
