@@ -226,3 +226,24 @@ def test_xdg_dir_defaults_under_home() -> None:
     assert config.xdg_dir("STATE", {"HOME": "/h"}) == Path("/h/.local/state/chassisctl")
     assert config.xdg_dir("CACHE", {"HOME": "/h", "XDG_CACHE_HOME": "/c"}) == Path("/c/chassisctl")
     assert config.xdg_dir("CONFIG", {"HOME": "/h", "XDG_CONFIG_HOME": "x"}) == Path("/h/.config/chassisctl")
+
+
+def test_fast_path_copies_agree_with_the_schema() -> None:
+    """config's start-up-cheap copies of [bmc]'s choices and variables are the schema's."""
+    from chassisctl.config.schema import BMC
+
+    assert config.TRANSPORTS == BMC["transport"].choices
+    assert config.PEC_MODES == BMC["pec"].choices
+    assert {name: env for name, env in config.ENVIRONMENT.items() if name != "config"} == \
+        {name: key.env for name, key in BMC.items() if key.env}
+
+
+def test_section_owners_take_the_schemas_rules() -> None:
+    """A section's owner gets the schema's messages and defaults, not a second copy of them."""
+    from chassisctl.config.validate import check_section
+
+    assert check_section("metrics", {}) == {"listen": "127.0.0.1:9623", "interval": 5.0}
+    with pytest.raises(ConfigError, match=r"^nodes\[1\]\.lisen: unknown key \(did you mean 'listen'\?\)$"):
+        check_section("nodes", {"name": "n", "lisen": "x"}, 1)
+    with pytest.raises(ConfigError, match=r"^lldp: expected a table"):
+        check_section("lldp", [])

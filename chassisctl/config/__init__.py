@@ -25,9 +25,9 @@ from chassisctl.errors import ConfigError, NoInputError, UsageError
 
 SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
 
-#: Top-level tables a config file may hold; each is validated by its owner.
-KNOWN_SECTIONS = ("bmc", "ipmi", "nodes", "serve", "metrics", "lldp", "dhcp_relay")
-
+#: The everyday commands' copies of :data:`chassisctl.config.schema.BMC`'s choices and
+#: environment names: importing the schema would cost every command start-up time, so
+#: tests/test_config.py holds the two to each other instead.
 TRANSPORTS = ("ssif", "ipmb")
 PEC_MODES = ("auto", "on", "off")
 

@@ -35,6 +35,30 @@ def check_document(doc: Mapping[str, Any], source: Path | str, text: str | None 
     raise ConfigError(f"{where}: {dotted(path) or '(top level)'}: {message}")
 
 
+def check_section(name: str, table: Any, index: int | None = None) -> dict[str, Any]:
+    """One section of chassisctl.toml (or one table of an array section) checked against its
+    declaration, returned as a new dict with every declared default filled in.
+
+    For the section's owner, which gets the table without its file (``serve``
+    building a service, a test): the same rules and messages as a whole-file
+    check, so types, ranges, choices and defaults are written only in
+    :mod:`chassisctl.config.schema` and the owner checks only what a table
+    cannot express.
+    """
+    from chassisctl.config.lines import dotted
+    from chassisctl.config.schema import FILE
+
+    keys = FILE[name].item
+    assert keys is not None, name
+    path: tuple[str | int, ...] = (name,) if index is None else (name, index)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{dotted(path)}: expected a table, not {type(table).__name__}")
+    problem = _first_problem(table, keys, path)
+    if problem is not None:
+        raise ConfigError(f"{dotted(problem[0])}: {problem[1]}")
+    return {**{k: key.default for k, key in keys.items() if key.default is not None}, **table}
+
+
 def _first_problem(doc: Mapping[str, Any], keys: Mapping[str, Key],
                    path: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], str] | None:
     for name, value in doc.items():

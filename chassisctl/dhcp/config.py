@@ -20,13 +20,14 @@ from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 from chassisctl.config.keys import interface_name
+from chassisctl.config.schema import DHCP_RELAY
 from chassisctl.dhcp import option82
 from chassisctl.dhcp.option82 import IdFormat
 from chassisctl.errors import ChassisError, ConfigError
 
-POLICIES = ("append", "replace", "forward", "discard")
-KEYS = ("downstream", "upstream", "servers", "giaddr", "option82", "circuit_id", "remote_id",
-        "link_selection", "server_id_override", "max_hops", "trusted", "ipv6")
+#: The keys of ``[[dhcp_relay]]`` and the option-82 policies, as the schema declares them.
+KEYS = tuple(DHCP_RELAY)
+POLICIES = DHCP_RELAY["option82"].choices or ()
 #: RFC 1542 §4.1.1 suggests 4 as the configurable threshold; 16 is its ceiling.
 DEFAULT_MAX_HOPS_V4 = 4
 MAX_HOPS_V4 = 16

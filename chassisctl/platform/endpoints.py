@@ -17,12 +17,10 @@ from typing import Any
 
 from chassisctl.errors import ConfigError
 
-KEYS = ("name", "listen")
-
-
 def node_endpoints(document: Mapping[str, Any], path: object = None) -> list[tuple[str, str, int]]:
     """``[(name, host, port), ...]`` from a parsed config document (``[]`` without ``[[nodes]]``)."""
-    from chassisctl.config.keys import listen_parts as parse_listen
+    from chassisctl.config.keys import listen_parts
+    from chassisctl.config.validate import check_section
 
     where = f"{path}: " if path else ""
     raw = document.get("nodes", [])
@@ -33,24 +31,14 @@ def node_endpoints(document: Mapping[str, Any], path: object = None) -> list[tup
     addresses: set[tuple[str, int]] = set()
     for i, entry in enumerate(raw):
         key = f"nodes[{i}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}{key}: expected a table ([[nodes]])")
-        for k in entry:
-            if k not in KEYS:
-                raise ConfigError(f"{where}{key}.{k}: unknown key (known: {', '.join(KEYS)})")
-        name = entry.get("name")
-        if isinstance(name, int) and not isinstance(name, bool):
-            name = str(name)
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f"{where}{key}.name: expected the node's name")
-        if name in names:
-            raise ConfigError(f"{where}{key}.name: node {name!r} has two endpoints")
-        if "listen" not in entry:
-            raise ConfigError(f"{where}{key}: missing required key 'listen' (\"ADDR:PORT\")")
         try:
-            host, port = parse_listen(entry["listen"], f"{key}.listen")
+            entry = check_section("nodes", entry, i)  # keys, types, the required name and listen
+            host, port = listen_parts(entry["listen"], f"{key}.listen")
         except ConfigError as exc:
             raise ConfigError(f"{where}{exc.message}") from None
+        name = str(entry["name"])
+        if name in names:
+            raise ConfigError(f"{where}{key}.name: node {name!r} has two endpoints")
         if port and (host, port) in addresses:
             raise ConfigError(f"{where}{key}.listen: {entry['listen']} is already another node's endpoint")
         names.add(name)

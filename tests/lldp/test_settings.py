@@ -6,7 +6,7 @@ import pytest
 
 from chassisctl.errors import ConfigError
 from chassisctl.lldp import org
-from chassisctl.lldp.settings import KEYS, parse_section
+from chassisctl.lldp.settings import parse_section
 
 
 def test_defaults_and_agent_config() -> None:
@@ -56,3 +56,14 @@ def test_every_contract_key() -> None:
 def test_bad_values_name_the_key(section, match) -> None:
     with pytest.raises(ConfigError, match=match):
         parse_section(section)
+
+
+def test_defaults_are_the_schemas() -> None:
+    """One declaration: an empty [lldp] takes every default chassisctl.toml(5) documents."""
+    from chassisctl.config.schema import LLDP
+
+    s = parse_section({})
+    for name, key in LLDP.items():
+        if key.default is not None:
+            got = getattr(s, name)
+            assert (list(got) if isinstance(got, tuple) else got) == key.default, name

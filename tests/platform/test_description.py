@@ -203,7 +203,7 @@ def test_node_endpoints() -> None:
     assert check_endpoints(node_endpoints(doc), list(nodes))[1] == ("node2", "::1", 6232)
     assert node_endpoints({}) == []
     bad = [
-        ({"nodes": [{"name": "a"}]}, "nodes[0]: missing required key 'listen'"),
+        ({"nodes": [{"name": "a"}]}, "nodes[0].listen: missing (required)"),
         ({"nodes": [{"name": "a", "listen": "nowhere"}]}, "nodes[0].listen"),
         ({"nodes": [{"name": "a", "listen": "127.0.0.1:1", "port": 2}]}, "nodes[0].port: unknown key"),
         ({"nodes": [{"name": "a", "listen": "127.0.0.1:1"}, {"name": "b", "listen": "127.0.0.1:1"}]},

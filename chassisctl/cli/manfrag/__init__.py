@@ -107,16 +107,14 @@ SEE_ALSO = {
 def _page_terms_toml() -> list[str]:
     """Keys, kinds and names chassisctl.toml(5) must mention (from the code's own tables)."""
     from chassisctl import config
-    from chassisctl.platform import endpoints, kinds, schema
+    from chassisctl.config import schema as config_schema
+    from chassisctl.dhcp import option82
+    from chassisctl.platform import kinds, schema
     from chassisctl.sim import profile
 
-    from chassisctl.dhcp import config as dhcp_config, option82
-
-    from chassisctl.lldp import settings as lldp_settings
-
-    terms = [*dhcp_config.KEYS, *dhcp_config.POLICIES, *option82.FORMAT_WORDS, *config.KNOWN_SECTIONS,
-             *config.ENVIRONMENT, *config.ENVIRONMENT.values(), *endpoints.KEYS,
-             *lldp_settings.KEYS, *lldp_settings.PORT_ID_SUBTYPES]
+    terms = [*option82.FORMAT_WORDS, *config.ENVIRONMENT, *config.ENVIRONMENT.values()]
+    for dotted, key in config_schema.walk():
+        terms += [dotted.rsplit(".", 1)[-1], *(key.choices or ())]
     for table in (schema.PLATFORM, schema.NODE, schema.POWER, schema.DEVICE, schema.FIELD, schema.SENSOR,
                   schema.FRU, schema.THRESHOLDS, schema.UNITS, schema.SENSOR_TYPES):
         terms += table
