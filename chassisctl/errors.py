@@ -128,15 +128,3 @@ class PermissionDenied(ChassisError):
     exit_code = ExitCode.NO_PERMISSION
     code = "permission"
 
-
-class CompletionCodeError(ChassisError):
-    """The BMC answered, but with a completion code other than 00h."""
-
-    exit_code = ExitCode.COMPLETION_CODE
-    code = "completion-code"
-
-    def __init__(self, cc: int, what: str, *, hint: str | None = None) -> None:
-        from chassisctl.ipmi.codes import cc_name
-
-        super().__init__(f"{what}: BMC answered {cc:02X}h ({cc_name(cc)})", hint=hint)
-        self.cc = cc

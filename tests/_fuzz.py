@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 
 def only_decode_errors(decoders: Sequence[Callable[[bytes], object]], *, max_size: int,

@@ -21,7 +21,7 @@ from chassisctl.clock import FakeClock
 from chassisctl.sim.chassis import SimulatedWorld, open_simulated
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.profile import Profile, parse_profile
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
 
 if TYPE_CHECKING:
-    from chassisctl.bmc.model import BmcModel
+    from chassisctl.bmc.bmc_model import BmcModel
     from chassisctl.bmc.sdr_repository import SdrRepository
     from chassisctl.bmc.sel_store import SelStore
 
@@ -147,7 +147,7 @@ class Responder:
             return request.reply(CC.REQUEST_DATA_LENGTH_INVALID)
         except DecodeError:
             return request.reply(CC.INVALID_DATA_FIELD)
-        except Exception as exc:  # a model bug must not kill the server
+        except Exception as exc:  # noqa: BLE001 - a model bug must not kill the server: it answers FFh
             self.last_exception = exc
             return request.reply(CC.UNSPECIFIED)
         if len(data) > self.max_response_data:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import math
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Mapping, Sequence
 
 from chassisctl.ipmi.conversion import Conversion, Factors, Round, choose_factors
 from chassisctl.ipmi.sensor_cmds import Threshold, rounding_for
@@ -131,8 +132,8 @@ def aligned_factors(lo: float, hi: float, resolution: float | None) -> Conversio
     from chassisctl.ipmi.conversion import AnalogFormat, Factors, exact
 
     r, flo, fhi = exact(resolution), exact(lo), exact(hi)
-    k = max(1, math.ceil((fhi - flo) / 255 / r))
-    for k in range(k, k + 64):
+    first = max(1, math.ceil((fhi - flo) / 255 / r))
+    for k in range(first, first + 64):
         step = k * r
         mk2 = _mantissa(step, 1, 511)
         if mk2 is None:
@@ -148,7 +149,7 @@ def aligned_factors(lo: float, hi: float, resolution: float | None) -> Conversio
     return choose_factors(lo, hi, resolution=resolution)
 
 
-def _mantissa(value: "Fraction", lo: int, hi: int) -> tuple[int, int] | None:
+def _mantissa(value: Fraction, lo: int, hi: int) -> tuple[int, int] | None:
     """(n, e) with value = n·10^e, lo <= n <= hi, e in -8..7 (smallest |e| first)."""
     from fractions import Fraction
 
@@ -163,7 +164,7 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     """The SDR record for ``decl`` (Full for analog, Compact for discrete)."""
     from chassisctl.ipmi.sdr import CompactSensorRecord, EventOnlyRecord, FullSensorRecord, threshold_masks
 
-    common = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
+    common: dict[str, Any] = dict(record_id=record_id, owner_id=decl.owner, owner_lun=decl.lun,
                   sensor_number=decl.number, entity_id=decl.entity_id,
                   entity_instance=decl.entity_instance, sensor_type=decl.sensor_type,
                   id_string=decl.name)
@@ -171,9 +172,9 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
         return SynthSensor(decl, EventOnlyRecord(**common, event_reading_type=decl.reading_type), None)
     if decl.range is None:
         mask = decl.discrete_mask & 0x7FFF
-        record = CompactSensorRecord(**common, event_reading_type=decl.reading_type,
-                                     assertion_mask=mask, deassertion_mask=mask, reading_mask=mask)
-        return SynthSensor(decl, record, None)
+        compact = CompactSensorRecord(**common, event_reading_type=decl.reading_type,
+                                      assertion_mask=mask, deassertion_mask=mask, reading_mask=mask)
+        return SynthSensor(decl, compact, None)
     lo, hi = decl.range
     conversion = aligned_factors(lo, hi, decl.resolution)
     linearization = 0
@@ -185,7 +186,7 @@ def synthesize(decl: SensorDecl, record_id: int) -> SynthSensor:
     for flag in limits:
         readable |= flag
     assertion, deassertion, reading = threshold_masks(readable, readable)
-    raw = {flag.name.lower(): value for flag, value in limits.items()}
+    raw: dict[str, Any] = {str(flag.name).lower(): value for flag, value in limits.items()}
     sensor = SynthSensor(decl, FullSensorRecord(**common), conversion, limits)
     nominal = sensor.to_raw((lo + hi) / 2) if not decl.pieces else 0
     record = FullSensorRecord(
@@ -213,6 +214,7 @@ def repository(sensors: Sequence[SensorDecl], *, bmc_name: str = "BMC", bmc_addr
     for decl in sensors:
         sensor = synthesize(decl, len(records) + 1)
         synth[decl.number] = sensor
+        assert sensor.record is not None  # synthesize always builds it; only from_document leaves it out
         records.append(sensor.record.encode())
     for fru_id, name in fru_ids:
         locator = FruDeviceLocator(record_id=len(records) + 1, access_address=bmc_address,

@@ -6,10 +6,12 @@ options or help; ``tests/cli/test_generated.py`` fails while it is stale.
 PARAMS: one tuple per distinct parameter, fields name, kind, opts, secondary, flag, nargs, multiple, hidden, parse, help, complete, opts_from_set, convert, default.
 ROOT: (help, hidden, is_group, indexes into PARAMS, {name: command}, (module, function) or None),
 recursively.  TOP_HELP: each top-level command's full help (``chassisctl --help``).
+The plain ``tuple`` annotations let type checkers read the entries as records
+indexed by field, not as the exact shape of one literal.
 """
 
 # fmt: off
-PARAMS = (
+PARAMS: tuple = (
     ('type_name', 'option', ('--type', '-t'), (), False, 1, False, False, True, 'Only sensors of this type (temperature, voltage, current, fan, power, power_supply, discrete, ...)', ('provider', 'complete_sensor_type'), False, ('str',), (None,)),
     ('name', 'option', ('--name', '-n'), (), False, 1, False, False, True, 'Only sensors whose name matches (shell glob, any case)', ('provider', 'complete_sensor'), False, ('str',), (None,)),
     ('watch', 'option', ('--watch', '-w'), (), False, 1, False, False, True, 'Refresh every SECONDS until Ctrl-C', ('none',), False, ('float', 0.2, 3600.0, False, False), (None,)),
@@ -90,7 +92,7 @@ PARAMS = (
     ('version', 'option', ('--version',), (), True, 1, False, False, False, 'Print the version and exit', ('none',), False, ('flag',), (False,)),
 )
 
-ROOT = ('Drive a BMC that sits on an I2C bus:...',
+ROOT: tuple = ('Drive a BMC that sits on an I2C bus:...',
  False,
  True,
  (77, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
@@ -135,7 +137,7 @@ ROOT = ('Drive a BMC that sits on an I2C bus:...',
                  False,
                  (31, 32, 16),
                  {},
-                 ('chassisctl.cli.completion', 'completion')),
+                 ('chassisctl.cli.completion_script', 'completion')),
   'power': ('Chassis power: status, on, off, cycle,...',
             False,
             True,
@@ -407,7 +409,7 @@ ROOT = ('Drive a BMC that sits on an I2C bus:...',
           None)},
  None)
 
-TOP_HELP = {'sensors': 'Show sensor readings with units, status (ok/nc/cr/nr/na) and thresholds.',
+TOP_HELP: dict[str, str] = {'sensors': 'Show sensor readings with units, status (ok/nc/cr/nr/na) and thresholds.',
  'fru': 'Print FRU inventory: board, product, chassis and multirecord areas.',
  'nodes': 'List the nodes of a multi-node chassis with their power state.',
  'raw': 'Send one raw IPMI request and print the response data (like ipmitool raw).',

@@ -3,7 +3,7 @@
 Command modules register themselves here and import nothing heavy at module
 level; codecs, transports and rich load inside command bodies.  ``run``
 drives click in non-standalone mode so usage errors, Ctrl-C and our own
-errors are all reported by :mod:`chassisctl.cli.errors` as one line.
+errors are all reported by :mod:`chassisctl.cli.error_report` as one line.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ COMMANDS: dict[str, str] = {
     "lldp": "chassisctl.cli.lldp",
     "platform": "chassisctl.cli.platform",
     "sim": "chassisctl.cli.sim",
-    "completion": "chassisctl.cli.completion",
+    "completion": "chassisctl.cli.completion_script",
 }
 
 HELP = """Drive a BMC that sits on an I2C bus: power, sensors, SEL, FRU, boot device, BMC info and raw IPMI.
@@ -127,7 +127,7 @@ def command_word(argv: list[str]) -> str | None:
 def run(argv: list[str]) -> int:
     """Parse and run ``argv`` with typer (help, usage errors and everything
     :mod:`chassisctl.cli.fastrun` leaves to it)."""
-    from chassisctl.cli.errors import run_reporting
+    from chassisctl.cli.error_report import run_reporting
 
     import os
 
@@ -145,7 +145,7 @@ def run(argv: list[str]) -> int:
     def call():
         try:
             return command.main(args=argv, prog_name="chassisctl", standalone_mode=False)
-        except Exception as exc:  # noqa: BLE001 - click's own errors become usage errors
+        except Exception as exc:
             from chassisctl.errors import UsageError
 
             click_error = _click_exception(exc)

@@ -17,10 +17,11 @@ building the typer application needs them, inside the functions that do it.
 from __future__ import annotations
 
 import contextvars
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
-from chassisctl.cli.complete import complete_bus, complete_node, complete_platform
-from chassisctl.cli.params import Option, Param
+from chassisctl.cli.completion_values import complete_bus, complete_node, complete_platform
+from chassisctl.cli.params import Option, OptionDecl, Param
 from chassisctl.cli.render import Output
 
 if TYPE_CHECKING:
@@ -30,14 +31,15 @@ if TYPE_CHECKING:
 class GlobalOption:
     __slots__ = ("name", "annotation", "option")
 
-    def __init__(self, name: str, annotation: Any, option: Option) -> None:
+    def __init__(self, name: str, annotation: Any, option: Param) -> None:
         self.name = name
         self.annotation = annotation
         self.option = option
 
 
-def _opt(*names: str, help: str, **kw: Any) -> Option:
-    return Option(None, *names, help=help, show_default=False, **kw)
+def _opt(*names: str, **kw: Any) -> OptionDecl:
+    """A global option: no default of its own (the config and environment supply it)."""
+    return OptionDecl(None, *names, show_default=False, **kw)
 
 
 def _transports() -> list[str]:
@@ -218,9 +220,8 @@ def add_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Give ``func`` the global options; they are merged into :func:`state`."""
     import functools
     import inspect
-    from typing import Optional
 
-    annotations = {o.name: (bool if o.annotation == "bool" else Optional[str]) for o in GLOBAL_OPTIONS}
+    annotations = {o.name: (bool if o.annotation == "bool" else str | None) for o in GLOBAL_OPTIONS}
     extra = [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.option.to_typer(),
                                annotation=annotations[o.name]) for o in GLOBAL_OPTIONS]
 
@@ -229,7 +230,7 @@ def add_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
         state().merge({name: kwargs.pop(name) for name in GLOBAL_NAMES if name in kwargs})
         return invoke(func, kwargs)
 
-    wrapper.__signature__ = _typer_signature(func, extra)  # type: ignore[attr-defined]
+    wrapper.__signature__ = _typer_signature(func, extra)  # type: ignore[attr-defined] # typer reads it
     # typer resolves string annotations through __wrapped__'s module globals
     wrapper.__annotations__ = {**getattr(func, "__annotations__", {}), **annotations}
     return wrapper
@@ -243,7 +244,7 @@ def _plain(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return invoke(func, kwargs)
 
-    wrapper.__signature__ = _typer_signature(func, [])  # type: ignore[attr-defined]
+    wrapper.__signature__ = _typer_signature(func, [])  # type: ignore[attr-defined] # typer reads it
     return wrapper
 
 

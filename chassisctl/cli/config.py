@@ -9,12 +9,11 @@ effective value of every key and where it came from.
 
 from __future__ import annotations
 
-from typing import Optional
 
 import typer
 
 from chassisctl.cli.common import command, state
-from chassisctl.cli.complete import complete_config_key
+from chassisctl.cli.completion_values import complete_config_key
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     @command(group, "check")
     def config_check(
-        file: Optional[str] = typer.Argument(None, metavar="[FILE]",
+        file: str | None = typer.Argument(None, metavar="[FILE]",
                                              help="The file to check [default: the one chassisctl would read]"),
     ) -> None:
         """Validate the configuration without opening a bus or a socket (exit 78 if invalid)."""
@@ -51,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
     @command(group, "show")
     def config_show(
-        keys: Optional[list[str]] = typer.Argument(None, metavar="[KEY...]", autocompletion=complete_config_key,
+        keys: list[str] | None = typer.Argument(None, metavar="[KEY...]", autocompletion=complete_config_key,
                                                    help="Only these keys or sections, e.g. ipmi or bmc.bus"),
     ) -> None:
         """Show the effective configuration and where each value came from (secrets masked)."""

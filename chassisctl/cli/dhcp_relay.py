@@ -13,12 +13,11 @@ dhcrelay users write them: ``--downstream eth1 eth2`` equals
 
 from __future__ import annotations
 
-from typing import List, Optional
 
 import typer
 
 from chassisctl.cli.common import command, long_running, state
-from chassisctl.cli.complete import complete_interface
+from chassisctl.cli.completion_values import complete_interface
 
 #: Options whose flag may be followed by several values.
 LIST_OPTIONS = ("--downstream", "--upstream", "--server", "--trusted")
@@ -84,40 +83,40 @@ def register(app: typer.Typer) -> None:
 
     @command(relay, "start")
     def start(
-        downstream: List[str] = typer.Option(
+        downstream: list[str] = typer.Option(
             ..., "--downstream", metavar="IF", autocompletion=complete_interface,
             help="Client-side interface(s) to relay from (one or more)"),
-        server: List[str] = typer.Option(
+        server: list[str] = typer.Option(
             ..., "--server", metavar="ADDR", help="DHCP server address(es); every request goes to each"),
-        upstream: Optional[List[str]] = typer.Option(
+        upstream: list[str] | None = typer.Option(
             None, "--upstream", metavar="IF", autocompletion=complete_interface,
             help="Server-side interface(s); never relayed from, must not be downstream"),
-        giaddr: Optional[str] = typer.Option(
+        giaddr: str | None = typer.Option(
             None, "--giaddr", metavar="ADDR",
             help="giaddr to use when the interface has several IPv4 addresses (default: the primary)"),
-        option82: Optional[str] = typer.Option(
+        option82: str | None = typer.Option(
             None, "--option82", metavar="append|replace|forward|discard",
             autocompletion=lambda: ["append", "replace", "forward", "discard"],
             help="Insert option 82, with this policy for requests that already carry one "
                  "(default: no option 82)"),
-        circuit_id: Optional[str] = typer.Option(
+        circuit_id: str | None = typer.Option(
             None, "--circuit-id", metavar="FORMAT",
             autocompletion=lambda: ["ifname", "hostname:ifname", "hostname", "vlan", "mac", "hex:", "string:"],
             help="Circuit ID: ifname (default), hostname:ifname, hostname, vlan, mac, hex:HEX or string:TEXT"),
-        remote_id: Optional[str] = typer.Option(
+        remote_id: str | None = typer.Option(
             None, "--remote-id", metavar="FORMAT",
             autocompletion=lambda: ["hostname", "mac", "ifname", "hostname:ifname", "vlan", "hex:", "string:"],
             help="Remote ID, same formats (default: none); with -6, sent as option 37"),
-        link_selection: Optional[str] = typer.Option(
+        link_selection: str | None = typer.Option(
             None, "--link-selection", metavar="IF", autocompletion=complete_interface,
             help="Use IF's address as giaddr and name the client subnet in sub-option 5 (RFC 3527)"),
         server_id_override: bool = typer.Option(
             False, "--server-id-override",
             help="Add sub-option 11 (RFC 5107) so renewals come to the relay"),
-        max_hops: Optional[int] = typer.Option(
+        max_hops: int | None = typer.Option(
             None, "--max-hops", metavar="N",
             help="Drop requests whose hop count exceeds N (default 4; with -6 the hop-count limit, default 8)"),
-        trusted: Optional[List[str]] = typer.Option(
+        trusted: list[str] | None = typer.Option(
             None, "--trusted", metavar="IF", autocompletion=complete_interface,
             help="Downstream interface(s) where a client-sent option 82 is accepted"),
         ipv6: bool = typer.Option(False, "-6", "--ipv6", help="Relay DHCPv6 instead of DHCPv4"),
@@ -153,7 +152,7 @@ def register(app: typer.Typer) -> None:
 
     @command(relay, "status")
     def status(
-        socket_path: Optional[str] = typer.Option(
+        socket_path: str | None = typer.Option(
             None, "--socket", metavar="PATH",
             help="serve's control socket (default: [serve] socket, else the runtime directory)"),
     ) -> None:

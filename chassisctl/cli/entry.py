@@ -2,7 +2,7 @@
 
 Imports only ``os`` and ``sys``: a TAB completion request
 (``_CHASSISCTL_COMPLETE`` set by the shell scripts in ``completions/``) is
-answered by :mod:`chassisctl.cli.fastcomplete` from the generated command
+answered by :mod:`chassisctl.cli.completion_tree` from the generated command
 tree without importing typer, and a command line the same tree describes
 exactly is run by :mod:`chassisctl.cli.fastrun`, also without typer; what
 neither can handle (help, usage errors, unusual spellings) goes to the typer
@@ -42,23 +42,23 @@ def main(argv: "list[str] | None" = None, *, fast_completion: bool = True, fast_
 
 def _main(argv: "list[str] | None", *, fast_completion: bool, fast_run: bool) -> int:
     if os.environ.get(COMPLETE_VAR):
-        from chassisctl.cli import fastcomplete
+        from chassisctl.cli import completion_tree
 
         if fast_completion:
-            answer = fastcomplete.fast_complete(os.environ)
+            answer = completion_tree.fast_complete(os.environ)
             if answer is not None:
                 text, code = answer
                 sys.stdout.write(text)
                 sys.stdout.flush()
                 return code
-        fastcomplete.install_typer_completion()
+        completion_tree.install_typer_completion()
     args = sys.argv[1:] if argv is None else argv
     if fast_run and not os.environ.get(COMPLETE_VAR):
         from chassisctl.cli.fastrun import fast_run as run_fast
 
-        code = run_fast(args)
-        if code is not None:
-            return code
+        ran = run_fast(args)
+        if ran is not None:
+            return ran
     from chassisctl.cli.app import run
 
     return run(args)

@@ -57,7 +57,7 @@ def plan(argv: "list[str]") -> "tuple[str, str, dict, list[dict]] | None":
             raise _Unsupported
         globals_per_level = []
         kwargs: dict = {}
-        for depth, (level_node, params, values, positional) in enumerate(levels):
+        for depth, (_node, params, values, positional) in enumerate(levels):
             converted = _convert(params, values, positional)
             if depth == len(levels) - 1:
                 kwargs = converted
@@ -76,7 +76,8 @@ def plan(argv: "list[str]") -> "tuple[str, str, dict, list[dict]] | None":
 
 def _parse(params: list, words: "list[str]", *, interspersed: bool) -> "tuple[dict, list, list]":
     """click's option parser for one level: {name: raw value or flag bool}, positionals, rest."""
-    longs, shorts = {}, {}
+    longs: dict[str, tuple] = {}
+    shorts: dict[str, tuple] = {}
     for p in params:
         if p[_KIND] == "option":
             for name in p[_OPTS]:
@@ -199,7 +200,7 @@ def fast_run(argv: "list[str]") -> "int | None":
     cli = common.new_state()
     for level in global_levels:
         cli.merge(level)
-    from chassisctl.cli.errors import run_reporting
+    from chassisctl.cli.error_report import run_reporting
 
     def call():
         func = getattr(importlib.import_module(module_name), function_name)

@@ -31,7 +31,8 @@ def fru(
 ) -> None:
     """Print FRU inventory: board, product, chassis and multirecord areas."""
     from chassisctl.client.fru import read_all
-    from chassisctl.errors import CompletionCodeError, UsageError
+    from chassisctl.errors import UsageError
+    from chassisctl.ipmi.codes import CompletionCodeError
 
     if action != "print":
         raise UsageError(f"fru {action!r}: the only action is 'print'")

@@ -1,7 +1,7 @@
 """Generate the files derived from the command tree: ``python -m chassisctl.cli.gen``.
 
 * ``tree`` — :mod:`chassisctl.cli._tree`, the static command tree the TAB
-  completion fast path in :mod:`chassisctl.cli.fastcomplete` answers from without
+  completion fast path in :mod:`chassisctl.cli.completion_tree` answers from without
   importing typer: commands, options (whether they take a value, which
   completion provider completes it), arguments, help strings;
 * ``completions`` — ``completions/chassisctl.bash``, ``completions/_chassisctl``
@@ -22,7 +22,7 @@ The man page date is ``SOURCE_DATE_EPOCH`` when set, else
 is reproducible.
 
 Completion callbacks: a parameter's ``autocompletion=`` must be a function
-of :mod:`chassisctl.cli.complete` (called at TAB time by the fast path too)
+of :mod:`chassisctl.cli.completion_values` (called at TAB time by the fast path too)
 or a zero-argument callable returning constants (evaluated here, once).
 Anything else is recorded as unsupported and such values are completed by
 typer itself (correct, only slower).
@@ -37,6 +37,7 @@ import pprint
 import re
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def _autocompletion_callback(param: Any) -> Any:
     custom = getattr(param, "_custom_shell_complete", None)
     if custom is None:
         return None
-    cells = dict(zip(custom.__code__.co_freevars, custom.__closure__ or ()))
+    cells = dict(zip(custom.__code__.co_freevars, custom.__closure__ or (), strict=True))
     wrapper = cells.get("autocompletion")
     wrapper = wrapper.cell_contents if wrapper is not None else None
     return getattr(wrapper, "__wrapped__", None)
@@ -71,7 +72,7 @@ def _autocompletion_callback(param: Any) -> Any:
 
 def _completion_spec(param: Any) -> list[Any]:
     """How the fast path completes this parameter's value (see module docs)."""
-    from chassisctl.cli import complete
+    from chassisctl.cli import completion_values as complete
     from typer._click import types
     from typer._types import TyperChoice
 
@@ -79,15 +80,15 @@ def _completion_spec(param: Any) -> list[Any]:
         callback = _autocompletion_callback(param)
         if callback is None:
             return ["unsupported", "autocompletion callback not recognised"]
-        if (getattr(callback, "__module__", None) == complete.__name__
-                and getattr(complete, callback.__name__, None) is callback):
-            return ["provider", callback.__name__]
+        name = getattr(callback, "__name__", "")
+        if getattr(callback, "__module__", None) == complete.__name__ and getattr(complete, name, None) is callback:
+            return ["provider", name]
         if not inspect.signature(callback).parameters:
             values = []
             for item in callback():
                 values.append(list(item) if isinstance(item, tuple) else item)
             return ["static", values]
-        return ["unsupported", f"callback {callback.__qualname__} is not in chassisctl.cli.complete"]
+        return ["unsupported", f"callback {callback.__qualname__} is not in chassisctl.cli.completion_values"]
     kind = param.type
     if isinstance(kind, TyperChoice):
         return ["choice", [str(c) for c in kind.choices], bool(kind.case_sensitive)]
@@ -96,7 +97,7 @@ def _completion_spec(param: Any) -> list[Any]:
     return ["unsupported", f"type {type(kind).__name__} completes itself"]
 
 
-#: Field order of a parameter tuple in _tree.PARAMS (fastcomplete.py and fastrun.py index these).
+#: Field order of a parameter tuple in _tree.PARAMS (completion_tree.py and fastrun.py index these).
 PARAM_FIELDS = ("name", "kind", "opts", "secondary", "flag", "nargs", "multiple", "hidden", "parse",
                 "help", "complete", "opts_from_set", "convert", "default")
 #: Field order of a command tuple: (help, hidden, is_group, param indexes, {name: command}, run).
@@ -266,11 +267,13 @@ def render_tree(tree: dict[str, Any] | None = None) -> str:
         f"PARAMS: one tuple per distinct parameter, fields {', '.join(PARAM_FIELDS)}.\n"
         "ROOT: (help, hidden, is_group, indexes into PARAMS, {name: command}, (module, function) or None),\n"
         "recursively.  TOP_HELP: each top-level command's full help (``chassisctl --help``).\n"
+        "The plain ``tuple`` annotations let type checkers read the entries as records\n"
+        "indexed by field, not as the exact shape of one literal.\n"
         '"""\n\n'
         "# fmt: off\n"
-        f"PARAMS = (\n{params},\n)\n\n"
-        f"ROOT = {root}\n\n"
-        f"TOP_HELP = {top_help}\n"
+        f"PARAMS: tuple = (\n{params},\n)\n\n"
+        f"ROOT: tuple = {root}\n\n"
+        f"TOP_HELP: dict[str, str] = {top_help}\n"
     )
 
 
@@ -278,7 +281,7 @@ def render_tree(tree: dict[str, Any] | None = None) -> str:
 # Completion scripts
 
 def render_completions() -> dict[str, str]:
-    from chassisctl.cli.completion import script
+    from chassisctl.cli.completion_script import script
 
     return {path: script(shell) for shell, path in COMPLETION_FILES.items()}
 
@@ -286,12 +289,11 @@ def render_completions() -> dict[str, str]:
 # ---------------------------------------------------------------------------
 # Man pages
 
-def man_date(env: dict[str, str] | None = None) -> str:
+def man_date(env: Mapping[str, str] | None = None) -> str:
     """``SOURCE_DATE_EPOCH`` (reproducible builds) or the release date, never today."""
     from chassisctl.cli.manfrag import RELEASE_DATE
 
-    env = os.environ if env is None else env
-    epoch = env.get("SOURCE_DATE_EPOCH")
+    epoch = (os.environ if env is None else env).get("SOURCE_DATE_EPOCH")
     if epoch:
         return time.strftime("%Y-%m-%d", time.gmtime(int(epoch)))
     return RELEASE_DATE

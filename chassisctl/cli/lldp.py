@@ -12,12 +12,12 @@ project's own codec).  Nothing heavy is imported at module level.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
 from chassisctl.cli.common import command, state
-from chassisctl.cli.complete import complete_interface
+from chassisctl.cli.completion_values import complete_interface
 
 NO_AGENT_HINT = ("start 'chassisctl serve' with an [lldp] section, or capture without it: "
                  "--listen SECONDS (neighbours speak every 30 s by default)")
@@ -54,21 +54,21 @@ def register(app: typer.Typer) -> None:
 
     @command(lldp, "neighbors")
     def neighbors(
-        port: Optional[str] = typer.Option(None, "--port", "-p", metavar="PORT", autocompletion=complete_interface,
+        port: str | None = typer.Option(None, "--port", "-p", metavar="PORT", autocompletion=complete_interface,
                                            help="Only neighbours on this local port"),
         details: bool = typer.Option(False, "--details", "-d",
                                      help="Every TLV of every neighbour, one block each"),
-        watch: Optional[float] = typer.Option(None, "--watch", "-w", metavar="SECONDS", min=0.2, max=3600.0,
+        watch: float | None = typer.Option(None, "--watch", "-w", metavar="SECONDS", min=0.2, max=3600.0,
                                               help="Ask again every SECONDS until Ctrl-C"),
-        count: Optional[int] = typer.Option(None, "--count", min=1, metavar="N",
+        count: int | None = typer.Option(None, "--count", min=1, metavar="N",
                                             help="With --watch: stop after N refreshes"),
-        socket_path: Optional[str] = typer.Option(
+        socket_path: str | None = typer.Option(
             None, "--socket", metavar="PATH",
             help="serve's control socket (default: [serve] socket, else the runtime directory's chassisctl.sock)"),
-        listen: Optional[float] = typer.Option(
+        listen: float | None = typer.Option(
             None, "--listen", metavar="SECONDS", min=0.1, max=3600.0,
             help="No agent: capture LLDP on the ports for SECONDS (needs root or CAP_NET_RAW)"),
-        pcap: Optional[str] = typer.Option(None, "--pcap", metavar="FILE",
+        pcap: str | None = typer.Option(None, "--pcap", metavar="FILE",
                                            help="Decode the LLDP frames of a pcap or pcapng capture"),
     ) -> None:
         """List LLDP neighbours: local port, system name, port id, hold time, capabilities."""
@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
 
     @command(lldp, "statistics")
     def statistics(
-        socket_path: Optional[str] = typer.Option(
+        socket_path: str | None = typer.Option(
             None, "--socket", metavar="PATH",
             help="serve's control socket (default: [serve] socket, else the runtime directory's chassisctl.sock)"),
     ) -> None:

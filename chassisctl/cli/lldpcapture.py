@@ -62,7 +62,7 @@ def listen(seconds: float, port: str | None) -> dict[str, Any]:
         for iface in chosen:
             sock = open_packet_socket(iface.name, ETHERTYPE, NEAREST_BRIDGE)
             sockets.append(sock)
-            selector.register(sock, selectors.EVENT_READ, iface.name)
+            selector.register(sock, selectors.EVENT_READ, (iface.name, sock))
             agent.add_port(iface.name, iface.mac, start, ifindex=iface.index)
         deadline = start + seconds
         try:
@@ -71,8 +71,9 @@ def listen(seconds: float, port: str | None) -> dict[str, Any]:
                 wait = deadline - now if timer is None else max(0.0, min(deadline, timer) - now)
                 for key, _ in selector.select(wait):
                     now = time.monotonic()
-                    for frame in receive_all(key.fileobj):
-                        agent.receive(key.data, frame, now)
+                    name, ready = key.data
+                    for frame in receive_all(ready):
+                        agent.receive(name, frame, now)
                 agent.handle_timer(time.monotonic())
         except KeyboardInterrupt:
             pass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chassisctl.cli.common import Exit, state
-from chassisctl.cli.complete import complete_platform
+from chassisctl.cli.completion_values import complete_platform
 from chassisctl.cli.params import Argument
 
 

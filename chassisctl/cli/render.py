@@ -14,7 +14,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Iterable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Iterable, Mapping, Sequence
+
+if TYPE_CHECKING:  # rich is imported where a table or a bar is drawn
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 SCHEMA = 1
 
@@ -33,13 +39,13 @@ class Column:
         self.style = style
 
 
-def color_enabled(stream: TextIO, env: dict[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    if env.get("NO_COLOR"):
+def color_enabled(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    environ = os.environ if env is None else env
+    if environ.get("NO_COLOR"):
         return False
-    if env.get("FORCE_COLOR"):
+    if environ.get("FORCE_COLOR"):
         return True
-    return env.get("TERM") != "dumb" and _isatty(stream)
+    return environ.get("TERM") != "dumb" and _isatty(stream)
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -59,7 +65,7 @@ class Output:
         self.err = err or sys.stderr
         self.tty = _isatty(self.out)
         self.color = color_enabled(self.out)
-        self._console = None
+        self._console: Console | None = None
 
     # -- structured output ------------------------------------------------
     def json(self, payload: dict[str, Any]) -> None:
@@ -78,12 +84,12 @@ class Output:
             self._rich_table(columns, rows, title, styles)
             return
         widths = [len(c.title) for c in columns]
-        for row in rows:
-            widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+        for row in rows:  # a short row leaves its last columns blank (not strict)
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
         lines = [[c.title.upper() for c in columns], *rows]
         for line in lines:
             cells = [cell.rjust(w) if col.justify == "right" else cell.ljust(w)
-                     for cell, w, col in zip(line, widths, columns)]
+                     for cell, w, col in zip(line, widths, columns, strict=False)]
             self.out.write("  ".join(cells).rstrip() + "\n")
         self.out.flush()
 
@@ -105,7 +111,7 @@ class Output:
             self.err.write(f"chassisctl: {text}\n")
             self.err.flush()
 
-    def progress(self, description: str) -> "Progress":
+    def progress(self, description: str) -> Progress:
         """A progress bar on stderr for long work (a cold SDR walk, a probe).
 
         Drawn only when stderr is a terminal and the output is not JSON:
@@ -116,7 +122,7 @@ class Output:
         return Progress(self, description, enabled=not self.json_mode and _isatty(self.err))
 
     # -- rich -----------------------------------------------------------------
-    def console(self):
+    def console(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
@@ -148,10 +154,10 @@ class Progress:
         self.output = output
         self.description = description
         self.enabled = enabled
-        self._bar = None
-        self._task = None
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __call__(self, done: int, total: int, what: str | None = None) -> None:
@@ -171,6 +177,7 @@ class Progress:
                                      console=console, transient=True)
             self._bar.start()
             self._task = self._bar.add_task(self.description, total=total or None, what="")
+        assert self._task is not None  # added with the bar
         self._bar.update(self._task, completed=done, total=total or None, what=what or "")
 
     def __exit__(self, *exc: object) -> None:

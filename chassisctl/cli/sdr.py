@@ -11,9 +11,6 @@ from chassisctl.cli.common import state
 from chassisctl.cli.params import Option
 from chassisctl.cli.session import open_session
 
-RECORD_TYPES = {0x01: "full", 0x02: "compact", 0x03: "event-only", 0x11: "fru-locator",
-                0x12: "mc-locator"}
-
 
 def register(app) -> None:
     import typer
@@ -35,14 +32,19 @@ def sdr_list(refresh_sdr: bool = Option(False, "--refresh-sdr", help="Ignore the
     """List the records of the SDR repository (from the cache when valid)."""
     from chassisctl.cli.render import Column
     from chassisctl.ipmi.names import entity_name
+    from chassisctl.ipmi.sdr_format import RecordType
 
+    #: The record types a listing names; any other shows as ``type-NNh``.
+    kinds: dict[int, str] = {RecordType.FULL_SENSOR: "full", RecordType.COMPACT_SENSOR: "compact",
+                             RecordType.EVENT_ONLY: "event-only", RecordType.FRU_DEVICE_LOCATOR: "fru-locator",
+                             RecordType.MC_DEVICE_LOCATOR: "mc-locator"}
     with open_session() as session:
         out = state().output()
         node = session.node_target()
         repo = session.repository(node, refresh=refresh_sdr, no_cache=no_cache)
         rows = []
         for r in repo.records:
-            kind = RECORD_TYPES.get(getattr(r, "record_type", -1), f"type-{getattr(r, 'record_type', 0):02x}h")
+            kind = kinds.get(getattr(r, "record_type", -1), f"type-{getattr(r, 'record_type', 0):02x}h")
             rows.append({"record_id": r.record_id, "type": kind,
                          "sensor_number": getattr(r, "sensor_number", None),
                          "name": getattr(r, "id_string", None),
@@ -89,21 +91,16 @@ def cache_show() -> None:
 def cache_flush(all_targets: bool = Option(False, "--all", help="Every cached BMC, not just this one")) -> None:
     """Delete the cached SDRs of this BMC (or of all with --all)."""
     from chassisctl.client.sdr_cache import SdrCache
-    from chassisctl.transport import open_transport
 
     store = SdrCache()
     out = state().output()
     if all_targets:
         removed = store.flush()
     else:
-        from chassisctl.cli.session import Session
-        from chassisctl.clock import SystemClock
-        cli = state()
-        clock = SystemClock()
-        with open_transport(cli.settings, clock=clock) as transport:
+        with open_session() as session:
             # the same node selector `sensors` keys its cache entry with
-            node = Session(transport, cli.settings, clock).node_target().selector
-            removed = store.flush(SdrCache.key(transport.identity(), node))
+            node = session.node_target().selector
+            removed = store.flush(SdrCache.key(session.transport.identity(), node))
     if out.json_mode:
         out.json({"removed": removed})
     else:

@@ -50,7 +50,7 @@ def sel_list(
         index = _sensor_index(session, node)
         reader = sel.SelReader(session.transport, node=node.selector)
         start_info = sel.info(session.transport, node=node.selector) if follow else None
-        recent = deque(maxlen=last) if last else []
+        recent: deque[sel.Entry] = deque(maxlen=last)  # maxlen None: keep them all
         for _, raw in reader.walk():
             recent.append(sel.decode(raw, index))
         entries = list(recent)
@@ -74,7 +74,7 @@ def sel_list(
 def _sensor_index(session, node):
     """SDR names for the entries (cached SDRs: one request); none if the BMC has no SDRs."""
     from chassisctl.client.sel import SensorIndex
-    from chassisctl.errors import CompletionCodeError
+    from chassisctl.ipmi.codes import CompletionCodeError
 
     try:
         return SensorIndex(session.repository(node).records)
@@ -205,7 +205,8 @@ def sel_info() -> None:
         node = session.node_target()
         i = sel.info(session.transport, node=node.selector)
         used = i.count * 16
-        percent = None if i.free_space == 0xFFFF else (100 * used // (used + i.free_space) if used + i.free_space else 0)
+        total = used + i.free_space
+        percent = None if i.free_space == 0xFFFF else (100 * used // total if total else 0)
         supported = [name for flag, name in ((SelSupport.DELETE, "delete"), (SelSupport.PARTIAL_ADD, "partial-add"),
                                              (SelSupport.RESERVE, "reserve"),
                                              (SelSupport.ALLOCATION_INFO, "allocation-info")) if i.support & flag]

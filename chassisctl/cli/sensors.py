@@ -9,7 +9,7 @@ scripts.
 from __future__ import annotations
 
 from chassisctl.cli.common import state
-from chassisctl.cli.complete import complete_sensor, complete_sensor_type
+from chassisctl.cli.completion_values import complete_sensor, complete_sensor_type
 from chassisctl.cli.params import Option
 from chassisctl.cli.session import open_session
 

@@ -9,7 +9,7 @@ the command, never on other commands' paths.
 from __future__ import annotations
 
 from chassisctl.cli.common import long_running, state
-from chassisctl.cli.complete import complete_interface
+from chassisctl.cli.completion_values import complete_interface
 from chassisctl.cli.params import Option
 
 

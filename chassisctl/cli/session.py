@@ -9,7 +9,8 @@ manager close the bus.  The session also owns the facts every output shares
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from chassisctl.cli.common import state
 
@@ -19,7 +20,7 @@ class NodeTarget:
 
     __slots__ = ("name", "id", "selector")
 
-    def __init__(self, name: str, id: int, selector: str | int | None) -> None:  # noqa: A002
+    def __init__(self, name: str, id: int, selector: str | int | None) -> None:  # noqa: A002 - the JSON key
         self.name = name
         self.id = id
         #: What the transport is given: None for a single-node backend.
@@ -87,13 +88,20 @@ class Session:
 @contextlib.contextmanager
 def open_session() -> Iterator[Session]:
     from chassisctl.clock import SystemClock
+    from chassisctl.sim import simulator
     from chassisctl.transport import open_transport
 
     cli = state()
     settings = cli.settings
     clock = SystemClock()
-    transport = open_transport(settings, clock=clock, tracer=cli.tracer())
+    transport = open_transport(settings, clock=clock, tracer=cli.tracer(), simulator=simulator)
     try:
+        if transport.kind == "platform":
+            from chassisctl.cli.completion_values import write_node_index
+            from chassisctl.platform.backend import PlatformTransport
+
+            assert isinstance(transport, PlatformTransport)  # what kind "platform" opens
+            write_node_index(transport.platform.name, transport.nodes())
         if transport.simulated:
             cli.output().notice(f"simulated chassis ({transport.describe()}); use --bus for real hardware")
         yield Session(transport, settings, clock)

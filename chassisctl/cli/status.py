@@ -7,7 +7,7 @@ daemon's control socket: fast enough for ``watch -n1 chassisctl status``.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -18,7 +18,7 @@ from chassisctl.cli.common import command, state
 def register(app: typer.Typer) -> None:
     @command(app, "status")
     def status(
-        socket: Optional[str] = typer.Option(None, "--socket", metavar="PATH", help=SOCKET_HELP),
+        socket: str | None = typer.Option(None, "--socket", metavar="PATH", help=SOCKET_HELP),
     ) -> None:
         """Show the running serve: power, sensors by status, services, LLDP, relays."""
         from chassisctl.cli.ask import ask_serve

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.transport.base import Transport
 
 #: CLI name -> boot device selector (parameter 5, data 2 bits 5:2).
@@ -53,7 +53,7 @@ def read(transport: Transport, *, node: str | int | None = None) -> BootSetting:
     options = call(transport, get_system_boot_options(BootParam.BOOT_FLAGS), BootOptions.decode, node=node,
                    hints=_HINTS)
     from chassisctl.errors import ProtocolError
-    from chassisctl.ipmi.errors import DecodeError
+    from chassisctl.ipmi.decode_errors import DecodeError
 
     try:
         flags = BootFlags.decode(options.data)

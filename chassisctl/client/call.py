@@ -8,16 +8,28 @@ operator hint where we know one) — so operations read as straight-line code.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TypeVar, overload
 
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.transport.base import Transport
+from chassisctl.transport.base import Transacts
 
 T = TypeVar("T")
 
 
-def call(transport: Transport, request: Request, decode: Callable[[bytes], T] | None = None, *,
+@overload
+def call(transport: Transacts, request: Request, decode: Callable[[bytes], T], *, node: str | int | None = None,
+         timeout: float | None = None, hints: Mapping[int, str] | None = None) -> T: ...
+
+
+@overload
+def call(transport: Transacts, request: Request, decode: None = None, *, node: str | int | None = None,
+         timeout: float | None = None, hints: Mapping[int, str] | None = None) -> bytes: ...
+
+
+def call(transport: Transacts, request: Request, decode: Callable[[bytes], T] | None = None, *,
          node: str | int | None = None, timeout: float | None = None,
          hints: Mapping[int, str] | None = None) -> T | bytes:
     """Send ``request``; return ``decode(data)`` (or the raw data)."""

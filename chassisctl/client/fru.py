@@ -12,10 +12,12 @@ one bad checksum still shows its serial number, with the problem listed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.fru_cmds import FruAreaInfo, FruData, get_fru_inventory_area_info, read_fru_data
 from chassisctl.transport.base import Transport
 
@@ -37,7 +39,7 @@ class FruImage:
     image: bytes
 
     def inventory(self) -> Any:
-        from chassisctl.ipmi.errors import DecodeError
+        from chassisctl.ipmi.decode_errors import DecodeError
         from chassisctl.ipmi.fru import parse
 
         try:

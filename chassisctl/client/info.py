@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError
-from chassisctl.ipmi.app import (DeviceId, DeviceSupport, Guid, SelfTestResult, SsifCapabilities,
-                                 SsifTransactions, get_device_guid, get_device_id,
-                                 get_self_test_results, get_system_guid,
-                                 get_system_interface_capabilities)
+from chassisctl.ipmi.codes import CompletionCodeError
+from chassisctl.ipmi.app import (DeviceId, DeviceSupport, Guid, SelfTestResult, get_device_guid, get_device_id,
+                                 get_self_test_results, get_system_guid, get_system_interface_capabilities)
+from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
 from chassisctl.transport.base import Transport
 
 
@@ -38,15 +37,15 @@ class BmcInfo:
             "manufacturer_id": d.manufacturer_id,
             "product_id": d.product_id,
             "aux_firmware": d.aux_firmware.hex() if d.aux_firmware else None,
-            "additional_support": [f.name.lower() for f in DeviceSupport if d.additional_support & f],
+            "additional_support": [str(f.name).lower() for f in DeviceSupport if d.additional_support & f],
             "guid": self.guid.text if self.guid else None,
             "system_guid": self.system_guid.text if self.system_guid else None,
             "self_test": None if self.self_test is None else {
                 "passed": self.self_test.passed, "code": self.self_test.code,
                 "detail": self.self_test.detail, "text": self.self_test.text},
             "ssif": None if self.ssif is None else {
-                "transactions": SsifTransactions(self.ssif.transactions).name.lower().replace("_", "-"),
-                "pec": self.ssif.pec, "version": self.ssif.version,
+                "transactions": TransactionSupport(self.ssif.transaction_support).name.lower().replace("_", "-"),
+                "pec": self.ssif.pec_supported, "version": self.ssif.version,
                 "max_request": self.ssif.max_request, "max_response": self.ssif.max_response},
         }
 

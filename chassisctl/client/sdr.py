@@ -11,10 +11,11 @@ protocol error, not an infinite loop.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.storage import (FIRST_RECORD, LAST_RECORD, READ_ALL, RecordChunk, Reservation,
                                      SdrRepositoryInfo, get_sdr, get_sdr_repository_info,
                                      reserve_sdr_repository)
@@ -71,6 +72,13 @@ class SdrWalker:
         return call(self.transport, get_sdr(self._reservation, record_id, offset, count),
                     RecordChunk.decode, node=self.node)
 
+    @property
+    def chunk_size(self) -> int:
+        """Record bytes asked per Get SDR now (READ_ALL: whole records), decided at first use."""
+        if self.chunk is None:
+            self.chunk = self._initial_chunk()
+        return self.chunk
+
     def _initial_chunk(self) -> int:
         """What one Get SDR reply can carry, from the SSIF capabilities (asked once
         per transport anyway); other transports start with whole records."""
@@ -84,8 +92,6 @@ class SdrWalker:
     def read_all(self, progress: Callable[[int, int], None] | None = None, total: int = 0) -> list[bytes]:
         """Every record in chain order; ``progress(records read, total)`` after each
         (``total`` is the repository's record count, 0 when unknown)."""
-        if self.chunk is None:
-            self.chunk = self._initial_chunk()
         records: list[bytes] = []
         seen: set[int] = set()
         record_id = FIRST_RECORD
@@ -109,13 +115,14 @@ class SdrWalker:
         return records
 
     def _read_record(self, record_id: int) -> tuple[int, bytes]:
-        if self.chunk == READ_ALL:
+        if self.chunk_size == READ_ALL:
             try:
                 chunk = self._get(record_id, 0, READ_ALL)
                 if len(chunk.data) >= HEADER and len(chunk.data) == HEADER + chunk.data[4]:
                     return chunk.next_record_id, chunk.data
+                size = HEADER + chunk.data[4] if len(chunk.data) >= HEADER else "?"
                 raise ProtocolError(f"Get SDR {record_id:04X}h: whole-record read returned "
-                                    f"{len(chunk.data)} bytes for a record of {HEADER + chunk.data[4] if len(chunk.data) >= HEADER else '?'}")
+                                    f"{len(chunk.data)} bytes for a record of {size}")
             except CompletionCodeError as exc:
                 if exc.cc not in (0xCA, 0xC7, 0xC8, 0xCC):
                     raise
@@ -129,11 +136,11 @@ class SdrWalker:
             self._reserve()
         offset = HEADER
         while offset < HEADER + body_len:
-            count = min(self.chunk, HEADER + body_len - offset)
+            count = min(self.chunk_size, HEADER + body_len - offset)
             try:
                 part = self._get(record_id, offset, count)
             except CompletionCodeError as exc:
-                if exc.cc == 0xCA and self.chunk > MIN_CHUNK:
+                if exc.cc == 0xCA and self.chunk_size > MIN_CHUNK:
                     self._shrink(count)
                     continue
                 raise
@@ -150,4 +157,4 @@ class SdrWalker:
         if tried is None or self.chunk == READ_ALL:
             self.chunk = 27  # 32-byte SMBus block minus reply overhead
         else:
-            self.chunk = max(MIN_CHUNK, min(self.chunk, tried) // 2)
+            self.chunk = max(MIN_CHUNK, min(self.chunk_size, tried) // 2)

@@ -52,9 +52,9 @@ class CacheEntry:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.to_json() == other.to_json()  # type: ignore[attr-defined]
+        return self.to_json() == other.to_json()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment] # equal by value and mutable, so unhashable (as a dataclass with eq)
 
     def matches(self, count: int, addition: int, erase: int) -> bool:
         return (self.count, self.addition, self.erase) == (count, addition, erase)
@@ -69,7 +69,7 @@ class CacheEntry:
                 "records": [r.hex() for r in self.records], "factors": self.factors}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "CacheEntry":
+    def from_json(cls, doc: dict[str, Any]) -> CacheEntry:
         if doc.get("schema") != SCHEMA:
             raise ValueError("schema")
         return cls(key=dict(doc["key"]), identity=dict(doc["identity"]), count=int(doc["count"]),
@@ -115,7 +115,7 @@ class SdrCache:
         return write_quietly(self.path_for(entry.key), json.dumps(entry.to_json(), separators=(",", ":")))
 
     def entries(self) -> list[tuple[Path, CacheEntry | None]]:
-        out = []
+        out: list[tuple[Path, CacheEntry | None]] = []
         for path in sorted(self.directory.glob("*.json")):
             if path.name == "names.json":
                 continue
@@ -139,7 +139,7 @@ class SdrCache:
         return removed
 
     def write_names(self, names: list[str]) -> None:
-        """Sensor names for TAB completion (read by cli/complete.py); rewritten only when they changed."""
+        """Sensor names for TAB completion (read by cli/completion_values.py); rewritten only when they changed."""
         path = self.directory / "names.json"
         blob = json.dumps({"names": sorted(set(names))})
         try:

@@ -16,10 +16,12 @@ starts again from the first entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from chassisctl.client.call import call
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi import sel as sel_codec
 from chassisctl.ipmi.sel_cmds import (ClearAction, ClearSelProgress, SelInfo, SelTime, clear_sel, get_sel_entry,
                                       get_sel_info, get_sel_time, reserve_sel, set_sel_time)
@@ -90,7 +92,7 @@ class SelReader:
 
         An empty SEL answers CBh to the first read: that is the end, not an error.
         """
-        record_id, seen = start, set()
+        record_id, seen = start, set[int]()
         while record_id != LAST_RECORD:
             try:
                 next_id, data = self.read(record_id)

@@ -11,20 +11,22 @@ the walk moves on: one dead sensor never stalls the rest.
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterable
 
 from chassisctl.client.call import call
 from chassisctl.client.sdr import SdrWalker
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
-from chassisctl.errors import ChassisError, CompletionCodeError, TimeoutFailure, UnreachableError
+from chassisctl.errors import ChassisError, TimeoutFailure, UnreachableError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.conversion import NON_LINEAR, Factors
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.names import entity_name, sensor_type_name
 from chassisctl.ipmi.sdr import CompactSensorRecord, FullSensorRecord, parse_record
 from chassisctl.ipmi.sensor import discrete_states, status
 from chassisctl.ipmi.sensor_cmds import (SensorReading, SensorReadingFactors, Threshold,
                                          get_sensor_reading, get_sensor_reading_factors)
-from chassisctl.transport.base import Transport
+from chassisctl.transport.base import Transacts, Transport
 
 if TYPE_CHECKING:
     from chassisctl.ipmi.app import DeviceId
@@ -58,10 +60,11 @@ class Repository:
 
     __slots__ = ("records", "from_cache", "entry", "walk_round_trips")
 
-    def __init__(self, records: list[Any], from_cache: bool, entry: CacheEntry | None = None,
+    def __init__(self, records: list[Any], from_cache: bool, entry: CacheEntry,
                  walk_round_trips: int = 0) -> None:
         self.records = records
         self.from_cache = from_cache
+        #: What the cache holds (or would hold) for it.
         self.entry = entry
         self.walk_round_trips = walk_round_trips
 
@@ -93,7 +96,7 @@ def load_repository(transport: Transport, *, node: str | int | None = None,
     device = _device_id(transport, node)
     entry = CacheEntry(key=key, identity=_identity(device), count=info.count,
                        addition=info.last_addition, erase=info.last_erase,
-                       chunk=walker.chunk, records=raw)
+                       chunk=walker.chunk_size, records=raw)
     if cache is not None:
         cache.store(entry)
     return Repository(_parse_all(raw), False, entry, walker.stats.round_trips)
@@ -122,7 +125,7 @@ class SensorValue:
     __slots__ = ("name", "number", "owner", "type", "type_code", "entity", "unit", "value", "raw", "status",
                  "threshold_based", "thresholds", "states", "error")
 
-    def __init__(self, name: str, number: int, owner: int, type: str, type_code: int,  # noqa: A002
+    def __init__(self, name: str, number: int, owner: int, type: str, type_code: int,  # noqa: A002 - the JSON key
                  entity: str, unit: str, value: float | None, raw: int | None, status: str,
                  threshold_based: bool, thresholds: dict[str, float | None] | None = None,
                  states: list[str] | None = None, error: str | None = None) -> None:
@@ -147,9 +150,9 @@ class SensorValue:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
+        return self.to_dict() == other.to_dict()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment] # equal by value and mutable, so unhashable (as a dataclass with eq)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "number": self.number, "owner": self.owner, "type": self.type,
@@ -172,11 +175,18 @@ def select(records: list[FullSensorRecord | CompactSensorRecord], *, type_name: 
     return out
 
 
+class FactorStore(Protocol):
+    """Where learned non-linear factors go: a :class:`CacheEntry`, or ``serve``'s own store."""
+
+    #: Sensor number -> [[raw_lo, raw_hi_exclusive, factors hex], ...]
+    factors: dict[str, list[list[Any]]]
+
+
 class SensorReader:
     """Reads a set of sensors; remembers non-linear factors in the cache entry."""
 
-    def __init__(self, transport: Transport, *, node: str | int | None = None,
-                 entry: CacheEntry | None = None, deadline: float = SENSOR_DEADLINE) -> None:
+    def __init__(self, transport: Transacts, *, node: str | int | None = None,
+                 entry: FactorStore | None = None, deadline: float = SENSOR_DEADLINE) -> None:
         self.transport = transport
         self.node = node
         self.entry = entry
@@ -215,7 +225,7 @@ class SensorReader:
             entity=f"{entity_name(record.entity_id)} {record.entity_instance & 0x7F}",
             unit=record.unit_text() if record.threshold_based else "discrete",
             value=None, raw=None, status="na", threshold_based=record.threshold_based)
-        analog = record.threshold_based and isinstance(record, FullSensorRecord)
+        analog = record if record.threshold_based and isinstance(record, FullSensorRecord) else None
         self._timed_out = False
         try:
             reading = call(self.transport, get_sensor_reading(record.sensor_number), SensorReading.decode,
@@ -225,21 +235,21 @@ class SensorReader:
             # one sensor's failure until _check_alive says the BMC is gone.
             view.error = str(exc)
             self._timed_out = isinstance(exc, (TimeoutFailure, UnreachableError))
-            if analog:  # the limits are in the SDR: show them even when the reading fails
-                view.thresholds = self._thresholds(record, ask=False)
+            if analog is not None:  # the limits are in the SDR: show them even when the reading fails
+                view.thresholds = self._thresholds(analog, ask=False)
             return view
         view.status = status(reading, threshold_based=record.threshold_based)
         if not record.threshold_based:
             view.states = discrete_states(reading, record.event_reading_type, record.sensor_type)
             return view
-        if analog:
-            view.thresholds = self._thresholds(record, ask=True)
+        if analog is not None:
+            view.thresholds = self._thresholds(analog, ask=True)
         if reading.unavailable or not reading.scanning_enabled:
             return view
         view.raw = reading.raw
-        if analog:
-            factors = self._factors(record, reading.raw)
-            value = record.conversion.to_value(reading.raw, factors)
+        if analog is not None:
+            factors = self._factors(analog, reading.raw)
+            value = analog.conversion.to_value(reading.raw, factors)
             view.value = None if value is None else round(value, 6)
         return view
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import ipaddress
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,17 @@ def check_value(key: Key, value: Any) -> str | None:
             return f"{value!r} is not an IPv4 or IPv6 address"
         return None
     raise AssertionError(t)
+
+
+def interface_name(name: object) -> bool:
+    """A possible Linux interface name: 1 to 15 bytes, no '/', no whitespace, not ``.`` or ``..``.
+
+    The kernel's IFNAMSIZ is 16 bytes with the terminating NUL.  ``[lldp]
+    ports`` and the DHCP relay's interface lists are checked with it before
+    any socket opens.
+    """
+    return isinstance(name, str) and 0 < len(name.encode()) <= 15 and "/" not in name \
+        and not any(c.isspace() for c in name) and name not in (".", "..")
 
 
 def _addr_problem(value: Any) -> str | None:

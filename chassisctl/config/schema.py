@@ -12,7 +12,8 @@ section's owner when it builds its service.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any
+from collections.abc import Iterator, Mapping
 
 from chassisctl.config.keys import Key
 

@@ -10,7 +10,8 @@ entry.  Pure: the resolved settings and the parsed document come in.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any
+from collections.abc import Iterator, Mapping
 
 from chassisctl.config.keys import Key
 

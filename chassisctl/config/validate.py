@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from chassisctl.config.keys import Key, check_value
 from chassisctl.errors import ConfigError

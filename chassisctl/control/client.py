@@ -12,7 +12,8 @@ import errno
 import os
 import socket
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from chassisctl.control.paths import socket_path as _socket_path
 from chassisctl.control.protocol import (
@@ -39,7 +40,7 @@ def query(name: str, args: dict[str, Any] | None = None, *,
             sock.connect(str(path))
             sock.sendall(encode_request(name, args))
             line = _read_line(sock)
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutFailure(f"{path}: chassisctl serve did not answer within {timeout:g} s") from None
         except OSError as exc:
             raise _connect_error(path, exc) from None

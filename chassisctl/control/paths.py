@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 SOCKET_NAME = "chassisctl.sock"
 DEFAULT_RUNTIME_DIR = Path("/run/chassisctl")

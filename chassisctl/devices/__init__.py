@@ -6,6 +6,6 @@ One module per device family (``lm75``, ``tmp421``, ``pmbus``, ``ina2xx``,
 I/O: the drivers in :mod:`chassisctl.platform.drivers` move the bytes and the
 simulated devices in :mod:`chassisctl.sim.devices` produce them, so both agree
 by construction.  Decoders raise only
-:class:`chassisctl.devices.errors.DeviceDecodeError`; encoders raise
+:class:`chassisctl.devices.register_error.DeviceDecodeError`; encoders raise
 ``ValueError`` for values the caller should not have asked for.
 """

@@ -68,7 +68,7 @@ class Field(_FieldFields):
 
     __slots__ = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Field":
+    def __new__(cls, *args: Any, **kwargs: Any) -> Field:
         self = super().__new__(cls, *args, **kwargs)
         if not 0 <= self.register <= 0xFF:
             raise ValueError(f"{self.name}: register {self.register!r} is not 00h..FFh")
@@ -122,7 +122,7 @@ class Register(_RegisterFields):
 
     __slots__ = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Register":
+    def __new__(cls, *args: Any, **kwargs: Any) -> Register:
         self = super().__new__(cls, *args, **kwargs)
         seen = 0
         for f in self.fields:

@@ -13,7 +13,7 @@ import enum
 import math
 from dataclasses import dataclass
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte, check_word
 
 TACH_CONSTANT = 3_932_160

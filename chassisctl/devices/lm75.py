@@ -12,7 +12,7 @@ import enum
 import math
 from typing import NamedTuple
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte, check_word, sign_extend
 
 RESOLUTIONS = (9, 10, 11, 12)

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte
 
 ADDRESSES = range(0x70, 0x78)

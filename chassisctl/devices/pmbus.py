@@ -16,7 +16,7 @@ import struct
 from typing import Any, NamedTuple
 from fractions import Fraction
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_half_away, sign_extend
 
 
@@ -212,7 +212,7 @@ def encode_ieee_half(value: float) -> int:
 class _DirectCoefficientsFields(NamedTuple):
     m: int
     b: int
-    R: int  # noqa: N815 - the datasheet's name
+    R: int
 
 
 class DirectCoefficients(_DirectCoefficientsFields):
@@ -220,7 +220,7 @@ class DirectCoefficients(_DirectCoefficientsFields):
 
     __slots__ = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "DirectCoefficients":
+    def __new__(cls, *args: Any, **kwargs: Any) -> DirectCoefficients:
         self = super().__new__(cls, *args, **kwargs)
         for name, value in (("m", self.m), ("b", self.b), ("R", self.R)):
             if not isinstance(value, int) or isinstance(value, bool):

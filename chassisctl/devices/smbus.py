@@ -1,8 +1,9 @@
 """Byte-order and rounding helpers shared by the device codecs.
 
-SMBus words are sent LSB first, but LM75/TMP75, INA2xx and the EMC2305 tach
-send MSB first; getting this wrong is the first trap of platforms.md, so the
-conversions live here once, with names that say which order they mean.
+SMBus words are sent LSB first (SMBus 3.0 §6.5.5, Read Word), but LM75/TMP75,
+INA2xx and the EMC2305 tach send MSB first; ``smbus2.read_word_data`` on
+them returns the bytes swapped, the most common mistake with these parts,
+so the conversions live here once, with names that say which order they mean.
 (PEC lives in :mod:`chassisctl.ipmi.pec`, shared with the simulated bus.)
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 
 
 def check_int(value: int, lo: int, hi: int, what: str) -> int:

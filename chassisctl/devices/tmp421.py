@@ -12,7 +12,7 @@ import enum
 import math
 from dataclasses import dataclass
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte, sign_extend
 
 

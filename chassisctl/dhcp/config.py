@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
+from chassisctl.config.keys import interface_name
 from chassisctl.config.schema import DHCP_RELAY
 from chassisctl.dhcp import option82
 from chassisctl.dhcp.option82 import IdFormat
@@ -75,8 +77,7 @@ def _ifnames(value: Any, what: str, fail: Callable[[str], ChassisError]) -> tupl
         raise fail(f"{what}: expected a list of interface names")
     out: list[str] = []
     for name in value:
-        if not isinstance(name, str) or not 0 < len(name) <= 15 or "/" in name or any(c.isspace() for c in name) \
-                or name in (".", ".."):
+        if not interface_name(name):
             raise fail(f"{what}: {name!r} is not an interface name")
         if name in out:
             raise fail(f"{what}: {name} is listed twice")
@@ -191,8 +192,7 @@ def from_tables(section: Any, where: str = "") -> list[RelayConfig]:
     for i, table in enumerate(section):
         if not isinstance(table, dict):
             raise ConfigError(f"{prefix}dhcp_relay[{i}]: expected a table")
-        configs.append(make(table, fail=lambda m: ConfigError(prefix + m),
-                            key=lambda k, i=i: f"dhcp_relay[{i}].{k}"))
+        configs.append(make(table, fail=lambda m: ConfigError(prefix + m), key=_key_of(i)))
     check_instances(configs, fail=lambda m: ConfigError(prefix + m))
     return configs
 
@@ -210,3 +210,8 @@ def check_instances(configs: Sequence[RelayConfig], *, fail: Callable[[str], Cha
             for j, peer in enumerate(configs):
                 if peer.family == config.family and name in peer.downstream:
                     raise fail(f"dhcp_relay[{i}].upstream: {name} is downstream in dhcp_relay[{j}]")
+
+
+def _key_of(index: int) -> Callable[[str], str]:
+    """How a key of ``[[dhcp_relay]]`` number ``index`` is named in messages."""
+    return lambda key: f"dhcp_relay[{index}].{key}"

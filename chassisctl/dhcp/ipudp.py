@@ -17,7 +17,7 @@ import struct
 from typing import NamedTuple
 
 from chassisctl.dhcp.checksum import checksum, fold, ones_sum
-from chassisctl.dhcp.errors import ChecksumError, DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import ChecksumError, DecodeError, TruncatedError
 
 ETH_HLEN = 14
 ETH_P_IP = 0x0800
@@ -45,7 +45,7 @@ class Udp4(NamedTuple):
     payload: bytes
 
 
-def parse_frame(frame: bytes, *, verify_udp: bool = True) -> Udp4:
+def parse_frame(frame: bytes | memoryview, *, verify_udp: bool = True) -> Udp4:
     """An Ethernet frame carrying UDP over IPv4, checked header by header."""
     if len(frame) < ETH_HLEN:
         raise TruncatedError("frame shorter than an Ethernet header")
@@ -55,7 +55,7 @@ def parse_frame(frame: bytes, *, verify_udp: bool = True) -> Udp4:
     return parse_ipv4(frame, ETH_HLEN, dst_mac, src_mac, verify_udp=verify_udp)
 
 
-def parse_ipv4(buf: bytes, offset: int = 0, dst_mac: bytes = b"", src_mac: bytes = b"",
+def parse_ipv4(buf: bytes | memoryview, offset: int = 0, dst_mac: bytes = b"", src_mac: bytes = b"",
                *, verify_udp: bool = True) -> Udp4:
     """UDP over IPv4 starting at ``offset`` of ``buf``."""
     if len(buf) - offset < 20:

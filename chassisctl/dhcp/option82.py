@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chassisctl.dhcp.errors import DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import DecodeError, TruncatedError
 
 
 class SubOpt(enum.IntEnum):

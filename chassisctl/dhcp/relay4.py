@@ -28,14 +28,15 @@ delivery by broadcast or unicast to chaddr per RFC 2131 §4.1 and RFC 1542
 from __future__ import annotations
 
 import ipaddress
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
+from collections.abc import Mapping
 
 from chassisctl.dhcp import ipudp, option82, v4
 from chassisctl.dhcp.checksum import fold, ones_sum
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToClient, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
-from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import Link, ip4, text4
 from chassisctl.dhcp.option82 import SubOpt
 
@@ -159,7 +160,8 @@ class Relay4:
         return tuple(subs)
 
     # -- requests ----------------------------------------------------------------------------
-    def receive_request(self, ifname: str, frame: bytes, now: float, *, verify_udp: bool = True) -> list[Action]:
+    def receive_request(self, ifname: str, frame: bytes | memoryview, now: float, *,
+                        verify_udp: bool = True) -> list[Action]:
         """A frame heard on downstream interface ``ifname`` (UDP to port 67)."""
         out: list[Action] = []
         counters = self.counters.of(ifname)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Mapping
+from collections.abc import Mapping
 
 from chassisctl.dhcp import v6
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToPeer, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
-from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import Link, ip6, text6
 from chassisctl.dhcp.v6 import MsgType, Opt6
 
@@ -77,8 +77,10 @@ class Relay6:
             remote = None
             if self.config.remote_id is not None:
                 remote = self.config.remote_id.render(link.name, self.hostname, link.vlan, link.mac)
-            plans[name] = (link.global6() or UNSPECIFIED,
-                           [] if remote is None else [(Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote)],
+            remote_opts: list[tuple[int, bytes]] = []
+            if remote is not None:
+                remote_opts.append((Opt6.REMOTE_ID, REMOTE_ID_ENTERPRISE.to_bytes(4, "big") + remote))
+            plans[name] = (link.global6() or UNSPECIFIED, remote_opts,
                            tuple(text for text, addr in self._servers if not link.on_link6(addr)))
         self._plans = plans
 

@@ -18,7 +18,7 @@ import enum
 import struct
 from typing import NamedTuple
 
-from chassisctl.dhcp.errors import DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import DecodeError, TruncatedError
 
 MAGIC = b"\x63\x82\x53\x63"
 HEADER_LEN = 236

@@ -14,7 +14,7 @@ import enum
 import struct
 from typing import NamedTuple
 
-from chassisctl.dhcp.errors import DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import DecodeError, TruncatedError
 
 CLIENT_PORT = 546
 SERVER_PORT = 547

@@ -5,6 +5,6 @@ every decoder can be fuzzed and every state machine driven by a fake clock.
 Decoders raise :class:`DecodeError` and nothing else on bad input.
 """
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 __all__ = ["DecodeError"]

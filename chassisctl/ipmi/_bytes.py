@@ -3,7 +3,7 @@
 Why a module of its own: the app, chassis, storage, sensor, DCMI, SDR, SEL
 and FRU codecs (and the BMC responder) all check request sizes, range-check
 fields before packing them and read little-endian integers.  Kept here, with
-no dependencies beyond :mod:`chassisctl.ipmi.errors`, any codec can import
+no dependencies beyond :mod:`chassisctl.ipmi.decode_errors`, any codec can import
 them without importing another netFn's codecs, and there is one range check
 and one length check rather than one per module.
 
@@ -16,7 +16,7 @@ responder can answer C7h (length) rather than CCh (field).
 
 from __future__ import annotations
 
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 
 __all__ = ["bcd", "check_field", "expect_length", "expect_min_length", "le", "u16", "u32"]
 

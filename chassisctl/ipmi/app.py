@@ -3,9 +3,9 @@
 Each command has a request builder (returns a :class:`Request`), a parser for
 the BMC side when the request carries data, and a frozen response dataclass
 with ``encode()`` and ``decode(data)`` where ``data`` is what follows the
-completion code.  Decoders raise only :class:`~chassisctl.ipmi.errors.DecodeError`;
+completion code.  Decoders raise only :class:`~chassisctl.ipmi.decode_errors.DecodeError`;
 a request whose data has the wrong size raises
-:class:`~chassisctl.ipmi.errors.DataLengthError` so a responder can answer
+:class:`~chassisctl.ipmi.decode_errors.DataLengthError` so a responder can answer
 C7h (length) rather than CCh (field).  The sibling codec modules (chassis,
 storage, sensor_cmds, dcmi) follow the same conventions, with the byte
 helpers of :mod:`chassisctl.ipmi._bytes`.
@@ -16,10 +16,11 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from uuid import UUID
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le, u16
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request
 
 
@@ -158,7 +159,7 @@ class Guid:
 
     raw: bytes
 
-    def uuid(self, order: GuidOrder | None = None) -> uuid.UUID:
+    def uuid(self, order: GuidOrder | None = None) -> UUID:
         """The UUID in ``order``; None detects it (see :class:`GuidOrder`)."""
         order = order or self.order
         if order is GuidOrder.SMBIOS:
@@ -182,8 +183,8 @@ class Guid:
         return str(self.uuid())
 
     @classmethod
-    def from_uuid(cls, value: uuid.UUID | str, order: GuidOrder = GuidOrder.IPMI) -> Guid:
-        u = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+    def from_uuid(cls, value: UUID | str, order: GuidOrder = GuidOrder.IPMI) -> Guid:
+        u = value if isinstance(value, UUID) else UUID(value)
         if order is GuidOrder.SMBIOS:
             return cls(u.bytes_le)
         if order is GuidOrder.IPMI:
@@ -286,20 +287,15 @@ def get_self_test_results() -> Request:
 
 # --------------------------------------------------------------------------
 # Get System Interface Capabilities (57h)
+#
+# The SSIF answer is chassisctl.ipmi.ssif.SsifCapabilities: the SSIF framing
+# reads it on every first command, without importing this module.
 
 
 class SystemInterface(enum.IntEnum):
     SSIF = 0
     KCS = 1
     SMIC = 2
-
-
-class SsifTransactions(enum.IntEnum):
-    """Bits 7:6 of the SSIF capabilities byte."""
-
-    SINGLE_PART = 0
-    START_END = 1
-    START_MIDDLE_END = 2
 
 
 def get_system_interface_capabilities(interface: SystemInterface = SystemInterface.SSIF) -> Request:
@@ -312,34 +308,6 @@ def parse_system_interface_capabilities(data: bytes) -> int:
     if data[0] & 0xF0:
         raise DecodeError(f"reserved bits set in interface type {data[0]:02X}h")
     return data[0]
-
-
-@dataclass(frozen=True, slots=True)
-class SsifCapabilities:
-    """SSIF answer: reserved, transaction support/PEC/version, max sizes.
-
-    ``max_request``/``max_response`` count the whole SSIF message (netFn,
-    cmd[, CC] and data), as the Linux driver uses them.
-    """
-
-    transactions: int = SsifTransactions.SINGLE_PART
-    pec: bool = False
-    version: int = 0
-    max_request: int = 32
-    max_response: int = 32
-
-    def encode(self) -> bytes:
-        flags = (
-            check_field(self.transactions, 2, "transactions") << 6
-            | 0x08 * self.pec
-            | check_field(self.version, 3, "version")
-        )
-        return bytes([0, flags]) + le(self.max_request, 1, "max_request") + le(self.max_response, 1, "max_response")
-
-    @classmethod
-    def decode(cls, data: bytes) -> SsifCapabilities:
-        expect_length(data, 4, what="SSIF capabilities")
-        return cls(data[1] >> 6, bool(data[1] & 0x08), data[1] & 0x07, data[2], data[3])
 
 
 @dataclass(frozen=True, slots=True)

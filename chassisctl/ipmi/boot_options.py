@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.message import Request
 
 

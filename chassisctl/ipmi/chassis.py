@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
 # --------------------------------------------------------------------------

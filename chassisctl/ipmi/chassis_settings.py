@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chassisctl.ipmi._bytes import check_field, expect_length
 from chassisctl.ipmi.chassis import RestorePolicy
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
 

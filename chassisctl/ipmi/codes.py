@@ -4,13 +4,17 @@ The registry answers the questions several layers ask about a request
 without each keeping its own list: its name (``--debug`` traces, logs), the
 lowest session privilege allowed to send it over LAN (``serve``), and whether
 re-sending it after an unanswered write is harmless (the SSIF transport: a
-Chassis Control must never be sent twice).
+Chassis Control must never be sent twice).  :class:`CompletionCodeError`
+is what a client raises when the answer carries a completion code other than
+00h.
 """
 
 from __future__ import annotations
 
 import enum
 from typing import NamedTuple
+
+from chassisctl.errors import ChassisError, ExitCode
 
 
 class NetFn(enum.IntEnum):
@@ -169,7 +173,8 @@ COMMANDS: dict[tuple[int, int], CommandInfo] = {
     (NetFn.SENSOR_EVENT, SensorCmd.PLATFORM_EVENT): CommandInfo("Platform Event", _O, False),
     (NetFn.SENSOR_EVENT, SensorCmd.GET_DEVICE_SDR_INFO): CommandInfo("Get Device SDR Info", _U, True),
     (NetFn.SENSOR_EVENT, SensorCmd.GET_DEVICE_SDR): CommandInfo("Get Device SDR", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.RESERVE_DEVICE_SDR_REPOSITORY): CommandInfo("Reserve Device SDR Repository", _U, False),
+    (NetFn.SENSOR_EVENT, SensorCmd.RESERVE_DEVICE_SDR_REPOSITORY):
+        CommandInfo("Reserve Device SDR Repository", _U, False),
     (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING_FACTORS): CommandInfo("Get Sensor Reading Factors", _U, True),
     (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_HYSTERESIS): CommandInfo("Set Sensor Hysteresis", _O, False),
     (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_HYSTERESIS): CommandInfo("Get Sensor Hysteresis", _U, True),
@@ -198,10 +203,12 @@ COMMANDS: dict[tuple[int, int], CommandInfo] = {
     (NetFn.APP, AppCmd.SEND_MESSAGE): CommandInfo("Send Message", _U, False),
     (NetFn.APP, AppCmd.READ_EVENT_MESSAGE_BUFFER): CommandInfo("Read Event Message Buffer", _A, False),
     (NetFn.APP, AppCmd.GET_SYSTEM_GUID): CommandInfo("Get System GUID", _U, True),
-    (NetFn.APP, AppCmd.GET_CHANNEL_AUTH_CAPABILITIES): CommandInfo("Get Channel Authentication Capabilities", Privilege.CALLBACK, True),
+    (NetFn.APP, AppCmd.GET_CHANNEL_AUTH_CAPABILITIES):
+        CommandInfo("Get Channel Authentication Capabilities", Privilege.CALLBACK, True),
     (NetFn.APP, AppCmd.GET_SESSION_CHALLENGE): CommandInfo("Get Session Challenge", Privilege.CALLBACK, False),
     (NetFn.APP, AppCmd.ACTIVATE_SESSION): CommandInfo("Activate Session", Privilege.CALLBACK, False),
-    (NetFn.APP, AppCmd.SET_SESSION_PRIVILEGE_LEVEL): CommandInfo("Set Session Privilege Level", Privilege.CALLBACK, False),
+    (NetFn.APP, AppCmd.SET_SESSION_PRIVILEGE_LEVEL):
+        CommandInfo("Set Session Privilege Level", Privilege.CALLBACK, False),
     (NetFn.APP, AppCmd.CLOSE_SESSION): CommandInfo("Close Session", Privilege.CALLBACK, False),
     (NetFn.APP, AppCmd.GET_SESSION_INFO): CommandInfo("Get Session Info", _U, True),
     (NetFn.APP, AppCmd.SET_CHANNEL_ACCESS): CommandInfo("Set Channel Access", _A, False),
@@ -220,7 +227,8 @@ COMMANDS: dict[tuple[int, int], CommandInfo] = {
     (NetFn.STORAGE, StorageCmd.READ_FRU_DATA): CommandInfo("Read FRU Data", _U, True),
     (NetFn.STORAGE, StorageCmd.WRITE_FRU_DATA): CommandInfo("Write FRU Data", _O, False),
     (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO): CommandInfo("Get SDR Repository Info", _U, True),
-    (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_ALLOCATION_INFO): CommandInfo("Get SDR Repository Allocation Info", _U, True),
+    (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_ALLOCATION_INFO):
+        CommandInfo("Get SDR Repository Allocation Info", _U, True),
     (NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY): CommandInfo("Reserve SDR Repository", _U, False),
     (NetFn.STORAGE, StorageCmd.GET_SDR): CommandInfo("Get SDR", _U, True),
     (NetFn.STORAGE, StorageCmd.GET_SEL_INFO): CommandInfo("Get SEL Info", _U, True),
@@ -232,8 +240,10 @@ COMMANDS: dict[tuple[int, int], CommandInfo] = {
     (NetFn.STORAGE, StorageCmd.CLEAR_SEL): CommandInfo("Clear SEL", _O, False),
     (NetFn.STORAGE, StorageCmd.GET_SEL_TIME): CommandInfo("Get SEL Time", _U, True),
     (NetFn.STORAGE, StorageCmd.SET_SEL_TIME): CommandInfo("Set SEL Time", _O, False),
-    (NetFn.TRANSPORT, TransportCmd.SET_LAN_CONFIGURATION_PARAMETERS): CommandInfo("Set LAN Configuration Parameters", _A, False),
-    (NetFn.TRANSPORT, TransportCmd.GET_LAN_CONFIGURATION_PARAMETERS): CommandInfo("Get LAN Configuration Parameters", _O, True),
+    (NetFn.TRANSPORT, TransportCmd.SET_LAN_CONFIGURATION_PARAMETERS):
+        CommandInfo("Set LAN Configuration Parameters", _A, False),
+    (NetFn.TRANSPORT, TransportCmd.GET_LAN_CONFIGURATION_PARAMETERS):
+        CommandInfo("Get LAN Configuration Parameters", _O, True),
     # Group extension discovery: ipmitool probes PICMG/VSO properties (cmd 00h,
     # group byte 00h/03h) and HPM.x capabilities (3Eh) at every privilege level.
     (NetFn.GROUP_EXTENSION, 0x00): CommandInfo("Get Group Extension Properties", _U, True),
@@ -326,3 +336,14 @@ def cc_name(cc: int) -> str:
     if 0x80 <= cc <= 0xBE:
         return "Command-specific completion code"
     return "Reserved completion code"
+
+
+class CompletionCodeError(ChassisError):
+    """The BMC answered, but with a completion code other than 00h."""
+
+    exit_code = ExitCode.COMPLETION_CODE
+    code = "completion-code"
+
+    def __init__(self, cc: int, what: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{what}: BMC answered {cc:02X}h ({cc_name(cc)})", hint=hint)
+        self.cc = cc

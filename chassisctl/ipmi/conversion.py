@@ -11,8 +11,9 @@ raw 220, not 219 because ``13.2 / 0.06`` is 219.99999999999997 in floats.
 
 A BMC compares thresholds against raw readings, so the reverse direction
 takes a rounding direction: an upper threshold rounds towards lower values
-and a lower threshold towards higher ones (platforms.md §8.4), so the
-alarm fires no later than the operator asked for.
+and a lower threshold towards higher ones, so the alarm fires no later
+than the operator asked for (thresholds are compared in raw counts, IPMI
+v2.0 §36.3, so one that falls between two counts must be rounded).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 if TYPE_CHECKING:  # both cost milliseconds to import; only the reverse direction needs them
     from decimal import Decimal

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import DCMI_GROUP, DcmiCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
 
@@ -127,5 +127,5 @@ class DcmiPowerReading:
     def decode(cls, data: bytes) -> DcmiPowerReading:
         expect_length(data, 18, what="Get Power Reading")
         _group(data, "Get Power Reading")
-        watts = (u16(data, at) for at in (1, 3, 5, 7))
-        return cls(*watts, timestamp=u32(data, 9), period_ms=u32(data, 13), active=bool(data[17] & 0x40))
+        return cls(u16(data, 1), u16(data, 3), u16(data, 5), u16(data, 7), timestamp=u32(data, 9),
+                   period_ms=u32(data, 13), active=bool(data[17] & 0x40))

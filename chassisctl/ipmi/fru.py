@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.fru_fields import (
     EMPTY,
     END_OF_FIELDS,
@@ -212,7 +212,7 @@ def _encode_area(head: bytes, area_fields: Sequence[FruField]) -> bytes:
     if (len(body) + 1) // 8 > 0xFF:
         raise ValueError("FRU info area too large: at most 255 x 8 bytes")
     body[1] = (len(body) + 1) // 8
-    return bytes(body) + bytes([zero_checksum(body)])
+    return bytes(body) + bytes([zero_checksum(bytes(body))])
 
 
 def _byte(value: int, what: str) -> int:
@@ -311,14 +311,17 @@ def parse(image: bytes, *, strict: bool = True) -> FruInventory:
     chassis = board = product = None
     if area := _area(image, offsets[1], "chassis area", 3, _CHASSIS_FIELDS, problems):
         head, fixed, custom = area
-        chassis = ChassisInfo(head[0], *fixed, custom=custom)
+        part_number, serial = fixed
+        chassis = ChassisInfo(head[0], part_number, serial, custom)
     if area := _area(image, offsets[2], "board area", 6, _BOARD_FIELDS, problems):
         head, fixed, custom = area
         date = minutes_to_date(int.from_bytes(head[1:4], "little"))
-        board = BoardInfo(head[0], date, *fixed, custom=custom)
+        manufacturer, name, serial, part_number, file_id = fixed
+        board = BoardInfo(head[0], date, manufacturer, name, serial, part_number, file_id, custom)
     if area := _area(image, offsets[3], "product area", 3, _PRODUCT_FIELDS, problems):
         head, fixed, custom = area
-        product = ProductInfo(head[0], *fixed, custom=custom)
+        manufacturer, name, part_number, version, serial, asset_tag, file_id = fixed
+        product = ProductInfo(head[0], manufacturer, name, part_number, version, serial, asset_tag, file_id, custom)
 
     records: list[MultiRecord] = []
     if offsets[4]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
 

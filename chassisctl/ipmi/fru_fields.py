@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 #: Type/length byte that ends the field list of an area.
 END_OF_FIELDS = 0xC1
@@ -121,7 +121,7 @@ def encode_value(kind: FieldType, text: str) -> bytes:
         if len(text) % 2:
             raise ValueError(f"BCD plus packs two characters a byte; pad {text!r} to an even length")
         digits = [_BCD_CHARS.index(c) for c in text]
-        return bytes(hi << 4 | lo for hi, lo in zip(digits[::2], digits[1::2]))
+        return bytes(hi << 4 | lo for hi, lo in zip(digits[::2], digits[1::2], strict=True))
     if kind == FieldType.ASCII_6BIT:
         if not _is_6bit(text):
             raise ValueError(f"6-bit ASCII holds only characters 20h-5Fh (no lower case): {text!r}")

@@ -4,8 +4,10 @@ IPMB is what a BMC speaks to satellite controllers, and what chassisctl
 speaks directly over ``/dev/ipmb-N``; its frames also travel *inside* SSIF
 and LAN requests when a request is bridged with Send Message (App 34h).
 Both checksums are checked because hardware silently drops bad frames, and
-so must every receiver here.  Layouts (design note ``i2c-ssif-ipmb.md`` §2;
-byte 0 is the I2C address byte itself)::
+so must every receiver here.  Layouts (IPMB v1.0 request and response
+messages, as Linux's ``ipmi_ipmb`` and OpenBMC's ``ipmbbridged`` send them;
+byte 0 is the I2C address byte itself, 8-bit, and the checksums are two's
+complement: chk1 over bytes 0-1, chk2 over the rest)::
 
     request : rsSA | netFn<<2|rsLUN | chk1 | rqSA | rqSeq<<2|rqLUN | cmd | data... | chk2
     response: rqSA | (netFn|1)<<2|rqLUN | chk1 | rsSA | rqSeq<<2|rsLUN | cmd | CC | data... | chk2
@@ -14,10 +16,10 @@ byte 0 is the I2C address byte itself)::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 
 #: rqSeq is six bits wide.

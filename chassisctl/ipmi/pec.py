@@ -9,9 +9,9 @@ per-byte cost to one lookup: a full SDR walk checks thousands of bytes.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 POLYNOMIAL = 0x07
 

@@ -25,7 +25,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 RMCP_VERSION = 0x06
 RMCP_SEQ_NO_ACK = 0xFF

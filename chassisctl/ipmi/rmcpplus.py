@@ -27,9 +27,9 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.rmcp import CLASS_IPMI, RMCP_SEQ_NO_ACK, RMCP_VERSION, AuthType
 
 NEXT_HEADER = 0x07
@@ -99,7 +99,7 @@ class RmcpStatus(enum.IntEnum):
 
 _HASHES: dict[int, Callable] = {AuthAlg.HMAC_SHA1: hashlib.sha1, AuthAlg.HMAC_SHA256: hashlib.sha256}
 #: RAKP 4 integrity check value length per authentication algorithm.
-_RAKP4_ICV_LEN = {AuthAlg.NONE: 0, AuthAlg.HMAC_SHA1: 12, AuthAlg.HMAC_SHA256: 16}
+_RAKP4_ICV_LEN: dict[int, int] = {AuthAlg.NONE: 0, AuthAlg.HMAC_SHA1: 12, AuthAlg.HMAC_SHA256: 16}
 #: Session integrity algorithm -> (hash, AuthCode length).
 _INTEGRITY: dict[int, tuple[Callable, int]] = {
     IntegrityAlg.HMAC_SHA1_96: (hashlib.sha1, 12),

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.sdr_format import (
     MAX_ID_BYTES,
     SDR_VERSION,

@@ -16,7 +16,7 @@ import enum
 from typing import Any, NamedTuple
 
 from chassisctl.ipmi._bytes import le
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 
 #: SDR version byte for IPMI 1.5 / 2.0 records.
 SDR_VERSION = 0x51

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chassisctl.ipmi._bytes import check_field
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.names import offset_table, sensor_type_name
 
 RECORD_SIZE = 16
@@ -221,7 +221,8 @@ _EMPTY_KEYS = ("generator_id", "evm_revision", "sensor_type", "sensor_type_name"
                "event_type", "direction", "offset", "manufacturer_id")
 
 
-def _dict(record: SystemEventRecord | OemTimestampedRecord | _RawRecord, kind: str, ts: int | None, data: bytes) -> dict[str, Any]:
+def _dict(record: SystemEventRecord | OemTimestampedRecord | _RawRecord, kind: str, ts: int | None,
+          data: bytes) -> dict[str, Any]:
     """Keys every record shares, so ``--json`` output has one shape."""
     out: dict[str, Any] = {
         "id": record.record_id,

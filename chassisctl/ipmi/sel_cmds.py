@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.storage import (NO_TIMESTAMP, READ_ALL, SEL_RECORD_SIZE, STORAGE_VERSION, RecordRead,
                                      _RepositoryInfo)
@@ -30,7 +30,7 @@ class SelSupport(enum.IntFlag):
 
 
 class _SelInfoFields(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment] # the IPMI field name; shadows tuple.count, never called on these
     free_space: int
     last_addition: int = NO_TIMESTAMP
     last_erase: int = NO_TIMESTAMP

@@ -1,7 +1,7 @@
 """Sensor/Event netFn (04h) wire types: readings, thresholds, reading factors.
 
 Hysteresis and event enables are :mod:`chassisctl.ipmi.sensor_params`
-(re-exported here by name).
+(a module of their own: a sensor listing never builds them).
 
 The one home of these commands' request builders, request parsers and reply
 types, used both ways: the client decodes replies, the simulator, ``serve``
@@ -16,7 +16,7 @@ are kept (so a reply re-encodes to its bytes) but masked by the properties,
 since some BMCs return them as 1b.  The Get Sensor Reading, Thresholds and
 Reading Factors replies, which every sensor listing decodes, ignore bytes
 after the last defined one rather than losing the sensor; too few bytes
-raise :class:`~chassisctl.ipmi.errors.DataLengthError`.
+raise :class:`~chassisctl.ipmi.decode_errors.DataLengthError`.
 """
 
 from __future__ import annotations
@@ -243,18 +243,3 @@ class SensorReadingFactors(NamedTuple):
     def decode(cls, data: bytes) -> SensorReadingFactors:
         expect_min_length(data, 7, what="Get Sensor Reading Factors")
         return cls(data[0], Factors.unpack(bytes(data[1:7])))
-
-
-#: Hysteresis and event-enable names kept importable from here; they live in :mod:`sensor_params`.
-_PARAM_NAMES = frozenset({"get_sensor_hysteresis", "parse_get_sensor_hysteresis", "SensorHysteresis",
-                          "SensorEventEnable", "get_sensor_event_enable"})
-
-
-def __getattr__(name: str) -> object:
-    # Sensor configuration replies are their own module: a sensor listing
-    # does not build their classes.  Old imports from here still work.
-    if name in _PARAM_NAMES:
-        from chassisctl.ipmi import sensor_params
-
-        return getattr(sensor_params, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,9 +2,10 @@
 
 SSIF carries a KCS-style payload (``netFn<<2|LUN, cmd, data``; the response
 adds the completion code) in SMBus block transfers of at most 32 bytes.
-Longer messages are split by the rules the Linux host driver, the Linux BMC
-driver ``ssif_bmc``, QEMU and FreeIPMI agree on (design note
-``i2c-ssif-ipmb.md`` §1): this module turns a :class:`Request` into the list
+Longer messages are split by the rules the Linux host driver ``ipmi_ssif``,
+the Linux BMC driver ``ssif_bmc``, QEMU and FreeIPMI agree on (IPMI v2.0
+ch. 12 leaves the multi-part write end ambiguous; all four send 08h): this
+module turns a :class:`Request` into the list
 of block writes to send, reassembles multi-part reads block by block, and
 decodes Get System Interface Capabilities, which decides how much of that
 the BMC supports.  The transport drives the bus; the simulated BMC uses the
@@ -16,9 +17,9 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
-from chassisctl.errors import UsageError
+from chassisctl.ipmi._bytes import check_field, expect_length, le
 from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError, EncodeError
 from chassisctl.ipmi.message import Request, Response
 
 #: Data bytes one SMBus block transfer carries.
@@ -32,7 +33,10 @@ LAST_BLOCK = 0xFF
 
 
 class SsifCmd(enum.IntEnum):
-    """SMBus command codes (design note §1.2)."""
+    """SMBus command codes of SSIF (IPMI v2.0 ch. 12), the same in ipmi_ssif, ssif_bmc, QEMU and FreeIPMI.
+
+    0Ah (re-read block N) is QEMU's; Linux's drivers never send it.
+    """
 
     SINGLE_WRITE = 0x02
     READ_START = 0x03
@@ -44,21 +48,27 @@ class SsifCmd(enum.IntEnum):
 
 
 class TransactionSupport(enum.IntEnum):
-    """Get System Interface Capabilities byte 4 bits 7:6."""
+    """SSIF transaction support, bits 7:6 of the capabilities' second byte (IPMI v2.0 Table 22-16)."""
 
     SINGLE_PART = 0
+    #: Multi-part reads and writes with start and end transactions only.
     START_END = 1
-    MULTI_PART = 2
+    #: Multi-part reads and writes with start, middle and end transactions.
+    START_MIDDLE_END = 2
 
 
 class SsifCapabilities(NamedTuple):
-    """What one SSIF BMC supports: the transport's view of App 57h.
+    """The SSIF answer to Get System Interface Capabilities (IPMI v2.0 §22.9, Table 22-16).
 
-    ``max_request``/``max_response`` are whole message sizes (netFn byte
-    included), already clamped the way Linux clamps them.
+    ``max_request``/``max_response`` count the whole SSIF message (netFn,
+    cmd[, CC] and data), as the Linux driver uses them.  :meth:`decode`
+    keeps what the BMC said; :meth:`clamped` is what a host may rely on.
+    The BMC side (the simulator, the responder) encodes its own with
+    :meth:`encode`; the SSIF transport reads it with
+    :func:`decode_capabilities`.
     """
 
-    transaction_support: TransactionSupport = TransactionSupport.SINGLE_PART
+    transaction_support: int = TransactionSupport.SINGLE_PART
     pec_supported: bool = False
     version: int = 0
     max_request: int = BLOCK_MAX
@@ -73,14 +83,37 @@ class SsifCapabilities(NamedTuple):
         return self.transaction_support != TransactionSupport.SINGLE_PART
 
     def encode(self) -> bytes:
-        """Response data after the completion code (the BMC side's answer)."""
-        flags = (self.transaction_support << 6) | (0x08 if self.pec_supported else 0) | (self.version & 0x07)
-        return bytes((0x00, flags, self.max_request & 0xFF, self.max_response & 0xFF))
+        """Response data after the completion code."""
+        flags = (
+            check_field(self.transaction_support, 2, "transaction_support") << 6
+            | 0x08 * self.pec_supported
+            | check_field(self.version, 3, "version")
+        )
+        return bytes([0, flags]) + le(self.max_request, 1, "max_request") + le(self.max_response, 1, "max_response")
+
+    @classmethod
+    def decode(cls, data: bytes) -> SsifCapabilities:
+        """As the BMC answered (no clamps; the reserved support value 3 is kept)."""
+        expect_length(data, 4, what="SSIF capabilities")
+        return cls(data[1] >> 6, bool(data[1] & 0x08), data[1] & 0x07, data[2], data[3])
 
     @classmethod
     def full(cls) -> SsifCapabilities:
         """Everything on: start/middle/end transfers, PEC, 255-byte messages (QEMU's answer)."""
-        return cls(TransactionSupport.MULTI_PART, True, 0, MESSAGE_MAX, MESSAGE_MAX)
+        return cls(TransactionSupport.START_MIDDLE_END, True, 0, MESSAGE_MAX, MESSAGE_MAX)
+
+    def clamped(self) -> SsifCapabilities:
+        """The limits Linux's ``ipmi_ssif`` applies: single-part only -> at most 32/32 bytes,
+        start and end only -> 63 in / 62 out; a size below 3 cannot hold any message and is
+        read as "not reported" (32)."""
+        max_req = self.max_request if self.max_request >= 3 else BLOCK_MAX
+        max_resp = self.max_response if self.max_response >= 3 else BLOCK_MAX
+        if self.transaction_support == TransactionSupport.SINGLE_PART:
+            max_req, max_resp = min(max_req, BLOCK_MAX), min(max_resp, BLOCK_MAX)
+        elif self.transaction_support == TransactionSupport.START_END:
+            max_req, max_resp = min(max_req, 63), min(max_resp, 62)
+        return SsifCapabilities(TransactionSupport(self.transaction_support), self.pec_supported, self.version,
+                                max_req, max_resp)
 
 
 #: What Linux assumes when Get System Interface Capabilities fails.
@@ -93,26 +126,16 @@ def get_capabilities_request() -> Request:
 
 
 def decode_capabilities(data: bytes) -> SsifCapabilities:
-    """Decode App 57h response data (after the completion code).
+    """Decode App 57h response data (after the completion code), with Linux's clamps applied.
 
-    Applies the Linux clamps: single-part only -> at most 32/32, start+end
-    only -> at most 63 in / 62 out.  A size below 3 cannot hold any
-    message, so it is read as "not reported" and replaced by 32.
+    See :meth:`SsifCapabilities.clamped`; the reserved transaction support
+    value 3 is a decode error.
     """
     if len(data) < 4:
         raise DecodeError(f"Get System Interface Capabilities: {len(data)} data bytes, expected 4")
-    flags, max_req, max_resp = data[1], data[2], data[3]
-    support_bits = flags >> 6
-    if support_bits == 3:
+    if data[1] >> 6 == 3:
         raise DecodeError("Get System Interface Capabilities: reserved transaction support value 3")
-    support = TransactionSupport(support_bits)
-    max_req = max_req if max_req >= 3 else BLOCK_MAX
-    max_resp = max_resp if max_resp >= 3 else BLOCK_MAX
-    if support == TransactionSupport.SINGLE_PART:
-        max_req, max_resp = min(max_req, BLOCK_MAX), min(max_resp, BLOCK_MAX)
-    elif support == TransactionSupport.START_END:
-        max_req, max_resp = min(max_req, 63), min(max_resp, 62)
-    return SsifCapabilities(support, bool(flags & 0x08), flags & 0x07, max_req, max_resp)
+    return SsifCapabilities.decode(bytes(data[:4])).clamped()
 
 
 # --------------------------------------------------------------------------
@@ -161,13 +184,17 @@ def decode_response(payload: bytes, request: Request | None = None) -> Response:
 # Writes
 
 
+class RequestTooLong(EncodeError):
+    """A request longer than this BMC accepts over SSIF (its capabilities name the limit)."""
+
+
 def write_plan(payload: bytes, caps: SsifCapabilities = DEFAULT_CAPABILITIES) -> list[tuple[int, bytes]]:
     """The block writes that send ``payload``: ``[(smbus command, block), ...]``.
 
     Single-part (02h) up to 32 bytes; beyond that start (06h, 32 bytes),
     middles (07h, 32 bytes) and an end (08h, 1-32 bytes), only when the
-    capabilities allow.  Too long a request raises :class:`UsageError`: it
-    names the limit, because only the caller (``raw``, FRU writes) can shorten it.
+    capabilities allow.  Too long a request raises :class:`RequestTooLong`:
+    it names the limit, because only the caller (``raw``, FRU writes) can shorten it.
     """
     size = len(payload)
     if size < 2:
@@ -179,7 +206,7 @@ def write_plan(payload: bytes, caps: SsifCapabilities = DEFAULT_CAPABILITIES) ->
         limit = min(limit, 2 * BLOCK_MAX - 1)
     if size > limit:
         how = "single-part transfers only" if not caps.multipart_write else "its multi-part limit"
-        raise UsageError(f"request of {size} bytes is longer than the BMC accepts over SSIF "
+        raise RequestTooLong(f"request of {size} bytes is longer than the BMC accepts over SSIF "
                          f"({limit} bytes, {how})")
     chunks = [bytes(payload[i:i + BLOCK_MAX]) for i in range(0, size, BLOCK_MAX)]
     plan: list[tuple[int, bytes]] = [(SsifCmd.MULTI_WRITE_START, chunks[0])]

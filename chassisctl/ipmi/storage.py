@@ -1,7 +1,8 @@
 """Storage netFn (0Ah) codecs: SDR repository commands, and what SEL shares with them.
 
 The SEL and FRU inventory commands are :mod:`chassisctl.ipmi.sel_cmds` and
-:mod:`chassisctl.ipmi.fru_cmds`; every name is still importable from here.
+:mod:`chassisctl.ipmi.fru_cmds`, so a sensor listing never builds their
+dataclasses.
 
 Records travel as raw bytes here; :mod:`chassisctl.ipmi.sdr`, ``fru`` and
 ``sel`` parse them.  Conventions as in :mod:`chassisctl.ipmi.app`.
@@ -13,13 +14,19 @@ FFFFFFFFh meaning "unspecified" (:data:`NO_TIMESTAMP`).
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.message import Request
-from chassisctl.ipmi.storage_ids import (FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, READ_ALL,  # noqa: F401
-                                         SEL_RECORD_SIZE, STORAGE_VERSION)
+# The record IDs and sizes live in storage_ids (imported on the fast paths
+# without this module); `X as X` marks them as this module's names too.
+from chassisctl.ipmi.storage_ids import FIRST_RECORD as FIRST_RECORD
+from chassisctl.ipmi.storage_ids import LAST_RECORD as LAST_RECORD
+from chassisctl.ipmi.storage_ids import NO_TIMESTAMP as NO_TIMESTAMP
+from chassisctl.ipmi.storage_ids import READ_ALL as READ_ALL
+from chassisctl.ipmi.storage_ids import SEL_RECORD_SIZE as SEL_RECORD_SIZE
+from chassisctl.ipmi.storage_ids import STORAGE_VERSION as STORAGE_VERSION
 
 
 class SdrRepoSupport(enum.IntFlag):
@@ -35,6 +42,24 @@ class SdrRepoSupport(enum.IntFlag):
 
 
 
+if TYPE_CHECKING:
+    class _InfoFields(Protocol):
+        """What :class:`_RepositoryInfo` needs of the NamedTuple it is mixed into."""
+
+        @property
+        def count(self) -> int: ...
+        @property
+        def free_space(self) -> int: ...
+        @property
+        def last_addition(self) -> int: ...
+        @property
+        def last_erase(self) -> int: ...
+        @property
+        def support(self) -> int: ...
+        @property
+        def version(self) -> int: ...
+
+
 class _RepositoryInfo:
     """Shared layout of Get SDR Repository Info and Get SEL Info (14 bytes).
 
@@ -43,14 +68,8 @@ class _RepositoryInfo:
     """
 
     __slots__ = ()
-    count: int
-    free_space: int
-    last_addition: int
-    last_erase: int
-    support: int
-    version: int
 
-    def encode(self) -> bytes:
+    def encode(self: _InfoFields) -> bytes:
         return (
             le(self.version, 1, "version")
             + le(self.count, 2, "count")
@@ -67,7 +86,7 @@ class _RepositoryInfo:
 
 
 class _SdrRepositoryInfoFields(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment] # the IPMI field name; shadows tuple.count, never called on these
     free_space: int
     last_addition: int = NO_TIMESTAMP
     last_erase: int = NO_TIMESTAMP
@@ -127,7 +146,7 @@ class RecordRead(NamedTuple):
     reservation: int
     record_id: int
     offset: int = 0
-    count: int = READ_ALL
+    count: int = READ_ALL  # type: ignore[assignment] # the IPMI field name; shadows tuple.count, never called on these
 
     def encode(self) -> bytes:
         return (
@@ -165,24 +184,3 @@ GetSdrResponse = GetSelEntryResponse = RecordChunk
 
 def get_sdr(reservation: int, record_id: int, offset: int = 0, count: int = READ_ALL) -> Request:
     return Request(NetFn.STORAGE, StorageCmd.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())
-
-
-#: Names that moved to :mod:`sel_cmds` and :mod:`fru_cmds`; still importable from here.
-_MOVED = {
-    **dict.fromkeys(("SelSupport", "SelInfo", "get_sel_info", "reserve_sel", "get_sel_entry", "add_sel_entry",
-                     "parse_add_sel_entry", "RecordId", "ClearAction", "ClearSelRequest", "ClearSelProgress",
-                     "clear_sel", "SelTime", "get_sel_time", "set_sel_time"), "sel_cmds"),
-    **dict.fromkeys(("parse_fru_id", "get_fru_inventory_area_info", "FruAreaInfo", "ReadFruRequest",
-                     "read_fru_data", "FruData"), "fru_cmds"),
-}
-
-
-def __getattr__(name: str) -> object:
-    # SEL and FRU commands are their own modules: a `sensors` run must not
-    # build their dataclasses.  Old imports from here still work.
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"chassisctl.ipmi.{module}"), name)

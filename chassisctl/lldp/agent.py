@@ -48,10 +48,11 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from chassisctl.lldp import org
-from chassisctl.lldp.errors import REASONS, DecodeError
+from chassisctl.lldp.discards import REASONS, DecodeError
 from chassisctl.lldp.frame import build_frame, split_frame
 from chassisctl.lldp.names import PORT_SUBTYPE_NUMBERS
 from chassisctl.lldp.records import neighbor_record
@@ -321,11 +322,11 @@ class Agent:
         raw = eth.payload
         key = port.by_raw.get(raw)
         if key is not None:  # the same LLDPDU as last time: a refresh, nothing to decode
-            entry = port.neighbors[key]
-            entry.last_seen = now
-            entry.expires = now + entry.pdu.ttl
-            stats.tlvs_unrecognized += entry.pdu.unrecognized
-            stats.tlvs_discarded += len(entry.pdu.discarded)
+            known = port.neighbors[key]
+            known.last_seen = now
+            known.expires = now + known.pdu.ttl
+            stats.tlvs_unrecognized += known.pdu.unrecognized
+            stats.tlvs_discarded += len(known.pdu.discarded)
             return
         try:
             pdu = decode_lldpdu(raw)

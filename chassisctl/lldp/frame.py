@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chassisctl.lldp.errors import DecodeError
+from chassisctl.lldp.discards import DecodeError
 from chassisctl.lldp.wire import fast_init
 
 ETHERTYPE = 0x88CC

@@ -24,10 +24,11 @@ means for output (``to_dict()``, stable words rather than bit masks).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.lldp import names
-from chassisctl.lldp.errors import EncodeError
+from chassisctl.lldp.discards import EncodeError
 from chassisctl.lldp.wire import DiscardedTlv, fast_init, tlv, wire_bytes, wire_text
 
 ORG = 127
@@ -425,7 +426,8 @@ def _inventory(subtype: int) -> Callable[[bytes, int, int], Inventory]:
     return decode
 
 
-_FIXED = {_pvid: 2, _ppvid: 3, _mvid: 2, _macphy: 5, _mfs: 2, _med_caps: 3, _policy: 4, _ext_power: 3}
+_FIXED: dict[Callable[[bytes, int, int], Any], int] = {
+    _pvid: 2, _ppvid: 3, _mvid: 2, _macphy: 5, _mfs: 2, _med_caps: 3, _policy: 4, _ext_power: 3}
 
 #: (OUI << 8 | subtype) -> decoder of the information string.
 DECODERS: dict[int, Callable[[bytes, int, int], Any]] = {

@@ -93,8 +93,8 @@ def parse_section(section: Any) -> LldpSettings:
     what it cannot say (interface names, TLV length limits, capability words,
     enabled capabilities being a subset) is checked here.
     """
+    from chassisctl.config.keys import interface_name
     from chassisctl.config.validate import check_section
-    from chassisctl.net.links import valid_name
 
     values = check_section("lldp", section)
     ports = values.get("ports")
@@ -102,7 +102,7 @@ def parse_section(section: Any) -> LldpSettings:
         if not ports:
             raise ConfigError("lldp.ports: expected a non-empty list of interface names")
         for port in ports:
-            if not valid_name(port):
+            if not interface_name(port):
                 raise ConfigError(f"lldp.ports: {port!r} cannot be a network interface name")
         if len(set(ports)) != len(ports):
             raise ConfigError("lldp.ports: a port is listed twice")

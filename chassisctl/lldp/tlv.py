@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-from chassisctl.lldp.errors import DecodeError, EncodeError
+from chassisctl.lldp.discards import DecodeError, EncodeError
 from chassisctl.lldp.org import ORG_RULES, UnknownOrgTlv, decode_org
-from chassisctl.lldp.wire import DiscardedTlv, fast_init, printable, tlv, wire_bytes, wire_text  # noqa: F401 (re-exported)
+from chassisctl.lldp.wire import DiscardedTlv, fast_init, printable, tlv, wire_bytes, wire_text  # noqa: F401 - re-exported for the decoders
 
 END, CHASSIS_ID, PORT_ID, TTL, PORT_DESCRIPTION, SYSTEM_NAME, SYSTEM_DESCRIPTION, \
     CAPABILITIES, MANAGEMENT_ADDRESS = range(9)
@@ -189,8 +189,8 @@ class UnknownTlv:
 
 
 # Org-specific classes live in org.py; the union is spelled loosely on purpose.
-Tlv = Union[ChassisId, PortId, Ttl, PortDescription, SystemName, SystemDescription, Capabilities,
-            ManagementAddress, UnknownTlv, Any]
+Tlv = (ChassisId | PortId | Ttl | PortDescription | SystemName | SystemDescription | Capabilities
+       | ManagementAddress | UnknownTlv | Any)
 
 
 @fast_init

@@ -9,14 +9,17 @@ a decode/encode round trip; :func:`printable` makes them safe for output.
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from chassisctl.lldp.errors import EncodeError
+from chassisctl.lldp.discards import EncodeError
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="type[DataclassInstance]")
 
 
-def fast_init(cls: type[T]) -> type[T]:
+def fast_init(cls: D) -> D:
     """Give a frozen slotted dataclass an ``__init__`` that fills its slots directly.
 
     The generated ``__init__`` of a frozen dataclass looks up and calls
@@ -26,20 +29,20 @@ def fast_init(cls: type[T]) -> type[T]:
     equal, hashable and printable exactly as before; only construction is
     quicker.  Apply it above ``@dataclass(frozen=True, slots=True)``.
     """
-    env: dict[str, object] = {}
+    env: dict[str, Any] = {}
     params = []
-    for f in fields(cls):  # type: ignore[arg-type]
+    for f in fields(cls):
         env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
         if f.default is not MISSING:
             env[f"_default_{f.name}"] = f.default
             params.append(f"{f.name}=_default_{f.name}")
         else:
             params.append(f.name)
-    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields(cls))  # type: ignore[arg-type]
-    exec(f"def __init__(self, {', '.join(params)}):\n{body}", env)  # noqa: S102 - fixed template, field names only
+    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields(cls))
+    exec(f"def __init__(self, {', '.join(params)}):\n{body}", env)
     init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    type.__setattr__(cls, "__init__", init)  # replaces the generated __init__ on the class itself
     return cls
 
 

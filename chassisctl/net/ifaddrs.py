@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from typing import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from chassisctl.dhcp.links import Link
 
@@ -78,8 +79,9 @@ class LinkWatcher:
     def __init__(self, names: Iterable[str] | None = None) -> None:
         """Follow the interfaces ``names``, or every interface when None."""
         self.names = None if names is None else frozenset(names)
-        self._dump = None
-        self._events = None
+        #: pyroute2 AsyncIPRoute handles (untyped), made by open().
+        self._dump: Any = None
+        self._events: Any = None
 
     async def open(self) -> dict[str, Link]:
         from pyroute2 import AsyncIPRoute

@@ -15,7 +15,8 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 SYS_NET = Path("/sys/class/net")
 ARPHRD_ETHER = 1
@@ -67,12 +68,6 @@ def interfaces(base: Path = SYS_NET) -> list[Interface]:
     except OSError:
         return []
     return [i for i in (interface(n, base) for n in names) if i is not None]
-
-
-def valid_name(name: str) -> bool:
-    """A possible Linux interface name (IFNAMSIZ - 1 bytes, no '/', no whitespace)."""
-    return 0 < len(name.encode()) <= 15 and "/" not in name and not any(c.isspace() for c in name) \
-        and name not in (".", "..")
 
 
 @dataclass(frozen=True, slots=True)

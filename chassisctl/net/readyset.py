@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import select
 import socket
-from typing import Generic, Hashable, TypeVar
+from typing import Generic, TypeVar
+from collections.abc import Hashable
 
 K = TypeVar("K", bound=Hashable)
 

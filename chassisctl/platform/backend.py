@@ -5,7 +5,7 @@ SSIF and IPMB backends, so ``power``, ``sensors``, ``bmc info`` and
 ``serve`` work unchanged: each request goes to the node selected by
 ``node=`` (a name or an id; the first node by default), whose
 :class:`~chassisctl.bmc.responder.Responder` (the one every chassisctl BMC
-uses) asks a :class:`~chassisctl.platform.model.PlatformModel` for the
+uses) asks a :class:`~chassisctl.platform.node_model.PlatformModel` for the
 answer.  Each node has its own SDR repository (the chassis-wide sensors, then
 its own, in topology order), its own SEL and its own FRU 0.
 
@@ -28,10 +28,11 @@ if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
     from chassisctl.config import BmcSettings
     from chassisctl.platform.description import NodeDecl, Platform
-    from chassisctl.platform.model import NodeSensorRuntime
+    from chassisctl.platform.node_model import NodeSensorRuntime
     from chassisctl.platform.power import NodePower
     from chassisctl.platform.sim import SimWorld
     from chassisctl.platform.state import PlatformState, PlatformStore
+    from chassisctl.transport import Simulator
     from chassisctl.transport.bus import BusSpec
 
 #: Room after the completion code in one reply (LAN and in-process carry this much).
@@ -95,6 +96,19 @@ class PlatformTransport(Transport):
         self._closed = False
 
     # -- Transport ----------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> PlatformTransport:
+        """The platform ``settings.platform`` names, on the bus ``spec``.
+
+        On a ``sim[:NAME]`` bus the description's own simulated twins stand in
+        for the devices (:mod:`chassisctl.platform.sim`); a caller that hands
+        in no simulator opts out of simulation, as for the other backends.
+        """
+        if spec.simulated and simulator is None:
+            raise UsageError(f"{spec.path}: no simulator is available in this context")
+        return open_platform(settings, spec, clock=clock, tracer=tracer)
+
     def nodes(self) -> list[NodeInfo]:
         return [NodeInfo(n.name, n.id) for n in self.platform.nodes]
 
@@ -114,7 +128,7 @@ class PlatformTransport(Transport):
     def transact(self, request: Request, *, node: str | int | None = None,
                  timeout: float | None = None) -> Response:
         from chassisctl.bmc.responder import SEL_WRITES, Responder
-        from chassisctl.platform.model import PlatformModel
+        from chassisctl.platform.node_model import PlatformModel
 
         rt = self.runtime(self.node(node))
         self.stats.count(request)
@@ -145,7 +159,7 @@ class PlatformTransport(Transport):
         ``sensors`` it also reads every sensor (threshold crossings).  Returns
         the wall-clock time of the next pending step, if any.
         """
-        from chassisctl.platform.model import PlatformModel
+        from chassisctl.platform.node_model import PlatformModel
 
         with self._session() as state:
             now = self.clock.time()
@@ -222,7 +236,7 @@ class PlatformTransport(Transport):
         return rt
 
     def _run_pending(self, state: PlatformState, now: float) -> None:
-        from chassisctl.platform.model import PlatformModel
+        from chassisctl.platform.node_model import PlatformModel
 
         for name, node_state in state.nodes.items():
             if node_state.power.pending_on is not None and now >= node_state.power.pending_on:
@@ -248,6 +262,8 @@ class PlatformTransport(Transport):
         cached = rt.fru_cache.get(fru_id)
         if cached is not None and now - cached[0] < FRU_CACHE_S:
             return cached[1]
+        from chassisctl.platform.fru_eeprom import fru_problems, read_fru
+
         image = read_fru(self.hw, self.platform.devices[fru.device], trace=self.trace)
         rt.fru_cache[fru_id] = (now, image)
         if image is not None and self.tracer is not None:
@@ -338,7 +354,7 @@ class PlatformTransport(Transport):
             # `sim reset` (or a first look at a reset world): twins back to the seeds.
             fresh = build_world(self.platform, clock=self.clock, name=world.bus.name, tracer=self.tracer)
             world.close()
-            world.twins, world.hwmon_dirs, world.sysfs_root = fresh.twins, fresh.hwmon_dirs, fresh.sysfs_root
+            world.twins, world.sysfs_root, world._sysfs = fresh.twins, fresh.sysfs_root, fresh._sysfs
             world.bay, world.responding = fresh.bay, fresh.responding
             world.bus.root = fresh.bus.root
             world.generation = generation
@@ -373,8 +389,8 @@ def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor, step: fl
     dev = platform.devices[sensor.device]
     if sensor.entity is not None:
         entity = sensor.entity
-    elif dev.family == "pmbus":
-        entity = (0x0A, _ordinal(platform, dev))
+    elif dev.kind_entry.entity_id is not None:
+        entity = (dev.kind_entry.entity_id, _ordinal(platform, dev))
     elif sensor.type == "fan":
         entity = (0x1D, 1)
     else:
@@ -421,7 +437,7 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
     """
     from chassisctl.bmc.synth import SensorDecl, from_document, repository, to_document
     from chassisctl.fileio import load_cache, store_cache
-    from chassisctl.platform.model import NodeSensorRuntime
+    from chassisctl.platform.node_model import NodeSensorRuntime
 
     platform = backend.platform
     node_sensors = platform.node_sensors[node.name]
@@ -444,8 +460,12 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
         records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
                                     entity=(0x07, node.entity_instance))
         doc = to_document(records, synth)
-        doc["steps"] = {str(ns.number): synth[ns.number].conversion.step for ns in node_sensors
-                        if synth[ns.number].conversion is not None}
+        stored: dict[str, float] = {}
+        for ns in node_sensors:
+            conversion = synth[ns.number].conversion
+            if conversion is not None:
+                stored[str(ns.number)] = conversion.step
+        doc["steps"] = stored
         store_cache(path, key, SYNTH_CACHE_FORMAT, doc)
     sensors = {ns.number: NodeSensorRuntime(ns.number, ns.decl, synth[ns.number]) for ns in node_sensors}
     return sensors, records
@@ -464,61 +484,6 @@ def _synth_cache(platform: Platform, node: NodeDecl, power_sensor: int) -> tuple
     return xdg_dir("CACHE") / "platform" / name, f"{platform.digest}:{node.name}:{power_sensor}:{__version__}"
 
 
-# --- FRU ---------------------------------------------------------------------------------------
-
-
-def fru_extent(header: bytes, read: Any, size: int) -> int:
-    """How many bytes the FRU image spans, from its header and area lengths (never past ``size``)."""
-    if len(header) < 8 or header[0] & 0x0F != 1 or sum(header[:8]) & 0xFF:
-        return size  # not a valid header: serve the whole part, as stored
-    end = 8
-    offsets = [b * 8 for b in header[1:6]]
-    for offset in offsets[1:4]:
-        if offset and offset + 2 <= size:
-            end = max(end, offset + read(offset, 2)[1] * 8)
-    if offsets[0]:
-        end = max(end, min([o for o in offsets if o > offsets[0]] or [offsets[0] + 8]))
-    if offsets[4]:
-        pos = offsets[4]
-        for _ in range(64):
-            if pos + 5 > size:
-                break
-            rec = read(pos, 5)
-            pos += 5 + rec[2]
-            if rec[1] & 0x80:
-                break
-        end = max(end, pos)
-    return min(end, size)
-
-
-def read_fru(hw: Any, dev: Any, *, trace: Any = None) -> bytes | None:
-    """The FRU image of an AT24 device, exactly as stored (None when it does not answer)."""
-    from chassisctl.errors import ChassisError
-
-    drv = hw.driver(dev)
-    try:
-        with hw.at(dev):
-            header = drv.read(0, 8)
-            end = fru_extent(header, drv.read, drv.part.size)
-            image = header + drv.read(8, end - 8) if end > 8 else header[:end]
-    except ChassisError as exc:
-        if trace:
-            trace(f"platform: FRU {dev.name}: {exc}")
-        return None
-    return image
-
-
-def fru_problems(image: bytes) -> list[str]:
-    """What is wrong with an image (checksums, layout): reported, never repaired."""
-    from chassisctl.ipmi.errors import DecodeError
-    from chassisctl.ipmi.fru import parse
-
-    try:
-        return list(parse(image, strict=False).problems)
-    except DecodeError as exc:
-        return [str(exc)]
-
-
 # --- opening -------------------------------------------------------------------------------------
 
 
@@ -534,9 +499,11 @@ def open_platform(settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer:
     """The platform named by ``settings.platform`` on the bus ``spec`` (simulated or real)."""
     from chassisctl.platform.description import load_platform
 
+    if not settings.platform:
+        raise UsageError("no platform description named (--platform NAME|FILE)")
     platform = load_platform(settings.platform)
     the_store = store_for(platform, spec) if store else None
-    if spec.simulated:
+    if spec.sim is not None:
         from chassisctl.platform.sim import SIM_ROOT_BUS, build_world
 
         world = build_world(platform, clock=clock, name=spec.sim, tracer=tracer)
@@ -549,27 +516,4 @@ def open_platform(settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer:
         bus = open_bus(spec)
         transport = PlatformTransport(platform, bus, clock=clock, bus_path=spec.path, store=the_store,
                                       root_bus=spec.number or 0, tracer=tracer)
-    _write_node_index(platform)
     return transport
-
-
-def _write_node_index(platform: Platform) -> None:
-    """Node names for TAB completion of --node (read by chassisctl.cli.complete)."""
-    import json
-
-    from chassisctl.config import xdg_dir
-
-    path = xdg_dir("CACHE") / "nodes.json"
-    doc = {"schema": 1, "platform": platform.name,
-           "nodes": [{"name": n.name, "id": n.id} for n in platform.nodes]}
-    blob = json.dumps(doc, sort_keys=True)
-    from chassisctl.errors import StateError
-    from chassisctl.fileio import read_capped, write_quietly
-
-    try:
-        if read_capped(path, "node index", StateError) == blob.encode():
-            return
-    except (OSError, StateError):
-        pass
-
-    write_quietly(path, blob)

@@ -29,13 +29,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from chassisctl.config.keys import check_value
+from chassisctl.config.lines import Path as KeyPath
+from chassisctl.config.lines import dotted, key_lines, line_of
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
-from chassisctl.platform import schema
+from chassisctl.platform import kinds, schema
 from chassisctl.platform.drivers.topology import Hop, MuxPath
-from chassisctl.config.lines import Path as KeyPath
-from chassisctl.config.lines import dotted, key_lines, line_of
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1
@@ -82,11 +83,23 @@ class DeviceDecl(NamedTuple):
     options: Mapping[str, Any]
     fields: tuple[Field, ...]
     sim: Mapping[str, Any]
-    index: int
+    #: Its place in the description's list (``device[N]``, ``sensor[N]`` in messages).
+    position: int
+
+    @property
+    def kind_entry(self) -> kinds.DeviceKind:
+        """This device's kind in :data:`chassisctl.platform.kinds.KINDS`."""
+        return kinds.KINDS[self.kind]
 
     @property
     def family(self) -> str:
-        return schema.KINDS[self.kind].family
+        return self.kind_entry.family
+
+    def option(self, key: str) -> Any:
+        """An option of this device, or the default its kind declares for it."""
+        if key in self.options:
+            return self.options[key]
+        return self.kind_entry.options[key].default
 
     @property
     def owned(self) -> bool:
@@ -117,7 +130,8 @@ class SensorDecl(NamedTuple):
     hysteresis: float | None
     unit: int
     scale: float
-    index: int
+    #: Its place in the description's list (``device[N]``, ``sensor[N]`` in messages).
+    position: int
     #: unit = "percent": the SDR's percentage bit, on a unitless base.
     percentage: bool = False
 
@@ -177,7 +191,7 @@ class Platform(NamedTuple):
 
 
 def _topology_key(device: DeviceDecl) -> tuple[Any, ...]:
-    return (tuple((h.addr, h.channel) for h in device.path.hops), device.index)
+    return (tuple((h.addr, h.channel) for h in device.path.hops), device.position)
 
 
 # --- errors -----------------------------------------------------------------------------
@@ -313,7 +327,7 @@ class _Validator:
             if spec is None:
                 known = ", ".join(sorted(keys))
                 raise self.fail(path + (key,), f"unknown key{extra} (known: {known})")
-            problem = schema.check_value(spec, item)
+            problem = check_value(spec, item)
             if problem:
                 raise self.fail(path + (key,), problem)
         for key, spec in keys.items():
@@ -340,10 +354,10 @@ class _Validator:
         firmware = self._firmware(p.get("firmware", "1.00"))
         base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid.uuid5(
             uuid.NAMESPACE_URL, f"chassisctl:platform:{name}")
-        nodes = self._nodes(base_guid)
-        devices = self._devices({n.name for n in nodes})
+        declared = self._nodes(base_guid)
+        devices = self._devices({n.name for n in declared})
         self._topology(devices)
-        nodes = tuple(self._power(n, i, devices) for i, n in enumerate(nodes))
+        nodes = tuple(self._power(n, i, devices) for i, n in enumerate(declared))
         self._links(devices)
         sensors = self._sensors(devices, {n.name for n in nodes})
         frus = self._frus(devices, {n.name for n in nodes})
@@ -399,7 +413,7 @@ class _Validator:
         path: KeyPath = ("node", i, "power")
         self.table(t, schema.POWER, path)
         dev = devices.get(t["device"])
-        if dev is None or dev.kind != "cpld":
+        if dev is None or not dev.kind_entry.has_fields:
             raise self.fail(path + ("device",), f"{t['device']!r} is not a declared cpld device")
         if dev.node not in (None, node.name):
             raise self.fail(path + ("device",), f"{dev.name} belongs to node {dev.node}, not {node.name}")
@@ -427,11 +441,16 @@ class _Validator:
                     raise self.fail(path + (key,), f"{t[key]} does not fit field {f.name} (max {f.max_value})")
             if t.get("on_value", 1) == t.get("off_value", 0):
                 raise self.fail(path + ("on_value",), "on_value and off_value must differ")
-        ms = lambda key, default: float(t.get(key, default)) / 1000  # noqa: E731
-        button_s = ms("button_ms", names[t["button"]].pulse_width_s * 1000 if "button" in t
-                      and names[t["button"]].pulse_width_s else 200)
-        reset_s = ms("reset_ms", names[t["reset"]].pulse_width_s * 1000 if "reset" in t
-                     and names[t["reset"]].pulse_width_s else 500)
+        def ms(key: str, default: float) -> float:
+            return float(t.get(key, default)) / 1000
+
+        def pulse_ms(ref: str | None, default: float) -> float:
+            """The declared field's own pulse width, else ``default``."""
+            width = names[ref].pulse_width_s if ref is not None else None
+            return width * 1000 if width else default
+
+        button_s = ms("button_ms", pulse_ms(t.get("button"), 200))
+        reset_s = ms("reset_ms", pulse_ms(t.get("reset"), 500))
         if button_s >= 4.0:
             raise self.fail(path + ("button_ms",), "a press of 4 s or more is a forced off (ACPI override)")
         power = PowerDecl(device=dev.name, enable=t.get("enable"), on_value=t.get("on_value", 1),
@@ -447,12 +466,12 @@ class _Validator:
         raw = self.tables("device")
         names: dict[str, int] = {}
         for i, t in enumerate(raw):
-            if not isinstance(t.get("kind"), str) or t["kind"] not in schema.KINDS:
+            if not isinstance(t.get("kind"), str) or t["kind"] not in kinds.KINDS:
                 if "kind" not in t:
                     raise self.fail(("device", i), "missing required key 'kind'")
                 raise self.fail(("device", i, "kind"),
-                                f"{t['kind']!r} is not a device kind (known: {', '.join(schema.KINDS)})")
-            self.table(t, schema.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
+                                f"{t['kind']!r} is not a device kind (known: {', '.join(kinds.KINDS)})")
+            self.table(t, kinds.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
             name = t["name"]
             if not schema.NAME.match(name):
                 raise self.fail(("device", i, "name"), f"{name!r}: use letters, digits, '.', '_' or '-'")
@@ -467,57 +486,38 @@ class _Validator:
     def _device(self, i: int, t: dict[str, Any], raw: list[dict[str, Any]], names: dict[str, int],
                 nodes: set[str]) -> DeviceDecl:
         path: KeyPath = ("device", i)
-        kind = t["kind"]
+        kind = kinds.KINDS[t["kind"]]
         addr = t["address"]
-        if kind in schema.MUXES and not 0x70 <= addr <= 0x77:
-            raise self.fail(path + ("address",), f"{addr:#04x}: PCA954x parts sit at 0x70..0x77")
+        try:
+            kind.check(t)
+        except kinds.OptionError as exc:
+            raise self.fail(path + exc.where, exc.message) from None
         if t.get("node") is not None and t["node"] not in nodes:
             raise self.fail(path + ("node",), f"no node named {t['node']!r}")
         hops = self._path(path, t.get("path", ""), raw, names)
-        if kind == "hwmon" and hops:
-            raise self.fail(path + ("path",), "hwmon devices are read through the kernel: "
+        if kind.kernel and hops:
+            raise self.fail(path + ("path",), f"{kind.name} devices are read through the kernel: "
                                               "only root-bus devices are supported (use 'bus')")
-        fields: tuple[Field, ...] = ()
-        options = {k: v for k, v in t.items() if k in schema.KINDS[kind].options}
-        if kind == "cpld":
-            fields = self._fields(path, t.get("field", []))
-        elif kind == "at24":
-            from chassisctl.devices import at24
-
-            try:
-                part = at24.part(t.get("part", ""))
-                at24.check_base(part, addr)
-            except ValueError as exc:
-                raise self.fail(path + (("part",) if "part" not in t or "unknown" in str(exc) else ("address",)),
-                                str(exc)) from None
-        elif kind in ("ina219", "ina226"):
-            if "shunt_ohms" not in t:
-                raise self.fail(path, "missing required key 'shunt_ohms'")
-            from chassisctl.devices import ina2xx
-
-            try:
-                ina2xx.calibration(ina2xx.Chip[kind.upper()], t["shunt_ohms"], t.get("current_lsb", 0.001))
-            except ValueError as exc:
-                raise self.fail(path + ("current_lsb",), str(exc)) from None
-        elif kind == "emc2305" and t.get("multiplier", 1) not in (1, 2, 4, 8):
-            raise self.fail(path + ("multiplier",), "must be 1, 2, 4 or 8")
-        elif kind == "pmbus":
-            self._pmbus(path, t)
+        fields = self._fields(path, t.get("field", [])) if kind.has_fields else ()
+        options = {k: v for k, v in t.items() if k in kind.options}
         probe = t.get("probe")
-        owner = t.get("owner", "kernel" if kind == "hwmon" else "chassisctl")
-        if kind == "hwmon" and owner != "kernel":
-            raise self.fail(path + ("owner",), "hwmon devices are owned by their kernel driver")
+        owner = t.get("owner", "kernel" if kind.kernel else "chassisctl")
+        if kind.kernel and owner != "kernel":
+            raise self.fail(path + ("owner",), f"{kind.name} devices are owned by their kernel driver")
         sim = t.get("sim", {})
         for key, value in sim.items():
-            spec = schema.sim_key(kind, t, key)
+            spec = kind.key_for(t, key)
             if spec is None:
-                raise self.fail(path + ("sim", key), f"not a simulator key for kind {kind}")
-            problem = schema.check_value(spec, value)
+                raise self.fail(path + ("sim", key), f"not a simulator key for kind {kind.name}")
+            problem = check_value(spec, value)
             if problem:
                 raise self.fail(path + ("sim", key), problem)
-        if kind == "at24" and "fru" in sim and self.factors:
-            self._fru_fields(path + ("sim", "fru"), sim["fru"], t.get("part", ""))
-        return DeviceDecl(t["name"], kind, addr, MuxPath(tuple(h for h, _ in hops)),
+        if self.factors:  # builds images (FRU): once per description, not on every cached load
+            try:
+                kind.check_sim(t, sim)
+            except kinds.OptionError as exc:
+                raise self.fail(path + exc.where, exc.message) from None
+        return DeviceDecl(t["name"], kind.name, addr, MuxPath(tuple(h for h, _ in hops)),
                           tuple(n for _, n in hops), t.get("node"), owner,
                           tuple(probe) if probe is not None else None, options, fields, dict(sim), i)
 
@@ -529,7 +529,7 @@ class _Validator:
             if not sep or not channel.strip().isdigit():
                 raise self.fail(path + ("path",), f"{part!r} is not MUX:CHANNEL")
             mux = mux.strip()
-            if mux not in names or raw[names[mux]]["kind"] not in schema.MUXES:
+            if mux not in names or kinds.KINDS[raw[names[mux]]["kind"]].family != "mux":
                 raise self.fail(path + ("path",), f"{mux!r} is not a declared mux (pca954x) device")
             kind = MuxKind.from_name(raw[names[mux]]["kind"])
             ch = int(channel)
@@ -537,7 +537,7 @@ class _Validator:
                 raise self.fail(path + ("path",), f"{mux} ({kind.spec.name}) has channels 0..{kind.spec.channels - 1}")
             hops.append((Hop(raw[names[mux]]["address"], ch, kind), (mux, ch)))
         # A path must follow the mux's own position: mux1's path + mux1:ch.
-        for n, (hop, (mux, _)) in enumerate(hops):
+        for n, (_hop, (mux, _)) in enumerate(hops):
             if mux in seen:
                 raise self.fail(path + ("path",), f"mux {mux} is on its own path")
             own = self._path(("device", names[mux]), raw[names[mux]].get("path", ""), raw, names,
@@ -571,40 +571,6 @@ class _Validator:
             fields.append(f)
         return tuple(fields)
 
-    def _pmbus(self, path: KeyPath, t: dict[str, Any]) -> None:
-        from chassisctl.devices.pmbus import DirectCoefficients
-
-        for cmd, coeffs in t.get("direct", {}).items():
-            if cmd not in schema.PMBUS_READINGS or cmd == "status":
-                raise self.fail(path + ("direct", cmd), "not a numeric PMBus READ_* command")
-            if not isinstance(coeffs, dict) or set(coeffs) != {"m", "b", "R"}:
-                raise self.fail(path + ("direct", cmd), "expected { m = .., b = .., R = .. }")
-            try:
-                DirectCoefficients(coeffs["m"], coeffs["b"], coeffs["R"])
-            except ValueError as exc:
-                raise self.fail(path + ("direct", cmd), str(exc)) from None
-        if t.get("vout_format") == "direct" and "READ_VOUT" not in t.get("direct", {}):
-            raise self.fail(path + ("vout_format",), "direct needs READ_VOUT coefficients in 'direct'")
-
-    def _fru_fields(self, path: KeyPath, fru: dict[str, Any], part: str) -> None:
-        """The simulated EEPROM's FRU fields build an image that fits the part
-        (the simulator builds it only when the part is first read)."""
-        from chassisctl.devices import at24
-        from chassisctl.ipmi.fru import build
-
-        for area in fru:
-            if area not in ("board", "product", "chassis"):
-                raise self.fail(path + (area,), "FRU areas are board, product and chassis")
-            if not isinstance(fru[area], dict):
-                raise self.fail(path + (area,), "expected a table of fields")
-        try:
-            image = build(**{k: _fru_area(k, v) for k, v in fru.items()})
-        except (ValueError, TypeError) as exc:
-            raise self.fail(path, str(exc)) from None
-        size = at24.part(part).size
-        if len(image) > size:
-            raise self.fail(path, f"the FRU image is {len(image)} bytes; a {part} holds {size}")
-
     # -- topology and references ---------------------------------------------------------------
     def _topology(self, devices: Mapping[str, DeviceDecl]) -> None:
         """Addresses must not collide on any electrical path from the root to a leaf.
@@ -614,7 +580,7 @@ class _Validator:
         channel is selected.
         """
         by_segment: dict[tuple[tuple[int, int], ...], list[DeviceDecl]] = {}
-        elsewhere = lambda d: d.kind == "hwmon" and "bus" in d.options  # noqa: E731 - another adapter
+        elsewhere = lambda d: d.kind_entry.kernel and "bus" in d.options  # noqa: E731 - another adapter
         for d in devices.values():
             if elsewhere(d):
                 continue
@@ -628,17 +594,17 @@ class _Validator:
                 if not related:
                     continue
                 for o in others:
-                    if o is d or o.index > d.index:
+                    if o is d or o.position > d.position:
                         continue
                     if _addresses(o) & _addresses(d):
-                        raise self.fail(("device", d.index, "address"),
+                        raise self.fail(("device", d.position, "address"),
                                         f"{d.address:#04x} collides with {o.name} ({o.path}) "
                                         "when the mux connects both")
         for d in devices.values():
             if d.family == "mux":
                 for hop in d.path.hops:
                     if hop.addr == d.address:
-                        raise self.fail(("device", d.index, "address"),
+                        raise self.fail(("device", d.position, "address"),
                                         "a cascaded mux must not share its parent's address")
 
     def _links(self, devices: Mapping[str, DeviceDecl]) -> None:
@@ -646,10 +612,10 @@ class _Validator:
             ref = d.options.get("present")
             if ref is None:
                 continue
-            where = ("device", d.index, "present")
+            where = ("device", d.position, "present")
             dev, _, fname = ref.partition(".")
             cpld = devices.get(dev)
-            if cpld is None or cpld.kind != "cpld" or fname not in {f.name for f in cpld.fields}:
+            if cpld is None or not cpld.kind_entry.has_fields or fname not in {f.name for f in cpld.fields}:
                 raise self.fail(where, f"{ref!r} is not CPLD.FIELD of a declared cpld")
             if cpld.field(fname).access not in (Access.RO, Access.RW):
                 raise self.fail(where, f"field {fname} is not readable")
@@ -666,13 +632,13 @@ class _Validator:
             dev = devices.get(t["device"])
             if dev is None:
                 raise self.fail(path + ("device",), f"no device named {t['device']!r}")
-            options = self.tables("device")[dev.index]
-            readings = schema.readings(dev.kind, options)
+            options = self.tables("device")[dev.position]
+            kind = dev.kind_entry
+            readings = kind.readings(options)
             reading = t.get("reading")
-            if dev.kind == "hwmon":
-                if reading is None or schema.hwmon_type(reading) is None:
-                    raise self.fail(path + ("reading",), "hwmon sensors name an attribute such as temp1_input")
-                rtype = schema.hwmon_type(reading)
+            if kind.attribute_type is not None:
+                if reading is None or (rtype := kind.attribute_type(reading)) is None:
+                    raise self.fail(path + ("reading",), f"{kind.name} sensors name an attribute such as temp1_input")
             else:
                 if not readings:
                     raise self.fail(path + ("device",), f"{dev.name} ({dev.kind}) has no readings")
@@ -707,7 +673,7 @@ class _Validator:
                     if not lo <= value <= hi:
                         raise self.fail(path + ("thresholds", key), f"{value} is outside the range {lo}..{hi}")
                 given = [(k, thresholds[k]) for k in _ORDER if k in thresholds]
-                for (ka, va), (kb, vb) in zip(given, given[1:]):
+                for (ka, va), (kb, vb) in zip(given, given[1:], strict=False):
                     if va > vb or (va == vb and ka[0] != kb[0]):
                         raise self.fail(path + ("thresholds", kb), f"{kb} {vb} must be above {ka} {va}")
             unit = schema.SENSOR_TYPES[stype][1]
@@ -721,7 +687,7 @@ class _Validator:
                 raise self.fail(path + ("entity",), "expected [entity ID 0-255, instance 0-127]")
             if t.get("scale", 1) == 0:
                 raise self.fail(path + ("scale",), "scale must not be 0")
-            out.append(SensorDecl(name, dev.name, reading, stype, node, t.get("number"), entity,  # type: ignore[arg-type]
+            out.append(SensorDecl(name, dev.name, reading, stype, node, t.get("number"), entity,
                                   rng, resolution, thresholds, t.get("hysteresis"), unit,
                                   float(t.get("scale", 1)), i, t.get("unit") == "percent"))
         return tuple(out)
@@ -750,7 +716,7 @@ class _Validator:
             path: KeyPath = ("fru", i)
             self.table(t, schema.FRU, path)
             dev = devices.get(t["device"])
-            if dev is None or dev.kind != "at24":
+            if dev is None or not dev.kind_entry.holds_fru:
                 raise self.fail(path + ("device",), f"{t['device']!r} is not a declared at24 device")
             node = t.get("node", dev.node)
             if node is not None and node not in nodes:
@@ -769,12 +735,12 @@ class _Validator:
         result: dict[str, tuple[NodeSensor, ...]] = {}
         for node in platform.nodes:
             mine = [s for s in platform.sensors if s.node in (None, node.name)]
-            mine.sort(key=lambda s: (_topology_key(platform.devices[s.device]), s.index))
+            mine.sort(key=lambda s: (_topology_key(platform.devices[s.device]), s.position))
             used: dict[int, SensorDecl] = {}
             for s in mine:
                 if s.number is not None:
                     if s.number in used:
-                        raise self.fail(("sensor", s.index, "number"),
+                        raise self.fail(("sensor", s.position, "number"),
                                         f"number {s.number} is also {used[s.number].name!r} on node {node.name}")
                     used[s.number] = s
             numbered: list[NodeSensor] = []
@@ -785,49 +751,22 @@ class _Validator:
                     while nxt in used:
                         nxt += 1
                     if nxt > 254:
-                        raise self.fail(("sensor", s.index), f"node {node.name} has more than 254 sensors")
+                        raise self.fail(("sensor", s.position), f"node {node.name} has more than 254 sensors")
                     number = nxt
                     used[nxt] = s
                 numbered.append(NodeSensor(number, s))
             names = [s.name for s in mine]
             for s in mine:
                 if names.count(s.name) > 1:
-                    raise self.fail(("sensor", s.index, "name"), f"two sensors named {s.name!r} on node {node.name}")
+                    raise self.fail(("sensor", s.position, "name"), f"two sensors named {s.name!r} on node {node.name}")
             result[node.name] = tuple(numbered)
         return result
 
 
 def device_resolution(dev: DeviceDecl, reading: str) -> float | None:
     """The step a device's format fixes for a reading (None: it varies, e.g. LINEAR11)."""
-    if dev.kind in ("lm75", "tmp75"):
-        return 2.0 ** -(dev.options.get("resolution", 9 if dev.kind == "lm75" else 12) - 8)
-    if dev.kind == "tmp421":
-        return 0.0625
-    if dev.family == "fan" or (dev.family == "pmbus" and reading.startswith("READ_FAN")):
-        return 1.0
-    if dev.family == "hwmon":
-        return 1.0 if reading.startswith("fan") else (1e-6 if reading.startswith("power") else 0.001)
-    if dev.family == "ina" and reading == "bus_voltage":
-        return 0.004 if dev.kind == "ina219" else 0.00125
-    return None
+    return dev.kind_entry.resolution(dev.options, reading)
 
 
 def _addresses(d: DeviceDecl) -> set[int]:
-    if d.kind == "at24":
-        from chassisctl.devices import at24
-
-        part = at24.part(d.options["part"])
-        return {d.address + n for n in range(part.addresses)}
-    return {d.address}
-
-
-def _fru_area(area: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(fields)
-
-
-def fru_image(sim: Mapping[str, Any]) -> bytes:
-    """The FRU image a simulated EEPROM holds, from its ``[device.sim.fru]`` fields."""
-    from chassisctl.ipmi.fru import build
-
-    fru = sim.get("fru", {})
-    return build(**{k: _fru_area(k, v) for k, v in fru.items()}) if fru else b""
+    return d.kind_entry.addresses(d.options, d.address)

@@ -1,4 +1,4 @@
-"""Node power through CPLD fields (platforms.md §7.3).
+"""Node power through CPLD fields: IPMI Chassis Control (IPMI v2.0 §28.3) as register writes.
 
 IPMI Chassis Control maps onto the fields a node's ``[node.power]`` table
 names:

@@ -1,20 +1,19 @@
-"""The platform description format as data: tables, keys, device kinds.
+"""The platform description format as data: its tables and their keys.
 
 :mod:`chassisctl.platform.description` walks a parsed document against
 these tables (unknown keys, types, ranges, required keys), then checks what
 tables cannot express (references between devices, topology, address
-collisions).  ``docs/platform.md`` documents the same tables; keeping them
-as data keeps the two honest and lets the simulator overrides
-(``chassisctl sim set``) share the device kinds' value checks.
+collisions).  The keys each device kind adds live with the kind, in
+:mod:`chassisctl.platform.kinds`.  ``docs/platform.md`` documents the same
+tables; keeping them as data keeps the two honest and lets the simulator
+overrides (``chassisctl sim set``) share the kinds' value checks.
 """
 
 from __future__ import annotations
 
 import re
-from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
 
-from chassisctl.config.keys import Key, check_value  # noqa: F401 - the declarative style, shared with chassisctl.toml
+from chassisctl.config.keys import Key
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -67,7 +66,7 @@ POWER = {
 
 DEVICE = {
     "name": Key("str", required=True, doc="device name, referenced by sensors, frus, nodes and sim set"),
-    "kind": Key("str", required=True, doc="device kind (see KINDS)"),
+    "kind": Key("str", required=True, doc="device kind (see chassisctl.platform.kinds.KINDS)"),
     "address": Key("int", required=True, lo=0x03, hi=0x77, doc="7-bit I2C address", hex=True),
     "path": Key("str", doc='mux hops from the root adapter: "" or "MUX:CH" or "MUX:CH/MUX:CH"'),
     "node": Key("str", doc="node the device belongs to (default: the chassis, shared)"),
@@ -129,177 +128,3 @@ UNITS = {"degrees_c": 1, "degrees_f": 2, "kelvin": 3, "volts": 4, "amps": 5, "wa
 
 #: PSU status sensor offsets (sensor type 08h, sensor-specific).
 PSU_PRESENT, PSU_FAILURE, PSU_PREDICTIVE, PSU_INPUT_LOST = 0, 1, 2, 3
-
-# --- device kinds ---------------------------------------------------------------------
-
-Readings = Callable[[Mapping[str, Any]], dict[str, str]]
-SimCheck = Callable[[Mapping[str, Any], str, Any], "Any"]
-
-
-class KindSpec(NamedTuple):
-    name: str
-    family: str
-    options: Mapping[str, Key] = MappingProxyType({})
-    #: reading name -> sensor type, for a device with these options
-    readings: Readings = lambda opts: {}
-    #: simulator key -> Key (None: computed by ``sim_key``)
-    sim: Mapping[str, Key] = MappingProxyType({})
-    sim_key: Callable[[Mapping[str, Any], str], Key | None] | None = None
-    #: What `platform probe` reads when the description lists no registers.
-    probe: str = ""
-
-
-PMBUS_READINGS = {
-    "READ_VIN": "voltage", "READ_IIN": "current", "READ_VOUT": "voltage", "READ_IOUT": "current",
-    "READ_TEMPERATURE_1": "temperature", "READ_TEMPERATURE_2": "temperature",
-    "READ_TEMPERATURE_3": "temperature", "READ_FAN_SPEED_1": "fan", "READ_FAN_SPEED_2": "fan",
-    "READ_FAN_SPEED_3": "fan", "READ_FAN_SPEED_4": "fan", "READ_POUT": "power", "READ_PIN": "power",
-    "status": "psu_status",
-}
-PMBUS_STRINGS = ("MFR_ID", "MFR_MODEL", "MFR_REVISION", "MFR_LOCATION", "MFR_DATE", "MFR_SERIAL")
-PMBUS_STATUS = ("STATUS_VOUT", "STATUS_IOUT", "STATUS_INPUT", "STATUS_TEMPERATURE", "STATUS_CML",
-                "STATUS_OTHER", "STATUS_FANS_1_2", "STATUS_FANS_3_4")
-INA_READINGS = {"shunt_voltage": "voltage", "bus_voltage": "voltage", "current": "current", "power": "power"}
-HWMON_ATTR = re.compile(r"^(temp|in|curr|power|fan)(\d+)_input$")
-HWMON_TYPES = {"temp": "temperature", "in": "voltage", "curr": "current", "power": "power", "fan": "fan"}
-TMP421_CHANNELS = {"tmp421": 2, "tmp422": 3, "tmp423": 4}
-EMC_FANS = {"emc2301": 1, "emc2302": 2, "emc2303": 3, "emc2305": 5}
-MUX_KINDS = ("pca9548", "pca9546", "pca9545", "pca9543", "pca9544", "pca9547")
-
-_PRESENT = {"present": Key("bool", doc="false: the device NAKs (removed)")}
-_NUM = Key("num")
-
-
-def _tmp421_channels(opts: Mapping[str, Any]) -> list[str]:
-    n = TMP421_CHANNELS.get(opts.get("chip", "tmp421"), 2)
-    return ["local"] + [f"remote{i}" for i in range(1, n)]
-
-
-def _tmp421_sim(opts: Mapping[str, Any], key: str) -> Key | None:
-    channels = _tmp421_channels(opts)
-    if key in channels:
-        return Key("num", lo=-64, hi=191, doc="°C")
-    if key.endswith("_open") and key[:-5] in channels[1:]:
-        return Key("bool", doc="remote diode open")
-    return None
-
-
-def _emc_fans(opts: Mapping[str, Any]) -> list[str]:
-    return [f"fan{i}" for i in range(1, EMC_FANS.get(opts.get("chip", "emc2305"), 5) + 1)]
-
-
-def _emc_sim(opts: Mapping[str, Any], key: str) -> Key | None:
-    fans = _emc_fans(opts)
-    if key in fans:
-        return Key("num", lo=0, hi=100_000, doc="RPM")
-    if key.endswith("_stall") and key[:-6] in fans:
-        return Key("bool")
-    return None
-
-
-def _pmbus_sim(opts: Mapping[str, Any], key: str) -> Key | None:
-    if key.startswith("READ_") and key in PMBUS_READINGS:
-        return Key("num")
-    if key in PMBUS_STRINGS:
-        return Key("str")
-    if key in PMBUS_STATUS:
-        return Key("int", lo=0, hi=0xFF, doc="a condition present now (latched too)")
-    return None
-
-
-def _cpld_sim(opts: Mapping[str, Any], key: str) -> Key | None:
-    if key in {f.get("name") for f in opts.get("field", []) if isinstance(f, dict)}:
-        return Key("int", lo=0, hi=255, doc="drive an input field (logical value)")
-    return None
-
-
-def _hwmon_sim(opts: Mapping[str, Any], key: str) -> Key | None:
-    if re.fullmatch(r"(temp|in|curr|power|fan|pwm)\d+(_[a-z_]+)?|name", key):
-        return Key("int") if key != "name" else Key("str")
-    return None
-
-
-_OWNED = {"owner": Key("str", choices=("chassisctl", "kernel"))}
-
-KINDS: dict[str, KindSpec] = {k.name: k for k in (
-    KindSpec("lm75", "temperature", {"resolution": Key("int", lo=9, hi=12, doc="bits (default 9)")},
-             lambda o: {"temperature": "temperature"},
-             {**_PRESENT, "temperature": Key("num", lo=-128, hi=127, doc="°C")}, probe="temperature (00h)"),
-    KindSpec("tmp75", "temperature", {"resolution": Key("int", lo=9, hi=12, doc="bits (default 12)")},
-             lambda o: {"temperature": "temperature"},
-             {**_PRESENT, "temperature": Key("num", lo=-128, hi=127, doc="°C")}, probe="temperature (00h)"),
-    KindSpec("tmp421", "temperature", {"chip": Key("str", choices=tuple(TMP421_CHANNELS))},
-             lambda o: dict.fromkeys(_tmp421_channels(o), "temperature"),
-             {**_PRESENT, "extended": Key("bool", doc="RANGE bit at power-up")}, _tmp421_sim,
-             probe="manufacturer and device ID (FEh, FFh)"),
-    KindSpec("pmbus", "pmbus", {
-        "pec": Key("bool", doc="use SMBus PEC (the device must support it)"),
-        "page": Key("int", lo=0, hi=0xFE, doc="PAGE to select before every access"),
-        "vout_format": Key("str", choices=("vout_mode", "linear11", "direct"),
-                           doc="how READ_VOUT is encoded (default: as VOUT_MODE says)"),
-        "direct": Key("table", doc="DIRECT coefficients per command: READ_PIN = {m = .., b = .., R = ..}"),
-        "present": Key("str", doc='presence field "CPLD.FIELD" (default: the PSU answering)'),
-    }, lambda o: dict(PMBUS_READINGS),
-        {**_PRESENT, "ac_ok": Key("bool", doc="false: AC lost (input UV fault, unit off)"),
-         "responding": Key("bool", doc="false: in the bay but its controller NAKs (unpowered)"),
-         "pec_error": Key("int", lo=0, hi=1000, doc="corrupt the next N PEC bytes (consumed)"),
-         "vout_mode": Key("int", lo=0, hi=0xFF, doc="VOUT_MODE byte (seed only)")}, _pmbus_sim,
-        probe="STATUS_WORD (79h)"),
-    KindSpec("ina219", "ina", {
-        "shunt_ohms": Key("num", lo=1e-6, hi=1e3, doc="shunt resistance (required)"),
-        "current_lsb": Key("num", lo=1e-6, hi=10, doc="A per count (default 0.001)")},
-        lambda o: dict(INA_READINGS),
-        {**_PRESENT, "current": Key("num", doc="A through the shunt"), "bus_voltage": Key("num", lo=0, doc="V"),
-         "calibrated": Key("bool", doc="false: CAL reads 0 (chip reset)")}, probe="configuration (00h)"),
-    KindSpec("ina226", "ina", {
-        "shunt_ohms": Key("num", lo=1e-6, hi=1e3, doc="shunt resistance (required)"),
-        "current_lsb": Key("num", lo=1e-6, hi=10, doc="A per count (default 0.001)")},
-        lambda o: dict(INA_READINGS),
-        {**_PRESENT, "current": Key("num", doc="A through the shunt"), "bus_voltage": Key("num", lo=0, doc="V"),
-         "calibrated": Key("bool", doc="false: CAL reads 0 (chip reset)")}, probe="manufacturer ID (FEh)"),
-    KindSpec("emc2305", "fan", {"chip": Key("str", choices=tuple(EMC_FANS)),
-                                "multiplier": Key("int", choices=None, lo=1, hi=8, doc="RANGE multiplier")},
-             lambda o: dict.fromkeys(_emc_fans(o), "fan"), dict(_PRESENT), _emc_sim,
-             probe="product and vendor ID (FDh, FEh)"),
-    KindSpec("at24", "eeprom", {"part": Key("str", doc="24c02 ... 24c512 (required)"),
-                                "smbus": Key("bool", doc="SMBus block reads instead of plain I2C")},
-             sim={**_PRESENT, "fru": Key("table", doc="board/product/chassis fields (seed only)"),
-                  "corrupt_checksum": Key("bool", doc="flip the last byte of the board area")},
-             probe="FRU common header (8 bytes at 0)"),
-    KindSpec("cpld", "cpld", {"field": Key("list", doc="[[device.field]] tables")},
-             sim={**_PRESENT, "power": Key("str", choices=("on", "off"), doc="initial power of its nodes"),
-                  "pg_delay_ms": Key("num", lo=0, hi=60000, doc="power good follows an on after this"),
-                  "no_power_good": Key("bool", doc="power good never rises (fault)")}, sim_key=_cpld_sim,
-             probe="registers of its ro/rw fields"),
-    KindSpec("hwmon", "hwmon", {"bus": Key("int", lo=0, hi=9999, doc="kernel bus number (default: --bus)"),
-                                "chip": Key("str", doc="expected hwmon name"),
-                                "driver": Key("str", doc="expected bound driver")},
-             lambda o: {}, {}, _hwmon_sim, probe="the hwmon directory and its name"),
-    *(KindSpec(m, "mux", {}, sim={**_PRESENT, "stuck_channel": Key("int", lo=-1, hi=7,
-                                                                   doc="a device holds SDA low (-1: none)")},
-               probe="control register") for m in MUX_KINDS),
-)}
-
-#: The mux/switch kinds, for topology paths.
-MUXES = frozenset(MUX_KINDS)
-
-
-def kind_options(kind: str) -> dict[str, Key]:
-    return {**DEVICE, **KINDS[kind].options}
-
-
-def sim_key(kind: str, options: Mapping[str, Any], key: str) -> Key | None:
-    spec = KINDS[kind]
-    if key in spec.sim:
-        return spec.sim[key]
-    return spec.sim_key(options, key) if spec.sim_key is not None else None
-
-
-def readings(kind: str, options: Mapping[str, Any]) -> dict[str, str]:
-    """Reading name -> sensor type for a device (hwmon: any ``*_input`` attribute)."""
-    return KINDS[kind].readings(options)
-
-
-def hwmon_type(attr: str) -> str | None:
-    match = HWMON_ATTR.match(attr)
-    return HWMON_TYPES[match.group(1)] if match else None

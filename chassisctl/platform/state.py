@@ -8,12 +8,13 @@ and each sensor's last threshold status live in
 repository timestamps (moved only when the description's text changes) and,
 on the simulator, the simulated devices' state and operator overrides.
 
-The file is the simulator's :class:`~chassisctl.sim.state.StateStore`
-(``fcntl`` lock, atomic rename).  Its lock doubles as the bus lock: every
-request holds it for its I2C transactions, so two chassisctl processes never
-interleave a pointer write and a read.  The lock file also records which
-process held it last; a process that finds someone else's mark forgets its
-cached mux channels, because the other process may have switched them.
+The file is a :class:`~chassisctl.state_store.StateStore` (``fcntl`` lock,
+atomic rename), as the simulated chassis' is. Its lock doubles as the bus
+lock: every request holds it for its I2C transactions, so two chassisctl
+processes never interleave a pointer write and a read. The lock file also
+records which process held it last; a process that finds someone else's mark
+forgets its cached mux channels, because the other process may have switched
+them.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import contextlib
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
-from chassisctl.bmc.model import boot_from_json, boot_to_json
+from chassisctl.bmc.bmc_model import boot_from_json, boot_to_json
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 FORMAT = 1
 
@@ -96,9 +98,9 @@ class PowerState:
         return f"PowerState({self.to_json()!r})"
 
     def __eq__(self, other: object) -> bool:
-        return self.to_json() == other.to_json() if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+        return self.to_json() == other.to_json() if other.__class__ is self.__class__ else NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment] # equal by value and mutable, so unhashable (as a dataclass with eq)
 
     def to_json(self) -> dict[str, Any]:
         return {"last_on": self.last_on, "pg_deadline": self.pg_deadline, "pending_on": self.pending_on,

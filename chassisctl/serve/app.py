@@ -11,11 +11,9 @@ stdout.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
-import signal
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol

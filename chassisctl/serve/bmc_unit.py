@@ -18,9 +18,12 @@ import bisect
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chassisctl.errors import ChassisError
+from chassisctl.ipmi.message import Request, Response
+from chassisctl.transport.base import NodeInfo, Transport
 
 #: Latency histogram bounds in seconds: an SSIF exchange at 100 kHz takes
 #: 1-3 ms, a slow BMC or a timeout hundreds.
@@ -48,24 +51,33 @@ class TransactionStats:
     def cumulative(self) -> list[tuple[str, int]]:
         """Prometheus buckets: (upper bound, count at or below it), +Inf last."""
         out, running = [], 0
-        for bound, count in zip([*map(str, BUCKETS), "+Inf"], self.buckets):
+        for bound, count in zip([*map(str, BUCKETS), "+Inf"], self.buckets, strict=True):
             running += count
             out.append((bound, running))
         return out
 
 
-class CountingTransport:
-    """The transport, with every transaction timed and counted per node."""
+class CountingTransport(Transport):
+    """The transport, with every transaction timed and counted per node (:attr:`timings`).
 
-    def __init__(self, transport: Any, clock: Callable[[], float] = time.perf_counter) -> None:
+    A :class:`~chassisctl.transport.base.Transport` itself, so the mirror and
+    the SDR walk take it as the one they wrap; anything else is the wrapped
+    transport's (its ``stats``, the SSIF ``capabilities``...).
+    """
+
+    def __init__(self, transport: Transport, clock: Callable[[], float] = time.perf_counter) -> None:
+        # No Transport.__init__: ``stats`` stays the wrapped transport's (through __getattr__).
         self._transport = transport
         self._clock = clock
-        self.stats: dict[str, TransactionStats] = {}
+        self.timings: dict[str, TransactionStats] = {}
+        self.kind = transport.kind
+        self.simulated = transport.simulated
 
-    def transact(self, request, *, node=None, timeout=None):
-        stats = self.stats.get(str(node))
+    def transact(self, request: Request, *, node: str | int | None = None,
+                 timeout: float | None = None) -> Response:
+        stats = self.timings.get(str(node))
         if stats is None:
-            stats = self.stats[str(node)] = TransactionStats()
+            stats = self.timings[str(node)] = TransactionStats()
         start = self._clock()
         try:
             response = self._transport.transact(request, node=node, timeout=timeout)
@@ -74,6 +86,21 @@ class CountingTransport:
             raise
         stats.record(self._clock() - start, None if response.ok else f"cc-{response.cc:02x}")
         return response
+
+    def nodes(self) -> list[NodeInfo]:
+        return self._transport.nodes()
+
+    def describe(self) -> str:
+        return self._transport.describe()
+
+    def identity(self) -> str:
+        return self._transport.identity()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def fileno(self) -> int | None:
+        return self._transport.fileno()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
@@ -108,6 +135,7 @@ class BmcUnit:
         from chassisctl.serve.ipmi_lan import IpmiLanService, current_event
         from chassisctl.serve.mirror import BmcMirror
         from chassisctl.serve.worker import BusWorker
+        from chassisctl.sim import simulator
         from chassisctl.transport import open_transport
 
         from chassisctl.ipmi.lan import config_warnings
@@ -120,7 +148,8 @@ class BmcUnit:
                              *DEMO_USER)
         for warning in config_warnings(self.base):
             self.log.warning("weak setting: %s", warning)
-        self.transport = transport = CountingTransport(open_transport(settings, clock=SystemClock()))
+        opened = open_transport(settings, clock=SystemClock(), simulator=simulator)
+        self.transport = transport = CountingTransport(opened)
         self.worker = worker = BusWorker()
         worker.start()
         try:
@@ -207,7 +236,7 @@ class BmcUnit:
         return out
 
     def stats(self) -> dict[str, TransactionStats]:
-        return dict(self.transport.stats) if self.transport is not None else {}
+        return dict(self.transport.timings) if self.transport is not None else {}
 
 
 def _guid(mirror: Any) -> bytes | None:

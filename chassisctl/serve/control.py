@@ -23,13 +23,14 @@ import stat
 import struct
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Union
+from typing import Any
+from collections.abc import Awaitable, Callable
 
 from chassisctl.control.protocol import (
     MAX_REQUEST, ControlProtocolError, decode_request, encode_error, encode_result)
 from chassisctl.errors import ChassisError, ConfigError, PermissionDenied
 
-Handler = Callable[[dict[str, Any]], Union[Any, Awaitable[Any]]]
+Handler = Callable[[dict[str, Any]], Any | Awaitable[Any]]
 
 GROUP = "chassisctl"
 #: A client gets this long to send its request line.
@@ -141,7 +142,7 @@ class ControlServer:
         try:
             try:
                 line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
-            except (asyncio.TimeoutError, ValueError, asyncio.LimitOverrunError):
+            except (TimeoutError, ValueError, asyncio.LimitOverrunError):
                 writer.write(encode_error("bad-request", "no request line within the size and time limits"))
                 return
             if not self._allowed(writer):  # after the read, so the client sees the reason, not EPIPE
@@ -172,7 +173,7 @@ class ControlServer:
             return encode_result(result)
         except ChassisError as exc:
             return encode_error(exc.code, str(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad handler must not take the socket down
+        except Exception as exc:
             self.log.exception("control query %s failed", name)
             return encode_error("internal", f"{type(exc).__name__}: {exc}")
 

@@ -23,7 +23,8 @@ import socket
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chassisctl.errors import ChassisError, ConfigError
 from chassisctl.serve import sdnotify
@@ -216,7 +217,7 @@ class Daemon:
             while not self._stop.is_set():
                 try:
                     await asyncio.wait_for(self._stop.wait(), timeout=watchdog or 3600)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if watchdog:
                         sdnotify.notify("WATCHDOG=1")
         finally:

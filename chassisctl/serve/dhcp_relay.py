@@ -45,7 +45,8 @@ import select
 import socket
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chassisctl.dhcp import actions as act
 from chassisctl.dhcp.config import RelayConfig, from_tables
@@ -54,6 +55,9 @@ from chassisctl.dhcp.relay4 import Relay4, check_giaddr
 from chassisctl.dhcp.relay6 import Relay6
 from chassisctl.errors import ConfigError
 from chassisctl.net.auxdata import must_verify
+
+if TYPE_CHECKING:
+    from chassisctl.net.ifaddrs import LinkWatcher
 
 LOG = logging.getLogger("chassisctl.serve.dhcp_relay")
 STATS_INTERVAL = 1.0
@@ -71,7 +75,7 @@ class _Hub:
     """
 
     def __init__(self) -> None:
-        self.runtimes: list["RelayRuntime"] = []
+        self.runtimes: list[RelayRuntime] = []
         self.udp4: Any = None
         self.udp6: Any = None
         self.lock = threading.RLock()
@@ -113,15 +117,18 @@ class _Hub:
         if thread is None:
             return
         self._stopping = True
-        os.eventfd_write(self._wake, 1)
+        if self._wake is not None:
+            os.eventfd_write(self._wake, 1)
         thread.join(5.0)
         self._epoll.close()
-        os.close(self._wake)
+        if self._wake is not None:
+            os.close(self._wake)
         self._thread, self._epoll, self._wake = None, None, None
         self._handlers.clear()
 
     def _run(self) -> None:
         poll, handlers, lock, wake = self._epoll.poll, self._handlers, self.lock, self._wake
+        assert wake is not None, "started by _ensure_thread, which makes the eventfd first"
         monotonic = time.monotonic
         while not self._stopping:
             try:
@@ -146,7 +153,7 @@ class _Hub:
                         LOG.exception("internal error handling a DHCP packet")
 
     # -- runtimes -------------------------------------------------------------------------------
-    def attach(self, runtime: "RelayRuntime") -> None:
+    def attach(self, runtime: RelayRuntime) -> None:
         from chassisctl.net.dhcpsock import Udp4, Udp6
 
         with self.lock:
@@ -158,7 +165,7 @@ class _Hub:
                 self.register(self.udp6.fileno(), self._on_udp6)
             self.runtimes.append(runtime)
 
-    def detach(self, runtime: "RelayRuntime") -> None:
+    def detach(self, runtime: RelayRuntime) -> None:
         with self.lock:
             if runtime in self.runtimes:
                 self.runtimes.remove(runtime)
@@ -245,12 +252,16 @@ class RelayRuntime:
         self._packet_relay: dict[str, Relay4] = {}
         self._attached = False
         self._locks: list[socket.socket] = []
-        self._watcher = None
+        self._watcher: LinkWatcher | None = None
         self._tasks: list[asyncio.Task] = []
 
     @property
     def _udp4(self):
         return HUB.udp4
+
+    def relays(self) -> list[Relay4 | Relay6]:
+        """Every instance, IPv4 first."""
+        return [*self.relays4, *self.relays6]
 
     @property
     def _udp6(self):
@@ -261,8 +272,8 @@ class RelayRuntime:
         from chassisctl.net.ifaddrs import LinkWatcher
 
         try:
-            self._watcher = LinkWatcher()  # every interface: replies may arrive on any of them
-            self._set_links(await self._watcher.open())
+            self._watcher = watcher = LinkWatcher()  # every interface: replies may arrive on any of them
+            self._set_links(await watcher.open())
             self._check_start()
             self._lock_interfaces()
             self._open_sockets()
@@ -387,7 +398,7 @@ class RelayRuntime:
         with HUB.lock:  # not while the I/O thread is deciding on a packet
             self.links = links
             self._by_index = {link.index: name for name, link in links.items()}
-            for relay in (*self.relays4, *self.relays6):
+            for relay in self.relays():
                 relay.set_links(links)
 
     async def _follow_links(self) -> None:
@@ -462,7 +473,7 @@ class RelayRuntime:
         """One document per instance, in configuration order (the ``relays`` list)."""
         self.collect_drops()
         out = []
-        by_config = {id(r.config): r for r in (*self.relays4, *self.relays6)}
+        by_config = {id(r.config): r for r in self.relays()}
         with HUB.lock:
             for config in self.configs:
                 out.append(by_config[id(config)].status())
@@ -496,7 +507,7 @@ class DhcpRelayService:
         self.runtime.collect_drops()
         out: list[tuple[str, str, str, dict[str, Any], float]] = []
         with HUB.lock:
-            relays = {id(r.config): r for r in (*self.runtime.relays4, *self.runtime.relays6)}
+            relays = {id(r.config): r for r in self.runtime.relays()}
             for config in self.runtime.configs:
                 relay = relays[id(config)]
                 instance = f"{'v6' if config.ipv6 else 'v4'} {','.join(config.downstream)}"

@@ -56,7 +56,8 @@ import threading
 import time
 import uuid
 import weakref
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from chassisctl.errors import TimeoutFailure
 from chassisctl.ipmi.codes import CompletionCode
@@ -142,7 +143,13 @@ class _RandomPool:
 
 
 _POOLS: weakref.WeakSet[_RandomPool] = weakref.WeakSet()
-os.register_at_fork(after_in_child=lambda: [pool._forget() for pool in _POOLS])
+def _forget_pools() -> None:
+    """A forked child must not hand out the random bytes its parent also holds."""
+    for pool in _POOLS:
+        pool._forget()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
 
 
 def _queued(sock: socket.socket, buf: array.array) -> bool:
@@ -286,7 +293,7 @@ class IpmiLanService:
             self._receive_loop()
         except BaseException as exc:  # noqa: BLE001 - reported to the supervisor, not lost
             error = exc
-        if not self._stopping and self._loop is not None:
+        if not self._stopping and self._loop is not None and self._failed is not None:
             self._loop.call_soon_threadsafe(_fail, self._failed, error)
 
     def _receive_loop(self) -> None:
@@ -323,7 +330,7 @@ class IpmiLanService:
                 if not batch:
                     break
 
-    def _answer_batch(self, batch: list[tuple[bytes, object]]) -> None:
+    def _answer_batch(self, batch: list[tuple[bytes, Any]]) -> None:
         """Run ``batch`` through LanServer (and its timers when due), send the replies, act on the events."""
         server, now, addr = self.server, time.monotonic(), None
         try:
@@ -342,7 +349,7 @@ class IpmiLanService:
         if events:
             self._act_on(events)
 
-    def _send_all(self, out: list[tuple[bytes, object]]) -> None:
+    def _send_all(self, out: list[tuple[bytes, Any]]) -> None:
         sock = self._sock
         if sock is None:
             return
@@ -356,8 +363,10 @@ class IpmiLanService:
         """Log the server's events; hand requests to the event loop."""
         for event in events:
             if isinstance(event, RequestReceived):
+                if self._loop is None:  # not started, or stopped: nobody to answer it
+                    continue
                 try:
-                    self._loop.call_soon_threadsafe(self._dispatch, event)  # type: ignore[union-attr]
+                    self._loop.call_soon_threadsafe(self._dispatch, event)
                 except RuntimeError:  # the loop closed under us: serve is stopping
                     pass
             elif isinstance(event, Refused):
@@ -398,8 +407,10 @@ class IpmiLanService:
     def _answer_fast(self, request: Request) -> Response | None:
         """``fast_handler`` as LanServer's synchronous ``answer``; a failing
         fast path sends the request on to ``handler`` instead of dropping it."""
+        if self.fast_handler is None:
+            return None
         try:
-            return self.fast_handler(request)  # type: ignore[misc]
+            return self.fast_handler(request)
         except Exception:
             self.logger.exception("fast path failed on %s", request.name)
             return None

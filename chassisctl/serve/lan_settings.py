@@ -15,7 +15,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import stat
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from chassisctl.config.keys import listen_parts
 from chassisctl.errors import ConfigError

@@ -275,8 +275,8 @@ class LldpService:
         if event.kind == "address":
             assert self._monitor is not None
             self._addresses = await self._monitor.addresses()
-            for name in list(self._sockets):
-                iface = links.interface(name, self._sys_net)
+            for port in list(self._sockets):
+                iface = links.interface(port, self._sys_net)
                 if iface is not None and iface.up:
                     self._sync_port(iface, now)
             return
@@ -332,7 +332,7 @@ class LldpService:
                 self._poll_at = None
                 self._watch()
             self._rearm()
-        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which restarts us
+        except Exception as exc:
             self.log.exception("lldp: agent failed")
             if self._failed is not None and not self._failed.done():
                 self._failed.set_exception(exc)
@@ -423,11 +423,11 @@ class LldpService:
         return port
 
     def _query_neighbors(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._running()
+        agent = self._running()
         now = time.monotonic()
         port = self._check_port(args)
-        return {"neighbors": self.agent.neighbors(now, port), "departed": self.agent.departed(now, port),
-                "ports": self.agent.ports, "local": self._local()}
+        return {"neighbors": agent.neighbors(now, port), "departed": agent.departed(now, port),
+                "ports": agent.ports, "local": self._local()}
 
     def _query_statistics(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._running().statistics() | {"uptime_s": round(time.monotonic() - self.started, 3)}

@@ -13,11 +13,12 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Mapping
 
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
 
-def under_journald(env: dict[str, str] | None = None) -> bool:
+def under_journald(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     stream = env.get("JOURNAL_STREAM")
     if not stream:

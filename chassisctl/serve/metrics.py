@@ -19,7 +19,8 @@ import asyncio
 import logging
 import math
 import socket
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from chassisctl.errors import ConfigError
 

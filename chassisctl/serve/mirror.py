@@ -36,15 +36,22 @@ import functools
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from chassisctl.errors import (BusIOError, ChassisError, CompletionCodeError, ProtocolError, TimeoutFailure,
-                               UnreachableError)
+from chassisctl.errors import BusIOError, ChassisError, ProtocolError, TimeoutFailure, UnreachableError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.codes import (AppCmd, ChassisCmd, CompletionCode, NetFn, SensorCmd,
                                    StorageCmd)
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.serve.worker import BusWorker
 from chassisctl.transport.base import Transport
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from chassisctl.bmc.sdr_repository import SdrRepository
+    from chassisctl.bmc.sel_store import SelStore
 
 #: Room for data in one LAN reply (IPMI 1.5 message length is one byte).
 LAN_MAX_RESPONSE_DATA = 247
@@ -109,13 +116,13 @@ class BmcMirror:
         self.logger = logger or logging.getLogger("chassisctl.serve")
         self.sdr_cache = sdr_cache
         self._static: dict[tuple[int, int], Response] = {}
-        self._sdr = None
+        self._sdr: SdrRepository | None = None
         self._sdr_stamp: tuple[int, int, int] | None = None
         self._sensors: list[tuple[int, int]] = []
         self.sensor_names: list[str] = []
         self._readings: dict[tuple[int, int], Response] = {}
         self._scanned_at = float("-inf")
-        self._scan_future = None
+        self._scan_future: asyncio.Future[None] | None = None
         self._status: tuple[float, Response] | None = None
         self._lacks: set[str] = set()
         #: Commands the BMC answered C1h (invalid command): it will not learn them
@@ -231,6 +238,7 @@ class BmcMirror:
     def _load_sdr(self) -> None:
         from chassisctl.bmc.sdr_repository import SdrRepository
         from chassisctl.client.sensors import load_repository
+        from chassisctl.ipmi.sdr import CompactSensorRecord
 
         repo = load_repository(self.transport, node=self.node, cache=self.sdr_cache)
         entry = repo.entry
@@ -241,8 +249,8 @@ class BmcMirror:
             if record.owner_id != 0x20:
                 continue  # satellite-owned: forwarded on demand, not scanned
             # a Compact record may stand for several sensors; a Full record is one
-            shared = ([(i.sensor_number, i.name) for i in record.instances()] if hasattr(record, "instances")
-                      else [(record.sensor_number, record.id_string)])
+            shared = ([(i.sensor_number, i.name) for i in record.instances()]
+                      if isinstance(record, CompactSensorRecord) else [(record.sensor_number, record.id_string)])
             for number, name in shared:
                 numbers.append((record.owner_lun, number))
                 names.append(name)
@@ -262,7 +270,7 @@ class BmcMirror:
             return Response(cached.netfn, cached.cmd, cached.cc, cached.data, request.lun)
         if key in SDR_COMMANDS and self._sdr is not None:
             with self._lock:
-                return self._sdr_answer(request)
+                return self._sdr_answer(request, self._sdr)
         if key == _SENSOR_READING and len(request.data) == 1:
             if self.clock() - self._scanned_at < self.poll_interval:
                 cached = self._readings.get((request.lun, request.data[0]))
@@ -316,10 +324,10 @@ class BmcMirror:
             self._suspect_bus(exc)
             return _failure_response(request, exc)
 
-    def _sdr_answer(self, request: Request) -> Response:
+    def _sdr_answer(self, request: Request, sdr: SdrRepository) -> Response:
         from chassisctl.bmc.responder import Responder
 
-        responder = Responder(self._local.model, self._sdr, None, max_response_data=LAN_MAX_RESPONSE_DATA)
+        responder = Responder(self._local.model, sdr, None, max_response_data=LAN_MAX_RESPONSE_DATA)
         return responder.handle(request, time.time())
 
     # -- the shared sensor scan --------------------------------------------------
@@ -385,7 +393,7 @@ class BmcMirror:
         from chassisctl.ipmi.conversion import NON_LINEAR
         from chassisctl.ipmi.sdr import FullSensorRecord
 
-        reader = SensorReader(self.transport, node=self.node, entry=self._factors,  # type: ignore[arg-type]
+        reader = SensorReader(self.transport, node=self.node, entry=self._factors,
                               deadline=SENSOR_DEADLINE)
         for record in self._records:
             if not isinstance(record, FullSensorRecord) or record.linearization not in NON_LINEAR:
@@ -406,7 +414,7 @@ class BmcMirror:
         values = []
         for record in self._records:
             cached = readings.get((record.owner_lun, record.sensor_number))
-            reader = SensorReader(_Answered(cached), entry=self._factors,  # type: ignore[arg-type]
+            reader = SensorReader(_Answered(cached), entry=self._factors,
                                   deadline=SENSOR_DEADLINE)
             values.append(reader.read_one(record))
         self._decoded = (readings, values)
@@ -440,7 +448,7 @@ class _FactorStore:
     """Where SensorReader keeps learned non-linear factors (a CacheEntry's ``factors``)."""
 
     def __init__(self) -> None:
-        self.factors: dict[str, list] = {}
+        self.factors: dict[str, list[list[Any]]] = {}
 
 
 class _Answered:
@@ -461,14 +469,14 @@ class _LocalBmc:
     """serve's own answers for FRU, SEL and boot options a BMC lacks."""
 
     def __init__(self, fru_image: bytes | None) -> None:
-        from chassisctl.bmc.model import BaseModel
+        from chassisctl.bmc.bmc_model import BaseModel
 
         class Model(BaseModel):
             def fru_image(self, fru_id: int) -> bytes | None:
                 return fru_image if fru_id == 0 else None
 
         self.model = Model()
-        self._sel = None
+        self._sel: SelStore | None = None
 
     def handle(self, request: Request) -> Response:
         from chassisctl.bmc.responder import Responder

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 
 
-def notify(*lines: str, env: dict[str, str] | None = None) -> bool:
+def notify(*lines: str, env: Mapping[str, str] | None = None) -> bool:
     """Send ``READY=1``, ``STATUS=...``, ``WATCHDOG=1``…; True if sent."""
     env = os.environ if env is None else env
     path = env.get("NOTIFY_SOCKET")
@@ -28,7 +29,7 @@ def notify(*lines: str, env: dict[str, str] | None = None) -> bool:
         return False
 
 
-def watchdog_interval(env: dict[str, str] | None = None) -> float | None:
+def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
     """Half the configured watchdog period, in seconds (when it is for us)."""
     env = os.environ if env is None else env
     usec = env.get("WATCHDOG_USEC")

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 #: First delay before a restart, its ceiling, and how long a service must
 #: stay up for the delay to start again from the first.
@@ -89,7 +90,7 @@ class Supervised:
     async def _stop_service(self) -> None:
         try:
             await asyncio.wait_for(self.service.stop(), STOP_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.log.warning("%s did not stop within %.0f s", self.name, STOP_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - stopping a broken service must not stop serve
             self.log.warning("%s: error while stopping: %s", self.name, exc)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
-from typing import Any, Callable, Hashable
+from typing import Any
+from collections.abc import Callable, Hashable
 
 
 class BusWorker:
@@ -61,7 +62,7 @@ class BusWorker:
             loop, future, fn, args = job
             try:
                 result, error = fn(*args), None
-            except BaseException as exc:  # delivered to the awaiting coroutine
+            except BaseException as exc:  # noqa: BLE001 - delivered to the awaiting coroutine, which re-raises it
                 result, error = None, exc
             loop.call_soon_threadsafe(_settle, future, result, error)
 

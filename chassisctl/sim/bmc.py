@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chassisctl.bmc.model import BaseModel, boot_from_json, boot_to_json
+from chassisctl.bmc.bmc_model import BaseModel, boot_from_json, boot_to_json
 from chassisctl.ipmi.codes import CompletionCode
-from chassisctl.sim.model import Pending, PowerTimeline
+from chassisctl.sim.physics import Pending, PowerTimeline
 from chassisctl.sim.profile import SensorSpec
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from chassisctl.bmc.synth import SensorDecl, SynthSensor
     from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
     from chassisctl.ipmi.dcmi import DcmiPowerReading
-    from chassisctl.ipmi.sensor_cmds import (SensorHysteresis, SensorReading, SensorReadingFactors,
-                                             SensorThresholds)
+    from chassisctl.ipmi.sensor_cmds import SensorReading, SensorReadingFactors, SensorThresholds
+    from chassisctl.ipmi.sensor_params import SensorHysteresis
     from chassisctl.sim.chassis import SimChassis
 
 # Codec imports live inside the methods that use them: a `power status`
@@ -38,7 +38,7 @@ SCAN_INTERVAL = 5.0
 POWER_STATS_PERIOD = 60.0
 
 
-def sensor_decl(spec: SensorSpec) -> "SensorDecl":
+def sensor_decl(spec: SensorSpec) -> SensorDecl:
     """Profile sensor -> the shared synthesis description."""
     from chassisctl.bmc.synth import Piece, SensorDecl
     from chassisctl.ipmi.conversion import Factors
@@ -74,7 +74,7 @@ class SimState:
                  "last_scan", "restart_cause", "boot", "restore_policy", "identify_until", "dirty")
 
     def __init__(self, timeline: PowerTimeline, sdr_addition: int, sdr_erase: int, profile_digest: str,
-                 sel: "SelStore | None" = None, sensor_status: dict[int, int] | None = None,
+                 sel: SelStore | None = None, sensor_status: dict[int, int] | None = None,
                  last_scan: float = 0.0, restart_cause: int = 0,
                  boot: dict[int, tuple[bytes, bool]] | None = None, restore_policy: int = 1,
                  identify_until: float = 0.0, dirty: bool = False) -> None:
@@ -103,7 +103,7 @@ class SimState:
                 "identify_until": self.identify_until}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "SimState":
+    def from_json(cls, doc: dict[str, Any]) -> SimState:
         from chassisctl.bmc.sel_store import SelStore
         from chassisctl.fileio import finite
 
@@ -123,7 +123,7 @@ def _policy(value: Any) -> int:
     return int(value)
 
 
-def _sel_store() -> "SelStore":
+def _sel_store() -> SelStore:
     from chassisctl.bmc.sel_store import SelStore
 
     return SelStore()
@@ -136,7 +136,7 @@ class SimBmcModel(BaseModel):
     ``chassis`` and built only when a command needs them.
     """
 
-    def __init__(self, chassis: "SimChassis", state: SimState, now: float) -> None:
+    def __init__(self, chassis: SimChassis, state: SimState, now: float) -> None:
         super().__init__(boot=state.boot)
         self.chassis = chassis
         self.profile = chassis.profile
@@ -145,7 +145,7 @@ class SimBmcModel(BaseModel):
         self.now = now
 
     @property
-    def synth(self) -> "dict[int, SynthSensor]":
+    def synth(self) -> dict[int, SynthSensor]:
         return self.chassis.synth
 
     def device_id(self):
@@ -171,7 +171,7 @@ class SimBmcModel(BaseModel):
         self.state.dirty = True
 
     # -- power -----------------------------------------------------------------
-    def chassis_status(self) -> "ChassisStatus":
+    def chassis_status(self) -> ChassisStatus:
         from chassisctl.ipmi.chassis import ChassisStatus, IdentifyState, LastPowerEvent, RestorePolicy
 
         tl = self.state.timeline
@@ -213,7 +213,7 @@ class SimBmcModel(BaseModel):
         self.state.dirty = True
         return CompletionCode.OK
 
-    def chassis_control(self, action: "ChassisAction") -> int:
+    def chassis_control(self, action: ChassisAction) -> int:
         from chassisctl.ipmi.chassis import ChassisAction
 
         tl, ps, now = self.state.timeline, self.profile.power, self.now
@@ -263,8 +263,10 @@ class SimBmcModel(BaseModel):
     def _spec(self, number: int) -> SensorSpec | None:
         return self.profile.sensor(number)
 
-    def _raw_and_bits(self, spec: SensorSpec, sensor: "SynthSensor") -> tuple[int, int]:
+    def _raw_and_bits(self, spec: SensorSpec, sensor: SynthSensor) -> tuple[int, int]:
         value = self.physics.value(spec.number, self.state.timeline, self.now)
+        if value is None:
+            raise ValueError(f"simulated sensor {spec.number:#04x} has no physical model")
         raw = sensor.to_raw(float(value))
         if power_dependent(spec) and not self.state.timeline.on:
             return raw, 0
@@ -272,7 +274,7 @@ class SimBmcModel(BaseModel):
 
         return raw, threshold_status(sensor.limits, raw, sensor.conversion)
 
-    def read_sensor(self, number: int) -> "SensorReading | int":
+    def read_sensor(self, number: int) -> SensorReading | int:
         from chassisctl.ipmi.sensor_cmds import ReadingFlags, SensorReading
 
         spec, sensor = self._spec(number), self.synth.get(number)
@@ -309,7 +311,7 @@ class SimBmcModel(BaseModel):
         self.state.sensor_status[spec.number] = bits
         self.state.dirty = True
 
-    def sensor_thresholds(self, number: int) -> "SensorThresholds | int":
+    def sensor_thresholds(self, number: int) -> SensorThresholds | int:
         from chassisctl.ipmi.sensor_cmds import SensorThresholds, Threshold
 
         sensor = self.synth.get(number)
@@ -318,9 +320,9 @@ class SimBmcModel(BaseModel):
         readable = Threshold(0)
         for flag in sensor.limits:
             readable |= flag
-        return SensorThresholds(readable, **{f.name.lower(): v for f, v in sensor.limits.items()})
+        return SensorThresholds(readable, **{str(f.name).lower(): v for f, v in sensor.limits.items()})
 
-    def sensor_hysteresis(self, number: int) -> "SensorHysteresis | int":
+    def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
         from chassisctl.ipmi.sensor_params import SensorHysteresis
 
         sensor = self.synth.get(number)
@@ -328,7 +330,7 @@ class SimBmcModel(BaseModel):
             return CompletionCode.NOT_PRESENT
         return SensorHysteresis(sensor.decl.hysteresis, sensor.decl.hysteresis)
 
-    def sensor_reading_factors(self, number: int, raw: int) -> "SensorReadingFactors | int":
+    def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
         from chassisctl.ipmi.sensor_cmds import SensorReadingFactors
 
         sensor = self.synth.get(number)
@@ -343,7 +345,7 @@ class SimBmcModel(BaseModel):
     def fru_image(self, fru_id: int) -> bytes | None:
         return self.chassis.fru_image if fru_id == self.profile.fru_id else None
 
-    def power_reading(self) -> "DcmiPowerReading":
+    def power_reading(self) -> DcmiPowerReading:
         from chassisctl.ipmi.dcmi import DcmiPowerReading
 
         tl, now = self.state.timeline, self.now

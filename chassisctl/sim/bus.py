@@ -26,7 +26,8 @@ from __future__ import annotations
 import errno
 import os
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.ipmi.pec import crc8
@@ -34,7 +35,12 @@ from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
 from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
 from chassisctl.transport import i2c_funcs as I2cFunc
-from chassisctl.transport.errno_map import NAK_ERRNOS
+from chassisctl.i2c_errors import NAK_ERRNOS
+
+if TYPE_CHECKING:
+    from smbus2 import i2c_msg  # the type only: the simulated bus never loads smbus2 (nor ctypes)
+
+T = TypeVar("T")
 
 BLOCK_MAX = 32
 I2C_M_RD = 0x0001
@@ -48,6 +54,7 @@ DEFAULT_FUNCS = (I2cFunc.I2C | I2cFunc.SMBUS_EMUL | I2cFunc.SMBUS_READ_BLOCK_DAT
                  | I2cFunc.SMBUS_BLOCK_PROC_CALL)
 #: A pure-I2C adapter with SMBus emulation (Raspberry Pi): no SMBus block read.
 NO_BLOCK_READ_FUNCS = I2cFunc.I2C | I2cFunc.SMBUS_EMUL
+
 
 
 class _Nak(Exception):
@@ -192,7 +199,7 @@ class SimulatedSMBus:
     @pec.setter
     def pec(self, enable: bool) -> None:
         if enable and not self.funcs & I2cFunc.SMBUS_PEC:
-            raise IOError("SMBUS_PEC is not a feature")
+            raise OSError("SMBUS_PEC is not a feature")
         self._pec = int(bool(enable))
 
     def enable_pec(self, enable: bool = True) -> None:
@@ -248,8 +255,8 @@ class SimulatedSMBus:
                     yield device
 
     # -- the transaction engine -------------------------------------------------
-    def _transact(self, body: Callable[[_Transfer], object], *, kind: str, addr: int,
-                  need: int = 0, master: str = "host", faults: bool = True) -> object:
+    def _transact(self, body: Callable[[_Transfer], T], *, kind: str, addr: int,
+                  need: int = 0, master: str = "host", faults: bool = True) -> T:
         """Run ``body`` as one START..STOP, applying faults, errnos, transcript and time."""
         if self._closed:
             raise _os_error(errno.EBADF, "bus is closed")
@@ -354,7 +361,7 @@ class SimulatedSMBus:
                 t.read_pec()
             return data
 
-        return self._transact(body, kind="R", addr=addr, need=need)  # type: ignore[return-value]
+        return self._transact(body, kind="R", addr=addr, need=need)
 
     def _smbus_write(self, addr: int, data: Iterable[int], need: int, pec: bool | None = None) -> None:
         """``S addr|W data... [PEC] P``."""
@@ -405,7 +412,7 @@ class SimulatedSMBus:
                 t.read_pec()
             return lo | hi << 8
 
-        return self._transact(body, kind="R", addr=i2c_addr, need=I2cFunc.SMBUS_PROC_CALL)  # type: ignore[return-value]
+        return self._transact(body, kind="R", addr=i2c_addr, need=I2cFunc.SMBUS_PROC_CALL)
 
     def read_block_data(self, i2c_addr: int, register: int, force: bool | None = None) -> list[int]:
         return self._smbus_read(i2c_addr, register, 0, I2cFunc.SMBUS_READ_BLOCK_DATA, block=True)
@@ -414,21 +421,21 @@ class SimulatedSMBus:
                          force: bool | None = None) -> None:
         data = list(data)
         if len(data) > BLOCK_MAX:
-            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Data length cannot exceed {BLOCK_MAX} bytes")
         self._smbus_write(i2c_addr, [register, len(data), *data], I2cFunc.SMBUS_WRITE_BLOCK_DATA)
 
     def block_process_call(self, i2c_addr: int, register: int, data: Iterable[int],
                            force: bool | None = None) -> list[int]:
         data = list(data)
         if len(data) > BLOCK_MAX:
-            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Data length cannot exceed {BLOCK_MAX} bytes")
         return self._smbus_read(i2c_addr, register, 0, I2cFunc.SMBUS_BLOCK_PROC_CALL, block=True,
                                 write=bytes(b & 0xFF for b in data))
 
     def read_i2c_block_data(self, i2c_addr: int, register: int, length: int,
                             force: bool | None = None) -> list[int]:
         if length > BLOCK_MAX:
-            raise ValueError("Desired block length over %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Desired block length over {BLOCK_MAX} bytes")
 
         def body(t: _Transfer) -> list[int]:
             t.start(i2c_addr, False)
@@ -436,17 +443,17 @@ class SimulatedSMBus:
             t.start(i2c_addr, True)
             return [t.read() for _ in range(length)]
 
-        return self._transact(body, kind="R", addr=i2c_addr, need=I2cFunc.SMBUS_READ_I2C_BLOCK)  # type: ignore[return-value]
+        return self._transact(body, kind="R", addr=i2c_addr, need=I2cFunc.SMBUS_READ_I2C_BLOCK)
 
     def write_i2c_block_data(self, i2c_addr: int, register: int, data: Iterable[int],
                              force: bool | None = None) -> None:
         data = list(data)
         if len(data) > BLOCK_MAX:
-            raise ValueError("Data length cannot exceed %d bytes" % BLOCK_MAX)
+            raise ValueError(f"Data length cannot exceed {BLOCK_MAX} bytes")
         self._smbus_write(i2c_addr, [register, *data], I2cFunc.SMBUS_WRITE_I2C_BLOCK, pec=False)
 
     # -- plain I2C -------------------------------------------------------------------
-    def i2c_rdwr(self, *i2c_msgs: object) -> None:
+    def i2c_rdwr(self, *i2c_msgs: i2c_msg) -> None:
         """Combined transfer of smbus2 ``i2c_msg`` objects, one STOP at the end.
 
         Read results land in each message's own buffer, as the ioctl does,
@@ -456,26 +463,26 @@ class SimulatedSMBus:
         if not 1 <= len(i2c_msgs) <= RDWR_MAX_MSGS:
             raise _os_error(errno.EINVAL, f"{len(i2c_msgs)} messages")
         for msg in i2c_msgs:
-            if msg.flags & ~I2C_M_RD:  # type: ignore[attr-defined]
-                raise _os_error(errno.EOPNOTSUPP, f"i2c_msg flags {msg.flags:#06x}")  # type: ignore[attr-defined]
+            if msg.flags & ~I2C_M_RD:
+                raise _os_error(errno.EOPNOTSUPP, f"i2c_msg flags {msg.flags:#06x}")
         first = i2c_msgs[0]
-        kind = "R" if any(m.flags & I2C_M_RD for m in i2c_msgs) else "W"  # type: ignore[attr-defined]
+        kind = "R" if any(m.flags & I2C_M_RD for m in i2c_msgs) else "W"
 
         def body(t: _Transfer) -> None:
             for msg in i2c_msgs:
-                read = bool(msg.flags & I2C_M_RD)  # type: ignore[attr-defined]
-                t.start(msg.addr, read)  # type: ignore[attr-defined]
+                read = bool(msg.flags & I2C_M_RD)
+                t.start(msg.addr, read)
                 if read:
-                    data = bytes(t.read() for _ in range(msg.len))  # type: ignore[attr-defined]
+                    data = bytes(t.read() for _ in range(msg.len))
                     if data:
                         import ctypes  # only with real smbus2.i2c_msg objects, never on the SSIF path
 
-                        ctypes.memmove(msg.buf, data, len(data))  # type: ignore[attr-defined]
+                        ctypes.memmove(msg.buf, data, len(data))
                 else:
-                    for b in bytes(msg):  # type: ignore[call-overload]
+                    for b in msg.buf[: msg.len]:  # what bytes(msg) gives
                         t.write(b)
 
-        self._transact(body, kind=kind, addr=first.addr, need=I2cFunc.I2C)  # type: ignore[attr-defined]
+        self._transact(body, kind=kind, addr=first.addr, need=I2cFunc.I2C)
 
     # -- other masters (IPMB responders delivering their answers) ------------------------
     def master_write(self, addr: int, data: bytes, *, master: str) -> bool:

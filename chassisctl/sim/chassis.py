@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
 from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
 from chassisctl.sim.faults import Faults
-from chassisctl.sim.model import PhysicalModel
+from chassisctl.sim.physics import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
@@ -75,11 +75,11 @@ class SimChassis:
 
     # -- static parts, built on first use ----------------------------------------
     @functools.cached_property
-    def satellite(self) -> "_Satellite":
+    def satellite(self) -> _Satellite:
         return _Satellite(self)
 
     @functools.cached_property
-    def _repository(self) -> "tuple[list[bytes], dict[int, SynthSensor]]":
+    def _repository(self) -> tuple[list[bytes], dict[int, SynthSensor]]:
         """The synthesised SDRs, from the cache when this profile (by digest) was synthesised before.
 
         Every request after 5 s of quiet scans the sensors, so without the
@@ -106,7 +106,7 @@ class SimChassis:
         return self._repository[0]
 
     @property
-    def synth(self) -> "dict[int, SynthSensor]":
+    def synth(self) -> dict[int, SynthSensor]:
         return self._repository[1]
 
     @functools.cached_property
@@ -145,7 +145,7 @@ class SimChassis:
             self._stamp = self.store.stamp()
         state.dirty = False
 
-    def sdr(self, state: SimState) -> "SdrRepository":
+    def sdr(self, state: SimState) -> SdrRepository:
         if self._sdr is None:
             from chassisctl.bmc.sdr_repository import SdrRepository
 
@@ -211,7 +211,7 @@ class _Satellite:
     CHANNEL = 7
 
     def __init__(self, chassis: SimChassis) -> None:
-        from chassisctl.bmc.model import BaseModel
+        from chassisctl.bmc.bmc_model import BaseModel
         from chassisctl.ipmi.app import DeviceId, DeviceSupport
 
         self.chassis = chassis
@@ -292,7 +292,7 @@ def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clo
         from chassisctl.sim.ssif_slave import SsifSlave
 
         caps = SsifCapabilities(
-            TransactionSupport.MULTI_PART if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
+            TransactionSupport.START_MIDDLE_END if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
             profile.bmc.pec, 0, profile.bmc.max_request, profile.bmc.max_response)
         bus.root.attach(addr, SsifSlave(chassis.handle_payload, clock, addr=addr, capabilities=caps,
                                         turnaround=profile.bmc.turnaround, faults=faults))

@@ -20,7 +20,7 @@ Who consumes what:
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 #: Faults that fire a given number of times.
 COUNTED = ("nak_writes", "nak_reads", "timeout", "pec_error", "short_read", "truncated",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 FAIL = object()
 """Attribute value that makes reads of the file fail with an OSError."""
@@ -72,3 +73,36 @@ class FakeSysfs:
         if link.is_symlink():
             link.unlink()
         shutil.rmtree(dev / "hwmon", ignore_errors=True)
+
+
+class HwmonTwin:
+    """The simulated twin of a ``kind = "hwmon"`` device: its directory in the world's fake sysfs.
+
+    Not on the simulated bus: the kernel driver it stands for does the I/O,
+    so the platform reads the files (:class:`chassisctl.platform.drivers.hwmon.HwmonReader`).
+    """
+
+    present = True
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def for_device(cls, dev: Any, world: Any) -> HwmonTwin:
+        """A client directory at its bus and address, bound to its declared driver."""
+        directory = world.fake_sysfs().add_device(dev.options.get("bus", world.root_bus), dev.address,
+                                                  dev.options.get("chip", "hwmon"), dev.options.get("driver"))
+        return cls(directory)
+
+    def place(self, segment: Any, address: int) -> None:
+        pass  # read through sysfs, never over the simulated bus
+
+    def apply(self, key: str, value: Any, dev: Any, world: Any) -> None:
+        """One attribute, in integer sysfs units; ``"fail"`` makes its reads fail."""
+        FakeSysfs.set(self.directory, key, FAIL if value == "fail" else value)
+
+    def snapshot(self, dev: Any, epoch: float) -> dict[str, Any] | None:
+        return None
+
+    def restore(self, snapshot: Any, dev: Any, epoch: float) -> None:
+        pass

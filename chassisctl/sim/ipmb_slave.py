@@ -21,10 +21,11 @@ next delivery or the timeout, so a :class:`FakeClock` makes it instant.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import IpmbRequest
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import Segment

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
+from collections.abc import Mapping
 
 from chassisctl.errors import ConfigError
 
@@ -314,7 +315,7 @@ def _sensor(source: str, table: Mapping[str, Any], index: int, seen: dict[int, s
                 raise r.fail(f"thresholds.{key}", f"{value!r} is outside the range {rng}")
             thresholds[key] = float(value)
         given = [(k, thresholds[k]) for k in THRESHOLD_KEYS if k in thresholds]
-        for (ka, va), (kb, vb) in zip(given, given[1:]):
+        for (ka, va), (kb, vb) in zip(given, given[1:], strict=False):
             if va > vb:
                 raise r.fail(f"thresholds.{kb}", f"{kb} {vb} must not be below {ka} {va}")
         nonlinear = _segments(r)
@@ -451,9 +452,8 @@ def load_profile(name_or_path: str | None = None) -> Profile:
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"simulator profile {path}: {getattr(exc, 'strerror', None) or exc}") from None
     digest = _digest(text)
-    doc = load_cache(cache, digest, CACHE_FORMAT)
-    if doc is None:
-        doc = _parse_toml(text, source)
+    cached = load_cache(cache, digest, CACHE_FORMAT)
+    doc = _parse_toml(text, source) if cached is None else cached
     store_cache(cache, digest, CACHE_FORMAT, doc, stamp=stamp)
     return _from_document(doc, digest, source)
 

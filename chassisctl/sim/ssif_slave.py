@@ -6,7 +6,7 @@ modern OpenBMC answers with, and it sees exactly the bytes a real slave
 would: so single and multi-part framing, PEC auto-detection, busy NAKs and
 abandoned responses are exercised for real by the production transport.
 
-Behaviour, in the order a request flows (design note §1):
+Behaviour, in the order a request flows (IPMI v2.0 ch. 12 as ``ssif_bmc`` and QEMU implement it):
 
 - Block writes 02h (single-part), 06h/07h/08h (multi-part; a short 07h also
   ends the request, as QEMU accepts).  A write that carries a valid PEC byte
@@ -31,7 +31,7 @@ Behaviour, in the order a request flows (design note §1):
 from __future__ import annotations
 
 import enum
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn
@@ -277,10 +277,11 @@ class SsifSlave:
                 self.state = State.IGNORING
                 return False
         else:
-            index = self._retry_index(blocks)
-            if index is None:
+            retry = self._retry_index(blocks)
+            if retry is None:
                 self.state = State.IGNORING
                 return False
+            index = retry
         self._next_block = index + 1
         self._deadline = now + self.abandon_after
         return self._send(self._faulty(blocks, index), pec=self._resp_pec)

@@ -2,8 +2,8 @@
 
 Each transaction is recorded as the bytes a logic analyser would show
 (address bytes with their R/W bit, data, the PEC byte, ACK/NAK), so tests
-assert exact bytes against the design note and ``--debug`` prints them.  The
-timing model is the note's §5/§7 one: 9 clocks per byte (8 bits + ACK) and
+assert exact bytes and ``--debug`` prints them.  The timing model counts
+SCL clocks (I2C-bus specification UM10204 §3.1): 9 per byte (8 bits + ACK) and
 one clock per START, repeated START and STOP, i.e. ``bytes*9 + 2`` bits for
 a write and ``bytes*9 + 3`` for a block read.  That is what makes "40
 sensors at 100 kHz cost 63 ms of wire" a number the benchmarks can check.

@@ -10,11 +10,17 @@ written once against :class:`Transport`.
 from __future__ import annotations
 
 import abc
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from chassisctl.clock import Clock
 from chassisctl.errors import UsageError
 from chassisctl.ipmi.message import Request, Response
+
+if TYPE_CHECKING:
+    from chassisctl.config import BmcSettings
+    from chassisctl.transport import Simulator
+    from chassisctl.transport.bus import BusSpec
 
 #: Receives one human-readable line per wire event when ``--debug`` is on.
 Tracer = Callable[[str], None]
@@ -36,6 +42,14 @@ def retry_busy(send: Callable[[], Response], sleep: Callable[[float], None]) -> 
         sleep(0.01 * 2**attempt)
         response = send()
     return response
+
+
+class Transacts(Protocol):
+    """Anything that answers a request: a :class:`Transport`, or a stand-in
+    that replays answers already read (``serve`` decoding its last sensor scan)."""
+
+    def transact(self, request: Request, *, node: str | int | None = None,
+                 timeout: float | None = None) -> Response: ...
 
 
 class NodeInfo(NamedTuple):
@@ -89,6 +103,16 @@ class Transport(abc.ABC):
     #: True when the answers come from the embedded simulator.
     simulated: bool = False
 
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> Transport:
+        """This backend on the bus ``spec`` names, as ``settings`` configure it.
+
+        ``simulator`` builds the simulated chassis when ``spec`` is a
+        ``sim[:NAME]`` bus; without one such a bus is refused.
+        """
+        raise NotImplementedError(f"{cls.__name__} is not opened by name")
+
     @abc.abstractmethod
     def transact(self, request: Request, *, node: str | int | None = None,
                  timeout: float | None = None) -> Response:
@@ -112,14 +136,14 @@ class Transport(abc.ABC):
         """Stable key for caches: bus path, address and transport kind."""
         return self.describe()
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: a backend with nothing to release keeps this no-op
         pass
 
     def fileno(self) -> int | None:
         """A selectable descriptor, if the backend has one (for ``serve``)."""
         return None
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,12 +10,12 @@ bridging a Chassis Control may not.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.errors import OutcomeUnknown, TimeoutFailure
 from chassisctl.ipmi.codes import CompletionCode
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import (IpmbRequest, decode_get_message, get_message_request, nested_response,
                                   send_message_request)
 from chassisctl.ipmi.message import Request, Response

@@ -2,20 +2,26 @@
 
 A real-bus failure must never fall back to the simulator silently: an
 operator who typed ``--bus 1`` and got simulated answers would power-cycle
-the wrong thing in their head.  So the two kinds are separate branches, and
-the simulated chassis comes from a factory the caller passes in (it is wired
-up elsewhere and is heavy to import).  Completion lists buses with ``os``
+the wrong thing in their head.  So the two kinds are separate functions:
+:func:`open_bus` for adapters, :func:`simulate` for the simulated chassis,
+which comes from the :class:`~chassisctl.transport.Simulator` the caller
+hands in (it lives in a package above this one and is heavy to import).  Completion lists buses with ``os``
 only, so TAB stays fast.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from chassisctl.errors import BusIOError, PermissionDenied, UnreachableError, UsageError
+from chassisctl.errors import UsageError
+from chassisctl.i2c_errors import open_error
+
+if TYPE_CHECKING:
+    from chassisctl.clock import Clock
+    from chassisctl.config import BmcSettings
+    from chassisctl.transport import SimulatedBus, Simulator
 
 DEFAULT_SIM = "default"
 _SIM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -58,34 +64,31 @@ def parse_bus_spec(text: str) -> BusSpec:
     raise UsageError(f"invalid bus {value!r}: expected /dev/i2c-N, N, sim or sim:NAME")
 
 
-def open_bus(spec: BusSpec | str, *, sim_factory: Callable[[str], Any] | None = None) -> Any:
-    """An object with smbus2's ``SMBus`` surface for ``spec``.
+def open_bus(spec: BusSpec | str) -> Any:
+    """``smbus2.SMBus`` for the real adapter ``spec`` names.
 
-    Real buses are opened with ``smbus2.SMBus(path)`` (never ``force=True``:
-    forcing an address a kernel driver owns corrupts its SSIF state).
-    Simulated ones come from ``sim_factory(name)``.
+    Opened with ``smbus2.SMBus(path)``, never ``force=True``: forcing an
+    address a kernel driver owns corrupts its SSIF state.  A simulated bus is
+    refused here; it comes from :func:`simulate`.
     """
     if isinstance(spec, str):
         spec = parse_bus_spec(spec)
     if spec.sim is not None:
-        if sim_factory is None:
-            raise UsageError(f"{spec.path}: no simulator is available in this context")
-        return sim_factory(spec.sim)
+        raise UsageError(f"{spec.path}: a simulated bus is opened through the simulator, not as an adapter")
     import smbus2
 
     path = spec.path
     try:
         return smbus2.SMBus(path)
-    except FileNotFoundError as exc:
-        raise UnreachableError(f"no such bus {path}", hint="is i2c-dev loaded? ls /dev/i2c-*") from exc
-    except PermissionError as exc:
-        raise PermissionDenied(f"cannot open {path}: permission denied",
-                               hint="needs root or the i2c group") from exc
     except OSError as exc:
-        if exc.errno in (errno.ENODEV, errno.ENXIO):
-            raise UnreachableError(f"bus {path} has no adapter behind it ({errno.errorcode[exc.errno]})",
-                                   hint="was the adapter driver unloaded?") from exc
-        raise BusIOError(f"cannot open {path}: {exc.strerror or exc}") from exc
+        raise open_error(exc, path) from exc
+
+
+def simulate(spec: BusSpec, settings: BmcSettings, clock: Clock, simulator: Simulator | None) -> SimulatedBus:
+    """The simulated chassis behind a ``sim[:NAME]`` bus, from the simulator the caller handed in."""
+    if simulator is None or spec.sim is None:
+        raise UsageError(f"{spec.path}: no simulator is available in this context")
+    return simulator(spec.sim, transport=settings.transport, clock=clock, ipmb_my_addr=settings.ipmb_my_addr)
 
 
 def address_owner(bus_path: str, addr: int, sysfs: str = "/sys") -> str | None:

@@ -19,16 +19,21 @@ from __future__ import annotations
 import io
 import os
 import select
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import OutcomeUnknown, PermissionDenied, TimeoutFailure, UnreachableError, UsageError
 from chassisctl.ipmi.codes import NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import SEQ_MODULUS, IpmbRequest, IpmbResponse
 from chassisctl.ipmi.message import Request, Response
+from chassisctl.i2c_errors import RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS, errno_name, map_os_error
 from chassisctl.transport.base import BmcTransport, Tracer
-from chassisctl.transport.errno_map import RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS, errno_name, map_os_error
+
+if TYPE_CHECKING:
+    from chassisctl.config import BmcSettings
+    from chassisctl.transport import Simulator
+    from chassisctl.transport.bus import BusSpec
 
 WRITE_RETRIES = 5
 FIRST_RETRY = 0.001
@@ -47,8 +52,8 @@ class IpmbDevFile:
 
     def __init__(self, device: str | os.PathLike[str] | int | io.IOBase) -> None:
         self._own = isinstance(device, (str, os.PathLike))
-        if self._own:
-            path = os.fspath(device)  # type: ignore[arg-type]
+        if isinstance(device, (str, os.PathLike)):
+            path = os.fspath(device)
             self.name = str(path)
             try:
                 self.fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
@@ -58,7 +63,7 @@ class IpmbDevFile:
             except PermissionError as exc:
                 raise PermissionDenied(f"cannot open {path}: permission denied", hint="needs root") from exc
         else:
-            self.fd = device if isinstance(device, int) else device.fileno()  # type: ignore[union-attr]
+            self.fd = device if isinstance(device, int) else device.fileno()
             self.name = str(getattr(device, "name", f"fd {self.fd}"))
 
     def write(self, data: bytes) -> int:
@@ -109,6 +114,22 @@ class IpmbTransport(BmcTransport):
         self._seq = 0
         #: rqSeq -> clock time until which a late answer to it may still arrive
         self._recent: dict[int, float] = {}
+
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> IpmbTransport:
+        """IPMB to the BMC at ``settings.addr``: requests over the bus, replies through ``/dev/ipmb-N``."""
+        from chassisctl.transport.bus import open_bus, simulate
+
+        world = simulate(spec, settings, clock, simulator) if spec.simulated else None
+        bus = world.bus if world is not None else open_bus(spec)
+        try:
+            device = world.ipmb_device if world is not None else _open_device(settings)
+            return cls(device, bus=bus, bmc_addr=settings.addr << 1, my_addr=settings.ipmb_my_addr << 1,
+                       clock=clock, tracer=tracer, describe=spec.path)
+        except BaseException:
+            bus.close()
+            raise
 
     def describe(self) -> str:
         return f"{self._where} IPMB {self.my_addr:02X}h -> BMC {self.bmc_addr:02X}h"
@@ -221,3 +242,19 @@ class IpmbTransport(BmcTransport):
     def _trace(self, line: str) -> None:
         if self.tracer is not None:
             self.tracer(line)
+
+
+def _open_device(settings: BmcSettings) -> io.IOBase:
+    """The kernel's /dev/ipmb-N slave device, which receives the BMC's replies."""
+    import errno
+
+    if not settings.ipmb_device:
+        raise UsageError("--transport ipmb on a real bus needs the ipmb_device setting "
+                         "(CHASSISCTL_IPMB_DEVICE=/dev/ipmb-N, from the ipmb_dev_int driver)")
+    try:
+        return open(settings.ipmb_device, "r+b", buffering=0)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise PermissionDenied(f"{settings.ipmb_device}: permission denied (needs root)") from None
+        raise UnreachableError(f"{settings.ipmb_device}: {exc.strerror}",
+                               hint="is ipmb_dev_int bound to this bus?") from None

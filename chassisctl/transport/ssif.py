@@ -1,7 +1,9 @@
 """``SsifTransport``: IPMI requests over SMBus to an SSIF BMC (real or simulated).
 
-The policy here is the design note's §1.8-1.9, and the one rule that
-matters most is: **once a write was acknowledged, a non-idempotent request
+The timing follows the Linux host driver ``ipmi_ssif`` and the BMC driver
+``ssif_bmc`` (a busy BMC NAKs its address, so a NAKed read means "not ready
+yet"; an unread response is dropped after 500 ms, and any new write drops it
+at once), and the one rule that matters most is: **once a write was acknowledged, a non-idempotent request
 is never written again**.  SSIF has no sequence numbers, so a lost response
 to "power cycle" cannot be told from a lost request; re-sending could cycle
 the machine twice.  Such a request that gets no valid answer by the deadline
@@ -30,23 +32,28 @@ the PEC is checked here, since the adapter does not.
 from __future__ import annotations
 
 import errno
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import (BusIOError, ChassisError, OutcomeUnknown, ProtocolError, TimeoutFailure,
                                UsageError)
+from chassisctl.i2c_errors import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS,
+                                   describe_errno, errno_name, map_os_error)
 from chassisctl.ipmi.codes import NetFn
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.pec import crc8
-from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities,
+from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities, TransactionSupport,
                                   decode_capabilities, decode_response, encode_request,
                                   get_capabilities_request, write_plan)
 from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.bus import address_owner
-from chassisctl.transport.errno_map import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS,
-                                            TRANSIENT_ERRNOS, describe_errno, errno_name, map_os_error)
+
+if TYPE_CHECKING:
+    from chassisctl.config import BmcSettings
+    from chassisctl.transport import Simulator
+    from chassisctl.transport.bus import BusSpec
 
 WRITE_RETRIES = 5
 #: Delay before re-writing a NAKed write (doubling to MAX_POLL).
@@ -100,6 +107,20 @@ class SsifTransport(BmcTransport):
         self.sysfs = "/sys"
 
     # -- Transport ---------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: BmcSettings, spec: BusSpec, *, clock: Clock, tracer: Tracer | None = None,
+             simulator: Simulator | None = None) -> SsifTransport:
+        """SSIF to the BMC at ``settings.addr`` on the bus ``spec`` names."""
+        from chassisctl.transport.bus import open_bus, simulate
+
+        bus = simulate(spec, settings, clock, simulator).bus if spec.simulated else open_bus(spec)
+        try:
+            return cls(bus, settings.addr, pec=settings.pec, clock=clock, timeout=settings.timeout, tracer=tracer,
+                       describe=spec.path)
+        except BaseException:
+            bus.close()
+            raise
+
     def describe(self) -> str:
         return f"{self._where} addr {self.addr:#04x} (SSIF)"
 
@@ -135,7 +156,7 @@ class SsifTransport(BmcTransport):
             except ProtocolError as exc:
                 self._trace(f"ssif capabilities: {exc}; assuming single-part 32/32 without PEC")
             self._caps = caps
-            self._trace(f"ssif capabilities: {caps.transaction_support.name.lower()}, "
+            self._trace(f"ssif capabilities: {TransactionSupport(caps.transaction_support).name.lower()}, "
                         f"PEC {'yes' if caps.pec_supported else 'no'}, "
                         f"max request {caps.max_request}, max response {caps.max_response}")
         return self._caps

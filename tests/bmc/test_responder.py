@@ -6,24 +6,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chassisctl.bmc.model import BaseModel
+from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.bmc.responder import HANDLERS, SEL_COMMANDS, Responder
 from chassisctl.bmc.sdr_repository import SdrRepository
 from chassisctl.bmc.sel_store import SelStore
-from chassisctl.ipmi import app, chassis, dcmi, sensor_cmds, storage
-from chassisctl.ipmi.app import DeviceId, Guid, SsifCapabilities
+from chassisctl.ipmi import app, chassis, dcmi, fru_cmds, sel_cmds, sensor_cmds, sensor_params, storage
+from chassisctl.ipmi.app import DeviceId, Guid
+from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
 from chassisctl.ipmi.chassis import BootDevice, BootFlags, ChassisAction, ChassisStatus
 from chassisctl.ipmi.codes import COMMANDS, NetFn
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.conversion import Conversion
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.sensor_cmds import SensorReading, SensorThresholds, Threshold
 from chassisctl.ipmi.storage import LAST_RECORD, READ_ALL, RecordChunk
 
 NOW = 1_767_225_600.0
-# i2c-ssif-ipmb.md §2: the 11 mandatory bytes of the worked Get Device ID.
+# The 11 mandatory bytes of Get Device ID (IPMI v2.0 §20.1): device 20h, revision byte 81h, firmware 3.09,
+# IPMI 2.0, support BFh, manufacturer 000157h (Intel), product 0100h (both LS byte first).
 DEVICE_ID = bytes.fromhex("20 81 03 09 02 BF 57 01 00 00 01")
 MC_LOCATOR = bytes.fromhex("01 00 51 12 0e 20 00 00 bf 00 00 00 06 01 00 c3") + b"BMC"
 FULL = bytes.fromhex(
@@ -35,7 +37,7 @@ COMPACT = bytes.fromhex(
 
 
 def _fru() -> bytes:
-    """ipmi-lan.md §8: 56-byte image, common header + product area."""
+    """A 56-byte FRU image: the common header and a product area (FRU spec v1.0 §8, §12)."""
     def field(s: bytes) -> bytes:
         return bytes([0xC0 | len(s)]) + s
     area = b"\x01\x06\x00" + field(b"chassisctl") + field(b"FakeChassis") + field(b"PN-0001") \
@@ -57,7 +59,7 @@ class Chassis(BaseModel):
         self.actions: list[ChassisAction] = []
 
     def ssif_capabilities(self) -> SsifCapabilities:
-        return SsifCapabilities(app.SsifTransactions.SINGLE_PART, False, 0, 32, 32)
+        return SsifCapabilities(TransactionSupport.SINGLE_PART, False, 0, 32, 32)
 
     def chassis_status(self) -> ChassisStatus:
         return ChassisStatus(power_on=self.on)
@@ -100,7 +102,7 @@ def ok(responder: Responder, request: Request) -> bytes:
     return rsp.data
 
 
-# -- worked bytes (i2c-ssif-ipmb.md §1.10) -----------------------------------
+# -- worked SSIF payloads (netFn<<2|LUN, cmd, data; checked by hand) ---------
 
 
 def test_worked_ssif_payloads() -> None:
@@ -172,7 +174,7 @@ def test_app_commands() -> None:
     assert guid.text == "00112233-4455-6677-8899-aabbccddeeff"
     assert ok(r, app.get_system_guid()) == guid.raw
     assert app.SelfTestResult.decode(ok(r, app.get_self_test_results())).passed
-    caps = app.SsifCapabilities.decode(ok(r, app.get_system_interface_capabilities()))
+    caps = SsifCapabilities.decode(ok(r, app.get_system_interface_capabilities()))
     assert caps.max_response == 32
     kcs = r.handle(app.get_system_interface_capabilities(app.SystemInterface.KCS), NOW)
     assert kcs.cc == CC.INVALID_DATA_FIELD
@@ -222,8 +224,8 @@ def test_sensors_dead_one_does_not_stop_the_rest() -> None:
     assert r.handle(sensor_cmds.get_sensor_reading(0x99), NOW).cc == CC.NOT_PRESENT
     t = SensorThresholds.decode(ok(r, sensor_cmds.get_sensor_thresholds(0x30)))
     assert t.values(Conversion()) == {Threshold.UC: 0x90}  # M=1: values are the raw bytes
-    assert r.handle(sensor_cmds.get_sensor_hysteresis(0x30), NOW).cc == CC.INVALID_COMMAND
-    assert r.handle(sensor_cmds.get_sensor_event_enable(0x30), NOW).cc == CC.INVALID_COMMAND
+    assert r.handle(sensor_params.get_sensor_hysteresis(0x30), NOW).cc == CC.INVALID_COMMAND
+    assert r.handle(sensor_params.get_sensor_event_enable(0x30), NOW).cc == CC.INVALID_COMMAND
     assert r.handle(sensor_cmds.get_sensor_reading_factors(0x30, 0x10), NOW).cc == CC.NOT_PRESENT
 
 
@@ -277,23 +279,23 @@ def test_sdr_reservation_lost_on_change() -> None:
 
 def test_sel_commands() -> None:
     r = make()
-    assert storage.SelInfo.decode(ok(r, storage.get_sel_info())).count == 0
-    assert r.handle(storage.get_sel_entry(0, 0), NOW).cc == CC.NOT_PRESENT
-    rid = storage.RecordId.decode(ok(r, storage.add_sel_entry(EVENT))).record_id
-    entry = RecordChunk.decode(ok(r, storage.get_sel_entry(0, 0)))
+    assert sel_cmds.SelInfo.decode(ok(r, sel_cmds.get_sel_info())).count == 0
+    assert r.handle(sel_cmds.get_sel_entry(0, 0), NOW).cc == CC.NOT_PRESENT
+    rid = sel_cmds.RecordId.decode(ok(r, sel_cmds.add_sel_entry(EVENT))).record_id
+    entry = RecordChunk.decode(ok(r, sel_cmds.get_sel_entry(0, 0)))
     assert entry.next_record_id == LAST_RECORD and entry.data[:2] == rid.to_bytes(2, "little")
-    ok(r, storage.set_sel_time(5000))
-    assert storage.SelTime.decode(ok(r, storage.get_sel_time())).seconds == 5000
-    assert r.handle(storage.clear_sel(0x4242), NOW).cc == CC.RESERVATION_CANCELLED
-    resv = storage.Reservation.decode(ok(r, storage.reserve_sel())).reservation
-    assert storage.ClearSelProgress.decode(ok(r, storage.clear_sel(resv))).completed
-    assert storage.SelInfo.decode(ok(r, storage.get_sel_info())).last_erase == 5000
+    ok(r, sel_cmds.set_sel_time(5000))
+    assert sel_cmds.SelTime.decode(ok(r, sel_cmds.get_sel_time())).seconds == 5000
+    assert r.handle(sel_cmds.clear_sel(0x4242), NOW).cc == CC.RESERVATION_CANCELLED
+    resv = storage.Reservation.decode(ok(r, sel_cmds.reserve_sel())).reservation
+    assert sel_cmds.ClearSelProgress.decode(ok(r, sel_cmds.clear_sel(resv))).completed
+    assert sel_cmds.SelInfo.decode(ok(r, sel_cmds.get_sel_info())).last_erase == 5000
 
 
 def test_sel_full_is_c4h() -> None:
     r = Responder(Chassis(), SdrRepository(), SelStore(capacity=1), max_response_data=29)
-    ok(r, storage.add_sel_entry(EVENT))
-    assert r.handle(storage.add_sel_entry(EVENT), NOW).cc == CC.OUT_OF_SPACE
+    ok(r, sel_cmds.add_sel_entry(EVENT))
+    assert r.handle(sel_cmds.add_sel_entry(EVENT), NOW).cc == CC.OUT_OF_SPACE
 
 
 def test_no_sel_means_c1h_for_every_sel_command() -> None:
@@ -306,20 +308,20 @@ def test_no_sel_means_c1h_for_every_sel_command() -> None:
 
 
 def test_fru_reads_clamp_instead_of_failing() -> None:
-    assert len(FRU) == 56 and FRU[-1] == 0xC9  # the checksum ipmi-lan.md §8 shows
+    assert len(FRU) == 56 and FRU[-1] == 0xC9  # the product area's zero checksum
     r = make(29)
-    assert storage.FruAreaInfo.decode(ok(r, storage.get_fru_inventory_area_info(0))) == storage.FruAreaInfo(56)
-    first = storage.FruData.decode(ok(r, storage.read_fru_data(0, 0, 0xFF))).data
+    assert fru_cmds.FruAreaInfo.decode(ok(r, fru_cmds.get_fru_inventory_area_info(0))) == fru_cmds.FruAreaInfo(56)
+    first = fru_cmds.FruData.decode(ok(r, fru_cmds.read_fru_data(0, 0, 0xFF))).data
     assert first == FRU[:28]  # asked 255, got what fits: 29 - count byte
     image = b""
     while len(image) < len(FRU):
-        image += storage.FruData.decode(ok(r, storage.read_fru_data(0, len(image), 0x80))).data
+        image += fru_cmds.FruData.decode(ok(r, fru_cmds.read_fru_data(0, len(image), 0x80))).data
     assert image == FRU
-    assert storage.FruData.decode(ok(r, storage.read_fru_data(0, 50, 0x20))).data == FRU[50:]
-    assert r.handle(storage.read_fru_data(0, 56, 1), NOW).cc == CC.PARAMETER_OUT_OF_RANGE
-    assert r.handle(storage.read_fru_data(1, 0, 1), NOW).cc == CC.NOT_PRESENT
-    assert r.handle(storage.get_fru_inventory_area_info(1), NOW).cc == CC.NOT_PRESENT
-    whole = storage.FruData.decode(ok(make(250), storage.read_fru_data(0, 0, 0xFF))).data
+    assert fru_cmds.FruData.decode(ok(r, fru_cmds.read_fru_data(0, 50, 0x20))).data == FRU[50:]
+    assert r.handle(fru_cmds.read_fru_data(0, 56, 1), NOW).cc == CC.PARAMETER_OUT_OF_RANGE
+    assert r.handle(fru_cmds.read_fru_data(1, 0, 1), NOW).cc == CC.NOT_PRESENT
+    assert r.handle(fru_cmds.get_fru_inventory_area_info(1), NOW).cc == CC.NOT_PRESENT
+    whole = fru_cmds.FruData.decode(ok(make(250), fru_cmds.read_fru_data(0, 0, 0xFF))).data
     assert whole == FRU
 
 

@@ -10,7 +10,7 @@ from chassisctl.bmc.sdr_repository import SdrRepository
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.storage import LAST_RECORD, NO_TIMESTAMP, READ_ALL, RecordChunk, RecordRead
 
-# ipmi-lan.md §8: byte-exact records ipmitool and pyghmi read correctly.
+# Byte-exact records (IPMI v2.0 §43.9, §43.2, §43.1) that ipmitool and pyghmi list correctly.
 MC_LOCATOR = bytes.fromhex("01 00 51 12 0e 20 00 00 bf 00 00 00 06 01 00 c3") + b"BMC"
 FULL = bytes.fromhex(
     "02 00 51 01 35 20 00 01 07 01 7f 68 01 01 80 0a 80 7a 38 38 00 01 00 00 01 00 00 00 00 00"

@@ -11,16 +11,8 @@ from hypothesis import strategies as st
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
 from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.storage import (
-    LAST_RECORD,
-    NO_TIMESTAMP,
-    ClearAction,
-    ClearSelProgress,
-    ClearSelRequest,
-    RecordChunk,
-    RecordRead,
-    SelSupport,
-)
+from chassisctl.ipmi.sel_cmds import ClearAction, ClearSelProgress, ClearSelRequest, SelSupport
+from chassisctl.ipmi.storage import LAST_RECORD, NO_TIMESTAMP, RecordChunk, RecordRead
 
 NOW = 1_767_225_600.0  # 2026-01-01 UTC, FakeClock's start
 # A system event record: type 02h, generator 20h, EvM rev 04, temperature sensor 01h,

@@ -3,7 +3,7 @@
 typer matches a callback's parameters by name (``incomplete``, ``ctx``,
 ``args``); one wrongly named parameter raises "Invalid autocompletion
 callback parameters" when the command tree is built — i.e. on *every*
-invocation, breaking the whole CLI (cli.md §3).  Building
+invocation, breaking the whole CLI.  Building
 ``typer.main.get_command(app)`` and calling each callback through click
 catches that, and a callback that crashes or returns non-strings.
 """

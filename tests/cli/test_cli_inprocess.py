@@ -466,7 +466,7 @@ def test_errno_map_permission() -> None:
     import errno
 
     from chassisctl.errors import PermissionDenied
-    from chassisctl.transport.errno_map import map_os_error
+    from chassisctl.i2c_errors import map_os_error
 
     for code in (errno.EACCES, errno.EPERM):
         error = map_os_error(OSError(code, os.strerror(code)), subject="BMC at 0x10 on /dev/i2c-1")

@@ -4,7 +4,7 @@ Each command runs on the simulated SSIF BMC, the simulated BMC over IPMB
 (``--transport ipmb``) and both example platforms (``--platform compute-4n
 --node node2``, ``--platform switch-1u``), through the entry point both ways:
 the typer-free path (``fast_run=True``, what users get) and typer's.  The
-JSON contracts of the issue are checked key by key; what a platform cannot
+JSON contracts (README "Everyday use") are checked key by key; what a platform cannot
 do is one line and exit 76 naming the command and why.
 """
 

@@ -1,7 +1,7 @@
 """The TAB fast path answers exactly what typer's completion answers.
 
 Differential: every request of the corpus goes to
-:func:`chassisctl.cli.fastcomplete.fast_complete` (static tree, no typer) and to
+:func:`chassisctl.cli.completion_tree.fast_complete` (static tree, no typer) and to
 typer's own completion of the real app (``entry.main(fast_completion=False)``);
 stdout and exit status must be identical.  Requests the fast path is meant to
 answer itself must not fall through; the rest (quotes, ``--``, clusters,
@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from chassisctl.cli import entry, fastcomplete
+from chassisctl.cli import completion_tree, entry
 from chassisctl.cli._tree import PARAMS, ROOT
 
 SENSOR_NAMES = ["CPU Temp", "CPU VR Temp", "Fan 1", "Fan 2", "Inlet Temp", "PSU1 Input", "PSU2 Input"]
@@ -63,7 +63,7 @@ def _fish(line: str, action: str = "get-args") -> dict[str, str]:
 def _click_app():
     from chassisctl.cli.app import get_command
 
-    fastcomplete.install_typer_completion()
+    completion_tree.install_typer_completion()
     return get_command()
 
 
@@ -101,7 +101,7 @@ def _typer_main(env: dict[str, str], monkeypatch, capsys) -> tuple[str, int]:
 
 
 def _fast(env: dict[str, str]) -> tuple[str, int] | None:
-    return fastcomplete.fast_complete(env)
+    return completion_tree.fast_complete(env)
 
 
 # -- the corpus -------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_fish_is_args_answers_through_the_exit_status(monkeypatch, capsys) -> No
 
 def test_fast_path_does_not_import_typer(monkeypatch) -> None:
     """In-process proxy of the subprocess guard in test_import_guard.py."""
-    for name in [m for m in sys.modules if m == "chassisctl.cli.complete"]:
+    for name in [m for m in sys.modules if m == "chassisctl.cli.completion_values"]:
         monkeypatch.delitem(sys.modules, name)
     before = set(sys.modules)
     assert _fast(_bash("chassisctl sensors --name C")) is not None

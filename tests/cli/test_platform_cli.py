@@ -155,7 +155,7 @@ def test_platform_probe(cli) -> None:
 
 
 def test_node_completion_reads_the_index(cli) -> None:
-    from chassisctl.cli.complete import complete_node
+    from chassisctl.cli.completion_values import complete_node
 
     assert complete_node("") == []
     assert cli(*C4, "nodes")[0] == 0

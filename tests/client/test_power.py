@@ -7,7 +7,8 @@ import pathlib
 import pytest
 
 from chassisctl.client import power
-from chassisctl.errors import CompletionCodeError, OutcomeUnknown, TimeoutFailure
+from chassisctl.errors import OutcomeUnknown, TimeoutFailure
+from chassisctl.ipmi.codes import CompletionCodeError
 
 import _simkit as kit
 

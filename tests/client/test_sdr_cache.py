@@ -10,7 +10,7 @@ import pytest
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
 from chassisctl.client.sensors import load_repository
 from chassisctl.errors import TimeoutFailure
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 import _simkit as kit
 

@@ -7,7 +7,8 @@ import pathlib
 import pytest
 
 from chassisctl.client.sdr import MAX_RESERVATION_RETRIES, MIN_CHUNK, SdrWalker
-from chassisctl.errors import CompletionCodeError, ProtocolError, TimeoutFailure
+from chassisctl.errors import ProtocolError, TimeoutFailure
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.storage import READ_ALL, RecordChunk, RecordRead, Reservation, SdrRepositoryInfo
 from chassisctl.transport.base import Transport

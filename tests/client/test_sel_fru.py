@@ -14,7 +14,8 @@ import pytest
 from chassisctl.cli.sel import elist_line
 from chassisctl.client import fru as fru_client
 from chassisctl.client import sel as sel_client
-from chassisctl.errors import CompletionCodeError, ProtocolError
+from chassisctl.errors import ProtocolError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi import sel as sel_codec
 from chassisctl.ipmi.fru import build
 from chassisctl.ipmi.message import Request, Response

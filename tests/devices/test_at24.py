@@ -1,4 +1,4 @@
-"""AT24 geometry and transfer planning (platforms.md §6.1)."""
+"""AT24 geometry and transfer planning (page sizes and block bits from the parts' datasheets)."""
 
 import pytest
 from hypothesis import given

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices.cpld import Access, Field, apply, encode, extract, registers
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 
 PRESENT = Field("psu1_present", 0x02, 0x02, cmpval=0x00)  # active low presence
 POWER_GOOD = Field("psu1_pg", 0x02, 0x28, cmpval=0x28)  # two bits, both set

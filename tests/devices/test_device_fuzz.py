@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices import cpld, emc2305, ina2xx, lm75, pca954x, pmbus, tmp421
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import from_be, from_le
 
 junk = st.one_of(st.integers(-(2**20), 2**20), st.none(), st.booleans(), st.floats(), st.text(max_size=4),

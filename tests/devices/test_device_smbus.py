@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import from_be, from_le, round_half_away, sign_extend, swap16, to_be, to_le
 from chassisctl.errors import ProtocolError
 

@@ -1,4 +1,4 @@
-"""EMC2305 codec: tach COUNT <-> RPM as platforms.md §4 works it, stall, duty, fuzz."""
+"""EMC2305 codec: tach COUNT <-> RPM (the datasheet's RPM equation), stall, duty, fuzz."""
 
 import pytest
 from hypothesis import given
@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from chassisctl.devices import emc2305
 from chassisctl.devices.emc2305 import FanReg
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 
 
 def test_worked_example_8448_rpm() -> None:

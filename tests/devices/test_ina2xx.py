@@ -1,11 +1,11 @@
-"""INA219/INA226 codec: the worked INA226 example of platforms.md §3, chip arithmetic, fuzz."""
+"""INA219/INA226 codec: a worked INA226 calibration example, the chips' integer arithmetic, fuzz."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices import ina2xx
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.ina2xx import Chip
 
 

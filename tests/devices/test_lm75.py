@@ -1,11 +1,11 @@
-"""LM75/TMP75 codec: the datasheet table rows of platforms.md §1.1, round trips, fuzz."""
+"""LM75/TMP75 codec: the temperature/register rows of the TMP75 datasheet table, round trips, fuzz."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices import lm75
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import from_be, swap16
 
 

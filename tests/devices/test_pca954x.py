@@ -1,10 +1,10 @@
-"""PCA954x codec: control bytes of switches vs muxes (platforms.md §5), fuzz."""
+"""PCA954x codec: control bytes of switches (one bit per channel) vs muxes (enable bit + channel number), fuzz."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.pca954x import Kind, decode_channels, decode_interrupts, encode_channels
 
 

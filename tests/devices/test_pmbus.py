@@ -1,4 +1,4 @@
-"""PMBus codecs: LINEAR11/LINEAR16/DIRECT rows of platforms.md §2, status bits, fuzz."""
+"""PMBus codecs: LINEAR11/LINEAR16/DIRECT rows (the PMBus Part II data formats), status bits, fuzz."""
 
 import math
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices import pmbus as pm
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
 from chassisctl.devices.smbus import from_le
 from chassisctl.ipmi.pec import crc8 as pec

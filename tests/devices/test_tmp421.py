@@ -1,11 +1,11 @@
-"""TMP421 codec: worked examples of platforms.md §1.2, RANGE, OPEN, round trips, fuzz."""
+"""TMP421 codec: the datasheet's standard/extended-range examples, RANGE, OPEN, round trips, fuzz."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chassisctl.devices import tmp421
-from chassisctl.devices.errors import DeviceDecodeError
+from chassisctl.devices.register_error import DeviceDecodeError
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from chassisctl.dhcp import checksum, ipudp, option82, v4, v6
-from chassisctl.dhcp.errors import ChecksumError, DecodeError, TruncatedError
+from chassisctl.dhcp.malformed import ChecksumError, DecodeError, TruncatedError
 from chassisctl.dhcp.links import ip4
 
 from dhcp._packets import CLIENT_MAC, RELAY_MAC, discover, client_frame
@@ -129,7 +129,7 @@ def test_with_options_puts_82_last_and_keeps_the_rest() -> None:
     assert [c for c, _ in back.options].count(82) == 1
     assert back.hops == 1 and back.giaddr == ip4("192.0.2.1") and back.get(12) == b"pc"
     assert len(edited) >= 300 and edited[:3] == data[:3] and edited[4:24] == data[4:24]
-    # The design note's example: circuit ID "dhr0" as dhcrelay -a inserts it.
+    # Option 82 with circuit ID "dhr0" (RFC 3046 §2.0, §3.1), byte for byte as dhcrelay -a inserts it.
     assert edited[edited.index(b"\x52\x06"):][:8] == bytes.fromhex("5206010464687230")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from chassisctl.dhcp import ipudp, option82, v4, v6
 from chassisctl.dhcp.config import make
-from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import ip4, ip6
 from chassisctl.dhcp.relay4 import Relay4
 from chassisctl.dhcp.relay6 import Relay6

@@ -3,7 +3,8 @@
 Answers just what the client checks touch (Get Device ID with exactly 11
 bytes, chassis status/control, GUIDs, an SDR repository with an MC locator
 and one Full sensor, a reading, an empty SEL, a small FRU image, boot
-option parameter 5).  Record bytes are the examples of ipmi-lan.md §8.
+option parameter 5).  Record bytes are hand-checked examples that ipmitool,
+FreeIPMI and pyghmi all decode.
 """
 
 from __future__ import annotations

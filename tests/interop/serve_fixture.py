@@ -8,7 +8,7 @@ directory, so serve, the chassisctl CLI and the clients (FreeIPMI writes
 ~/.freeipmi) share one simulator state and touch nothing else.
 
 serve listens on 127.0.0.1 port 0; the port comes from its "ready" log line.
-Client flags follow ipmi-lan.md §11, with no client workaround flags.  A
+Clients run with their plain documented flags (below), never a workaround flag.  A
 missing client binary skips its check, except under CI=true where it fails.
 """
 
@@ -39,7 +39,7 @@ USERS: list[dict[str, Any]] = [
     {"name": "gone", "password": "gonepass", "privilege": "administrator", "enabled": False},
 ]
 
-#: ipmi-lan.md §11: "exits 0 within 20 s".
+#: A client check passes when it exits 0 within this many seconds.
 CLIENT_TIMEOUT = 20.0
 
 _READY = re.compile(r"ready: IPMI over LAN on (\d+\.\d+\.\d+\.\d+):(\d+)")
@@ -129,14 +129,14 @@ def run(argv: list[str], env: dict[str, str], timeout: float = CLIENT_TIMEOUT) -
 
 def ipmitool_argv(host: str, port: int, *args: str, user: str = "admin", password: str = "password",
                   iface: str = "lanplus") -> list[str]:
-    """ipmitool with the §11 flags (2 s timeout, 2 retries)."""
+    """ipmitool with the bank's flags (2 s timeout, 2 retries)."""
     return ["ipmitool", "-I", iface, "-H", host, "-p", str(port), "-U", user, "-P", password,
             "-N", "2", "-R", "2", *args]
 
 
 def freeipmi_argv(tool: str, host: str, port: int, *args: str, user: str = "admin", password: str = "password",
                   driver: str = "LAN_2_0") -> list[str]:
-    """A FreeIPMI tool with the §11 flags (no config file, 5 s session, 1 s retransmit)."""
+    """A FreeIPMI tool with the bank's flags (no config file, 5 s session, 1 s retransmit)."""
     return [tool, "--config-file=/dev/null", "-h", f"{host}:{port}", "-u", user, "-p", password,
             f"--driver-type={driver}", "--session-timeout=5000", "--retransmission-timeout=1000", *args]
 
@@ -150,7 +150,7 @@ def freeipmi_default_argv(tool: str, host: str, port: int, *args: str, user: str
 
 
 def passes(ran: Ran, pattern: str = "") -> None:
-    """The §11 pass rule: exit 0 within 20 s, and the output matches."""
+    """The bank's pass rule: exit 0 within 20 s, and the output matches."""
     assert ran.returncode == 0, str(ran)
     assert ran.elapsed < CLIENT_TIMEOUT, str(ran)
     if pattern:

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from chassisctl.dhcp import ipudp, option82, v4, v6
-from chassisctl.dhcp.errors import DecodeError
+from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import ip4
 
 from interop.dhcp_bed import Bed, counters, wait_for

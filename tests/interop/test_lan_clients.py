@@ -1,8 +1,8 @@
 """Unmodified ipmitool, FreeIPMI and pyghmi against chassisctl's IPMI-over-LAN endpoint.
 
 The endpoint (IpmiLanService) runs in-process on 127.0.0.1 with an ephemeral
-port and a fake BMC (fakebmc_lan.py).  Client flags follow ipmi-lan.md §11;
-no client workaround flags.  A missing client binary skips its checks, except
+port and a fake BMC (fakebmc_lan.py).  Clients run with their plain flags
+(serve_fixture.py), no client workaround flags.  A missing client binary skips its checks, except
 under CI=true where it fails them.
 """
 

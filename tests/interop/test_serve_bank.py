@@ -1,14 +1,14 @@
-"""The 37-check client bank of ipmi-lan.md §11 against ``chassisctl serve`` on the simulated chassis.
+"""A bank of 37 client checks (ipmitool, FreeIPMI, pyghmi) against ``chassisctl serve`` on the simulated chassis.
 
 One serve subprocess for the module (default simulator profile, the bus
-unpaced: CHASSISCTL_SIM_PACE=0), real unmodified clients with the §11 flags
+unpaced: CHASSISCTL_SIM_PACE=0), real unmodified clients with their plain flags
 and no workaround flags.  A check passes when its client exits 0 within 20 s
-and prints the §11 pattern.  Read-only checks run first (the bank's, then
-the extra client matrix the issue asks for: ``-C 3`` variants, ipmi-sel,
+and prints the expected pattern.  Read-only checks run first (the bank's, then
+an extra client matrix: ``-C 3`` variants, ipmi-sel,
 ipmi-fru, ipmi-sensors on suite 3, the FreeIPMI pings on port 623);
 state-changing checks run last and leave the power ON.
 
-Check ids start with the §11 number ("04 ipmitool chassis power status");
+Check ids start with the bank number ("04 ipmitool chassis power status");
 extras start with "x".  Reset (34) runs before cycle (33): a cycle switches
 the simulated box off within ``off_delay`` (0-0.3 s) and a reset of a box
 that is off is refused with D5h, so cycle-then-reset would test the

@@ -3,7 +3,7 @@
 serve and the CLI share one simulated chassis (same state, cache and config
 dirs, same profile): tests/data/sim-steady.toml, the default profile with
 the load waves, drift and rail noise switched off.  What the profile cannot
-switch off (small noise hard-coded in chassisctl/sim/model.py) is constant
+switch off (small noise hard-coded in chassisctl/sim/physics.py) is constant
 within a 2-second window of wall time, so each comparison runs the client
 and ``chassisctl sensors --json`` inside one window (retrying when it
 straddles two) with serve's readings at most 0.1 s old
@@ -33,7 +33,7 @@ from interop import serve_fixture as sf
 
 pytestmark = pytest.mark.interop
 
-#: chassisctl/sim/model.py: noise is constant over this many seconds of wall time.
+#: chassisctl/sim/physics.py: noise is constant over this many seconds of wall time.
 NOISE_PERIOD = 2.0
 #: serve's longest reading age here (--sensor-poll-interval).
 POLL = 0.1

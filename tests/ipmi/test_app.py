@@ -16,14 +16,14 @@ from chassisctl.ipmi.app import (
     GuidOrder,
     KcsCapabilities,
     SelfTestResult,
-    SsifCapabilities,
 )
 from chassisctl.ipmi.codes import AppCmd, NetFn
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.ssif import SsifCapabilities, TransactionSupport
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
 
-# i2c-ssif-ipmb.md §2: Get Device ID response as an IPMB frame (seq 5, requester 81h).
+# Get Device ID response as an IPMB frame (seq 5, requester 81h), checksums worked by hand.
 IPMB_DEVICE_ID_RESPONSE = bytes.fromhex("81 1C 63 20 14 01 00 20 81 03 09 02 BF 57 01 00 00 01 00 00 00 00 04")
 
 
@@ -162,7 +162,7 @@ def test_self_test_texts() -> None:
 def test_ssif_capabilities_qemu_answer() -> None:
     # QEMU answers CC 00 then "00 80 FF FF": n-part reads/writes, 255/255, no PEC.
     caps = SsifCapabilities.decode(bytes.fromhex("00 80 FF FF"))
-    assert caps == SsifCapabilities(app.SsifTransactions.START_MIDDLE_END, False, 0, 255, 255)
+    assert caps == SsifCapabilities(TransactionSupport.START_MIDDLE_END, False, 0, 255, 255)
     assert caps.encode() == bytes.fromhex("00 80 FF FF")
     assert SsifCapabilities(1, True, 1, 63, 62).encode() == bytes.fromhex("00 49 3F 3E")
 

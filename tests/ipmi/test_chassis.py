@@ -20,7 +20,7 @@ from chassisctl.ipmi.chassis import (
     SetBootOptionsRequest,
 )
 from chassisctl.ipmi.codes import ChassisCmd, NetFn
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
 
@@ -54,7 +54,7 @@ def test_chassis_status_sizes(size: int) -> None:
 
 
 def test_chassis_control_worked_bytes() -> None:
-    # i2c-ssif-ipmb.md §1.10: power on is payload "00 02 01".
+    # Chassis Control power up (IPMI v2.0 §28.3) is the SSIF payload "00 02 01".
     req = chassis.chassis_control(ChassisAction.POWER_UP)
     assert bytes([req.netfn << 2, req.cmd]) + req.data == bytes.fromhex("00 02 01")
     assert not req.idempotent

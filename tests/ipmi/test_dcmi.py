@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from chassisctl.ipmi import dcmi
 from chassisctl.ipmi.codes import DcmiCmd, NetFn
 from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading, PowerReadingRequest
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 
 from _fuzz import only_decode_errors
 
@@ -17,7 +17,7 @@ READING = bytes.fromhex("DC 2C 01 C8 00 58 02 F4 01 00 21 43 65 E8 03 00 00 40")
 
 
 def test_power_reading_request_bytes() -> None:
-    # ipmi-lan.md §7: `dcmi power reading` sends 2C/02 with DC 01 00 00.
+    # ipmitool's `dcmi power reading` sends 2C/02 with DC 01 00 00 (DCMI 1.5 §6.6.1, system power statistics).
     req = dcmi.get_power_reading()
     assert (req.netfn, req.cmd) == (NetFn.GROUP_EXTENSION, DcmiCmd.GET_POWER_READING)
     assert req.data == bytes.fromhex("DC 01 00 00")

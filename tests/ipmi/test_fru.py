@@ -1,4 +1,4 @@
-"""FRU codec: the design notes' worked images, strict/lenient behaviour, fuzz, round trips."""
+"""FRU codec: worked images, strict/lenient behaviour, fuzz, round trips."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from chassisctl.ipmi.fru_fields import (
     minutes_to_date,
 )
 
-# platforms.md §6.3: board area only, checksums verified by hand there.
+# A board area only (FRU spec v1.0 §11), checksums verified by hand.
 WORKED_40 = bytes.fromhex(
     "01 00 00 01 00 00 00 FE"
     "01 04 00 F0 59 E2"
@@ -44,7 +44,7 @@ WORKED_40 = bytes.fromhex(
     "51"
 )
 
-# ipmi-lan.md §8: product area at offset 8.  The C1h marker falls on byte 55,
+# A product area at offset 8 (FRU spec v1.0 §12).  The C1h marker falls on byte 55,
 # so there are no pad bytes before the C9h checksum.
 LAN_56 = bytes.fromhex(
     "01 00 00 00 01 00 00 fe"

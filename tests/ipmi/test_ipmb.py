@@ -1,4 +1,4 @@
-"""IPMB frames, matching and Send Message bridging, against the design note's worked frames."""
+"""IPMB frames, matching and Send Message bridging, against frames worked by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import (IpmbRequest, IpmbResponse, checksum, decode_frame, decode_get_message,
                                   decode_send_message_request, encode_get_message_data, get_message_request,
                                   nested_response, send_message_request)
@@ -17,7 +17,7 @@ from chassisctl.ipmi.ssif import encode_request
 
 H = bytes.fromhex
 
-# (request, request frame, response frame) — design note §2, requester 81h
+# (request, request frame, response frame), requester 81h, checksums worked by hand
 WORKED = [
     (IpmbRequest(0x20, 0x06, 0, 0x81, 5, 0, 0x01),
      "20 18 C8 81 14 01 6A",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.rmcp import (
     ASF_PONG,
     AuthType,
@@ -28,10 +28,10 @@ from chassisctl.ipmi.rmcp import (
     v15_auth_code,
 )
 
-# ipmi-lan.md §1.3: Get Channel Authentication Capabilities, as a lanplus client sends it.
+# Get Channel Authentication Capabilities (IPMI v2.0 §22.13), as a lanplus client sends it.
 CAPS_RQ = bytes.fromhex("0600ff07" "00" "00000000" "00000000" "09" "2018c881" "00388e04b5")
 CAPS_RS = bytes.fromhex("0600ff07" "00" "00000000" "00000000" "10" "811c6320" "00380001950403000000000b")
-# ipmi-lan.md §1.2
+# ASF Presence Ping and Pong (DMTF ASF 2.0 §3.2.4)
 PING = bytes.fromhex("0600ff06" "000011be80420000")
 PONG = bytes.fromhex("0600ff06" "000011be40420010" "000011be" "00000000" "81" "00" "000000000000")
 

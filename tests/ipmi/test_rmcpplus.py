@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.rmcpplus import (
     CIPHER_SUITES,
     AesCbc128,
@@ -41,7 +41,8 @@ from chassisctl.ipmi.rmcpplus import (
     suite_for,
 )
 
-# ipmi-lan.md §4.3 self-consistency vector
+# A self-consistency vector for the RAKP HMACs and SIK (IPMI v2.0 §13.31, §13.32): fixed random numbers,
+# session IDs, GUID and role.
 RM = bytes(range(16))
 RC = bytes(range(16, 32))
 SID_M, SID_C = 0xA0A1A2A3, 0x02000001
@@ -49,7 +50,8 @@ GUID = bytes.fromhex("a123456789abcdefa123456789abcdef")
 ROLE = 0x14
 USER, PASSWORD = b"admin", b"password"
 
-# ipmi-lan.md §4.1: a suite-17 proposal asking for the highest privilege, and the answer
+# Open Session Request/Response (IPMI v2.0 §13.17-13.18): a suite-17 proposal asking for the highest
+# privilege, and the answer
 OPEN_RQ = bytes.fromhex(
     "0600ff07" "0610" "00000000" "00000000" "2000"
     "00000000" "a3a2a1a0" "0000000803000000" "0100000804000000" "0200000801000000"

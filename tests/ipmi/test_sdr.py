@@ -29,7 +29,7 @@ from chassisctl.ipmi.sdr import (
 )
 from chassisctl.ipmi.sensor_cmds import Threshold
 
-# Byte-exact records from ipmi-lan.md §8, which ipmitool and pyghmi list correctly.
+# Byte-exact records (IPMI v2.0 §43), which ipmitool and pyghmi list correctly.
 MC_LOCATOR = bytes.fromhex("01 00 51 12 0e 20 00 00 bf 00 00 00 06 01 00 c3") + b"BMC"
 FULL_INLET = (
     bytes.fromhex(
@@ -257,7 +257,7 @@ def _full_with_factor_bytes(six: bytes) -> FullSensorRecord:
     return r
 
 
-# platforms.md §8.2: bytes 25-30 of each row and the factors they carry.
+# Full Sensor Record bytes 25-30 of each row (IPMI v2.0 §43.1) and the factors they carry.
 FACTOR_ROWS = [
     ("01 00 D8 C0 00 00", Factors(m=1, b=-40, k1=0, k2=0)),
     ("41 00 70 80 00 E1", Factors(m=65, b=-400, k1=1, k2=-2)),

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chassisctl.ipmi import DecodeError
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.sensor import (
     AnalogFormat,
     Conversion,
@@ -99,7 +99,7 @@ def test_parse_reading_factors() -> None:
 @pytest.mark.parametrize(
     ("c", "raw", "value"),
     [
-        (conv(1, -40), 0x41, 25.0),  # platforms.md §8.2 rows and samples
+        (conv(1, -40), 0x41, 25.0),  # the factor rows below, and samples
         (conv(1, -40), 0x87, 95.0),
         (conv(65, -400, 1, -2), 0x64, 25.0),
         (conv(65, -400, 1, -2), 0xFF, 125.75),
@@ -258,7 +258,7 @@ def test_rounding_for_thresholds() -> None:
 
 # -------------------------------------------------------------- choose_factors
 
-# platforms.md §8.2.  Rows 2-5 are what choose_factors() yields with no options
+# Factor rows for example sensors, worked by hand.  Rows 2-5 are what choose_factors() yields with no options
 # and are asserted byte for byte.  Row 1 (1 °C steps) is a deliberate coarser
 # choice: asserted exactly with resolution=1, and without it only "covers
 # -40..125 with a step <= 1 °C" (the default gives row 2's 0.65 °C).

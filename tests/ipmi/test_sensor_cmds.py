@@ -6,29 +6,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.ipmi import sensor_cmds
+from chassisctl.ipmi import sensor_cmds, sensor_params
 from chassisctl.ipmi.codes import NetFn, SensorCmd
 from chassisctl.ipmi.conversion import Conversion, Factors
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.sensor_cmds import (
     LOWER,
     THRESHOLD_ORDER,
     UPPER,
     ReadingFactorsRequest,
     ReadingFlags,
-    SensorEventEnable,
-    SensorHysteresis,
     SensorReading,
     SensorReadingFactors,
     SensorThresholds,
     Threshold,
 )
+from chassisctl.ipmi.sensor_params import SensorEventEnable, SensorHysteresis
 
 from _fuzz import only_decode_errors
 
 
 def test_worked_sensor_reading() -> None:
-    # i2c-ssif-ipmb.md §1.10 / §2: sensor 30h reads 2Ah, events + scanning on, no thresholds crossed.
+    # Get Sensor Reading (IPMI v2.0 §35.14): sensor 30h reads 2Ah, events + scanning on, no thresholds crossed.
     req = sensor_cmds.get_sensor_reading(0x30)
     assert bytes([req.netfn << 2, req.cmd]) + req.data == bytes.fromhex("10 2D 30")
     reading = SensorReading.decode(bytes.fromhex("2A C0 00 80"))
@@ -58,7 +57,7 @@ def test_reading_state_bytes_and_unavailable() -> None:
 
 
 def test_thresholds() -> None:
-    # Inlet Temp of ipmi-lan.md §8: UNR A0h, UC 90h, UNC 70h readable.
+    # The Inlet Temp record's readable thresholds: UNR A0h, UC 90h, UNC 70h (IPMI v2.0 §35.9).
     t = SensorThresholds.decode(bytes.fromhex("38 00 00 00 70 90 A0"))
     assert t.readable == Threshold.UNC | Threshold.UC | Threshold.UNR == UPPER
     # M=1: the values are the raw bytes.
@@ -72,7 +71,7 @@ def test_thresholds() -> None:
     assert (req.netfn, req.cmd, req.data) == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS, b"\x01")
 
 
-# platforms.md §8.2: SDR bytes 25-30 for the example sensors.
+# Full Sensor Record bytes 25-30 (M, tolerance, B, accuracy, R/B exponents; IPMI v2.0 §43.1) for example sensors.
 @pytest.mark.parametrize(
     "hexbytes, m, b, k1, k2",
     [
@@ -91,7 +90,7 @@ def test_conversion_factor_fixtures(hexbytes: str, m: int, b: int, k1: int, k2: 
 
 
 def test_factors_from_full_sensor_record() -> None:
-    # ipmi-lan.md §8 "Inlet Temp" Full Sensor Record; bytes 25-30 (1-based) are M=1, B=0.
+    # The "Inlet Temp" Full Sensor Record; bytes 25-30 (1-based) are M=1, B=0.
     record = bytes.fromhex(
         "02 00 51 01 35 20 00 01 07 01 7f 68 01 01 80 0a 80 7a 38 38 00 01 00 00 01 00 00 00 00 00"
         " 07 28 50 10 ff 00 a0 90 70 00 00 00 02 02 00 00 00 ca") + b"Inlet Temp"
@@ -119,17 +118,17 @@ def test_reading_factors_request_and_reply() -> None:
 
 
 def test_hysteresis_and_event_enable() -> None:
-    req = sensor_cmds.get_sensor_hysteresis(7)
+    req = sensor_params.get_sensor_hysteresis(7)
     assert req.data == b"\x07\xff"
-    assert sensor_cmds.parse_get_sensor_hysteresis(req.data) == 7
-    assert sensor_cmds.parse_get_sensor_hysteresis(b"\x07") == 7
+    assert sensor_params.parse_get_sensor_hysteresis(req.data) == 7
+    assert sensor_params.parse_get_sensor_hysteresis(b"\x07") == 7
     assert SensorHysteresis.decode(b"\x02\x02") == SensorHysteresis(2, 2)
     ev = SensorEventEnable.decode(bytes.fromhex("C0 95 0A 00 00"))
     assert ev.events_enabled and ev.scanning_enabled
     assert ev.assertion_mask == 0x0A95 and ev.deassertion_mask == 0
     short = SensorEventEnable.decode(b"\x40")
     assert not short.events_enabled and short.assertion_mask == 0
-    assert sensor_cmds.get_sensor_event_enable(3).data == b"\x03"
+    assert sensor_params.get_sensor_event_enable(3).data == b"\x03"
     with pytest.raises(DataLengthError):
         SensorEventEnable.decode(bytes(6))
 
@@ -170,7 +169,7 @@ def test_event_enable_round_trip(ev: bool, scan: bool, enables: bytes) -> None:
 DECODERS = [
     SensorReading.decode, SensorThresholds.decode, SensorHysteresis.decode, Factors.unpack,
     SensorReadingFactors.decode, ReadingFactorsRequest.decode, SensorEventEnable.decode,
-    sensor_cmds.parse_sensor_number, sensor_cmds.parse_get_sensor_hysteresis,
+    sensor_cmds.parse_sensor_number, sensor_params.parse_get_sensor_hysteresis,
 ]
 
 

@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.errors import UsageError
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, ReadAssembler, SsifCapabilities, SsifCmd,
+from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, ReadAssembler, RequestTooLong, SsifCapabilities, SsifCmd,
                                   TransactionSupport, decode_capabilities, decode_request, decode_response,
                                   encode_request, encode_response, get_capabilities_request, read_blocks,
                                   write_plan)
@@ -66,7 +65,7 @@ def test_write_plan_single_part() -> None:
 
 
 def test_write_plan_refuses_long_requests_without_multipart() -> None:
-    with pytest.raises(UsageError, match="33 bytes.*32 bytes"):
+    with pytest.raises(RequestTooLong, match="33 bytes.*32 bytes"):
         write_plan(bytes(33), DEFAULT_CAPABILITIES)
 
 
@@ -88,17 +87,17 @@ def test_write_plan_multipart(size: int, commands: list[int], last: int) -> None
 
 def test_write_plan_honours_start_end_and_max_request() -> None:
     assert len(write_plan(bytes(63), START_END)) == 2
-    with pytest.raises(UsageError):
+    with pytest.raises(RequestTooLong):
         write_plan(bytes(64), START_END)
-    with pytest.raises(UsageError):
-        write_plan(bytes(101), SsifCapabilities(TransactionSupport.MULTI_PART, False, 0, 100, 100))
+    with pytest.raises(RequestTooLong):
+        write_plan(bytes(101), SsifCapabilities(TransactionSupport.START_MIDDLE_END, False, 0, 100, 100))
 
 
 # -- capabilities -------------------------------------------------------------------------------
 
 def test_capabilities_decode_qemu_answer() -> None:
     caps = decode_capabilities(bytes.fromhex("00 80 FF FF"))
-    assert caps.transaction_support == TransactionSupport.MULTI_PART
+    assert caps.transaction_support == TransactionSupport.START_MIDDLE_END
     assert (caps.max_request, caps.max_response, caps.pec_supported) == (255, 255, False)
 
 

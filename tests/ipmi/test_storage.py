@@ -6,26 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chassisctl.ipmi import storage
+from chassisctl.ipmi import fru_cmds, sel_cmds, storage
 from chassisctl.ipmi.codes import NetFn, StorageCmd
-from chassisctl.ipmi.errors import DataLengthError, DecodeError
-from chassisctl.ipmi.storage import (
-    ClearAction,
-    ClearSelProgress,
-    ClearSelRequest,
-    FruAreaInfo,
-    FruData,
-    ReadFruRequest,
-    RecordChunk,
-    RecordId,
-    RecordRead,
-    Reservation,
-    SdrRepoSupport,
-    SdrRepositoryInfo,
-    SelInfo,
-    SelSupport,
-    SelTime,
-)
+from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
+from chassisctl.ipmi.fru_cmds import FruAreaInfo, FruData, ReadFruRequest
+from chassisctl.ipmi.sel_cmds import ClearAction, ClearSelProgress, ClearSelRequest, RecordId, SelInfo, SelSupport, SelTime
+from chassisctl.ipmi.storage import RecordChunk, RecordRead, Reservation, SdrRepoSupport, SdrRepositoryInfo
 
 from _fuzz import only_decode_errors
 
@@ -56,7 +42,7 @@ def test_get_sdr_request_layout() -> None:
 
 
 def test_get_sdr_reply_layout() -> None:
-    # Next record 0002h, then the MC locator header (ipmi-lan.md §8).
+    # Next record 0002h, then the MC locator header (IPMI v2.0 §43.9).
     chunk = RecordChunk.decode(bytes.fromhex("02 00 01 00 51 12 0E"))
     assert chunk == RecordChunk(2, bytes.fromhex("01 00 51 12 0E"))
     assert chunk.encode() == bytes.fromhex("02 00 01 00 51 12 0E")
@@ -65,20 +51,20 @@ def test_get_sdr_reply_layout() -> None:
 
 
 def test_sel_requests() -> None:
-    assert storage.get_sel_entry(0, storage.FIRST_RECORD).data == bytes.fromhex("00 00 00 00 00 FF")
-    assert storage.reserve_sel().cmd == StorageCmd.RESERVE_SEL
+    assert sel_cmds.get_sel_entry(0, storage.FIRST_RECORD).data == bytes.fromhex("00 00 00 00 00 FF")
+    assert sel_cmds.reserve_sel().cmd == StorageCmd.RESERVE_SEL
     assert storage.reserve_sdr_repository().cmd == StorageCmd.RESERVE_SDR_REPOSITORY
     assert Reservation.decode(b"\x07\x00") == Reservation(7)
     rec = bytes(range(16))
-    assert storage.add_sel_entry(rec).data == rec
-    assert storage.parse_add_sel_entry(rec) == rec
+    assert sel_cmds.add_sel_entry(rec).data == rec
+    assert sel_cmds.parse_add_sel_entry(rec) == rec
     with pytest.raises(DataLengthError):
-        storage.parse_add_sel_entry(rec[:15])
+        sel_cmds.parse_add_sel_entry(rec[:15])
     assert RecordId.decode(b"\x10\x00").record_id == 0x10
 
 
 def test_clear_sel_request() -> None:
-    req = storage.clear_sel(0x0102)
+    req = sel_cmds.clear_sel(0x0102)
     assert req.data == bytes.fromhex("02 01 43 4C 52 AA")
     assert ClearSelRequest.decode(req.data) == ClearSelRequest(0x0102, ClearAction.INITIATE)
     assert ClearSelRequest.decode(bytes.fromhex("02 01 43 4C 52 00")).action is ClearAction.GET_STATUS
@@ -91,18 +77,18 @@ def test_clear_sel_request() -> None:
 
 
 def test_sel_time() -> None:
-    req = storage.set_sel_time(0x65432100)
+    req = sel_cmds.set_sel_time(0x65432100)
     assert req.data == bytes.fromhex("00 21 43 65")
     assert SelTime.decode(req.data).seconds == 0x65432100
-    assert storage.get_sel_time().data == b""
+    assert sel_cmds.get_sel_time().data == b""
 
 
 def test_fru_commands() -> None:
-    assert storage.get_fru_inventory_area_info(0).data == b"\x00"
-    assert storage.parse_fru_id(b"\x03") == 3
+    assert fru_cmds.get_fru_inventory_area_info(0).data == b"\x00"
+    assert fru_cmds.parse_fru_id(b"\x03") == 3
     assert FruAreaInfo.decode(bytes.fromhex("00 01 00")) == FruAreaInfo(256, False)
     assert FruAreaInfo.decode(bytes.fromhex("00 01 01")).word_access
-    req = storage.read_fru_data(0, 0x0108, 0x20)
+    req = fru_cmds.read_fru_data(0, 0x0108, 0x20)
     assert req.data == bytes.fromhex("00 08 01 20")
     assert ReadFruRequest.decode(req.data) == ReadFruRequest(0, 0x108, 0x20)
     assert FruData.decode(bytes.fromhex("03 01 02 03")).data == b"\x01\x02\x03"
@@ -141,7 +127,7 @@ def test_fru_and_sel_round_trips(fru, offset, count, data, size, words, seconds)
 DECODERS = [
     SdrRepositoryInfo.decode, SelInfo.decode, Reservation.decode, RecordRead.decode, RecordChunk.decode,
     RecordId.decode, ClearSelRequest.decode, ClearSelProgress.decode, SelTime.decode, FruAreaInfo.decode,
-    ReadFruRequest.decode, FruData.decode, storage.parse_fru_id, storage.parse_add_sel_entry,
+    ReadFruRequest.decode, FruData.decode, fru_cmds.parse_fru_id, sel_cmds.parse_add_sel_entry,
 ]
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.lldp import org
-from chassisctl.lldp.errors import DecodeError, EncodeError
+from chassisctl.lldp.discards import DecodeError, EncodeError
 from chassisctl.lldp.frame import NEAREST_BRIDGE, build_frame, split_frame
 from chassisctl.lldp.records import pdu_fields
 from chassisctl.lldp.tlv import (

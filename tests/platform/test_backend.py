@@ -12,13 +12,15 @@ from chassisctl.client.info import bmc_info
 from chassisctl.client.sensors import SensorReader, load_repository
 from chassisctl.clock import FakeClock
 from chassisctl.config import BmcSettings
-from chassisctl.errors import CompletionCodeError, UsageError
-from chassisctl.ipmi import fru, sel, storage
+from chassisctl.errors import UsageError
+from chassisctl.ipmi.codes import CompletionCodeError
+from chassisctl.ipmi import fru, fru_cmds, sel, sel_cmds, storage
 from chassisctl.ipmi.chassis import ChassisAction, chassis_control
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.sdr import FruDeviceLocator, FullSensorRecord, McDeviceLocator
-from chassisctl.ipmi.sensor_cmds import (SensorReading, get_sensor_hysteresis, get_sensor_reading,
-                                         get_sensor_reading_factors, get_sensor_thresholds)
+from chassisctl.ipmi.sensor_cmds import (SensorReading, get_sensor_reading, get_sensor_reading_factors,
+                                         get_sensor_thresholds)
+from chassisctl.ipmi.sensor_params import get_sensor_hysteresis
 from chassisctl.platform.backend import open_platform
 from chassisctl.platform.sim import set_overrides
 from chassisctl.transport.bus import parse_bus_spec
@@ -150,7 +152,7 @@ def test_reading_follows_a_changed_register() -> None:
     assert value(tr, "Fan3").value == 4200
     from chassisctl.sim.hwmon import FakeSysfs
 
-    FakeSysfs.set(tr.world.hwmon_dirs["cpu-temp"], "temp1_input", 61000)
+    FakeSysfs.set(tr.world.twins["cpu-temp"].directory, "temp1_input", 61000)
     assert value(tr, "CPU Temp").value == 61.0
 
 
@@ -270,10 +272,10 @@ def test_device_id_and_guids() -> None:
 
 
 def read_fru_image(tr, node, fru_id=0) -> bytes:
-    size = storage.FruAreaInfo.decode(call(tr, storage.get_fru_inventory_area_info(fru_id), None, node=node)).size
+    size = fru_cmds.FruAreaInfo.decode(call(tr, fru_cmds.get_fru_inventory_area_info(fru_id), None, node=node)).size
     out = b""
     while len(out) < size:
-        out += storage.FruData.decode(call(tr, storage.read_fru_data(fru_id, len(out), 32), None, node=node)).data
+        out += fru_cmds.FruData.decode(call(tr, fru_cmds.read_fru_data(fru_id, len(out), 32), None, node=node)).data
     return out
 
 
@@ -283,7 +285,7 @@ def test_fru_from_the_eeprom() -> None:
     inv = fru.parse(image)
     assert inv.board.serial.value == "CN4N-0003" and inv.product.serial.value == "N3-0001"
     assert image == bytes(tr.world.twins["node3-fru"].memory[:len(image)])
-    assert tr.transact(storage.get_fru_inventory_area_info(5), node="node3").cc == 0xCB
+    assert tr.transact(fru_cmds.get_fru_inventory_area_info(5), node="node3").cc == 0xCB
 
 
 def test_bad_fru_checksum_is_served_not_repaired() -> None:
@@ -303,7 +305,7 @@ def sel_entries(tr, node):
     entries = []
     record_id = storage.FIRST_RECORD
     while record_id != storage.LAST_RECORD:
-        chunk = storage.RecordChunk.decode(call(tr, storage.get_sel_entry(0, record_id), None, node=node))
+        chunk = storage.RecordChunk.decode(call(tr, sel_cmds.get_sel_entry(0, record_id), None, node=node))
         entries.append(sel.decode(chunk.data))
         record_id = chunk.next_record_id
     return entries
@@ -323,8 +325,8 @@ def test_sel_power_events_and_threshold_crossings() -> None:
     SensorReader(tr, node="node2").read_one(records["Node2 Inlet Temp"])
     entries = [(e.sensor_type, e.offset, e.deassertion) for e in sel_entries(tr, "node2")]
     assert (0x01, 0x07, True) in entries  # back below: deasserted
-    assert tr.transact(storage.get_sel_info(), node="node1").cc == 0
-    assert storage.SelInfo.decode(call(tr, storage.get_sel_info(), None, node="node1")).count == 0  # per node
+    assert tr.transact(sel_cmds.get_sel_info(), node="node1").cc == 0
+    assert sel_cmds.SelInfo.decode(call(tr, sel_cmds.get_sel_info(), None, node="node1")).count == 0  # per node
 
 
 # --- what cannot be translated ------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 
 from chassisctl.clock import FakeClock
 from chassisctl.platform.drivers.at24 import At24
-from chassisctl.platform.drivers.errors import NotAnswering
+from chassisctl.i2c_errors import NotAnswering
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.at24 import At24Sim
 from chassisctl.sim.i2c import Segment

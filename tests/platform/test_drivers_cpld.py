@@ -5,7 +5,8 @@ import pytest
 from chassisctl.clock import FakeClock
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.platform.drivers.cpld import Cpld
-from chassisctl.platform.drivers.errors import DeassertFailed, NotAnswering, VerifyFailed
+from chassisctl.platform.drivers._base import DeassertFailed, VerifyFailed
+from chassisctl.i2c_errors import NotAnswering
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.cpld import CpldSim, PowerDomain
 from chassisctl.sim.i2c import Segment

@@ -4,7 +4,7 @@ import pytest
 
 from chassisctl.clock import FakeClock
 from chassisctl.platform.drivers.emc2305 import Emc2305
-from chassisctl.platform.drivers.errors import NotOwned
+from chassisctl.platform.drivers._base import NotOwned
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.emc2305 import Emc2305Sim
 from chassisctl.sim.i2c import Segment

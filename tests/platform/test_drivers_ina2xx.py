@@ -4,7 +4,8 @@ import pytest
 
 from chassisctl.clock import FakeClock
 from chassisctl.devices.ina2xx import Chip
-from chassisctl.platform.drivers.errors import NotAnswering, NotOwned
+from chassisctl.platform.drivers._base import NotOwned
+from chassisctl.i2c_errors import NotAnswering
 from chassisctl.platform.drivers.ina2xx import Ina2xx
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.ina2xx import Ina2xxSim

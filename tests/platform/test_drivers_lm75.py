@@ -4,7 +4,7 @@ import pytest
 from smbus2 import i2c_msg
 
 from chassisctl.clock import FakeClock
-from chassisctl.platform.drivers.errors import BusTimeout, NotAnswering
+from chassisctl.i2c_errors import BusTimeout, NotAnswering
 from chassisctl.platform.drivers.lm75 import Lm75
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.lm75 import Lm75Sim

@@ -4,7 +4,8 @@ import pytest
 
 from chassisctl.clock import FakeClock
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusCml, StatusInput, StatusIout, StatusWord
-from chassisctl.platform.drivers.errors import BusTimeout, NotAnswering, NotOwned, PecMismatch, VerifyFailed
+from chassisctl.platform.drivers._base import NotOwned, VerifyFailed
+from chassisctl.i2c_errors import BusTimeout, NotAnswering, PecMismatch
 from chassisctl.platform.drivers.pmbus import PmbusDevice, VoutFormat
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.pmbus import PmbusSim

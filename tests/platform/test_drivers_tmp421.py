@@ -3,8 +3,8 @@
 import pytest
 
 from chassisctl.clock import FakeClock
-from chassisctl.devices.errors import DeviceDecodeError
-from chassisctl.platform.drivers.errors import NotAnswering
+from chassisctl.devices.register_error import DeviceDecodeError
+from chassisctl.i2c_errors import NotAnswering
 from chassisctl.platform.drivers.tmp421 import Tmp421
 from chassisctl.sim.bus import SimulatedSMBus
 from chassisctl.sim.devices.tmp421 import Tmp421Sim

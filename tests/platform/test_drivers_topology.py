@@ -4,7 +4,7 @@ import pytest
 
 from chassisctl.clock import FakeClock
 from chassisctl.devices.pca954x import Kind
-from chassisctl.platform.drivers.errors import BusTimeout, NotAnswering
+from chassisctl.i2c_errors import BusTimeout, NotAnswering
 from chassisctl.platform.drivers.lm75 import Lm75
 from chassisctl.platform.drivers.pca954x import Pca954x
 from chassisctl.platform.drivers.topology import Hop, MuxPath, TopologyManager

@@ -15,7 +15,7 @@ from chassisctl.client.sensors import SensorReader, load_repository
 from chassisctl.clock import FakeClock
 from chassisctl.config import BmcSettings
 from chassisctl.devices.pca954x import Kind
-from chassisctl.errors import CompletionCodeError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.sensor_cmds import SensorReading, get_sensor_reading
 from chassisctl.platform.backend import open_platform
 from chassisctl.sim.bus import SimulatedSMBus

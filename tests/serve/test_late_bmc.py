@@ -28,6 +28,7 @@ from chassisctl.ipmi.message import Request
 from chassisctl.serve import mirror as mirror_module
 from chassisctl.serve.mirror import BMC_DOWN_CC, BmcMirror
 from chassisctl.serve.worker import BusWorker
+from chassisctl.sim import simulator
 from chassisctl.transport import open_transport
 
 import _simkit as kit
@@ -75,7 +76,7 @@ def _lines(caplog, text: str) -> list[str]:
 
 def test_a_mirror_serves_d5_while_down_retries_and_logs_each_change_once(caplog) -> None:
     caplog.set_level(logging.INFO, logger="late")
-    bmc = Switchable(open_transport(BmcSettings(bus="sim:late"), clock=SystemClock()))
+    bmc = Switchable(open_transport(BmcSettings(bus="sim:late"), clock=SystemClock(), simulator=simulator))
 
     async def main() -> None:
         worker = BusWorker()
@@ -129,8 +130,8 @@ def test_the_lan_endpoint_comes_up_and_answers_d5_until_the_bmc_does(monkeypatch
 
     switch: list[Switchable] = []
 
-    def late_transport(settings, *, clock, tracer=None):
-        switch.append(Switchable(open_transport(settings, clock=clock, tracer=tracer)))
+    def late_transport(settings, *, clock, tracer=None, simulator=None):
+        switch.append(Switchable(open_transport(settings, clock=clock, tracer=tracer, simulator=simulator)))
         return switch[0]
 
     monkeypatch.setattr(transports, "open_transport", late_transport)

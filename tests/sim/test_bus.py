@@ -109,7 +109,7 @@ def last(bus: SimulatedSMBus) -> str:
     return str(bus.transcript[-1])
 
 
-# -- SSIF-shaped transfers, exact bytes (design note §1.10) -----------------------------------
+# -- SSIF-shaped transfers, exact bytes (worked by hand, PEC included) ------------------------
 
 def test_block_write_bytes_and_pec(bus: SimulatedSMBus) -> None:
     dev = Recorder()

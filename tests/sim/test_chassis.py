@@ -16,7 +16,7 @@ from chassisctl.cli.app import run
 from chassisctl.client import power
 from chassisctl.client.call import call
 from chassisctl.client.sensors import SensorReader, load_repository
-from chassisctl.errors import CompletionCodeError
+from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi import sel as sel_codec
 from chassisctl.ipmi.chassis import ChassisAction, chassis_control
 from chassisctl.ipmi.conversion import NON_LINEAR
@@ -26,7 +26,7 @@ from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.sdr import FruDeviceLocator, FullSensorRecord
 from chassisctl.ipmi.sensor_cmds import SensorReadingFactors, get_sensor_reading_factors
 from chassisctl.ipmi.storage import SdrRepositoryInfo, get_sdr_repository_info
-from chassisctl.sim.state import StateStore
+from chassisctl.state_store import StateStore
 
 import _simkit as kit
 
@@ -330,7 +330,7 @@ def test_sim_says_so_in_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_boot_options_a_client_sets_survive_the_process(tmp_path) -> None:
     """ipmitool chassis bootdev pxe, then bootparam get 5 in the next process."""
     from chassisctl.ipmi.chassis import BootOptions, get_system_boot_options, set_system_boot_options
-    from chassisctl.sim.state import StateStore
+    from chassisctl.state_store import StateStore
 
     store = StateStore(tmp_path, "boot")
     first = kit.rig(store=store)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from chassisctl.clock import FakeClock
+from chassisctl.config import BmcSettings
 from chassisctl.errors import PermissionDenied, UnreachableError, UsageError
 from chassisctl.transport import bus as bus_module
-from chassisctl.transport.bus import BusSpec, list_buses, open_bus, parse_bus_spec
+from chassisctl.transport.bus import BusSpec, list_buses, open_bus, parse_bus_spec, simulate
 
 
 @pytest.mark.parametrize("text, spec", [
@@ -35,20 +37,26 @@ def test_parse_rejects(text: str) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_open_sim_uses_the_factory_only() -> None:
-    made: list[str] = []
-    assert open_bus("sim:lab", sim_factory=lambda name: made.append(name) or "BUS") == "BUS"
-    assert made == ["lab"]
-    with pytest.raises(UsageError):
+def test_a_simulated_bus_comes_from_the_simulator_only() -> None:
+    made: list[tuple[str, str, int]] = []
+
+    def simulator(name: str, *, transport: str, clock, ipmb_my_addr: int) -> str:
+        made.append((name, transport, ipmb_my_addr))
+        return "WORLD"
+
+    settings = BmcSettings(bus="sim:lab", transport="ipmb", ipmb_my_addr=0x09)
+    assert simulate(parse_bus_spec("sim:lab"), settings, FakeClock(), simulator) == "WORLD"
+    assert made == [("lab", "ipmb", 0x09)]
+    with pytest.raises(UsageError, match="no simulator"):
+        simulate(parse_bus_spec("sim"), settings, FakeClock(), None)
+    with pytest.raises(UsageError, match="through the simulator"):
         open_bus("sim")
 
 
 def test_missing_real_bus_never_falls_back_to_the_simulator() -> None:
-    called: list[str] = []
     with pytest.raises(UnreachableError) as info:
-        open_bus("/dev/i2c-987", sim_factory=called.append)
+        open_bus("/dev/i2c-987")
     assert str(info.value) == "no such bus /dev/i2c-987 (is i2c-dev loaded? ls /dev/i2c-*)"
-    assert called == []
 
 
 def test_permission_denied(monkeypatch: pytest.MonkeyPatch) -> None:

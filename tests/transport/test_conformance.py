@@ -132,7 +132,7 @@ def test_a_sequence_of_requests_uses_no_real_time_and_little_wire(backend: Backe
     for _ in range(40):
         backend.transport.transact(Request(0x04, 0x2D, b"\x30"))
     assert backend.transport.stats.by_command["Get Sensor Reading"] == 40
-    # 40 sensors at 100 kHz: a few tens of ms of wire (design note §5), never seconds
+    # 40 sensors at 100 kHz: a few tens of ms of wire (9 SCL clocks a byte), never seconds
     assert 0.05 < backend.bus.wire_seconds < 0.3
     assert backend.clock.monotonic() - 1000.0 < 0.5
 

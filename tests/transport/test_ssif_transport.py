@@ -11,12 +11,12 @@ import pytest
 from smbus2 import I2cFunc
 
 from chassisctl.clock import FakeClock
-from chassisctl.errors import (BusIOError, OutcomeUnknown, PermissionDenied, ProtocolError, TimeoutFailure,
+from chassisctl.errors import (BusIOError, ExitCode, OutcomeUnknown, PermissionDenied, ProtocolError, TimeoutFailure,
                                UnreachableError, UsageError)
 from chassisctl.ipmi.ipmb import decode_send_message_request, encode_get_message_data
 from chassisctl.ipmi.message import Request, Response
-from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, SsifCapabilities, TransactionSupport, decode_request,
-                                  encode_response)
+from chassisctl.ipmi.ssif import (DEFAULT_CAPABILITIES, RequestTooLong, SsifCapabilities, TransactionSupport,
+                                  decode_request, encode_response)
 from chassisctl.sim.bus import DEFAULT_FUNCS, NO_BLOCK_READ_FUNCS, SimulatedSMBus
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.ssif_slave import SsifSlave
@@ -103,7 +103,7 @@ class Rig:
         return self.clock.monotonic() - since
 
 
-# -- exact bytes (design note §1.10) ------------------------------------------------------------
+# -- exact bytes (worked by hand, PEC included) ------------------------------------------------
 
 def test_exact_wire_bytes_with_pec() -> None:
     rig = Rig(pec="on", turnaround=0.0)  # every response ready at the first read: bytes only
@@ -133,7 +133,7 @@ def test_tracer_lines() -> None:
     rig.transport.transact(GET_DEVICE_ID)
     assert "ssif W 02: 18 01" in rig.lines
     assert "ssif R 03: 1C 01 00 20 81 03 09 02 BF 57 01 00 00 01" in rig.lines
-    assert any(line.startswith("ssif capabilities: multi_part, PEC yes") for line in rig.lines)
+    assert any(line.startswith("ssif capabilities: start_middle_end, PEC yes") for line in rig.lines)
 
 
 # -- capabilities -----------------------------------------------------------------------------
@@ -155,8 +155,9 @@ def test_capabilities_failure_falls_back_to_linux_defaults() -> None:
         "__call__": lambda self, p: (encode_response(decode_request(p).reply(0xC1))
                                      if p[:2] == H("18 57") else FakeBmc.__call__(self, p))})
     assert rig.transport.capabilities() == DEFAULT_CAPABILITIES
-    with pytest.raises(UsageError, match="longer than the BMC accepts"):
+    with pytest.raises(RequestTooLong, match="longer than the BMC accepts") as raised:
         rig.transport.transact(Request(0x2E, 0x02, bytes(40)))
+    assert raised.value.exit_code == ExitCode.USAGE  # only the caller can shorten it
 
 
 def test_auto_pec_follows_capabilities_and_adapter() -> None:
@@ -164,7 +165,7 @@ def test_auto_pec_follows_capabilities_and_adapter() -> None:
     rig.transport.transact(SENSOR_30)
     assert rig.bus.transcript[0].pec is False  # the capabilities query itself goes without
     assert rig.wire()[-1].endswith("[55] P")
-    no_pec_bmc = Rig(pec="auto", capabilities=SsifCapabilities(TransactionSupport.MULTI_PART, False, 0, 255, 255))
+    no_pec_bmc = Rig(pec="auto", capabilities=SsifCapabilities(TransactionSupport.START_MIDDLE_END, False, 0, 255, 255))
     no_pec_bmc.transport.transact(SENSOR_30)
     assert not no_pec_bmc.bus.transcript[-1].pec
     no_pec_adapter = Rig(pec="auto", funcs=DEFAULT_FUNCS & ~I2cFunc.SMBUS_PEC)

@@ -11,7 +11,7 @@ Nothing heavy is imported here: this package is on every request's path.
 
 from __future__ import annotations
 
-from chassisctl.ipmi.errors import DataLengthError
+from chassisctl.ipmi.decode_errors import DataLengthError
 
 
 def no_data(data: bytes, what: str) -> None:

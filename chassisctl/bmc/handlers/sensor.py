@@ -1,4 +1,7 @@
-"""Sensor/Event netFn (04h): readings, thresholds, hysteresis, event enables, factors."""
+"""Sensor/Event netFn (04h): readings, thresholds, hysteresis, event enables, factors.
+
+The hysteresis codec is imported by its handler: a sensor listing never loads it.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,9 @@ def get_sensor_thresholds(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 def get_sensor_hysteresis(rsp: Responder, data: bytes, now: float) -> Result:
-    return rsp.model.sensor_hysteresis(sensor_cmds.parse_get_sensor_hysteresis(data))
+    from chassisctl.ipmi import sensor_params
+
+    return rsp.model.sensor_hysteresis(sensor_params.parse_get_sensor_hysteresis(data))
 
 
 def get_sensor_event_enable(rsp: Responder, data: bytes, now: float) -> Result:

@@ -1,7 +1,9 @@
 """Storage netFn (0Ah): SDR repository, SEL and FRU inventory.
 
 SEL commands reach these handlers only when the responder has a SEL (the
-responder answers C1h otherwise; see ``SEL_COMMANDS`` there).
+responder answers C1h otherwise; see ``SEL_COMMANDS`` there).  The SEL and
+FRU codecs are imported by the handlers that use them: a sensor listing
+never loads them.
 """
 
 from __future__ import annotations
@@ -54,32 +56,44 @@ def get_sel_entry(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 def add_sel_entry(rsp: Responder, data: bytes, now: float) -> Result:
-    rid = _sel(rsp).add(storage.parse_add_sel_entry(data), now)
-    return CC.OUT_OF_SPACE if rid is None else storage.RecordId(rid)
+    from chassisctl.ipmi import sel_cmds
+
+    rid = _sel(rsp).add(sel_cmds.parse_add_sel_entry(data), now)
+    return CC.OUT_OF_SPACE if rid is None else sel_cmds.RecordId(rid)
 
 
 def clear_sel(rsp: Responder, data: bytes, now: float) -> Result:
-    return _sel(rsp).clear(storage.ClearSelRequest.decode(data), now)
+    from chassisctl.ipmi import sel_cmds
+
+    return _sel(rsp).clear(sel_cmds.ClearSelRequest.decode(data), now)
 
 
 def get_sel_time(rsp: Responder, data: bytes, now: float) -> Result:
+    from chassisctl.ipmi import sel_cmds
+
     no_data(data, "Get SEL Time")
-    return storage.SelTime(_sel(rsp).time(now))
+    return sel_cmds.SelTime(_sel(rsp).time(now))
 
 
 def set_sel_time(rsp: Responder, data: bytes, now: float) -> Result:
-    _sel(rsp).set_time(storage.SelTime.decode(data).seconds, now)
+    from chassisctl.ipmi import sel_cmds
+
+    _sel(rsp).set_time(sel_cmds.SelTime.decode(data).seconds, now)
     return CC.OK
 
 
 # -- FRU -----------------------------------------------------------------------
 def get_fru_inventory_area_info(rsp: Responder, data: bytes, now: float) -> Result:
-    image = rsp.model.fru_image(storage.parse_fru_id(data))
-    return CC.NOT_PRESENT if image is None else storage.FruAreaInfo(len(image))
+    from chassisctl.ipmi import fru_cmds
+
+    image = rsp.model.fru_image(fru_cmds.parse_fru_id(data))
+    return CC.NOT_PRESENT if image is None else fru_cmds.FruAreaInfo(len(image))
 
 
 def read_fru_data(rsp: Responder, data: bytes, now: float) -> Result:
-    req = storage.ReadFruRequest.decode(data)
+    from chassisctl.ipmi import fru_cmds
+
+    req = fru_cmds.ReadFruRequest.decode(data)
     image = rsp.model.fru_image(req.fru_id)
     if image is None:
         return CC.NOT_PRESENT
@@ -88,7 +102,7 @@ def read_fru_data(rsp: Responder, data: bytes, now: float) -> Result:
     # More than fits, or past the end: fewer bytes, never an error
     # (pyghmi gives up on C8h/CAh instead of asking for less).
     n = min(req.count, len(image) - req.offset, rsp.max_response_data - 1)
-    return storage.FruData(image[req.offset : req.offset + n])
+    return fru_cmds.FruData(image[req.offset : req.offset + n])
 
 
 HANDLERS: dict[int, Handler] = {

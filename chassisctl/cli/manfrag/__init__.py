@@ -109,7 +109,7 @@ def _page_terms_toml() -> list[str]:
     from chassisctl import config
     from chassisctl.config import schema as config_schema
     from chassisctl.dhcp import option82
-    from chassisctl.platform import schema
+    from chassisctl.platform import kinds, schema
     from chassisctl.sim import profile
 
     terms = [*option82.FORMAT_WORDS, *config.ENVIRONMENT, *config.ENVIRONMENT.values()]
@@ -119,10 +119,10 @@ def _page_terms_toml() -> list[str]:
                   schema.FRU, schema.THRESHOLDS, schema.UNITS, schema.SENSOR_TYPES):
         terms += table
     terms += schema.FIELD["access"].choices or ()
-    for kind, spec in schema.KINDS.items():
+    for kind, spec in kinds.KINDS.items():
         terms += [kind, *spec.options, *spec.sim]
     terms += [*profile.SENSOR_TYPES, *profile.UNITS, *profile.MODEL_KEYS, *profile.SOURCES,
-              *profile.PowerSpec.__slots__, *profile.BmcSpec.__slots__,
+              *profile.PowerSpec._fields, *profile.BmcSpec._fields,
               "seed", "ambient", "noise", "fru_id", "clock_hz", "pace", "nonlinear"]
     for keys in profile.MODEL_KEYS.values():
         terms += keys

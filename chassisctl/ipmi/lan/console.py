@@ -8,9 +8,9 @@ cannot go: raw replays, floods, throughput without client-side stalls.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.rmcp import BMC_ADDR, REMOTE_CONSOLE_ADDR, LanMessage, decode_lan_message, encode_lan_message
 from chassisctl.ipmi.rmcpplus import (
     CIPHER_SUITES,

@@ -14,7 +14,8 @@ Access / Cipher Suites, Get User Access / Name, Get LAN Configuration
 Parameters).  Any other authenticated request whose registry privilege the
 session holds becomes a :class:`RequestReceived`; below it, D4h.
 
-Decisions the clients made for us (``ipmi-lan.md`` §2, §4.2, §5):
+Decisions the clients made for us (what ipmitool, FreeIPMI and pyghmi accept;
+IPMI v2.0 §13.17-13.23 for Open Session and RAKP):
 
 * Open Session grants exactly the proposed suite or answers 11h; its max
   privilege is the level the session can reach (the highest enabled user's
@@ -44,11 +45,12 @@ from __future__ import annotations
 import hmac
 import struct
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from chassisctl.ipmi.codes import AppCmd, NetFn, Privilege, TransportCmd, command_info, command_name
 from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.errors import DecodeError
+from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.lan import channel
 from chassisctl.ipmi.lan.config import LanConfig, LanUser
 from chassisctl.ipmi.lan.events import (
@@ -171,7 +173,8 @@ class LanServer:
         self._suites = {s: CIPHER_SUITES[s] for s in config.cipher_suites}
         #: Sessions idle this long may be evicted by a login at a limit.
         self.stale_after = config.session_timeout / 4
-        self._local = {
+        #: App commands answered here; the session is None for the sessionless ones.
+        self._local: dict[int, Callable[[Any, bytes], tuple[int, bytes]]] = {
             AppCmd.GET_CHANNEL_AUTH_CAPABILITIES: lambda s, d: channel.auth_capabilities(config, d),
             AppCmd.GET_CHANNEL_CIPHER_SUITES: lambda s, d: channel.cipher_suites(config, d),
             AppCmd.GET_CHANNEL_INFO: lambda s, d: channel.channel_info(config, d, len(self.table.sessions)),
@@ -337,7 +340,8 @@ class LanServer:
         if pkt.session_id == 0:
             msg = decode_lan_message(pkt.message)
             if pkt.auth_type != AuthType.NONE or msg.netfn != _APP:
-                self._refuse(addr, RefusalReason.NOT_ALLOWED_OUTSIDE_SESSION, f"netFn {msg.netfn:02X}h cmd {msg.cmd:02X}h")
+                self._refuse(addr, RefusalReason.NOT_ALLOWED_OUTSIDE_SESSION,
+                             f"netFn {msg.netfn:02X}h cmd {msg.cmd:02X}h")
                 return
             if msg.cmd == AppCmd.GET_CHANNEL_AUTH_CAPABILITIES:
                 cc, body = channel.auth_capabilities(self.config, msg.data)
@@ -362,7 +366,8 @@ class LanServer:
                 self._refuse(addr, RefusalReason.UNKNOWN_SESSION, f"session {pkt.session_id:08X}h")
             return
         if pkt.auth_type != session.auth_type:
-            self._refuse(addr, RefusalReason.BAD_INTEGRITY, "auth type differs from the session's", session.user.name, session.bmc_sid)
+            self._refuse(addr, RefusalReason.BAD_INTEGRITY, "auth type differs from the session's", session.user.name,
+                         session.bmc_sid)
             return
         if session.auth_type != AuthType.NONE:
             expected = v15_auth_code(session.auth_type, session.password16, session.bmc_sid, pkt.message, pkt.seq)
@@ -422,7 +427,8 @@ class LanServer:
 
         def reply(cc: int, body: bytes = b"", out_seq: int = 0) -> None:
             payload = encode_lan_response(msg, cc, body)
-            code = None if hs.auth_type == AuthType.NONE else v15_auth_code(hs.auth_type, pw16, hs.bmc_sid, payload, out_seq)
+            code = (None if hs.auth_type == AuthType.NONE
+                    else v15_auth_code(hs.auth_type, pw16, hs.bmc_sid, payload, out_seq))
             self._out.append((encode_v15(hs.auth_type, out_seq, hs.bmc_sid, payload, code), addr))
 
         if len(data) < 22:
@@ -506,7 +512,8 @@ class LanServer:
             self._refuse(addr, RefusalReason.UNKNOWN_SESSION, f"session {sid:08X}h")
             return
         if ptype != _IPMI_PAYLOAD:
-            self._refuse(addr, RefusalReason.MALFORMED, f"payload type {ptype:02X}h not supported", session.user.name, session.bmc_sid)
+            self._refuse(addr, RefusalReason.MALFORMED, f"payload type {ptype:02X}h not supported", session.user.name,
+                         session.bmc_sid)
             return
         if session.mac is not None:  # the suite has integrity
             if not ptype_byte & 0x40:

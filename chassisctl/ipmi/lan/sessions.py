@@ -22,8 +22,9 @@ are per source and per user (IPMI v2.0 leaves the policy to the BMC):
   user or source holds the most goes; if everyone holds one, only a stale
   session is evicted, else the login is refused.
 
-Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the note
-``ipmi-lan.md`` §13 lists the RMCP+ width as unverified):
+Sequence windows (IPMI v2.0 §6.12.13 and §6.12.12 as we read them; the
+RMCP+ width of 32 is what ipmitool and FreeIPMI tolerate, not a figure
+checked against the spec text):
 
 * IPMI 1.5 sessions accept a number up to 8 ahead of the highest seen, or up
   to 7 behind it if not seen yet.
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 
 from chassisctl.ipmi.codes import Privilege
 from chassisctl.ipmi.lan.config import LanUser
-from chassisctl.ipmi.rmcpplus import CipherSuite, SessionMac
+from chassisctl.ipmi.rmcpplus import AesCbc128, CipherSuite, SessionMac
 
 _MASK32 = 0xFFFFFFFF
 
@@ -158,7 +159,7 @@ class Session:
     #: Integrity (keyed HMAC, suites with integrity) and AES-CBC-128 state
     #: (suites with confidentiality), built once at login.
     mac: SessionMac | None = None
-    aes: object = None
+    aes: AesCbc128 | None = None
     #: IPMI 1.5 only
     auth_type: int = 0
     password16: bytes = b""

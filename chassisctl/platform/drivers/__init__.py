@@ -4,5 +4,5 @@ Each driver takes a bus object with smbus2's methods (``smbus2.SMBus`` or
 :class:`chassisctl.sim.bus.SimulatedSMBus`) and a 7-bit address, moves the
 bytes (never with ``force=True``), decodes them with
 :mod:`chassisctl.devices`, and turns ``OSError`` errnos into the errors of
-:mod:`chassisctl.platform.drivers.errors`.
+:mod:`chassisctl.i2c_errors` (the table every bus edge shares).
 """

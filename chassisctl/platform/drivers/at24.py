@@ -11,14 +11,19 @@ every transfer retries a NAK for ``write_timeout_s`` of the injected clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from smbus2 import i2c_msg
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.devices import at24
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotAnswering, bus_io
+from chassisctl.i2c_errors import NotAnswering, bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 T = TypeVar("T")
 SMBUS_BLOCK = 32
@@ -55,7 +60,7 @@ class At24(I2cDevice):
         max_chunk = SMBUS_BLOCK if self.smbus else at24.IO_LIMIT
         out = bytearray()
         for chunk in at24.plan_read(self.part, self.addr, offset, length, max_chunk):
-            out += self._retrying(f"read {chunk.length} bytes at {chunk.offset:#06x}", lambda c=chunk: self._read(c))
+            out += self._retrying(f"read {chunk.length} bytes at {chunk.offset:#06x}", partial(self._read, chunk))
         return bytes(out)
 
     def _read(self, chunk: at24.Chunk) -> bytes:
@@ -71,11 +76,26 @@ class At24(I2cDevice):
         max_chunk = SMBUS_BLOCK if self.smbus else None
         for chunk in at24.plan_write(self.part, self.addr, offset, len(data), max_chunk):
             payload = data[chunk.offset - offset:chunk.offset - offset + chunk.length]
-            self._retrying(f"write {chunk.length} bytes at {chunk.offset:#06x}",
-                           lambda c=chunk, p=payload: self._write(c, p))
+            self._retrying(f"write {chunk.length} bytes at {chunk.offset:#06x}", partial(self._write, chunk, payload))
 
     def _write(self, chunk: at24.Chunk, payload: bytes) -> None:
         if self.smbus:
             self.bus.write_i2c_block_data(chunk.i2c_addr, chunk.word_addr[0], list(payload))
         else:
             self.bus.i2c_rdwr(i2c_msg.write(chunk.i2c_addr, chunk.word_addr + payload))
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> At24:
+        return cls(hw.bus, dev.address, dev.option("part"), clock=hw.clock, smbus=bool(dev.option("smbus")))
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        """The FRU common header, then the image it describes, checked (never repaired)."""
+        from chassisctl.platform.fru_eeprom import fru_extent, fru_problems
+
+        header = self.read(0, 8)
+        regs["header"] = header.hex()
+        end = fru_extent(header, self.read, self.part.size)
+        image = header + self.read(8, end - 8) if end > 8 else header
+        problems = fru_problems(image)
+        return "FRU image ok" if not problems else "FRU image: " + "; ".join(problems)

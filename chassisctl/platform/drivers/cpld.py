@@ -11,14 +11,19 @@ becomes a forced off, a reset left asserted keeps a node down.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from collections.abc import Iterable
 
 from chassisctl.clock import Clock
 from chassisctl.devices import cpld
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.errors import ChassisError
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import DeassertFailed, VerifyFailed, bus_io
+from chassisctl.platform.drivers._base import Bus, DeassertFailed, I2cDevice, VerifyFailed, probe_byte
+from chassisctl.i2c_errors import bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 DEASSERT_ATTEMPTS = 3
 DEASSERT_RETRY_S = 0.01
@@ -87,3 +92,15 @@ class Cpld(I2cDevice):
             self._what(f"{field.name} could not be released after {attempts} attempts: {last}"),
             hint="the line may still be asserted; check the node and the CPLD",
         ) from last
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> Cpld:
+        return cls(hw.bus, dev.address, dev.fields)
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        """Every register holding a readable field (never a write-only one)."""
+        readable = sorted({f.register for f in dev.fields if f.access in (Access.RO, Access.RW, Access.PULSE)})
+        for reg in readable:
+            probe_byte(hw, dev, reg, regs)
+        return f"{len(readable)} register(s) read"

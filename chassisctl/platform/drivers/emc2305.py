@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 
 from chassisctl.devices import emc2305
 from chassisctl.devices.emc2305 import FanReg, Reg
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotOwned, bus_io
+from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned, probe_byte
+from chassisctl.i2c_errors import bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +84,17 @@ class Emc2305(I2cDevice):
             emc2305.fans_in(self._byte(Reg.SPIN_STATUS, "read spin status"), n),
             emc2305.fans_in(self._byte(Reg.DRIVE_FAIL_STATUS, "read drive-fail status"), n),
         )
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> Emc2305:
+        return cls(hw.bus, dev.address, chip=dev.option("chip"), multiplier=dev.option("multiplier"),
+                   owned=dev.owned)
+
+    def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
+        return float(self.read_rpm(int(reading[3:]) - 1))
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        product = probe_byte(hw, dev, Reg.PRODUCT_ID, regs)
+        vendor = probe_byte(hw, dev, Reg.VENDOR_ID, regs)
+        return f"identifies as {emc2305.decode_ids(product, vendor).name}"

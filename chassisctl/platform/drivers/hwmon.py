@@ -14,8 +14,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chassisctl.errors import ConfigError, UnreachableError
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 #: Attribute prefix -> divisor to SI (°C, V, A, W, J, %RH; RPM and PWM as is).
 SCALE = {"temp": 1000, "in": 1000, "curr": 1000, "power": 1_000_000, "energy": 1_000_000,
@@ -90,3 +95,45 @@ class HwmonDevice:
             return (self.path / f"{attr_prefix}_label").read_text().strip()
         except OSError:
             return None
+
+
+class HwmonReader:
+    """The driver of a ``kind = "hwmon"`` device: its hwmon directory, found when first read.
+
+    Not a bus driver: the kernel driver owns the device and does the I/O.  A
+    failed lookup is forgotten with the device, so the next read looks again
+    (the kernel may bind the driver later).
+    """
+
+    unavailable = "read failed"
+
+    def __init__(self, bus: int, addr: int, *, chip: str | None, driver: str | None) -> None:
+        self.bus = bus
+        self.addr = addr
+        self.chip = chip
+        self.driver = driver
+        self._found: HwmonDevice | None = None
+
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> HwmonReader:
+        return cls(dev.options.get("bus", hw.root_bus), dev.address, chip=dev.options.get("chip"),
+                   driver=dev.options.get("driver"))
+
+    def found(self, hw: Hardware) -> HwmonDevice:
+        if self._found is None:
+            self._found = HwmonDevice.find(self.bus, self.addr, name=self.chip, driver=self.driver,
+                                           sysfs_root=hw.sysfs_root)
+        return self._found
+
+    def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
+        return self.found(hw).read(reading)
+
+    def state(self, hw: Hardware, dev: DeviceDecl, reading: str) -> int:
+        raise ValueError(f"{dev.kind} has no discrete reading {reading}")
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        found = self.found(hw)
+        return f"{found.path.name}: {found.name}, driver {found.driver or 'none'}"
+
+    def forget(self) -> None:
+        self._found = None

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from chassisctl.devices import ina2xx
 from chassisctl.devices.ina2xx import Chip, Reg
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotOwned, bus_io
+from chassisctl.devices.smbus import swap16
+from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned
+from chassisctl.i2c_errors import bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 
 class Ina2xx(I2cDevice):
@@ -76,3 +82,55 @@ class Ina2xx(I2cDevice):
             current = self._read_be_word(Reg.CURRENT) if cal else 0
             power = self._read_be_word(Reg.POWER) if cal else 0
         return ina2xx.decode(self.chip, shunt, bus, current, power, cal, self.shunt_ohms)
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> Ina2xx:
+        return cls(hw.bus, dev.address, dev.kind, dev.options["shunt_ohms"],
+                   current_lsb_amps=dev.option("current_lsb"), owned=dev.owned)
+
+    def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
+        """Voltages directly; current and power scaled by the CAL the chip holds.
+
+        An owned chip holds the CAL chassisctl programs (from the description):
+        no read is needed to scale; anything else is read, and every CAL is
+        re-checked after :data:`~chassisctl.platform.readers.RECHECK_S`.  A
+        reading of exactly 0 — what a reset chip (CAL 0) reads too — is
+        confirmed against the CAL register before it is reported.
+        """
+        if reading == "bus_voltage":
+            return self.read_bus_volts()
+        if reading == "shunt_voltage":
+            return self.read_shunt_volts()
+        key = f"{dev.name}:cal"
+        cal = hw.fact(key, self._held_calibration, assume=self.cal if self.owned else None)
+        read = self.read_current if reading == "current" else self.read_power
+        value = read(cal) if cal else 0.0
+        if value == 0.0:
+            actual = self._held_calibration()
+            hw.remember(key, actual)
+            if not actual:
+                return None  # not ours to program: current and power are unknown, not 0
+            if actual != cal:
+                value = read(actual)
+        return value
+
+    def _held_calibration(self) -> int:
+        """The CAL register; an owned chip found reset (0) is programmed again first."""
+        cal = self.read_calibration()
+        if cal == 0 and self.owned:
+            self.calibrate()
+            cal = self.read_calibration()
+        return cal
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        """INA226: the manufacturer ID (TI, 5449h); INA219 has none, so its configuration."""
+        from chassisctl.errors import ChassisError
+
+        reg = Reg.MANUFACTURER_ID if self.chip is Chip.INA226 else Reg.CONFIG
+        with bus_io(f"{dev.name}: read {reg.name}"):
+            value = swap16(hw.bus.read_word_data(dev.address, reg))
+        regs[reg.name] = f"{value:04X}h"
+        if self.chip is Chip.INA226 and value != 0x5449:
+            raise ChassisError(f"{dev.name}: manufacturer ID {value:04X}h is not TI (5449h): another chip?")
+        return f"{reg.name} {value:04X}h"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from chassisctl.devices import lm75
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import bus_io
+from chassisctl.i2c_errors import bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 
 class Lm75(I2cDevice):
@@ -35,3 +40,14 @@ class Lm75(I2cDevice):
             hyst = self._read_be_word(lm75.Reg.T_HYST)
             t_os = self._read_be_word(lm75.Reg.T_OS)
         return lm75.decode_celsius(hyst, self.resolution), lm75.decode_celsius(t_os, self.resolution)
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> Lm75:
+        return cls(hw.bus, dev.address, dev.option("resolution"))
+
+    def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
+        return self.read_celsius()
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        return f"{self.read_celsius():g} °C"

@@ -7,12 +7,17 @@ kernel owns (its driver caches the channel and would be desynchronised).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from collections.abc import Iterable
 
 from chassisctl.devices import pca954x
 from chassisctl.devices.pca954x import Kind
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import bus_io
+from chassisctl.i2c_errors import bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 
 class Pca954x(I2cDevice):
@@ -39,3 +44,13 @@ class Pca954x(I2cDevice):
 
     def deselect(self) -> None:
         self.write_control(0x00)
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> Pca954x:
+        return cls(hw.bus, dev.address, Kind.from_name(dev.kind))
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        value = self.read_control()
+        regs["control"] = f"{value:02X}h"
+        return f"control {value:02X}h"

@@ -10,15 +10,21 @@ owned: clearing faults a kernel driver reports would hide them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 import enum
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import NamedTuple
 
 from chassisctl.devices import pmbus as pm
-from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
-from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import NotAnswering, NotOwned, VerifyFailed, bus_io
+from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord, flag_names
+from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned, VerifyFailed
+from chassisctl.i2c_errors import NotAnswering, bus_io
+from chassisctl.platform.schema import PSU_FAILURE, PSU_INPUT_LOST, PSU_PREDICTIVE, PSU_PRESENT
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 
 class VoutFormat(enum.Enum):
@@ -168,9 +174,75 @@ class PmbusDevice(I2cDevice):
         with self._transaction("CLEAR_FAULTS"):
             self.bus.write_byte(self.addr, Cmd.CLEAR_FAULTS)
 
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> PmbusDevice:
+        direct: dict[int, DirectCoefficients] = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"])
+                                                    for k, v in (dev.option("direct") or {}).items()}
+        return cls(hw.bus, dev.address, pec=bool(dev.option("pec")), page=dev.option("page"),
+                   vout_format=VoutFormat(dev.option("vout_format")), direct_coefficients=direct, owned=dev.owned)
+
+    def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
+        return self.read(Cmd[reading])
+
+    def state(self, hw: Hardware, dev: DeviceDecl, reading: str) -> int:
+        """The PSU status sensor: presence, failure, predictive failure, input lost (type 08h offsets)."""
+        present = hw.present_field(dev)
+        if present is False:
+            return 0  # empty bay: not present, nothing else to say (and nothing to NAK)
+        try:
+            with hw.at(dev):
+                status = self.status()
+        except NotAnswering:
+            # In the bay (per the CPLD) but silent: its controller is unpowered (AC lost).
+            return (1 << PSU_PRESENT | 1 << PSU_INPUT_LOST) if present else 0
+        return psu_bits(status)
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        word = self.read_word(Cmd.STATUS_WORD)
+        regs["STATUS_WORD"] = f"{word:04X}h"
+        flags = pm.decode_status_word(word)
+        return "STATUS_WORD " + (", ".join(sorted(flag_names(flags))) or "clear") if flags is not None \
+            else "STATUS_WORD FFFFh (floating bus?)"
+
+    def forget(self) -> None:
+        self._vout_mode = None
+
 
 def _name(cmd: int) -> str:
     try:
         return Cmd(cmd).name
     except ValueError:
         return f"command {cmd:02X}h"
+
+
+def psu_bits(status: PmbusStatus) -> int:
+    """PMBus status (word + STATUS_x details) as the PSU sensor's offsets (sensor type 08h)."""
+    word = status.word
+    bits = 1 << PSU_PRESENT
+    vin = status.detail(Cmd.STATUS_INPUT) or 0
+    input_lost = bool(word & StatusWord.VIN_UV_FAULT or vin & (pm.StatusInput.UV_FAULT
+                                                               | pm.StatusInput.UNIT_OFF_LOW_INPUT))
+    if input_lost:
+        bits |= 1 << PSU_INPUT_LOST
+    vout = status.detail(Cmd.STATUS_VOUT) or 0
+    iout = status.detail(Cmd.STATUS_IOUT) or 0
+    temp = status.detail(Cmd.STATUS_TEMPERATURE) or 0
+    fans = status.detail(Cmd.STATUS_FANS_1_2) or 0
+    failure = (word & (StatusWord.VOUT_OV_FAULT | StatusWord.IOUT_OC_FAULT)
+               or vout & (pm.StatusVout.OV_FAULT | pm.StatusVout.UV_FAULT)
+               or iout & (pm.StatusIout.OC_FAULT | pm.StatusIout.OC_LV_FAULT | pm.StatusIout.POUT_OP_FAULT)
+               or temp & pm.StatusTemperature.OT_FAULT
+               or fans & (pm.StatusFans12.FAN1_FAULT | pm.StatusFans12.FAN2_FAULT)
+               or (not input_lost and word & (StatusWord.POWER_GOOD_N | StatusWord.OFF)))
+    if failure:
+        bits |= 1 << PSU_FAILURE
+    warning = (vout & (pm.StatusVout.OV_WARNING | pm.StatusVout.UV_WARNING)
+               or iout & (pm.StatusIout.OC_WARNING | pm.StatusIout.POUT_OP_WARNING)
+               or temp & (pm.StatusTemperature.OT_WARNING | pm.StatusTemperature.UT_WARNING)
+               or fans & (pm.StatusFans12.FAN1_WARNING | pm.StatusFans12.FAN2_WARNING)
+               or vin & (pm.StatusInput.OV_WARNING | pm.StatusInput.UV_WARNING | pm.StatusInput.IIN_OC_WARNING
+                         | pm.StatusInput.PIN_OP_WARNING))
+    if warning:
+        bits |= 1 << PSU_PREDICTIVE
+    return bits

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from chassisctl.devices import tmp421
 from chassisctl.platform.drivers._base import Bus, I2cDevice
-from chassisctl.platform.drivers.errors import bus_io
+from chassisctl.i2c_errors import bus_io
+
+if TYPE_CHECKING:
+    from chassisctl.platform.description import DeviceDecl
+    from chassisctl.platform.readers import Hardware
 
 
 class Tmp421(I2cDevice):
@@ -37,3 +42,16 @@ class Tmp421(I2cDevice):
             low = self.bus.read_byte_data(self.addr, tmp421.low_reg(channel))
         reading = tmp421.decode_channel(high, low, extended=tmp421.is_extended(config), remote=channel > 0)
         return None if reading.open else reading.celsius
+
+    # -- DriverHooks -------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeviceDecl, hw: Hardware) -> Tmp421:
+        return cls(hw.bus, dev.address, dev.option("chip"))
+
+    def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
+        from chassisctl.platform.kinds import tmp421_channels
+
+        return self.read_channel(tmp421_channels(dev.options).index(reading))
+
+    def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
+        return f"identifies as {self.identify().name}"

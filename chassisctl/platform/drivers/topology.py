@@ -22,7 +22,7 @@ from typing import NamedTuple
 from chassisctl.devices.pca954x import Kind, encode_channels
 from chassisctl.errors import ChassisError
 from chassisctl.platform.drivers._base import Bus
-from chassisctl.platform.drivers.errors import NotAnswering
+from chassisctl.i2c_errors import NotAnswering
 from chassisctl.platform.drivers.pca954x import Pca954x
 
 #: A segment is identified by the (mux address, channel) hops that reach it.
@@ -52,7 +52,7 @@ class MuxPath:
         raise AttributeError(f"MuxPath is immutable; cannot set {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        return self.hops == other.hops if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+        return self.hops == other.hops if other.__class__ is self.__class__ else NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.hops)

@@ -7,4 +7,8 @@ part would exchange: pointer latches, MSB- or LSB-first words, PEC, NAKs
 while absent or busy, latched faults.  Engineering values are set by the test
 or the simulator's physical model and encoded with the codecs in
 :mod:`chassisctl.devices`.
+
+A device kind of a platform description names its twin here; the hooks
+that let a twin stand in for a declared device (build, place, apply a
+simulator key, snapshot) are those of :class:`chassisctl.sim.devices._twin.Twin`.
 """

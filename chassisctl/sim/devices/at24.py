@@ -9,14 +9,16 @@ programs the cells.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from chassisctl.clock import Clock
 from chassisctl.devices.at24 import WRITE_CYCLE_S, Part, part as lookup_part
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 from chassisctl.sim.i2c import Segment
 
 
-class At24Sim:
+class At24Sim(Twin):
     """``data`` is the initial content, or a function returning it: then it is
     made when the memory is first used (a FRU image costs its codec's import)."""
 
@@ -34,6 +36,8 @@ class At24Sim:
         self.busy_until = float("-inf")
         self.writes = 0  # completed write cycles, for tests
         self.views = [_At24View(self, block) for block in range(self.part.addresses)]
+        #: The memory before ``corrupt_checksum`` flipped a byte of it.
+        self._pristine: bytes | None = None
 
     @property
     def memory(self) -> bytearray:
@@ -67,6 +71,35 @@ class At24Sim:
         self.pointer = base | ((start + len(data)) & (page - 1))
         self.busy_until = self.clock.monotonic() + self.write_cycle_s
         self.writes += 1
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> At24Sim:
+        """Holding the FRU image its ``[device.sim.fru]`` fields build (else blank, FFh)."""
+        fru = dev.sim.get("fru", {})
+        if not fru:
+            return cls(dev.option("part"), world.clock)
+
+        def image() -> bytes:  # built (FRU codec and all) when something first reads the part
+            from chassisctl.ipmi.fru import build
+
+            return build(board=fru.get("board"), product=fru.get("product"), chassis=fru.get("chassis"))
+
+        return cls(dev.option("part"), world.clock, data=image)
+
+    def place(self, segment: Segment, address: int) -> None:
+        self.attach(segment, address)
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``corrupt_checksum``: flip (or restore) the checksum byte of the board area, else the header's."""
+        image = self._pristine
+        if image is None:
+            image = self._pristine = bytes(self.memory)
+        self.memory[:] = image
+        if value:
+            board = image[3] * 8 if len(image) > 8 else 0
+            at = board + image[board + 1] * 8 - 1 if board and image[board] == 1 else 7
+            self.memory[at] ^= 0xFF
 
 
 class _At24View:

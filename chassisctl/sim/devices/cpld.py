@@ -12,12 +12,13 @@ events, so tests with a FakeClock decide exactly when things happen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.devices.cpld import Access, Field, encode, extract, registers
 from chassisctl.sim.devices._register import PointerSlave
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 FORCE_OFF_S = 4.0
 
@@ -52,7 +53,7 @@ class _DomainState:
         self.no_pg = False
 
 
-class CpldSim(PointerSlave):
+class CpldSim(PointerSlave, Twin):
     """A CPLD answering at one address with byte registers (reads auto-increment)."""
 
     auto_increment = True
@@ -196,3 +197,75 @@ class CpldSim(PointerSlave):
                     s.on, s.on_since = not s.on, now
                 self.pulses.append(Pulse(d.button, held, outcome))
                 s.pressed_at = None
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> CpldSim:
+        """The declared fields, one power domain per node whose ``[node.power]`` names this CPLD.
+
+        Outputs start idle and inputs at their logical 0; the nodes start with
+        the power the ``power`` seed gives (on by default).
+        """
+        nodes = [n for n in world.platform.nodes if n.power is not None and n.power.device == dev.name]
+        domains = [PowerDomain(n.name, n.power.power_good, enable=n.power.enable, button=n.power.button,
+                               reset=n.power.reset, pg_delay_s=float(dev.sim.get("pg_delay_ms", 500)) / 1000)
+                   for n in nodes if n.power.power_good is not None]
+        initial: dict[int, int] = {}
+        for f in dev.fields:
+            if f.access in (Access.PULSE, Access.RW, Access.RO):
+                initial[f.register] = (initial.get(f.register, 0) & ~f.mask) | encode(f, 0)
+        twin = cls(world.clock, dev.fields, initial=initial, domains=domains)
+        on = dev.sim.get("power", "on") == "on"
+        for node in nodes:
+            twin.power_node(node, on)
+        return twin
+
+    def power_node(self, node: Any, on: bool) -> None:
+        """A node's power set from outside (seed or ``sim set``): its enable field follows."""
+        power = node.power
+        if power.enable is not None:
+            f = self.fields[power.enable]
+            value = power.on_value if on else power.off_value
+            self.raw[f.register] = (self.raw[f.register] & ~f.mask) | encode(f, value)
+            self.value(power.enable)  # let the domain see the enable before forcing its state
+        if node.name in self.domains:
+            self.set_power(node.name, on)
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``no_power_good``, ``power`` (every node it powers) and its ro fields as inputs."""
+        if key == "no_power_good":
+            for d in list(self.domains):
+                self.fail_power_good(d, bool(value))
+        elif key == "power":
+            for node in world.platform.nodes:
+                if node.power is not None and node.power.device == dev.name:
+                    self.power_node(node, value == "on")
+        elif key in self.fields:
+            self.set_input(key, int(value))
+
+    def snapshot(self, dev: DeclaredDevice, epoch: float) -> dict[str, Any] | None:
+        """Registers, latches and power domains; domain times as wall clock (``epoch``)."""
+        regs = sorted({f.register for f in self.fields.values()})
+        wall = lambda t: None if t is None else round(t + epoch, 6)  # noqa: E731 - a local conversion
+        return {"raw": {str(r): self.raw[r] for r in regs},
+                "latched": {str(r): self.latched[r] for r in regs if self.latched[r]},
+                "domains": {d: {"on": s.on, "since": wall(s.on_since), "enable_seen": s.enable_seen,
+                                "pressed": wall(s.pressed_at), "reset": wall(s.reset_at), "no_pg": s.no_pg}
+                            for d, s in self._state.items()}}
+
+    def restore(self, snapshot: Mapping[str, Any], dev: DeclaredDevice, epoch: float) -> None:
+        mono = lambda t: None if t is None else float(t) - epoch  # noqa: E731 - a local conversion
+        for r, v in snapshot.get("raw", {}).items():
+            self.raw[int(r)] = int(v)
+        for r in {f.register for f in self.fields.values()}:
+            self.latched[r] = int(snapshot.get("latched", {}).get(str(r), 0))
+        for d, doc in snapshot.get("domains", {}).items():
+            state = self._state.get(d)
+            if state is None:
+                continue
+            state.on = bool(doc["on"])
+            state.on_since = mono(doc["since"]) or 0.0
+            state.enable_seen = int(doc["enable_seen"])
+            state.pressed_at = mono(doc.get("pressed"))
+            state.reset_at = mono(doc.get("reset"))
+            state.no_pg = bool(doc.get("no_pg", False))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chassisctl.devices import emc2305
 from chassisctl.devices.emc2305 import FanReg, Reg
 from chassisctl.sim.devices._register import PointerSlave
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 #: Fan configuration 1 power-on value: RANGE = 01b (multiplier 2), EDGES = 01b (2-pole).
 CONFIG1_DEFAULT = 0x2B
 
 
-class Emc2305Sim(PointerSlave):
+class Emc2305Sim(PointerSlave, Twin):
     """Fan speed follows the drive duty linearly up to ``max_rpm`` unless a test
     pins it with :meth:`set_rpm`; :meth:`stall` forces COUNT 1FFFh and the
     stall bit.  Reads auto-increment, so the two tach bytes can be read in one
@@ -60,21 +64,21 @@ class Emc2305Sim(PointerSlave):
         if located is not None:
             fan, kind = located
             high, low = emc2305.tach_from_count(self._count(fan))
-            value = {FanReg.DRIVE: self.drive[fan], FanReg.CONFIG1: self.config1[fan],
-                     FanReg.MIN_DRIVE: self.min_drive[fan], FanReg.TACH_HIGH: high,
-                     FanReg.TACH_LOW: low}.get(kind, 0)  # type: ignore[call-overload]
-            return bytes([value])
+            per_fan: dict[int, int] = {FanReg.DRIVE: self.drive[fan], FanReg.CONFIG1: self.config1[fan],
+                                       FanReg.MIN_DRIVE: self.min_drive[fan], FanReg.TACH_HIGH: high,
+                                       FanReg.TACH_LOW: low}
+            return bytes([per_fan.get(kind, 0)])
         stall = self._status_bits(self.stalled)
         fail = self._status_bits(self.drive_fail)
-        value = {
+        chip: dict[int, int] = {
             Reg.STATUS: (0x01 if stall else 0) | (0x04 if fail else 0),
             Reg.STALL_STATUS: stall,
             Reg.SPIN_STATUS: 0,
             Reg.DRIVE_FAIL_STATUS: fail,
             Reg.PRODUCT_ID: self.chip.product_id,
             Reg.VENDOR_ID: emc2305.VENDOR_SMSC,
-        }.get(reg, 0)  # type: ignore[call-overload]
-        return bytes([value])
+        }
+        return bytes([chip.get(reg, 0)])
 
     def write_register(self, reg: int, data: bytes) -> None:
         for offset, value in enumerate(data):
@@ -88,3 +92,21 @@ class Emc2305Sim(PointerSlave):
                 self.config1[fan] = value
             elif kind == FanReg.MIN_DRIVE:
                 self.min_drive[fan] = value
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> Emc2305Sim:
+        return cls(dev.option("chip"))
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``fanN`` (RPM) and ``fanN_stall``."""
+        if key.endswith("_stall"):
+            self.stall(int(key[3:-6]) - 1, bool(value))
+        else:
+            self.set_rpm(int(key[3:]) - 1, float(value))
+
+    def snapshot(self, dev: DeclaredDevice, epoch: float) -> dict[str, Any] | None:
+        return {"drive": list(self.drive)}
+
+    def restore(self, snapshot: Mapping[str, Any], dev: DeclaredDevice, epoch: float) -> None:
+        self.drive[:] = [int(v) for v in snapshot["drive"]][:len(self.drive)]

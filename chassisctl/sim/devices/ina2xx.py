@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chassisctl.devices import ina2xx
 from chassisctl.devices.ina2xx import Chip, Reg
 from chassisctl.sim.devices._register import PointerSlave
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
-_INA226_IDS = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
+_INA226_IDS: dict[int, int] = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
 _RESET = 0x8000
 
 
-class Ina2xxSim(PointerSlave):
+class Ina2xxSim(PointerSlave, Twin):
     """Shunt and bus voltages come from the test or model; current and power are
     derived from CAL with the chip's integer division, and read 0 while CAL is 0
     (power-on and after a reset through CONFIG bit 15)."""
@@ -21,6 +25,9 @@ class Ina2xxSim(PointerSlave):
         self.shunt_ohms = shunt_ohms
         self.shunt_reg = 0
         self.bus_reg = 0
+        #: The load the simulator last set (``current`` and ``bus_voltage`` keys).
+        self.amps = 0.0
+        self.volts = 0.0
         self.reset()
 
     def reset(self) -> None:
@@ -48,7 +55,7 @@ class Ina2xxSim(PointerSlave):
         return reg <= Reg.CALIBRATION or (self.chip is Chip.INA226 and reg in (6, 7, 0xFE, 0xFF))
 
     def read_register(self, reg: int) -> bytes:
-        value = {
+        registers: dict[int, int] = {
             Reg.CONFIG: self.config,
             Reg.SHUNT_VOLTAGE: self.shunt_reg,
             Reg.BUS_VOLTAGE: self.bus_reg,
@@ -57,8 +64,8 @@ class Ina2xxSim(PointerSlave):
             Reg.CALIBRATION: self.cal,
             Reg.MASK_ENABLE: self.mask_enable,
             Reg.ALERT_LIMIT: self.alert_limit,
-        }.get(reg, _INA226_IDS.get(reg, 0))  # type: ignore[call-overload]
-        return value.to_bytes(2, "big")
+        }
+        return registers.get(reg, _INA226_IDS.get(reg, 0)).to_bytes(2, "big")
 
     def write_register(self, reg: int, data: bytes) -> None:
         if len(data) < 2:
@@ -75,3 +82,32 @@ class Ina2xxSim(PointerSlave):
             self.mask_enable = value
         elif reg == Reg.ALERT_LIMIT:
             self.alert_limit = value
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> Ina2xxSim:
+        """Calibrated as the description programs it (an owned chip, or firmware did)."""
+        twin = cls(Chip[dev.kind.upper()], dev.options["shunt_ohms"])
+        twin.cal = _calibration(dev)
+        return twin
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``calibrated`` (false: CAL reads 0, as after a reset), ``current`` (A) and ``bus_voltage`` (V)."""
+        if key == "calibrated":
+            self.cal = _calibration(dev) if value else 0
+            return
+        if key == "current":
+            self.amps = float(value)
+        else:
+            self.volts = float(value)
+        self.set_load(self.amps, self.volts)
+
+    def snapshot(self, dev: DeclaredDevice, epoch: float) -> dict[str, Any] | None:
+        return {"cal": self.cal, "config": self.config}
+
+    def restore(self, snapshot: Mapping[str, Any], dev: DeclaredDevice, epoch: float) -> None:
+        self.cal, self.config = int(snapshot["cal"]), int(snapshot["config"])
+
+
+def _calibration(dev: DeclaredDevice) -> int:
+    return ina2xx.calibration(Chip[dev.kind.upper()], dev.options["shunt_ohms"], dev.option("current_lsb"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chassisctl.devices import lm75
 from chassisctl.sim.devices._register import PointerSlave
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 
-class Lm75Sim(PointerSlave):
+class Lm75Sim(PointerSlave, Twin):
     """A temperature sensor whose temperature the test or the model sets.
 
     ``resolution`` is fixed for LM75 (9) and LM75B/DS75 (11); with
@@ -51,7 +54,9 @@ class Lm75Sim(PointerSlave):
         reg &= 0x03  # the pointer has two bits; the rest are ignored
         if reg == lm75.Reg.CONFIG:
             return bytes([self.config])
-        word = {lm75.Reg.TEMP: self._temp_reg, lm75.Reg.T_HYST: self.t_hyst, lm75.Reg.T_OS: self.t_os}[reg]
+        words: dict[int, int] = {lm75.Reg.TEMP: self._temp_reg, lm75.Reg.T_HYST: self.t_hyst,
+                                 lm75.Reg.T_OS: self.t_os}
+        word = words[reg]
         return self._mask(word).to_bytes(2, "big")
 
     def write_register(self, reg: int, data: bytes) -> None:
@@ -66,3 +71,18 @@ class Lm75Sim(PointerSlave):
             else:
                 self.t_hyst = word
             self._update_os()
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> Lm75Sim:
+        """An LM75 at its fixed resolution, or a TMP75 configured to it (as firmware or the kernel does)."""
+        resolution = dev.option("resolution")
+        tmp75 = dev.kind == "tmp75"
+        twin = cls(float(dev.sim.get("temperature", 25.0)), resolution=resolution, configurable=tmp75)
+        if tmp75:
+            twin.config = (resolution - 9) << 5
+            twin.set_celsius(twin.celsius)
+        return twin
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        self.set_celsius(float(value))  # "temperature", its one key

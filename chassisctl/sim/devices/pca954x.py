@@ -8,14 +8,18 @@ Stuck channel: :class:`ChannelSegment` carries a documented ``stuck``
 attribute meaning "a device on this segment holds SDA low".  The semantics a
 bus should give it: any transaction started while a stuck segment is connected
 fails with ETIMEDOUT, except one addressed to the mux that connects it, whose
-control register stays reachable (the design note's "deselect if the mux
-still ACKs").  :meth:`Pca954xSim.stuck_connected` reports the condition so a
-bus can check it without knowing the model's internals.
+control register stays reachable: the switch sits above the stuck segment,
+so a master can still deselect the channel and free the rest of the bus.
+:meth:`Pca954xSim.stuck_connected` reports the condition so a bus can check
+it without knowing the model's internals.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from chassisctl.devices.pca954x import Kind, decode_channels
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 from chassisctl.sim.i2c import Segment
 
 
@@ -27,7 +31,7 @@ class ChannelSegment(Segment):
         self.stuck = False
 
 
-class Pca954xSim:
+class Pca954xSim(Twin):
     """``mux_reachable_when_stuck=False`` makes even the mux's own address time out."""
 
     def __init__(self, kind: Kind = Kind.PCA9548, name: str = "mux", *,
@@ -86,3 +90,13 @@ class Pca954xSim:
             self.control = value
             self.writes.append(value)
         self._writing, self._pending = False, None
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> Pca954xSim:
+        return cls(Kind.from_name(dev.kind), dev.name)
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``stuck_channel``: a device on that channel holds SDA low (-1: none)."""
+        for n, segment in enumerate(self.channels):
+            segment.stuck = n == int(value)

@@ -14,9 +14,13 @@ not ``present`` NAKs its address.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
 from chassisctl.ipmi.pec import crc8
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 #: Data bytes of the write commands the model accepts (PEC excluded).
 WRITE_LENGTHS = {Cmd.PAGE: 1, Cmd.OPERATION: 1, Cmd.ON_OFF_CONFIG: 1, Cmd.CLEAR_FAULTS: 0, Cmd.VOUT_COMMAND: 2}
@@ -29,15 +33,15 @@ class _Page:
     def __init__(self, vout_mode: pm.VoutMode) -> None:
         self.vout_mode = vout_mode
         self.values: dict[int, float] = {}
-        self.latched = dict.fromkeys(STATUS_REGS, 0)
-        self.live = dict.fromkeys(STATUS_REGS, 0)
+        self.latched: dict[int, int] = dict.fromkeys(STATUS_REGS, 0)
+        self.live: dict[int, int] = dict.fromkeys(STATUS_REGS, 0)
         self.operation = OPERATION_ON
 
     def status(self, reg: int) -> int:
         return self.latched[reg] | self.live[reg]
 
 
-class PmbusSim:
+class PmbusSim(Twin):
     """A PMBus device at ``addr`` with ``pages`` output rails."""
 
     def __init__(self, addr: int, *, pages: int = 1, vout_mode: int = 0x17, pec: bool = False,
@@ -150,7 +154,7 @@ class PmbusSim:
         if cmd in STATUS_REGS:
             return bytes([p.status(cmd)])
         page_index = self.pages.index(p)
-        fixed = {
+        fixed: dict[int, bytes] = {
             Cmd.PAGE: bytes([self.page]),
             Cmd.OPERATION: bytes([p.operation]),
             Cmd.CAPABILITY: bytes([(0x80 if self.pec_capable else 0) | 0x10]),
@@ -159,7 +163,7 @@ class PmbusSim:
             Cmd.STATUS_WORD: self.status_word(page_index).to_bytes(2, "little"),
             Cmd.PMBUS_REVISION: bytes([self.revision]),
         }
-        return fixed.get(cmd)  # type: ignore[call-overload]
+        return fixed.get(cmd)
 
     def _invalid(self, flag: pm.StatusCml) -> None:
         for p in self.pages:
@@ -247,3 +251,42 @@ class PmbusSim:
         elif cmd is Cmd.VOUT_COMMAND:
             p = self.pages[self.page if self.page < len(self.pages) else 0]
             p.values[Cmd.READ_VOUT] = pm.decode_vout(int.from_bytes(data, "little"), p.vout_mode)
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> PmbusSim:
+        """Encoded as the description says the part encodes (VOUT_MODE, LINEAR11 or DIRECT)."""
+        fmt = dev.option("vout_format")
+        direct: dict[int, DirectCoefficients] = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"])
+                                                    for k, v in (dev.option("direct") or {}).items()}
+        mode = dev.sim.get("vout_mode", 0x40 if fmt == "direct" else 0x17)
+        return cls(dev.address, pec=bool(dev.option("pec")), vout_mode=mode, direct=direct,
+                   force_linear11=fmt == "linear11", pages=max(1, dev.options.get("page", 0) + 1))
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``READ_*`` values, ``MFR_*`` strings, ``STATUS_*`` conditions, ``ac_ok`` and ``pec_error``."""
+        if key.startswith("READ_"):
+            self.set(key, float(value))
+        elif key.startswith("MFR_"):
+            self.strings[Cmd[key]] = str(value).encode("ascii")
+        elif key.startswith("STATUS_"):
+            self.set_condition(Cmd[key], int(value))
+        elif key == "ac_ok":
+            if bool(value) != self.ac_ok or not value:
+                self.set_ac(bool(value))
+        elif key == "pec_error":
+            self.corrupt_pec(int(value))
+
+    def snapshot(self, dev: DeclaredDevice, epoch: float) -> dict[str, Any] | None:
+        return {"page": self.page, "pec_errors": self.pec_errors_to_inject,
+                "pages": [{"operation": p.operation, "latched": {str(int(k)): v for k, v in p.latched.items() if v}}
+                          for p in self.pages]}
+
+    def restore(self, snapshot: Mapping[str, Any], dev: DeclaredDevice, epoch: float) -> None:
+        self.page = int(snapshot.get("page", 0))
+        self.pec_errors_to_inject = int(snapshot.get("pec_errors", 0))
+        for page, doc in zip(self.pages, snapshot.get("pages", []), strict=False):  # a shorter snapshot keeps the rest
+            page.operation = int(doc.get("operation", 0x80))
+            latched = {int(k): int(v) for k, v in doc.get("latched", {}).items()}
+            for reg in page.latched:
+                page.latched[reg] = latched.get(int(Cmd(reg)), 0) | page.live[reg]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chassisctl.devices import tmp421
 from chassisctl.sim.devices._register import PointerSlave
+from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
 
-class Tmp421Sim(PointerSlave):
+class Tmp421Sim(PointerSlave, Twin):
     """Temperatures are physical values, encoded at read time for the current RANGE.
 
     The high and low bytes are separate registers, read in two transactions
@@ -40,7 +43,7 @@ class Tmp421Sim(PointerSlave):
         return reg in self._registers()
 
     def _registers(self) -> set[int]:
-        regs = {tmp421.Reg.STATUS, tmp421.Reg.CONFIG1, tmp421.Reg.CONFIG2, tmp421.Reg.CONVERSION_RATE,
+        regs: set[int] = {tmp421.Reg.STATUS, tmp421.Reg.CONFIG1, tmp421.Reg.CONFIG2, tmp421.Reg.CONVERSION_RATE,
                 tmp421.Reg.MANUFACTURER_ID, tmp421.Reg.DEVICE_ID}
         for ch in range(self.chip.channels):
             regs |= {tmp421.high_reg(ch), tmp421.low_reg(ch)}
@@ -51,18 +54,32 @@ class Tmp421Sim(PointerSlave):
             if reg in (tmp421.high_reg(ch), tmp421.low_reg(ch)):
                 high, low = self._channel_bytes(ch)
                 return bytes([high if reg == tmp421.high_reg(ch) else low])
-        value = {
+        registers: dict[int, int] = {
             tmp421.Reg.STATUS: self.status,
             tmp421.Reg.CONFIG1: self.config1,
             tmp421.Reg.CONFIG2: 0x1C,
             tmp421.Reg.CONVERSION_RATE: self.conversion_rate,
             tmp421.Reg.MANUFACTURER_ID: tmp421.MANUFACTURER_TI,
             tmp421.Reg.DEVICE_ID: self.chip.device_id,
-        }.get(reg, 0xFF)
-        return bytes([value])
+        }
+        return bytes([registers.get(reg, 0xFF)])
 
     def write_register(self, reg: int, data: bytes) -> None:
         if reg == tmp421.Reg.CONFIG1:
             self.config1 = data[0] & (tmp421.Config1.RANGE_EXTENDED | tmp421.Config1.SHUTDOWN)
         elif reg == tmp421.Reg.CONVERSION_RATE:
             self.conversion_rate = data[0] & 0x07
+
+    # -- Twin ----------------------------------------------------------------------------
+    @classmethod
+    def for_device(cls, dev: DeclaredDevice, world: TwinWorld) -> Tmp421Sim:
+        return cls(dev.option("chip"), extended=bool(dev.sim.get("extended", False)))
+
+    def apply(self, key: str, value: Any, dev: DeclaredDevice, world: TwinWorld) -> None:
+        """``local``, ``remoteN`` (°C) and ``remoteN_open``."""
+        channel, _, flag = key.partition("_")
+        index = 0 if channel == "local" else int(channel.removeprefix("remote"))
+        if flag == "open":
+            self.set_open(index, bool(value))
+        else:
+            self.set_celsius(index, float(value))

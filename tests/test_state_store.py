@@ -1,4 +1,4 @@
-"""The simulator's persisted state: locked, atomic, never lost, never silently replaced."""
+"""Persisted chassis state (the simulator's here): locked, atomic, never lost, never silently replaced."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from chassisctl.cli.app import run
 from chassisctl.errors import StateError, UsageError
 from chassisctl.ipmi import sel as sel_codec
-from chassisctl.sim.state import StateStore, check_name
+from chassisctl.state_store import StateStore, check_name
 
 import _simkit as kit
 

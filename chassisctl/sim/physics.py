@@ -54,7 +54,7 @@ class PowerTimeline:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.to_json() == other.to_json()  # type: ignore[attr-defined]
+        return self.to_json() == other.to_json()
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
 
@@ -64,7 +64,7 @@ class PowerTimeline:
                 "pending": [[p.target, p.at, p.cause] for p in self.pending]}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "PowerTimeline":
+    def from_json(cls, doc: dict[str, Any]) -> PowerTimeline:
         from chassisctl.fileio import finite
 
         return cls(on=bool(doc["on"]), since=finite(doc["since"]),

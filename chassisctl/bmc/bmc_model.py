@@ -25,18 +25,14 @@ from chassisctl.ipmi.codes import CompletionCode
 if TYPE_CHECKING:
     # Codecs load inside the methods that build replies: a model used only for
     # Get Chassis Status must not pay for the App, DCMI and sensor modules.
-    from chassisctl.ipmi.app import DeviceId, SsifCapabilities
+    from chassisctl.ipmi.app import DeviceId
+    from chassisctl.ipmi.ssif import SsifCapabilities
     from chassisctl.ipmi.boot_options import BootOptions
     from chassisctl.ipmi.chassis import ChassisAction, ChassisStatus
     from chassisctl.ipmi.chassis_settings import PolicyReply
     from chassisctl.ipmi.dcmi import DcmiCapabilities, DcmiPowerReading
-    from chassisctl.ipmi.sensor_cmds import (
-        SensorEventEnable,
-        SensorHysteresis,
-        SensorReading,
-        SensorReadingFactors,
-        SensorThresholds,
-    )
+    from chassisctl.ipmi.sensor_cmds import SensorReading, SensorReadingFactors, SensorThresholds
+    from chassisctl.ipmi.sensor_params import SensorEventEnable, SensorHysteresis
 
 #: Configuration-parameter completion code "parameter not supported".
 PARAMETER_NOT_SUPPORTED = 0x80

@@ -1,12 +1,17 @@
-"""The simulated chassis' memory between processes: one JSON file per chassis.
+"""Memory between processes: one locked JSON document per chassis, replaced atomically.
 
 ``chassisctl power off`` and the next ``chassisctl power status`` are
-separate processes, so the power timeline, the SEL and the SDR repository
-timestamps live in ``$XDG_STATE_HOME/chassisctl/sim/<name>.json``.  Every
-access holds an ``fcntl`` lock on a sibling ``.lock`` file (the data file
-itself is replaced by rename, so it cannot carry the lock), and writes go to
-a temporary file that is fsynced and renamed over the old one: a crash or a
-concurrent command never leaves a torn file.  A file that exists but does not
+separate processes, so what a chassis must remember lives in a file: the
+simulated chassis keeps its power timeline, SEL and SDR repository
+timestamps in ``$XDG_STATE_HOME/chassisctl/sim/<name>.json``
+(:mod:`chassisctl.sim.chassis`), a translated platform its per-node state in
+``$XDG_STATE_HOME/chassisctl/platform/<platform>.<bus>.json``
+(:mod:`chassisctl.platform.state`).  This module sits below both, so real
+hardware never depends on the simulator for it.  Every access holds an
+``fcntl`` lock on a sibling ``.lock`` file (the data file itself is replaced
+by rename, so it cannot carry the lock), and writes go to a temporary file
+that is fsynced and renamed over the old one: a crash or a concurrent
+command never leaves a torn file.  A file that exists but does not
 parse is reported and left untouched — nothing already stored is lost.
 """
 
@@ -19,7 +24,8 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from chassisctl.errors import StateError
 
@@ -28,7 +34,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def check_name(name: str) -> str:
-    """Simulator names become file names: keep them tame."""
+    """Simulator and platform names become file names: keep them tame."""
     if not _NAME.match(name) or name.startswith("."):
         from chassisctl.errors import UsageError
 
@@ -37,7 +43,7 @@ def check_name(name: str) -> str:
 
 
 class StateStore:
-    """Locked, atomic load/save of one simulator's state document."""
+    """Locked, atomic load/save of one state document."""
 
     #: Whose state this is, for messages.
     owner = "simulator"
@@ -63,7 +69,7 @@ class StateStore:
             os.close(fd)  # closing releases the lock
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator["StateStore"]:
+    def locked(self) -> Iterator[StateStore]:
         """Hold the exclusive lock for a read-modify-write."""
         with self.lock_fd():
             yield self

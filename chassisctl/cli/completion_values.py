@@ -3,7 +3,7 @@
 Each keypress starts a process, so nothing here may import typer, rich or a
 codec, touch the I2C bus or walk an SDR repository: sensor names come from
 the index the last ``sensors`` run (or ``serve``) wrote next to the SDR
-cache, buses from ``/dev``.  The fast path in :mod:`chassisctl.cli.fastcomplete`
+cache, buses from ``/dev``.  The fast path in :mod:`chassisctl.cli.completion_tree`
 calls these same functions, so both completion paths agree by construction.
 """
 
@@ -77,8 +77,30 @@ def complete_platform(incomplete: str = "") -> list[str]:
 
 
 def node_index_path() -> str:
-    """Node names of the platform last opened (written by the platform backend)."""
+    """Node names of the platform last opened (written by :func:`write_node_index`)."""
     return os.path.join(_cache_home(), "nodes.json")
+
+
+def write_node_index(platform: str, nodes: list) -> None:
+    """Remember the nodes of the platform a command opened, for TAB completion of ``--node``.
+
+    Written only when it changed; a cache that cannot be written is no error.
+    """
+    import json
+    from pathlib import Path
+
+    from chassisctl.errors import StateError
+    from chassisctl.fileio import read_capped, write_quietly
+
+    path = Path(node_index_path())
+    doc = {"schema": 1, "platform": platform, "nodes": [{"name": n.name, "id": n.id} for n in nodes]}
+    blob = json.dumps(doc, sort_keys=True)
+    try:
+        if read_capped(path, "node index", StateError) == blob.encode():
+            return
+    except (OSError, StateError):
+        pass
+    write_quietly(path, blob)
 
 
 def complete_node(incomplete: str = "") -> list[str]:

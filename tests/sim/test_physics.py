@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chassisctl.sim.model import Pending, PhysicalModel, PowerTimeline
+from chassisctl.sim.physics import Pending, PhysicalModel, PowerTimeline
 from chassisctl.sim.profile import parse_profile
 
 import _simkit as kit

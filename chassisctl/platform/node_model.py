@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from chassisctl.bmc.model import BaseModel
+from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.errors import ChassisError
 from chassisctl.ipmi.codes import CompletionCode as CC
 
@@ -36,7 +36,7 @@ POWER_OFF_OFFSET, POWER_CYCLE_OFFSET = 0x00, 0x01
 
 def completion_for(exc: BaseException) -> int:
     """The completion code for a device failure behind a command."""
-    from chassisctl.platform.drivers.errors import BusTimeout, NotAnswering
+    from chassisctl.i2c_errors import BusTimeout, NotAnswering
 
     if isinstance(exc, BusTimeout):
         return CC.TIMEOUT
@@ -254,7 +254,7 @@ class PlatformModel(BaseModel):
         readable = Threshold(0)
         for flag in entry.synth.limits:
             readable |= flag
-        return SensorThresholds(readable, **{f.name.lower(): v for f, v in entry.synth.limits.items()})
+        return SensorThresholds(readable, **{str(f.name).lower(): v for f, v in entry.synth.limits.items()})
 
     def sensor_hysteresis(self, number: int):
         from chassisctl.ipmi.sensor_params import SensorHysteresis
