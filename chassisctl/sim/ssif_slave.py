@@ -241,7 +241,10 @@ class SsifSlave:
         self._next_block = 0
         self._resp_pec = pec
         self._ready_at = received + self.turnaround
-        self._deadline = self._ready_at + self.abandon_after
+        # A response is abandoned only after it existed for abandon_after: a
+        # model slowed by the shared state lock (parallel commands) must not
+        # have timed its answer out before it was made.
+        self._deadline = max(self._ready_at, self.clock.monotonic()) + self.abandon_after
 
     def _answer(self, payload: bytes) -> bytes:
         if (self.answer_capabilities and payload[0] >> 2 == NetFn.APP

@@ -84,6 +84,21 @@ def test_turnaround_includes_the_models_own_work() -> None:
     assert rig.read()[:3] == H("1C 01 00")
 
 
+def test_a_slow_model_answer_is_not_abandoned_before_it_exists() -> None:
+    """Work longer than turnaround + abandon time (the state lock held by other
+    processes) still leaves the answer readable: the abandon timer starts when
+    the answer is made."""
+    rig = Rig(turnaround=0.004)
+
+    def slow(payload: bytes) -> bytes:
+        rig.clock.advance(rig.slave.abandon_after + 0.1)
+        return handler(payload)
+
+    rig.slave.handler = slow
+    rig.bus.write_block_data(0x10, 0x02, [0x18, 0x01])
+    assert rig.read()[:3] == H("1C 01 00")
+
+
 def test_response_can_be_re_read_until_abandoned(rig: Rig) -> None:
     rig.bus.write_block_data(0x10, 0x02, [0x18, 0x01])
     rig.ready()
