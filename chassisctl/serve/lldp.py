@@ -203,14 +203,20 @@ class LldpService:
 
     async def stop(self) -> None:
         """Say goodbye on every port (TTL 0), then close everything; well under a second."""
+        began = time.monotonic()
+        goodbyes = 0
         if self.agent is not None:
-            self._send(self.agent.shutdown(time.monotonic()))
+            frames = self.agent.shutdown(began)
+            goodbyes = self._send(frames)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._deadline = float("inf")
         self._failed = None
+        ports = len(self._sockets)
         await self._close()
+        self.log.info("lldp: stopped: shutdown LLDPDU sent on %d of %d ports, sockets closed, in %.0f ms",
+                      goodbyes, ports, (time.monotonic() - began) * 1000)
 
     async def _close(self) -> None:
         self._unwatch()
@@ -470,16 +476,20 @@ class LldpService:
         if when is not None and when < self._deadline:
             self._rearm()
 
-    def _send(self, frames: list[tuple[str, bytes]]) -> None:
+    def _send(self, frames: list[tuple[str, bytes]]) -> int:
+        """Send each frame on its port's socket; the number sent."""
         sockets = self._sockets
+        sent = 0
         for port, frame in frames:
             sock = sockets.get(port)
             if sock is None:
                 continue
             try:
                 sock.send(frame)
+                sent += 1
             except OSError as exc:  # a link that just went down; the next event says so
                 self.log.debug("lldp: %s: send failed: %s", port, exc.strerror or exc)
+        return sent
 
     def _rearm(self) -> None:
         """(Re)set the loop timer to the agent's next deadline or the next drain, whichever is first."""
