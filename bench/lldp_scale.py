@@ -1,6 +1,6 @@
 """serve's LLDP agent stopping at 64/256/512 ports, against the floor of closing the same sockets.
 
-    .venv/bin/python bench/lldp_scale.py [--ports 64,256,512] [--rounds 3]
+    .venv/bin/python bench/lldp_scale.py [--ports 64,256,512] [--rounds 3] [--before TREE]
 
 Needs root and ``ip``.  One namespace pair with max(--ports) veth pairs
 (``tests/interop/lldp_scale.py``), built once; for each port count, each
@@ -16,7 +16,13 @@ round, on the first N ports:
   the LLDP service's own stop (TTL-0 frames on every port, then every
   socket closed, from its ``lldp: stopped`` log line) and SIGTERM to
   process exit.  A receiver on the far side counts the TTL-0 frames: every
-  port must get exactly one.
+  port must get exactly one;
+* **before** (``--before TREE``, e.g. a checkout of main before the fix):
+  the same serve round with that tree's ``chassisctl`` first on
+  PYTHONPATH; only SIGTERM to exit and the TTL-0 count (older trees do not
+  log their stop time).  The venv's editable install of this tree is a
+  meta-path finder that would win over PYTHONPATH, so a ``sitecustomize``
+  on the same PYTHONPATH takes it out for that process only.
 
 The two close measurements run in a helper process inside the agent's
 namespace, alternating order each round.  Printed: median (min..max) over
@@ -66,6 +72,13 @@ print(json.dumps(out))
 """
 
 
+#: Drops this venv's editable-install finder, so PYTHONPATH's chassisctl is the one imported.
+SHIM = """import sys
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if "__editable__" not in (getattr(f, "__module__", "") or type(f).__module__)]
+"""
+
+
 def spread(values: list[float], fmt: str = "{:.0f}") -> str:
     if not values:
         return "-"
@@ -78,11 +91,18 @@ def closes(bed: ScaleBed, n: int, order: str) -> dict[str, float]:
     return json.loads(done.stdout)
 
 
-def serve_round(bed: ScaleBed, n: int) -> dict[str, float]:
+def serve_round(bed: ScaleBed, n: int, tree: str | None = None) -> dict[str, float]:
     ports = bed.ports[:n]
     rx = bed.receiver()
     began = time.monotonic()
-    dut = bed.agent(ports=ports, tx_interval=30, tx_hold=4).start(timeout=120)
+    dut = bed.agent(ports=ports, tx_interval=30, tx_hold=4)
+    if tree is not None:
+        shim = bed.work / "before-shim"
+        shim.mkdir(exist_ok=True)
+        (shim / "sitecustomize.py").write_text(SHIM)
+        env = dut.env() | {"PYTHONPATH": f"{tree}:{shim}"}
+        dut.env = lambda: env  # type: ignore[method-assign]
+    dut.start(timeout=120)
     started = time.monotonic() - began
     if not wait_announced(dut, ports, 60):
         raise RuntimeError(f"not every port transmitted:\n{dut.log()[-2000:]}")
@@ -90,17 +110,22 @@ def serve_round(bed: ScaleBed, n: int) -> dict[str, float]:
     report = rx.report()
     bed.receivers.remove(rx)
     ms = stop_ms(dut.log())
-    if code != 0 or ms is None:
+    if code != 0 or (ms is None and tree is None):
         raise RuntimeError(f"serve exit {code}:\n{dut.log()[-2000:]}")
     goodbyes = [report["ports"].get(f"r{i}", [0, 0])[1] for i in range(1, n + 1)]
-    return {"start_ms": started * 1000, "stop_ms": ms, "exit_ms": elapsed * 1000,
-            "exactly_one": float(all(g == 1 for g in goodbyes)), "goodbyes": float(sum(goodbyes))}
+    prefix = "" if tree is None else "before_"
+    out = {"start_ms": started * 1000, "exit_ms": elapsed * 1000,
+           "exactly_one": float(all(g == 1 for g in goodbyes)), "goodbyes": float(sum(goodbyes))}
+    if ms is not None and tree is None:
+        out["stop_ms"] = ms
+    return {prefix + k: v for k, v in out.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ports", default="64,256,512")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--before", metavar="TREE", help="also run serve from this source tree (PYTHONPATH)")
     args = parser.parse_args()
     counts = [int(p) for p in args.ports.split(",")]
     if os.geteuid() != 0:
@@ -116,7 +141,10 @@ def main() -> int:
             res: dict[str, list[float]] = {}
             for r in range(args.rounds):
                 order = "serial,parallel" if r % 2 == 0 else "parallel,serial"
-                for key, value in {**closes(bed, n, order), **serve_round(bed, n)}.items():
+                results = {**closes(bed, n, order), **serve_round(bed, n)}
+                if args.before:
+                    results |= serve_round(bed, n, str(Path(args.before).resolve()))
+                for key, value in results.items():
                     res.setdefault(key, []).append(value)
             rows.append((n, res))
             ratio = [s / f for s, f in zip(res["stop_ms"], res["parallel_ms"], strict=True)]
@@ -124,15 +152,22 @@ def main() -> int:
                   f"serve stop {spread(res['stop_ms'])} ms ({spread(ratio, '{:.2f}')}x floor) | "
                   f"SIGTERM->exit {spread(res['exit_ms'])} ms | start {spread(res['start_ms'])} ms | "
                   f"one TTL-0 per port: {'yes' if all(res['exactly_one']) else 'NO'}", flush=True)
+            if args.before:
+                print(f"      before: SIGTERM->exit {spread(res['before_exit_ms'])} ms | "
+                      f"start {spread(res['before_start_ms'])} ms | "
+                      f"one TTL-0 per port: {'yes' if all(res['before_exactly_one']) else 'NO'}", flush=True)
     finally:
         bed.close()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("\n| ports | serial close (old stop) | floor: close_all | serve LLDP stop | stop/floor | SIGTERM->exit | start |")
-    print("|---|---|---|---|---|---|---|")
+    before = " before: SIGTERM->exit |" if args.before else ""
+    print("\n| ports | serial close (old stop) | floor: close_all | serve LLDP stop | stop/floor "
+          f"| SIGTERM->exit | start |{before}")
+    print("|---|---|---|---|---|---|---|" + ("---|" if args.before else ""))
     for n, res in rows:
         ratio = [s / f for s, f in zip(res["stop_ms"], res["parallel_ms"], strict=True)]
+        old = f" {spread(res['before_exit_ms'])} |" if args.before else ""
         print(f"| {n} | {spread(res['serial_ms'])} | {spread(res['parallel_ms'])} | {spread(res['stop_ms'])} | "
-              f"{spread(ratio, '{:.2f}')}x | {spread(res['exit_ms'])} | {spread(res['start_ms'])} |")
+              f"{spread(ratio, '{:.2f}')}x | {spread(res['exit_ms'])} | {spread(res['start_ms'])} |{old}")
     ok = all(all(res["exactly_one"]) and max(res["exit_ms"]) < 5000 for _, res in rows)
     print(f"\nevery stop sent one TTL-0 per port and exited within 5 s: {'yes' if ok else 'NO'}")
     return 0 if ok else 1
