@@ -6,6 +6,8 @@ Each AF_PACKET close waits ~13 ms in the kernel; closed one after another,
 near systemd's stop timeout.  Here, on 256 veth ports
 (:mod:`interop.lldp_scale`): SIGTERM to exit under 5 s, the service's own
 stop under 1 s, and every peer port receives exactly one TTL-0 LLDPDU.
+A burst of 200 address events is a few refreshes, not 200 netlink dumps;
+32 ports deleted at once go without a warning.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from interop.lldp_lab import need_lab, wait_for
-from interop.lldp_scale import ScaleBed, sigterm_to_exit, stop_ms, wait_announced
+from interop.lldp_scale import ScaleBed, batch, sigterm_to_exit, stop_ms, wait_announced
 
 pytestmark = [pytest.mark.interop, pytest.mark.root]
 
@@ -48,6 +50,22 @@ def test_stop_at_256_ports_is_fast_and_says_goodbye_once_on_every_port(bed) -> N
     assert all(counts[f"r{n}"][0] >= 1 for n in range(1, PORTS + 1))
     assert report["malformed"] == 0
     assert "WARNING" not in log and "ERROR" not in log, log[-3000:]
+
+
+def test_an_address_burst_is_a_few_refreshes_not_one_per_event(bed) -> None:
+    dut = bed.agent(tx_interval=30, tx_hold=4).start(timeout=60)
+    assert wait_announced(dut, bed.ports, 30)
+    batch(bed.dut, [f"addr add 198.51.100.{n}/32 dev port1" for n in range(1, 201)])
+    service = wait_for(lambda: (s := dut.query("lldp.statistics")["service"])["address_events"] >= 200 and s, 10)
+    assert service, dut.query("lldp.statistics")
+    wait_for(lambda: False, 1.0, 0.5)  # let the last refresh run
+    service = dut.query("lldp.statistics")["service"]
+    # One refresh per ADDRESS_SETTLE at most while the burst lasts (well under a second here).
+    assert 1 <= service["address_refreshes"] <= 10, service
+    elapsed, code = sigterm_to_exit(dut)
+    assert code == 0 and elapsed < 5.0
+    assert "WARNING" not in dut.log() and "ERROR" not in dut.log(), dut.log()[-3000:]
+    batch(bed.dut, [f"addr del 198.51.100.{n}/32 dev port1" for n in range(1, 201)])
 
 
 def test_ports_deleted_under_the_agent_go_quietly(bed) -> None:
