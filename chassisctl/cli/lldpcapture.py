@@ -43,7 +43,7 @@ def listen(seconds: float, port: str | None) -> dict[str, Any]:
 
     from chassisctl.lldp.frame import ETHERTYPE, NEAREST_BRIDGE
     from chassisctl.net import links
-    from chassisctl.net.packet import open_packet_socket, receive_all
+    from chassisctl.net.packet import close_all, open_packet_socket, receive_all
 
     if port is not None:
         iface = links.interface(port)
@@ -79,8 +79,7 @@ def listen(seconds: float, port: str | None) -> dict[str, Any]:
             pass
     finally:
         selector.close()
-        for sock in sockets:
-            sock.close()
+        close_all(sockets)  # one by one, each close waits ~13 ms in the kernel
     return _result(agent, time.monotonic())
 
 

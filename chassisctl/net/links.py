@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 SYS_NET = Path("/sys/class/net")
 ARPHRD_ETHER = 1
@@ -62,11 +62,20 @@ def interface(name: str, base: Path = SYS_NET) -> Interface | None:
                      (d / "device").exists(), _read(d / "type") == str(ARPHRD_ETHER))
 
 
-def interfaces(base: Path = SYS_NET) -> list[Interface]:
-    try:
-        names = sorted(os.listdir(base))
-    except OSError:
-        return []
+def interfaces(base: Path = SYS_NET, *, names: Iterable[str] | None = None) -> list[Interface]:
+    """Every interface (sorted by name), or only those of ``names`` that exist (in that order).
+
+    An interface costs ~8 sysfs reads: when the ports are configured, the
+    agent asks for those only instead of every VLAN, bridge and tunnel of a
+    large switch.
+    """
+    if names is None:
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            return []
+    else:
+        names = list(dict.fromkeys(n for n in names if n and "/" not in n and n not in (".", "..")))
     return [i for i in (interface(n, base) for n in names) if i is not None]
 
 
