@@ -142,7 +142,7 @@ def _details(out: Output, records: list[dict[str, Any]]) -> None:
 def statistics_doc(result: dict[str, Any]) -> dict[str, Any]:
     return {"ports": [{"port": name, **stats} for name, stats in result.get("ports", {}).items()],
             "totals": result.get("totals", {}), "frames_not_lldp": result.get("frames_not_lldp", 0),
-            "uptime_s": result.get("uptime_s")}
+            "uptime_s": result.get("uptime_s"), "service": result.get("service", {})}
 
 
 def render_statistics(out: Output, doc: dict[str, Any]) -> None:

@@ -50,7 +50,8 @@ class ServedAgent:
         self.server.register("lldp.neighbors", lambda args: {
             "neighbors": agent.neighbors(2.0), "departed": agent.departed(2.0), "ports": agent.ports,
             "local": {"chassis_id": "00:00:00:00:00:00"}})
-        self.server.register("lldp.statistics", lambda args: agent.statistics() | {"uptime_s": 1.0})
+        self.server.register("lldp.statistics", lambda args: agent.statistics() | {
+            "uptime_s": 1.0, "service": {"ports_vanished": 3, "address_events": 7, "address_refreshes": 2}})
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def __enter__(self) -> ServedAgent:
@@ -115,6 +116,7 @@ def test_the_table_and_the_details(env, tmp_path) -> None:
     assert nope.returncode == 2 and nope.stderr.count("\n") == 1 and "port1, port2" in nope.stderr
     doc = json.loads(stats.stdout)
     assert [p["port"] for p in doc["ports"]] == ["port1", "port2"] and doc["totals"]["frames_in"] == 2
+    assert doc["service"] == {"ports_vanished": 3, "address_events": 7, "address_refreshes": 2}
     assert plain_stats.stdout.splitlines()[1].split()[:3] == ["port1", "1", "0"]
 
 

@@ -566,7 +566,10 @@ and out, frames discarded and in error (by reason in \fB\-\-json\fR:
 \fBtruncated\fR, \fBtlv\-overrun\fR, \fBmissing\-chassis\-id\fR,
 \fBmissing\-port\-id\fR, \fBmissing\-ttl\fR, \fBbad\-ttl\fR,
 \fBduplicate\-mandatory\fR, ...), TLVs discarded and unrecognised, ageouts,
-inserts, deletes and neighbours dropped for lack of room.
+inserts, deletes and neighbours dropped for lack of room. In \fB\-\-json\fR,
+\fBservice\fR adds the agent's own counters: ports that vanished while it
+ran (\fBports_vanished\fR), netlink address events seen and the interface
+refreshes they caused (\fBaddress_events\fR, \fBaddress_refreshes\fR).
 """,
         "exit": r"""
 .TP
