@@ -24,10 +24,13 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
 from collections.abc import Iterator
 
 from chassisctl.errors import StateError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = 1
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -25,12 +25,17 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
 
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
 
 if TYPE_CHECKING:
     from chassisctl.bmc.bmc_model import BmcModel

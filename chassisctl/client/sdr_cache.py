@@ -19,11 +19,14 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
 
 from chassisctl.config import xdg_dir
 from chassisctl.errors import StateError
 from chassisctl.fileio import json_loads, read_capped, write_quietly
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = 1
 

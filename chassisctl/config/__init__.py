@@ -18,10 +18,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from collections.abc import Mapping
 
 from chassisctl.errors import ConfigError, NoInputError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 import ipaddress
 import math
 from dataclasses import dataclass
-from typing import Any
 from collections.abc import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,15 @@ the simulated devices' state between processes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.errors import UsageError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import NodeInfo, Tracer, Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.config.keys import check_value
 from chassisctl.config.lines import Path as KeyPath
@@ -37,6 +37,10 @@ from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
 from chassisctl.platform import kinds, schema
 from chassisctl.platform.drivers.topology import Hop, MuxPath
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1

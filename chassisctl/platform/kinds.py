@@ -34,11 +34,15 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.config.keys import Key
 
-Options = Mapping[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Options = Mapping[str, Any]
 
 
 class OptionError(ValueError):

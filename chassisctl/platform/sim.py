@@ -23,12 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from chassisctl.clock import Clock
 from chassisctl.config.keys import check_value
 from chassisctl.errors import UsageError
 from chassisctl.platform.description import DeviceDecl, Platform
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Override keys that describe an event: applied once, then dropped.
 ONE_SHOT = frozenset({"pec_error", "power"})

@@ -23,13 +23,16 @@ import contextlib
 import os
 import re
 from pathlib import Path
-from typing import Any
 from collections.abc import Iterator
 
 from chassisctl.bmc.bmc_model import boot_from_json, boot_to_json
 from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
 from chassisctl.state_store import StateStore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 1
 

@@ -17,7 +17,6 @@ import contextlib
 import functools
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
@@ -29,6 +28,10 @@ from chassisctl.sim.faults import Faults
 from chassisctl.sim.physics import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
 from chassisctl.state_store import StateStore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository

@@ -12,10 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 from collections.abc import Mapping
 
 from chassisctl.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The shipped profile, next to this module.
 DEFAULT_PROFILE = Path(__file__).with_name("profiles") / "default.toml"

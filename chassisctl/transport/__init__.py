@@ -15,7 +15,14 @@ the very same code as hardware.  Without one, a simulated bus is refused.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.clock import Clock
