@@ -36,9 +36,13 @@ def _prefixed(values: list[str], incomplete: str) -> list[str]:
 
 
 def complete_bus(incomplete: str = "") -> list[str]:
-    import glob  # and fnmatch, re: only when completing, not for every command importing this
-
-    buses = sorted(glob.glob("/dev/i2c-*"), key=lambda p: (len(p), p)) + ["sim"]
+    # What glob.glob("/dev/i2c-*") finds, without glob's imports (fnmatch, re, enum:
+    # ~4 ms, a fifth of a TAB press).
+    try:
+        names = [f"/dev/{n}" for n in os.listdir("/dev") if n.startswith("i2c-")]
+    except OSError:
+        names = []
+    buses = sorted(names, key=lambda p: (len(p), p)) + ["sim"]
     return _prefixed(buses, incomplete)
 
 
