@@ -21,15 +21,14 @@ switches every mux the minimum number of times.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.config.keys import check_value
+from chassisctl.digests import NAMESPACE_URL, parse_uuid, sha256_hex, uuid5
 from chassisctl.config.lines import Path as KeyPath
 from chassisctl.config.lines import dotted, key_lines, line_of
 from chassisctl.devices.cpld import Access, Field
@@ -258,7 +257,7 @@ def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
 
 
 def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = False) -> Platform:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = sha256_hex(text.encode("utf-8"))
     doc = _cached(digest) if use_cache else None
     # A document cached only after it validated once: its sensor ranges are known to
     # have SDR factors and its FRU fields to build an image, so those (costly)
@@ -356,8 +355,8 @@ class _Validator:
         if not schema.NAME.match(name):
             raise self.fail(("platform", "name"), f"{name!r}: use 1-64 letters, digits, '.', '_' or '-'")
         firmware = self._firmware(p.get("firmware", "1.00"))
-        base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid.uuid5(
-            uuid.NAMESPACE_URL, f"chassisctl:platform:{name}")
+        base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid5(
+            NAMESPACE_URL, f"chassisctl:platform:{name}")
         declared = self._nodes(base_guid)
         devices = self._devices({n.name for n in declared})
         self._topology(devices)
@@ -379,16 +378,16 @@ class _Validator:
             raise self.fail(("platform", "firmware"), f"{text!r} is not MAJOR.MINOR (e.g. \"1.02\")")
         return int(major), int(minor)
 
-    def _uuid(self, text: str | None, path: KeyPath) -> uuid.UUID | None:
+    def _uuid(self, text: str | None, path: KeyPath) -> bytes | None:
         if text is None:
             return None
         try:
-            return uuid.UUID(text)
+            return parse_uuid(text)
         except ValueError:
             raise self.fail(path, f"{text!r} is not a UUID") from None
 
     # -- nodes -----------------------------------------------------------------------------
-    def _nodes(self, base_guid: uuid.UUID) -> list[NodeDecl]:
+    def _nodes(self, base_guid: bytes) -> list[NodeDecl]:
         raw = self.tables("node")
         if not raw:
             raise self.fail(("node",), "at least one [[node]] is required")
@@ -406,8 +405,8 @@ class _Validator:
                 raise self.fail(("node", i, "id"), f"duplicate node id {nid}")
             names.add(name)
             ids.add(nid)
-            guid = self._uuid(t.get("guid"), ("node", i, "guid")) or uuid.uuid5(base_guid, name)
-            nodes.append(NodeDecl(name, nid, t.get("entity_instance", nid), guid.bytes, None))
+            guid = self._uuid(t.get("guid"), ("node", i, "guid")) or uuid5(base_guid, name)
+            nodes.append(NodeDecl(name, nid, t.get("entity_instance", nid), guid, None))
         return nodes
 
     def _power(self, node: NodeDecl, i: int, devices: Mapping[str, DeviceDecl]) -> NodeDecl:

@@ -216,10 +216,10 @@ def _guid(reader: _Reader) -> bytes:
             return bytes.fromhex("".join(parts))
         except ValueError:
             pass
-    import uuid
+    from chassisctl.digests import parse_uuid
 
     try:
-        return uuid.UUID(text).bytes
+        return parse_uuid(text)
     except ValueError:
         raise reader.fail("guid", f"{text!r} is not a UUID") from None
 
@@ -358,9 +358,9 @@ def parse_profile(text: str, source: str) -> Profile:
 
 
 def _digest(text: str) -> str:
-    import hashlib
+    from chassisctl.digests import sha256_hex
 
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_hex(text.encode())
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
