@@ -16,7 +16,6 @@ validates ``[bmc]`` and hands out the parsed document.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Mapping
 
 from chassisctl.namedtuple import NamedTuple
@@ -25,9 +24,12 @@ from chassisctl.errors import ConfigError, NoInputError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
-SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
+#: A string, like every path on the everyday commands: pathlib (with urllib.parse and
+#: ipaddress, which it imports) is ~3 ms of start-up, paid only when a file is found.
+SYSTEM_CONFIG = "/etc/chassisctl/chassisctl.toml"
 
 #: The everyday commands' copies of :data:`chassisctl.config.schema.BMC`'s choices and
 #: environment names: importing the schema would cost every command start-up time, so
@@ -168,25 +170,38 @@ _FIELDS: dict[str, tuple[str, Any]] = {
 ENVIRONMENT = {name: env for name, (env, _) in _FIELDS.items()} | {"config": "CHASSISCTL_CONFIG"}
 
 
-def xdg_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_<KIND>_HOME/chassisctl`` with the XDG defaults under ``~``."""
+def xdg_path(kind: str, *parts: str, env: Mapping[str, str] | None = None) -> str:
+    """``$XDG_<KIND>_HOME/chassisctl[/parts...]`` with the XDG defaults under ``~``, as a string."""
     env = os.environ if env is None else env
     defaults = {"CONFIG": ".config", "CACHE": ".cache", "STATE": ".local/state"}
     base = env.get(f"XDG_{kind}_HOME")
     if not base or not os.path.isabs(base):
         base = os.path.join(env.get("HOME") or os.path.expanduser("~"), defaults[kind])
-    return Path(base) / "chassisctl"
+    return os.path.join(base, "chassisctl", *parts)
+
+
+def xdg_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
+    """:func:`xdg_path` as a :class:`~pathlib.Path`."""
+    from pathlib import Path
+
+    return Path(xdg_path(kind, env=env))
+
+
+def _path(text: str | os.PathLike[str]) -> Path:
+    from pathlib import Path
+
+    return Path(text)
 
 
 def find_config(explicit: str | None, env: Mapping[str, str]) -> tuple[Path | None, Origin | None]:
     """The config file to read, or None; an explicit path must exist."""
     if explicit:
-        return Path(explicit), Origin("flag", "--config")
+        return _path(explicit), Origin("flag", "--config")
     if env.get("CHASSISCTL_CONFIG"):
-        return Path(env["CHASSISCTL_CONFIG"]), Origin("env", "CHASSISCTL_CONFIG")
-    for path in (xdg_dir("CONFIG", env) / "chassisctl.toml", SYSTEM_CONFIG):
-        if path.is_file():
-            return path, Origin("config", str(path))
+        return _path(env["CHASSISCTL_CONFIG"]), Origin("env", "CHASSISCTL_CONFIG")
+    for path in (xdg_path("CONFIG", "chassisctl.toml", env=env), SYSTEM_CONFIG):
+        if os.path.isfile(path):
+            return _path(path), Origin("config", str(path))
     return None, None
 
 
