@@ -91,12 +91,11 @@ def write_node_index(platform: str, nodes: list) -> None:
     Written only when it changed; a cache that cannot be written is no error.
     """
     import json
-    from pathlib import Path
 
     from chassisctl.errors import StateError
     from chassisctl.fileio import read_capped, write_quietly
 
-    path = Path(node_index_path())
+    path = node_index_path()
     doc = {"schema": 1, "platform": platform, "nodes": [{"name": n.name, "id": n.id} for n in nodes]}
     blob = json.dumps(doc, sort_keys=True)
     try:

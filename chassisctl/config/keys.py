@@ -10,7 +10,6 @@ and cannot drift apart.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections.abc import Mapping
 
@@ -118,6 +117,8 @@ def check_value(key: Key, value: Any) -> str | None:
         return None
     if t == "ip":
         try:
+            import ipaddress  # only for an address key: ~1 ms a platform description does not need
+
             ipaddress.ip_address(value if isinstance(value, str) else "")
         except ValueError:
             return f"{value!r} is not an IPv4 or IPv6 address"
@@ -172,6 +173,8 @@ def _listen_problem(value: Any) -> str | None:
     else:
         host, sep, port = value.rpartition(":")
     try:
+        import ipaddress
+
         ipaddress.ip_address(host)
         number = int(port)
     except ValueError:
