@@ -22,6 +22,11 @@ percentile) and the ratio to a floor measured in the same run:
 * ``--platform compute-4n --node node2 sensors`` <= 2x its own floor,
   computed the same way from the simulated devices' I2C transactions.
 
+Beside each floor a *ceiling* is timed in the same rounds: the same
+interpreter importing json and sleeping through the same traffic (one sleep
+per transaction), the least any Python CLI could do; the report prints how
+far chassisctl is above it.
+
 The floors are computed in-process from the simulated buses' wire model (9
 clocks per byte plus START/STOP at the profile's SCL clock); the simulated
 BMC's modelled turnaround is printed beside them but is not part of them.
