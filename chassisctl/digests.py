@@ -13,17 +13,17 @@ to hashlib and uuid.
 
 from __future__ import annotations
 
-try:  # CPython 3.12+
-    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
-except ImportError:
-    try:  # CPython 3.11
-        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-    except ImportError:  # pragma: no cover - other interpreters
-        from hashlib import sha256 as _sha256  # type: ignore[assignment,no-redef,unused-ignore]
+import sys
+
 try:
-    from _sha1 import sha1 as _sha1  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - other interpreters
-    from hashlib import sha1 as _sha1  # type: ignore[assignment,no-redef,unused-ignore]
+    if sys.version_info >= (3, 12):
+        from _sha2 import sha256 as _sha256
+    else:
+        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found] # CPython's, no stub
+    from _sha1 import sha1 as _sha1  # type: ignore[import-not-found] # CPython's, no stub
+except ImportError:  # pragma: no cover - an interpreter without CPython's own hash modules
+    from hashlib import sha1 as _sha1
+    from hashlib import sha256 as _sha256
 
 #: RFC 4122's namespace for URLs (``uuid.NAMESPACE_URL``), as bytes.
 NAMESPACE_URL = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")

@@ -33,11 +33,11 @@ def call(transport: Transacts, request: Request, decode: Callable[[bytes], T], *
 
 
 @overload
-def call(transport: Transacts, request: Request, decode: None = None, *, node: str | int | None = None,  # noqa: F811
+def call(transport: Transacts, request: Request, decode: None = None, *, node: str | int | None = None,  # noqa: F811 - overloads (see above)
          timeout: float | None = None, hints: Mapping[int, str] | None = None) -> bytes: ...
 
 
-def call(transport: Transacts, request: Request, decode: Callable[[bytes], T] | None = None, *,  # noqa: F811
+def call(transport: Transacts, request: Request, decode: Callable[[bytes], T] | None = None, *,  # noqa: F811 - overloads (see above)
          node: str | int | None = None, timeout: float | None = None,
          hints: Mapping[int, str] | None = None) -> T | bytes:
     """Send ``request``; return ``decode(data)`` (or the raw data)."""
