@@ -72,6 +72,8 @@ else:
 
         body = {k: v for k, v in ns.items() if k not in defaults and k != "__annotations__"}
         body["__annotations__"] = ns.get("__annotations__", {})
+        if body.get("__doc__") is None:
+            body["__doc__"] = f"{name}({repr(fields).replace(chr(39), '')[1:-1]})"  # as collections.namedtuple
         body["__slots__"] = ()
         body["_fields"] = fields
         body["_field_defaults"] = defaults

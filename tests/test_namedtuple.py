@@ -73,6 +73,16 @@ def test_bad_make_and_replace() -> None:
         Fast(1)._replace(z=1)
 
 
+def test_default_docstring_like_collections() -> None:
+    class Bare(NamedTuple):
+        x: int
+
+    class BareSlow(typing.NamedTuple):
+        x: int
+
+    assert Bare.__doc__ == BareSlow.__doc__.replace("BareSlow", "Bare")
+
+
 def test_immutable_and_slotted() -> None:
     record = Fast(1)
     with pytest.raises(AttributeError):
