@@ -22,6 +22,11 @@ percentile) and the ratio to a floor measured in the same run:
 * ``--platform compute-4n --node node2 sensors`` <= 2x its own floor,
   computed the same way from the simulated devices' I2C transactions.
 
+Beside each floor a *ceiling* is timed in the same rounds: the same
+interpreter importing json and sleeping through the same traffic (one sleep
+per transaction), the least any Python CLI could do; the report prints how
+far chassisctl is above it.
+
 The floors are computed in-process from the simulated buses' wire model (9
 clocks per byte plus START/STOP at the profile's SCL clock); the simulated
 BMC's modelled turnaround is printed beside them but is not part of them.
@@ -128,6 +133,23 @@ def build_cases(home: Path) -> list[Case]:
     ]
 
 
+#: The ceiling: a Python process that imports json (as any CLI with JSON output or a
+#: JSON cache does) and sleeps through the same bus traffic, one sleep per
+#: transaction, and nothing else.
+CEILING = ("import json, sys, time\n"
+           "for seconds in json.loads(sys.argv[1]):\n"
+           "    time.sleep(seconds)\n")
+
+
+def ceiling_cases(fl: dict[str, Floor]) -> list[Case]:
+    """One ceiling row per floor, measured in the same interleaved rounds."""
+    import json
+
+    names = {"sensors": "ceiling: sensors traffic replayed", "platform": "ceiling: compute-4n traffic replayed"}
+    return [Case(names[key], [sys.executable, "-c", CEILING, json.dumps(f.replay)], budget=f"ceiling-{key}")
+            for key, f in fl.items()]
+
+
 def run_env(home: Path, compiled: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CHASSISCTL_", "_CHASSISCTL", "COMP_", "_TYPER"))}
@@ -175,6 +197,9 @@ class Floor:
     transactions: int
     turnaround_ms: float = 0.0
     note: str = ""
+    #: What the ceiling process sleeps, in order: each transaction's wire time
+    #: (and, on SSIF, the BMC's modelled turnaround after each request).
+    replay: list[float] = field(default_factory=list)
 
 
 def _spy_transports(argv: list[str]) -> list:
@@ -208,22 +233,26 @@ def sensors_floor() -> Floor:
     _spy_transports(["sensors"])  # warm the SDR cache
     [transport] = _spy_transports(["sensors"])
     bus = transport.bus
-    wire, count, current = 0.0, 0, None
+    from chassisctl.sim.profile import load_profile
+
+    turnaround = load_profile(os.environ.get("CHASSISCTL_SIM_PROFILE")).bmc.turnaround
+    wire, count, current, replay = 0.0, 0, None, []
     for txn in bus.transcript:
         if not txn.acked:
             continue
+        request = False
         if txn.is_write and txn.command == 0x02:  # SSIF single-part write: netFn/LUN, cmd
             data = txn.parts[0].data
             current = (data[2] >> 2, data[3])
             if current != (0x06, 0x57):
                 count += 1
+                request = True
         if current == (0x06, 0x57):
             continue
-        wire += bus.timing.seconds(txn)
-    from chassisctl.sim.profile import load_profile
-
-    turnaround = load_profile(os.environ.get("CHASSISCTL_SIM_PROFILE")).bmc.turnaround
-    return Floor(wire * 1000, count, count * turnaround * 1000)
+        seconds = bus.timing.seconds(txn)
+        wire += seconds
+        replay.append(seconds + (turnaround if request else 0.0))
+    return Floor(wire * 1000, count, count * turnaround * 1000, replay=replay)
 
 
 def platform_floor() -> Floor:
@@ -232,8 +261,9 @@ def platform_floor() -> Floor:
     _spy_transports(["--platform", "compute-4n", "--node", "node2", "sensors"])
     [transport] = _spy_transports(["--platform", "compute-4n", "--node", "node2", "sensors"])
     bus = transport.world.bus
-    wire = sum(bus.timing.seconds(t) for t in bus.transcript)
-    return Floor(wire * 1000, len(bus.transcript),
+    replay = [bus.timing.seconds(t) for t in bus.transcript]
+    wire = sum(replay)
+    return Floor(wire * 1000, len(bus.transcript), replay=replay,
                  note=f"{transport.stats.requests} IPMI requests, "
                       f"{transport.platform.clock_hz // 1000} kHz, not paced by the simulator")
 
@@ -264,6 +294,7 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
               f"({f.transactions} transactions{note}){extra} = {python + f.wire_ms:.1f} ms")
     print()
     print(f"{'case':40} {'ms':>7} {'spread':>13} {'ratio':>7}  budget")
+    ceilings: dict[str, float] = {}
     for case in cases:
         ms = case.median_ms
         if ms is None:
@@ -273,11 +304,23 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
         spread_text = f"{spread[0]:.1f}-{spread[1]:.1f}" if spread else ""
         budget = case.note
         ratio = ms / python
-        if case.budget:
+        if case.budget and case.budget.startswith("ceiling-"):
+            key = case.budget.removeprefix("ceiling-")
+            ratio = ms / floor_ms[f"{key} floor"]
+            limit = BUDGETS[key][0]
+            ceilings[key] = ms
+            budget = (f"the least any Python CLI could do ({'within' if ratio <= limit else 'beyond'} "
+                      f"the {limit:g}x budget itself)")
+        elif case.budget:
             limit, base = BUDGETS[case.budget]
             ratio = ms / floor_ms[base]
             budget = f"<= {limit:g}x {base}  {'ok' if ratio <= limit else 'OVER'}"
         print(f"{case.name:40} {ms:7.1f} {spread_text:>13} {ratio:6.2f}x  {budget}")
+    over = {"sensors": "chassisctl sensors (sim, warm cache)", "platform": "compute-4n node2 sensors (warm)"}
+    for key, ceiling in ceilings.items():
+        mine = next((c.median_ms for c in cases if c.name == over[key]), None)
+        if mine is not None:
+            print(f"{'':40} {over[key]}: {mine - ceiling:+.1f} ms over its ceiling")
     if idle_ms is not None:
         print(f"{'chassisctl power status after 6 s idle':40} {idle_ms:7.1f} {'':>13} {idle_ms / python:6.2f}x  "
               "the simulator's periodic sensor scan (every 5 s) builds its SDR model")
@@ -367,11 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="chassisctl-bench-") as tmp:
         home = Path(tmp)
         if not args.skip_timing:
+            fl = floors(home)  # first: the ceilings replay the traffic the floors measure
             env = run_env(home, compiled)
             cases = build_cases(home)
+            cases[1:1] = ceiling_cases(fl)
             measure(cases, env, args.runs, args.warmup)
             idle = idle_power_status(env, args.idle_runs) if args.idle_runs else None
-            report_timing(cases, idle, args, compiled, floors(home))
+            report_timing(cases, idle, args, compiled, fl)
         report_transactions(home)
     return 0
 

@@ -9,7 +9,12 @@ SSIF deadline or a 2 s power-on transition costs no real time.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
 
 
 class Clock(Protocol):

@@ -155,10 +155,11 @@ def _dotted(path: tuple[str, ...]) -> str:
     return out or "(top level)"
 
 
-def atomic_write(path: Path, text: str, *, fsync: bool = False) -> None:
+def atomic_write(path: Path | str, text: str, *, fsync: bool = False) -> None:
     """Replace ``path`` with ``text`` atomically; raises OSError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    directory, name = os.path.split(os.fspath(path))
+    os.makedirs(directory or ".", exist_ok=True)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -170,11 +171,11 @@ def atomic_write(path: Path, text: str, *, fsync: bool = False) -> None:
         import contextlib
 
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         raise
 
 
-def write_quietly(path: Path, text: str) -> bool:
+def write_quietly(path: Path | str, text: str) -> bool:
     """:func:`atomic_write` for files that are only a convenience (indexes, caches)."""
     try:
         atomic_write(path, text)
@@ -183,7 +184,7 @@ def write_quietly(path: Path, text: str) -> bool:
         return False
 
 
-def load_cache(path: Path, digest: str, fmt: int) -> dict[str, Any] | None:
+def load_cache(path: Path | str, digest: str, fmt: int) -> dict[str, Any] | None:
     """The cached document derived from ``digest``, or None (absent, stale, corrupt)."""
     from chassisctl.errors import StateError
 
@@ -211,7 +212,7 @@ def file_stamp(path: Path | str) -> list[Any] | None:
     return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
 
 
-def load_stamped(path: Path, stamp: list[Any] | None, fmt: int) -> tuple[str, dict[str, Any]] | None:
+def load_stamped(path: Path | str, stamp: list[Any] | None, fmt: int) -> tuple[str, dict[str, Any]] | None:
     """(sha256, document) of a cache stored with this source ``stamp``, or None."""
     if stamp is None:
         return None
@@ -226,7 +227,7 @@ def load_stamped(path: Path, stamp: list[Any] | None, fmt: int) -> tuple[str, di
     return None
 
 
-def store_cache(path: Path, digest: str, fmt: int, doc: dict[str, Any], *,
+def store_cache(path: Path | str, digest: str, fmt: int, doc: dict[str, Any], *,
                 stamp: list[Any] | None = None) -> None:
     """Best effort; a document JSON cannot carry exactly (dates) is not cached."""
     try:

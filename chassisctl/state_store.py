@@ -23,11 +23,14 @@ import fcntl
 import json
 import os
 import re
-from pathlib import Path
-from typing import Any
 from collections.abc import Iterator
 
 from chassisctl.errors import StateError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 SCHEMA = 1
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -48,16 +51,17 @@ class StateStore:
     #: Whose state this is, for messages.
     owner = "simulator"
 
-    def __init__(self, directory: Path, name: str) -> None:
+    def __init__(self, directory: Path | str, name: str) -> None:
+        # Strings joined with os.path: the everyday commands never import pathlib.
         self.directory = directory
-        self.path = directory / f"{check_name(name)}.json"
-        self.lock_path = directory / f"{name}.lock"
+        self.path = os.path.join(directory, f"{check_name(name)}.json")
+        self.lock_path = os.path.join(directory, f"{name}.lock")
 
     @contextlib.contextmanager
     def lock_fd(self) -> Iterator[int]:
         """Hold the exclusive lock; yields the lock file's descriptor."""
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            os.makedirs(self.directory, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
             raise StateError(f"{self.owner} state directory {self.directory}: {exc.strerror}",

@@ -18,9 +18,14 @@ stall or fail the rest.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Protocol
 
 from chassisctl.ipmi.codes import CompletionCode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
 
 if TYPE_CHECKING:
     # Codecs load inside the methods that build replies: a model used only for

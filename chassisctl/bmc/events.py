@@ -12,9 +12,11 @@ both do exactly this, so it lives here once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi.sensor_cmds import LOWER, Threshold
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.ipmi.conversion import Conversion

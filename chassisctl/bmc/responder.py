@@ -23,14 +23,19 @@ sensor and DCMI ones.  Around the handlers:
 
 from __future__ import annotations
 
-import importlib
+import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
 
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
 
 if TYPE_CHECKING:
     from chassisctl.bmc.bmc_model import BmcModel
@@ -91,7 +96,8 @@ def handlers_for(netfn: int) -> Mapping[int, Handler]:
     module = HANDLER_MODULES.get(netfn)
     if module is None:
         return _EMPTY
-    return importlib.import_module(module).HANDLERS
+    __import__(module)  # not importlib.import_module: importlib and warnings are ~0.7 ms more
+    return sys.modules[module].HANDLERS
 
 
 def handler_table() -> dict[tuple[int, int], Handler]:

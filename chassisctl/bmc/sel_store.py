@@ -12,11 +12,14 @@ one; adding an entry does not (so event logging never breaks a reader).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.errors import StateError
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.storage_ids import FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, SEL_RECORD_SIZE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.ipmi.sel_cmds import ClearSelProgress, ClearSelRequest, SelInfo

@@ -21,11 +21,15 @@ from __future__ import annotations
 import functools
 import math
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 from collections.abc import Mapping, Sequence
 
 from chassisctl.ipmi.conversion import Conversion, Factors, Round, choose_factors
 from chassisctl.ipmi.sensor_cmds import Threshold, rounding_for
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from fractions import Fraction

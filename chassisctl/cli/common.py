@@ -17,12 +17,15 @@ building the typer application needs them, inside the functions that do it.
 from __future__ import annotations
 
 import contextvars
-from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 from chassisctl.cli.completion_values import complete_bus, complete_node, complete_platform
 from chassisctl.cli.params import Option, OptionDecl, Param
 from chassisctl.cli.render import Output
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     import inspect

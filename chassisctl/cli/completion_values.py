@@ -36,9 +36,13 @@ def _prefixed(values: list[str], incomplete: str) -> list[str]:
 
 
 def complete_bus(incomplete: str = "") -> list[str]:
-    import glob  # and fnmatch, re: only when completing, not for every command importing this
-
-    buses = sorted(glob.glob("/dev/i2c-*"), key=lambda p: (len(p), p)) + ["sim"]
+    # What glob.glob("/dev/i2c-*") finds, without glob's imports (fnmatch, re, enum:
+    # ~4 ms, a fifth of a TAB press).
+    try:
+        names = [f"/dev/{n}" for n in os.listdir("/dev") if n.startswith("i2c-")]
+    except OSError:
+        names = []
+    buses = sorted(names, key=lambda p: (len(p), p)) + ["sim"]
     return _prefixed(buses, incomplete)
 
 
@@ -87,12 +91,11 @@ def write_node_index(platform: str, nodes: list) -> None:
     Written only when it changed; a cache that cannot be written is no error.
     """
     import json
-    from pathlib import Path
 
     from chassisctl.errors import StateError
     from chassisctl.fileio import read_capped, write_quietly
 
-    path = Path(node_index_path())
+    path = node_index_path()
     doc = {"schema": 1, "platform": platform, "nodes": [{"name": n.name, "id": n.id} for n in nodes]}
     blob = json.dumps(doc, sort_keys=True)
     try:

@@ -16,6 +16,13 @@ start-up).  Reference counting still frees everything as usual.  Commands
 that keep running (``serve``, ``--watch``, ``--follow``) turn it back on
 with :func:`chassisctl.cli.common.long_running`, and :func:`main` restores
 it on return for callers that stay (tests run the CLI in-process).
+
+Run as the process itself (no ``argv``: the console script, ``python -m
+chassisctl``), :func:`main` also freezes every object before it returns:
+the interpreter's exit then does not walk them all in one last collection
+(~4-6 ms after a ``sensors``).  Finalizers still run as modules are torn
+down; only garbage cycles are left to the process's end, and the CLI holds
+no open file or lock in one.
 """
 
 import gc
@@ -38,6 +45,8 @@ def main(argv: "list[str] | None" = None, *, fast_completion: bool = True, fast_
     finally:
         if collecting:
             gc.enable()
+        if argv is None:
+            gc.freeze()  # the process exits next: no last collection over everything it allocated
 
 
 def _main(argv: "list[str] | None", *, fast_completion: bool, fast_run: bool) -> int:

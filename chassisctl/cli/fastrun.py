@@ -193,17 +193,20 @@ def fast_run(argv: "list[str]") -> "int | None":
     if found is None:
         return None
     module_name, function_name, kwargs, global_levels = found
-    import importlib
-
     from chassisctl.cli import common
 
     cli = common.new_state()
     for level in global_levels:
         cli.merge(level)
+    import sys
+
     from chassisctl.cli.error_report import run_reporting
 
     def call():
-        func = getattr(importlib.import_module(module_name), function_name)
+        # __import__ rather than importlib.import_module: importlib's package (and the
+        # warnings module it loads) is ~0.7 ms that nothing else on this path needs.
+        __import__(module_name)
+        func = getattr(sys.modules[module_name], function_name)
         return common.invoke(func, kwargs)
 
     return run_reporting(call, json_mode="--json" in argv, debug="--debug" in argv)

@@ -13,7 +13,10 @@ be imported on that path.
 
 from __future__ import annotations
 
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Param:

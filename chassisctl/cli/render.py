@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
 from collections.abc import Iterable, Mapping, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 if TYPE_CHECKING:  # rich is imported where a table or a bar is drawn
     from rich.console import Console

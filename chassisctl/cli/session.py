@@ -9,10 +9,13 @@ manager close the bus.  The session also owns the facts every output shares
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 from collections.abc import Iterator
 
 from chassisctl.cli.common import state
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class NodeTarget:

@@ -9,14 +9,22 @@ operator hint where we know one) — so operations read as straight-line code.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar, overload
 
 from chassisctl.errors import ProtocolError
 from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import Transacts
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar, overload
+
+    T = TypeVar("T")
+else:
+    # typing.overload's only run-time effect is a registry nothing here reads (and ruff
+    # does not know this one: hence the F811 noqas below).
+    def overload(function):
+        return function
 
 
 @overload
@@ -25,11 +33,11 @@ def call(transport: Transacts, request: Request, decode: Callable[[bytes], T], *
 
 
 @overload
-def call(transport: Transacts, request: Request, decode: None = None, *, node: str | int | None = None,
+def call(transport: Transacts, request: Request, decode: None = None, *, node: str | int | None = None,  # noqa: F811 - overloads (see above)
          timeout: float | None = None, hints: Mapping[int, str] | None = None) -> bytes: ...
 
 
-def call(transport: Transacts, request: Request, decode: Callable[[bytes], T] | None = None, *,
+def call(transport: Transacts, request: Request, decode: Callable[[bytes], T] | None = None, *,  # noqa: F811 - overloads (see above)
          node: str | int | None = None, timeout: float | None = None,
          hints: Mapping[int, str] | None = None) -> T | bytes:
     """Send ``request``; return ``decode(data)`` (or the raw data)."""

@@ -12,7 +12,6 @@ one bad checksum still shows its serial number, with the problem listed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from collections.abc import Iterable
 
 from chassisctl.client.call import call
@@ -20,6 +19,10 @@ from chassisctl.errors import ProtocolError
 from chassisctl.ipmi.codes import CompletionCodeError
 from chassisctl.ipmi.fru_cmds import FruAreaInfo, FruData, get_fru_inventory_area_info, read_fru_data
 from chassisctl.transport.base import Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bytes of a Read FRU Data reply that are not FRU data: netFn, cmd, CC, count.
 REPLY_OVERHEAD = 4

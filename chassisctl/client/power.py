@@ -8,7 +8,7 @@ polls Get Chassis Status (idempotent, safe to repeat) on the injected clock.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.client.call import call
 from chassisctl.clock import Clock

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
-from typing import Any
+import os
 
-from chassisctl.config import xdg_dir
+from chassisctl.config import xdg_path
 from chassisctl.errors import StateError
 from chassisctl.fileio import json_loads, read_capped, write_quietly
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 SCHEMA = 1
 
@@ -79,20 +83,21 @@ class CacheEntry:
                             for k, v in doc.get("factors", {}).items()})
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path | str) -> Any:
     """One cache file, bounded (:func:`chassisctl.fileio.read_capped`); StateError when unusable."""
     return json_loads(read_capped(path, "SDR cache file", StateError), str(path), StateError)
 
 
 class SdrCache:
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory or xdg_dir("CACHE") / "sdr"
+    def __init__(self, directory: Path | str | None = None) -> None:
+        # Paths are strings joined with os.path: pathlib is ~3 ms of a warm sensors.
+        self.directory = directory or xdg_path("CACHE", "sdr")
 
     @staticmethod
     def key(identity: str, node: str | int | None) -> dict[str, Any]:
         return {"target": identity, "node": None if node is None else str(node)}
 
-    def path_for(self, key: dict[str, Any]) -> Path:
+    def path_for(self, key: dict[str, Any]) -> str:
         """A readable, file-safe name for ``key`` (a CRC tells similar names apart;
         :meth:`load` checks the key stored inside, so a clash is only a miss)."""
         import re
@@ -100,7 +105,7 @@ class SdrCache:
 
         text = json.dumps(key, sort_keys=True)
         readable = re.sub(r"[^A-Za-z0-9.]+", "-", f"{key.get('target')}-{key.get('node')}").strip("-")[:80]
-        return self.directory / f"{readable}-{zlib.crc32(text.encode()):08x}.json"
+        return os.path.join(self.directory, f"{readable}-{zlib.crc32(text.encode()):08x}.json")
 
     def load(self, key: dict[str, Any]) -> CacheEntry | None:
         """The entry for ``key``, or None if absent, unreadable or corrupt."""
@@ -114,10 +119,15 @@ class SdrCache:
         """Write atomically; a read-only cache directory is not an error."""
         return write_quietly(self.path_for(entry.key), json.dumps(entry.to_json(), separators=(",", ":")))
 
-    def entries(self) -> list[tuple[Path, CacheEntry | None]]:
-        out: list[tuple[Path, CacheEntry | None]] = []
-        for path in sorted(self.directory.glob("*.json")):
-            if path.name == "names.json":
+    def entries(self) -> list[tuple[str, CacheEntry | None]]:
+        out: list[tuple[str, CacheEntry | None]] = []
+        try:
+            names = sorted(n for n in os.listdir(self.directory) if n.endswith(".json"))
+        except OSError:
+            names = []
+        for name in names:
+            path = os.path.join(self.directory, name)
+            if name == "names.json":
                 continue
             try:
                 out.append((path, CacheEntry.from_json(_read(path))))
@@ -131,16 +141,16 @@ class SdrCache:
         removed = 0
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+                os.unlink(path)
                 removed += 1
         if key is None:
             with contextlib.suppress(FileNotFoundError):
-                (self.directory / "names.json").unlink()
+                os.unlink(os.path.join(self.directory, "names.json"))
         return removed
 
     def write_names(self, names: list[str]) -> None:
         """Sensor names for TAB completion (read by cli/completion_values.py); rewritten only when they changed."""
-        path = self.directory / "names.json"
+        path = os.path.join(self.directory, "names.json")
         blob = json.dumps({"names": sorted(set(names))})
         try:
             if read_capped(path, "sensor name index", StateError) == blob.encode():

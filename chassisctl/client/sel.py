@@ -16,7 +16,6 @@ starts again from the first entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from collections.abc import Iterable, Iterator
 
 from chassisctl.client.call import call
@@ -27,6 +26,10 @@ from chassisctl.ipmi.sel_cmds import (ClearAction, ClearSelProgress, SelInfo, Se
                                       get_sel_info, get_sel_time, reserve_sel, set_sel_time)
 from chassisctl.ipmi.storage import FIRST_RECORD, LAST_RECORD, READ_ALL, SEL_RECORD_SIZE, RecordChunk, Reservation
 from chassisctl.transport.base import Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A chain longer than this is a loop, not a log (the record ID space is 16 bits).
 MAX_ENTRIES = 0xFFFE

@@ -11,7 +11,6 @@ the walk moves on: one dead sensor never stalls the rest.
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Any, Protocol
 from collections.abc import Callable, Iterable
 
 from chassisctl.client.call import call
@@ -27,6 +26,14 @@ from chassisctl.ipmi.sensor import discrete_states, status
 from chassisctl.ipmi.sensor_cmds import (SensorReading, SensorReadingFactors, Threshold,
                                          get_sensor_reading, get_sensor_reading_factors)
 from chassisctl.transport.base import Transacts, Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.ipmi.app import DeviceId

@@ -16,14 +16,20 @@ validates ``[bmc]`` and hands out the parsed document.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 from collections.abc import Mapping
+
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.errors import ConfigError, NoInputError, UsageError
 
-SYSTEM_CONFIG = Path("/etc/chassisctl/chassisctl.toml")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+#: A string, like every path on the everyday commands: pathlib (with urllib.parse and
+#: ipaddress, which it imports) is ~3 ms of start-up, paid only when a file is found.
+SYSTEM_CONFIG = "/etc/chassisctl/chassisctl.toml"
 
 #: The everyday commands' copies of :data:`chassisctl.config.schema.BMC`'s choices and
 #: environment names: importing the schema would cost every command start-up time, so
@@ -32,8 +38,7 @@ TRANSPORTS = ("ssif", "ipmb")
 PEC_MODES = ("auto", "on", "off")
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where one setting came from, for messages."""
 
     kind: str  # "flag" | "env" | "config" | "default"
@@ -43,21 +48,68 @@ class Origin:
         return f"{self.kind} {self.detail}".strip()
 
 
-@dataclass(frozen=True, slots=True)
-class BmcSettings:
-    """Everything needed to reach one BMC (or platform), fully resolved."""
+#: BmcSettings' fields and defaults, in order.
+_SETTINGS_DEFAULTS: dict[str, Any] = {
+    "bus": "sim", "addr": 0x10, "transport": "ssif", "pec": "auto", "timeout": 5.0, "ipmb_device": None,
+    "ipmb_my_addr": 0x08, "platform": None, "node": None, "config_path": None, "origins": None,
+}
 
-    bus: str = "sim"
-    addr: int = 0x10
-    transport: str = "ssif"
-    pec: str = "auto"
-    timeout: float = 5.0
-    ipmb_device: str | None = None
-    ipmb_my_addr: int = 0x08
-    platform: str | None = None
-    node: str | None = None
-    config_path: Path | None = None
-    origins: Mapping[str, Origin] = field(default_factory=dict)
+
+class BmcSettings:
+    """Everything needed to reach one BMC (or platform), fully resolved.
+
+    Immutable and compared by value like the frozen dataclass it was, but a
+    plain class: every command builds one, and ``dataclasses`` (with
+    ``inspect``) cost ~7 ms of start-up before the class is even built.
+    ``origins`` defaults to a new empty dict.
+    """
+
+    __slots__ = tuple(_SETTINGS_DEFAULTS)
+
+    bus: str
+    addr: int
+    transport: str
+    pec: str
+    timeout: float
+    ipmb_device: str | None
+    ipmb_my_addr: int
+    platform: str | None
+    node: str | None
+    config_path: Path | None
+    origins: Mapping[str, Origin]
+
+    def __init__(self, bus: str = "sim", addr: int = 0x10, transport: str = "ssif", pec: str = "auto",
+                 timeout: float = 5.0, ipmb_device: str | None = None, ipmb_my_addr: int = 0x08,
+                 platform: str | None = None, node: str | None = None, config_path: Path | None = None,
+                 origins: Mapping[str, Origin] | None = None) -> None:
+        values = (bus, addr, transport, pec, timeout, ipmb_device, ipmb_my_addr, platform, node, config_path,
+                  {} if origins is None else origins)
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field by name, in declaration order (what ``dataclasses.asdict`` gave, unrecursed)."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: BmcSettings is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: BmcSettings is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "BmcSettings(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
     @property
     def simulated(self) -> bool:
@@ -118,25 +170,38 @@ _FIELDS: dict[str, tuple[str, Any]] = {
 ENVIRONMENT = {name: env for name, (env, _) in _FIELDS.items()} | {"config": "CHASSISCTL_CONFIG"}
 
 
-def xdg_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_<KIND>_HOME/chassisctl`` with the XDG defaults under ``~``."""
+def xdg_path(kind: str, *parts: str, env: Mapping[str, str] | None = None) -> str:
+    """``$XDG_<KIND>_HOME/chassisctl[/parts...]`` with the XDG defaults under ``~``, as a string."""
     env = os.environ if env is None else env
     defaults = {"CONFIG": ".config", "CACHE": ".cache", "STATE": ".local/state"}
     base = env.get(f"XDG_{kind}_HOME")
     if not base or not os.path.isabs(base):
         base = os.path.join(env.get("HOME") or os.path.expanduser("~"), defaults[kind])
-    return Path(base) / "chassisctl"
+    return os.path.join(base, "chassisctl", *parts)
+
+
+def xdg_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
+    """:func:`xdg_path` as a :class:`~pathlib.Path`."""
+    from pathlib import Path
+
+    return Path(xdg_path(kind, env=env))
+
+
+def _path(text: str | os.PathLike[str]) -> Path:
+    from pathlib import Path
+
+    return Path(text)
 
 
 def find_config(explicit: str | None, env: Mapping[str, str]) -> tuple[Path | None, Origin | None]:
     """The config file to read, or None; an explicit path must exist."""
     if explicit:
-        return Path(explicit), Origin("flag", "--config")
+        return _path(explicit), Origin("flag", "--config")
     if env.get("CHASSISCTL_CONFIG"):
-        return Path(env["CHASSISCTL_CONFIG"]), Origin("env", "CHASSISCTL_CONFIG")
-    for path in (xdg_dir("CONFIG", env) / "chassisctl.toml", SYSTEM_CONFIG):
-        if path.is_file():
-            return path, Origin("config", str(path))
+        return _path(env["CHASSISCTL_CONFIG"]), Origin("env", "CHASSISCTL_CONFIG")
+    for path in (xdg_path("CONFIG", "chassisctl.toml", env=env), SYSTEM_CONFIG):
+        if os.path.isfile(path):
+            return _path(path), Origin("config", str(path))
     return None, None
 
 
@@ -178,8 +243,7 @@ def _check_document(doc: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
     return doc.get("bmc", {})
 
 
-@dataclass(slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     """The outcome of resolution: BMC settings plus the whole parsed file."""
 
     bmc: BmcSettings

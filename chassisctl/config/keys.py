@@ -10,16 +10,22 @@ and cannot drift apart.
 
 from __future__ import annotations
 
-import ipaddress
 import math
-from dataclasses import dataclass
-from typing import Any
 from collections.abc import Mapping
 
+from chassisctl.namedtuple import NamedTuple
 
-@dataclass(frozen=True, slots=True)
-class Key:
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class Key(NamedTuple):
     """One key: its type, whether it must be present, and its allowed values.
+
+    A NamedTuple, not a frozen dataclass: a platform description's check on
+    every command that loads one reaches this module, and a dataclass costs
+    the ``dataclasses`` import (~7 ms with ``inspect``) plus its build.
 
     Types: ``str``, ``int``, ``num``, ``bool``, ``table`` (``item``: its
     keys, or free-form without), ``tables`` (an array of tables, ``item``:
@@ -111,6 +117,8 @@ def check_value(key: Key, value: Any) -> str | None:
         return None
     if t == "ip":
         try:
+            import ipaddress  # only for an address key: ~1 ms a platform description does not need
+
             ipaddress.ip_address(value if isinstance(value, str) else "")
         except ValueError:
             return f"{value!r} is not an IPv4 or IPv6 address"
@@ -165,6 +173,8 @@ def _listen_problem(value: Any) -> str | None:
     else:
         host, sep, port = value.rpartition(":")
     try:
+        import ipaddress
+
         ipaddress.ip_address(host)
         number = int(port)
     except ValueError:

@@ -9,7 +9,7 @@ cross a page, because a page write wraps to the start of its page.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 #: The Linux driver's read chunk (``io_limit``).
 IO_LIMIT = 128

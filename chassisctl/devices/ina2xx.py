@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import math
 from fractions import Fraction
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_word, round_half_away, sign_extend

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte, check_word, sign_extend

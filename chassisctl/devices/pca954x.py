@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte

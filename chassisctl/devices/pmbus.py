@@ -13,11 +13,15 @@ from __future__ import annotations
 import enum
 import math
 import struct
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 from fractions import Fraction
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_half_away, sign_extend
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Cmd(enum.IntEnum):

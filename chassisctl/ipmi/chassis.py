@@ -13,7 +13,7 @@ Same conventions as :mod:`chassisctl.ipmi.app`: builders return a
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length
 from chassisctl.ipmi.codes import ChassisCmd, NetFn

@@ -12,7 +12,7 @@ is what a client raises when the answer carries a completion code other than
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.errors import ChassisError, ExitCode
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi.decode_errors import DecodeError
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # both cost milliseconds to import; only the reverse direction needs them
     from decimal import Decimal

@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
 
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.fru_fields import (
@@ -48,6 +47,10 @@ from chassisctl.ipmi.fru_multirecord import (
     encode_area,
     parse_area,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "BoardInfo", "ChassisInfo", "DcOutput", "FieldType", "FruField", "FruInventory",

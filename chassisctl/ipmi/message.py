@@ -13,7 +13,7 @@ LAN request it answers, and that was a measurable slice of each one.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi.codes import CompletionCode, command_info, command_name
 

@@ -13,10 +13,14 @@ decoded name gives the same bytes.
 from __future__ import annotations
 
 import enum
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import le
 from chassisctl.ipmi.decode_errors import DecodeError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: SDR version byte for IPMI 1.5 / 2.0 records.
 SDR_VERSION = 0x51

@@ -10,7 +10,7 @@ what differs.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, le
 from chassisctl.ipmi.conversion import Conversion, Factors
@@ -26,6 +26,10 @@ from chassisctl.ipmi.sdr_format import (
 )
 from chassisctl.ipmi.sensor_cmds import SensorThresholds, Threshold
 from chassisctl.ipmi.units import unit_string
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _SensorMixin(EntityMixin):

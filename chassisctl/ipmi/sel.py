@@ -17,11 +17,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from chassisctl.ipmi._bytes import check_field
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.names import offset_table, sensor_type_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 RECORD_SIZE = 16
 SYSTEM_EVENT = 0x02

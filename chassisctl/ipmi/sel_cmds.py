@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd

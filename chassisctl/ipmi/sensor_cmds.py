@@ -22,7 +22,7 @@ raise :class:`~chassisctl.ipmi.decode_errors.DataLengthError`.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
 from chassisctl.ipmi.codes import NetFn, SensorCmd

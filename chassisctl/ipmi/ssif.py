@@ -15,7 +15,7 @@ same constants, so both sides of the simulation speak one dialect.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le
 from chassisctl.ipmi.codes import AppCmd, NetFn, command_name

@@ -14,7 +14,7 @@ FFFFFFFFh meaning "unspecified" (:data:`NO_TIMESTAMP`).
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
 from chassisctl.ipmi.codes import NetFn, StorageCmd
@@ -27,6 +27,10 @@ from chassisctl.ipmi.storage_ids import NO_TIMESTAMP as NO_TIMESTAMP
 from chassisctl.ipmi.storage_ids import READ_ALL as READ_ALL
 from chassisctl.ipmi.storage_ids import SEL_RECORD_SIZE as SEL_RECORD_SIZE
 from chassisctl.ipmi.storage_ids import STORAGE_VERSION as STORAGE_VERSION
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
 
 
 class SdrRepoSupport(enum.IntFlag):

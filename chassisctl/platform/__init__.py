@@ -10,7 +10,10 @@ costs nothing.
 
 from __future__ import annotations
 
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def node_endpoints(document: Any, path: object = None) -> list[tuple[str, str, int]]:

@@ -17,12 +17,15 @@ the simulated devices' state between processes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.errors import UsageError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.transport.base import NodeInfo, Tracer, Transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
@@ -478,10 +481,10 @@ SYNTH_CACHE_FORMAT = 1
 def _synth_cache(platform: Platform, node: NodeDecl, power_sensor: int) -> tuple[Any, str]:
     """Where a node's synthesised SDRs are cached, and their key (description digest, node, code version)."""
     from chassisctl import __version__
-    from chassisctl.config import xdg_dir
+    from chassisctl.config import xdg_path
 
     name = f"sdr-{platform.digest[:24]}-{node.id}.json"
-    return xdg_dir("CACHE") / "platform" / name, f"{platform.digest}:{node.name}:{power_sensor}:{__version__}"
+    return xdg_path("CACHE", "platform", name), f"{platform.digest}:{node.name}:{power_sensor}:{__version__}"
 
 
 # --- opening -------------------------------------------------------------------------------------

@@ -21,15 +21,13 @@ switches every mux the minimum number of times.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.config.keys import check_value
+from chassisctl.digests import NAMESPACE_URL, parse_uuid, sha256_hex, uuid5
 from chassisctl.config.lines import Path as KeyPath
 from chassisctl.config.lines import dotted, key_lines, line_of
 from chassisctl.devices.cpld import Access, Field
@@ -37,6 +35,11 @@ from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
 from chassisctl.platform import kinds, schema
 from chassisctl.platform.drivers.topology import Hop, MuxPath
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1
@@ -220,14 +223,23 @@ class _Context:
 
 
 def example_path(name: str) -> Path:
-    return Path(__file__).with_name("examples") / f"{name}.toml"
+    from pathlib import Path
+
+    return Path(_example_file(name))
 
 
-def resolve(name_or_path: str) -> Path:
-    """A shipped example's file for its name; anything else is a path."""
+def _example_file(name: str) -> str:
+    return os.path.join(os.path.dirname(__file__), "examples", f"{name}.toml")
+
+
+def resolve(name_or_path: str) -> str:
+    """A shipped example's file for its name; anything else is a path.
+
+    A string, not a Path: pathlib (with urllib.parse and ipaddress) is ~3 ms
+    of every command that opens a platform."""
     if name_or_path in EXAMPLES:
-        return example_path(name_or_path)
-    return Path(name_or_path)
+        return _example_file(name_or_path)
+    return name_or_path
 
 
 def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
@@ -254,7 +266,7 @@ def load_platform(name_or_path: str, *, use_cache: bool = True) -> Platform:
 
 
 def parse_platform(text: str, source: str = "<platform>", *, use_cache: bool = False) -> Platform:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = sha256_hex(text.encode("utf-8"))
     doc = _cached(digest) if use_cache else None
     # A document cached only after it validated once: its sensor ranges are known to
     # have SDR factors and its FRU fields to build an image, so those (costly)
@@ -284,10 +296,10 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ConfigError(f"{source}:{line or 1}: TOML syntax: {msg}") from None
 
 
-def _cache_path(digest: str) -> Path:
-    from chassisctl.config import xdg_dir
+def _cache_path(digest: str) -> str:
+    from chassisctl.config import xdg_path
 
-    return xdg_dir("CACHE") / "platform" / f"doc-{digest[:24]}.json"
+    return xdg_path("CACHE", "platform", f"doc-{digest[:24]}.json")
 
 
 def _cached(digest: str) -> dict[str, Any] | None:
@@ -352,8 +364,8 @@ class _Validator:
         if not schema.NAME.match(name):
             raise self.fail(("platform", "name"), f"{name!r}: use 1-64 letters, digits, '.', '_' or '-'")
         firmware = self._firmware(p.get("firmware", "1.00"))
-        base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid.uuid5(
-            uuid.NAMESPACE_URL, f"chassisctl:platform:{name}")
+        base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid5(
+            NAMESPACE_URL, f"chassisctl:platform:{name}")
         declared = self._nodes(base_guid)
         devices = self._devices({n.name for n in declared})
         self._topology(devices)
@@ -375,16 +387,16 @@ class _Validator:
             raise self.fail(("platform", "firmware"), f"{text!r} is not MAJOR.MINOR (e.g. \"1.02\")")
         return int(major), int(minor)
 
-    def _uuid(self, text: str | None, path: KeyPath) -> uuid.UUID | None:
+    def _uuid(self, text: str | None, path: KeyPath) -> bytes | None:
         if text is None:
             return None
         try:
-            return uuid.UUID(text)
+            return parse_uuid(text)
         except ValueError:
             raise self.fail(path, f"{text!r} is not a UUID") from None
 
     # -- nodes -----------------------------------------------------------------------------
-    def _nodes(self, base_guid: uuid.UUID) -> list[NodeDecl]:
+    def _nodes(self, base_guid: bytes) -> list[NodeDecl]:
         raw = self.tables("node")
         if not raw:
             raise self.fail(("node",), "at least one [[node]] is required")
@@ -402,8 +414,8 @@ class _Validator:
                 raise self.fail(("node", i, "id"), f"duplicate node id {nid}")
             names.add(name)
             ids.add(nid)
-            guid = self._uuid(t.get("guid"), ("node", i, "guid")) or uuid.uuid5(base_guid, name)
-            nodes.append(NodeDecl(name, nid, t.get("entity_instance", nid), guid.bytes, None))
+            guid = self._uuid(t.get("guid"), ("node", i, "guid")) or uuid5(base_guid, name)
+            nodes.append(NodeDecl(name, nid, t.get("entity_instance", nid), guid, None))
         return nodes
 
     def _power(self, node: NodeDecl, i: int, devices: Mapping[str, DeviceDecl]) -> NodeDecl:

@@ -30,15 +30,19 @@ modules; ``docs/platform.md`` "Adding a device kind" walks through it.
 from __future__ import annotations
 
 import functools
-import importlib
+import sys
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.config.keys import Key
 
-Options = Mapping[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Options = Mapping[str, Any]
 
 
 class OptionError(ValueError):
@@ -145,7 +149,8 @@ class DeviceKind(NamedTuple):
 def load(ref: str) -> Any:
     """The object ``"package.module:Name"`` names, its module imported now."""
     module, _, name = ref.partition(":")
-    return getattr(importlib.import_module(module), name)
+    __import__(module)  # not importlib.import_module: importlib and warnings are ~0.7 ms more
+    return getattr(sys.modules[module], name)
 
 
 # --- the kinds' own facts ---------------------------------------------------------------------

@@ -15,11 +15,13 @@ invented answer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.errors import ChassisError
 from chassisctl.ipmi.codes import CompletionCode as CC
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.bmc.synth import SynthSensor

@@ -22,7 +22,7 @@ here sleeps waiting for it, so a request never blocks on a slow board.
 """
 
 from __future__ import annotations
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.platform.description import DeviceDecl, NodeDecl, PowerDecl

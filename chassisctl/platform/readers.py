@@ -24,13 +24,17 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.errors import ChassisError
 from chassisctl.platform.description import DeviceDecl, Platform, SensorDecl
 from chassisctl.i2c_errors import PecMismatch
 from chassisctl.platform.drivers.topology import TopologyManager
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Re-read scaling facts (INA CAL) after this many seconds.
 RECHECK_S = 60.0

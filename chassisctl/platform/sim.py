@@ -22,13 +22,16 @@ by the first process that sees them, and removed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 from chassisctl.clock import Clock
 from chassisctl.config.keys import check_value
 from chassisctl.errors import UsageError
 from chassisctl.platform.description import DeviceDecl, Platform
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 #: Override keys that describe an event: applied once, then dropped.
 ONE_SHOT = frozenset({"pec_error", "power"})
@@ -74,6 +77,7 @@ class SimWorld:
         """The ``/sys`` stand-in for kernel-owned devices, made on first use."""
         if self._sysfs is None:
             import tempfile
+            from pathlib import Path
 
             from chassisctl.sim.hwmon import FakeSysfs
 

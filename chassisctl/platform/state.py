@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from pathlib import Path
-from typing import Any
 from collections.abc import Iterator
 
 from chassisctl.bmc.bmc_model import boot_from_json, boot_to_json
@@ -31,13 +29,18 @@ from chassisctl.bmc.sel_store import SelStore
 from chassisctl.errors import StateError
 from chassisctl.state_store import StateStore
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
 FORMAT = 1
 
 
-def state_directory() -> Path:
-    from chassisctl.config import xdg_dir
+def state_directory() -> str:
+    from chassisctl.config import xdg_path
 
-    return xdg_dir("STATE") / "platform"
+    return xdg_path("STATE", "platform")
 
 
 def state_name(platform: str, bus_path: str) -> str:
@@ -51,7 +54,7 @@ class PlatformStore(StateStore):
 
     owner = "platform"
 
-    def __init__(self, directory: Path, name: str) -> None:
+    def __init__(self, directory: Path | str, name: str) -> None:
         super().__init__(directory, name)
         self._mark = f"{os.getpid()}:{id(self)}:"
         self._seq = 0
@@ -177,7 +180,7 @@ class PlatformState:
                 "nodes": {k: v.to_json() for k, v in self.nodes.items()}, "sim": self.sim}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any], path: Path) -> PlatformState:
+    def from_json(cls, doc: dict[str, Any], path: Path | str) -> PlatformState:
         try:
             if doc.get("format") != FORMAT:
                 raise ValueError(f"format {doc.get('format')!r}")

@@ -21,7 +21,7 @@ import os
 import signal
 import socket
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
@@ -114,8 +114,8 @@ class Daemon:
                               hint="add [lldp] or [[dhcp_relay]], or enable [ipmi]")
         if ipmi_on:
             unit = BmcUnit(resolved, self.options, section, self.runtime, self.log)
-            key = "ipmi:" + _key({"bmc": {f.name: getattr(settings, f.name) for f in fields(settings)
-                                          if f.name != "origins"},
+            key = "ipmi:" + _key({"bmc": {name: value for name, value in settings.as_dict().items()
+                                          if name != "origins"},
                                   "ipmi": doc.get("ipmi"), "nodes": doc.get("nodes"),
                                   "interval": unit.interval, "options": self.options})
 

@@ -12,7 +12,8 @@ works; it imports the chassis only when such a bus is opened.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.clock import Clock

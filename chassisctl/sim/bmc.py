@@ -10,12 +10,15 @@ changes (a threshold crossed, power on/off) add SEL entries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.bmc.bmc_model import BaseModel, boot_from_json, boot_to_json
 from chassisctl.ipmi.codes import CompletionCode
 from chassisctl.sim.physics import Pending, PowerTimeline
 from chassisctl.sim.profile import SensorSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sel_store import SelStore

@@ -27,7 +27,6 @@ import errno
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, TypeVar
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.ipmi.pec import crc8
@@ -37,10 +36,14 @@ from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransac
 from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.i2c_errors import NAK_ERRNOS
 
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
     from smbus2 import i2c_msg  # the type only: the simulated bus never loads smbus2 (nor ctypes)
 
-T = TypeVar("T")
 
 BLOCK_MAX = 32
 I2C_M_RD = 0x0001

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock
 from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
@@ -29,6 +27,11 @@ from chassisctl.sim.faults import Faults
 from chassisctl.sim.physics import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
 from chassisctl.state_store import StateStore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
@@ -195,7 +198,7 @@ class SimChassis:
         return encode_response(self.handle(request))
 
 
-def _from_doc(doc: dict[str, Any], path: Path) -> SimState:
+def _from_doc(doc: dict[str, Any], path: Path | str) -> SimState:
     from chassisctl.errors import StateError
 
     try:
@@ -248,20 +251,20 @@ class SimulatedWorld:
         self.ipmb_device = ipmb_device
 
 
-def _synth_cache(profile: Profile) -> tuple[Path, str]:
+def _synth_cache(profile: Profile) -> tuple[str, str]:
     """Where the profile's synthesised SDRs are cached, and their key: the
     profile's digest and the synthesising code's version (a new release may
     compute other factors)."""
     from chassisctl import __version__
-    from chassisctl.config import xdg_dir
+    from chassisctl.config import xdg_path
 
-    return xdg_dir("CACHE") / "sim" / f"sdr-{profile.digest[:24]}.json", f"{profile.digest}:{__version__}"
+    return xdg_path("CACHE", "sim", f"sdr-{profile.digest[:24]}.json"), f"{profile.digest}:{__version__}"
 
 
-def state_directory() -> Path:
-    from chassisctl.config import xdg_dir
+def state_directory() -> str:
+    from chassisctl.config import xdg_path
 
-    return xdg_dir("STATE") / "sim"
+    return xdg_path("STATE", "sim")
 
 
 def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clock,

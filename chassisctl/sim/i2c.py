@@ -10,7 +10,12 @@ than per smbus2 call.
 
 from __future__ import annotations
 
-from typing import Protocol
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
+
 
 
 class I2cSlave(Protocol):

@@ -17,9 +17,13 @@ what lets the closed-form lag continue across processes.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.sim.profile import PowerSpec, Profile, SensorSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LAGGING_KINDS = frozenset({"thermal", "fan"})
 

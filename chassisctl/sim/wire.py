@@ -11,7 +11,7 @@ sensors at 100 kHz cost 63 ms of wire" a number the benchmarks can check.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 STANDARD_MODE = 100_000
 FAST_MODE = 400_000

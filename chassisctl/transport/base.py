@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.errors import UsageError
 from chassisctl.ipmi.message import Request, Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
 
 if TYPE_CHECKING:
     from chassisctl.config import BmcSettings

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.errors import UsageError
 from chassisctl.i2c_errors import open_error
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.clock import Clock

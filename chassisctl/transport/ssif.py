@@ -32,7 +32,6 @@ the PEC is checked here, since the adapter does not.
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING, Any
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import (BusIOError, ChassisError, OutcomeUnknown, ProtocolError, TimeoutFailure,
@@ -49,6 +48,10 @@ from chassisctl.ipmi.ssif import (BLOCK_MAX, DEFAULT_CAPABILITIES, ReadAssembler
 from chassisctl.transport import i2c_funcs as I2cFunc
 from chassisctl.transport.base import BmcTransport, Tracer
 from chassisctl.transport.bus import address_owner
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.config import BmcSettings

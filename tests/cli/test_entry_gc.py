@@ -72,3 +72,15 @@ def test_watch_turns_collection_back_on(collecting, monkeypatch, tmp_path, capsy
     monkeypatch.setattr("time.sleep", lambda s: states.append(gc.isenabled()) if s == 0.2 else None)
     assert entry.main(["sensors", "--watch", "0.2", "--count", "2"]) == 0
     assert states == [True]  # the pause between the two rounds
+
+
+def test_freezes_only_when_run_as_the_process(collecting, monkeypatch) -> None:
+    """No argv (console script, python -m): everything is frozen before the exit; with argv
+    (in-process callers) nothing is."""
+    frozen = []
+    monkeypatch.setattr(entry, "_main", lambda argv, **kw: 0)
+    monkeypatch.setattr(entry.gc, "freeze", lambda: frozen.append(True))
+    assert entry.main(["power", "status"]) == 0
+    assert frozen == []
+    assert entry.main() == 0
+    assert frozen == [True] and gc.isenabled()

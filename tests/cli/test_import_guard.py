@@ -136,19 +136,24 @@ def test_lldp_pcap_loads_scapy_but_not_pyroute2(env, tmp_path) -> None:
     assert "scapy" in modules and _loaded(modules, ("pyroute2", "asyncio")) == []
 
 
-#: Dataclasses an everyday command may still build: the configuration's (``serve``
-#: reads ``dataclasses.fields`` of its settings).
-DATACLASSES_ALLOWED = ("chassisctl.config.",)
-#: Standard library modules no everyday command needs: exact fractions only when a
-#: float cannot be trusted, temporary files only for a fake sysfs, hashing and
-#: UUIDs only for a platform description or a LAN session.
-STDLIB_UNNEEDED = ("fractions", "decimal", "tempfile", "shutil", "uuid", "hashlib", "bz2", "lzma", "random")
+#: Dataclasses an everyday command may still build: none (the configuration's
+#: settings are a plain class and NamedTuples).
+DATACLASSES_ALLOWED: tuple[str, ...] = ()
+#: Standard library modules no everyday command needs: typing (records come from
+#: chassisctl.namedtuple, annotations are strings), dataclasses and inspect,
+#: exact fractions only when a float cannot be trusted, temporary files only for
+#: a fake sysfs, hashing and UUIDs only for a LAN session (platform descriptions
+#: use chassisctl.digests).  (importlib, pathlib and re are not checked: an
+#: editable install's import hook, as in this test's venv, loads them first.)
+STDLIB_UNNEEDED = ("typing", "dataclasses", "inspect", "fractions", "decimal", "tempfile", "shutil",
+                   "uuid", "hashlib", "_hashlib", "bz2", "lzma", "random", "platform")
 
 
 @pytest.mark.parametrize("args, extra", [
     (["power", "status"], ("chassisctl.ipmi.sdr", "chassisctl.ipmi.fru")),
     (["sensors"], ("chassisctl.ipmi.fru",)),
     (["chassis", "status", "--json"], ()),
+    (["power", "status", "--json"], ("chassisctl.ipmi.sdr", "chassisctl.ipmi.fru")),
     (["--platform", "compute-4n", "--node", "node2", "sensors"], ("chassisctl.ipmi.fru", "tempfile")),
 ], ids=lambda a: " ".join(a) if a and isinstance(a[0], str) and not a[0].startswith("chassisctl") else "")
 def test_everyday_commands_build_no_dataclass_and_skip_unneeded_modules(args, extra, env, tmp_path) -> None:
@@ -159,11 +164,23 @@ def test_everyday_commands_build_no_dataclass_and_skip_unneeded_modules(args, ex
     built = sorted(m for m in modules if m.count(".") >= 2 and m.split(".")[-1][:1].isupper()
                    and not m.startswith(DATACLASSES_ALLOWED))
     assert built == []
-    # A platform's description is hashed and gives node GUIDs; its device codecs
-    # (INA2xx, PMBus) convert readings with exact fractions.
-    unneeded = STDLIB_UNNEEDED if "--platform" not in args else ("tempfile", "shutil", "bz2", "lzma", "random")
+    # A platform's device codecs (INA2xx, PMBus) convert readings with exact fractions.
+    unneeded = STDLIB_UNNEEDED if "--platform" not in args else tuple(
+        m for m in STDLIB_UNNEEDED if m not in ("fractions", "decimal"))
     assert _loaded(modules, unneeded) == []
     assert sorted(m for m in modules if m in extra) == []
+
+
+@pytest.mark.parametrize("request_env", [
+    {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl po", "COMP_CWORD": "1"},
+    {"_CHASSISCTL_COMPLETE": "complete_bash", "COMP_WORDS": "chassisctl\n--bus\n", "COMP_CWORD": "2"},
+], ids=["bash-command", "bash-bus-value"])
+def test_tab_completion_loads_only_the_tree(request_env, env, tmp_path) -> None:
+    """A command word or a --bus value: the generated tree and os; no glob, typing or config."""
+    modules = _modules([], env | request_env, tmp_path)
+    assert "chassisctl.cli._tree" in modules
+    assert sorted(m for m in modules if m in ("typing", "dataclasses", "hashlib", "glob", "chassisctl.errors",
+                                              "chassisctl.config", "chassisctl.cli.common")) == []
 
 
 def test_tab_completion_of_sensor_names_skips_typing_and_enums(env, tmp_path) -> None:

@@ -21,11 +21,12 @@ def dirs(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, p
 
 
 def files(cache: SdrCache) -> list[pathlib.Path]:
-    return sorted(cache.directory.glob("*")) if cache.directory.exists() else []
+    directory = pathlib.Path(cache.directory)  # a string: the CLI does not import pathlib
+    return sorted(directory.glob("*")) if directory.exists() else []
 
 
 def test_default_location_follows_xdg_cache_home(dirs) -> None:
-    assert SdrCache().directory == dirs["CACHE"] / "chassisctl" / "sdr"
+    assert pathlib.Path(SdrCache().directory) == dirs["CACHE"] / "chassisctl" / "sdr"
 
 
 def test_cold_then_warm(dirs) -> None:
@@ -188,8 +189,8 @@ def test_entries_flush_and_names(dirs) -> None:
     ea = load_repository(a.transport, cache=cache).entry
     load_repository(b.transport, cache=cache)
     cache.write_names(["Fan1", "CPU Temp", "Fan1"])
-    assert json.loads((cache.directory / "names.json").read_text()) == {"names": ["CPU Temp", "Fan1"]}
-    (cache.directory / "junk.json").write_text("{")
+    assert json.loads((pathlib.Path(cache.directory) / "names.json").read_text()) == {"names": ["CPU Temp", "Fan1"]}
+    (pathlib.Path(cache.directory) / "junk.json").write_text("{")
     listed = cache.entries()
     assert len(listed) == 3 and sum(1 for _, e in listed if e is None) == 1
     assert cache.flush(ea.key) == 1 and cache.flush(ea.key) == 0

@@ -8,6 +8,7 @@ non-linear sensor, DCMI and the FRU behave like a hardware BMC's.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 
 import pytest
@@ -352,7 +353,7 @@ def test_synthesised_sdrs_come_back_from_the_cache_as_built(monkeypatch, tmp_pat
     first = SimChassis(profile, None, FakeClock(1_700_000_000.0))
     fresh_records, fresh = first.records, first.synth
     path, _ = _synth_cache(profile)
-    assert path.is_file()
+    assert os.path.isfile(path)
     second = SimChassis(profile, None, FakeClock(1_700_000_000.0))
     assert second.records == fresh_records
     assert second.synth.keys() == fresh.keys()
@@ -364,6 +365,6 @@ def test_synthesised_sdrs_come_back_from_the_cache_as_built(monkeypatch, tmp_pat
         if sensor.conversion is not None:
             assert [cached.to_raw(v) for v in (-5.0, 0.0, 12.3, 99.9)] == [sensor.to_raw(v) for v in
                                                                            (-5.0, 0.0, 12.3, 99.9)]
-    path.write_text("{not json")
+    pathlib.Path(path).write_text("{not json")
     third = SimChassis(profile, None, FakeClock(1_700_000_000.0))
     assert third.records == fresh_records

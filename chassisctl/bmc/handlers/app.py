@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from chassisctl.bmc.handlers import no_data
 from chassisctl.ipmi import app
 from chassisctl.ipmi.app import Guid, SelfTestResult, SystemInterface
 from chassisctl.ipmi.codes import AppCmd
 from chassisctl.ipmi.codes import CompletionCode as CC
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.bmc.responder import Handler, Responder, Result

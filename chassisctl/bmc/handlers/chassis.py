@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from chassisctl.bmc.handlers import no_data
 from chassisctl.ipmi import chassis
 from chassisctl.ipmi.codes import ChassisCmd
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.bmc.responder import Handler, Responder, Result

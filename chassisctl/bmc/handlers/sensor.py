@@ -5,10 +5,11 @@ The hysteresis codec is imported by its handler: a sensor listing never loads it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from chassisctl.ipmi import sensor_cmds
 from chassisctl.ipmi.codes import SensorCmd
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.bmc.responder import Handler, Responder, Result

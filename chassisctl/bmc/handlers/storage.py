@@ -8,12 +8,13 @@ never loads them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from chassisctl.bmc.handlers import no_data
 from chassisctl.ipmi import storage
 from chassisctl.ipmi.codes import CompletionCode as CC
 from chassisctl.ipmi.codes import StorageCmd
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.bmc.responder import Handler, Responder, Result

@@ -12,10 +12,17 @@ gives the defaults.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
 
 from chassisctl.devices.smbus import swap16
 from chassisctl.errors import BusIOError, ChassisError, ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from chassisctl.platform.description import DeviceDecl

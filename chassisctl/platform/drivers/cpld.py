@@ -11,7 +11,6 @@ becomes a forced off, a reset left asserted keeps a node down.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from collections.abc import Iterable
 
 from chassisctl.clock import Clock
@@ -20,6 +19,8 @@ from chassisctl.devices.cpld import Access, Field
 from chassisctl.errors import ChassisError
 from chassisctl.platform.drivers._base import Bus, DeassertFailed, I2cDevice, VerifyFailed, probe_byte
 from chassisctl.i2c_errors import bus_io
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.platform.description import DeviceDecl

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from chassisctl.devices import ina2xx
 from chassisctl.devices.ina2xx import Chip, Reg
 from chassisctl.devices.smbus import swap16
 from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned
 from chassisctl.i2c_errors import bus_io
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.platform.description import DeviceDecl

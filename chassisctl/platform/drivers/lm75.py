@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from chassisctl.devices import lm75
 from chassisctl.platform.drivers._base import Bus, I2cDevice
 from chassisctl.i2c_errors import bus_io
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.platform.description import DeviceDecl

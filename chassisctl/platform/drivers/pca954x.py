@@ -7,13 +7,14 @@ kernel owns (its driver caches the channel and would be desynchronised).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from collections.abc import Iterable
 
 from chassisctl.devices import pca954x
 from chassisctl.devices.pca954x import Kind
 from chassisctl.platform.drivers._base import Bus, I2cDevice
 from chassisctl.i2c_errors import bus_io
+
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from chassisctl.platform.description import DeviceDecl

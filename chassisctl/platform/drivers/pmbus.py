@@ -10,11 +10,10 @@ owned: clearing faults a kernel driver reports would hide them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import enum
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord, flag_names
@@ -22,6 +21,7 @@ from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned, VerifyFa
 from chassisctl.i2c_errors import NotAnswering, bus_io
 from chassisctl.platform.schema import PSU_FAILURE, PSU_INPUT_LOST, PSU_PREDICTIVE, PSU_PRESENT
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from chassisctl.platform.description import DeviceDecl
     from chassisctl.platform.readers import Hardware

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.pca954x import Kind, encode_channels
 from chassisctl.errors import ChassisError

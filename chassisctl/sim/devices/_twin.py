@@ -16,10 +16,17 @@ the world arrive as the duck types :class:`DeclaredDevice` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
 
 from chassisctl.clock import Clock
 from chassisctl.sim.i2c import Segment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the classes below only describe interfaces to the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class DeclaredDevice(Protocol):

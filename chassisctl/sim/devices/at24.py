@@ -10,12 +10,15 @@ programs the cells.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chassisctl.clock import Clock
 from chassisctl.devices.at24 import WRITE_CYCLE_S, Part, part as lookup_part
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 from chassisctl.sim.i2c import Segment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class At24Sim(Twin):

@@ -13,12 +13,16 @@ events, so tests with a FakeClock decide exactly when things happen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.clock import Clock
 from chassisctl.devices.cpld import Access, Field, encode, extract, registers
 from chassisctl.sim.devices._register import PointerSlave
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FORCE_OFF_S = 4.0
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from chassisctl.devices import ina2xx
 from chassisctl.devices.ina2xx import Chip, Reg
 from chassisctl.sim.devices._register import PointerSlave
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _INA226_IDS: dict[int, int] = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
 _RESET = 0x8000

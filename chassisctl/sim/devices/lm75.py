@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from chassisctl.devices import lm75
 from chassisctl.sim.devices._register import PointerSlave
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Lm75Sim(PointerSlave, Twin):

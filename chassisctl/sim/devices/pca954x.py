@@ -16,11 +16,14 @@ it without knowing the model's internals.
 
 from __future__ import annotations
 
-from typing import Any
 
 from chassisctl.devices.pca954x import Kind, decode_channels
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 from chassisctl.sim.i2c import Segment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ChannelSegment(Segment):

@@ -15,12 +15,15 @@ not ``present`` NAKs its address.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from chassisctl.devices import pmbus as pm
 from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord
 from chassisctl.ipmi.pec import crc8
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Data bytes of the write commands the model accepts (PEC excluded).
 WRITE_LENGTHS = {Cmd.PAGE: 1, Cmd.OPERATION: 1, Cmd.ON_OFF_CONFIG: 1, Cmd.CLEAR_FAULTS: 0, Cmd.VOUT_COMMAND: 2}
