@@ -69,13 +69,23 @@ TPACKET_REQ = struct.Struct("=IIII")
 L2_ROOM = 14 + 4
 #: Room the kernel keeps before the MAC header of a SOCK_RAW frame (netoff = align(hdrlen + 16)).
 MAC_OFFSET = ((TPACKET2_HDRLEN + 16 + TPACKET_ALIGNMENT - 1) & ~(TPACKET_ALIGNMENT - 1)) - 14
-#: Bytes of ring for every interface (the fallback's receive buffer is as large).
+#: Bytes of ring for an interface (the fallback's receive buffer is as large): 4,096 slots of
+#: 2 KiB, about what the 8 MiB receive buffer held in small frames.  Unlike a receive buffer, a
+#: ring is kernel memory allocated up front: see :func:`ring_bytes` for many interfaces.
 RING_BYTES = 8 * 1024 * 1024
+#: What all of a process' rings may take together, and the least one interface gets.
+RING_BUDGET = 64 * 1024 * 1024
+RING_MIN = 1024 * 1024
 BLOCK_BYTES = 1 << 16
 #: Largest frame read by the fallback path.
 MAX_FRAME = 65535 + 14
 #: Frames read per wake-up at most; more stay in the ring for the next pass.
 BURST = 256
+
+
+def ring_bytes(interfaces: int) -> int:
+    """Ring size per interface when a relay listens on ``interfaces`` client links (64 VLANs: 1 MiB each)."""
+    return max(RING_MIN, min(RING_BYTES, RING_BUDGET // max(interfaces, 1)))
 
 
 def slot_size(mtu: int) -> int:

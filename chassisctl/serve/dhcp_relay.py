@@ -377,10 +377,11 @@ class RelayRuntime:
         self._join6()
 
     def _open_packet(self, name: str) -> None:
-        from chassisctl.net.pktring import PacketRing
+        from chassisctl.net.pktring import PacketRing, ring_bytes
 
         link = self.links.get(name)
-        sock = PacketRing(name, 67, mtu=link.mtu if link is not None else 1500)
+        sock = PacketRing(name, 67, mtu=link.mtu if link is not None else 1500,
+                          ring_bytes=ring_bytes(len(self._packet_relay)))
         if not sock.ring:
             self.log.info("%s: no packet ring (kernel memory limits?): reading frames one by one", name)
         relay = self._packet_relay[name]

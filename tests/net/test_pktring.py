@@ -228,3 +228,11 @@ def test_status_word_is_released(pair: Pair) -> None:
         assert not select.select([ring.fileno()], [], [], 0)[0]  # nothing left: not readable
     finally:
         ring.close()
+
+
+def test_ring_size_shrinks_with_many_interfaces() -> None:
+    from chassisctl.net.pktring import RING_BYTES, RING_MIN, ring_bytes
+
+    assert ring_bytes(1) == ring_bytes(8) == RING_BYTES
+    assert ring_bytes(64) == RING_MIN and ring_bytes(4000) == RING_MIN
+    assert RING_MIN < ring_bytes(16) < RING_BYTES
