@@ -15,7 +15,7 @@ one whose giaddr, link selection or Interface-ID it names) and answers
 
 Packets never touch the asyncio loop: the hub has one I/O thread that waits
 in ``epoll`` on every relay socket and, per ready socket and wake-up, reads
-what is queued (bounded: :data:`BURST_UDP` datagrams from a UDP socket,
+what is queued (bounded: :data:`BURST_UDP` datagrams from a busy UDP socket,
 :data:`chassisctl.net.pktring.BURST` frames from a client link's ring), runs
 the relay's decision on each and sends at once.  Client frames come through
 a memory-mapped ring (:mod:`chassisctl.net.pktring`), so a burst costs one
@@ -71,6 +71,11 @@ TICK = 1.0
 #: Datagrams read from a UDP socket per wake-up at most (the rest wait for the next pass, so one
 #: busy socket cannot starve the client links).
 BURST_UDP = 64
+#: A UDP socket woken again within this many seconds is busy: read it until EAGAIN (up to
+#: BURST_UDP).  Otherwise read one datagram: at low rates the read that ends in EAGAIN (a
+#: system call and an exception) would be paid on every wake-up for nothing, and the
+#: level-triggered epoll wakes the thread again at once if more is queued.
+BUSY_GAP = 0.0005
 
 Handler = Callable[[float], None]
 
@@ -93,6 +98,7 @@ class _Hub:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._overflow_seen = {4: 0, 6: 0}
+        self._woken = {4: 0.0, 6: 0.0}
 
     # -- the I/O thread -------------------------------------------------------------------------
     def register(self, fd: int, handler: Handler) -> None:
@@ -207,7 +213,9 @@ class _Hub:
         if sock is None:
             return
         receive, one = sock.receive_one, self._reply4
-        for _ in range(BURST_UDP):
+        burst = BURST_UDP if now - self._woken[4] < BUSY_GAP else 1
+        self._woken[4] = now
+        for _ in range(burst):
             got = receive()
             if got is None:
                 return
@@ -234,7 +242,9 @@ class _Hub:
         if sock is None:
             return
         receive, one = sock.receive_one, self._packet6
-        for _ in range(BURST_UDP):
+        burst = BURST_UDP if now - self._woken[6] < BUSY_GAP else 1
+        self._woken[6] = now
+        for _ in range(burst):
             got = receive()
             if got is None:
                 return
