@@ -19,6 +19,11 @@ chassisctl with its normal logging.  Timings here are noisy on 2 shared
 cores: compare ratios, not absolutes.
 
     sudo .venv/bin/python bench/dhcp_relay.py [--rates 1000,2000,4000,8000] [--seconds 4] [--rounds 3] [--no-v6]
+        [--save run.json] [--baseline earlier.json]
+
+``--save`` keeps every round's figures (and the load average, the commit)
+as JSON; ``--baseline`` prints this run's medians next to a saved run's,
+path by path (e.g. a branch against main, measured on the same machine).
 """
 
 from __future__ import annotations
@@ -235,6 +240,8 @@ def main() -> int:
     parser.add_argument("--no-82", action="store_true")
     parser.add_argument("--no-floor", action="store_true", help="leave out the minimal Python forwarder")
     parser.add_argument("--only", default="", help="comma-separated paths to run (e.g. chassisctl,dhcrelay)")
+    parser.add_argument("--save", type=Path, help="write every round's figures to this JSON file")
+    parser.add_argument("--baseline", type=Path, help="a --save file to compare this run's medians with")
     args = parser.parse_args()
     for tool in ("dnsmasq", "dhcrelay", "perfdhcp", "ip"):
         if shutil.which(tool) is None:
@@ -254,6 +261,8 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sys.exit(130))
     results: dict[tuple[str, int], list[dict]] = {}
+    baseline = load_run(args.baseline) if args.baseline else None
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="dhcp-bench-") as work:
         bed = Bed(Path(work))
         try:
@@ -272,6 +281,11 @@ def main() -> int:
                               f"latency {r['latency']} ms{cpu}", file=sys.stderr, flush=True)
         finally:
             bed.destroy()
+    load_after = os.getloadavg()
+    if args.save:
+        save_run(args.save, results, args, load_before, load_after)
+    print(f"\nload average {load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end "
+          f"(1 min; {load_after[2]:.2f} over 15 min)")
     print(f"\nDHCP relay bench: {args.rounds} rounds x {args.seconds:g} s per step, medians [min–max]; "
           "latency = DISCOVER→OFFER median (v4) or perfdhcp's avg first delay (v6), ms; "
           "relay CPU = relay process CPU per completed exchange (DORA or SARR)\n")
@@ -349,7 +363,54 @@ def main() -> int:
     print("\ntargets (issue 11), on medians:")
     for line in verdicts:
         print("  " + line)
+    if baseline is not None:
+        print_baseline(results, baseline, rates, paths, args.baseline)
     return 0
+
+
+def save_run(path: Path, results: dict[tuple[str, int], list[dict]], args, load_before, load_after) -> None:
+    """Every round's figures, keyed "path@rate", with what the run was."""
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    doc = {"schema": 1, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": commit,
+           "rounds": args.rounds, "seconds": args.seconds, "load": [list(load_before), list(load_after)],
+           "results": {f"{p}@{r}": rows for (p, r), rows in results.items()}}
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def load_run(path: Path) -> dict[tuple[str, int], list[dict]]:
+    doc = json.loads(path.read_text())
+    out: dict[tuple[str, int], list[dict]] = {}
+    for key, rows in doc["results"].items():
+        name, _, rate = key.rpartition("@")
+        out[(name, int(rate))] = rows
+    return out
+
+
+def print_baseline(results, baseline, rates: list[int], paths: list[str], where: Path) -> None:
+    """This run's medians beside the saved run's, for every path and rate both have."""
+    print(f"\nagainst the baseline {where} (medians: now / then)")
+    print(f"{'path':>14} {'rate':>6} {'loss %':>14} {'added ms':>18} {'relay CPU us':>14}")
+    for rate in rates:
+        for path in paths:
+            if (path, rate) not in baseline or (path, rate) not in results:
+                continue
+            base_path = "direct6" if path.endswith("6") else "direct"
+            cells = []
+            for run in (results, baseline):
+                lat, base = med(run[(path, rate)], "latency"), med(run.get((base_path, rate), []), "latency")
+                cells.append((med(run[(path, rate)], "loss"),
+                              None if lat is None or base is None or path.startswith("direct") else lat - base,
+                              med(run[(path, rate)], "relay_us")))
+            (lo, ao, co), (lt, at, ct) = cells
+
+            def pair(a, b, spec):
+                return f"{'-' if a is None else format(a, spec)} / {'-' if b is None else format(b, spec)}"
+            print(f"{path:>14} {rate:>6} {pair(lo, lt, '.1f'):>14} {pair(ao, at, '+.3f'):>18} "
+                  f"{pair(co, ct, '.0f'):>14}")
 
 
 if __name__ == "__main__":

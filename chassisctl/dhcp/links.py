@@ -23,6 +23,8 @@ class Link:
     ipv4: tuple[tuple[bytes, int], ...] = ()
     ipv6: tuple[tuple[bytes, int], ...] = ()
     vlan: int | None = None
+    #: Largest IP packet the link carries (sizes the packet ring's slots).
+    mtu: int = 1500
 
     def has4(self, addr: bytes) -> bool:
         return any(a == addr for a, _ in self.ipv4)

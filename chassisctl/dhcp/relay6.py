@@ -16,12 +16,20 @@ and servers alike) and answers with actions.
   * A Relay-Reply from a configured server is unwrapped: option 9 goes to
     peer-address on the link named by Interface-ID (or link-address), to port
     546, or 547 when it is itself a Relay-Reply for a lower relay.
+
+Fast paths (:meth:`Relay6._fast_client`, :meth:`Relay6._fast_reply`) take
+the common case, a client's message from a downstream link and a server's
+Relay-Reply naming a downstream link by Interface-ID around a client
+message, by walking the option lengths without building decoded objects;
+they answer exactly what the general path answers and hand everything else
+to it (``tests/dhcp/test_fast6.py`` compares the two).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import struct
 from collections.abc import Mapping
 
 from chassisctl.dhcp import v6
@@ -38,6 +46,22 @@ REMOTE_ID_ENTERPRISE = 0
 #: RFC 6939 link-layer type for Ethernet (IANA hardware type 1).
 HTYPE_ETHERNET = 1
 Action = ToServer | ToPeer | Problem
+_CLIENT_TYPE_CODES = frozenset(int(t) for t in v6.CLIENT_TYPES)
+_OPT_HEAD = struct.Struct("!HH")
+_RELAY_REPL = MsgType.RELAY_REPL
+_RELAY_FORW = MsgType.RELAY_FORW
+_INTERFACE_ID = Opt6.INTERFACE_ID
+_RELAY_MSG = Opt6.RELAY_MSG
+
+
+def _options_fit(data: bytes, start: int) -> bool:
+    """Whether the options from ``start`` tile ``data`` exactly (what decode_options accepts)."""
+    i, end = start, len(data)
+    while i < end:
+        if end - i < 4:
+            return False
+        i += 4 + ((data[i + 2] << 8) | data[i + 3])
+    return i == end
 
 
 def eui64_mac(address: bytes) -> bytes | None:
@@ -65,6 +89,11 @@ class Relay6:
         #: Per downstream link, worked out when the links change: (link-address for client messages,
         #: options every Relay-Forward from there carries first, servers not on the link).
         self._plans: dict[str, tuple[bytes, list[tuple[int, bytes]], tuple[str, ...]]] = {}
+        #: Per downstream link, for the fast path: (hop-count 0 and link-address, Interface-ID and
+        #: the configured options encoded, servers).
+        self._fast_plans: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
+        #: Try :meth:`_fast_client` / :meth:`_fast_reply` first (tests turn it off to compare).
+        self.fast = True
 
     def set_links(self, links: Mapping[str, Link]) -> None:
         self.links = dict(links)
@@ -83,6 +112,10 @@ class Relay6:
             plans[name] = (link.global6() or UNSPECIFIED, remote_opts,
                            tuple(text for text, addr in self._servers if not link.on_link6(addr)))
         self._plans = plans
+        self._fast_plans = {
+            name: (bytes((_RELAY_FORW, 0)) + link_address,
+                   v6.encode_options([(Opt6.INTERFACE_ID, name.encode()), *remote_opts]), servers)
+            for name, (link_address, remote_opts, servers) in plans.items()}
 
     def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
         self.counters.drop(ifname, reason)
@@ -106,6 +139,13 @@ class Relay6:
             return self._reply(ifname, src, payload, now)
         if ifname not in self._downstream:
             return None
+        if self.fast:
+            quick = self._fast_client(ifname, src, payload)
+            if quick is not None:
+                counters = self.counters.of(ifname)
+                counters.received += 1
+                counters.relayed += 1
+                return [ToServer(text, quick[1]) for text in quick[0]]
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
@@ -144,6 +184,51 @@ class Relay6:
         counters.relayed += 1
         return out
 
+    def _fast_client(self, ifname: str, src: bytes, payload: bytes) -> tuple[tuple[str, ...], bytes] | None:
+        """(servers, Relay-Forward) for a well-formed client message on a live downstream link, else None."""
+        plan = self._fast_plans.get(ifname)
+        if plan is None or len(payload) < 4 or payload[0] not in _CLIENT_TYPE_CODES or len(src) != 16 \
+                or src in self._owned or ifname not in self.links or not _options_fit(payload, 4):
+            return None
+        head, options, servers = plan
+        if not servers:
+            return None
+        mac = eui64_mac(src)
+        if mac is not None:
+            options += b"\x00\x4f\x00\x08\x00\x01" + mac  # option 79, Ethernet (RFC 6939)
+        return servers, head + bytes(src) + options + _OPT_HEAD.pack(_RELAY_MSG, len(payload)) + bytes(payload)
+
+    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> ToPeer | None:
+        """The delivery of a server's Relay-Reply naming a downstream link by Interface-ID around a
+        client message, or None for anything else (the general path decides)."""
+        end = len(payload)
+        if end < v6.RELAY_HEADER or src not in self._server_set:
+            return None
+        i, interface_id, inner_at, inner_len = v6.RELAY_HEADER, None, -1, 0
+        while i < end:
+            if end - i < 4:
+                return None
+            code, n = (payload[i] << 8) | payload[i + 1], (payload[i + 2] << 8) | payload[i + 3]
+            if i + 4 + n > end:
+                return None
+            if code == _INTERFACE_ID and interface_id is None:
+                interface_id = bytes(payload[i + 4:i + 4 + n])
+            elif code == _RELAY_MSG and inner_at < 0:
+                inner_at, inner_len = i + 4, n
+            i += 4 + n
+        if interface_id is None or inner_at < 0 or inner_len < 4:
+            return None
+        inner = bytes(payload[inner_at:inner_at + inner_len])
+        if inner[0] in (0, _RELAY_FORW, _RELAY_REPL) or not _options_fit(inner, 4):
+            return None
+        name = interface_id.decode("utf-8", "replace")
+        if name not in self._downstream or name == ifname:
+            return None
+        link = self.links.get(name)
+        if link is None or link.name != name:
+            return None
+        return ToPeer(name, socket.inet_ntop(socket.AF_INET6, bytes(payload[18:34])), v6.CLIENT_PORT, inner)
+
     def _target(self, msg: v6.RelayMessage) -> Link | None:
         interface_id = msg.get(Opt6.INTERFACE_ID)
         if interface_id is not None:
@@ -157,6 +242,13 @@ class Relay6:
         return None
 
     def _reply(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
+        if self.fast:
+            delivery = self._fast_reply(ifname, src, payload)
+            if delivery is not None:
+                counters = self.counters.of(ifname)
+                counters.received += 1
+                counters.relayed += 1
+                return [delivery]
         try:
             msg = v6.decode(payload)
         except DecodeError:

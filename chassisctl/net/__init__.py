@@ -6,6 +6,7 @@ pyroute2 is imported only by :mod:`chassisctl.net.ifaddrs` (when a relay
 starts) and :mod:`chassisctl.net.links` (when the LLDP agent starts);
 :mod:`chassisctl.net.packet` holds the LLDP agent's BPF-filtered AF_PACKET
 sockets, :mod:`chassisctl.net.readyset` reads many such sockets in one
-pass, and ``links`` reads interfaces from sysfs, cheap enough for TAB
+pass, :mod:`chassisctl.net.pktring` is the DHCP relay's client-side packet
+socket read through a memory-mapped ring, and ``links`` reads interfaces from sysfs, cheap enough for TAB
 completion.
 """

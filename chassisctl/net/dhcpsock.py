@@ -10,7 +10,13 @@ DHCPv6: one socket on ``[::]:547`` joins ff02::1:2 on each client-side
 interface (RFC 8415 §7.1) and hears clients, lower relays and servers;
 ``IPV6_RECVPKTINFO`` tells the arrival interface, which decides the role.
 
-Both report kernel queue overflows through ``SO_RXQ_OVFL``.
+Queue overflows: the DHCPv6 socket reports its own through ``SO_RXQ_OVFL``
+(the socket's ``sk_drops``).  The DHCPv4 socket cannot: the kernel counts
+every datagram its BPF filter refuses (each client broadcast) in the same
+``sk_drops``, so that count said "queue full" for packets the packet sockets
+relayed.  It reports instead the network namespace's UDP ``RcvbufErrors``
+(``/proc/net/snmp``) since it opened: full-queue drops only, though of every
+IPv4 UDP socket in the namespace (on a relay host, the relay's).
 """
 
 from __future__ import annotations
@@ -51,21 +57,37 @@ def _overflow(level: int, kind: int, data: bytes) -> int | None:
     return None
 
 
+def udp4_rcvbuf_errors(path: str = "/proc/net/snmp") -> int:
+    """The namespace's count of IPv4 UDP datagrams dropped on a full receive queue (0 if unreadable)."""
+    try:
+        with open(path, encoding="ascii") as f:
+            rows = [line.split() for line in f if line.startswith("Udp:")]
+    except OSError:
+        return 0
+    if len(rows) < 2 or "RcvbufErrors" not in rows[0]:
+        return 0
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 class Udp4:
     """``0.0.0.0:67``: relayed requests out, BOOTREPLYs in."""
 
     def __init__(self, port: int = 67) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
         bpf.attach(sock, bpf.bootreply())
         set_rcvbuf(sock)
         _bind(sock, ("0.0.0.0", port), "DHCPv4 relay socket")
         sock.setblocking(False)
         self.sock = sock
-        self.overflows = 0
+        self._rcvbuf_errors = udp4_rcvbuf_errors()
         self._buffer = bytearray(MAX_DATAGRAM)
         self._view = memoryview(self._buffer)
+
+    @property
+    def overflows(self) -> int:
+        """Datagrams dropped on full IPv4 UDP queues in this namespace since the socket opened."""
+        return max(0, udp4_rcvbuf_errors() - self._rcvbuf_errors)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -80,30 +102,7 @@ class Udp4:
         for level, kind, cdata in anc:
             if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
                 ifindex = struct.unpack_from("=i", cdata)[0]
-            else:
-                count = _overflow(level, kind, cdata)
-                if count is not None:
-                    self.overflows = count
         return bytes(self._view[:size]), socket.inet_aton(addr[0]), ifindex
-
-    def receive(self, limit: int = 64) -> list[tuple[bytes, bytes, int]]:
-        """Up to ``limit`` (payload, source address, arrival ifindex)."""
-        out: list[tuple[bytes, bytes, int]] = []
-        for _ in range(limit):
-            try:
-                data, anc, _flags, addr = self.sock.recvmsg(MAX_DATAGRAM, ANCILLARY)
-            except (BlockingIOError, InterruptedError):
-                break
-            ifindex = 0
-            for level, kind, cdata in anc:
-                if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
-                    ifindex = struct.unpack_from("=i", cdata)[0]
-                else:
-                    count = _overflow(level, kind, cdata)
-                    if count is not None:
-                        self.overflows = count
-            out.append((data, socket.inet_aton(addr[0]), ifindex))
-        return out
 
     def send(self, server: str, payload: bytes, port: int = 67) -> None:
         self.sock.sendto(payload, (server, port))
@@ -164,25 +163,6 @@ class Udp6:
                 if count is not None:
                     self.overflows = count
         return bytes(self._view[:size]), socket.inet_pton(socket.AF_INET6, addr[0].split("%")[0]), ifindex
-
-    def receive(self, limit: int = 64) -> list[tuple[bytes, bytes, int]]:
-        """Up to ``limit`` (payload, 16-byte source address, arrival ifindex)."""
-        out: list[tuple[bytes, bytes, int]] = []
-        for _ in range(limit):
-            try:
-                data, anc, _flags, addr = self.sock.recvmsg(MAX_DATAGRAM, ANCILLARY)
-            except (BlockingIOError, InterruptedError):
-                break
-            ifindex = 0
-            for level, kind, cdata in anc:
-                if level == socket.IPPROTO_IPV6 and kind == IPV6_PKTINFO and len(cdata) >= 20:
-                    ifindex = struct.unpack_from("=I", cdata, 16)[0]
-                else:
-                    count = _overflow(level, kind, cdata)
-                    if count is not None:
-                        self.overflows = count
-            out.append((data, socket.inet_pton(socket.AF_INET6, addr[0].split("%")[0]), ifindex))
-        return out
 
     def send(self, address: str, payload: bytes, port: int = 547, ifindex: int = 0) -> None:
         self.sock.sendto(payload, (address, port, 0, ifindex))

@@ -51,7 +51,7 @@ async def snapshot(ipr, names: Iterable[str] | None = None) -> dict[str, Link]:
             data = info.get_attr("IFLA_INFO_DATA")
             vlan = data.get_attr("IFLA_VLAN_ID") if data is not None else None
         links[msg["index"]] = [name, msg["index"], _mac(msg.get("address")), bool(msg["flags"] & IFF_UP), [], [],
-                               vlan]
+                               vlan, msg.get_attr("IFLA_MTU") or 1500]
     async for msg in await ipr.addr("dump"):
         entry = links.get(msg["index"])
         if entry is None:
@@ -65,11 +65,11 @@ async def snapshot(ipr, names: Iterable[str] | None = None) -> dict[str, Link]:
         target = entry[4] if len(packed) == 4 else entry[5]
         target.append((secondary, packed, msg["prefixlen"]))
     out = {}
-    for name, index, mac, up, v4, v6, vlan in links.values():
+    for name, index, mac, up, v4, v6, vlan, mtu in links.values():
         v4.sort(key=lambda item: item[0])
         v6.sort(key=lambda item: item[0])
         out[name] = Link(name, index, mac, up, tuple((a, p) for _, a, p in v4), tuple((a, p) for _, a, p in v6),
-                         vlan)
+                         vlan, mtu)
     return out
 
 

@@ -14,9 +14,13 @@ one whose giaddr, link selection or Interface-ID it names) and answers
 ``dhcp_relay.status`` for all of them.
 
 Packets never touch the asyncio loop: the hub has one I/O thread that waits
-in ``epoll`` on every relay socket, reads one packet per ready socket per
-wake-up into a buffer allocated with the socket (``recvmsg_into``), runs the
-relay's decision and sends at once.  Through the loop each packet also paid
+in ``epoll`` on every relay socket and, per ready socket and wake-up, reads
+what is queued (bounded: :data:`BURST_UDP` datagrams from a busy UDP socket,
+:data:`chassisctl.net.pktring.BURST` frames from a client link's ring), runs
+the relay's decision on each and sends at once.  Client frames come through
+a memory-mapped ring (:mod:`chassisctl.net.pktring`), so a burst costs one
+wake-up and no system call per frame; UDP datagrams are read into a buffer
+allocated with the socket (``recvmsg_into``) until the socket says EAGAIN.  Through the loop each packet also paid
 the loop's selector and callback machinery and a non-blocking read ending in
 EAGAIN (a raised exception, ~2.5 us); ``epoll.poll`` on ready sockets costs
 ~0.5 us.  Under a storm the thread keeps relaying at its own pace while the
@@ -58,11 +62,20 @@ from chassisctl.net.auxdata import must_verify
 
 if TYPE_CHECKING:
     from chassisctl.net.ifaddrs import LinkWatcher
+    from chassisctl.net.pktring import PacketRing
 
 LOG = logging.getLogger("chassisctl.serve.dhcp_relay")
 STATS_INTERVAL = 1.0
 #: Longest the I/O thread waits in epoll without looking at its stop flag (it is also woken at once).
 TICK = 1.0
+#: Datagrams read from a UDP socket per wake-up at most (the rest wait for the next pass, so one
+#: busy socket cannot starve the client links).
+BURST_UDP = 64
+#: A UDP socket woken again within this many seconds is busy: read it until EAGAIN (up to
+#: BURST_UDP).  Otherwise read one datagram: at low rates the read that ends in EAGAIN (a
+#: system call and an exception) would be paid on every wake-up for nothing, and the
+#: level-triggered epoll wakes the thread again at once if more is queued.
+BUSY_GAP = 0.0005
 
 Handler = Callable[[float], None]
 
@@ -85,6 +98,7 @@ class _Hub:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._overflow_seen = {4: 0, 6: 0}
+        self._woken = {4: 0.0, 6: 0.0}
 
     # -- the I/O thread -------------------------------------------------------------------------
     def register(self, fd: int, handler: Handler) -> None:
@@ -186,17 +200,28 @@ class _Hub:
     def collect_overflows(self) -> None:
         with self.lock:
             for version, sock, family in ((4, self.udp4, "relays4"), (6, self.udp6, "relays6")):
-                if sock is None or sock.overflows <= self._overflow_seen[version]:
+                overflows = 0 if sock is None else sock.overflows
+                if overflows <= self._overflow_seen[version]:
                     continue
                 owners = [r for rt in self.runtimes for r in getattr(rt, family)]
                 if owners:
-                    owners[0].counters.drop("(socket)", "queue_full", sock.overflows - self._overflow_seen[version])
-                    self._overflow_seen[version] = sock.overflows
+                    owners[0].counters.drop("(socket)", "queue_full", overflows - self._overflow_seen[version])
+                    self._overflow_seen[version] = overflows
 
     def _on_udp4(self, now: float) -> None:
-        got = self.udp4.receive_one() if self.udp4 is not None else None
-        if got is None:
+        sock = self.udp4
+        if sock is None:
             return
+        receive, one = sock.receive_one, self._reply4
+        burst = BURST_UDP if now - self._woken[4] < BUSY_GAP else 1
+        self._woken[4] = now
+        for _ in range(burst):
+            got = receive()
+            if got is None:
+                return
+            one(got, now)
+
+    def _reply4(self, got: tuple[bytes, bytes, int], now: float) -> None:
         payload, src, index = got
         first = None
         for runtime in self.runtimes:
@@ -213,9 +238,19 @@ class _Hub:
                                              "reply for a giaddr the relay does not use", now), name, relay)
 
     def _on_udp6(self, now: float) -> None:
-        got = self.udp6.receive_one() if self.udp6 is not None else None
-        if got is None:
+        sock = self.udp6
+        if sock is None:
             return
+        receive, one = sock.receive_one, self._packet6
+        burst = BURST_UDP if now - self._woken[6] < BUSY_GAP else 1
+        self._woken[6] = now
+        for _ in range(burst):
+            got = receive()
+            if got is None:
+                return
+            one(got, now)
+
+    def _packet6(self, got: tuple[bytes, bytes, int], now: float) -> None:
         payload, src, index = got
         first = None
         for runtime in self.runtimes:
@@ -248,7 +283,7 @@ class RelayRuntime:
         self.relays6 = [Relay6(c, self.hostname) for c in configs if c.ipv6]
         self.links: dict[str, Link] = {}
         self._by_index: dict[int, str] = {}
-        self._packet: dict[str, Any] = {}        # ifname -> PacketSocket
+        self._packet: dict[str, PacketRing] = {}
         self._packet_relay: dict[str, Relay4] = {}
         self._attached = False
         self._locks: list[socket.socket] = []
@@ -352,23 +387,23 @@ class RelayRuntime:
         self._join6()
 
     def _open_packet(self, name: str) -> None:
-        from chassisctl.net.rawudp import PacketSocket
+        from chassisctl.net.pktring import PacketRing, ring_bytes
 
-        sock = PacketSocket(name, 67)
+        link = self.links.get(name)
+        sock = PacketRing(name, 67, mtu=link.mtu if link is not None else 1500,
+                          ring_bytes=ring_bytes(len(self._packet_relay)))
+        if not sock.ring:
+            self.log.info("%s: no packet ring (kernel memory limits?): reading frames one by one", name)
         relay = self._packet_relay[name]
-        perform = self._perform
-        receive = sock.receive_one
+        perform, request, frames = self._perform, relay.receive_request, sock.frames
 
         def on_frame(now: float) -> None:  # in the hub's I/O thread
             try:
-                got = receive()
+                for frame, status in frames():
+                    perform(request(name, frame, now, verify_udp=must_verify(status)), name, relay)
             except OSError as exc:
                 self.log.warning("%s: receive failed: %s", name, exc.strerror or exc)
                 self._close_packet(name)
-                return
-            if got is not None:
-                frame, status = got
-                perform(relay.receive_request(name, frame, now, verify_udp=must_verify(status)), name, relay)
 
         with HUB.lock:
             self._packet[name] = sock
@@ -411,6 +446,10 @@ class RelayRuntime:
                 if before is not None and (now is None or now.index != before.index):
                     self.log.warning("%s: interface is gone; relaying there stops until it returns", name)
                     self._close_packet(name)
+                sock = self._packet.get(name)
+                if now is not None and sock is not None and not sock.fits(now.mtu):
+                    self.log.info("%s: MTU now %d: reopening the packet socket with larger slots", name, now.mtu)
+                    self._close_packet(name)
                 if now is not None and name not in self._packet:
                     try:
                         self._open_packet(name)
@@ -432,7 +471,8 @@ class RelayRuntime:
             self.collect_drops()
 
     def collect_drops(self) -> None:
-        """Kernel queue drops since the last call, into the counters (``queue_full``)."""
+        """Kernel queue drops since the last call, into the counters (``queue_full``), and frames
+        too long for a ring slot (``truncated``)."""
         with HUB.lock:
             for name, sock in list(self._packet.items()):
                 try:
@@ -441,6 +481,9 @@ class RelayRuntime:
                     continue
                 if dropped:
                     self._packet_relay[name].counters.drop(name, "queue_full", dropped)
+                if sock.truncated:
+                    self._packet_relay[name].counters.drop(name, "truncated", sock.truncated)
+                    sock.truncated = 0
         HUB.collect_overflows()
 
     # -- packets ------------------------------------------------------------------------------

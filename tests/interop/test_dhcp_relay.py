@@ -376,6 +376,29 @@ def test_address_change_is_followed_without_restart(bed: Bed) -> None:
     assert doc["relays"][0]["addresses"]["dhr0"] == ["192.0.2.129/25"]
 
 
+def test_mtu_raise_reopens_the_packet_ring(bed: Bed) -> None:
+    """Ring slots are sized from the MTU at start: a larger MTU must reopen the socket, not cut frames."""
+    links = ((bed.client, "dhc0"), (bed.relay, "dhr0"), (bed.relay, "dhr1"), (bed.server, "dhs0"))
+    big = crafted(0x8B01, extra=tuple((43, bytes([n]) * 250) for n in range(10)))  # a ~2,800-byte DISCOVER
+    cap = bed.capture(bed.server, "dhs0", "mtu")
+    relay = _relay_with(bed, "relay-mtu")
+    try:
+        for ns, ifname in links:
+            bed.sh(ns, "ip", "link", "set", ifname, "mtu", "9000")
+        time.sleep(1.0)  # netlink settles, the relay reopens dhr0
+        bed.inject([request_frame(big), request_frame(crafted(0x8B02))])
+        time.sleep(0.5)
+    finally:
+        doc = bed.stop_relay(relay)
+        frames = cap.stop()
+        for ns, ifname in links:
+            bed.sh(ns, "ip", "link", "set", ifname, "mtu", "1500", check=False)
+    assert len(server_saw(frames, 0x8B01)) == 1 and len(server_saw(frames, 0x8B02)) == 1
+    c = counters(doc, "dhr0")
+    assert c["dropped"] == {} and c["relayed"] == 2
+    assert "reopening the packet socket" in relay.err()
+
+
 # --- DHCPv6 -------------------------------------------------------------------------------------
 
 def decode6(frames: list[bytes]) -> list[tuple[int, int, bytes, v6.Message | v6.RelayMessage]]:
