@@ -703,6 +703,13 @@ and \fBdropped\fR by reason:
 \fBunknown_giaddr\fR, \fBcircuit_id_mismatch\fR, \fBunexpected_type\fR,
 \fBnot_downstream\fR and \fBqueue_full\fR (the kernel's receive queue
 overflowed: the relay kept relaying and the excess was dropped).
+Client frames are read from a memory-mapped packet ring; \fBqueue_full\fR
+on an interface counts frames the full ring could not take, and
+\fBtruncated\fR includes frames longer than a ring slot (the ring is
+reopened when the interface's MTU grows). On the pseudo-interface
+\fB(socket)\fR, \fBqueue_full\fR is the network namespace's UDP
+receive-buffer errors (\fBRcvbufErrors\fR) since the relay started, which
+include other UDP sockets of the namespace.
 Under \fBserve\fR with \fB[metrics]\fR, the same counters are on
 \fB/metrics\fR as \fBchassisctl_dhcp_relay_received_total\fR,
 \fBchassisctl_dhcp_relay_relayed_total\fR and
