@@ -24,7 +24,7 @@ from chassisctl.dhcp.malformed import DecodeError
 from chassisctl.dhcp.links import ip4
 
 from interop.dhcp_bed import Bed, counters, wait_for
-from interop.serve_fixture import in_ci, need
+from interop.serve_fixture import need
 
 pytestmark = [pytest.mark.interop, pytest.mark.root]
 
@@ -549,7 +549,7 @@ def test_serve_exports_relay_counters_on_metrics(bed: Bed) -> None:
         assert samples[("chassisctl_dhcp_relay_received_total", relay, "dhr1", None)] >= 2  # the server's replies
     assert samples[("chassisctl_dhcp_relay_dropped_total", "v4 dhr0", "dhr0", "bad_checksum")] == 2
     # The same counters as dhcp-relay status, read just after (so never below the scrape).
-    for relay_doc, relay in zip(doc["relays"], ("v4 dhr0", "v6 dhr0")):
+    for relay_doc, relay in zip(doc["relays"], ("v4 dhr0", "v6 dhr0"), strict=True):
         for ifname, c in relay_doc["interfaces"].items():
             assert samples[("chassisctl_dhcp_relay_received_total", relay, ifname, None)] <= c["received"]
             assert samples[("chassisctl_dhcp_relay_relayed_total", relay, ifname, None)] <= c["relayed"]
