@@ -14,10 +14,9 @@ import enum
 import math
 import struct
 from chassisctl.namedtuple import NamedTuple
-from fractions import Fraction
 
 from chassisctl.devices.register_error import DeviceDecodeError
-from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_half_away, sign_extend
+from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_ratio, sign_extend
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -130,9 +129,9 @@ def encode_linear11(value: float) -> int:
     """
     if not math.isfinite(value):
         raise ValueError(f"LINEAR11 cannot encode {value!r}")
-    exact = Fraction(value)
+    num, den = value.as_integer_ratio()  # exact, in integers: no fractions import
     for exponent in range(-16, 16):
-        mantissa = round_half_away(exact / Fraction(2) ** exponent)
+        mantissa = round_ratio(num << -exponent, den) if exponent < 0 else round_ratio(num, den << exponent)
         if abs(mantissa) <= LINEAR11_Y_MAX:
             if mantissa == 0:
                 return 0x0000
@@ -191,7 +190,8 @@ def encode_linear16(value: float, exponent: int) -> int:
         raise ValueError(f"LINEAR16 exponent must be -16..15, not {exponent}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"LINEAR16 cannot encode {value!r} (unsigned)")
-    mantissa = round_half_away(Fraction(value) / Fraction(2) ** exponent)
+    num, den = value.as_integer_ratio()
+    mantissa = round_ratio(num << -exponent, den) if exponent < 0 else round_ratio(num, den << exponent)
     if mantissa > 0xFFFF:
         raise ValueError(f"{value!r} overflows LINEAR16 with exponent {exponent}")
     return mantissa
@@ -240,15 +240,21 @@ def decode_direct(word: int, coefficients: DirectCoefficients) -> float:
     """Real value of a DIRECT word (Y is signed 16 bit)."""
     check_word(word)
     y = sign_extend(word, 16)
-    x = (y * Fraction(10) ** -coefficients.R - coefficients.b) / coefficients.m
-    return float(x)
+    m, b, r = coefficients
+    # One int / int true division of the exact quotient: correctly rounded, as float(Fraction)
+    # is; the sign goes on the numerator as Fraction keeps it (0 / -1 is 0.0, not -0.0).
+    num, den = (y * 10**-r - b, m) if r <= 0 else (y - b * 10**r, m * 10**r)
+    return num / den if den > 0 else -num / -den
 
 
 def encode_direct(value: float, coefficients: DirectCoefficients) -> int:
     """Y = (m·X + b) × 10^R rounded half away from zero, as a 16-bit word."""
     if not math.isfinite(value):
         raise ValueError(f"DIRECT cannot encode {value!r}")
-    y = round_half_away((coefficients.m * Fraction(value) + coefficients.b) * Fraction(10) ** coefficients.R)
+    m, b, r = coefficients
+    num, den = value.as_integer_ratio()
+    num = m * num + b * den  # (m·X + b) = num / den exactly
+    y = round_ratio(num * 10**r, den) if r >= 0 else round_ratio(num, den * 10**-r)
     if not -0x8000 <= y <= 0x7FFF:
         raise ValueError(f"{value!r} overflows DIRECT with {coefficients}")
     return y & 0xFFFF
