@@ -108,7 +108,11 @@ def build_cases(home: Path) -> list[Case]:
     sdr_cache = home / "cache" / "chassisctl" / "sdr"
 
     def cold() -> None:
-        shutil.rmtree(sdr_cache, ignore_errors=True)
+        # Only the default simulator's SDR cache (and the name index): the compute-4n case
+        # keeps its own ("platform-..."), or it would run cold after this case every round.
+        for entry in sdr_cache.glob("*"):
+            if not entry.name.startswith("platform-"):
+                entry.unlink()
 
     ipmitool = shutil.which("ipmitool")
     c4n = ["--platform", "compute-4n", "--node", "node2"]
