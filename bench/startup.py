@@ -1,6 +1,6 @@
 """Start-up cost of the CLI as ratios to the bare interpreter (and to modelled wire time), from a wheel.
 
-    python3 bench/startup.py [-n 20] [--warmup 2] [--here] [--as-is] [--idle-runs 0]
+    python3 bench/startup.py [-n 20] [--warmup 2] [--here] [--as-is] [--idle-runs 0] [--only TEXT ...]
 
 By default the bench first builds a wheel of this tree, installs it with a
 plain ``pip install`` (not editable) into a temporary venv, and runs itself
@@ -34,6 +34,9 @@ The simulator paces its bus like a real 100 kHz SMBus (the platform
 simulator does not pace).  Runs use compiled bytecode in a private cache
 (``PYTHONPYCACHEPREFIX``), as an installed wheel has; ``--as-is`` keeps the
 caller's bytecode settings.  ``ipmitool -V`` is timed as the C reference.
+``--only compute-4n`` (repeatable) times just the cases whose name contains
+one of the texts, plus the python floor and the ceilings of the budgets
+they are measured against: a quicker loop while working on one command.
 
 The second part runs ``sensors`` in-process twice (cold, then warm cache)
 and counts the IPMI requests the transport sent: a warm run must cost
@@ -105,7 +108,11 @@ def build_cases(home: Path) -> list[Case]:
     sdr_cache = home / "cache" / "chassisctl" / "sdr"
 
     def cold() -> None:
-        shutil.rmtree(sdr_cache, ignore_errors=True)
+        # Only the default simulator's SDR cache (and the name index): the compute-4n case
+        # keeps its own ("platform-..."), or it would run cold after this case every round.
+        for entry in sdr_cache.glob("*"):
+            if not entry.name.startswith("platform-"):
+                entry.unlink()
 
     ipmitool = shutil.which("ipmitool")
     c4n = ["--platform", "compute-4n", "--node", "node2"]
@@ -403,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-runs", type=int, default=0,
                         help="also time power status after 6 s idle, this many times (slow)")
     parser.add_argument("--skip-timing", action="store_true", help="only the SDR transaction part")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="time only the cases whose name contains TEXT (repeatable; the python floor "
+                             "and the matching ceilings are always kept)")
     args = parser.parse_args(argv)
     if not args.here:
         return rerun_from_wheel([a for a in argv if a != "--here"])
@@ -413,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
             fl = floors(home)  # first: the ceilings replay the traffic the floors measure
             env = run_env(home, compiled)
             cases = build_cases(home)
+            if args.only:
+                cases = [c for i, c in enumerate(cases) if i == 0 or any(t in c.name for t in args.only)]
+                if not cases[1:]:
+                    parser.error(f"--only {' '.join(args.only)}: no case matches")
+                fl = {k: f for k, f in fl.items() if any(c.budget == k for c in cases)}
             cases[1:1] = ceiling_cases(fl)
             measure(cases, env, args.runs, args.warmup)
             idle = idle_power_status(env, args.idle_runs) if args.idle_runs else None

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import enum
 import math
-from fractions import Fraction
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
-from chassisctl.devices.smbus import check_word, round_half_away, sign_extend
+from chassisctl.devices.smbus import Ratio, check_word, decimal_ratio, round_ratio, sign_extend
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 class Reg(enum.IntEnum):
@@ -32,14 +35,20 @@ class Reg(enum.IntEnum):
 
 
 class ChipSpec(NamedTuple):
-    """The constants that distinguish the two chips (datasheet, ina2xx.c)."""
+    """The constants that distinguish the two chips (datasheet, ina2xx.c).
+
+    The LSBs are exact :class:`~chassisctl.devices.smbus.Ratio` values and
+    every conversion below is integer arithmetic with one final int / int
+    division, bit-identical to the exact fractions it replaces (tested) without
+    importing :mod:`fractions` and :mod:`decimal` on every platform command.
+    """
 
     name: str
-    shunt_lsb: Fraction  # V per count
-    bus_lsb: Fraction  # V per count of the bus value (after ``bus_shift``)
+    shunt_lsb: Ratio  # V per count
+    bus_lsb: Ratio  # V per count of the bus value (after ``bus_shift``)
     bus_shift: int
     power_lsb_factor: int  # power LSB = factor × current LSB
-    cal_constant: Fraction  # CAL = constant / (current LSB × R_shunt)
+    cal_constant: Ratio  # CAL = constant / (current LSB × R_shunt)
     current_divisor: int  # current = shunt × CAL / divisor
     power_divisor: int  # power = current × bus / divisor
     default_config: int
@@ -48,10 +57,10 @@ class ChipSpec(NamedTuple):
 
 class Chip(enum.Enum):
     INA219 = ChipSpec(
-        "ina219", Fraction(10, 10**6), Fraction(4, 1000), 3, 20, Fraction(4096, 10**5), 4096, 5000, 0x399F, 0xFFFE
+        "ina219", Ratio(10, 10**6), Ratio(4, 1000), 3, 20, Ratio(4096, 10**5), 4096, 5000, 0x399F, 0xFFFE
     )
     INA226 = ChipSpec(
-        "ina226", Fraction(25, 10**7), Fraction(125, 10**5), 0, 25, Fraction(512, 10**5), 2048, 20000, 0x4527, 0x7FFF
+        "ina226", Ratio(25, 10**7), Ratio(125, 10**5), 0, 25, Ratio(512, 10**5), 2048, 20000, 0x4527, 0x7FFF
     )
 
     @property
@@ -75,9 +84,9 @@ class Reading(NamedTuple):
     power_watts: float | None
 
 
-def _exact(x: float) -> Fraction:
+def _exact(x: float) -> Ratio:
     # str() gives the shortest decimal that round-trips: 0.002 means 2 mΩ exactly.
-    return Fraction(str(x))
+    return decimal_ratio(x)
 
 
 def calibration(chip: Chip, shunt_ohms: float, current_lsb_amps: float = 0.001) -> int:
@@ -87,17 +96,19 @@ def calibration(chip: Chip, shunt_ohms: float, current_lsb_amps: float = 0.001) 
     """
     if not (shunt_ohms > 0 and current_lsb_amps > 0) or not math.isfinite(shunt_ohms * current_lsb_amps):
         raise ValueError("shunt resistance and current LSB must be positive")
-    cal = math.floor(chip.spec.cal_constant / (_exact(current_lsb_amps) * _exact(shunt_ohms)))
+    c, lsb, shunt = chip.spec.cal_constant, _exact(current_lsb_amps), _exact(shunt_ohms)
+    cal = (c.num * lsb.den * shunt.den) // (c.den * lsb.num * shunt.num)  # floor; all positive
     if not 1 <= cal <= chip.spec.cal_max:
         raise ValueError(f"calibration {cal} out of range for {chip.spec.name}: choose another current LSB")
     return cal & ~1 if chip is Chip.INA219 else cal  # INA219 CAL bit 0 is read-only 0
 
 
-def current_lsb_for(chip: Chip, cal: int, shunt_ohms: float) -> Fraction:
+def current_lsb_for(chip: Chip, cal: int, shunt_ohms: float) -> Ratio:
     """The Current_LSB a given CAL implies: robust when someone else programmed CAL."""
     if cal <= 0:
         raise DeviceDecodeError("CAL is 0: the chip is not calibrated")
-    return chip.spec.cal_constant / (cal * _exact(shunt_ohms))
+    c, shunt = chip.spec.cal_constant, _exact(shunt_ohms)
+    return Ratio(c.num * shunt.den, c.den * cal * shunt.num)
 
 
 def _trunc_div(num: int, den: int) -> int:
@@ -129,21 +140,25 @@ def bus_value(chip: Chip, bus_reg: int) -> int:
 
 def shunt_volts(chip: Chip, shunt_reg: int) -> float:
     check_word(shunt_reg)
-    return float(sign_extend(shunt_reg, 16) * chip.spec.shunt_lsb)
+    lsb = chip.spec.shunt_lsb
+    return sign_extend(shunt_reg, 16) * lsb.num / lsb.den
 
 
 def bus_volts(chip: Chip, bus_reg: int) -> float:
-    return float(bus_value(chip, bus_reg) * chip.spec.bus_lsb)
+    lsb = chip.spec.bus_lsb
+    return bus_value(chip, bus_reg) * lsb.num / lsb.den
 
 
-def current_amps(current_reg: int, current_lsb: Fraction | float) -> float:
+def current_amps(current_reg: int, current_lsb: Ratio | Fraction | float) -> float:
     check_word(current_reg)
-    return float(sign_extend(current_reg, 16) * Fraction(current_lsb))
+    num, den = current_lsb.as_integer_ratio()
+    return sign_extend(current_reg, 16) * num / den
 
 
-def power_watts(chip: Chip, power_reg: int, current_lsb: Fraction | float) -> float:
+def power_watts(chip: Chip, power_reg: int, current_lsb: Ratio | Fraction | float) -> float:
     check_word(power_reg)
-    return float(power_reg * chip.spec.power_lsb_factor * Fraction(current_lsb))
+    num, den = current_lsb.as_integer_ratio()
+    return power_reg * chip.spec.power_lsb_factor * num / den
 
 
 def decode(chip: Chip, shunt_reg: int, bus_reg: int, current_reg: int, power_reg: int,
@@ -167,7 +182,9 @@ def encode_shunt(chip: Chip, volts: float) -> int:
     """SHUNT_VOLTAGE register for ``volts``, rounded and saturated at ±full scale."""
     if not math.isfinite(volts):
         raise ValueError(f"cannot encode {volts!r}")
-    count = round_half_away(Fraction(volts) / chip.spec.shunt_lsb)
+    num, den = volts.as_integer_ratio()
+    lsb = chip.spec.shunt_lsb
+    count = round_ratio(num * lsb.den, den * lsb.num)
     return max(-0x8000, min(0x7FFF, count)) & 0xFFFF
 
 
@@ -175,6 +192,8 @@ def encode_bus(chip: Chip, volts: float) -> int:
     """BUS_VOLTAGE register for ``volts`` (INA219: value in bits 15:3, flags clear)."""
     if not math.isfinite(volts) or volts < 0:
         raise ValueError(f"cannot encode bus voltage {volts!r}")
-    count = round_half_away(Fraction(volts) / chip.spec.bus_lsb)
+    num, den = volts.as_integer_ratio()
+    lsb = chip.spec.bus_lsb
+    count = round_ratio(num * lsb.den, den * lsb.num)
     limit = 0xFFFF >> chip.spec.bus_shift if chip is Chip.INA219 else 0x7FFF
     return min(limit, count) << chip.spec.bus_shift

@@ -6,25 +6,67 @@ block strings and the capability byte.  SMBus words are **LSB first** on the
 wire; the functions below take the 16-bit value ``smbus2.read_word_data``
 returns.  An all-ones status means a floating bus, not "every fault", and
 decodes to ``None``.
+
+The command codes and status bits are plain ints here (:class:`Code`,
+:class:`WordBit`, ...), which is what the driver and the simulated PSU use on
+every transaction; the IntEnum/IntFlag views of the same tables (:class:`Cmd`,
+:class:`StatusWord`, ... in :mod:`chassisctl.devices._pmbus_enums`) are built
+on first use, because building eleven enum classes cost every platform
+command ~1.3 ms before it sent a byte.  ``pmbus.Cmd`` and the rest still
+resolve as before (a module ``__getattr__``).
 """
 
 from __future__ import annotations
 
-import enum
 import math
 import struct
 from chassisctl.namedtuple import NamedTuple
-from fractions import Fraction
 
 from chassisctl.devices.register_error import DeviceDecodeError
-from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_half_away, sign_extend
+from chassisctl.devices.smbus import as_bytes, check_byte, check_int, check_word, round_ratio, sign_extend
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import enum
     from typing import Any
 
+    # Re-exported: ``pmbus.Cmd`` etc. (built on first use by ``__getattr__`` below).
+    from chassisctl.devices._pmbus_enums import SUMMARY_REGISTERS as SUMMARY_REGISTERS
+    from chassisctl.devices._pmbus_enums import Cmd as Cmd
+    from chassisctl.devices._pmbus_enums import Kind as Kind
+    from chassisctl.devices._pmbus_enums import StatusCml as StatusCml
+    from chassisctl.devices._pmbus_enums import StatusFans12 as StatusFans12
+    from chassisctl.devices._pmbus_enums import StatusInput as StatusInput
+    from chassisctl.devices._pmbus_enums import StatusIout as StatusIout
+    from chassisctl.devices._pmbus_enums import StatusTemperature as StatusTemperature
+    from chassisctl.devices._pmbus_enums import StatusVout as StatusVout
+    from chassisctl.devices._pmbus_enums import StatusWord as StatusWord
+    from chassisctl.devices._pmbus_enums import VoutModeKind as VoutModeKind
 
-class Cmd(enum.IntEnum):
+#: Built on first use by :mod:`chassisctl.devices._pmbus_enums` (see the module docstring).
+_LAZY = frozenset({"Cmd", "Kind", "VoutModeKind", "StatusWord", "StatusVout", "StatusIout", "StatusInput",
+                   "StatusTemperature", "StatusCml", "StatusFans12", "SUMMARY_REGISTERS"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from chassisctl.devices import _pmbus_enums
+
+        value = getattr(_pmbus_enums, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _enums() -> Any:
+    from chassisctl.devices import _pmbus_enums
+
+    return _pmbus_enums
+
+
+class Code:
+    """PMBus command codes as plain ints (:class:`Cmd` is the IntEnum of this table)."""
+
     PAGE = 0x00
     OPERATION = 0x01
     ON_OFF_CONFIG = 0x02
@@ -74,8 +116,13 @@ class Cmd(enum.IntEnum):
     MFR_POUT_MAX = 0xA7
 
 
-class Kind(enum.Enum):
-    """How a command moves on the wire and what its data means."""
+#: Command codes by name and names by code (what ``Cmd[name]`` and ``Cmd(code).name`` give).
+CODES: dict[str, int] = {k: v for k, v in vars(Code).items() if not k.startswith("_")}
+NAMES: dict[int, str] = {v: k for k, v in CODES.items()}
+
+
+class KindName:
+    """How a command moves on the wire and what its data means (the values of :class:`Kind`)."""
 
     SEND = "send"  # Send Byte, no data
     BYTE = "byte"  # Read/Write Byte, raw
@@ -85,25 +132,27 @@ class Kind(enum.Enum):
     BLOCK = "block"  # Block Read, ASCII
 
 
-_KINDS: dict[Cmd, Kind] = {c: Kind.LINEAR11 for c in Cmd if 0x88 <= c <= 0x97 or 0xA0 <= c <= 0xA7}
-_KINDS.update({c: Kind.BLOCK for c in Cmd if 0x99 <= c <= 0x9E})
+_KINDS: dict[int, str] = {c: KindName.LINEAR11 for c in NAMES if 0x88 <= c <= 0x97 or 0xA0 <= c <= 0xA7}
+_KINDS.update({c: KindName.BLOCK for c in NAMES if 0x99 <= c <= 0x9E})
 _KINDS.update({
-    Cmd.CLEAR_FAULTS: Kind.SEND,
-    Cmd.STATUS_WORD: Kind.WORD,
-    Cmd.VOUT_COMMAND: Kind.VOUT,
-    Cmd.READ_VOUT: Kind.VOUT,
-    Cmd.MFR_VOUT_MIN: Kind.VOUT,
-    Cmd.MFR_VOUT_MAX: Kind.VOUT,
-    Cmd.COEFFICIENTS: Kind.BLOCK,
+    Code.CLEAR_FAULTS: KindName.SEND,
+    Code.STATUS_WORD: KindName.WORD,
+    Code.VOUT_COMMAND: KindName.VOUT,
+    Code.READ_VOUT: KindName.VOUT,
+    Code.MFR_VOUT_MIN: KindName.VOUT,
+    Code.MFR_VOUT_MAX: KindName.VOUT,
+    Code.COEFFICIENTS: KindName.BLOCK,
 })
+
+
+def kind_of(cmd: int) -> str:
+    """:func:`command_kind` as its value string (``"byte"`` when not listed), building no enum."""
+    return _KINDS.get(cmd, KindName.BYTE)
 
 
 def command_kind(cmd: int) -> Kind:
     """Wire shape and format of a standard command (``BYTE`` when not listed)."""
-    try:
-        return _KINDS.get(Cmd(cmd), Kind.BYTE)
-    except ValueError:
-        return Kind.BYTE
+    return _enums().Kind(kind_of(cmd))
 
 
 # --- LINEAR11 ------------------------------------------------------------------
@@ -130,9 +179,9 @@ def encode_linear11(value: float) -> int:
     """
     if not math.isfinite(value):
         raise ValueError(f"LINEAR11 cannot encode {value!r}")
-    exact = Fraction(value)
+    num, den = value.as_integer_ratio()  # exact, in integers: no fractions import
     for exponent in range(-16, 16):
-        mantissa = round_half_away(exact / Fraction(2) ** exponent)
+        mantissa = round_ratio(num << -exponent, den) if exponent < 0 else round_ratio(num, den << exponent)
         if abs(mantissa) <= LINEAR11_Y_MAX:
             if mantissa == 0:
                 return 0x0000
@@ -143,7 +192,9 @@ def encode_linear11(value: float) -> int:
 # --- VOUT_MODE, LINEAR16, IEEE half ----------------------------------------------
 
 
-class VoutModeKind(enum.IntEnum):
+class VoutModeCode:
+    """VOUT_MODE bits 7:5 as plain ints (:class:`VoutModeKind` is the IntEnum)."""
+
     LINEAR = 0
     VID = 1
     DIRECT = 2
@@ -165,18 +216,24 @@ class VoutMode(NamedTuple):
         return (self.kind << 5) | (self.parameter & 0x1F)
 
 
-def decode_vout_mode(value: int) -> VoutMode:
+def check_vout_mode(value: int) -> int:
+    """``value`` if it is a VOUT_MODE byte with a defined mode, else a decode error."""
     check_byte(value)
     mode = value >> 5
-    if mode > VoutModeKind.IEEE_HALF:
+    if mode > VoutModeCode.IEEE_HALF:
         raise DeviceDecodeError(f"VOUT_MODE {value:02X}h: reserved mode {mode}")
-    return VoutMode(VoutModeKind(mode), value & 0x1F)
+    return value
+
+
+def decode_vout_mode(value: int) -> VoutMode:
+    check_vout_mode(value)
+    return VoutMode(_enums().VoutModeKind(value >> 5), value & 0x1F)
 
 
 def linear_vout_mode(exponent: int) -> VoutMode:
     if not -16 <= exponent <= 15:
         raise ValueError(f"LINEAR16 exponent must be -16..15, not {exponent}")
-    return VoutMode(VoutModeKind.LINEAR, exponent & 0x1F)
+    return VoutMode(_enums().VoutModeKind.LINEAR, exponent & 0x1F)
 
 
 def decode_linear16(word: int, exponent: int) -> float:
@@ -191,7 +248,8 @@ def encode_linear16(value: float, exponent: int) -> int:
         raise ValueError(f"LINEAR16 exponent must be -16..15, not {exponent}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"LINEAR16 cannot encode {value!r} (unsigned)")
-    mantissa = round_half_away(Fraction(value) / Fraction(2) ** exponent)
+    num, den = value.as_integer_ratio()
+    mantissa = round_ratio(num << -exponent, den) if exponent < 0 else round_ratio(num, den << exponent)
     if mantissa > 0xFFFF:
         raise ValueError(f"{value!r} overflows LINEAR16 with exponent {exponent}")
     return mantissa
@@ -240,15 +298,21 @@ def decode_direct(word: int, coefficients: DirectCoefficients) -> float:
     """Real value of a DIRECT word (Y is signed 16 bit)."""
     check_word(word)
     y = sign_extend(word, 16)
-    x = (y * Fraction(10) ** -coefficients.R - coefficients.b) / coefficients.m
-    return float(x)
+    m, b, r = coefficients
+    # One int / int true division of the exact quotient: correctly rounded, as float(Fraction)
+    # is; the sign goes on the numerator as Fraction keeps it (0 / -1 is 0.0, not -0.0).
+    num, den = (y * 10**-r - b, m) if r <= 0 else (y - b * 10**r, m * 10**r)
+    return num / den if den > 0 else -num / -den
 
 
 def encode_direct(value: float, coefficients: DirectCoefficients) -> int:
     """Y = (m·X + b) × 10^R rounded half away from zero, as a 16-bit word."""
     if not math.isfinite(value):
         raise ValueError(f"DIRECT cannot encode {value!r}")
-    y = round_half_away((coefficients.m * Fraction(value) + coefficients.b) * Fraction(10) ** coefficients.R)
+    m, b, r = coefficients
+    num, den = value.as_integer_ratio()
+    num = m * num + b * den  # (m·X + b) = num / den exactly
+    y = round_ratio(num * 10**r, den) if r >= 0 else round_ratio(num, den * 10**-r)
     if not -0x8000 <= y <= 0x7FFF:
         raise ValueError(f"{value!r} overflows DIRECT with {coefficients}")
     return y & 0xFFFF
@@ -258,21 +322,21 @@ def decode_vout(
     word: int, mode: VoutMode, direct: DirectCoefficients | None = None
 ) -> float:
     """READ_VOUT-class value as VOUT_MODE says; VID needs a per-device table."""
-    if mode.kind is VoutModeKind.LINEAR:
+    if mode.kind == VoutModeCode.LINEAR:
         return decode_linear16(word, mode.exponent)
-    if mode.kind is VoutModeKind.IEEE_HALF:
+    if mode.kind == VoutModeCode.IEEE_HALF:
         return decode_ieee_half(word)
-    if mode.kind is VoutModeKind.DIRECT and direct is not None:
+    if mode.kind == VoutModeCode.DIRECT and direct is not None:
         return decode_direct(word, direct)
     raise DeviceDecodeError(f"VOUT_MODE {mode.kind.name} needs per-device coefficients or a VID table")
 
 
 def encode_vout(value: float, mode: VoutMode, direct: DirectCoefficients | None = None) -> int:
-    if mode.kind is VoutModeKind.LINEAR:
+    if mode.kind == VoutModeCode.LINEAR:
         return encode_linear16(value, mode.exponent)
-    if mode.kind is VoutModeKind.IEEE_HALF:
+    if mode.kind == VoutModeCode.IEEE_HALF:
         return encode_ieee_half(value)
-    if mode.kind is VoutModeKind.DIRECT and direct is not None:
+    if mode.kind == VoutModeCode.DIRECT and direct is not None:
         return encode_direct(value, direct)
     raise ValueError(f"VOUT_MODE {mode.kind.name} needs per-device coefficients or a VID table")
 
@@ -280,8 +344,8 @@ def encode_vout(value: float, mode: VoutMode, direct: DirectCoefficients | None 
 # --- status registers ----------------------------------------------------------
 
 
-class StatusWord(enum.IntFlag):
-    """STATUS_WORD; the low byte is STATUS_BYTE."""
+class WordBit:
+    """STATUS_WORD bits as plain ints (:class:`StatusWord` is the IntFlag); the low byte is STATUS_BYTE."""
 
     NONE_OF_THE_ABOVE = 1 << 0
     CML = 1 << 1
@@ -301,7 +365,9 @@ class StatusWord(enum.IntFlag):
     VOUT = 1 << 15
 
 
-class StatusVout(enum.IntFlag):
+class VoutBit:
+    """StatusVout bits as plain ints."""
+
     OV_FAULT = 1 << 7
     OV_WARNING = 1 << 6
     UV_WARNING = 1 << 5
@@ -312,7 +378,9 @@ class StatusVout(enum.IntFlag):
     POWER_ON_TRACKING_ERROR = 1 << 0
 
 
-class StatusIout(enum.IntFlag):
+class IoutBit:
+    """StatusIout bits as plain ints."""
+
     OC_FAULT = 1 << 7
     OC_LV_FAULT = 1 << 6
     OC_WARNING = 1 << 5
@@ -323,7 +391,9 @@ class StatusIout(enum.IntFlag):
     POUT_OP_WARNING = 1 << 0
 
 
-class StatusInput(enum.IntFlag):
+class InputBit:
+    """StatusInput bits as plain ints."""
+
     OV_FAULT = 1 << 7
     OV_WARNING = 1 << 6
     UV_WARNING = 1 << 5
@@ -334,14 +404,18 @@ class StatusInput(enum.IntFlag):
     PIN_OP_WARNING = 1 << 0
 
 
-class StatusTemperature(enum.IntFlag):
+class TemperatureBit:
+    """StatusTemperature bits as plain ints."""
+
     OT_FAULT = 1 << 7
     OT_WARNING = 1 << 6
     UT_WARNING = 1 << 5
     UT_FAULT = 1 << 4
 
 
-class StatusCml(enum.IntFlag):
+class CmlBit:
+    """StatusCml bits as plain ints."""
+
     INVALID_COMMAND = 1 << 7
     INVALID_DATA = 1 << 6
     PEC_FAILED = 1 << 5
@@ -351,7 +425,9 @@ class StatusCml(enum.IntFlag):
     OTHER_MEMORY_LOGIC_FAULT = 1 << 0
 
 
-class StatusFans12(enum.IntFlag):
+class Fans12Bit:
+    """StatusFans12 bits as plain ints."""
+
     FAN1_FAULT = 1 << 7
     FAN2_FAULT = 1 << 6
     FAN1_WARNING = 1 << 5
@@ -362,27 +438,28 @@ class StatusFans12(enum.IntFlag):
     AIRFLOW_WARNING = 1 << 0
 
 
-#: The STATUS_x register each STATUS_WORD summary bit points at.
-SUMMARY_REGISTERS: dict[StatusWord, tuple[Cmd, type[enum.IntFlag]]] = {
-    StatusWord.VOUT: (Cmd.STATUS_VOUT, StatusVout),
-    StatusWord.IOUT_POUT: (Cmd.STATUS_IOUT, StatusIout),
-    StatusWord.INPUT: (Cmd.STATUS_INPUT, StatusInput),
-    StatusWord.TEMPERATURE: (Cmd.STATUS_TEMPERATURE, StatusTemperature),
-    StatusWord.CML: (Cmd.STATUS_CML, StatusCml),
-    StatusWord.FANS: (Cmd.STATUS_FANS_1_2, StatusFans12),
-}
+#: The STATUS_x register each STATUS_WORD summary bit points at, and its flag class's name
+#: (:data:`SUMMARY_REGISTERS` is the same table with the enum classes).
+SUMMARY: tuple[tuple[int, int, str], ...] = (
+    (WordBit.VOUT, Code.STATUS_VOUT, "StatusVout"),
+    (WordBit.IOUT_POUT, Code.STATUS_IOUT, "StatusIout"),
+    (WordBit.INPUT, Code.STATUS_INPUT, "StatusInput"),
+    (WordBit.TEMPERATURE, Code.STATUS_TEMPERATURE, "StatusTemperature"),
+    (WordBit.CML, Code.STATUS_CML, "StatusCml"),
+    (WordBit.FANS, Code.STATUS_FANS_1_2, "StatusFans12"),
+)
 
 
 def decode_status_word(word: int) -> StatusWord | None:
     """Flags of STATUS_WORD, or ``None`` for FFFFh (floating bus: no device drove it)."""
     check_word(word)
-    return None if word == 0xFFFF else StatusWord(word)
+    return None if word == 0xFFFF else _enums().StatusWord(word)
 
 
 def decode_status_byte(value: int) -> StatusWord | None:
     """STATUS_BYTE as the low half of :class:`StatusWord`; ``None`` for FFh."""
     check_byte(value)
-    return None if value == 0xFF else StatusWord(value)
+    return None if value == 0xFF else _enums().StatusWord(value)
 
 
 def decode_status(flags: type[enum.IntFlag], value: int) -> enum.IntFlag:

@@ -9,9 +9,11 @@ so the conversions live here once, with names that say which order they mean.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from chassisctl.devices.register_error import DeviceDecodeError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 
 def check_int(value: int, lo: int, hi: int, what: str) -> int:
@@ -92,13 +94,69 @@ def to_twos(value: int, bits: int) -> int:
     return value & ((1 << bits) - 1)
 
 
-def round_half_away(x: float | Fraction) -> int:
+def round_half_away(x: float | Fraction | Ratio) -> int:
     """Round to nearest, ties away from zero (datasheet arithmetic, not banker's).
 
     Exact on the binary value given, so 2854.5 rounds to 2855 as ADM1275's
-    worked example expects, where ``round()`` would give 2854.
+    worked example expects, where ``round()`` would give 2854.  Anything with
+    ``as_integer_ratio()`` (int, float, Fraction, :class:`Ratio`) is taken
+    exactly; the arithmetic is on integers, so :mod:`fractions` (and the
+    :mod:`decimal` it imports, ~2 ms) stays off every command's start-up.
     """
-    f = Fraction(x)
-    n = abs(f)
-    r = int(n + Fraction(1, 2))
-    return r if f >= 0 else -r
+    num, den = x.as_integer_ratio()
+    return round_ratio(num, den)
+
+
+def round_ratio(num: int, den: int) -> int:
+    """``num / den`` (``den`` > 0) rounded to nearest, ties away from zero, exactly."""
+    r = (2 * abs(num) + den) // (2 * den)
+    return r if num >= 0 else -r
+
+
+def decimal_ratio(x: float) -> Ratio:
+    """The exact value of the shortest decimal that round-trips ``x`` (``0.002`` -> 2/1000).
+
+    What ``Fraction(str(x))`` gives, for a finite int or float, without
+    :mod:`fractions`: datasheet constants such as a 2 mΩ shunt mean the
+    decimal, not the binary float nearest to it.
+    """
+    mantissa, _, exp = repr(x).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    num = int(whole + frac)
+    shift = (int(exp) if exp else 0) - len(frac)
+    return Ratio(num * 10**shift, 1) if shift >= 0 else Ratio(num, 10**-shift)
+
+
+class Ratio:
+    """An exact rational ``num / den`` (``den`` > 0) for codec constants, without :mod:`fractions`.
+
+    Only what the codecs need: ``float()`` (correctly rounded: Python's
+    int / int true division, the same as ``float(Fraction)``) and
+    ``as_integer_ratio()`` so the exact helpers above accept it like a
+    Fraction.  Not normalised; equality compares the value.
+    """
+
+    __slots__ = ("num", "den")
+
+    def __init__(self, num: int, den: int) -> None:
+        if den <= 0:
+            raise ValueError("Ratio denominator must be positive")
+        self.num = num
+        self.den = den
+
+    def as_integer_ratio(self) -> tuple[int, int]:
+        return self.num, self.den
+
+    def __float__(self) -> float:
+        return self.num / self.den
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Ratio):
+            return self.num * other.den == other.num * self.den
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(float(self))
+
+    def __repr__(self) -> str:
+        return f"Ratio({self.num}, {self.den})"

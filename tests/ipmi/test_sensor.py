@@ -546,3 +546,33 @@ def test_float_solve_agrees_with_exact(f: Factors, x: int, nudge: float, digits:
     else:
         want = math.floor(exact_x) if (direction is Round.DOWN) == (f.m > 0) else math.ceil(exact_x)
     assert quick == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.builds(Factors, m=st.integers(-512, 511).filter(bool), b=st.integers(-512, 511), k1=st.integers(-8, 7),
+              k2=st.integers(-8, 7), tolerance=st.just(0), accuracy=st.just(0), accuracy_exp=st.just(0)),
+    st.one_of(
+        st.builds(lambda f_x, nudge, digits: (f_x, nudge, digits), st.integers(-300, 300),
+                  st.sampled_from([0.0, 0.5, 1e-13, -1e-13, 0.25]), st.integers(0, 9)),
+        st.floats(-1e9, 1e9, allow_nan=False), st.integers(-(10**12), 10**12)),
+    st.sampled_from(list(Round)),
+)
+def test_integer_solve_is_the_exact_one(f: Factors, pick, direction: Round) -> None:
+    """The integer solver (taken where the float one gives up) is the Fraction arithmetic, bit for bit."""
+    from fractions import Fraction
+
+    from chassisctl.ipmi.conversion import _solve_linear_int, exact
+
+    if isinstance(pick, tuple):
+        x, nudge, digits = pick
+        value = round(float((f.m * (x + Fraction(nudge)) + f.b * Fraction(10) ** f.k1) * Fraction(10) ** f.k2),
+                      digits)
+    else:
+        value = pick
+    exact_x = (exact(value) / Fraction(10) ** f.k2 - f.b * Fraction(10) ** f.k1) / f.m
+    if direction is Round.NEAREST:
+        want = math.floor(exact_x + Fraction(1, 2))
+    else:
+        want = math.floor(exact_x) if (direction is Round.DOWN) == (f.m > 0) else math.ceil(exact_x)
+    assert _solve_linear_int(f, value, direction) == want

@@ -215,3 +215,51 @@ def test_write_with_bad_pec_is_refused_by_the_model() -> None:
     status = PmbusDevice(bus, ADDR, pec=True).status()
     assert status.detail(Cmd.STATUS_IOUT) == StatusIout.OC_WARNING  # not cleared
     assert status.detail(Cmd.STATUS_CML) == StatusCml.PEC_FAILED
+
+
+_FAULTS = [(None, 0), (Cmd.STATUS_INPUT, StatusInput.UV_FAULT | StatusInput.UNIT_OFF_LOW_INPUT),
+           (Cmd.STATUS_IOUT, StatusIout.OC_FAULT), (Cmd.STATUS_IOUT, StatusIout.OC_WARNING),
+           (Cmd.STATUS_CML, StatusCml.PEC_FAILED), (Cmd.STATUS_TEMPERATURE, 0x40), (Cmd.STATUS_TEMPERATURE, 0x80),
+           (Cmd.STATUS_FANS_1_2, 0x80), (Cmd.STATUS_FANS_1_2, 0x20), (Cmd.STATUS_VOUT, 0x80),
+           (Cmd.STATUS_VOUT, 0x40), (Cmd.STATUS_INPUT, 0x02), (Cmd.STATUS_OTHER, 0x01)]
+
+
+@pytest.mark.parametrize(("reg", "flags"), _FAULTS)
+@pytest.mark.parametrize("ac_ok", [True, False])
+def test_sensor_status_in_plain_ints_is_the_flag_classes_status(reg, flags, ac_ok) -> None:
+    """The PSU sensor reads status as plain ints (no enum classes built); same registers, same answer."""
+    from chassisctl.platform.drivers.pmbus import PmbusStatus, psu_bits
+
+    psu = PmbusSim(ADDR)
+    if reg is not None:
+        psu.latch(reg, flags)
+    psu.set_ac(ac_ok)
+    bus = make(psu)
+    dev = PmbusDevice(bus, ADDR)
+    typed = dev.status()
+    reads = len(bus.transcript)
+    plain = PmbusStatus(*dev._status_registers())
+    wire = [str(t) for t in bus.transcript]
+    assert wire[reads:] == wire[:reads]  # the same reads, in the same order
+    assert plain.word == typed.word and plain.details == typed.details
+    assert psu_bits(plain) == psu_bits(typed)
+    assert plain.names == typed.names and plain.power_good == typed.power_good
+
+
+def test_pmbus_enum_views_match_the_plain_tables() -> None:
+    """pmbus.Cmd, StatusWord ... are their plain tables (names, values, order) and pickle as pmbus's."""
+    import pickle
+
+    from chassisctl.devices import pmbus as pm
+
+    assert [(m.name, m.value) for m in pm.Cmd] == list(pm.CODES.items())
+    assert pm.Cmd(0x88).name == "READ_VIN" and pm.Cmd["PAGE"] == 0 and repr(pm.Cmd.PAGE) == "<Cmd.PAGE: 0>"
+    assert pickle.loads(pickle.dumps(pm.StatusWord.OFF)) is pm.StatusWord.OFF
+    assert pm.Cmd.__module__ == "chassisctl.devices.pmbus"
+    for bit, reg, name in pm.SUMMARY:
+        assert pm.SUMMARY_REGISTERS[pm.StatusWord(bit)] == (pm.Cmd(reg), getattr(pm, name))
+    for code in range(256):
+        assert pm.command_kind(code).value == pm.kind_of(code)
+    assert pm.command_kind(Cmd.READ_VOUT) is pm.Kind.VOUT and pm.command_kind(0x88) is pm.Kind.LINEAR11
+    with pytest.raises(AttributeError):
+        pm.NoSuchThing  # noqa: B018

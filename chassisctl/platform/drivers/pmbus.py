@@ -16,13 +16,16 @@ from contextlib import contextmanager
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices import pmbus as pm
-from chassisctl.devices.pmbus import Cmd, DirectCoefficients, StatusWord, flag_names
+from chassisctl.devices.pmbus import CODES, NAMES, Code, DirectCoefficients, KindName, WordBit, flag_names
+from chassisctl.devices.pmbus import Fans12Bit, InputBit, IoutBit, TemperatureBit, VoutBit
+from chassisctl.devices.smbus import check_byte, check_word
 from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned, VerifyFailed
 from chassisctl.i2c_errors import NotAnswering, bus_io
 from chassisctl.platform.schema import PSU_FAILURE, PSU_INPUT_LOST, PSU_PREDICTIVE, PSU_PRESENT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from chassisctl.devices.pmbus import Cmd, StatusWord
     from chassisctl.platform.description import DeviceDecl
     from chassisctl.platform.readers import Hardware
 
@@ -34,24 +37,30 @@ class VoutFormat(enum.Enum):
 
 
 class PmbusStatus(NamedTuple):
-    """STATUS_WORD (or STATUS_BYTE) plus the STATUS_x registers its summary bits point at."""
+    """STATUS_WORD (or STATUS_BYTE) plus the STATUS_x registers its summary bits point at.
 
-    word: StatusWord
-    details: tuple[tuple[Cmd, enum.IntFlag], ...] = ()
+    :meth:`PmbusDevice.status` gives the flag classes (``StatusWord``,
+    ``Cmd``, ``StatusInput`` ...); the PSU sensor reads the same registers
+    as plain ints, which :func:`psu_bits` accepts as well.
+    """
+
+    word: StatusWord | int
+    details: tuple[tuple[Cmd | int, enum.IntFlag | int], ...] = ()
 
     @property
     def power_good(self) -> bool:
-        return not self.word & StatusWord.POWER_GOOD_N and not self.word & StatusWord.OFF
+        return not self.word & WordBit.POWER_GOOD_N and not self.word & WordBit.OFF
 
-    def detail(self, reg: Cmd) -> enum.IntFlag | None:
+    def detail(self, reg: int) -> enum.IntFlag | int | None:
         return next((flags for cmd, flags in self.details if cmd == reg), None)
 
     @property
     def names(self) -> frozenset[str]:
         """Every set flag, sub-register flags prefixed ``STATUS_X.``."""
-        names = set(pm.flag_names(self.word))
+        names = set(pm.flag_names(pm.StatusWord(self.word)))
+        summary = {reg: flags for _, reg, flags in pm.SUMMARY}
         for cmd, flags in self.details:
-            names.update(f"{cmd.name}.{n}" for n in pm.flag_names(flags))
+            names.update(f"{NAMES[cmd]}.{n}" for n in pm.flag_names(getattr(pm, summary[cmd])(flags)))
         return frozenset(names)
 
 
@@ -90,8 +99,8 @@ class PmbusDevice(I2cDevice):
 
     def _select_page(self) -> None:
         assert self.page is not None
-        self.bus.write_byte_data(self.addr, Cmd.PAGE, self.page)
-        got = self.bus.read_byte_data(self.addr, Cmd.PAGE)
+        self.bus.write_byte_data(self.addr, Code.PAGE, self.page)
+        got = self.bus.read_byte_data(self.addr, Code.PAGE)
         if got != self.page:
             raise VerifyFailed(self._what(f"PAGE reads back {got:02X}h after writing {self.page:02X}h"))
 
@@ -112,7 +121,7 @@ class PmbusDevice(I2cDevice):
         about the bay.
         """
         try:
-            self.read_byte(Cmd.STATUS_BYTE)
+            self.read_byte(Code.STATUS_BYTE)
         except NotAnswering:
             return False
         return True
@@ -121,22 +130,22 @@ class PmbusDevice(I2cDevice):
     def vout_mode(self) -> pm.VoutMode:
         """VOUT_MODE of this device's page (read once, then cached)."""
         if self._vout_mode is None:
-            self._vout_mode = pm.decode_vout_mode(self.read_byte(Cmd.VOUT_MODE))
+            self._vout_mode = pm.decode_vout_mode(self.read_byte(Code.VOUT_MODE))
         return self._vout_mode
 
     def read(self, cmd: int) -> float:
         """Engineering value of a numeric command (V, A, W, °C, RPM)."""
-        kind = pm.command_kind(cmd)
-        if kind not in (pm.Kind.LINEAR11, pm.Kind.VOUT):
+        kind = pm.kind_of(cmd)
+        if kind not in (KindName.LINEAR11, KindName.VOUT):
             raise ValueError(f"{_name(cmd)} is not a numeric PMBus command")
         coefficients = self.direct.get(cmd)
-        if kind is pm.Kind.VOUT and self.vout_format is VoutFormat.VOUT_MODE:
+        if kind == KindName.VOUT and self.vout_format is VoutFormat.VOUT_MODE:
             mode = self.vout_mode()
             return pm.decode_vout(self.read_word(cmd), mode, coefficients)
         word = self.read_word(cmd)
         if coefficients is not None:
             return pm.decode_direct(word, coefficients)
-        if kind is pm.Kind.VOUT and self.vout_format is VoutFormat.DIRECT:
+        if kind == KindName.VOUT and self.vout_format is VoutFormat.DIRECT:
             raise ValueError(f"{_name(cmd)}: DIRECT format declared without coefficients")
         return pm.decode_linear11(word)
 
@@ -147,7 +156,7 @@ class PmbusDevice(I2cDevice):
         return pm.decode_block_string(data)
 
     def capability(self) -> pm.Capability:
-        return pm.decode_capability(self.read_byte(Cmd.CAPABILITY))
+        return pm.decode_capability(self.read_byte(Code.CAPABILITY))
 
     # -- status -------------------------------------------------------------------------
     def status(self) -> PmbusStatus:
@@ -155,16 +164,27 @@ class PmbusDevice(I2cDevice):
 
         All-ones in both means no device drove the bus: reported as not answering.
         """
-        word = pm.decode_status_word(self.read_word(Cmd.STATUS_WORD))
-        if word is None:
-            word = pm.decode_status_byte(self.read_byte(Cmd.STATUS_BYTE))
-        if word is None:
-            raise NotAnswering(self._what("status reads all ones"), hint="floating bus or device in reset")
+        word, details = self._status_registers()
+        flags = {reg: name for _, reg, name in pm.SUMMARY}
+        return PmbusStatus(pm.StatusWord(word), tuple((pm.Cmd(reg), pm.decode_status(getattr(pm, flags[reg]), value))
+                                                      for reg, value in details))
+
+    def _status_registers(self) -> tuple[int, tuple[tuple[int, int], ...]]:
+        """:meth:`status` as plain ints: the word and (register, byte) per summary bit set."""
+        word = self.read_word(Code.STATUS_WORD)
+        check_word(word)
+        if word == 0xFFFF:
+            word = self.read_byte(Code.STATUS_BYTE)
+            check_byte(word)
+            if word == 0xFF:
+                raise NotAnswering(self._what("status reads all ones"), hint="floating bus or device in reset")
         details = []
-        for summary, (reg, flags) in pm.SUMMARY_REGISTERS.items():
-            if word & summary:
-                details.append((reg, pm.decode_status(flags, self.read_byte(reg))))
-        return PmbusStatus(word, tuple(details))
+        for bit, reg, _ in pm.SUMMARY:
+            if word & bit:
+                value = self.read_byte(reg)
+                check_byte(value)
+                details.append((reg, value))
+        return word, tuple(details)
 
     def clear_faults(self) -> None:
         """CLEAR_FAULTS (Send Byte) — only on a device chassisctl owns."""
@@ -172,18 +192,18 @@ class PmbusDevice(I2cDevice):
             raise NotOwned(self._what("CLEAR_FAULTS refused"),
                            hint="the device is not declared owned; its kernel driver may be reporting these faults")
         with self._transaction("CLEAR_FAULTS"):
-            self.bus.write_byte(self.addr, Cmd.CLEAR_FAULTS)
+            self.bus.write_byte(self.addr, Code.CLEAR_FAULTS)
 
     # -- DriverHooks -------------------------------------------------------------------
     @classmethod
     def for_device(cls, dev: DeviceDecl, hw: Hardware) -> PmbusDevice:
-        direct: dict[int, DirectCoefficients] = {Cmd[k]: DirectCoefficients(v["m"], v["b"], v["R"])
+        direct: dict[int, DirectCoefficients] = {CODES[k]: DirectCoefficients(v["m"], v["b"], v["R"])
                                                     for k, v in (dev.option("direct") or {}).items()}
         return cls(hw.bus, dev.address, pec=bool(dev.option("pec")), page=dev.option("page"),
                    vout_format=VoutFormat(dev.option("vout_format")), direct_coefficients=direct, owned=dev.owned)
 
     def sample(self, hw: Hardware, dev: DeviceDecl, reading: str) -> float | None:
-        return self.read(Cmd[reading])
+        return self.read(CODES[reading])
 
     def state(self, hw: Hardware, dev: DeviceDecl, reading: str) -> int:
         """The PSU status sensor: presence, failure, predictive failure, input lost (type 08h offsets)."""
@@ -192,14 +212,14 @@ class PmbusDevice(I2cDevice):
             return 0  # empty bay: not present, nothing else to say (and nothing to NAK)
         try:
             with hw.at(dev):
-                status = self.status()
+                status = PmbusStatus(*self._status_registers())  # plain ints: no enum classes built
         except NotAnswering:
             # In the bay (per the CPLD) but silent: its controller is unpowered (AC lost).
             return (1 << PSU_PRESENT | 1 << PSU_INPUT_LOST) if present else 0
         return psu_bits(status)
 
     def probe(self, hw: Hardware, dev: DeviceDecl, regs: dict[str, str]) -> str:
-        word = self.read_word(Cmd.STATUS_WORD)
+        word = self.read_word(Code.STATUS_WORD)
         regs["STATUS_WORD"] = f"{word:04X}h"
         flags = pm.decode_status_word(word)
         return "STATUS_WORD " + (", ".join(sorted(flag_names(flags))) or "clear") if flags is not None \
@@ -210,39 +230,37 @@ class PmbusDevice(I2cDevice):
 
 
 def _name(cmd: int) -> str:
-    try:
-        return Cmd(cmd).name
-    except ValueError:
-        return f"command {cmd:02X}h"
+    name = NAMES.get(cmd)
+    return name if name is not None else f"command {cmd:02X}h"
 
 
 def psu_bits(status: PmbusStatus) -> int:
     """PMBus status (word + STATUS_x details) as the PSU sensor's offsets (sensor type 08h)."""
     word = status.word
     bits = 1 << PSU_PRESENT
-    vin = status.detail(Cmd.STATUS_INPUT) or 0
-    input_lost = bool(word & StatusWord.VIN_UV_FAULT or vin & (pm.StatusInput.UV_FAULT
-                                                               | pm.StatusInput.UNIT_OFF_LOW_INPUT))
+    vin = status.detail(Code.STATUS_INPUT) or 0
+    input_lost = bool(word & WordBit.VIN_UV_FAULT or vin & (InputBit.UV_FAULT
+                                                               | InputBit.UNIT_OFF_LOW_INPUT))
     if input_lost:
         bits |= 1 << PSU_INPUT_LOST
-    vout = status.detail(Cmd.STATUS_VOUT) or 0
-    iout = status.detail(Cmd.STATUS_IOUT) or 0
-    temp = status.detail(Cmd.STATUS_TEMPERATURE) or 0
-    fans = status.detail(Cmd.STATUS_FANS_1_2) or 0
-    failure = (word & (StatusWord.VOUT_OV_FAULT | StatusWord.IOUT_OC_FAULT)
-               or vout & (pm.StatusVout.OV_FAULT | pm.StatusVout.UV_FAULT)
-               or iout & (pm.StatusIout.OC_FAULT | pm.StatusIout.OC_LV_FAULT | pm.StatusIout.POUT_OP_FAULT)
-               or temp & pm.StatusTemperature.OT_FAULT
-               or fans & (pm.StatusFans12.FAN1_FAULT | pm.StatusFans12.FAN2_FAULT)
-               or (not input_lost and word & (StatusWord.POWER_GOOD_N | StatusWord.OFF)))
+    vout = status.detail(Code.STATUS_VOUT) or 0
+    iout = status.detail(Code.STATUS_IOUT) or 0
+    temp = status.detail(Code.STATUS_TEMPERATURE) or 0
+    fans = status.detail(Code.STATUS_FANS_1_2) or 0
+    failure = (word & (WordBit.VOUT_OV_FAULT | WordBit.IOUT_OC_FAULT)
+               or vout & (VoutBit.OV_FAULT | VoutBit.UV_FAULT)
+               or iout & (IoutBit.OC_FAULT | IoutBit.OC_LV_FAULT | IoutBit.POUT_OP_FAULT)
+               or temp & TemperatureBit.OT_FAULT
+               or fans & (Fans12Bit.FAN1_FAULT | Fans12Bit.FAN2_FAULT)
+               or (not input_lost and word & (WordBit.POWER_GOOD_N | WordBit.OFF)))
     if failure:
         bits |= 1 << PSU_FAILURE
-    warning = (vout & (pm.StatusVout.OV_WARNING | pm.StatusVout.UV_WARNING)
-               or iout & (pm.StatusIout.OC_WARNING | pm.StatusIout.POUT_OP_WARNING)
-               or temp & (pm.StatusTemperature.OT_WARNING | pm.StatusTemperature.UT_WARNING)
-               or fans & (pm.StatusFans12.FAN1_WARNING | pm.StatusFans12.FAN2_WARNING)
-               or vin & (pm.StatusInput.OV_WARNING | pm.StatusInput.UV_WARNING | pm.StatusInput.IIN_OC_WARNING
-                         | pm.StatusInput.PIN_OP_WARNING))
+    warning = (vout & (VoutBit.OV_WARNING | VoutBit.UV_WARNING)
+               or iout & (IoutBit.OC_WARNING | IoutBit.POUT_OP_WARNING)
+               or temp & (TemperatureBit.OT_WARNING | TemperatureBit.UT_WARNING)
+               or fans & (Fans12Bit.FAN1_WARNING | Fans12Bit.FAN2_WARNING)
+               or vin & (InputBit.OV_WARNING | InputBit.UV_WARNING | InputBit.IIN_OC_WARNING
+                         | InputBit.PIN_OP_WARNING))
     if warning:
         bits |= 1 << PSU_PREDICTIVE
     return bits
