@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chassisctl.ipmi.codes import CompletionCode as CC
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
 from chassisctl.ipmi.storage import (
     FIRST_RECORD,
     LAST_RECORD,

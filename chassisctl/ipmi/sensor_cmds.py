@@ -25,7 +25,7 @@ import enum
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
-from chassisctl.ipmi.codes import NetFn, SensorCmd
+from chassisctl.ipmi.codes import NetFnInt, SensorCmdInt
 from chassisctl.ipmi.conversion import Conversion, Factors, Round
 from chassisctl.ipmi.message import Request
 
@@ -150,7 +150,7 @@ class SensorReading(NamedTuple):
 
 
 def get_sensor_reading(number: int) -> Request:
-    return Request(NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING, bytes([check_field(number, 8, "number")]))
+    return Request(NetFnInt.SENSOR_EVENT, SensorCmdInt.GET_SENSOR_READING, bytes([check_field(number, 8, "number")]))
 
 
 # --------------------------------------------------------------------------
@@ -203,7 +203,7 @@ class SensorThresholds(NamedTuple):
 
 
 def get_sensor_thresholds(number: int) -> Request:
-    return Request(NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS, bytes([check_field(number, 8, "number")]))
+    return Request(NetFnInt.SENSOR_EVENT, SensorCmdInt.GET_SENSOR_THRESHOLDS, bytes([check_field(number, 8, "number")]))
 
 
 # --------------------------------------------------------------------------
@@ -225,7 +225,7 @@ class ReadingFactorsRequest(NamedTuple):
 
 def get_sensor_reading_factors(number: int, reading: int) -> Request:
     body = ReadingFactorsRequest(number, reading).encode()
-    return Request(NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING_FACTORS, body)
+    return Request(NetFnInt.SENSOR_EVENT, SensorCmdInt.GET_SENSOR_READING_FACTORS, body)
 
 
 class SensorReadingFactors(NamedTuple):

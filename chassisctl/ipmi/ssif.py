@@ -18,7 +18,7 @@ import enum
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le
-from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
+from chassisctl.ipmi.codes import AppCmdInt, NetFnInt, command_name
 from chassisctl.ipmi.decode_errors import DecodeError, EncodeError
 from chassisctl.ipmi.message import Request, Response
 
@@ -122,7 +122,7 @@ DEFAULT_CAPABILITIES = SsifCapabilities()
 
 def get_capabilities_request() -> Request:
     """Get System Interface Capabilities for the SSIF interface (data ``00``)."""
-    return Request(NetFn.APP, AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES, b"\x00")
+    return Request(NetFnInt.APP, AppCmdInt.GET_SYSTEM_INTERFACE_CAPABILITIES, b"\x00")
 
 
 def decode_capabilities(data: bytes) -> SsifCapabilities:

@@ -17,7 +17,7 @@ import enum
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
-from chassisctl.ipmi.codes import NetFn, StorageCmd
+from chassisctl.ipmi.codes import NetFnInt, StorageCmdInt
 from chassisctl.ipmi.message import Request
 # The record IDs and sizes live in storage_ids (imported on the fast paths
 # without this module); `X as X` marks them as this module's names too.
@@ -111,7 +111,7 @@ class SdrRepositoryInfo(_RepositoryInfo, _SdrRepositoryInfoFields):
 
 
 def get_sdr_repository_info() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SDR_REPOSITORY_INFO)
 
 
 
@@ -132,7 +132,7 @@ class Reservation(NamedTuple):
 
 
 def reserve_sdr_repository() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.RESERVE_SDR_REPOSITORY)
 
 
 
@@ -187,4 +187,4 @@ GetSdrResponse = GetSelEntryResponse = RecordChunk
 
 
 def get_sdr(reservation: int, record_id: int, offset: int = 0, count: int = READ_ALL) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())

@@ -34,7 +34,7 @@ import enum
 from collections.abc import Callable
 
 from chassisctl.clock import Clock
-from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn
+from chassisctl.ipmi.codes import AppCmdInt, CompletionCodeInt, NetFnInt
 from chassisctl.ipmi.pec import crc8
 from chassisctl.ipmi.ssif import BLOCK_MAX, MESSAGE_MAX, SsifCapabilities, SsifCmd, read_blocks
 from chassisctl.sim.faults import Faults
@@ -247,17 +247,17 @@ class SsifSlave:
         self._deadline = max(self._ready_at, self.clock.monotonic()) + self.abandon_after
 
     def _answer(self, payload: bytes) -> bytes:
-        if (self.answer_capabilities and payload[0] >> 2 == NetFn.APP
-                and payload[1] == AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES
+        if (self.answer_capabilities and payload[0] >> 2 == NetFnInt.APP
+                and payload[1] == AppCmdInt.GET_SYSTEM_INTERFACE_CAPABILITIES
                 and len(payload) >= 3 and payload[2] & 0x0F == 0):
-            response = bytes((payload[0] | 0x04, payload[1], CompletionCode.OK)) + self.capabilities.encode()
+            response = bytes((payload[0] | 0x04, payload[1], CompletionCodeInt.OK)) + self.capabilities.encode()
         else:
             response = bytes(self.handler(payload))
         if len(response) > MESSAGE_MAX:
             raise ValueError(f"SSIF handler returned {len(response)} bytes; at most {MESSAGE_MAX}")
         limit = self.capabilities.max_response if self.capabilities.multipart_read else BLOCK_MAX
         if len(response) > limit:
-            response = bytes((payload[0] | 0x04, payload[1], CompletionCode.CANNOT_RETURN_REQUESTED_BYTES))
+            response = bytes((payload[0] | 0x04, payload[1], CompletionCodeInt.CANNOT_RETURN_REQUESTED_BYTES))
         return response
 
     # -- reads ------------------------------------------------------------------

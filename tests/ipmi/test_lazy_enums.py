@@ -1,0 +1,54 @@
+"""The enum views built on first use (chassisctl.lazy_enum) are the classes the
+``class X(enum.IntEnum)`` statements used to make: same members, order,
+values, module, repr and pickling, and the plain-int tables agree with them."""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import pickle
+
+import pytest
+
+from chassisctl.lazy_enum import enum_getattr
+
+#: (module, enum name, plain table name, enum base)
+VIEWS = [("chassisctl.ipmi.codes", n, f"{n}Int", enum.IntEnum) for n in (
+    "NetFn", "Privilege", "ChassisCmd", "SensorCmd", "AppCmd", "StorageCmd", "TransportCmd", "DcmiCmd",
+    "CompletionCode")]
+
+
+@pytest.mark.parametrize("module, name, table, base", VIEWS, ids=lambda v: v if isinstance(v, str) else "")
+def test_view_matches_its_table(module, name, table, base) -> None:
+    mod = importlib.import_module(module)
+    cls = getattr(mod, name)
+    plain = getattr(mod, table)
+    assert issubclass(cls, base)
+    assert cls.__module__ == module and cls.__qualname__ == name
+    expected = [(k, v) for k, v in vars(plain).items() if not k.startswith("_")]
+    assert [(m.name, m.value) for m in cls] == expected
+    for k, v in expected:
+        member = getattr(cls, k)
+        assert member == v and cls(v) is member
+        assert repr(member) == f"<{name}.{k}: {v}>"
+        assert pickle.loads(pickle.dumps(member)) is member
+    assert getattr(mod, name) is cls  # built once, then a module global
+
+
+def test_privilege_doc_kept() -> None:
+    from chassisctl.ipmi.codes import Privilege
+
+    assert Privilege.__doc__ and "privilege" in Privilege.__doc__
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    getattr_ = enum_getattr("m", {}, {})
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        getattr_("Nope")
+
+
+def test_command_info_privilege_prints_as_before() -> None:
+    from chassisctl.ipmi.codes import Privilege, command_info
+
+    info = command_info(0x06, 0x01)
+    assert info.privilege == Privilege.USER and Privilege(info.privilege).name == "USER"
