@@ -21,19 +21,26 @@ if TYPE_CHECKING:
 
 
 def enum_getattr(module: str, namespace: dict[str, Any],
-                 specs: dict[str, tuple[str, type, str | None]]) -> Callable[[str], Any]:
+                 specs: dict[str, tuple[str, type, str | None] | str]) -> Callable[[str], Any]:
     """A module ``__getattr__`` that builds ``specs[name] = (base, table, doc)`` once.
 
     ``base`` names the enum base class (``"IntEnum"``, ``"IntFlag"``,
     ``"Enum"``); ``table`` is the plain class whose public attributes are the
-    members.  The built class is stored in ``namespace`` (the module's
-    globals), so later lookups never come back here.
+    members.  A spec that is a string re-exports the enum of that name from
+    the module it names (``{"IdType": "chassisctl.ipmi.sdr_format"}``), so
+    a re-exporting module does not build it at import either.  The class is
+    stored in ``namespace`` (the module's globals), so later lookups never
+    come back here.
     """
 
     def __getattr__(name: str) -> Any:
         spec = specs.get(name)
         if spec is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        if isinstance(spec, str):
+            cls = getattr(__import__(spec, fromlist=[name]), name)
+            namespace[name] = cls
+            return cls
         import enum
 
         base, table, doc = spec

@@ -13,12 +13,12 @@ asserted discrete states.  :func:`rounding_for` is defined next to
 
 from __future__ import annotations
 
+from chassisctl.lazy_enum import enum_getattr
+
 from chassisctl.ipmi.conversion import (
     NON_LINEAR,
-    AnalogFormat,
     Conversion,
     Factors,
-    Linearization,
     Round,
     choose_factors,
     exact,
@@ -69,3 +69,15 @@ def status(reading: SensorReading, *, threshold_based: bool = True) -> str:
 def discrete_states(reading: SensorReading, event_reading_type: int, sensor_type: int) -> list[str]:
     """Spec texts of the asserted offsets, e.g. ``["Presence detected"]``."""
     return state_texts(event_reading_type, sensor_type, reading.discrete_state)
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from chassisctl.ipmi.conversion import AnalogFormat as AnalogFormat
+    from chassisctl.ipmi.conversion import Linearization as Linearization
+
+# Re-exported, and built only when asked for (chassisctl.lazy_enum).
+__getattr__ = enum_getattr(__name__, globals(), {
+    "AnalogFormat": "chassisctl.ipmi.conversion",
+    "Linearization": "chassisctl.ipmi.conversion",
+})

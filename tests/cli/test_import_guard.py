@@ -157,7 +157,10 @@ STDLIB_UNNEEDED = ("typing", "dataclasses", "inspect", "fractions", "decimal", "
 #: Enum views built on first use (chassisctl.lazy_enum) that no everyday command needs.
 LAZY_ENUMS = tuple(f"chassisctl.ipmi.codes.{n}" for n in (
     "NetFn", "Privilege", "ChassisCmd", "SensorCmd", "AppCmd", "StorageCmd", "TransportCmd", "DcmiCmd",
-    "CompletionCode"))
+    "CompletionCode")) + tuple(f"chassisctl.ipmi.{m}" for m in (
+    "names.SensorType", "names.EventReadingType", "names.EntityId", "units.Unit", "units.ModifierRelation",
+    "units.RateUnit", "sdr_format.RecordType", "sdr_format.IdType", "sdr.McCapability", "ssif.SsifCmd",
+    "conversion.AnalogFormat", "conversion.Linearization"))
 
 
 @pytest.mark.parametrize("args, extra", [

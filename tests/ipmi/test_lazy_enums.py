@@ -15,7 +15,33 @@ from chassisctl.lazy_enum import enum_getattr
 #: (module, enum name, plain table name, enum base)
 VIEWS = [("chassisctl.ipmi.codes", n, f"{n}Int", enum.IntEnum) for n in (
     "NetFn", "Privilege", "ChassisCmd", "SensorCmd", "AppCmd", "StorageCmd", "TransportCmd", "DcmiCmd",
-    "CompletionCode")]
+    "CompletionCode")] + [
+    ("chassisctl.ipmi.names", "SensorType", "SensorTypeInt", enum.IntEnum),
+    ("chassisctl.ipmi.names", "EventReadingType", "EventReadingTypeInt", enum.IntEnum),
+    ("chassisctl.ipmi.names", "EntityId", "EntityIdInt", enum.IntEnum),
+    ("chassisctl.ipmi.units", "Unit", "UnitInt", enum.IntEnum),
+    ("chassisctl.ipmi.units", "ModifierRelation", "ModifierRelationInt", enum.IntEnum),
+    ("chassisctl.ipmi.units", "RateUnit", "RateUnitInt", enum.IntEnum),
+    ("chassisctl.ipmi.sdr_format", "RecordType", "RecordTypeInt", enum.IntEnum),
+    ("chassisctl.ipmi.sdr_format", "IdType", "IdTypeInt", enum.IntEnum),
+    ("chassisctl.ipmi.sdr", "McCapability", "McCapabilityInt", enum.IntFlag),
+    ("chassisctl.ipmi.storage", "SdrRepoSupport", "SdrRepoSupportInt", enum.IntFlag),
+    ("chassisctl.ipmi.ssif", "SsifCmd", "SsifCmdInt", enum.IntEnum),
+    ("chassisctl.ipmi.ssif", "TransactionSupport", "TransactionSupportInt", enum.IntEnum),
+    ("chassisctl.ipmi.conversion", "AnalogFormat", "AnalogFormatInt", enum.IntEnum),
+    ("chassisctl.ipmi.conversion", "Linearization", "LinearizationInt", enum.IntEnum),
+]
+
+#: Re-exports: (module, name, the module that builds it).
+REEXPORTS = [("chassisctl.ipmi.sdr", "IdType", "chassisctl.ipmi.sdr_format"),
+             ("chassisctl.ipmi.sdr", "RecordType", "chassisctl.ipmi.sdr_format"),
+             ("chassisctl.ipmi.sensor", "AnalogFormat", "chassisctl.ipmi.conversion"),
+             ("chassisctl.ipmi.sensor", "Linearization", "chassisctl.ipmi.conversion")]
+
+
+@pytest.mark.parametrize("module, name, origin", REEXPORTS, ids=lambda v: v if isinstance(v, str) else "")
+def test_reexport_is_the_same_class(module, name, origin) -> None:
+    assert getattr(importlib.import_module(module), name) is getattr(importlib.import_module(origin), name)
 
 
 @pytest.mark.parametrize("module, name, table, base", VIEWS, ids=lambda v: v if isinstance(v, str) else "")
