@@ -34,6 +34,10 @@ def enum_getattr(module: str, namespace: dict[str, Any],
     """
 
     def __getattr__(name: str) -> Any:
+        # The module calls this too (``__getattr__("SdrRepoSupport")(bits)``):
+        # a class built before is the one to return.
+        if name in namespace:
+            return namespace[name]
         spec = specs.get(name)
         if spec is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")

@@ -78,3 +78,10 @@ def test_command_info_privilege_prints_as_before() -> None:
 
     info = command_info(0x06, 0x01)
     assert info.privilege == Privilege.USER and Privilege(info.privilege).name == "USER"
+
+
+def test_a_module_calling_its_getattr_gets_the_one_class() -> None:
+    from chassisctl.ipmi import ssif, storage
+
+    assert ssif.__getattr__("TransactionSupport") is ssif.TransactionSupport is ssif.__getattr__("TransactionSupport")
+    assert storage.__getattr__("SdrRepoSupport") is storage.SdrRepoSupport
