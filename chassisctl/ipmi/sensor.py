@@ -25,7 +25,7 @@ from chassisctl.ipmi.conversion import (
     sign_extend,
 )
 from chassisctl.ipmi.names import state_texts
-from chassisctl.ipmi.sensor_cmds import SensorReading, Threshold, rounding_for
+from chassisctl.ipmi.sensor_cmds import SensorReading, rounding_for
 
 __all__ = [
     "NON_LINEAR",
@@ -56,12 +56,12 @@ def status(reading: SensorReading, *, threshold_based: bool = True) -> str:
         return "na"
     if not threshold_based:
         return "ok"
-    crossed = reading.thresholds
-    if crossed & (Threshold.LNR | Threshold.UNR):
+    crossed = reading.state[0] & 0x3F if reading.state else 0  # reading.thresholds, as a plain int
+    if crossed & 0x24:  # Threshold.LNR | Threshold.UNR
         return "nr"
-    if crossed & (Threshold.LC | Threshold.UC):
+    if crossed & 0x12:  # Threshold.LC | Threshold.UC
         return "cr"
-    if crossed & (Threshold.LNC | Threshold.UNC):
+    if crossed & 0x09:  # Threshold.LNC | Threshold.UNC
         return "nc"
     return "ok"
 

@@ -101,18 +101,21 @@ class SensorReading(NamedTuple):
     flags: ReadingFlags
     state: bytes = b""
 
+    # The flag tests below are made on plain ints: IntFlag's ``&`` builds a
+    # member per call, ~1 us each, hundreds of times in one ``sensors``.
+
     @property
     def events_enabled(self) -> bool:
-        return bool(self.flags & ReadingFlags.EVENTS_ENABLED)
+        return bool(int(self.flags) & 0x80)  # ReadingFlags.EVENTS_ENABLED
 
     @property
     def scanning_enabled(self) -> bool:
-        return bool(self.flags & ReadingFlags.SCANNING_ENABLED)
+        return bool(int(self.flags) & 0x40)  # ReadingFlags.SCANNING_ENABLED
 
     @property
     def unavailable(self) -> bool:
         """"Reading/state unavailable" (IPMI 1.5: "initial update in progress")."""
-        return bool(self.flags & ReadingFlags.UNAVAILABLE)
+        return bool(int(self.flags) & 0x20)  # ReadingFlags.UNAVAILABLE
 
     @property
     def thresholds(self) -> Threshold:
@@ -170,7 +173,7 @@ class SensorThresholds(NamedTuple):
 
     def raw(self, threshold: Threshold) -> int | None:
         """Raw byte of one threshold, None when it is not readable."""
-        if not self.readable & threshold:
+        if not int(self.readable) & int(threshold):  # plain ints, as in SensorReading
             return None
         return int(getattr(self, _field(threshold)))
 

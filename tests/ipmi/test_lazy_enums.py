@@ -85,3 +85,27 @@ def test_a_module_calling_its_getattr_gets_the_one_class() -> None:
 
     assert ssif.__getattr__("TransactionSupport") is ssif.TransactionSupport is ssif.__getattr__("TransactionSupport")
     assert storage.__getattr__("SdrRepoSupport") is storage.SdrRepoSupport
+
+
+def test_status_on_plain_ints_matches_the_threshold_flags() -> None:
+    """sensor.status tests the crossed thresholds as ints now; the IntFlag answer for every byte."""
+    from chassisctl.ipmi.sensor import status
+    from chassisctl.ipmi.sensor_cmds import ReadingFlags, SensorReading, Threshold
+
+    def by_flags(reading: SensorReading) -> str:
+        if not reading.flags & ReadingFlags.SCANNING_ENABLED:
+            return "ns"
+        if reading.flags & ReadingFlags.UNAVAILABLE:
+            return "na"
+        crossed = reading.thresholds
+        for mask, word in ((Threshold.LNR | Threshold.UNR, "nr"), (Threshold.LC | Threshold.UC, "cr"),
+                           (Threshold.LNC | Threshold.UNC, "nc")):
+            if crossed & mask:
+                return word
+        return "ok"
+
+    for flags in range(0, 256, 0x20):
+        for state in (b"", *(bytes([b, 0x80]) for b in range(256))):
+            reading = SensorReading.decode(bytes([0x10, flags]) + state)
+            assert status(reading) == by_flags(reading), (flags, state)
+            assert reading.events_enabled == bool(reading.flags & ReadingFlags.EVENTS_ENABLED)
