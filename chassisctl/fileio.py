@@ -95,10 +95,47 @@ def json_loads(data: bytes | str, source: str, error: ErrorFactory) -> Any:
         raise error(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise error(f"{source}: {exc}") from None
-    problem = _tree_problem(doc, check_floats=False)
-    if problem:
-        raise error(f"{source}: {problem}")
+    if isinstance(doc, (dict, list)) and not _nesting_at_most(data, MAX_DEPTH):
+        # Possibly too deep: the walk finds where, and words the error.
+        problem = _tree_problem(doc, check_floats=False)
+        if problem:
+            raise error(f"{source}: {problem}")
     return doc
+
+
+#: Every byte but the quote and the brackets, for ``bytes.translate(None, delete=...)``.
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'"[]{}')
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+
+
+def _nesting_at_most(data: bytes | str, cap: int) -> bool:
+    """True when ``data``, a JSON text that ``json.loads`` accepted, nests at most ``cap`` containers deep.
+
+    Cheaper than walking the parsed tree (:func:`_tree_problem`), which
+    every state and cache file a command reads went through, and done in C
+    by bytes methods: escaped backslashes and quotes go first (left to
+    right, as a JSON reader pairs them), so the quotes left delimit the
+    strings, whose text (brackets included) is cut out; the brackets left
+    are balanced, and each ``replace(b"[]", b"")`` pass removes exactly the
+    containers that hold no other container, so they are gone after as many
+    passes as the document is deep.  False means "could be deeper" (or not
+    UTF-8, whose bytes this does not read): the caller walks the tree.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    elif json.detect_encoding(data) != "utf-8":
+        return False
+    if data.count(b"[") + data.count(b"{") <= cap:
+        return True
+    kept = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in kept:  # a string holding brackets
+        kept = b"".join(kept.split(b'"')[::2])
+    brackets = kept.translate(_SQUARE)
+    for _ in range(cap):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"")
+    return not brackets
 
 
 def finite(value: Any) -> float:

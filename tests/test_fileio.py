@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import pathlib
@@ -93,3 +94,49 @@ def test_cache_over_the_cap_or_with_nan_is_a_miss(tmp_path: pathlib.Path) -> Non
     assert load_cache(path, "d", 1) is None
     path.write_bytes(b" " * (2 << 20))
     assert load_cache(path, "d", 1) is None
+
+
+# The nesting cap's fast check (fileio._nesting_at_most) against the tree walk it spares.
+
+def _depth(doc) -> int:
+    if isinstance(doc, dict):
+        return 1 + max(map(_depth, doc.values()), default=0)
+    if isinstance(doc, list):
+        return 1 + max(map(_depth, doc), default=0)
+    return 0
+
+
+#: Strings made of the characters that could fool a byte scan: brackets, quotes, backslashes.
+_TRICKY = st.text(alphabet='[]{}"\\\\ab\u00e9\u225b\n', max_size=6)
+
+
+@given(st.recursive(st.none() | st.integers() | _TRICKY,
+                    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(_TRICKY, kids, max_size=3),
+                    max_leaves=40),
+       st.integers(0, 12), st.booleans(), st.sampled_from(["str", "utf-8", "utf-16"]))
+def test_fast_nesting_check_agrees_with_the_depth(doc, cap: int, ascii_only: bool, form: str) -> None:
+    from chassisctl.fileio import _nesting_at_most
+
+    text = json.dumps(doc, ensure_ascii=ascii_only)
+    data = text if form == "str" else text.encode(form)
+    ok = _nesting_at_most(data, cap)
+    if form == "utf-16":
+        assert not ok or _depth(doc) <= cap  # not read: the caller walks the tree
+    else:
+        assert ok == (_depth(doc) <= cap)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 5])
+@pytest.mark.parametrize("form", ["str", "bytes"])
+def test_json_nesting_cap_at_the_edge_and_its_message(depth: int, form: str) -> None:
+    """The same documents pass and fail as with the tree walk alone, with the same error,
+    however many brackets the strings around them hold."""
+    noise = json.dumps(']]]}}}\\"') + ", " + json.dumps('\\"[[[{{{\\')
+    text = '{"a": [' * (depth // 2) + "[" * (depth % 2) + noise + "]" * (depth % 2) + "]}" * (depth // 2)
+    data = text if form == "str" else text.encode()
+    if depth <= MAX_DEPTH:
+        assert json_loads(data, "s.json", StateError) is not None
+    else:
+        with pytest.raises(StateError) as exc:
+            json_loads(data, "s.json", StateError)
+        assert exc.value.message == f"s.json: a[0].a[0]...: nested deeper than {MAX_DEPTH} levels"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 
-from chassisctl.ipmi.codes import CompletionCode
+from chassisctl.ipmi.codes import CompletionCodeInt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -192,19 +192,19 @@ class BaseModel:
         return None
 
     def chassis_status(self) -> ChassisStatus | int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def chassis_control(self, action: ChassisAction) -> int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def identify(self, interval: int | None, force: bool) -> int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def set_restore_policy(self, policy: int) -> PolicyReply | int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def bmc_reset(self, cold: bool) -> int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def get_boot_option(self, selector: int) -> BootOptions | int:
         from chassisctl.ipmi.boot_options import BootOptions
@@ -222,36 +222,36 @@ class BaseModel:
         from chassisctl.ipmi.boot_options import BootParam
 
         if len(data) != sizes[selector]:
-            return CompletionCode.REQUEST_DATA_LENGTH_INVALID
+            return CompletionCodeInt.REQUEST_DATA_LENGTH_INVALID
         if selector == BootParam.SET_IN_PROGRESS and data[0] & 0x03 == 0x03:
-            return CompletionCode.INVALID_DATA_FIELD
+            return CompletionCodeInt.INVALID_DATA_FIELD
         self._boot_set[selector] = (bytes(data), invalid)
         self.boot_changed()
-        return CompletionCode.OK
+        return CompletionCodeInt.OK
 
     def read_sensor(self, number: int) -> SensorReading | int:
-        return CompletionCode.NOT_PRESENT
+        return CompletionCodeInt.NOT_PRESENT
 
     def sensor_thresholds(self, number: int) -> SensorThresholds | int:
-        return CompletionCode.NOT_PRESENT
+        return CompletionCodeInt.NOT_PRESENT
 
     def sensor_hysteresis(self, number: int) -> SensorHysteresis | int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def sensor_event_enable(self, number: int) -> SensorEventEnable | int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
-        return CompletionCode.NOT_PRESENT
+        return CompletionCodeInt.NOT_PRESENT
 
     def fru_image(self, fru_id: int) -> bytes | None:
         return None
 
     def dcmi_capabilities(self, parameter: int) -> DcmiCapabilities | int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
     def power_reading(self) -> DcmiPowerReading | int:
-        return CompletionCode.INVALID_COMMAND
+        return CompletionCodeInt.INVALID_COMMAND
 
 
 def boot_to_json(boot: dict[int, tuple[bytes, bool]]) -> dict[str, list]:

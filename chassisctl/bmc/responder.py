@@ -26,8 +26,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 
-from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.codes import NetFn, StorageCmd
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
+from chassisctl.ipmi.codes import NetFnInt, StorageCmdInt
 from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request, Response
 
@@ -56,32 +56,33 @@ Handler = Callable[["Responder", bytes, float], Result]
 #: netFn -> module whose ``HANDLERS`` (cmd -> handler) answers it.  Adding a
 #: command is one function plus one table line in that module.
 HANDLER_MODULES: dict[int, str] = {
-    NetFn.APP: "chassisctl.bmc.handlers.app",
-    NetFn.CHASSIS: "chassisctl.bmc.handlers.chassis",
-    NetFn.SENSOR_EVENT: "chassisctl.bmc.handlers.sensor",
-    NetFn.STORAGE: "chassisctl.bmc.handlers.storage",
-    NetFn.GROUP_EXTENSION: "chassisctl.bmc.handlers.dcmi",
+    NetFnInt.APP: "chassisctl.bmc.handlers.app",
+    NetFnInt.CHASSIS: "chassisctl.bmc.handlers.chassis",
+    NetFnInt.SENSOR_EVENT: "chassisctl.bmc.handlers.sensor",
+    NetFnInt.STORAGE: "chassisctl.bmc.handlers.storage",
+    NetFnInt.GROUP_EXTENSION: "chassisctl.bmc.handlers.dcmi",
 }
 
 #: Commands answered C1h when the responder has no SEL.
 SEL_COMMANDS = frozenset(
-    (NetFn.STORAGE, c)
+    (NetFnInt.STORAGE, c)
     for c in (
-        StorageCmd.GET_SEL_INFO,
-        StorageCmd.RESERVE_SEL,
-        StorageCmd.GET_SEL_ENTRY,
-        StorageCmd.ADD_SEL_ENTRY,
-        StorageCmd.CLEAR_SEL,
-        StorageCmd.GET_SEL_TIME,
-        StorageCmd.SET_SEL_TIME,
+        StorageCmdInt.GET_SEL_INFO,
+        StorageCmdInt.RESERVE_SEL,
+        StorageCmdInt.GET_SEL_ENTRY,
+        StorageCmdInt.ADD_SEL_ENTRY,
+        StorageCmdInt.CLEAR_SEL,
+        StorageCmdInt.GET_SEL_TIME,
+        StorageCmdInt.SET_SEL_TIME,
     )
 )
 
 #: SEL commands that change it on a client's behalf: an owner that persists the
 #: SEL (the simulator, a platform) saves after one of these succeeds.
 SEL_WRITES = frozenset(
-    (NetFn.STORAGE, c)
-    for c in (StorageCmd.ADD_SEL_ENTRY, StorageCmd.DELETE_SEL_ENTRY, StorageCmd.CLEAR_SEL, StorageCmd.SET_SEL_TIME)
+    (NetFnInt.STORAGE, c)
+    for c in (StorageCmdInt.ADD_SEL_ENTRY, StorageCmdInt.DELETE_SEL_ENTRY, StorageCmdInt.CLEAR_SEL,
+              StorageCmdInt.SET_SEL_TIME)
 )
 
 _EMPTY: Mapping[int, Handler] = {}

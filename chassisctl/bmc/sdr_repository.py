@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chassisctl.ipmi.codes import CompletionCode as CC
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
 from chassisctl.ipmi.storage import (
     FIRST_RECORD,
     LAST_RECORD,
@@ -20,7 +20,7 @@ from chassisctl.ipmi.storage import (
     READ_ALL,
     RecordChunk,
     RecordRead,
-    SdrRepoSupport,
+    SdrRepoSupportInt,
     SdrRepositoryInfo,
 )
 
@@ -68,7 +68,7 @@ class SdrRepository:
         *,
         renumber: bool = False,
         free_space: int = 0,
-        support: SdrRepoSupport = SdrRepoSupport.RESERVE,
+        support: int = SdrRepoSupportInt.RESERVE,
         shared_reservations: bool = False,
     ) -> None:
         self._set(_checked(records, renumber))

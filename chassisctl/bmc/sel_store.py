@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from chassisctl.errors import StateError
-from chassisctl.ipmi.codes import CompletionCode as CC
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
 from chassisctl.ipmi.storage_ids import FIRST_RECORD, LAST_RECORD, NO_TIMESTAMP, SEL_RECORD_SIZE
 
 TYPE_CHECKING = False

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le, u16
-from chassisctl.ipmi.codes import AppCmd, NetFn
+from chassisctl.ipmi.codes import AppCmdInt, NetFnInt
 from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.message import Request
 
@@ -113,7 +113,7 @@ class DeviceId:
 
 
 def get_device_id() -> Request:
-    return Request(NetFn.APP, AppCmd.GET_DEVICE_ID)
+    return Request(NetFnInt.APP, AppCmdInt.GET_DEVICE_ID)
 
 
 # --------------------------------------------------------------------------
@@ -121,11 +121,11 @@ def get_device_id() -> Request:
 
 
 def cold_reset() -> Request:
-    return Request(NetFn.APP, AppCmd.COLD_RESET)
+    return Request(NetFnInt.APP, AppCmdInt.COLD_RESET)
 
 
 def warm_reset() -> Request:
-    return Request(NetFn.APP, AppCmd.WARM_RESET)
+    return Request(NetFnInt.APP, AppCmdInt.WARM_RESET)
 
 
 # --------------------------------------------------------------------------
@@ -203,11 +203,11 @@ class Guid:
 
 
 def get_device_guid() -> Request:
-    return Request(NetFn.APP, AppCmd.GET_DEVICE_GUID)
+    return Request(NetFnInt.APP, AppCmdInt.GET_DEVICE_GUID)
 
 
 def get_system_guid() -> Request:
-    return Request(NetFn.APP, AppCmd.GET_SYSTEM_GUID)
+    return Request(NetFnInt.APP, AppCmdInt.GET_SYSTEM_GUID)
 
 
 # --------------------------------------------------------------------------
@@ -282,7 +282,7 @@ class SelfTestResult:
 
 
 def get_self_test_results() -> Request:
-    return Request(NetFn.APP, AppCmd.GET_SELF_TEST_RESULTS)
+    return Request(NetFnInt.APP, AppCmdInt.GET_SELF_TEST_RESULTS)
 
 
 # --------------------------------------------------------------------------
@@ -299,7 +299,7 @@ class SystemInterface(enum.IntEnum):
 
 
 def get_system_interface_capabilities(interface: SystemInterface = SystemInterface.SSIF) -> Request:
-    return Request(NetFn.APP, AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES, bytes([interface]))
+    return Request(NetFnInt.APP, AppCmdInt.GET_SYSTEM_INTERFACE_CAPABILITIES, bytes([interface]))
 
 
 def parse_system_interface_capabilities(data: bytes) -> int:

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
-from chassisctl.ipmi.codes import ChassisCmd, NetFn
+from chassisctl.ipmi.codes import ChassisCmdInt, NetFnInt
 from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.message import Request
 
@@ -57,7 +57,7 @@ class GetBootOptionsRequest:
 
 def get_system_boot_options(selector: int, set_selector: int = 0, block_selector: int = 0) -> Request:
     body = GetBootOptionsRequest(selector, set_selector, block_selector).encode()
-    return Request(NetFn.CHASSIS, ChassisCmd.GET_SYSTEM_BOOT_OPTIONS, body)
+    return Request(NetFnInt.CHASSIS, ChassisCmdInt.GET_SYSTEM_BOOT_OPTIONS, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class SetBootOptionsRequest:
 
 def set_system_boot_options(selector: int, data: bytes, invalid: bool = False) -> Request:
     body = SetBootOptionsRequest(selector, bytes(data), invalid).encode()
-    return Request(NetFn.CHASSIS, ChassisCmd.SET_SYSTEM_BOOT_OPTIONS, body)
+    return Request(NetFnInt.CHASSIS, ChassisCmdInt.SET_SYSTEM_BOOT_OPTIONS, body)
 
 
 class SetInProgress(enum.IntEnum):

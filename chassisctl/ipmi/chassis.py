@@ -16,7 +16,7 @@ import enum
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length
-from chassisctl.ipmi.codes import ChassisCmd, NetFn
+from chassisctl.ipmi.codes import ChassisCmdInt, NetFnInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
@@ -113,7 +113,7 @@ class ChassisStatus(NamedTuple):
 
 
 def get_chassis_status() -> Request:
-    return Request(NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS)
+    return Request(NetFnInt.CHASSIS, ChassisCmdInt.GET_CHASSIS_STATUS)
 
 
 # --------------------------------------------------------------------------
@@ -130,7 +130,7 @@ class ChassisAction(enum.IntEnum):
 
 
 def chassis_control(action: ChassisAction) -> Request:
-    return Request(NetFn.CHASSIS, ChassisCmd.CHASSIS_CONTROL, bytes([ChassisAction(action)]))
+    return Request(NetFnInt.CHASSIS, ChassisCmdInt.CHASSIS_CONTROL, bytes([ChassisAction(action)]))
 
 
 def parse_chassis_control(data: bytes) -> ChassisAction:

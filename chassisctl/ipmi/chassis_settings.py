@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length
 from chassisctl.ipmi.chassis import RestorePolicy
-from chassisctl.ipmi.codes import ChassisCmd, NetFn
+from chassisctl.ipmi.codes import ChassisCmdInt, NetFnInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
@@ -47,7 +47,7 @@ class IdentifyRequest:
 
 
 def chassis_identify(interval: int | None = None, force: bool = False) -> Request:
-    return Request(NetFn.CHASSIS, ChassisCmd.CHASSIS_IDENTIFY, IdentifyRequest(interval, force).encode())
+    return Request(NetFnInt.CHASSIS, ChassisCmdInt.CHASSIS_IDENTIFY, IdentifyRequest(interval, force).encode())
 
 
 # --------------------------------------------------------------------------
@@ -67,7 +67,7 @@ class PolicySupport(enum.IntFlag):
 
 def set_power_restore_policy(policy: RestorePolicy | int) -> Request:
     """``policy`` is a :class:`RestorePolicy` (0-2), or :data:`POLICY_NO_CHANGE`."""
-    return Request(NetFn.CHASSIS, ChassisCmd.SET_POWER_RESTORE_POLICY,
+    return Request(NetFnInt.CHASSIS, ChassisCmdInt.SET_POWER_RESTORE_POLICY,
                    bytes([check_field(int(policy), 3, "policy")]))
 
 

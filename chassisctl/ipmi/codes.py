@@ -11,13 +11,16 @@ is what a client raises when the answer carries a completion code other than
 
 from __future__ import annotations
 
-import enum
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.errors import ChassisError, ExitCode
+from chassisctl.lazy_enum import enum_getattr
 
 
-class NetFn(enum.IntEnum):
+
+class NetFnInt:
+    """NetFn as plain ints (:class:`NetFn` is the IntEnum of this table)."""
+
     CHASSIS = 0x00
     BRIDGE = 0x02
     SENSOR_EVENT = 0x04
@@ -29,8 +32,10 @@ class NetFn(enum.IntEnum):
     OEM_GROUP = 0x2E
 
 
-class Privilege(enum.IntEnum):
-    """Session privilege levels (IPMI v2.0 §6.8); 0 in Open Session = highest."""
+class PrivilegeInt:
+    """Session privilege levels (IPMI v2.0 §6.8); 0 in Open Session = highest.
+
+    Plain ints (:class:`Privilege` is the IntEnum of this table)."""
 
     CALLBACK = 1
     USER = 2
@@ -43,7 +48,9 @@ class Privilege(enum.IntEnum):
 DCMI_GROUP = 0xDC
 
 
-class ChassisCmd(enum.IntEnum):
+class ChassisCmdInt:
+    """ChassisCmd as plain ints (:class:`ChassisCmd` is the IntEnum of this table)."""
+
     GET_CHASSIS_CAPABILITIES = 0x00
     GET_CHASSIS_STATUS = 0x01
     CHASSIS_CONTROL = 0x02
@@ -56,7 +63,9 @@ class ChassisCmd(enum.IntEnum):
     GET_POH_COUNTER = 0x0F
 
 
-class SensorCmd(enum.IntEnum):
+class SensorCmdInt:
+    """SensorCmd as plain ints (:class:`SensorCmd` is the IntEnum of this table)."""
+
     SET_EVENT_RECEIVER = 0x00
     GET_EVENT_RECEIVER = 0x01
     PLATFORM_EVENT = 0x02
@@ -75,7 +84,9 @@ class SensorCmd(enum.IntEnum):
     GET_SENSOR_TYPE = 0x2F
 
 
-class AppCmd(enum.IntEnum):
+class AppCmdInt:
+    """AppCmd as plain ints (:class:`AppCmd` is the IntEnum of this table)."""
+
     GET_DEVICE_ID = 0x01
     COLD_RESET = 0x02
     WARM_RESET = 0x03
@@ -114,7 +125,9 @@ class AppCmd(enum.IntEnum):
     GET_SYSTEM_INFO_PARAMETERS = 0x59
 
 
-class StorageCmd(enum.IntEnum):
+class StorageCmdInt:
+    """StorageCmd as plain ints (:class:`StorageCmd` is the IntEnum of this table)."""
+
     GET_FRU_INVENTORY_AREA_INFO = 0x10
     READ_FRU_DATA = 0x11
     WRITE_FRU_DATA = 0x12
@@ -133,12 +146,16 @@ class StorageCmd(enum.IntEnum):
     SET_SEL_TIME = 0x49
 
 
-class TransportCmd(enum.IntEnum):
+class TransportCmdInt:
+    """TransportCmd as plain ints (:class:`TransportCmd` is the IntEnum of this table)."""
+
     SET_LAN_CONFIGURATION_PARAMETERS = 0x01
     GET_LAN_CONFIGURATION_PARAMETERS = 0x02
 
 
-class DcmiCmd(enum.IntEnum):
+class DcmiCmdInt:
+    """DcmiCmd as plain ints (:class:`DcmiCmd` is the IntEnum of this table)."""
+
     GET_DCMI_CAPABILITIES = 0x01
     GET_POWER_READING = 0x02
 
@@ -148,108 +165,111 @@ class CommandInfo(NamedTuple):
 
     name: str
     #: Lowest session privilege that may send it over LAN (IPMI v2.0 App. G).
-    privilege: Privilege
+    privilege: int
     #: True when executing it twice has the same effect as once.
     idempotent: bool
 
 
-_U, _O, _A = Privilege.USER, Privilege.OPERATOR, Privilege.ADMINISTRATOR
+_U, _O, _A = PrivilegeInt.USER, PrivilegeInt.OPERATOR, PrivilegeInt.ADMINISTRATOR
 
 #: (netfn, cmd) -> CommandInfo.  Reads are idempotent; anything that changes
 #: state, or reserves (a reservation cancels other holders'), is not.
+_N, _S, _APP, _ST, _CH, _T, _D, _P = (NetFnInt, SensorCmdInt, AppCmdInt, StorageCmdInt, ChassisCmdInt, TransportCmdInt,
+                                       DcmiCmdInt, PrivilegeInt)
+
 COMMANDS: dict[tuple[int, int], CommandInfo] = {
-    (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_CAPABILITIES): CommandInfo("Get Chassis Capabilities", _U, True),
-    (NetFn.CHASSIS, ChassisCmd.GET_CHASSIS_STATUS): CommandInfo("Get Chassis Status", _U, True),
-    (NetFn.CHASSIS, ChassisCmd.CHASSIS_CONTROL): CommandInfo("Chassis Control", _O, False),
-    (NetFn.CHASSIS, ChassisCmd.CHASSIS_RESET): CommandInfo("Chassis Reset", _O, False),
-    (NetFn.CHASSIS, ChassisCmd.CHASSIS_IDENTIFY): CommandInfo("Chassis Identify", _O, False),
-    (NetFn.CHASSIS, ChassisCmd.SET_POWER_RESTORE_POLICY): CommandInfo("Set Power Restore Policy", _O, False),
-    (NetFn.CHASSIS, ChassisCmd.GET_SYSTEM_RESTART_CAUSE): CommandInfo("Get System Restart Cause", _U, True),
-    (NetFn.CHASSIS, ChassisCmd.SET_SYSTEM_BOOT_OPTIONS): CommandInfo("Set System Boot Options", _O, False),
-    (NetFn.CHASSIS, ChassisCmd.GET_SYSTEM_BOOT_OPTIONS): CommandInfo("Get System Boot Options", _O, True),
-    (NetFn.CHASSIS, ChassisCmd.GET_POH_COUNTER): CommandInfo("Get POH Counter", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.SET_EVENT_RECEIVER): CommandInfo("Set Event Receiver", _A, False),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_EVENT_RECEIVER): CommandInfo("Get Event Receiver", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.PLATFORM_EVENT): CommandInfo("Platform Event", _O, False),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_DEVICE_SDR_INFO): CommandInfo("Get Device SDR Info", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_DEVICE_SDR): CommandInfo("Get Device SDR", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.RESERVE_DEVICE_SDR_REPOSITORY):
+    (_N.CHASSIS, _CH.GET_CHASSIS_CAPABILITIES): CommandInfo("Get Chassis Capabilities", _U, True),
+    (_N.CHASSIS, _CH.GET_CHASSIS_STATUS): CommandInfo("Get Chassis Status", _U, True),
+    (_N.CHASSIS, _CH.CHASSIS_CONTROL): CommandInfo("Chassis Control", _O, False),
+    (_N.CHASSIS, _CH.CHASSIS_RESET): CommandInfo("Chassis Reset", _O, False),
+    (_N.CHASSIS, _CH.CHASSIS_IDENTIFY): CommandInfo("Chassis Identify", _O, False),
+    (_N.CHASSIS, _CH.SET_POWER_RESTORE_POLICY): CommandInfo("Set Power Restore Policy", _O, False),
+    (_N.CHASSIS, _CH.GET_SYSTEM_RESTART_CAUSE): CommandInfo("Get System Restart Cause", _U, True),
+    (_N.CHASSIS, _CH.SET_SYSTEM_BOOT_OPTIONS): CommandInfo("Set System Boot Options", _O, False),
+    (_N.CHASSIS, _CH.GET_SYSTEM_BOOT_OPTIONS): CommandInfo("Get System Boot Options", _O, True),
+    (_N.CHASSIS, _CH.GET_POH_COUNTER): CommandInfo("Get POH Counter", _U, True),
+    (_N.SENSOR_EVENT, _S.SET_EVENT_RECEIVER): CommandInfo("Set Event Receiver", _A, False),
+    (_N.SENSOR_EVENT, _S.GET_EVENT_RECEIVER): CommandInfo("Get Event Receiver", _U, True),
+    (_N.SENSOR_EVENT, _S.PLATFORM_EVENT): CommandInfo("Platform Event", _O, False),
+    (_N.SENSOR_EVENT, _S.GET_DEVICE_SDR_INFO): CommandInfo("Get Device SDR Info", _U, True),
+    (_N.SENSOR_EVENT, _S.GET_DEVICE_SDR): CommandInfo("Get Device SDR", _U, True),
+    (_N.SENSOR_EVENT, _S.RESERVE_DEVICE_SDR_REPOSITORY):
         CommandInfo("Reserve Device SDR Repository", _U, False),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING_FACTORS): CommandInfo("Get Sensor Reading Factors", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_HYSTERESIS): CommandInfo("Set Sensor Hysteresis", _O, False),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_HYSTERESIS): CommandInfo("Get Sensor Hysteresis", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_THRESHOLDS): CommandInfo("Set Sensor Thresholds", _O, False),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_THRESHOLDS): CommandInfo("Get Sensor Thresholds", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.SET_SENSOR_EVENT_ENABLE): CommandInfo("Set Sensor Event Enable", _O, False),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_EVENT_ENABLE): CommandInfo("Get Sensor Event Enable", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_EVENT_STATUS): CommandInfo("Get Sensor Event Status", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING): CommandInfo("Get Sensor Reading", _U, True),
-    (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_TYPE): CommandInfo("Get Sensor Type", _U, True),
-    (NetFn.APP, AppCmd.GET_DEVICE_ID): CommandInfo("Get Device ID", _U, True),
-    (NetFn.APP, AppCmd.COLD_RESET): CommandInfo("Cold Reset", _A, False),
-    (NetFn.APP, AppCmd.WARM_RESET): CommandInfo("Warm Reset", _A, False),
-    (NetFn.APP, AppCmd.GET_SELF_TEST_RESULTS): CommandInfo("Get Self Test Results", _U, True),
-    (NetFn.APP, AppCmd.SET_ACPI_POWER_STATE): CommandInfo("Set ACPI Power State", _A, False),
-    (NetFn.APP, AppCmd.GET_ACPI_POWER_STATE): CommandInfo("Get ACPI Power State", _U, True),
-    (NetFn.APP, AppCmd.GET_DEVICE_GUID): CommandInfo("Get Device GUID", _U, True),
-    (NetFn.APP, AppCmd.RESET_WATCHDOG_TIMER): CommandInfo("Reset Watchdog Timer", _O, False),
-    (NetFn.APP, AppCmd.SET_WATCHDOG_TIMER): CommandInfo("Set Watchdog Timer", _O, False),
-    (NetFn.APP, AppCmd.GET_WATCHDOG_TIMER): CommandInfo("Get Watchdog Timer", _U, True),
-    (NetFn.APP, AppCmd.SET_BMC_GLOBAL_ENABLES): CommandInfo("Set BMC Global Enables", _A, False),
-    (NetFn.APP, AppCmd.GET_BMC_GLOBAL_ENABLES): CommandInfo("Get BMC Global Enables", _U, True),
-    (NetFn.APP, AppCmd.CLEAR_MESSAGE_FLAGS): CommandInfo("Clear Message Flags", _A, False),
-    (NetFn.APP, AppCmd.GET_MESSAGE_FLAGS): CommandInfo("Get Message Flags", _A, True),
-    (NetFn.APP, AppCmd.GET_MESSAGE): CommandInfo("Get Message", _A, False),
-    (NetFn.APP, AppCmd.SEND_MESSAGE): CommandInfo("Send Message", _U, False),
-    (NetFn.APP, AppCmd.READ_EVENT_MESSAGE_BUFFER): CommandInfo("Read Event Message Buffer", _A, False),
-    (NetFn.APP, AppCmd.GET_SYSTEM_GUID): CommandInfo("Get System GUID", _U, True),
-    (NetFn.APP, AppCmd.GET_CHANNEL_AUTH_CAPABILITIES):
-        CommandInfo("Get Channel Authentication Capabilities", Privilege.CALLBACK, True),
-    (NetFn.APP, AppCmd.GET_SESSION_CHALLENGE): CommandInfo("Get Session Challenge", Privilege.CALLBACK, False),
-    (NetFn.APP, AppCmd.ACTIVATE_SESSION): CommandInfo("Activate Session", Privilege.CALLBACK, False),
-    (NetFn.APP, AppCmd.SET_SESSION_PRIVILEGE_LEVEL):
-        CommandInfo("Set Session Privilege Level", Privilege.CALLBACK, False),
-    (NetFn.APP, AppCmd.CLOSE_SESSION): CommandInfo("Close Session", Privilege.CALLBACK, False),
-    (NetFn.APP, AppCmd.GET_SESSION_INFO): CommandInfo("Get Session Info", _U, True),
-    (NetFn.APP, AppCmd.SET_CHANNEL_ACCESS): CommandInfo("Set Channel Access", _A, False),
-    (NetFn.APP, AppCmd.GET_CHANNEL_ACCESS): CommandInfo("Get Channel Access", _U, True),
-    (NetFn.APP, AppCmd.GET_CHANNEL_INFO): CommandInfo("Get Channel Info", _U, True),
-    (NetFn.APP, AppCmd.SET_USER_ACCESS): CommandInfo("Set User Access", _A, False),
-    (NetFn.APP, AppCmd.GET_USER_ACCESS): CommandInfo("Get User Access", _O, True),
-    (NetFn.APP, AppCmd.SET_USER_NAME): CommandInfo("Set User Name", _A, False),
-    (NetFn.APP, AppCmd.GET_USER_NAME): CommandInfo("Get User Name", _O, True),
-    (NetFn.APP, AppCmd.SET_USER_PASSWORD): CommandInfo("Set User Password", _A, False),
-    (NetFn.APP, AppCmd.GET_CHANNEL_CIPHER_SUITES): CommandInfo("Get Channel Cipher Suites", Privilege.CALLBACK, True),
-    (NetFn.APP, AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES): CommandInfo("Get System Interface Capabilities", _U, True),
-    (NetFn.APP, AppCmd.SET_SYSTEM_INFO_PARAMETERS): CommandInfo("Set System Info Parameters", _A, False),
-    (NetFn.APP, AppCmd.GET_SYSTEM_INFO_PARAMETERS): CommandInfo("Get System Info Parameters", _U, True),
-    (NetFn.STORAGE, StorageCmd.GET_FRU_INVENTORY_AREA_INFO): CommandInfo("Get FRU Inventory Area Info", _U, True),
-    (NetFn.STORAGE, StorageCmd.READ_FRU_DATA): CommandInfo("Read FRU Data", _U, True),
-    (NetFn.STORAGE, StorageCmd.WRITE_FRU_DATA): CommandInfo("Write FRU Data", _O, False),
-    (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO): CommandInfo("Get SDR Repository Info", _U, True),
-    (NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_ALLOCATION_INFO):
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_READING_FACTORS): CommandInfo("Get Sensor Reading Factors", _U, True),
+    (_N.SENSOR_EVENT, _S.SET_SENSOR_HYSTERESIS): CommandInfo("Set Sensor Hysteresis", _O, False),
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_HYSTERESIS): CommandInfo("Get Sensor Hysteresis", _U, True),
+    (_N.SENSOR_EVENT, _S.SET_SENSOR_THRESHOLDS): CommandInfo("Set Sensor Thresholds", _O, False),
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_THRESHOLDS): CommandInfo("Get Sensor Thresholds", _U, True),
+    (_N.SENSOR_EVENT, _S.SET_SENSOR_EVENT_ENABLE): CommandInfo("Set Sensor Event Enable", _O, False),
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_EVENT_ENABLE): CommandInfo("Get Sensor Event Enable", _U, True),
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_EVENT_STATUS): CommandInfo("Get Sensor Event Status", _U, True),
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_READING): CommandInfo("Get Sensor Reading", _U, True),
+    (_N.SENSOR_EVENT, _S.GET_SENSOR_TYPE): CommandInfo("Get Sensor Type", _U, True),
+    (_N.APP, _APP.GET_DEVICE_ID): CommandInfo("Get Device ID", _U, True),
+    (_N.APP, _APP.COLD_RESET): CommandInfo("Cold Reset", _A, False),
+    (_N.APP, _APP.WARM_RESET): CommandInfo("Warm Reset", _A, False),
+    (_N.APP, _APP.GET_SELF_TEST_RESULTS): CommandInfo("Get Self Test Results", _U, True),
+    (_N.APP, _APP.SET_ACPI_POWER_STATE): CommandInfo("Set ACPI Power State", _A, False),
+    (_N.APP, _APP.GET_ACPI_POWER_STATE): CommandInfo("Get ACPI Power State", _U, True),
+    (_N.APP, _APP.GET_DEVICE_GUID): CommandInfo("Get Device GUID", _U, True),
+    (_N.APP, _APP.RESET_WATCHDOG_TIMER): CommandInfo("Reset Watchdog Timer", _O, False),
+    (_N.APP, _APP.SET_WATCHDOG_TIMER): CommandInfo("Set Watchdog Timer", _O, False),
+    (_N.APP, _APP.GET_WATCHDOG_TIMER): CommandInfo("Get Watchdog Timer", _U, True),
+    (_N.APP, _APP.SET_BMC_GLOBAL_ENABLES): CommandInfo("Set BMC Global Enables", _A, False),
+    (_N.APP, _APP.GET_BMC_GLOBAL_ENABLES): CommandInfo("Get BMC Global Enables", _U, True),
+    (_N.APP, _APP.CLEAR_MESSAGE_FLAGS): CommandInfo("Clear Message Flags", _A, False),
+    (_N.APP, _APP.GET_MESSAGE_FLAGS): CommandInfo("Get Message Flags", _A, True),
+    (_N.APP, _APP.GET_MESSAGE): CommandInfo("Get Message", _A, False),
+    (_N.APP, _APP.SEND_MESSAGE): CommandInfo("Send Message", _U, False),
+    (_N.APP, _APP.READ_EVENT_MESSAGE_BUFFER): CommandInfo("Read Event Message Buffer", _A, False),
+    (_N.APP, _APP.GET_SYSTEM_GUID): CommandInfo("Get System GUID", _U, True),
+    (_N.APP, _APP.GET_CHANNEL_AUTH_CAPABILITIES):
+        CommandInfo("Get Channel Authentication Capabilities", _P.CALLBACK, True),
+    (_N.APP, _APP.GET_SESSION_CHALLENGE): CommandInfo("Get Session Challenge", _P.CALLBACK, False),
+    (_N.APP, _APP.ACTIVATE_SESSION): CommandInfo("Activate Session", _P.CALLBACK, False),
+    (_N.APP, _APP.SET_SESSION_PRIVILEGE_LEVEL):
+        CommandInfo("Set Session Privilege Level", _P.CALLBACK, False),
+    (_N.APP, _APP.CLOSE_SESSION): CommandInfo("Close Session", _P.CALLBACK, False),
+    (_N.APP, _APP.GET_SESSION_INFO): CommandInfo("Get Session Info", _U, True),
+    (_N.APP, _APP.SET_CHANNEL_ACCESS): CommandInfo("Set Channel Access", _A, False),
+    (_N.APP, _APP.GET_CHANNEL_ACCESS): CommandInfo("Get Channel Access", _U, True),
+    (_N.APP, _APP.GET_CHANNEL_INFO): CommandInfo("Get Channel Info", _U, True),
+    (_N.APP, _APP.SET_USER_ACCESS): CommandInfo("Set User Access", _A, False),
+    (_N.APP, _APP.GET_USER_ACCESS): CommandInfo("Get User Access", _O, True),
+    (_N.APP, _APP.SET_USER_NAME): CommandInfo("Set User Name", _A, False),
+    (_N.APP, _APP.GET_USER_NAME): CommandInfo("Get User Name", _O, True),
+    (_N.APP, _APP.SET_USER_PASSWORD): CommandInfo("Set User Password", _A, False),
+    (_N.APP, _APP.GET_CHANNEL_CIPHER_SUITES): CommandInfo("Get Channel Cipher Suites", _P.CALLBACK, True),
+    (_N.APP, _APP.GET_SYSTEM_INTERFACE_CAPABILITIES): CommandInfo("Get System Interface Capabilities", _U, True),
+    (_N.APP, _APP.SET_SYSTEM_INFO_PARAMETERS): CommandInfo("Set System Info Parameters", _A, False),
+    (_N.APP, _APP.GET_SYSTEM_INFO_PARAMETERS): CommandInfo("Get System Info Parameters", _U, True),
+    (_N.STORAGE, _ST.GET_FRU_INVENTORY_AREA_INFO): CommandInfo("Get FRU Inventory Area Info", _U, True),
+    (_N.STORAGE, _ST.READ_FRU_DATA): CommandInfo("Read FRU Data", _U, True),
+    (_N.STORAGE, _ST.WRITE_FRU_DATA): CommandInfo("Write FRU Data", _O, False),
+    (_N.STORAGE, _ST.GET_SDR_REPOSITORY_INFO): CommandInfo("Get SDR Repository Info", _U, True),
+    (_N.STORAGE, _ST.GET_SDR_REPOSITORY_ALLOCATION_INFO):
         CommandInfo("Get SDR Repository Allocation Info", _U, True),
-    (NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY): CommandInfo("Reserve SDR Repository", _U, False),
-    (NetFn.STORAGE, StorageCmd.GET_SDR): CommandInfo("Get SDR", _U, True),
-    (NetFn.STORAGE, StorageCmd.GET_SEL_INFO): CommandInfo("Get SEL Info", _U, True),
-    (NetFn.STORAGE, StorageCmd.GET_SEL_ALLOCATION_INFO): CommandInfo("Get SEL Allocation Info", _U, True),
-    (NetFn.STORAGE, StorageCmd.RESERVE_SEL): CommandInfo("Reserve SEL", _U, False),
-    (NetFn.STORAGE, StorageCmd.GET_SEL_ENTRY): CommandInfo("Get SEL Entry", _U, True),
-    (NetFn.STORAGE, StorageCmd.ADD_SEL_ENTRY): CommandInfo("Add SEL Entry", _O, False),
-    (NetFn.STORAGE, StorageCmd.DELETE_SEL_ENTRY): CommandInfo("Delete SEL Entry", _O, False),
-    (NetFn.STORAGE, StorageCmd.CLEAR_SEL): CommandInfo("Clear SEL", _O, False),
-    (NetFn.STORAGE, StorageCmd.GET_SEL_TIME): CommandInfo("Get SEL Time", _U, True),
-    (NetFn.STORAGE, StorageCmd.SET_SEL_TIME): CommandInfo("Set SEL Time", _O, False),
-    (NetFn.TRANSPORT, TransportCmd.SET_LAN_CONFIGURATION_PARAMETERS):
+    (_N.STORAGE, _ST.RESERVE_SDR_REPOSITORY): CommandInfo("Reserve SDR Repository", _U, False),
+    (_N.STORAGE, _ST.GET_SDR): CommandInfo("Get SDR", _U, True),
+    (_N.STORAGE, _ST.GET_SEL_INFO): CommandInfo("Get SEL Info", _U, True),
+    (_N.STORAGE, _ST.GET_SEL_ALLOCATION_INFO): CommandInfo("Get SEL Allocation Info", _U, True),
+    (_N.STORAGE, _ST.RESERVE_SEL): CommandInfo("Reserve SEL", _U, False),
+    (_N.STORAGE, _ST.GET_SEL_ENTRY): CommandInfo("Get SEL Entry", _U, True),
+    (_N.STORAGE, _ST.ADD_SEL_ENTRY): CommandInfo("Add SEL Entry", _O, False),
+    (_N.STORAGE, _ST.DELETE_SEL_ENTRY): CommandInfo("Delete SEL Entry", _O, False),
+    (_N.STORAGE, _ST.CLEAR_SEL): CommandInfo("Clear SEL", _O, False),
+    (_N.STORAGE, _ST.GET_SEL_TIME): CommandInfo("Get SEL Time", _U, True),
+    (_N.STORAGE, _ST.SET_SEL_TIME): CommandInfo("Set SEL Time", _O, False),
+    (_N.TRANSPORT, _T.SET_LAN_CONFIGURATION_PARAMETERS):
         CommandInfo("Set LAN Configuration Parameters", _A, False),
-    (NetFn.TRANSPORT, TransportCmd.GET_LAN_CONFIGURATION_PARAMETERS):
+    (_N.TRANSPORT, _T.GET_LAN_CONFIGURATION_PARAMETERS):
         CommandInfo("Get LAN Configuration Parameters", _O, True),
     # Group extension discovery: ipmitool probes PICMG/VSO properties (cmd 00h,
     # group byte 00h/03h) and HPM.x capabilities (3Eh) at every privilege level.
-    (NetFn.GROUP_EXTENSION, 0x00): CommandInfo("Get Group Extension Properties", _U, True),
-    (NetFn.GROUP_EXTENSION, 0x3E): CommandInfo("Get HPM.x Capabilities", _U, True),
-    (NetFn.GROUP_EXTENSION, DcmiCmd.GET_DCMI_CAPABILITIES): CommandInfo("Get DCMI Capabilities", _U, True),
-    (NetFn.GROUP_EXTENSION, DcmiCmd.GET_POWER_READING): CommandInfo("DCMI Get Power Reading", _U, True),
+    (_N.GROUP_EXTENSION, 0x00): CommandInfo("Get Group Extension Properties", _U, True),
+    (_N.GROUP_EXTENSION, 0x3E): CommandInfo("Get HPM.x Capabilities", _U, True),
+    (_N.GROUP_EXTENSION, _D.GET_DCMI_CAPABILITIES): CommandInfo("Get DCMI Capabilities", _U, True),
+    (_N.GROUP_EXTENSION, _D.GET_POWER_READING): CommandInfo("DCMI Get Power Reading", _U, True),
 }
 
 #: Unknown and OEM commands: assume the worst (admin only, never re-sent).
@@ -269,7 +289,9 @@ def command_name(netfn: int, cmd: int) -> str:
     return info.name if info else f"netFn {netfn:02X}h cmd {cmd:02X}h"
 
 
-class CompletionCode(enum.IntEnum):
+class CompletionCodeInt:
+    """CompletionCode as plain ints (:class:`CompletionCode` is the IntEnum of this table)."""
+
     OK = 0x00
     NODE_BUSY = 0xC0
     INVALID_COMMAND = 0xC1
@@ -347,3 +369,50 @@ class CompletionCodeError(ChassisError):
     def __init__(self, cc: int, what: str, *, hint: str | None = None) -> None:
         super().__init__(f"{what}: BMC answered {cc:02X}h ({cc_name(cc)})", hint=hint)
         self.cc = cc
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees: the IntEnums with their tables' names as members.  At
+    # run time each is built from its plain-int table on first use
+    # (``__getattr__`` below).
+
+    class NetFn(NetFnInt, enum.IntEnum): ...
+
+    class Privilege(enum.IntEnum):
+        # Spelled out: callers type values as Privilege members (a mixin's
+        # attributes are not members to mypy).
+        CALLBACK = 1
+        USER = 2
+        OPERATOR = 3
+        ADMINISTRATOR = 4
+        OEM = 5
+
+    class ChassisCmd(ChassisCmdInt, enum.IntEnum): ...
+
+    class SensorCmd(SensorCmdInt, enum.IntEnum): ...
+
+    class AppCmd(AppCmdInt, enum.IntEnum): ...
+
+    class StorageCmd(StorageCmdInt, enum.IntEnum): ...
+
+    class TransportCmd(TransportCmdInt, enum.IntEnum): ...
+
+    class DcmiCmd(DcmiCmdInt, enum.IntEnum): ...
+
+    class CompletionCode(CompletionCodeInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "NetFn": ("IntEnum", NetFnInt, None),
+    "Privilege": ("IntEnum", PrivilegeInt, "Session privilege levels (IPMI v2.0 §6.8); 0 in Open Session = highest."),
+    "ChassisCmd": ("IntEnum", ChassisCmdInt, None),
+    "SensorCmd": ("IntEnum", SensorCmdInt, None),
+    "AppCmd": ("IntEnum", AppCmdInt, None),
+    "StorageCmd": ("IntEnum", StorageCmdInt, None),
+    "TransportCmd": ("IntEnum", TransportCmdInt, None),
+    "DcmiCmd": ("IntEnum", DcmiCmdInt, None),
+    "CompletionCode": ("IntEnum", CompletionCodeInt, None),
+})

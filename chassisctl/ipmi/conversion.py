@@ -18,6 +18,8 @@ v2.0 §36.3, so one that falls between two counts must be rounded).
 
 from __future__ import annotations
 
+from chassisctl.lazy_enum import enum_getattr
+
 import enum
 import math
 from collections.abc import Callable
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # both cost milliseconds to import; only the reverse directio
     Number = int | float | Decimal | Fraction
 
 
-class AnalogFormat(enum.IntEnum):
+class AnalogFormatInt:
     """SDR units 1 bits 7:6: how the reading byte encodes ``x``."""
 
     UNSIGNED = 0
@@ -44,7 +46,7 @@ class AnalogFormat(enum.IntEnum):
     NONE = 3
 
 
-class Linearization(enum.IntEnum):
+class LinearizationInt:
     """SDR byte 24; 70h-7Fh are non-linear, with factors per reading."""
 
     LINEAR = 0x00
@@ -165,24 +167,24 @@ def _linear(f: Factors, x: int) -> float:
 
 
 _FUNCS: dict[int, Callable[[float], float]] = {
-    Linearization.LINEAR: lambda y: y,
-    Linearization.LN: math.log,
-    Linearization.LOG10: math.log10,
-    Linearization.LOG2: math.log2,
-    Linearization.E: math.exp,
-    Linearization.EXP10: lambda y: 10.0**y,
-    Linearization.EXP2: lambda y: 2.0**y,
-    Linearization.RECIPROCAL: lambda y: 1.0 / y,
-    Linearization.SQR: lambda y: y * y,
-    Linearization.CUBE: lambda y: y * y * y,
-    Linearization.SQRT: math.sqrt,
-    Linearization.CUBE_ROOT: math.cbrt,
+    LinearizationInt.LINEAR: lambda y: y,
+    LinearizationInt.LN: math.log,
+    LinearizationInt.LOG10: math.log10,
+    LinearizationInt.LOG2: math.log2,
+    LinearizationInt.E: math.exp,
+    LinearizationInt.EXP10: lambda y: 10.0**y,
+    LinearizationInt.EXP2: lambda y: 2.0**y,
+    LinearizationInt.RECIPROCAL: lambda y: 1.0 / y,
+    LinearizationInt.SQR: lambda y: y * y,
+    LinearizationInt.CUBE: lambda y: y * y * y,
+    LinearizationInt.SQRT: math.sqrt,
+    LinearizationInt.CUBE_ROOT: math.cbrt,
 }
 
 _X_RANGE = {
-    AnalogFormat.UNSIGNED: (0, 255),
-    AnalogFormat.ONES_COMPLEMENT: (-127, 127),
-    AnalogFormat.TWOS_COMPLEMENT: (-128, 127),
+    AnalogFormatInt.UNSIGNED: (0, 255),
+    AnalogFormatInt.ONES_COMPLEMENT: (-127, 127),
+    AnalogFormatInt.TWOS_COMPLEMENT: (-128, 127),
 }
 
 
@@ -190,8 +192,8 @@ class Conversion(NamedTuple):
     """Everything needed to turn a reading byte into a value and back."""
 
     factors: Factors = Factors()
-    analog_format: int = AnalogFormat.UNSIGNED
-    linearization: int = Linearization.LINEAR
+    analog_format: int = AnalogFormatInt.UNSIGNED
+    linearization: int = LinearizationInt.LINEAR
 
     @property
     def convertible(self) -> bool:
@@ -206,27 +208,27 @@ class Conversion(NamedTuple):
     def x(self, raw: int) -> int | None:
         """The reading byte as the signed integer the formula takes."""
         raw &= 0xFF
-        if self.analog_format == AnalogFormat.ONES_COMPLEMENT:
+        if self.analog_format == AnalogFormatInt.ONES_COMPLEMENT:
             return raw - 255 if raw & 0x80 else raw
-        if self.analog_format == AnalogFormat.TWOS_COMPLEMENT:
+        if self.analog_format == AnalogFormatInt.TWOS_COMPLEMENT:
             return raw - 256 if raw & 0x80 else raw
-        if self.analog_format == AnalogFormat.UNSIGNED:
+        if self.analog_format == AnalogFormatInt.UNSIGNED:
             return raw
         return None
 
     def raw(self, x: int) -> int:
         """Inverse of :meth:`x`: the byte that carries ``x`` (clamped)."""
-        lo, hi = _X_RANGE.get(AnalogFormat(self.analog_format & 3), (0, 255))
+        lo, hi = _X_RANGE.get(self.analog_format & 3, (0, 255))
         x = min(max(x, lo), hi)
         if x >= 0:
             return x
-        return 255 + x if self.analog_format == AnalogFormat.ONES_COMPLEMENT else 256 + x
+        return 255 + x if self.analog_format == AnalogFormatInt.ONES_COMPLEMENT else 256 + x
 
     def _function(self, factors: Factors | None) -> tuple[Factors, Callable[[float], float]] | None:
         lin = self.linearization & 0x7F
         if lin in NON_LINEAR:
             # The SDR's own factors are not valid for non-linear sensors.
-            return (factors, _FUNCS[Linearization.LINEAR]) if factors is not None else None
+            return (factors, _FUNCS[LinearizationInt.LINEAR]) if factors is not None else None
         func = _FUNCS.get(lin)
         return (factors or self.factors, func) if func is not None else None
 
@@ -268,7 +270,7 @@ class Conversion(NamedTuple):
         if picked is None or self.analog_format not in _X_RANGE:
             raise ValueError("sensor has no convertible analog reading")
         f, func = picked
-        if func is _FUNCS[Linearization.LINEAR]:
+        if func is _FUNCS[LinearizationInt.LINEAR]:
             return self.raw(_solve_linear(f, value, direction))
         return self._search(float(exact(value)), direction, factors)
 
@@ -417,9 +419,9 @@ def choose_factors(
     need = max((fhi - flo) / 255, exact(resolution) if resolution is not None else Fraction(0))
     formats = []
     if signed is not True:
-        formats.append(AnalogFormat.UNSIGNED)
+        formats.append(AnalogFormatInt.UNSIGNED)
     if signed is True or (signed is None and flo < 0):
-        formats.append(AnalogFormat.TWOS_COMPLEMENT)
+        formats.append(AnalogFormatInt.TWOS_COMPLEMENT)
     fits = [c for fmt in formats if (c := _fit(flo, fhi, need, slack, fmt)) is not None]
     if not fits:
         raise ValueError(f"range {lo}..{hi} cannot be represented by M, B, K1, K2")
@@ -432,7 +434,7 @@ def _step_exact(f: Factors) -> Fraction:
     return abs(f.m) * Fraction(10) ** f.k2
 
 
-def _fit(lo: Fraction, hi: Fraction, need: Fraction, slack: float, fmt: AnalogFormat) -> Conversion | None:
+def _fit(lo: Fraction, hi: Fraction, need: Fraction, slack: float, fmt: int) -> Conversion | None:
     from fractions import Fraction
 
     xmin, xmax = _X_RANGE[fmt]
@@ -475,3 +477,19 @@ def _offset(low: Fraction, high: Fraction) -> tuple[int, int, Fraction] | None:
         if best is None or key > best:
             best = key
     return (best[2], best[3], best[0]) if best is not None else None
+
+
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class AnalogFormat(AnalogFormatInt, enum.IntEnum): ...
+
+    class Linearization(LinearizationInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "AnalogFormat": ("IntEnum", AnalogFormatInt, AnalogFormatInt.__doc__),
+    "Linearization": ("IntEnum", LinearizationInt, LinearizationInt.__doc__),
+})

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length, le, u16, u32
-from chassisctl.ipmi.codes import DCMI_GROUP, DcmiCmd, NetFn
+from chassisctl.ipmi.codes import DCMI_GROUP, DcmiCmdInt, NetFnInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
@@ -35,7 +35,7 @@ class CapabilityParam(enum.IntEnum):
 
 def get_dcmi_capabilities(parameter: int = CapabilityParam.SUPPORTED_CAPABILITIES) -> Request:
     body = bytes([DCMI_GROUP, check_field(parameter, 8, "parameter")])
-    return Request(NetFn.GROUP_EXTENSION, DcmiCmd.GET_DCMI_CAPABILITIES, body)
+    return Request(NetFnInt.GROUP_EXTENSION, DcmiCmdInt.GET_DCMI_CAPABILITIES, body)
 
 
 def parse_get_dcmi_capabilities(data: bytes) -> int:
@@ -94,7 +94,8 @@ class PowerReadingRequest:
 
 
 def get_power_reading(mode: int = PowerReadingMode.SYSTEM_POWER_STATISTICS, attributes: int = 0) -> Request:
-    return Request(NetFn.GROUP_EXTENSION, DcmiCmd.GET_POWER_READING, PowerReadingRequest(mode, attributes).encode())
+    return Request(NetFnInt.GROUP_EXTENSION, DcmiCmdInt.GET_POWER_READING,
+                   PowerReadingRequest(mode, attributes).encode())
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16
-from chassisctl.ipmi.codes import NetFn, StorageCmd
+from chassisctl.ipmi.codes import NetFnInt, StorageCmdInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 
@@ -26,7 +26,7 @@ def parse_fru_id(data: bytes) -> int:
 
 
 def get_fru_inventory_area_info(fru_id: int = 0) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_FRU_INVENTORY_AREA_INFO, le(fru_id, 1, "fru_id"))
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_FRU_INVENTORY_AREA_INFO, le(fru_id, 1, "fru_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class ReadFruRequest:
 
 
 def read_fru_data(fru_id: int, offset: int, count: int) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.READ_FRU_DATA, ReadFruRequest(fru_id, offset, count).encode())
+    return Request(NetFnInt.STORAGE, StorageCmdInt.READ_FRU_DATA, ReadFruRequest(fru_id, offset, count).encode())
 
 
 @dataclass(frozen=True, slots=True)

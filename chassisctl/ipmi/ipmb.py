@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Iterable
 
-from chassisctl.ipmi.codes import AppCmd, NetFn
+from chassisctl.ipmi.codes import AppCmdInt, NetFnInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 
@@ -163,7 +163,7 @@ def send_message_request(inner: IpmbRequest, *, channel: int, track: bool = True
     satellite's answer back to us (nested, or via Get Message).
     """
     head = (TRACK_REQUEST if track else 0) << 6 | _field(channel, 4, "channel")
-    return Request(NetFn.APP, AppCmd.SEND_MESSAGE, bytes((head,)) + inner.encode())
+    return Request(NetFnInt.APP, AppCmdInt.SEND_MESSAGE, bytes((head,)) + inner.encode())
 
 
 def decode_send_message_request(request: Request) -> tuple[int, bool, IpmbRequest]:
@@ -201,7 +201,7 @@ def nested_response(response: Response, inner: IpmbRequest) -> IpmbResponse | No
 
 
 def get_message_request() -> Request:
-    return Request(NetFn.APP, AppCmd.GET_MESSAGE)
+    return Request(NetFnInt.APP, AppCmdInt.GET_MESSAGE)
 
 
 def decode_get_message(response: Response, inner: IpmbRequest) -> tuple[int, IpmbResponse]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from chassisctl.namedtuple import NamedTuple
 
-from chassisctl.ipmi.codes import CompletionCode, command_info, command_name
+from chassisctl.ipmi.codes import CompletionCodeInt, command_info, command_name
 
 
 class Request(NamedTuple):
@@ -32,7 +32,7 @@ class Request(NamedTuple):
     def idempotent(self) -> bool:
         return command_info(self.netfn, self.cmd).idempotent
 
-    def reply(self, cc: int = CompletionCode.OK, data: bytes = b"") -> Response:
+    def reply(self, cc: int = CompletionCodeInt.OK, data: bytes = b"") -> Response:
         """The response to this request with ``cc`` and ``data``."""
         return Response(self.netfn | 1, self.cmd, cc, bytes(data), self.lun)
 
@@ -48,7 +48,7 @@ class Response(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return self.cc == CompletionCode.OK
+        return self.cc == CompletionCodeInt.OK
 
     def answers(self, request: Request) -> bool:
         """True when this response belongs to ``request`` (netFn|1, cmd)."""

@@ -17,10 +17,13 @@ the SEL code that prints them.
 
 from __future__ import annotations
 
-import enum
+from chassisctl.lazy_enum import enum_getattr
 
 
-class SensorType(enum.IntEnum):
+
+class SensorTypeInt:
+    """SensorType as plain ints (:class:`SensorType` is the IntEnum of this table)."""
+
     TEMPERATURE = 0x01
     VOLTAGE = 0x02
     CURRENT = 0x03
@@ -40,13 +43,17 @@ class SensorType(enum.IntEnum):
     BATTERY = 0x29
 
 
-class EventReadingType(enum.IntEnum):
+class EventReadingTypeInt:
+    """EventReadingType as plain ints (:class:`EventReadingType` is the IntEnum of this table)."""
+
     UNSPECIFIED = 0x00
     THRESHOLD = 0x01
     SENSOR_SPECIFIC = 0x6F
 
 
-class EntityId(enum.IntEnum):
+class EntityIdInt:
+    """EntityId as plain ints (:class:`EntityId` is the IntEnum of this table)."""
+
     PROCESSOR = 0x03
     SYSTEM_MANAGEMENT_MODULE = 0x06
     SYSTEM_BOARD = 0x07
@@ -389,3 +396,23 @@ def state_texts(event_reading_type: int, sensor_type: int, state_bits: int) -> l
         if state_bits >> offset & 1:
             out.append(state_text(event_reading_type, sensor_type, offset) or f"state {offset}")
     return out
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class SensorType(SensorTypeInt, enum.IntEnum): ...
+
+    class EventReadingType(EventReadingTypeInt, enum.IntEnum): ...
+
+    class EntityId(EntityIdInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "SensorType": ("IntEnum", SensorTypeInt, None),
+    "EventReadingType": ("IntEnum", EventReadingTypeInt, None),
+    "EntityId": ("IntEnum", EntityIdInt, None),
+})

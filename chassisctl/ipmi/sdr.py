@@ -17,7 +17,8 @@ bytes after the ID string are ignored, as real BMCs pad records.
 
 from __future__ import annotations
 
-import enum
+from chassisctl.lazy_enum import enum_getattr
+
 from collections.abc import Iterator
 from chassisctl.namedtuple import NamedTuple
 
@@ -27,8 +28,8 @@ from chassisctl.ipmi.sdr_format import (
     MAX_ID_BYTES,
     SDR_VERSION,
     EntityMixin,
-    IdType,
-    RecordType,
+    IdTypeInt,
+    RecordTypeInt,
     SdrHeader,
     decode_id_string,
     encode_id_string,
@@ -84,7 +85,7 @@ class _FruDeviceLocatorFields(NamedTuple):
     entity_id: int = 0
     entity_instance: int = 0
     oem: int = 0
-    id_type: IdType = IdType.ASCII8
+    id_type: int = IdTypeInt.ASCII8
     id_string: str = ""
 
 
@@ -93,7 +94,7 @@ class FruDeviceLocator(EntityMixin, _FruDeviceLocatorFields):
 
     __slots__ = ()
 
-    record_type = RecordType.FRU_DEVICE_LOCATOR
+    record_type = RecordTypeInt.FRU_DEVICE_LOCATOR
     MIN_BODY = 11
 
     @classmethod
@@ -127,7 +128,7 @@ class FruDeviceLocator(EntityMixin, _FruDeviceLocatorFields):
         return frame(self.record_id, self.version, self.record_type, body)
 
 
-class McCapability(enum.IntFlag):
+class McCapabilityInt:
     """MC Device Locator byte 9."""
 
     SENSOR = 0x01
@@ -152,7 +153,7 @@ class _McDeviceLocatorFields(NamedTuple):
     entity_id: int = 0
     entity_instance: int = 0
     oem: int = 0
-    id_type: IdType = IdType.ASCII8
+    id_type: int = IdTypeInt.ASCII8
     id_string: str = ""
 
 
@@ -161,12 +162,12 @@ class McDeviceLocator(EntityMixin, _McDeviceLocatorFields):
 
     __slots__ = ()
 
-    record_type = RecordType.MC_DEVICE_LOCATOR
+    record_type = RecordTypeInt.MC_DEVICE_LOCATOR
     MIN_BODY = 11
 
     @property
     def capability_flags(self) -> McCapability:
-        return McCapability(self.capabilities)
+        return __getattr__("McCapability")(self.capabilities)  # the IntFlag, built on first use
 
     @classmethod
     def decode(cls, header: SdrHeader, body: bytes) -> McDeviceLocator:
@@ -241,3 +242,22 @@ def iter_records(blob: bytes) -> Iterator[SdrRecord]:
             )
         yield parse_record(blob[pos:end])
         pos = end
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class McCapability(McCapabilityInt, enum.IntFlag): ...
+
+    from chassisctl.ipmi.sdr_format import IdType as IdType
+    from chassisctl.ipmi.sdr_format import RecordType as RecordType
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "McCapability": ("IntFlag", McCapabilityInt, McCapabilityInt.__doc__),
+    "IdType": "chassisctl.ipmi.sdr_format",
+    "RecordType": "chassisctl.ipmi.sdr_format",
+})

@@ -12,7 +12,8 @@ decoded name gives the same bytes.
 
 from __future__ import annotations
 
-import enum
+from chassisctl.lazy_enum import enum_getattr
+
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import le
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 SDR_VERSION = 0x51
 
 
-class RecordType(enum.IntEnum):
+class RecordTypeInt:
+    """RecordType as plain ints (:class:`RecordType` is the IntEnum of this table)."""
+
     FULL_SENSOR = 0x01
     COMPACT_SENSOR = 0x02
     EVENT_ONLY = 0x03
@@ -62,7 +65,9 @@ def frame(record_id: int, version: int, record_type: int, body: bytes) -> bytes:
     return le(record_id, 2, "record_id") + bytes((version, record_type, len(body))) + body
 
 
-class IdType(enum.IntEnum):
+class IdTypeInt:
+    """IdType as plain ints (:class:`IdType` is the IntEnum of this table)."""
+
     #: The spec says "Unicode" without naming an encoding; in practice the
     #: bytes are ASCII, so they are read (and written back) as Latin-1.
     UNICODE = 0
@@ -78,12 +83,16 @@ MAX_ID_BYTES = 16
 _BCD_PLUS = "0123456789 -.:,_"
 
 
-def decode_id_string(type_length: int, data: bytes) -> tuple[IdType, str]:
-    """``(type, text)`` for a type/length byte and the bytes after it."""
-    kind = IdType(type_length >> 6 & 3)
-    if kind == IdType.BCD_PLUS:
+def decode_id_string(type_length: int, data: bytes) -> tuple[int, str]:
+    """``(type, text)`` for a type/length byte and the bytes after it.
+
+    ``type`` is a plain int (every 2-bit value is an :class:`IdType` value):
+    a warm ``sensors`` decodes every cached record and prints none of them.
+    """
+    kind = type_length >> 6 & 3
+    if kind == IdTypeInt.BCD_PLUS:
         text = "".join(_BCD_PLUS[b >> 4] + _BCD_PLUS[b & 0xF] for b in data).rstrip(" ")
-    elif kind == IdType.ASCII6:
+    elif kind == IdTypeInt.ASCII6:
         packed = int.from_bytes(data, "little")
         text = "".join(chr(0x20 + (packed >> 6 * i & 0x3F)) for i in range(len(data) * 8 // 6)).rstrip(" ")
     else:
@@ -91,15 +100,15 @@ def decode_id_string(type_length: int, data: bytes) -> tuple[IdType, str]:
     return kind, text
 
 
-def encode_id_string(text: str, kind: IdType = IdType.ASCII8) -> bytes:
+def encode_id_string(text: str, kind: int = IdTypeInt.ASCII8) -> bytes:
     """Type/length byte plus packed bytes; ValueError if ``text`` does not fit."""
-    if kind == IdType.BCD_PLUS:
+    if kind == IdTypeInt.BCD_PLUS:
         text = text.rstrip(" ")
         if any(c not in _BCD_PLUS for c in text):
             raise ValueError(f"{text!r}: BCD plus holds only {_BCD_PLUS!r}")
         digits = [_BCD_PLUS.index(c) for c in text] + ([0xA] if len(text) % 2 else [])
         data = bytes(hi << 4 | lo for hi, lo in zip(digits[::2], digits[1::2], strict=True))
-    elif kind == IdType.ASCII6:
+    elif kind == IdTypeInt.ASCII6:
         text = text.rstrip(" ")
         if any(not 0x20 <= ord(c) <= 0x5F for c in text):
             raise ValueError(f"{text!r}: 6-bit ASCII holds only upper case, digits and punctuation")
@@ -136,3 +145,19 @@ class EntityMixin:
     @property
     def logical_entity(self) -> bool:
         return bool(self.entity_instance & 0x80)
+
+
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class RecordType(RecordTypeInt, enum.IntEnum): ...
+
+    class IdType(IdTypeInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "RecordType": ("IntEnum", RecordTypeInt, None),
+    "IdType": ("IntEnum", IdTypeInt, None),
+})

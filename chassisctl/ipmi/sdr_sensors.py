@@ -17,8 +17,8 @@ from chassisctl.ipmi.conversion import Conversion, Factors
 from chassisctl.ipmi.sdr_format import (
     SDR_VERSION,
     EntityMixin,
-    IdType,
-    RecordType,
+    IdTypeInt,
+    RecordTypeInt,
     SdrHeader,
     encode_id_string,
     frame,
@@ -267,7 +267,7 @@ class _FullSensorRecordFields(NamedTuple):
     positive_hysteresis: int = 0
     negative_hysteresis: int = 0
     oem: int = 0
-    id_type: IdType = IdType.ASCII8
+    id_type: int = IdTypeInt.ASCII8
     id_string: str = ""
 
 
@@ -276,7 +276,7 @@ class FullSensorRecord(_SensorMixin, _FullSensorRecordFields):
 
     __slots__ = ()
 
-    record_type = RecordType.FULL_SENSOR
+    record_type = RecordTypeInt.FULL_SENSOR
     MIN_BODY = 43
 
     @property
@@ -362,7 +362,7 @@ class _CompactSensorRecordFields(NamedTuple):
     positive_hysteresis: int = 0
     negative_hysteresis: int = 0
     oem: int = 0
-    id_type: IdType = IdType.ASCII8
+    id_type: int = IdTypeInt.ASCII8
     id_string: str = ""
 
 
@@ -371,7 +371,7 @@ class CompactSensorRecord(_SensorMixin, _CompactSensorRecordFields):
 
     __slots__ = ()
 
-    record_type = RecordType.COMPACT_SENSOR
+    record_type = RecordTypeInt.COMPACT_SENSOR
     MIN_BODY = 27
 
     def instances(self) -> tuple[SharedSensor, ...]:
@@ -426,7 +426,7 @@ class _EventOnlyRecordFields(NamedTuple):
     entity_instance_increments: bool = False
     id_modifier_offset: int = 0
     oem: int = 0
-    id_type: IdType = IdType.ASCII8
+    id_type: int = IdTypeInt.ASCII8
     id_string: str = ""
 
 
@@ -435,7 +435,7 @@ class EventOnlyRecord(EntityMixin, _EventOnlyRecordFields):
 
     __slots__ = ()
 
-    record_type = RecordType.EVENT_ONLY
+    record_type = RecordTypeInt.EVENT_ONLY
     MIN_BODY = 12
 
     def instances(self) -> tuple[SharedSensor, ...]:

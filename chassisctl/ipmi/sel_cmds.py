@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, le, u16, u32
-from chassisctl.ipmi.codes import NetFn, StorageCmd
+from chassisctl.ipmi.codes import NetFnInt, StorageCmdInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.storage import (NO_TIMESTAMP, READ_ALL, SEL_RECORD_SIZE, STORAGE_VERSION, RecordRead,
@@ -54,15 +54,16 @@ class SelInfo(_RepositoryInfo, _SelInfoFields):
 
 
 def get_sel_info() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SEL_INFO)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SEL_INFO)
 
 
 def reserve_sel() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.RESERVE_SEL)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.RESERVE_SEL)
 
 
 def get_sel_entry(reservation: int, record_id: int, offset: int = 0, count: int = READ_ALL) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SEL_ENTRY, RecordRead(reservation, record_id, offset, count).encode())
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SEL_ENTRY,
+                   RecordRead(reservation, record_id, offset, count).encode())
 
 
 # --------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def get_sel_entry(reservation: int, record_id: int, offset: int = 0, count: int 
 
 def add_sel_entry(record: bytes) -> Request:
     expect_length(record, SEL_RECORD_SIZE, what="SEL record")
-    return Request(NetFn.STORAGE, StorageCmd.ADD_SEL_ENTRY, bytes(record))
+    return Request(NetFnInt.STORAGE, StorageCmdInt.ADD_SEL_ENTRY, bytes(record))
 
 
 def parse_add_sel_entry(data: bytes) -> bytes:
@@ -139,7 +140,7 @@ class ClearSelProgress:
 
 
 def clear_sel(reservation: int, action: ClearAction = ClearAction.INITIATE) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.CLEAR_SEL, ClearSelRequest(reservation, action).encode())
+    return Request(NetFnInt.STORAGE, StorageCmdInt.CLEAR_SEL, ClearSelRequest(reservation, action).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +159,8 @@ class SelTime:
 
 
 def get_sel_time() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SEL_TIME)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SEL_TIME)
 
 
 def set_sel_time(seconds: int) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.SET_SEL_TIME, SelTime(seconds).encode())
+    return Request(NetFnInt.STORAGE, StorageCmdInt.SET_SEL_TIME, SelTime(seconds).encode())

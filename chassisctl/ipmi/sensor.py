@@ -13,19 +13,19 @@ asserted discrete states.  :func:`rounding_for` is defined next to
 
 from __future__ import annotations
 
+from chassisctl.lazy_enum import enum_getattr
+
 from chassisctl.ipmi.conversion import (
     NON_LINEAR,
-    AnalogFormat,
     Conversion,
     Factors,
-    Linearization,
     Round,
     choose_factors,
     exact,
     sign_extend,
 )
 from chassisctl.ipmi.names import state_texts
-from chassisctl.ipmi.sensor_cmds import SensorReading, Threshold, rounding_for
+from chassisctl.ipmi.sensor_cmds import SensorReading, rounding_for
 
 __all__ = [
     "NON_LINEAR",
@@ -56,12 +56,12 @@ def status(reading: SensorReading, *, threshold_based: bool = True) -> str:
         return "na"
     if not threshold_based:
         return "ok"
-    crossed = reading.thresholds
-    if crossed & (Threshold.LNR | Threshold.UNR):
+    crossed = reading.state[0] & 0x3F if reading.state else 0  # reading.thresholds, as a plain int
+    if crossed & 0x24:  # Threshold.LNR | Threshold.UNR
         return "nr"
-    if crossed & (Threshold.LC | Threshold.UC):
+    if crossed & 0x12:  # Threshold.LC | Threshold.UC
         return "cr"
-    if crossed & (Threshold.LNC | Threshold.UNC):
+    if crossed & 0x09:  # Threshold.LNC | Threshold.UNC
         return "nc"
     return "ok"
 
@@ -69,3 +69,15 @@ def status(reading: SensorReading, *, threshold_based: bool = True) -> str:
 def discrete_states(reading: SensorReading, event_reading_type: int, sensor_type: int) -> list[str]:
     """Spec texts of the asserted offsets, e.g. ``["Presence detected"]``."""
     return state_texts(event_reading_type, sensor_type, reading.discrete_state)
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from chassisctl.ipmi.conversion import AnalogFormat as AnalogFormat
+    from chassisctl.ipmi.conversion import Linearization as Linearization
+
+# Re-exported, and built only when asked for (chassisctl.lazy_enum).
+__getattr__ = enum_getattr(__name__, globals(), {
+    "AnalogFormat": "chassisctl.ipmi.conversion",
+    "Linearization": "chassisctl.ipmi.conversion",
+})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chassisctl.ipmi._bytes import check_field, expect_length, expect_min_length
-from chassisctl.ipmi.codes import NetFn, SensorCmd
+from chassisctl.ipmi.codes import NetFnInt, SensorCmdInt
 from chassisctl.ipmi.decode_errors import DataLengthError
 from chassisctl.ipmi.message import Request
 
@@ -20,7 +20,8 @@ from chassisctl.ipmi.message import Request
 
 def get_sensor_hysteresis(number: int) -> Request:
     # Byte 2 is the reserved hysteresis mask, sent as FFh.
-    return Request(NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_HYSTERESIS, bytes([check_field(number, 8, "number"), 0xFF]))
+    return Request(NetFnInt.SENSOR_EVENT, SensorCmdInt.GET_SENSOR_HYSTERESIS,
+                   bytes([check_field(number, 8, "number"), 0xFF]))
 
 
 def parse_get_sensor_hysteresis(data: bytes) -> int:
@@ -80,4 +81,5 @@ class SensorEventEnable:
 
 
 def get_sensor_event_enable(number: int) -> Request:
-    return Request(NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_EVENT_ENABLE, bytes([check_field(number, 8, "number")]))
+    return Request(NetFnInt.SENSOR_EVENT, SensorCmdInt.GET_SENSOR_EVENT_ENABLE,
+                   bytes([check_field(number, 8, "number")]))

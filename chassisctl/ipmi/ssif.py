@@ -14,11 +14,12 @@ same constants, so both sides of the simulation speak one dialect.
 
 from __future__ import annotations
 
-import enum
+from chassisctl.lazy_enum import enum_getattr
+
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import check_field, expect_length, le
-from chassisctl.ipmi.codes import AppCmd, NetFn, command_name
+from chassisctl.ipmi.codes import AppCmdInt, NetFnInt, command_name
 from chassisctl.ipmi.decode_errors import DecodeError, EncodeError
 from chassisctl.ipmi.message import Request, Response
 
@@ -32,7 +33,7 @@ MULTIPART_READ_MARKER = b"\x00\x01"
 LAST_BLOCK = 0xFF
 
 
-class SsifCmd(enum.IntEnum):
+class SsifCmdInt:
     """SMBus command codes of SSIF (IPMI v2.0 ch. 12), the same in ipmi_ssif, ssif_bmc, QEMU and FreeIPMI.
 
     0Ah (re-read block N) is QEMU's; Linux's drivers never send it.
@@ -47,7 +48,7 @@ class SsifCmd(enum.IntEnum):
     READ_RETRY = 0x0A
 
 
-class TransactionSupport(enum.IntEnum):
+class TransactionSupportInt:
     """SSIF transaction support, bits 7:6 of the capabilities' second byte (IPMI v2.0 Table 22-16)."""
 
     SINGLE_PART = 0
@@ -68,7 +69,7 @@ class SsifCapabilities(NamedTuple):
     :func:`decode_capabilities`.
     """
 
-    transaction_support: int = TransactionSupport.SINGLE_PART
+    transaction_support: int = TransactionSupportInt.SINGLE_PART
     pec_supported: bool = False
     version: int = 0
     max_request: int = BLOCK_MAX
@@ -76,11 +77,11 @@ class SsifCapabilities(NamedTuple):
 
     @property
     def multipart_write(self) -> bool:
-        return self.transaction_support != TransactionSupport.SINGLE_PART
+        return self.transaction_support != TransactionSupportInt.SINGLE_PART
 
     @property
     def multipart_read(self) -> bool:
-        return self.transaction_support != TransactionSupport.SINGLE_PART
+        return self.transaction_support != TransactionSupportInt.SINGLE_PART
 
     def encode(self) -> bytes:
         """Response data after the completion code."""
@@ -100,7 +101,7 @@ class SsifCapabilities(NamedTuple):
     @classmethod
     def full(cls) -> SsifCapabilities:
         """Everything on: start/middle/end transfers, PEC, 255-byte messages (QEMU's answer)."""
-        return cls(TransactionSupport.START_MIDDLE_END, True, 0, MESSAGE_MAX, MESSAGE_MAX)
+        return cls(TransactionSupportInt.START_MIDDLE_END, True, 0, MESSAGE_MAX, MESSAGE_MAX)
 
     def clamped(self) -> SsifCapabilities:
         """The limits Linux's ``ipmi_ssif`` applies: single-part only -> at most 32/32 bytes,
@@ -108,12 +109,12 @@ class SsifCapabilities(NamedTuple):
         read as "not reported" (32)."""
         max_req = self.max_request if self.max_request >= 3 else BLOCK_MAX
         max_resp = self.max_response if self.max_response >= 3 else BLOCK_MAX
-        if self.transaction_support == TransactionSupport.SINGLE_PART:
+        if self.transaction_support == TransactionSupportInt.SINGLE_PART:
             max_req, max_resp = min(max_req, BLOCK_MAX), min(max_resp, BLOCK_MAX)
-        elif self.transaction_support == TransactionSupport.START_END:
+        elif self.transaction_support == TransactionSupportInt.START_END:
             max_req, max_resp = min(max_req, 63), min(max_resp, 62)
-        return SsifCapabilities(TransactionSupport(self.transaction_support), self.pec_supported, self.version,
-                                max_req, max_resp)
+        support = __getattr__("TransactionSupport")(self.transaction_support)  # the IntEnum, built on first use
+        return SsifCapabilities(support, self.pec_supported, self.version, max_req, max_resp)
 
 
 #: What Linux assumes when Get System Interface Capabilities fails.
@@ -122,7 +123,7 @@ DEFAULT_CAPABILITIES = SsifCapabilities()
 
 def get_capabilities_request() -> Request:
     """Get System Interface Capabilities for the SSIF interface (data ``00``)."""
-    return Request(NetFn.APP, AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES, b"\x00")
+    return Request(NetFnInt.APP, AppCmdInt.GET_SYSTEM_INTERFACE_CAPABILITIES, b"\x00")
 
 
 def decode_capabilities(data: bytes) -> SsifCapabilities:
@@ -200,18 +201,18 @@ def write_plan(payload: bytes, caps: SsifCapabilities = DEFAULT_CAPABILITIES) ->
     if size < 2:
         raise DecodeError(f"SSIF request of {size} byte(s); at least netFn and cmd needed")
     if size <= BLOCK_MAX:
-        return [(SsifCmd.SINGLE_WRITE, bytes(payload))]
+        return [(SsifCmdInt.SINGLE_WRITE, bytes(payload))]
     limit = caps.max_request if caps.multipart_write else BLOCK_MAX
-    if caps.transaction_support == TransactionSupport.START_END:
+    if caps.transaction_support == TransactionSupportInt.START_END:
         limit = min(limit, 2 * BLOCK_MAX - 1)
     if size > limit:
         how = "single-part transfers only" if not caps.multipart_write else "its multi-part limit"
         raise RequestTooLong(f"request of {size} bytes is longer than the BMC accepts over SSIF "
                          f"({limit} bytes, {how})")
     chunks = [bytes(payload[i:i + BLOCK_MAX]) for i in range(0, size, BLOCK_MAX)]
-    plan: list[tuple[int, bytes]] = [(SsifCmd.MULTI_WRITE_START, chunks[0])]
-    plan += [(SsifCmd.MULTI_WRITE_MIDDLE, c) for c in chunks[1:-1]]
-    plan.append((SsifCmd.MULTI_WRITE_END, chunks[-1]))
+    plan: list[tuple[int, bytes]] = [(SsifCmdInt.MULTI_WRITE_START, chunks[0])]
+    plan += [(SsifCmdInt.MULTI_WRITE_MIDDLE, c) for c in chunks[1:-1]]
+    plan.append((SsifCmdInt.MULTI_WRITE_END, chunks[-1]))
     return plan
 
 
@@ -246,7 +247,7 @@ class ReadAssembler:
         """The SMBus command of the next read, or ``None`` when complete."""
         if self._done:
             return None
-        return SsifCmd.READ_MIDDLE if self._started else SsifCmd.READ_START
+        return SsifCmdInt.READ_MIDDLE if self._started else SsifCmdInt.READ_START
 
     def feed(self, block: bytes) -> bool:
         """Take one block (the data bytes after the count); True when complete."""
@@ -311,3 +312,20 @@ def read_blocks(payload: bytes) -> list[bytes]:
         rest, number = rest[BLOCK_MAX - 1:], number + 1
     blocks.append(bytes((LAST_BLOCK,)) + rest)
     return blocks
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class SsifCmd(SsifCmdInt, enum.IntEnum): ...
+
+    class TransactionSupport(TransactionSupportInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "SsifCmd": ("IntEnum", SsifCmdInt, SsifCmdInt.__doc__),
+    "TransactionSupport": ("IntEnum", TransactionSupportInt, TransactionSupportInt.__doc__),
+})

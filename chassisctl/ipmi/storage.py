@@ -13,11 +13,12 @@ FFFFFFFFh meaning "unspecified" (:data:`NO_TIMESTAMP`).
 
 from __future__ import annotations
 
-import enum
+from chassisctl.lazy_enum import enum_getattr
+
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.ipmi._bytes import expect_length, expect_min_length, le, u16, u32
-from chassisctl.ipmi.codes import NetFn, StorageCmd
+from chassisctl.ipmi.codes import NetFnInt, StorageCmdInt
 from chassisctl.ipmi.message import Request
 # The record IDs and sizes live in storage_ids (imported on the fast paths
 # without this module); `X as X` marks them as this module's names too.
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from typing import Protocol
 
 
-class SdrRepoSupport(enum.IntFlag):
+class SdrRepoSupportInt:
     """Get SDR Repository Info operation support byte."""
 
     ALLOCATION_INFO = 0x01
@@ -94,7 +95,7 @@ class _SdrRepositoryInfoFields(NamedTuple):
     free_space: int
     last_addition: int = NO_TIMESTAMP
     last_erase: int = NO_TIMESTAMP
-    support: SdrRepoSupport = SdrRepoSupport.RESERVE
+    support: int = SdrRepoSupportInt.RESERVE
     version: int = STORAGE_VERSION
 
 
@@ -106,12 +107,12 @@ class SdrRepositoryInfo(_RepositoryInfo, _SdrRepositoryInfoFields):
     @classmethod
     def decode(cls, data: bytes) -> SdrRepositoryInfo:
         count, free, add, erase, support, version = cls._unpack(data, "Get SDR Repository Info")
-        return cls(count, free, add, erase, SdrRepoSupport(support), version)
+        return cls(count, free, add, erase, __getattr__("SdrRepoSupport")(support), version)
 
 
 
 def get_sdr_repository_info() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SDR_REPOSITORY_INFO)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SDR_REPOSITORY_INFO)
 
 
 
@@ -132,7 +133,7 @@ class Reservation(NamedTuple):
 
 
 def reserve_sdr_repository() -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.RESERVE_SDR_REPOSITORY)
+    return Request(NetFnInt.STORAGE, StorageCmdInt.RESERVE_SDR_REPOSITORY)
 
 
 
@@ -187,4 +188,17 @@ GetSdrResponse = GetSelEntryResponse = RecordChunk
 
 
 def get_sdr(reservation: int, record_id: int, offset: int = 0, count: int = READ_ALL) -> Request:
-    return Request(NetFn.STORAGE, StorageCmd.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())
+    return Request(NetFnInt.STORAGE, StorageCmdInt.GET_SDR, RecordRead(reservation, record_id, offset, count).encode())
+
+
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class SdrRepoSupport(SdrRepoSupportInt, enum.IntFlag): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "SdrRepoSupport": ("IntFlag", SdrRepoSupportInt, SdrRepoSupportInt.__doc__),
+})

@@ -12,10 +12,11 @@ Long names follow the spec's wording, which is also what ipmitool prints
 
 from __future__ import annotations
 
-import enum
+from chassisctl.lazy_enum import enum_getattr
 
 
-class Unit(enum.IntEnum):
+
+class UnitInt:
     """The unit codes a synthesised SDR uses; any 0..92 code is valid."""
 
     UNSPECIFIED = 0
@@ -36,7 +37,7 @@ class Unit(enum.IntEnum):
     UNCORRECTABLE_ERROR = 90
 
 
-class ModifierRelation(enum.IntEnum):
+class ModifierRelationInt:
     """Units 1 bits 2:1: how the modifier unit combines with the base unit."""
 
     NONE = 0
@@ -44,7 +45,7 @@ class ModifierRelation(enum.IntEnum):
     MULTIPLY = 2  # base * modifier
 
 
-class RateUnit(enum.IntEnum):
+class RateUnitInt:
     """Units 1 bits 5:3."""
 
     NONE = 0
@@ -170,9 +171,9 @@ def unit_name(code: int, *, short: bool = False) -> str:
 def unit_string(
     base: int,
     modifier: int = 0,
-    relation: int = ModifierRelation.NONE,
+    relation: int = ModifierRelationInt.NONE,
     percentage: bool = False,
-    rate: int = RateUnit.NONE,
+    rate: int = RateUnitInt.NONE,
     *,
     short: bool = False,
 ) -> str:
@@ -183,11 +184,31 @@ def unit_string(
     ``"% unspecified"``.  Relation 3 is reserved and ignored.
     """
     text = unit_name(base, short=short) if base else ""
-    if relation in (ModifierRelation.DIVIDE, ModifierRelation.MULTIPLY) and modifier:
-        sep = "/" if relation == ModifierRelation.DIVIDE else ("·" if short else "*")
+    if relation in (ModifierRelationInt.DIVIDE, ModifierRelationInt.MULTIPLY) and modifier:
+        sep = "/" if relation == ModifierRelationInt.DIVIDE else ("·" if short else "*")
         text = f"{text or '1'}{sep}{unit_name(modifier, short=short)}"
     if 0 <= rate < len(_RATES_LONG) and _RATES_LONG[rate]:
         text = f"{text}{_RATES_SHORT[rate]}" if short else f"{text} {_RATES_LONG[rate]}".strip()
     if percentage:
         text = f"% {text}" if text else ("%" if short else "percent")
     return text
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class Unit(UnitInt, enum.IntEnum): ...
+
+    class ModifierRelation(ModifierRelationInt, enum.IntEnum): ...
+
+    class RateUnit(RateUnitInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "Unit": ("IntEnum", UnitInt, UnitInt.__doc__),
+    "ModifierRelation": ("IntEnum", ModifierRelationInt, ModifierRelationInt.__doc__),
+    "RateUnit": ("IntEnum", RateUnitInt, RateUnitInt.__doc__),
+})

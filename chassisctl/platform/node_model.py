@@ -19,7 +19,7 @@ from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.bmc.bmc_model import BaseModel
 from chassisctl.errors import ChassisError
-from chassisctl.ipmi.codes import CompletionCode as CC
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
 
 TYPE_CHECKING = False
 

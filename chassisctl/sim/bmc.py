@@ -12,7 +12,7 @@ from __future__ import annotations
 
 
 from chassisctl.bmc.bmc_model import BaseModel, boot_from_json, boot_to_json
-from chassisctl.ipmi.codes import CompletionCode
+from chassisctl.ipmi.codes import CompletionCodeInt
 from chassisctl.sim.physics import Pending, PowerTimeline
 from chassisctl.sim.profile import SensorSpec
 
@@ -196,7 +196,7 @@ class SimBmcModel(BaseModel):
             seconds = DEFAULT_IDENTIFY_SECONDS if interval is None else interval
             self.state.identify_until = self.now + seconds if seconds else 0.0
         self.state.dirty = True
-        return CompletionCode.OK
+        return CompletionCodeInt.OK
 
     def set_restore_policy(self, policy: int):
         from chassisctl.ipmi.chassis_settings import POLICY_NO_CHANGE, PolicyReply, PolicySupport
@@ -214,7 +214,7 @@ class SimBmcModel(BaseModel):
         if cold:
             self.state.identify_until = 0.0
         self.state.dirty = True
-        return CompletionCode.OK
+        return CompletionCodeInt.OK
 
     def chassis_control(self, action: ChassisAction) -> int:
         from chassisctl.ipmi.chassis import ChassisAction
@@ -232,7 +232,7 @@ class SimBmcModel(BaseModel):
         elif action in (ChassisAction.POWER_CYCLE, ChassisAction.HARD_RESET,
                         ChassisAction.DIAGNOSTIC_INTERRUPT):
             if not tl.on:
-                return CompletionCode.NOT_SUPPORTED_IN_PRESENT_STATE
+                return CompletionCodeInt.NOT_SUPPORTED_IN_PRESENT_STATE
             if action == ChassisAction.POWER_CYCLE:
                 off_at = now + ps.off_delay
                 tl.pending = [Pending(False, off_at, "cycle"),
@@ -242,7 +242,7 @@ class SimBmcModel(BaseModel):
                 self.state.restart_cause = 0x01  # chassis control command
                 self._event(RESTART_TYPE, RESTART_NUMBER, 0x6F, 0x01 if action == ChassisAction.HARD_RESET else 0x07)
         self.state.dirty = True
-        return CompletionCode.OK
+        return CompletionCodeInt.OK
 
     def _power_event(self, offset: int, deassertion: bool) -> None:
         number = next((s.number for s in self.profile.sensors if s.sensor_type == POWER_UNIT_TYPE), 0x60)
@@ -282,7 +282,7 @@ class SimBmcModel(BaseModel):
 
         spec, sensor = self._spec(number), self.synth.get(number)
         if spec is None or sensor is None or spec.event_only:
-            return CompletionCode.NOT_PRESENT
+            return CompletionCodeInt.NOT_PRESENT
         flags = ReadingFlags.EVENTS_ENABLED | ReadingFlags.SCANNING_ENABLED
         if spec.discrete:
             asserted = bool(self.physics.value(number, self.state.timeline, self.now))
@@ -319,7 +319,7 @@ class SimBmcModel(BaseModel):
 
         sensor = self.synth.get(number)
         if sensor is None or sensor.conversion is None:
-            return CompletionCode.NOT_PRESENT
+            return CompletionCodeInt.NOT_PRESENT
         readable = Threshold(0)
         for flag in sensor.limits:
             readable |= flag
@@ -330,7 +330,7 @@ class SimBmcModel(BaseModel):
 
         sensor = self.synth.get(number)
         if sensor is None or sensor.conversion is None:
-            return CompletionCode.NOT_PRESENT
+            return CompletionCodeInt.NOT_PRESENT
         return SensorHysteresis(sensor.decl.hysteresis, sensor.decl.hysteresis)
 
     def sensor_reading_factors(self, number: int, raw: int) -> SensorReadingFactors | int:
@@ -338,9 +338,9 @@ class SimBmcModel(BaseModel):
 
         sensor = self.synth.get(number)
         if sensor is None:
-            return CompletionCode.NOT_PRESENT
+            return CompletionCodeInt.NOT_PRESENT
         if not sensor.decl.pieces:
-            return CompletionCode.ILLEGAL_FOR_SENSOR_OR_RECORD_TYPE
+            return CompletionCodeInt.ILLEGAL_FOR_SENSOR_OR_RECORD_TYPE
         piece, upper = sensor.piece_for_raw(raw)
         return SensorReadingFactors(upper & 0xFF, piece.factors)
 

@@ -18,7 +18,7 @@ import functools
 import os
 
 from chassisctl.clock import Clock
-from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn, SensorCmd, StorageCmd
+from chassisctl.ipmi.codes import AppCmdInt, CompletionCodeInt, NetFnInt, SensorCmdInt, StorageCmdInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
@@ -159,7 +159,7 @@ class SimChassis:
     def handle(self, request: Request) -> Any:
         """Answer one IPMI request (the SSIF/IPMB slaves call :meth:`handle_payload`)."""
         if self.faults.take("busy_cc"):
-            return request.reply(CompletionCode.NODE_BUSY)
+            return request.reply(CompletionCodeInt.NODE_BUSY)
         now = self.clock.time()
         lock = self.store.locked() if self.store is not None else contextlib.nullcontext()
         with lock:
@@ -170,17 +170,17 @@ class SimChassis:
                 state.dirty = True
                 model.on_transition(was_on)
             model.scan()
-            if (request.netfn, request.cmd) == (NetFn.STORAGE, StorageCmd.GET_SDR) \
+            if (request.netfn, request.cmd) == (NetFnInt.STORAGE, StorageCmdInt.GET_SDR) \
                     and self.faults.take("lost_reservation"):
                 self.sdr(state).reserve()  # someone else reserved: the caller's is now stale
-            if (request.netfn, request.cmd) == (NetFn.APP, AppCmd.SEND_MESSAGE):
+            if (request.netfn, request.cmd) == (NetFnInt.APP, AppCmdInt.SEND_MESSAGE):
                 response = self.satellite.bridge(request, now)
             else:
                 from chassisctl.bmc.responder import SEL_WRITES, Responder
 
                 response = Responder(model, lambda: self.sdr(state), state.sel,
                                      max_response_data=self.max_response_data).handle(request, now)
-                if response.cc == CompletionCode.OK and (request.netfn, request.cmd) in SEL_WRITES:
+                if response.cc == CompletionCodeInt.OK and (request.netfn, request.cmd) in SEL_WRITES:
                     state.dirty = True  # the SEL changed through a client, not the model: persist it
             self._save(state)
         return response
@@ -191,8 +191,8 @@ class SimChassis:
         except DecodeError:
             netfn = payload[0] >> 2 if payload else 0
             cmd = payload[1] if len(payload) > 1 else 0
-            return encode_response(Request(netfn & ~1, cmd).reply(CompletionCode.REQUEST_DATA_LENGTH_INVALID))
-        if (request.netfn, request.cmd) == (NetFn.SENSOR_EVENT, SensorCmd.GET_SENSOR_READING) \
+            return encode_response(Request(netfn & ~1, cmd).reply(CompletionCodeInt.REQUEST_DATA_LENGTH_INVALID))
+        if (request.netfn, request.cmd) == (NetFnInt.SENSOR_EVENT, SensorCmdInt.GET_SENSOR_READING) \
                 and request.data[:1] and request.data[0] in self.faults.dead_sensors:
             return b""  # fault dead_sensor: the device behind it hangs, no answer at all
         return encode_response(self.handle(request))
@@ -231,13 +231,13 @@ class _Satellite:
         try:
             channel, _track, inner = ipmb.decode_send_message_request(request)
         except DecodeError:
-            return request.reply(CompletionCode.REQUEST_DATA_LENGTH_INVALID)
+            return request.reply(CompletionCodeInt.REQUEST_DATA_LENGTH_INVALID)
         if channel != self.CHANNEL or inner.rs_sa != SATELLITE_ADDR:
             return request.reply(0x83)  # NAK on write: nobody at that address
         responder = Responder(self.model, SdrRepository([], 0, 0), None, max_response_data=SSIF_SINGLE_PART_DATA)
         answer = responder.handle(inner.to_request(), now)
         frame = inner.reply(answer.cc, answer.data)
-        return request.reply(CompletionCode.OK, frame.encode())
+        return request.reply(CompletionCodeInt.OK, frame.encode())
 
 
 class SimulatedWorld:

@@ -34,16 +34,17 @@ import enum
 from collections.abc import Callable
 
 from chassisctl.clock import Clock
-from chassisctl.ipmi.codes import AppCmd, CompletionCode, NetFn
+from chassisctl.ipmi.codes import AppCmdInt, CompletionCodeInt, NetFnInt
 from chassisctl.ipmi.pec import crc8
-from chassisctl.ipmi.ssif import BLOCK_MAX, MESSAGE_MAX, SsifCapabilities, SsifCmd, read_blocks
+from chassisctl.ipmi.ssif import BLOCK_MAX, MESSAGE_MAX, SsifCapabilities, SsifCmdInt, read_blocks
 from chassisctl.sim.faults import Faults
 
 #: An unread response is dropped after this long (``ssif_bmc``).
 ABANDON_AFTER = 0.5
 
-_WRITE_CMDS = {SsifCmd.SINGLE_WRITE, SsifCmd.MULTI_WRITE_START, SsifCmd.MULTI_WRITE_MIDDLE, SsifCmd.MULTI_WRITE_END}
-_READ_CMDS = {SsifCmd.READ_START, SsifCmd.READ_MIDDLE, SsifCmd.READ_RETRY}
+_WRITE_CMDS = {SsifCmdInt.SINGLE_WRITE, SsifCmdInt.MULTI_WRITE_START,
+               SsifCmdInt.MULTI_WRITE_MIDDLE, SsifCmdInt.MULTI_WRITE_END}
+_READ_CMDS = {SsifCmdInt.READ_START, SsifCmdInt.READ_MIDDLE, SsifCmdInt.READ_RETRY}
 
 
 class State(enum.Enum):
@@ -130,7 +131,7 @@ class SsifSlave:
             return count <= BLOCK_MAX and len(self._rx) <= count + 2
         if self.state == State.DISCARDING:
             return True
-        if self.state == State.READ_CMD and self._cmd == SsifCmd.READ_RETRY and self._retry_block is None:
+        if self.state == State.READ_CMD and self._cmd == SsifCmdInt.READ_RETRY and self._retry_block is None:
             self._retry_block = value
             return True
         return False
@@ -168,8 +169,8 @@ class SsifSlave:
         if cmd not in _WRITE_CMDS:
             self.state = State.IGNORING
             return False
-        if cmd in (SsifCmd.SINGLE_WRITE, SsifCmd.MULTI_WRITE_START):
-            if cmd == SsifCmd.MULTI_WRITE_START and not self.capabilities.multipart_write:
+        if cmd in (SsifCmdInt.SINGLE_WRITE, SsifCmdInt.MULTI_WRITE_START):
+            if cmd == SsifCmdInt.MULTI_WRITE_START and not self.capabilities.multipart_write:
                 self.state = State.IGNORING
                 return False
             self._blocks = None  # a new request discards the pending response
@@ -197,12 +198,12 @@ class SsifSlave:
             pec, data = True, bytes(rx[1:-1])
         else:
             return self._abort()  # short block, or a bad PEC byte
-        if cmd == SsifCmd.SINGLE_WRITE:
+        if cmd == SsifCmdInt.SINGLE_WRITE:
             if count == 0:
                 return self._abort()
             self._request = bytearray(data)
             return self._complete(pec)
-        if cmd == SsifCmd.MULTI_WRITE_START:
+        if cmd == SsifCmdInt.MULTI_WRITE_START:
             if count != BLOCK_MAX:
                 return self._abort()
             self._request = bytearray(data)
@@ -211,9 +212,9 @@ class SsifSlave:
         self._request += data
         if len(self._request) > min(self.capabilities.max_request, MESSAGE_MAX):
             return self._abort()
-        if cmd == SsifCmd.MULTI_WRITE_MIDDLE and count == BLOCK_MAX:
+        if cmd == SsifCmdInt.MULTI_WRITE_MIDDLE and count == BLOCK_MAX:
             return None
-        if cmd == SsifCmd.MULTI_WRITE_END and count == 0:
+        if cmd == SsifCmdInt.MULTI_WRITE_END and count == 0:
             return self._abort()
         return self._complete(pec)
 
@@ -247,17 +248,17 @@ class SsifSlave:
         self._deadline = max(self._ready_at, self.clock.monotonic()) + self.abandon_after
 
     def _answer(self, payload: bytes) -> bytes:
-        if (self.answer_capabilities and payload[0] >> 2 == NetFn.APP
-                and payload[1] == AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES
+        if (self.answer_capabilities and payload[0] >> 2 == NetFnInt.APP
+                and payload[1] == AppCmdInt.GET_SYSTEM_INTERFACE_CAPABILITIES
                 and len(payload) >= 3 and payload[2] & 0x0F == 0):
-            response = bytes((payload[0] | 0x04, payload[1], CompletionCode.OK)) + self.capabilities.encode()
+            response = bytes((payload[0] | 0x04, payload[1], CompletionCodeInt.OK)) + self.capabilities.encode()
         else:
             response = bytes(self.handler(payload))
         if len(response) > MESSAGE_MAX:
             raise ValueError(f"SSIF handler returned {len(response)} bytes; at most {MESSAGE_MAX}")
         limit = self.capabilities.max_response if self.capabilities.multipart_read else BLOCK_MAX
         if len(response) > limit:
-            response = bytes((payload[0] | 0x04, payload[1], CompletionCode.CANNOT_RETURN_REQUESTED_BYTES))
+            response = bytes((payload[0] | 0x04, payload[1], CompletionCodeInt.CANNOT_RETURN_REQUESTED_BYTES))
         return response
 
     # -- reads ------------------------------------------------------------------
@@ -272,9 +273,9 @@ class SsifSlave:
             self._not_ready = True
             return False  # busy: NAK the address
         blocks, cmd = self._blocks, self._cmd
-        if cmd == SsifCmd.READ_START:
+        if cmd == SsifCmdInt.READ_START:
             index = 0
-        elif cmd == SsifCmd.READ_MIDDLE:
+        elif cmd == SsifCmdInt.READ_MIDDLE:
             index = self._next_block
             if index == 0 or index >= len(blocks):
                 self.state = State.IGNORING

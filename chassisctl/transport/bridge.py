@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from chassisctl.clock import Clock
 from chassisctl.errors import OutcomeUnknown, TimeoutFailure
-from chassisctl.ipmi.codes import CompletionCode
+from chassisctl.ipmi.codes import CompletionCodeInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import (IpmbRequest, decode_get_message, get_message_request, nested_response,
                                   send_message_request)
@@ -43,7 +43,7 @@ def bridged_transact(exchange: Exchange, request: Request, *, channel: int, targ
     idempotent = request.idempotent
     deadline = clock.monotonic() + timeout
     outer = exchange(send_message_request(inner, channel=channel), idempotent, timeout)
-    if outer.cc != CompletionCode.OK:
+    if outer.cc != CompletionCodeInt.OK:
         return Response(request.netfn | 1, request.cmd, outer.cc, b"", request.lun)
     nested = nested_response(outer, inner)
     if nested is not None:
@@ -67,7 +67,7 @@ def bridged_transact(exchange: Exchange, request: Request, *, channel: int, targ
             clock.sleep(min(delay, max(remaining, 0.0)))
             delay = min(delay * 2, MAX_POLL)
             continue
-        if message.cc != CompletionCode.OK:
+        if message.cc != CompletionCodeInt.OK:
             return Response(request.netfn | 1, request.cmd, message.cc, b"", request.lun)
         try:
             _, frame = decode_get_message(message, inner)

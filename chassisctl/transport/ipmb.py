@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chassisctl.clock import Clock, SystemClock
 from chassisctl.errors import OutcomeUnknown, PermissionDenied, TimeoutFailure, UnreachableError, UsageError
-from chassisctl.ipmi.codes import NetFn
+from chassisctl.ipmi.codes import NetFnInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import SEQ_MODULUS, IpmbRequest, IpmbResponse
 from chassisctl.ipmi.message import Request, Response
@@ -186,7 +186,7 @@ class IpmbTransport(BmcTransport):
                 break
         elapsed = self.clock.monotonic() - start
         if not idempotent:
-            verify = ("verify with `chassisctl power status` before retrying" if request.netfn == NetFn.CHASSIS
+            verify = ("verify with `chassisctl power status` before retrying" if request.netfn == NetFnInt.CHASSIS
                       else "verify the result before retrying; it was not re-sent")
             raise OutcomeUnknown(f"{request.name} was delivered to the {self.subject} but no answer came "
                                  f"within {elapsed:.2g} s; it may or may not have taken effect", hint=verify)

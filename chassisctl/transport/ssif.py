@@ -38,7 +38,7 @@ from chassisctl.errors import (BusIOError, ChassisError, OutcomeUnknown, Protoco
                                UsageError)
 from chassisctl.i2c_errors import (NOT_READY_ERRNOS, PERMISSION_ERRNOS, RETRYABLE_WRITE_ERRNOS, TRANSIENT_ERRNOS,
                                    describe_errno, errno_name, map_os_error)
-from chassisctl.ipmi.codes import NetFn
+from chassisctl.ipmi.codes import NetFnInt
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request, Response
 from chassisctl.ipmi.pec import crc8
@@ -306,7 +306,7 @@ class SsifTransport(BmcTransport):
                         last_errno: int | None, garbled: DecodeError | None) -> ChassisError:
         last = f"last read: {garbled}" if garbled else f"last read: {describe_errno(last_errno)}"
         if not idempotent:
-            verify = ("verify with `chassisctl power status` before retrying" if request.netfn == NetFn.CHASSIS
+            verify = ("verify with `chassisctl power status` before retrying" if request.netfn == NetFnInt.CHASSIS
                       else "verify the result before retrying; it was not re-sent")
             return OutcomeUnknown(f"{request.name} was delivered to the {self.subject} but no valid response "
                                   f"came within {timeout:g} s ({last}); it may or may not have taken effect",

@@ -32,6 +32,12 @@ def dump():
     found = [f"{name}.{attr}" for name, module in list(sys.modules.items()) if name.startswith("chassisctl")
              for attr, obj in list(vars(module).items())
              if isinstance(obj, type) and obj.__module__ == name and "__dataclass_fields__" in obj.__dict__]
+    # ... and the enum classes they built, as "enum:module.Class".
+    enum = sys.modules.get("enum")
+    if enum:
+        found += [f"enum:{name}.{attr}" for name, module in list(sys.modules.items()) if name.startswith("chassisctl")
+                  for attr, obj in list(vars(module).items())
+                  if isinstance(obj, type) and issubclass(obj, enum.Enum) and obj.__module__ == name]
     open(out, "w").write(json.dumps(sorted(sys.modules) + found))
 
 atexit.register(dump)
@@ -148,6 +154,14 @@ DATACLASSES_ALLOWED: tuple[str, ...] = ()
 STDLIB_UNNEEDED = ("typing", "dataclasses", "inspect", "fractions", "decimal", "tempfile", "shutil",
                    "uuid", "hashlib", "_hashlib", "bz2", "lzma", "random", "platform")
 
+#: Enum views built on first use (chassisctl.lazy_enum) that no everyday command needs.
+LAZY_ENUMS = tuple(f"chassisctl.ipmi.codes.{n}" for n in (
+    "NetFn", "Privilege", "ChassisCmd", "SensorCmd", "AppCmd", "StorageCmd", "TransportCmd", "DcmiCmd",
+    "CompletionCode")) + tuple(f"chassisctl.ipmi.{m}" for m in (
+    "names.SensorType", "names.EventReadingType", "names.EntityId", "units.Unit", "units.ModifierRelation",
+    "units.RateUnit", "sdr_format.RecordType", "sdr_format.IdType", "sdr.McCapability", "ssif.SsifCmd",
+    "conversion.AnalogFormat", "conversion.Linearization"))
+
 
 @pytest.mark.parametrize("args, extra", [
     (["power", "status"], ("chassisctl.ipmi.sdr", "chassisctl.ipmi.fru")),
@@ -164,12 +178,15 @@ def test_everyday_commands_build_no_dataclass_and_skip_unneeded_modules(args, ex
     _modules(args, env, tmp_path)
     modules = _modules(args, env, tmp_path)
     built = sorted(m for m in modules if m.count(".") >= 2 and m.split(".")[-1][:1].isupper()
-                   and not m.startswith(DATACLASSES_ALLOWED))
+                   and not m.startswith(DATACLASSES_ALLOWED) and not m.startswith("enum:"))
     assert built == []
     # A platform's device codecs (INA2xx, PMBus) and the SDR conversion of its readings are
     # exact in integers (tests/devices/test_exact_integer_arith.py): no fractions there either.
     assert _loaded(modules, STDLIB_UNNEEDED) == []
     assert sorted(m for m in modules if m in extra) == []
+    # Enum classes are built from their plain-int tables only when a name is printed
+    # (chassisctl.lazy_enum); none of these commands prints one of these.
+    assert sorted(m for m in modules if m.startswith("enum:") and m[5:] in LAZY_ENUMS) == []
 
 
 @pytest.mark.parametrize("request_env", [

@@ -6,8 +6,8 @@ from __future__ import annotations
 from chassisctl.bmc.handlers import no_data
 from chassisctl.ipmi import app
 from chassisctl.ipmi.app import Guid, SelfTestResult, SystemInterface
-from chassisctl.ipmi.codes import AppCmd
-from chassisctl.ipmi.codes import CompletionCode as CC
+from chassisctl.ipmi.codes import AppCmdInt
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
 
 TYPE_CHECKING = False
 
@@ -53,11 +53,11 @@ def get_system_interface_capabilities(rsp: Responder, data: bytes, now: float) -
 
 
 HANDLERS: dict[int, Handler] = {
-    AppCmd.GET_DEVICE_ID: get_device_id,
-    AppCmd.COLD_RESET: cold_reset,
-    AppCmd.WARM_RESET: warm_reset,
-    AppCmd.GET_DEVICE_GUID: get_device_guid,
-    AppCmd.GET_SYSTEM_GUID: get_system_guid,
-    AppCmd.GET_SELF_TEST_RESULTS: get_self_test_results,
-    AppCmd.GET_SYSTEM_INTERFACE_CAPABILITIES: get_system_interface_capabilities,
+    AppCmdInt.GET_DEVICE_ID: get_device_id,
+    AppCmdInt.COLD_RESET: cold_reset,
+    AppCmdInt.WARM_RESET: warm_reset,
+    AppCmdInt.GET_DEVICE_GUID: get_device_guid,
+    AppCmdInt.GET_SYSTEM_GUID: get_system_guid,
+    AppCmdInt.GET_SELF_TEST_RESULTS: get_self_test_results,
+    AppCmdInt.GET_SYSTEM_INTERFACE_CAPABILITIES: get_system_interface_capabilities,
 }

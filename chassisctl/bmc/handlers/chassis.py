@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chassisctl.bmc.handlers import no_data
 from chassisctl.ipmi import chassis
-from chassisctl.ipmi.codes import ChassisCmd
+from chassisctl.ipmi.codes import ChassisCmdInt
 
 TYPE_CHECKING = False
 
@@ -49,10 +49,10 @@ def set_system_boot_options(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 HANDLERS: dict[int, Handler] = {
-    ChassisCmd.GET_CHASSIS_STATUS: get_chassis_status,
-    ChassisCmd.CHASSIS_CONTROL: chassis_control,
-    ChassisCmd.CHASSIS_IDENTIFY: chassis_identify,
-    ChassisCmd.SET_POWER_RESTORE_POLICY: set_power_restore_policy,
-    ChassisCmd.GET_SYSTEM_BOOT_OPTIONS: get_system_boot_options,
-    ChassisCmd.SET_SYSTEM_BOOT_OPTIONS: set_system_boot_options,
+    ChassisCmdInt.GET_CHASSIS_STATUS: get_chassis_status,
+    ChassisCmdInt.CHASSIS_CONTROL: chassis_control,
+    ChassisCmdInt.CHASSIS_IDENTIFY: chassis_identify,
+    ChassisCmdInt.SET_POWER_RESTORE_POLICY: set_power_restore_policy,
+    ChassisCmdInt.GET_SYSTEM_BOOT_OPTIONS: get_system_boot_options,
+    ChassisCmdInt.SET_SYSTEM_BOOT_OPTIONS: set_system_boot_options,
 }

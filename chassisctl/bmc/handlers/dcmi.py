@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chassisctl.ipmi import dcmi
-from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.codes import DcmiCmd
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
+from chassisctl.ipmi.codes import DcmiCmdInt
 
 if TYPE_CHECKING:
     from chassisctl.bmc.responder import Handler, Responder, Result
@@ -24,6 +24,6 @@ def get_power_reading(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 HANDLERS: dict[int, Handler] = {
-    DcmiCmd.GET_DCMI_CAPABILITIES: get_dcmi_capabilities,
-    DcmiCmd.GET_POWER_READING: get_power_reading,
+    DcmiCmdInt.GET_DCMI_CAPABILITIES: get_dcmi_capabilities,
+    DcmiCmdInt.GET_POWER_READING: get_power_reading,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 from chassisctl.ipmi import sensor_cmds
-from chassisctl.ipmi.codes import SensorCmd
+from chassisctl.ipmi.codes import SensorCmdInt
 
 TYPE_CHECKING = False
 
@@ -39,9 +39,9 @@ def get_sensor_reading_factors(rsp: Responder, data: bytes, now: float) -> Resul
 
 
 HANDLERS: dict[int, Handler] = {
-    SensorCmd.GET_SENSOR_READING: get_sensor_reading,
-    SensorCmd.GET_SENSOR_THRESHOLDS: get_sensor_thresholds,
-    SensorCmd.GET_SENSOR_HYSTERESIS: get_sensor_hysteresis,
-    SensorCmd.GET_SENSOR_EVENT_ENABLE: get_sensor_event_enable,
-    SensorCmd.GET_SENSOR_READING_FACTORS: get_sensor_reading_factors,
+    SensorCmdInt.GET_SENSOR_READING: get_sensor_reading,
+    SensorCmdInt.GET_SENSOR_THRESHOLDS: get_sensor_thresholds,
+    SensorCmdInt.GET_SENSOR_HYSTERESIS: get_sensor_hysteresis,
+    SensorCmdInt.GET_SENSOR_EVENT_ENABLE: get_sensor_event_enable,
+    SensorCmdInt.GET_SENSOR_READING_FACTORS: get_sensor_reading_factors,
 }

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from chassisctl.bmc.handlers import no_data
 from chassisctl.ipmi import storage
-from chassisctl.ipmi.codes import CompletionCode as CC
-from chassisctl.ipmi.codes import StorageCmd
+from chassisctl.ipmi.codes import CompletionCodeInt as CC
+from chassisctl.ipmi.codes import StorageCmdInt
 
 TYPE_CHECKING = False
 
@@ -107,16 +107,16 @@ def read_fru_data(rsp: Responder, data: bytes, now: float) -> Result:
 
 
 HANDLERS: dict[int, Handler] = {
-    StorageCmd.GET_SDR_REPOSITORY_INFO: get_sdr_repository_info,
-    StorageCmd.RESERVE_SDR_REPOSITORY: reserve_sdr_repository,
-    StorageCmd.GET_SDR: get_sdr,
-    StorageCmd.GET_SEL_INFO: get_sel_info,
-    StorageCmd.RESERVE_SEL: reserve_sel,
-    StorageCmd.GET_SEL_ENTRY: get_sel_entry,
-    StorageCmd.ADD_SEL_ENTRY: add_sel_entry,
-    StorageCmd.CLEAR_SEL: clear_sel,
-    StorageCmd.GET_SEL_TIME: get_sel_time,
-    StorageCmd.SET_SEL_TIME: set_sel_time,
-    StorageCmd.GET_FRU_INVENTORY_AREA_INFO: get_fru_inventory_area_info,
-    StorageCmd.READ_FRU_DATA: read_fru_data,
+    StorageCmdInt.GET_SDR_REPOSITORY_INFO: get_sdr_repository_info,
+    StorageCmdInt.RESERVE_SDR_REPOSITORY: reserve_sdr_repository,
+    StorageCmdInt.GET_SDR: get_sdr,
+    StorageCmdInt.GET_SEL_INFO: get_sel_info,
+    StorageCmdInt.RESERVE_SEL: reserve_sel,
+    StorageCmdInt.GET_SEL_ENTRY: get_sel_entry,
+    StorageCmdInt.ADD_SEL_ENTRY: add_sel_entry,
+    StorageCmdInt.CLEAR_SEL: clear_sel,
+    StorageCmdInt.GET_SEL_TIME: get_sel_time,
+    StorageCmdInt.SET_SEL_TIME: set_sel_time,
+    StorageCmdInt.GET_FRU_INVENTORY_AREA_INFO: get_fru_inventory_area_info,
+    StorageCmdInt.READ_FRU_DATA: read_fru_data,
 }

@@ -734,7 +734,7 @@ class LanServer:
         info = command_info(netfn, cmd)
         if session.privilege < info.privilege:
             self._refuse(addr, RefusalReason.PRIVILEGE_TOO_LOW,
-                         f"{command_name(netfn, cmd)} needs {info.privilege.name}, session is "
+                         f"{command_name(netfn, cmd)} needs {Privilege(info.privilege).name}, session is "
                          f"{session.privilege.name}", session.user.name, session.bmc_sid)
             self._reply_local(session, msg, raw, CC.INSUFFICIENT_PRIVILEGE, b"", now)
             return
