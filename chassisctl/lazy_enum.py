@@ -48,10 +48,17 @@ def enum_getattr(module: str, namespace: dict[str, Any],
         import enum
 
         base, table, doc = spec
-        members = {k: v for k, v in vars(table).items() if not k.startswith("_")}
-        cls = getattr(enum, base)(name, members, module=module, qualname=name)
-        cls.__doc__ = doc
+        cls = build(getattr(enum, base), name, table, doc, module)
         namespace[name] = cls
         return cls
 
     return __getattr__
+
+
+def build(base: type, name: str, table: type, doc: str | None, module: str) -> Any:
+    """The enum class ``base`` named ``name`` whose members are ``table``'s public attributes, in
+    order, as if ``class name(base)`` had been written in ``module``."""
+    members = {k: v for k, v in vars(table).items() if not k.startswith("_")}
+    cls = base(name, members, module=module, qualname=name)
+    cls.__doc__ = doc
+    return cls

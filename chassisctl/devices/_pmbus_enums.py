@@ -14,18 +14,13 @@ from __future__ import annotations
 import enum
 
 from chassisctl.devices import pmbus as _pm
+from chassisctl.lazy_enum import build
 
 TYPE_CHECKING = False
 
 
-def _members(table: type) -> dict[str, object]:
-    return {k: v for k, v in vars(table).items() if not k.startswith("_")}
-
-
 def _build(base: type, name: str, table: type, doc: str) -> type:
-    cls = base(name, _members(table), module=_pm.__name__, qualname=name)
-    cls.__doc__ = doc
-    return cls
+    return build(base, name, table, doc, _pm.__name__)
 
 
 if TYPE_CHECKING:
