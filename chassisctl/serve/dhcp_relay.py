@@ -209,12 +209,18 @@ class _Hub:
                     self._overflow_seen[version] = overflows
 
     def _on_udp4(self, now: float) -> None:
-        sock = self.udp4
+        self._drain(4, self.udp4, self._reply4, now)
+
+    def _on_udp6(self, now: float) -> None:
+        self._drain(6, self.udp6, self._packet6, now)
+
+    def _drain(self, version: int, sock, one, now: float) -> None:
+        """One datagram per wake-up, or up to BURST_UDP when the socket woke us within BUSY_GAP."""
         if sock is None:
             return
-        receive, one = sock.receive_one, self._reply4
-        burst = BURST_UDP if now - self._woken[4] < BUSY_GAP else 1
-        self._woken[4] = now
+        receive = sock.receive_one
+        burst = BURST_UDP if now - self._woken[version] < BUSY_GAP else 1
+        self._woken[version] = now
         for _ in range(burst):
             got = receive()
             if got is None:
@@ -236,19 +242,6 @@ class _Hub:
             runtime, relay, name = first
             runtime._perform(relay.unclaimed(name, "unknown_giaddr",
                                              "reply for a giaddr the relay does not use", now), name, relay)
-
-    def _on_udp6(self, now: float) -> None:
-        sock = self.udp6
-        if sock is None:
-            return
-        receive, one = sock.receive_one, self._packet6
-        burst = BURST_UDP if now - self._woken[6] < BUSY_GAP else 1
-        self._woken[6] = now
-        for _ in range(burst):
-            got = receive()
-            if got is None:
-                return
-            one(got, now)
 
     def _packet6(self, got: tuple[bytes, bytes, int], now: float) -> None:
         payload, src, index = got
