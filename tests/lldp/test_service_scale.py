@@ -24,11 +24,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from serve.lldp_rig import FakeMonitor, fake_sysfs, received, until
 
 import chassisctl.serve.lldp as service_module
-from chassisctl.lldp.frame import split_frame
 from chassisctl.lldp.settings import parse_section
-from chassisctl.lldp.tlv import ManagementAddress, decode_lldpdu
+from chassisctl.lldp.tlv import ManagementAddress
 from chassisctl.net import links, packet
 
 PORTS = ["port1", "port2", "port3"]
@@ -78,16 +78,6 @@ def test_close_all_closes_real_sockets_and_takes_any_iterable() -> None:
 
 # --- interfaces(names=...) ------------------------------------------------------------------------
 
-def fake_sysfs(base: Path, names: list[str]) -> Path:
-    for n, name in enumerate(names, start=1):
-        d = base / name
-        (d / "device").mkdir(parents=True)
-        for key, value in (("ifindex", str(n + 1)), ("address", f"02:00:00:00:{n >> 8:02x}:{n & 0xFF:02x}"),
-                           ("flags", "0x1003"), ("carrier", "1"), ("operstate", "up"), ("type", "1")):
-            (d / key).write_text(value + "\n")
-    return base
-
-
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
     """Every interface name links.interface was asked for."""
@@ -112,31 +102,6 @@ def test_interfaces_reads_only_the_names_asked_for_in_that_order(tmp_path, reads
 
 
 # --- the service ----------------------------------------------------------------------------------
-
-class FakeMonitor:
-    """LinkMonitor without netlink: counts address dumps, which can be made slow."""
-
-    instances: list[FakeMonitor] = []
-
-    def __init__(self, callback) -> None:
-        self.callback = callback
-        self.dumps = 0
-        self.delay = 0.0
-        self.table: dict[int, list[tuple[int, bytes]]] = {}
-        FakeMonitor.instances.append(self)
-
-    async def start(self) -> None:
-        pass
-
-    async def addresses(self) -> dict:
-        self.dumps += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return dict(self.table)
-
-    async def stop(self) -> None:
-        pass
-
 
 @pytest.fixture
 def rig(tmp_path, monkeypatch):
@@ -173,24 +138,6 @@ def rig(tmp_path, monkeypatch):
     yield SimpleNamespace(make=make, peer=peers, closed=closed, sys_net=sys_net)
     for sock in opened:
         sock.close()
-
-
-def received(sock: socket.socket) -> list:
-    out = []
-    while True:
-        try:
-            out.append(decode_lldpdu(split_frame(sock.recv(9216)).payload))
-        except BlockingIOError:
-            return out
-
-
-async def until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 def test_start_reads_only_the_configured_ports_and_stop_closes_them_together(rig, reads) -> None:

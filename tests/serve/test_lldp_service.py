@@ -13,40 +13,16 @@ import asyncio
 import logging
 import socket
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from serve.lldp_rig import FakeMonitor, fake_sysfs, received, until
 
 import chassisctl.serve.lldp as service_module
-from chassisctl.lldp.frame import build_frame, split_frame
+from chassisctl.lldp.frame import build_frame
 from chassisctl.lldp.settings import parse_section
-from chassisctl.lldp.tlv import ChassisId, Lldpdu, PortId, SystemName, Ttl, decode_lldpdu, encode_lldpdu
+from chassisctl.lldp.tlv import ChassisId, Lldpdu, PortId, SystemName, Ttl, encode_lldpdu
 from chassisctl.net import links
-
-
-def fake_sysfs(base: Path, names: list[str]) -> Path:
-    for n, name in enumerate(names, start=1):
-        d = base / name
-        (d / "device").mkdir(parents=True)
-        for key, value in (("ifindex", str(n + 1)), ("address", f"02:00:00:00:00:{n:02x}"), ("flags", "0x1003"),
-                           ("carrier", "1"), ("operstate", "up"), ("type", "1")):
-            (d / key).write_text(value + "\n")
-    return base
-
-
-class FakeMonitor:
-    def __init__(self, callback) -> None:
-        self.callback = callback
-
-    async def start(self) -> None:
-        pass
-
-    async def addresses(self) -> dict:
-        return {}
-
-    async def stop(self) -> None:
-        pass
 
 
 def peer_frame(n: int, ttl: int = 120) -> bytes:
@@ -82,24 +58,6 @@ def rig(tmp_path, monkeypatch):
     yield SimpleNamespace(make=make, peer=peers)
     for sock in opened:
         sock.close()
-
-
-def received(sock: socket.socket) -> list[Lldpdu]:
-    out = []
-    while True:
-        try:
-            out.append(decode_lldpdu(split_frame(sock.recv(9216)).payload))
-        except BlockingIOError:
-            return out
-
-
-async def until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 def test_a_quiet_agent_reads_a_lone_frame_when_it_comes(rig) -> None:
