@@ -91,6 +91,15 @@ def default_description() -> str:
     return f"chassisctl {__version__} on {uname.system} {uname.release} {uname.machine}"
 
 
+# The service's own counters (``lldp statistics --json`` "service"), for /metrics too: a
+# port that keeps vanishing or an address storm shows on a dashboard, not only in a query.
+_SERVICE_COUNTERS = (
+    ("ports_vanished", "Ports that disappeared while the agent ran on them."),
+    ("address_events", "Netlink address events seen (they change the management address)."),
+    ("address_refreshes", "Management-address refreshes after coalescing address events."),
+)
+
+
 class LldpService:
     name = "lldp"
 
@@ -193,6 +202,8 @@ class LldpService:
                               ("frames_discarded", "Malformed LLDP frames discarded."),
                               ("ageouts", "Neighbours aged out."), ("tlvs_unrecognized", "TLVs not recognised.")):
                 out.append((f"chassisctl_lldp_{key}_total", "counter", text, labels, float(stats[key])))
+        for key, text in _SERVICE_COUNTERS:
+            out.append((f"chassisctl_lldp_{key}_total", "counter", text, {}, float(self.counters[key])))
         return out
 
     async def wait_failed(self) -> None:

@@ -223,6 +223,11 @@ def test_enetdown_from_a_deleted_port_drops_it_quietly(rig, caplog) -> None:
                 svc._receive_failed("port3", OSError(errno.ENXIO, "No such device or address"), now)
                 assert "port3" not in svc._sockets and not svc.agent.has_port("port3")
                 assert svc.counters["ports_vanished"] == 1
+                # The same counters on serve's /metrics, beside the per-port ones.
+                samples = {(name, tuple(labels.items())): value for name, _, _, labels, value in svc.metrics()}
+                assert samples[("chassisctl_lldp_ports_vanished_total", ())] == 1.0
+                assert samples[("chassisctl_lldp_address_events_total", ())] == 0.0
+                assert ("chassisctl_lldp_frames_in_total", (("port", "port1"),)) in samples
                 assert await until(lambda: len(rig.closed) == 1, 2)
                 assert len(rig.closed[0]) == 1 and rig.closed[0][0].fileno() == -1
                 # The netlink event that follows finds nothing left to do.
