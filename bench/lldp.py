@@ -331,7 +331,7 @@ def bench_agents(ports: int, seconds: float, rounds: int, which: list[str]) -> N
                 print(f"      NOT stable: {line}")
         names = [a.name for a in agents]
         if "chassisctl serve" in names and "lldpd" in names:
-            ratios = [a / b for a, b in zip(cpu["chassisctl serve"], cpu["lldpd"])]
+            ratios = [a / b for a, b in zip(cpu["chassisctl serve"], cpu["lldpd"], strict=False)]
             ratio = statistics.median(ratios)
             stable = not problems["chassisctl serve"]
             print(f"   ratio chassisctl/lldpd per round: {spread(ratios, '{:.2f}')}x   target <= 1x: "
@@ -339,7 +339,7 @@ def bench_agents(ports: int, seconds: float, rounds: int, which: list[str]) -> N
         if "python floor" in names:
             for other in ("chassisctl serve", "lldpd"):
                 if other in names:
-                    ratios = [a / b for a, b in zip(cpu[other], cpu["python floor"])]
+                    ratios = [a / b for a, b in zip(cpu[other], cpu["python floor"], strict=False)]
                     print(f"   ratio {other}/floor per round: {spread(ratios, '{:.2f}')}x")
     finally:
         lab.close()
@@ -390,7 +390,8 @@ def bench_startup(runs: int) -> None:
     base_w, base_c = statistics.median(wall["python -c pass"]), statistics.median(cpu["python -c pass"])
     for name in cases:
         print(f"   {name:24s} wall {spread(wall[name])} ms  cpu {spread(cpu[name])} ms  "
-              f"ratio wall {statistics.median(wall[name]) / base_w:.1f}x  cpu {statistics.median(cpu[name]) / base_c:.1f}x")
+              f"ratio wall {statistics.median(wall[name]) / base_w:.1f}x  "
+              f"cpu {statistics.median(cpu[name]) / base_c:.1f}x")
     ratio = statistics.median(wall["lldp neighbors --json"]) / base_w
     print(f"   target <= 6x (wall): {'met' if ratio <= 6 else 'NOT met'}  (the agent here is a control "
           "socket served from a thread with the real Agent behind it)")

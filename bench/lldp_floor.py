@@ -56,7 +56,7 @@ def main() -> int:
     chassis = ChassisId(4, bytes.fromhex("020000000099"))
     socks, frames = [], []
     ep = select.epoll()
-    for i, name in enumerate(args.ports):
+    for name in args.ports:
         iface = links.interface(name)
         assert iface is not None, name
         sock = open_packet_socket(name, ETHERTYPE, NEAREST_BRIDGE)

@@ -8,8 +8,8 @@
 and serve do), against the lower bound "one device read per sensor plus the
 minimum number of mux switches" (each node's mux channel selected once).
 Cold = the first read in a process (facts such as a PSU's VOUT_MODE or a fan's
-range multiplier are read once); warm = every later read (what serve does).  The same sensors read in an interleaved order (node1, node2, node3,
-node4, node1 ...) show what the topology order saves.
+range multiplier are read once); warm = every later read (what serve does).  The
+same sensors read in an interleaved order (node1, node2, node3, node4, node1 ...) show what the topology order saves.
 
 (b) switch-1u: the modelled wire time of a full read at 100 kHz (9 clocks per
 byte plus START/STOP, the sim bus's WireTiming), beside the transaction count.

@@ -117,7 +117,7 @@ def worker_main(host: str, port: int, suite: int, sessions: int, count: int) -> 
     if not suite:  # datagrams the size of a suite-3 request, echoed back as they are
         plan = [[(RMCP_HEADER_ECHO, 0)] * n for n in per]
     else:
-        plan = [[(c.request(0x06, 0x01), c.rq_seq) for _ in range(n)] for c, n in zip(consoles, per)]
+        plan = [[(c.request(0x06, 0x01), c.rq_seq) for _ in range(n)] for c, n in zip(consoles, per, strict=False)]
     print(json.dumps({"ready": True, "login_ms": statistics.median(login_ms)}), flush=True)
     sys.stdin.readline()
 
@@ -165,8 +165,8 @@ def worker_main(host: str, port: int, suite: int, sessions: int, count: int) -> 
     end = clock()
     client_cpu = time.process_time() - cpu0
     lost = 0
-    for c, got, sent in zip(consoles, replies, plan) if suite else ():
-        for reply, (_, rq_seq) in zip(got, sent):
+    for c, got, sent in zip(consoles, replies, plan, strict=False) if suite else ():
+        for reply, (_, rq_seq) in zip(got, sent, strict=False):
             try:
                 msg = c.decode(reply)
             except Exception:  # noqa: BLE001 — counted, not fatal
@@ -176,7 +176,8 @@ def worker_main(host: str, port: int, suite: int, sessions: int, count: int) -> 
                 lost += 1
     print(json.dumps({"latencies": latencies, "start": start, "end": end, "stalls": stalls, "lost": lost,
                       "login_ms": statistics.median(login_ms), "client_cpu": client_cpu}), flush=True)
-    for c, sock in zip(consoles, socks) if suite else ():  # Close Session (pyghmi's Bmc answers nothing useful; do not wait)
+    # Close Session (pyghmi's Bmc answers nothing useful; do not wait)
+    for c, sock in zip(consoles, socks, strict=False) if suite else ():
         try:
             sock.settimeout(0.2)
             sock.send(c.request(0x06, 0x3C, c.bmc_sid.to_bytes(4, "little")))
@@ -676,8 +677,8 @@ def main() -> int:
             return statistics.median(getattr(r, attr) for r in table[key])
 
         print("\n## Get Device ID, one raw RMCP+ client per session (medians of the runs)\n")
-        print("| server | suite | sessions | req/s | p50 ms | p99 ms | login ms | server CPU us/req | client CPU us/req "
-              "| stalls | lost |")
+        print("| server | suite | sessions | req/s | p50 ms | p99 ms | login ms | server CPU us/req "
+              "| client CPU us/req | stalls | lost |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         rows = []
         for (name, suite, sessions), results in sorted(table.items(), key=lambda kv: (kv[0][2], kv[0][0] != "serve",
@@ -690,7 +691,8 @@ def main() -> int:
                    "rates": [round(r.rate) for r in results]}
             rows.append(row)
             print(f"| {name} | {suite} | {sessions} | {row['rate']:,.0f} | {row['p50_ms']:.3f} | "
-                  f"{row['p99_ms']:.3f} | {row['login_ms']:.2f} | {row['server_cpu_us']:.0f} | {row['client_cpu_us']:.0f} | {row['stalls']} | "
+                  f"{row['p99_ms']:.3f} | {row['login_ms']:.2f} | {row['server_cpu_us']:.0f} | "
+                  f"{row['client_cpu_us']:.0f} | {row['stalls']} | "
                   f"{row['lost']} |")
         report["device_id"] = rows
 
@@ -701,8 +703,10 @@ def main() -> int:
             echo_rate = med(("echo", 0, sessions), "rate")
             for other in ("pyghmi", "ipmi_sim", "serve"):
                 if other in servers:
-                    print(f"- {sessions} session(s): echo/{other} = {echo_rate / med((other, 3, sessions), 'rate'):.2f}")
-        report["ceilings"] = {str(sessions): {other: med(("echo", 0, sessions), "rate") / med((other, 3, sessions), "rate")
+                    ratio = echo_rate / med((other, 3, sessions), 'rate')
+                    print(f"- {sessions} session(s): echo/{other} = {ratio:.2f}")
+        report["ceilings"] = {str(sessions): {other: med(("echo", 0, sessions), "rate")
+                                              / med((other, 3, sessions), "rate")
                                               for other in ("pyghmi", "ipmi_sim", "serve") if other in servers}
                               for sessions in (1, args.sessions)}
         targets = []

@@ -7,7 +7,7 @@ max_size=24)``), so the fuzz target still sits beside the module it covers.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given, settings

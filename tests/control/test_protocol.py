@@ -27,7 +27,8 @@ def test_reply_round_trip() -> None:
 
 @pytest.mark.parametrize("line", [
     b"", b"[]", b"{}", b'{"schema": 2, "query": "ping"}', b'{"schema": 1}', b'{"schema": 1, "query": ""}',
-    b'{"schema": 1, "query": "ping", "args": []}', b'{"schema": 1, "query": "ping", "args": {"x": NaN}}', b"[" * 100_000, b"x" * (MAX_REQUEST + 1),
+    b'{"schema": 1, "query": "ping", "args": []}', b'{"schema": 1, "query": "ping", "args": {"x": NaN}}',
+    b"[" * 100_000, b"x" * (MAX_REQUEST + 1),
 ])
 def test_bad_requests_are_refused_with_the_protocol_error(line: bytes) -> None:
     with pytest.raises(ControlProtocolError):

@@ -403,7 +403,7 @@ class Udp:
         self.sock.send(datagram)
         try:
             self.sock.recv(4096)
-        except socket.timeout:
+        except TimeoutError:
             return True
         return False
 
@@ -413,7 +413,7 @@ class Udp:
         try:
             while True:
                 out.append(self.sock.recv(4096))
-        except socket.timeout:
+        except TimeoutError:
             return out
 
     def close(self) -> None:

@@ -69,11 +69,11 @@ def test_sel_list_matches_ipmitool_sel_elist(serve) -> None:
     theirs = ok(serve.ipmitool("sel", "elist")).splitlines()
     ours = ok(serve.cli("sel", "list")).splitlines()
     assert len(ours) == len(theirs) >= 3 + len(RECORDS), (ours, theirs)
-    for mine, ipmitool in zip(ours, theirs):
+    for mine, ipmitool in zip(ours, theirs, strict=True):
         a, b = mine.split(" | "), ipmitool.split(" | ")
         assert len(a) == len(b), (mine, ipmitool)
         event = 4 if len(a) >= 6 else None  # id | date | time | sensor | event | direction [| reading]
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if i == event and x != y:
                 assert IPMITOOL_WORDS.get(x) == y, (mine, ipmitool)
             else:

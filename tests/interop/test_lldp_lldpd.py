@@ -83,7 +83,7 @@ def test_tx_each_lldpd_lists_us_with_our_port_names(lab) -> None:
     assert tables, [p.neighbors() for p in lab.peers]
     chassis = {t[0]["chassis_id"] for t in tables}
     assert len(chassis) == 1                                       # one chassis id on every port
-    for peer, (entry,) in zip(lab.peers, tables):
+    for peer, (entry,) in zip(lab.peers, tables, strict=True):
         assert entry["interface"] == "eth0" and entry["name"] == "chassisctl-dut"
         assert (entry["port_type"], entry["port_id"]) == ("ifname", f"port{peer.n}")
         assert entry["ttl"] == 31 and entry["chassis_type"] == "mac"

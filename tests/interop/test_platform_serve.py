@@ -10,8 +10,8 @@ devices hold: the CLI reads the same devices (``chassisctl ... sensors
 register from outside, which the clients must then see.
 
 A serve that does not come up fails the tests (never a skip); a missing
-client binary skips its checks, except under CI=true where it fails them.  Every subprocess has a timeout; only processes started here
-are stopped.
+client binary skips its checks, except under CI=true where it fails them.  Every
+subprocess has a timeout; only processes started here are stopped.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class PlatformServe:
             if match:
                 ports = [int(p.rsplit(":", 1)[1]) for p in match.group(1).split(", ")]
                 assert len(ports) == len(self.nodes), match.group(0)
-                self.ports = dict(zip(self.nodes, ports))
+                self.ports = dict(zip(self.nodes, ports, strict=True))
                 return
             if self.proc.poll() is not None:
                 break

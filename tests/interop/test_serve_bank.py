@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 import socket
 import time
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import pytest
 
@@ -38,7 +39,7 @@ def serve(tmp_path_factory):
 
 class Check(NamedTuple):
     id: str
-    run: Callable[["sf.Serve"], None]
+    run: Callable[[sf.Serve], None]
 
 
 def ipmitool(pattern: str, *args: str, **kw) -> Callable:

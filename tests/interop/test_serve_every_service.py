@@ -130,7 +130,7 @@ def test_every_service_started_used_reloaded_scraped_queried_and_stopped(bed: Be
         mark = len(serve.err().splitlines())
         serve.popen.send_signal(signal.SIGHUP)
         wait_for(lambda: any("reloaded:" in line for line in serve.err().splitlines()[mark:]), 10, "the reload")
-        line = next(l for l in serve.err().splitlines()[mark:] if "reloaded:" in l)
+        line = next(x for x in serve.err().splitlines()[mark:] if "reloaded:" in x)
         assert "unchanged: ipmi, lldp, dhcp_relay" in line, line
         after = status()
         assert after["reloads"] == 1

@@ -95,7 +95,7 @@ def wrong_password_rakp3(udp: Udp, user: bytes = b"admin", wrong: bytes = b"wron
     c = console(user, wrong, suite=suite)
     try:
         reply = udp.exchange(c.open_session(), timeout=0.5)
-    except socket.timeout:
+    except TimeoutError:
         return None
     rakp1 = c.got_open_session(reply)
     reply = udp.exchange(rakp1)

@@ -25,7 +25,7 @@ import json
 import re
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -256,7 +256,7 @@ def test_paced_bus(tmp_path_factory, steps):
                      poll_interval=POLL).start()
     try:
         for read in (timed(ipmitool_sdr_list), timed(ipmi_sensors())):
-            seen, reference = in_one_window(paced, lambda: read(paced))
+            seen, reference = in_one_window(paced, lambda read=read: read(paced))
             problems = [f"{name}: client {seen.get(name)!r}, chassisctl {want!r}"
                         for name, want in reference.items() if steps[name]["linear"]
                         and not (isinstance(seen.get(name), float)

@@ -170,7 +170,8 @@ def test_boot_options_round_trip(selector: int, data: bytes, invalid: bool, vers
 ])
 def test_identify_request_bytes(request_, data) -> None:
     assert request_.encode() == data
-    assert chassis.IdentifyRequest.decode(data) == (request_ if not request_.force else chassis.IdentifyRequest(0, True))
+    expected = request_ if not request_.force else chassis.IdentifyRequest(0, True)
+    assert chassis.IdentifyRequest.decode(data) == expected
     req = chassis.chassis_identify(request_.interval, request_.force)
     assert (req.netfn, req.cmd, req.data) == (NetFn.CHASSIS, ChassisCmd.CHASSIS_IDENTIFY, data)
 

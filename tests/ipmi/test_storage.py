@@ -10,7 +10,15 @@ from chassisctl.ipmi import fru_cmds, sel_cmds, storage
 from chassisctl.ipmi.codes import NetFn, StorageCmd
 from chassisctl.ipmi.decode_errors import DataLengthError, DecodeError
 from chassisctl.ipmi.fru_cmds import FruAreaInfo, FruData, ReadFruRequest
-from chassisctl.ipmi.sel_cmds import ClearAction, ClearSelProgress, ClearSelRequest, RecordId, SelInfo, SelSupport, SelTime
+from chassisctl.ipmi.sel_cmds import (
+    ClearAction,
+    ClearSelProgress,
+    ClearSelRequest,
+    RecordId,
+    SelInfo,
+    SelSupport,
+    SelTime,
+)
 from chassisctl.ipmi.storage import RecordChunk, RecordRead, Reservation, SdrRepoSupport, SdrRepositoryInfo
 
 from _fuzz import only_decode_errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 import random
 
 import pytest
@@ -53,7 +54,7 @@ def test_fast_start_then_the_interval_with_jitter() -> None:
     times = [t for t, _, _ in run_until(a, 100.0, 200.0)]
     assert len(times) >= 5
     assert times[0] < 101.0                                      # first frame within a second
-    gaps = [b - a_ for a_, b in zip(times, times[1:])]
+    gaps = [b - a_ for a_, b in pairwise(times)]
     assert gaps[:3] == pytest.approx([1.0, 1.0, 1.0])            # txFastInit = 4 frames, msgFastTx apart
     assert all(27.0 <= g <= 30.0 for g in gaps[3:]), gaps       # then msgTxInterval, up to 10 % early
 
@@ -127,7 +128,7 @@ def test_a_late_wake_up_does_not_delay_the_schedule() -> None:
         a.handle_timer(now)
         if a.frames_to_send(now):
             due.append(when)
-    gaps = [b - a_ for a_, b in zip(due[4:], due[5:])]
+    gaps = [b - a_ for a_, b in pairwise(due[4:])]
     assert len(gaps) >= 90 and all(0.9 <= g <= 1.0 for g in gaps), gaps
 
 

@@ -211,7 +211,8 @@ def test_bad_optional_tlvs_are_discarded_alone_and_listed() -> None:
                         + b"\x00\x00")
     assert pdu.first(SystemName).text == "a"
     assert [d.reason.split(":")[0] for d in pdu.discarded] == [
-        "duplicate", "bad-length", "malformed", "malformed ieee-802.1 subtype 2", "org TLV shorter than its OUI and subtype"]
+        "duplicate", "bad-length", "malformed", "malformed ieee-802.1 subtype 2",
+        "org TLV shorter than its OUI and subtype"]
 
 
 def test_reserved_types_are_kept_raw_and_bytes_after_end_ignored() -> None:

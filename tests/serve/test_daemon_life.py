@@ -162,7 +162,7 @@ def test_an_invalid_config_is_refused_with_one_line_and_the_old_one_keeps_runnin
         assert re.search(r"reload refused, the running configuration stays: "
                          + re.escape(str(serve.config_path)) + r":\d+: metrics.bogus_key: unknown key "
                          r"\(known: listen, interval\)$", line), line
-        assert len([l for l in serve.log_lines(mark) if "ERROR" in l]) == 1, serve.log_lines(mark)
+        assert len([x for x in serve.log_lines(mark) if "ERROR" in x]) == 1, serve.log_lines(mark)
         assert device_id(udp, console) == 0
         assert one(scrape(serve), "ipmi_up", collector="ipmi", node="bmc") == 1
     finally:
@@ -187,7 +187,7 @@ def test_sighup_storm_and_scrapes_during_reloads(tmp_path) -> None:
                 break
         assert 1 <= reloads <= 40
         assert serve.alive() and device_id(udp, console) == 0  # nothing touched the IPMI side
-        assert not [l for l in serve.log_lines(mark) if "ERROR" in l or "Traceback" in l]
+        assert not [x for x in serve.log_lines(mark) if "ERROR" in x or "Traceback" in x]
     finally:
         assert serve.stop() == 0
 

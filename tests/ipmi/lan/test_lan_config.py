@@ -47,7 +47,8 @@ def test_full_config(tmp_path):
     assert (cfg.host, cfg.port, cfg.cipher_suites) == ("::1", 1623, (3, 17, 1))
     assert cfg.kg == bytes.fromhex("0102030405")
     assert [(u.user_id, u.name, u.privilege, u.enabled) for u in cfg.users] == [
-        (2, "admin", Privilege.ADMINISTRATOR, True), (3, "op", Privilege.OPERATOR, False), (1, "", Privilege.USER, True)]
+        (2, "admin", Privilege.ADMINISTRATOR, True), (3, "op", Privilege.OPERATOR, False),
+        (1, "", Privilege.USER, True)]
     assert cfg.users[1].password == b"s3cret"
     assert cfg.mac_address == bytes.fromhex("020000000009") and cfg.ip_source == 2
     assert "s3cret" not in repr(cfg) and "pw" not in repr(cfg.users[0])

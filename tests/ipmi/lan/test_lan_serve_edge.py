@@ -158,7 +158,7 @@ def test_queued_requests_from_many_sessions_are_all_answered():
                 sessions.append((transport, proto, await _login(exchange)))
             for i, (transport, _, c) in enumerate(sessions):  # all sent before any reply is read
                 transport.sendto(c.request(0x06, 0x01) if i % 2 else c.request(0x00, 0x01))
-            for i, (transport, proto, c) in enumerate(sessions):
+            for i, (_transport, proto, c) in enumerate(sessions):
                 reply = split_reply(c.decode(await asyncio.wait_for(proto.queue.get(), 2)))
                 assert reply == ((0, b"\x20\x81\x01") if i % 2 else (0, b"\x01\x00\x00"))
             await asyncio.sleep(0.05)

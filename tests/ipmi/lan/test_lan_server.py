@@ -491,7 +491,9 @@ def test_get_session_info_and_channel_commands():
 def test_lan_parameters():
     server = make_server(cipher_suites=[17, 3], ip_address="10.0.0.5", mac_address="02:00:00:00:00:01")
     c = logged_in(server, raise_to=4)
-    p = lambda n: call(server, c, 0x0C, 0x02, bytes((1, n, 0, 0)))
+    def p(n: int):
+        return call(server, c, 0x0C, 0x02, bytes((1, n, 0, 0)))
+
     assert p(3) == (0, b"\x11" + bytes((10, 0, 0, 5)))
     assert p(5) == (0, b"\x11\x02\x00\x00\x00\x00\x01")
     assert p(1) == (0, b"\x11\x14")  # MD5 + straight password
