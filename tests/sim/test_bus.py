@@ -433,3 +433,31 @@ def test_other_masters_deliver_when_serviced(bus: SimulatedSMBus, clock: FakeClo
     assert last(bus) == "bmc: S 10 01 02 P"
     assert bus.next_due() is None
     assert not bus.master_write(0x30, b"\x00", master="bmc")
+
+
+def test_pacing_counts_from_the_start_of_the_transfer(clock: FakeClock) -> None:
+    """The simulator's work on the bytes (here: the fake clock moves while a device
+    takes them) happens while they are on the wire, not on top of their wire time."""
+
+    class Slow(Recorder):
+        def write_byte(self, value: int) -> bool:
+            clock.advance(0.00005)
+            return super().write_byte(value)
+
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Slow())
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])  # 5 bytes after the address: 0.25 ms of work
+    assert clock.monotonic() - 1000.0 == pytest.approx(56 / 100_000)
+
+
+def test_work_longer_than_the_wire_adds_no_wait(clock: FakeClock) -> None:
+    class Slower(Recorder):
+        def write_byte(self, value: int) -> bool:
+            clock.advance(0.001)
+            return super().write_byte(value)
+
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Slower())
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert clock.monotonic() - 1000.0 == pytest.approx(0.005)
+
