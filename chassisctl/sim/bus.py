@@ -344,6 +344,25 @@ class SimulatedSMBus:
         sleep_until(self.clock, due, exact=True)
         self._late = min(max(self.clock.monotonic() - due, 0.0), MAX_PACING_CREDIT)
 
+    def wait_ready(self, addr: int) -> bool:
+        """Wait until the device at ``addr`` has its response ready (``ready_at()``), exactly.
+
+        Only a transport that knows it talks to the simulator asks: it then
+        reads when the modelled turnaround ends instead of guessing it and
+        polling, which on this clock costs a NAKed read or a late one.  False,
+        without waiting, when the bus is not paced in real time or no device
+        there has a response coming: the caller polls as it would on hardware.
+        """
+        if not self.pace:
+            return False
+        for device in self._resolve(addr):
+            ready_at = getattr(device, "ready_at", None)
+            when = ready_at() if callable(ready_at) else None
+            if when is not None:
+                sleep_until(self.clock, when, exact=True)
+                return True
+        return False
+
     # -- SMBus protocol ------------------------------------------------------------
     def _smbus_read(self, addr: int, register: int | None, nbytes: int, need: int,
                     block: bool = False, write: bytes | None = None) -> list[int]:

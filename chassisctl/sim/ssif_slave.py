@@ -319,7 +319,15 @@ class SsifSlave:
         self.state = State.RES_SENDING
         return True
 
-    # -- introspection (tests, ``--debug``) -------------------------------------
+    # -- introspection (tests, ``--debug``, the simulated bus) -----------------------
+    def ready_at(self) -> float | None:
+        """Clock time the pending response becomes readable (None: none is coming).
+
+        The simulated bus tells a transport that knows it is talking to the
+        simulator, so its wait follows the modelled turnaround exactly.
+        """
+        return self._ready_at if self._blocks is not None else None
+
     @property
     def response_pending(self) -> bool:
         return self._blocks is not None and self.clock.monotonic() <= self._deadline

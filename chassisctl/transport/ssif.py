@@ -20,7 +20,9 @@ Everything else is retried within bounds:
   while reads succeed at once and up when one is NAKed — and the next
   ones back off from a quarter of it, doubling to 20 ms.  A fixed 1 ms
   first wait cost more than the whole modelled wire time of a Get Sensor
-  Reading at 100 kHz (1.58 ms);
+  Reading at 100 kHz (1.58 ms).  On the simulator's paced bus the first
+  read instead waits for the modelled turnaround exactly (the bus knows
+  it: ``wait_ready``), as a bench against the model should;
 - a PEC error re-reads at once (the response is still there);
 - a garbled response re-sends an idempotent request (at most twice).
 
@@ -98,6 +100,8 @@ class SsifTransport(BmcTransport):
         self.timeout = timeout
         self.tracer = tracer
         self.simulated = bool(getattr(bus, "simulated", False))
+        #: The simulator's exact "response ready" wait (``SimulatedSMBus.wait_ready``); never on hardware.
+        self._wait_ready = getattr(bus, "wait_ready", None) if self.simulated else None
         self._where = describe or str(getattr(bus, "path", "") or "the I2C bus")
         funcs = getattr(bus, "funcs", None)
         self._funcs = int(funcs) if funcs else None
@@ -245,7 +249,8 @@ class SsifTransport(BmcTransport):
         """Read until a valid response; a :class:`DecodeError` means "re-send" (idempotent only)."""
         written = self.clock.monotonic()
         expected = INITIAL_TURNAROUND if self.turnaround is None else self.turnaround
-        self.clock.sleep(expected)
+        if self._wait_ready is None or not self._wait_ready(self.addr):
+            self.clock.sleep(expected)
         # A sleep wakes late (timer slack, scheduling): learn the wait to *ask
         # for*, so the lateness is not learnt into the turnaround and then
         # paid a second time on top of it by the next sleep.

@@ -461,3 +461,33 @@ def test_work_longer_than_the_wire_adds_no_wait(clock: FakeClock) -> None:
     bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
     assert clock.monotonic() - 1000.0 == pytest.approx(0.005)
 
+
+class Ready(Recorder):
+    """A slave with a response due at a clock time (what ``SsifSlave.ready_at`` reports)."""
+
+    def __init__(self, when: float | None) -> None:
+        super().__init__()
+        self.when = when
+
+    def ready_at(self) -> float | None:
+        return self.when
+
+
+def test_wait_ready_waits_for_the_device_exactly(clock: FakeClock) -> None:
+    bus = SimulatedSMBus(clock=clock, pace=True)
+    bus.root.attach(0x10, Ready(1000.0004))
+    assert bus.wait_ready(0x10)
+    assert clock.monotonic() == pytest.approx(1000.0004)
+    assert bus.wait_ready(0x10)  # already due: no wait
+    assert clock.monotonic() == pytest.approx(1000.0004)
+
+
+def test_wait_ready_declines_unless_paced_and_something_is_coming(clock: FakeClock) -> None:
+    unpaced = SimulatedSMBus(clock=clock)
+    unpaced.root.attach(0x10, Ready(1000.5))
+    assert not unpaced.wait_ready(0x10)
+    paced = SimulatedSMBus(clock=clock, pace=True)
+    paced.root.attach(0x10, Ready(None))
+    paced.root.attach(0x11, Recorder())
+    assert not paced.wait_ready(0x10) and not paced.wait_ready(0x11) and not paced.wait_ready(0x12)
+    assert clock.monotonic() == 1000.0
