@@ -187,6 +187,8 @@ class SimulatedSMBus:
         self._closed = False
         #: How late the last paced wait woke up: taken off the next one.
         self._late = 0.0
+        #: No device had idle-time work left the last time it was asked (:meth:`_idle`).
+        self._idle_done = False
 
     # -- smbus2 housekeeping ------------------------------------------------
     @property
@@ -341,8 +343,31 @@ class SimulatedSMBus:
         if due <= now:
             self._late = max(self._late - seconds, 0.0)
             return
+        self._idle(due)
+        if self.clock.monotonic() >= due:
+            self._late = 0.0  # the devices' own work ran past the wire time: that is no credit
+            return
         sleep_until(self.clock, due, exact=True)
         self._late = min(max(self.clock.monotonic() - due, 0.0), MAX_PACING_CREDIT)
+
+    def _idle(self, until: float) -> None:
+        """The wire is busy until ``until``: devices may prepare meanwhile (``idle(until)``).
+
+        A real BMC runs beside the bus; the simulated one lives in the
+        host's process and would otherwise do its first-request set-up
+        (state file, SDR synthesis cache, responder) after the request's
+        STOP, on top of the modelled turnaround.  A device's ``idle``
+        returns True while it has more to prepare; once none has, the bus
+        stops asking.
+        """
+        if self._idle_done:
+            return
+        busy = False
+        for device in self._devices():
+            idle = getattr(device, "idle", None)
+            if callable(idle) and idle(until):
+                busy = True
+        self._idle_done = not busy
 
     def wait_ready(self, addr: int) -> bool:
         """Wait until the device at ``addr`` has its response ready (``ready_at()``), exactly.
@@ -359,7 +384,9 @@ class SimulatedSMBus:
             ready_at = getattr(device, "ready_at", None)
             when = ready_at() if callable(ready_at) else None
             if when is not None:
-                sleep_until(self.clock, when, exact=True)
+                if when > self.clock.monotonic():
+                    self._idle(when)
+                    sleep_until(self.clock, when, exact=True)
                 return True
         return False
 

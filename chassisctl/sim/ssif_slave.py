@@ -70,8 +70,10 @@ class SsifSlave:
     def __init__(self, handler: Callable[[bytes], bytes], clock: Clock, *, addr: int = 0x10,
                  turnaround: float = 0.0005, capabilities: SsifCapabilities | None = None,
                  faults: Faults | None = None, answer_capabilities: bool = True,
-                 abandon_after: float = ABANDON_AFTER) -> None:
+                 abandon_after: float = ABANDON_AFTER, prepare: Callable[[float], bool] | None = None) -> None:
         self.handler = handler
+        #: Work the BMC behind ``handler`` may do while the bus is busy (:meth:`idle`).
+        self.prepare = prepare
         self.clock = clock
         self.addr = addr
         self.turnaround = turnaround
@@ -318,6 +320,10 @@ class SsifSlave:
         self._tx, self._tx_pos = tx, 0
         self.state = State.RES_SENDING
         return True
+
+    def idle(self, until: float) -> bool:
+        """The bus is busy until clock time ``until``: let the BMC prepare; True while it has more to."""
+        return self.prepare(until) if self.prepare is not None else False
 
     # -- introspection (tests, ``--debug``, the simulated bus) -----------------------
     def ready_at(self) -> float | None:

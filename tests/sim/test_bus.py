@@ -491,3 +491,44 @@ def test_wait_ready_declines_unless_paced_and_something_is_coming(clock: FakeClo
     paced.root.attach(0x11, Recorder())
     assert not paced.wait_ready(0x10) and not paced.wait_ready(0x11) and not paced.wait_ready(0x12)
     assert clock.monotonic() == 1000.0
+
+
+class Preparing(Recorder):
+    """A slave that wants ``pieces`` calls of idle time, each taking ``work`` seconds of the clock."""
+
+    def __init__(self, clock: FakeClock, pieces: int, work: float = 0.0) -> None:
+        super().__init__()
+        self.clock, self.pieces, self.work = clock, pieces, work
+        self.calls: list[float] = []
+
+    def idle(self, until: float) -> bool:
+        self.calls.append(until)
+        if self.pieces:
+            self.pieces -= 1
+            self.clock.advance(self.work)
+        return self.pieces > 0
+
+
+def test_paced_waits_give_devices_idle_time_until_they_are_done(clock: FakeClock) -> None:
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    dev = Preparing(clock, pieces=2, work=0.0001)
+    bus.root.attach(0x10, dev)
+    for _ in range(4):
+        bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert len(dev.calls) == 2  # asked until it had nothing left
+    assert dev.calls[0] == pytest.approx(1000.0 + 56 / 100_000)  # the transfer's end
+    assert clock.monotonic() - 1000.0 == pytest.approx(4 * 56 / 100_000)  # its work hid in the wire time
+    unpaced = SimulatedSMBus(clock=clock)
+    other = Preparing(clock, pieces=1)
+    unpaced.root.attach(0x10, other)
+    unpaced.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert other.calls == []
+
+
+def test_idle_work_past_the_wire_time_is_not_credited(clock: FakeClock) -> None:
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Preparing(clock, pieces=1, work=0.002))
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert clock.monotonic() - 1000.0 == pytest.approx(0.002)
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])  # the next transfer still takes its wire time
+    assert clock.monotonic() - 1000.0 == pytest.approx(0.002 + 56 / 100_000)
