@@ -369,21 +369,23 @@ class SimulatedSMBus:
                 busy = True
         self._idle_done = not busy
 
-    def wait_ready(self, addr: int) -> bool:
+    def wait_ready(self, addr: int, deadline: float) -> bool:
         """Wait until the device at ``addr`` has its response ready (``ready_at()``), exactly.
 
         Only a transport that knows it talks to the simulator asks: it then
         reads when the modelled turnaround ends instead of guessing it and
         polling, which on this clock costs a NAKed read or a late one.  False,
-        without waiting, when the bus is not paced in real time or no device
-        there has a response coming: the caller polls as it would on hardware.
+        without waiting, when the bus is not paced in real time, no device
+        there has a response coming, or it comes only after the caller's
+        ``deadline``: the caller polls as it would on hardware (and times
+        out as it would).
         """
         if not self.pace:
             return False
         for device in self._resolve(addr):
             ready_at = getattr(device, "ready_at", None)
             when = ready_at() if callable(ready_at) else None
-            if when is not None:
+            if when is not None and when <= deadline:
                 if when > self.clock.monotonic():
                     self._idle(when)
                     sleep_until(self.clock, when, exact=True)

@@ -249,7 +249,7 @@ class SsifTransport(BmcTransport):
         """Read until a valid response; a :class:`DecodeError` means "re-send" (idempotent only)."""
         written = self.clock.monotonic()
         expected = INITIAL_TURNAROUND if self.turnaround is None else self.turnaround
-        if self._wait_ready is None or not self._wait_ready(self.addr):
+        if self._wait_ready is None or not self._wait_ready(self.addr, deadline):
             self.clock.sleep(expected)
         # A sleep wakes late (timer slack, scheduling): learn the wait to *ask
         # for*, so the lateness is not learnt into the turnaround and then

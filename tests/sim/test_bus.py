@@ -476,20 +476,23 @@ class Ready(Recorder):
 def test_wait_ready_waits_for_the_device_exactly(clock: FakeClock) -> None:
     bus = SimulatedSMBus(clock=clock, pace=True)
     bus.root.attach(0x10, Ready(1000.0004))
-    assert bus.wait_ready(0x10)
+    assert bus.wait_ready(0x10, 1001.0)
     assert clock.monotonic() == pytest.approx(1000.0004)
-    assert bus.wait_ready(0x10)  # already due: no wait
+    assert bus.wait_ready(0x10, 1001.0)  # already due: no wait
     assert clock.monotonic() == pytest.approx(1000.0004)
 
 
 def test_wait_ready_declines_unless_paced_and_something_is_coming(clock: FakeClock) -> None:
     unpaced = SimulatedSMBus(clock=clock)
     unpaced.root.attach(0x10, Ready(1000.5))
-    assert not unpaced.wait_ready(0x10)
+    assert not unpaced.wait_ready(0x10, 1001.0)
     paced = SimulatedSMBus(clock=clock, pace=True)
     paced.root.attach(0x10, Ready(None))
     paced.root.attach(0x11, Recorder())
-    assert not paced.wait_ready(0x10) and not paced.wait_ready(0x11) and not paced.wait_ready(0x12)
+    assert not any(paced.wait_ready(addr, 1001.0) for addr in (0x10, 0x11, 0x12))
+    late = SimulatedSMBus(clock=clock, pace=True)
+    late.root.attach(0x10, Ready(1002.0))
+    assert not late.wait_ready(0x10, 1001.0)  # due after the caller's deadline: it polls and times out
     assert clock.monotonic() == 1000.0
 
 

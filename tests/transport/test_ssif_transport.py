@@ -239,11 +239,20 @@ def test_on_the_paced_simulator_the_first_read_comes_when_the_model_is_ready(tur
     assert clock.monotonic() - start == pytest.approx(bus.wire_seconds + requests * turnaround)
 
 
+def test_a_paced_simulator_slower_than_the_timeout_still_times_out() -> None:
+    clock = FakeClock()
+    bus = SimulatedSMBus("paced", clock=clock, pace=True)
+    bus.root.attach(0x10, SsifSlave(FakeBmc(), clock, turnaround=0.5))
+    transport = SsifTransport(bus, 0x10, pec="off", clock=clock, timeout=0.2)
+    with pytest.raises(TimeoutFailure):
+        transport.transact(SENSOR_30)
+
+
 def test_a_real_bus_is_never_asked_to_wait_ready() -> None:
     class RealBus:  # smbus2.SMBus has neither ``simulated`` nor ``wait_ready``
         funcs = DEFAULT_FUNCS
 
-        def wait_ready(self, addr: int) -> bool:  # pragma: no cover - must not be called
+        def wait_ready(self, addr: int, deadline: float) -> bool:  # pragma: no cover - must not be called
             raise AssertionError("asked a real bus to wait_ready")
 
     assert SsifTransport(RealBus(), 0x10)._wait_ready is None
