@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -67,6 +66,8 @@ class StateStore:
             raise StateError(f"{self.owner} state directory {self.directory}: {exc.strerror}",
                              hint="check XDG_STATE_HOME and its permissions") from None
         try:
+            import fcntl  # a shared library: loaded when a lock is first taken, not to open a simulator
+
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield fd
         finally:

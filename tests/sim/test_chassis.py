@@ -386,8 +386,8 @@ def test_prepare_does_the_first_requests_set_up_while_the_wait_allows(monkeypatc
     chassis = SimChassis(profile, store, clock)
     assert chassis.prepare(clock.monotonic() + PREPARE_MIN / 2)  # too short a wait: nothing done
     assert chassis._state is None
-    assert chassis.prepare(clock.monotonic() + (PREPARE_MIN + PREPARE_SYNTH_MIN) / 2)  # state, responder
-    assert chassis._state is not None and "_repository" not in chassis.__dict__
+    assert chassis.prepare(clock.monotonic() + (PREPARE_MIN + PREPARE_SYNTH_MIN) / 2)  # model, state, responder
+    assert chassis._state is not None and "physics" in chassis.__dict__ and "_repository" not in chassis.__dict__
     assert not chassis.prepare(clock.monotonic() + PREPARE_SYNTH_MIN * 1.01)
     assert "_repository" in chassis.__dict__
     assert not chassis.prepare(clock.monotonic() + 1.0)  # nothing left: no work, no lock
