@@ -218,7 +218,8 @@ class SsifTransport(BmcTransport):
             cmd = plan[0][0]
             try:
                 for cmd, block in plan:
-                    self._trace(f"ssif W {cmd:02X}: {_hex(block)}")
+                    if self.tracer is not None:
+                        self._trace(f"ssif W {cmd:02X}: {_hex(block)}")
                     self.stats.bus_transactions += 1
                     self.bus.write_block_data(self.addr, cmd, list(block))
                 return
@@ -333,7 +334,8 @@ class SsifTransport(BmcTransport):
         except OSError as exc:
             self._trace(f"ssif R {cmd:02X}: {errno_name(exc.errno)}")
             raise
-        self._trace(f"ssif R {cmd:02X}: {_hex(data)}")
+        if self.tracer is not None:  # formatting every block costs more than the rest of the read
+            self._trace(f"ssif R {cmd:02X}: {_hex(data)}")
         return data
 
     def _rdwr_read(self, cmd: int) -> bytes:
