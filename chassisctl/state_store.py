@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
-import re
 from collections.abc import Iterator
 
 from chassisctl.errors import StateError
@@ -33,12 +31,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 SCHEMA = 1
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+#: What a name may hold (set operations, not a regex: compiling one is ~0.1 ms a process).
+NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
 def check_name(name: str) -> str:
     """Simulator and platform names become file names: keep them tame."""
-    if not _NAME.match(name) or name.startswith("."):
+    if not 1 <= len(name) <= 64 or not NAME_CHARS.issuperset(name) or name.startswith("."):
         from chassisctl.errors import UsageError
 
         raise UsageError(f"simulator name {name!r}: use 1-64 letters, digits, '.', '_' or '-'")
@@ -67,6 +66,8 @@ class StateStore:
             raise StateError(f"{self.owner} state directory {self.directory}: {exc.strerror}",
                              hint="check XDG_STATE_HOME and its permissions") from None
         try:
+            import fcntl  # a shared library: loaded when a lock is first taken, not to open a simulator
+
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield fd
         finally:

@@ -9,6 +9,8 @@ import pathlib
 import subprocess
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chassisctl.cli.app import run
 from chassisctl.errors import StateError, UsageError
@@ -69,6 +71,21 @@ def test_unwritable_state_directory(tmp_path: pathlib.Path) -> None:
 def test_names_are_tame(name: str) -> None:
     with pytest.raises(UsageError):
         check_name(name)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09_.-/ \n\u00e9\u0661"), max_size=70))
+def test_name_check_is_the_old_pattern(name: str) -> None:
+    """The set test accepts what ``^[A-Za-z0-9_.-]{1,64}$`` (minus a leading dot) did,
+    except the trailing newline that ``$`` let through into a file name."""
+    import re
+
+    old = bool(re.match(r"^[A-Za-z0-9_.-]{1,64}$", name)) and not name.startswith(".") and not name.endswith("\n")
+    try:
+        check_name(name)
+        new = True
+    except UsageError:
+        new = False
+    assert new == old
 
 
 def _bump(directory: str, rounds: int) -> None:

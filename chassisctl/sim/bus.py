@@ -11,14 +11,17 @@ the Linux kernel returns (ENXIO on an address NAK, EPROTO on a bad block
 count, EBADMSG on a PEC mismatch, EOPNOTSUPP for a missing adapter feature).
 
 Each transaction is appended to :attr:`SimulatedSMBus.transcript` and timed
-with the wire model; with ``pace=True`` the bus sleeps on the injected clock
-for that long, so benchmarks see realistic bus time without hardware.  A
-sleep that wakes late (a timer overshoots by ~0.1 ms, more than the wire
-time of ten bytes) is made up by the next transfer's wait, so a run of
-transfers takes the wire time the model says, not that plus one overshoot
-per transfer; a real adapter finishes a transfer when its last bit is out.
-The STOP reaches the devices after the wait, so a BMC's modelled turnaround
-starts when the request has really crossed the wire.
+with the wire model; with ``pace=True`` the bus waits on the injected clock
+until that long after the transfer began, so benchmarks see realistic bus
+time without hardware.  The wait counts from the call, as a real adapter's
+transfer starts when it is asked for: the simulator's own work on the bytes
+happens while they are on the wire, not after.  The wait sleeps short and
+spins the last ~0.1 ms (:meth:`~chassisctl.clock.SystemClock.sleep_until`),
+since a timer wakes that late, more than the wire time of ten bytes; what
+a wait still overshoots is made up by the next transfer's, so a run of
+transfers takes the wire time the model says.  The STOP reaches the
+devices after the wait, so a BMC's modelled turnaround starts when the
+request has really crossed the wire.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from chassisctl.clock import Clock, SystemClock
+from chassisctl.clock import Clock, SystemClock, sleep_until
 from chassisctl.ipmi.pec import crc8
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
@@ -184,6 +187,8 @@ class SimulatedSMBus:
         self._closed = False
         #: How late the last paced wait woke up: taken off the next one.
         self._late = 0.0
+        #: No device had idle-time work left the last time it was asked (:meth:`_idle`).
+        self._idle_done = False
 
     # -- smbus2 housekeeping ------------------------------------------------
     @property
@@ -261,40 +266,42 @@ class SimulatedSMBus:
     def _transact(self, body: Callable[[_Transfer], T], *, kind: str, addr: int,
                   need: int = 0, master: str = "host", faults: bool = True) -> T:
         """Run ``body`` as one START..STOP, applying faults, errnos, transcript and time."""
+        began = self.clock.monotonic()
         if self._closed:
             raise _os_error(errno.EBADF, "bus is closed")
         if need and not self.funcs & need:
             raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc.names(need)}")
         if faults and self.faults.is_stuck:
-            self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind))
+            self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind),
+                         began)
             raise _os_error(errno.EBUSY, "bus stuck busy")
         if self._held_low(addr):
             self._record(WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
-                                         stretch=SMBUS_TIMEOUT, kind=kind), force_sleep=True)
+                                         stretch=SMBUS_TIMEOUT, kind=kind), began, force_sleep=True)
             raise _os_error(errno.ETIMEDOUT, "SDA held low on a connected mux channel")
         if faults and self.faults.take("timeout"):
             txn = WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
                                   stretch=SMBUS_TIMEOUT, kind=kind)
-            self._record(txn, force_sleep=True)
+            self._record(txn, began, force_sleep=True)
             raise _os_error(errno.ETIMEDOUT, "slave held SCL past t_TIMEOUT")
         transfer = _Transfer(self, master)
         if faults and self.faults.take("nak_reads" if kind == "R" else "nak_writes"):
             transfer.parts.append(WirePart(addr, False, b"", acked=False))
-            self._finish(transfer, self._errno_name(self.nak_errno), kind)
+            self._finish(transfer, self._errno_name(self.nak_errno), kind, began)
             raise _os_error(self.nak_errno, f"injected NAK at {addr:#04x}")
         self.address = addr
         try:
             result = body(transfer)
         except _Nak:
-            self._finish(transfer, self._errno_name(self.nak_errno), kind)
+            self._finish(transfer, self._errno_name(self.nak_errno), kind, began)
             raise _os_error(self.nak_errno, f"no acknowledge from {addr:#04x}") from None
         except OSError as exc:
-            self._finish(transfer, self._errno_name(exc.errno), kind)
+            self._finish(transfer, self._errno_name(exc.errno), kind, began)
             raise
-        self._finish(transfer, None, kind)
+        self._finish(transfer, None, kind, began)
         return result
 
-    def _finish(self, transfer: _Transfer, error: str | None, kind: str) -> None:
+    def _finish(self, transfer: _Transfer, error: str | None, kind: str, began: float) -> None:
         """Record (and, when pacing, wait out) the transfer, then deliver the STOP.
 
         The STOP comes last because that is when it happens on a real wire:
@@ -302,7 +309,7 @@ class SimulatedSMBus:
         an IPMB responder) then starts its turnaround after the bytes'
         wire time, not before it.
         """
-        self._record(transfer.wire(error, kind))
+        self._record(transfer.wire(error, kind), began)
         transfer.stop()
 
     def _held_low(self, addr: int) -> bool:
@@ -321,23 +328,69 @@ class SimulatedSMBus:
     def _errno_name(code: int | None) -> str:
         return errno.errorcode.get(code or 0, str(code))
 
-    def _record(self, txn: WireTransaction, force_sleep: bool = False) -> None:
+    def _record(self, txn: WireTransaction, began: float, force_sleep: bool = False) -> None:
         self.transcript.append(txn)
         seconds = self.timing.account(txn)
         if self.tracer is not None:
             self.tracer(f"i2c {self.path} {txn}")
         if self.pace or force_sleep:
-            self._pace(seconds)
+            self._pace(seconds, began)
 
-    def _pace(self, seconds: float) -> None:
-        """Wait out ``seconds`` of wire time, less what the previous wait overslept."""
-        start = self.clock.monotonic()
-        due = start + seconds - self._late
-        if due <= start:
-            self._late -= seconds
+    def _pace(self, seconds: float, began: float) -> None:
+        """Wait until ``seconds`` of wire time after ``began``, less what the previous wait overslept."""
+        due = began + seconds - self._late
+        now = self.clock.monotonic()
+        if due <= now:
+            self._late = max(self._late - seconds, 0.0)
             return
-        self.clock.sleep(due - start)
+        self._idle(due)
+        if self.clock.monotonic() >= due:
+            self._late = 0.0  # the devices' own work ran past the wire time: that is no credit
+            return
+        sleep_until(self.clock, due, exact=True)
         self._late = min(max(self.clock.monotonic() - due, 0.0), MAX_PACING_CREDIT)
+
+    def _idle(self, until: float) -> None:
+        """The wire is busy until ``until``: devices may prepare meanwhile (``idle(until)``).
+
+        A real BMC runs beside the bus; the simulated one lives in the
+        host's process and would otherwise do its first-request set-up
+        (state file, SDR synthesis cache, responder) after the request's
+        STOP, on top of the modelled turnaround.  A device's ``idle``
+        returns True while it has more to prepare; once none has, the bus
+        stops asking.
+        """
+        if self._idle_done:
+            return
+        busy = False
+        for device in self._devices():
+            idle = getattr(device, "idle", None)
+            if callable(idle) and idle(until):
+                busy = True
+        self._idle_done = not busy
+
+    def wait_ready(self, addr: int, deadline: float) -> bool:
+        """Wait until the device at ``addr`` has its response ready (``ready_at()``), exactly.
+
+        Only a transport that knows it talks to the simulator asks: it then
+        reads when the modelled turnaround ends instead of guessing it and
+        polling, which on this clock costs a NAKed read or a late one.  False,
+        without waiting, when the bus is not paced in real time, no device
+        there has a response coming, or it comes only after the caller's
+        ``deadline``: the caller polls as it would on hardware (and times
+        out as it would).
+        """
+        if not self.pace:
+            return False
+        for device in self._resolve(addr):
+            ready_at = getattr(device, "ready_at", None)
+            when = ready_at() if callable(ready_at) else None
+            if when is not None and when <= deadline:
+                if when > self.clock.monotonic():
+                    self._idle(when)
+                    sleep_until(self.clock, when, exact=True)
+                return True
+        return False
 
     # -- SMBus protocol ------------------------------------------------------------
     def _smbus_read(self, addr: int, register: int | None, nbytes: int, need: int,

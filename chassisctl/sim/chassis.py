@@ -22,9 +22,7 @@ from chassisctl.ipmi.codes import AppCmdInt, CompletionCodeInt, NetFnInt, Sensor
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.message import Request
 from chassisctl.ipmi.ssif import decode_request, encode_response
-from chassisctl.sim.bmc import SimBmcModel, SimState, sensor_decl
 from chassisctl.sim.faults import Faults
-from chassisctl.sim.physics import PhysicalModel
 from chassisctl.sim.profile import Profile, load_profile
 from chassisctl.state_store import StateStore
 
@@ -36,11 +34,22 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from chassisctl.bmc.sdr_repository import SdrRepository
     from chassisctl.bmc.synth import SynthSensor
+    from chassisctl.sim.bmc import SimState
+    from chassisctl.sim.physics import PhysicalModel
+
+# The BMC model and the physics (sim.bmc, bmc.bmc_model, sim.physics) are
+# imported when the first request needs them, or before it in the bus's idle
+# time (SimChassis.prepare), not to open the bus.
 
 PROFILE_ENV = "CHASSISCTL_SIM_PROFILE"
 #: Layout version of the synthesised-SDR cache files.
 SYNTH_CACHE_FORMAT = 1
 PACE_ENV = "CHASSISCTL_SIM_PACE"
+#: Idle-time preparation (:meth:`SimChassis.prepare`) starts a piece only with this much
+#: of the bus's wait left (seconds): the state file and the responder...
+PREPARE_MIN = 0.0002
+#: ...and the SDR synthesis, which ``power status`` does not need, only with this much.
+PREPARE_SYNTH_MIN = 0.0005
 #: 8-bit IPMB address of the simulated satellite controller (a PSU manager).
 SATELLITE_ADDR = 0x72
 
@@ -70,13 +79,61 @@ class SimChassis:
         self.store = store
         self.clock = clock
         self.faults = faults or Faults()
-        self.physics = PhysicalModel(profile)
         self.max_response_data = profile.bmc.max_response - 3
         self._state: SimState | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._sdr: SdrRepository | None = None
+        #: What :meth:`prepare` has left to do, with the wait each piece needs.
+        self._unprepared = [(self._prepare_model, PREPARE_MIN), (self._prepare_state, PREPARE_MIN),
+                            (self._prepare_responder, PREPARE_MIN), (self._prepare_synth, PREPARE_SYNTH_MIN)]
+
+    # -- set-up while the bus is busy -------------------------------------------
+    def prepare(self, until: float) -> bool:
+        """The bus is busy until clock time ``until``: do the next pieces of first-request set-up.
+
+        It is the very work the first request would do after its STOP, on
+        top of the modelled turnaround (~2 ms on this machine class): read
+        the state file under the lock (the request reads it again only if
+        it changed meanwhile, as between any two requests), load the SDR
+        synthesis from its cache, import the model and the responder.  A piece starts
+        only while enough of the wait is left, so one that is not needed
+        (the synthesis, by ``power status``) costs nothing.  Returns True
+        while pieces are left.
+        """
+        while self._unprepared:
+            piece, need = self._unprepared[0]
+            if until - self.clock.monotonic() < need:
+                return True
+            del self._unprepared[0]
+            try:
+                piece()
+            except Exception:  # noqa: BLE001 - the first request does the same work and reports the error
+                self._unprepared.clear()
+        return False
+
+    def _prepare_model(self) -> None:
+        import chassisctl.sim.bmc  # noqa: F401 - the model, imported now: every request builds one
+
+        self.physics  # noqa: B018 - a cached property: built now, used by every request
+
+    def _prepare_state(self) -> None:
+        if self._state is None and self.store is not None:
+            with self.store.locked():
+                self._load(self.clock.time())
+
+    def _prepare_responder(self) -> None:
+        import chassisctl.bmc.responder  # noqa: F401 - imported now, used by the first request
+
+    def _prepare_synth(self) -> None:
+        self._repository  # noqa: B018 - a cached property: built now, used by the first sensor request
 
     # -- static parts, built on first use ----------------------------------------
+    @functools.cached_property
+    def physics(self) -> PhysicalModel:
+        from chassisctl.sim.physics import PhysicalModel
+
+        return PhysicalModel(self.profile)
+
     @functools.cached_property
     def satellite(self) -> _Satellite:
         return _Satellite(self)
@@ -91,6 +148,7 @@ class SimChassis:
         """
         from chassisctl.bmc.synth import from_document, repository, to_document
         from chassisctl.fileio import load_cache, store_cache
+        from chassisctl.sim.bmc import sensor_decl
 
         decls = [sensor_decl(s) for s in self.profile.sensors]
         path, key = _synth_cache(self.profile)
@@ -118,6 +176,8 @@ class SimChassis:
 
     # -- state ---------------------------------------------------------------
     def _fresh(self, now: float) -> SimState:
+        from chassisctl.sim.bmc import SimState
+
         ts = int(now)
         return SimState(timeline=self.physics.steady_timeline(now), sdr_addition=ts, sdr_erase=ts,
                         profile_digest=self.profile.digest, dirty=True)
@@ -163,6 +223,8 @@ class SimChassis:
         now = self.clock.time()
         lock = self.store.locked() if self.store is not None else contextlib.nullcontext()
         with lock:
+            from chassisctl.sim.bmc import SimBmcModel
+
             state = self._load(now)
             model = SimBmcModel(self, state, now)
             was_on = state.timeline.on
@@ -200,6 +262,7 @@ class SimChassis:
 
 def _from_doc(doc: dict[str, Any], path: Path | str) -> SimState:
     from chassisctl.errors import StateError
+    from chassisctl.sim.bmc import SimState
 
     try:
         return SimState.from_json(doc["chassis"])
@@ -298,7 +361,8 @@ def open_simulated(name: str = "default", *, transport: str = "ssif", clock: Clo
             TransactionSupport.START_MIDDLE_END if profile.bmc.multipart else TransactionSupport.SINGLE_PART,
             profile.bmc.pec, 0, profile.bmc.max_request, profile.bmc.max_response)
         bus.root.attach(addr, SsifSlave(chassis.handle_payload, clock, addr=addr, capabilities=caps,
-                                        turnaround=profile.bmc.turnaround, faults=faults))
+                                        turnaround=profile.bmc.turnaround, faults=faults,
+                                        prepare=chassis.prepare))
     return world
 
 

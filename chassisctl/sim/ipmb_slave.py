@@ -21,15 +21,15 @@ next delivery or the timeout, so a :class:`FakeClock` makes it instant.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
 from collections.abc import Callable
 
-from chassisctl.clock import Clock
+from chassisctl.clock import Clock, sleep_until
 from chassisctl.ipmi.decode_errors import DecodeError
 from chassisctl.ipmi.ipmb import IpmbRequest
 from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import Segment
 
+TYPE_CHECKING = False  # not typing's: importing typing costs a simulated IPMB command milliseconds
 if TYPE_CHECKING:
     from chassisctl.sim.bus import SimulatedSMBus
 
@@ -205,8 +205,9 @@ class SimIpmbDevice(_FrameSlave):
                 self.clock.sleep(deadline - now)
                 continue
             wake = due if deadline is None else min(due, deadline)
-            # always move forward, so a delivery due "now" cannot spin
-            self.clock.sleep(max(wake - now, 1e-6))
+            # always move forward, so a delivery due "now" cannot spin; on a paced
+            # bus wake when the delivery is due, not a timer's slack later
+            sleep_until(self.clock, max(wake, now + 1e-6), exact=bool(getattr(self.bus, "pace", False)))
 
     def pending(self) -> int:
         return len(self._queue)

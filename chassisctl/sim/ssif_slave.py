@@ -30,7 +30,6 @@ Behaviour, in the order a request flows (IPMI v2.0 ch. 12 as ``ssif_bmc`` and QE
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 
 from chassisctl.clock import Clock
@@ -47,7 +46,11 @@ _WRITE_CMDS = {SsifCmdInt.SINGLE_WRITE, SsifCmdInt.MULTI_WRITE_START,
 _READ_CMDS = {SsifCmdInt.READ_START, SsifCmdInt.READ_MIDDLE, SsifCmdInt.READ_RETRY}
 
 
-class State(enum.Enum):
+class State:
+    """The slave's states (``ssif_bmc``'s, named as text): plain strings, not an
+    enum, since every simulated command builds this module and an Enum class
+    costs ~0.2 ms to create, and each byte on the wire compares one."""
+
     READY = "ready"
     SMBUS_CMD = "command byte"
     REQ_RECVING = "receiving request"
@@ -70,8 +73,10 @@ class SsifSlave:
     def __init__(self, handler: Callable[[bytes], bytes], clock: Clock, *, addr: int = 0x10,
                  turnaround: float = 0.0005, capabilities: SsifCapabilities | None = None,
                  faults: Faults | None = None, answer_capabilities: bool = True,
-                 abandon_after: float = ABANDON_AFTER) -> None:
+                 abandon_after: float = ABANDON_AFTER, prepare: Callable[[float], bool] | None = None) -> None:
         self.handler = handler
+        #: Work the BMC behind ``handler`` may do while the bus is busy (:meth:`idle`).
+        self.prepare = prepare
         self.clock = clock
         self.addr = addr
         self.turnaround = turnaround
@@ -319,7 +324,19 @@ class SsifSlave:
         self.state = State.RES_SENDING
         return True
 
-    # -- introspection (tests, ``--debug``) -------------------------------------
+    def idle(self, until: float) -> bool:
+        """The bus is busy until clock time ``until``: let the BMC prepare; True while it has more to."""
+        return self.prepare(until) if self.prepare is not None else False
+
+    # -- introspection (tests, ``--debug``, the simulated bus) -----------------------
+    def ready_at(self) -> float | None:
+        """Clock time the pending response becomes readable (None: none is coming).
+
+        The simulated bus tells a transport that knows it is talking to the
+        simulator, so its wait follows the modelled turnaround exactly.
+        """
+        return self._ready_at if self._blocks is not None else None
+
     @property
     def response_pending(self) -> bool:
         return self._blocks is not None and self.clock.monotonic() <= self._deadline

@@ -20,7 +20,9 @@ Everything else is retried within bounds:
   while reads succeed at once and up when one is NAKed — and the next
   ones back off from a quarter of it, doubling to 20 ms.  A fixed 1 ms
   first wait cost more than the whole modelled wire time of a Get Sensor
-  Reading at 100 kHz (1.58 ms);
+  Reading at 100 kHz (1.58 ms).  On the simulator's paced bus the first
+  read instead waits for the modelled turnaround exactly (the bus knows
+  it: ``wait_ready``), as a bench against the model should;
 - a PEC error re-reads at once (the response is still there);
 - a garbled response re-sends an idempotent request (at most twice).
 
@@ -98,6 +100,8 @@ class SsifTransport(BmcTransport):
         self.timeout = timeout
         self.tracer = tracer
         self.simulated = bool(getattr(bus, "simulated", False))
+        #: The simulator's exact "response ready" wait (``SimulatedSMBus.wait_ready``); never on hardware.
+        self._wait_ready = getattr(bus, "wait_ready", None) if self.simulated else None
         self._where = describe or str(getattr(bus, "path", "") or "the I2C bus")
         funcs = getattr(bus, "funcs", None)
         self._funcs = int(funcs) if funcs else None
@@ -214,7 +218,8 @@ class SsifTransport(BmcTransport):
             cmd = plan[0][0]
             try:
                 for cmd, block in plan:
-                    self._trace(f"ssif W {cmd:02X}: {_hex(block)}")
+                    if self.tracer is not None:
+                        self._trace(f"ssif W {cmd:02X}: {_hex(block)}")
                     self.stats.bus_transactions += 1
                     self.bus.write_block_data(self.addr, cmd, list(block))
                 return
@@ -245,7 +250,8 @@ class SsifTransport(BmcTransport):
         """Read until a valid response; a :class:`DecodeError` means "re-send" (idempotent only)."""
         written = self.clock.monotonic()
         expected = INITIAL_TURNAROUND if self.turnaround is None else self.turnaround
-        self.clock.sleep(expected)
+        if self._wait_ready is None or not self._wait_ready(self.addr, deadline):
+            self.clock.sleep(expected)
         # A sleep wakes late (timer slack, scheduling): learn the wait to *ask
         # for*, so the lateness is not learnt into the turnaround and then
         # paid a second time on top of it by the next sleep.
@@ -328,7 +334,8 @@ class SsifTransport(BmcTransport):
         except OSError as exc:
             self._trace(f"ssif R {cmd:02X}: {errno_name(exc.errno)}")
             raise
-        self._trace(f"ssif R {cmd:02X}: {_hex(data)}")
+        if self.tracer is not None:  # formatting every block costs more than the rest of the read
+            self._trace(f"ssif R {cmd:02X}: {_hex(data)}")
         return data
 
     def _rdwr_read(self, cmd: int) -> bytes:

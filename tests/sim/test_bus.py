@@ -433,3 +433,105 @@ def test_other_masters_deliver_when_serviced(bus: SimulatedSMBus, clock: FakeClo
     assert last(bus) == "bmc: S 10 01 02 P"
     assert bus.next_due() is None
     assert not bus.master_write(0x30, b"\x00", master="bmc")
+
+
+def test_pacing_counts_from_the_start_of_the_transfer(clock: FakeClock) -> None:
+    """The simulator's work on the bytes (here: the fake clock moves while a device
+    takes them) happens while they are on the wire, not on top of their wire time."""
+
+    class Slow(Recorder):
+        def write_byte(self, value: int) -> bool:
+            clock.advance(0.00005)
+            return super().write_byte(value)
+
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Slow())
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])  # 5 bytes after the address: 0.25 ms of work
+    assert clock.monotonic() - 1000.0 == pytest.approx(56 / 100_000)
+
+
+def test_work_longer_than_the_wire_adds_no_wait(clock: FakeClock) -> None:
+    class Slower(Recorder):
+        def write_byte(self, value: int) -> bool:
+            clock.advance(0.001)
+            return super().write_byte(value)
+
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Slower())
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert clock.monotonic() - 1000.0 == pytest.approx(0.005)
+
+
+class Ready(Recorder):
+    """A slave with a response due at a clock time (what ``SsifSlave.ready_at`` reports)."""
+
+    def __init__(self, when: float | None) -> None:
+        super().__init__()
+        self.when = when
+
+    def ready_at(self) -> float | None:
+        return self.when
+
+
+def test_wait_ready_waits_for_the_device_exactly(clock: FakeClock) -> None:
+    bus = SimulatedSMBus(clock=clock, pace=True)
+    bus.root.attach(0x10, Ready(1000.0004))
+    assert bus.wait_ready(0x10, 1001.0)
+    assert clock.monotonic() == pytest.approx(1000.0004)
+    assert bus.wait_ready(0x10, 1001.0)  # already due: no wait
+    assert clock.monotonic() == pytest.approx(1000.0004)
+
+
+def test_wait_ready_declines_unless_paced_and_something_is_coming(clock: FakeClock) -> None:
+    unpaced = SimulatedSMBus(clock=clock)
+    unpaced.root.attach(0x10, Ready(1000.5))
+    assert not unpaced.wait_ready(0x10, 1001.0)
+    paced = SimulatedSMBus(clock=clock, pace=True)
+    paced.root.attach(0x10, Ready(None))
+    paced.root.attach(0x11, Recorder())
+    assert not any(paced.wait_ready(addr, 1001.0) for addr in (0x10, 0x11, 0x12))
+    late = SimulatedSMBus(clock=clock, pace=True)
+    late.root.attach(0x10, Ready(1002.0))
+    assert not late.wait_ready(0x10, 1001.0)  # due after the caller's deadline: it polls and times out
+    assert clock.monotonic() == 1000.0
+
+
+class Preparing(Recorder):
+    """A slave that wants ``pieces`` calls of idle time, each taking ``work`` seconds of the clock."""
+
+    def __init__(self, clock: FakeClock, pieces: int, work: float = 0.0) -> None:
+        super().__init__()
+        self.clock, self.pieces, self.work = clock, pieces, work
+        self.calls: list[float] = []
+
+    def idle(self, until: float) -> bool:
+        self.calls.append(until)
+        if self.pieces:
+            self.pieces -= 1
+            self.clock.advance(self.work)
+        return self.pieces > 0
+
+
+def test_paced_waits_give_devices_idle_time_until_they_are_done(clock: FakeClock) -> None:
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    dev = Preparing(clock, pieces=2, work=0.0001)
+    bus.root.attach(0x10, dev)
+    for _ in range(4):
+        bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert len(dev.calls) == 2  # asked until it had nothing left
+    assert dev.calls[0] == pytest.approx(1000.0 + 56 / 100_000)  # the transfer's end
+    assert clock.monotonic() - 1000.0 == pytest.approx(4 * 56 / 100_000)  # its work hid in the wire time
+    unpaced = SimulatedSMBus(clock=clock)
+    other = Preparing(clock, pieces=1)
+    unpaced.root.attach(0x10, other)
+    unpaced.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert other.calls == []
+
+
+def test_idle_work_past_the_wire_time_is_not_credited(clock: FakeClock) -> None:
+    bus = SimulatedSMBus(clock=clock, pace=True, clock_hz=100_000)
+    bus.root.attach(0x10, Preparing(clock, pieces=1, work=0.002))
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])
+    assert clock.monotonic() - 1000.0 == pytest.approx(0.002)
+    bus.write_block_data(0x10, 0x02, [0x10, 0x2D, 0x30])  # the next transfer still takes its wire time
+    assert clock.monotonic() - 1000.0 == pytest.approx(0.002 + 56 / 100_000)

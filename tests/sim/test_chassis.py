@@ -368,3 +368,44 @@ def test_synthesised_sdrs_come_back_from_the_cache_as_built(monkeypatch, tmp_pat
     pathlib.Path(path).write_text("{not json")
     third = SimChassis(profile, None, FakeClock(1_700_000_000.0))
     assert third.records == fresh_records
+
+
+def test_prepare_does_the_first_requests_set_up_while_the_wait_allows(monkeypatch, tmp_path) -> None:
+    """Idle bus time reads the state, imports the responder and loads the synthesis,
+    each piece only while enough of the wait is left; answers are those of an
+    unprepared chassis."""
+    from chassisctl.clock import FakeClock
+    from chassisctl.sim.chassis import PREPARE_MIN, PREPARE_SYNTH_MIN, SimChassis, state_directory
+    from chassisctl.sim.profile import load_profile
+
+    kit.isolate(monkeypatch, tmp_path)
+    profile = load_profile()
+    clock = FakeClock(1_700_000_000.0)
+    store = StateStore(state_directory(), "prep")
+    plain = SimChassis(profile, StateStore(state_directory(), "plain"), FakeClock(1_700_000_000.0))
+    chassis = SimChassis(profile, store, clock)
+    assert chassis.prepare(clock.monotonic() + PREPARE_MIN / 2)  # too short a wait: nothing done
+    assert chassis._state is None
+    assert chassis.prepare(clock.monotonic() + (PREPARE_MIN + PREPARE_SYNTH_MIN) / 2)  # model, state, responder
+    assert chassis._state is not None and "physics" in chassis.__dict__ and "_repository" not in chassis.__dict__
+    assert not chassis.prepare(clock.monotonic() + PREPARE_SYNTH_MIN * 1.01)
+    assert "_repository" in chassis.__dict__
+    assert not chassis.prepare(clock.monotonic() + 1.0)  # nothing left: no work, no lock
+    for request in (Request(0x0A, 0x20), Request(0x04, 0x2D, b"\x01"), Request(0x00, 0x01)):
+        assert chassis.handle(request) == plain.handle(request)
+
+
+def test_prepare_leaves_errors_to_the_request(monkeypatch, tmp_path) -> None:
+    from chassisctl.clock import FakeClock
+    from chassisctl.errors import StateError
+    from chassisctl.sim.chassis import SimChassis
+    from chassisctl.sim.profile import load_profile
+
+    kit.isolate(monkeypatch, tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    clock = FakeClock()
+    chassis = SimChassis(load_profile(), StateStore(blocker / "sim", "x"), clock)
+    assert not chassis.prepare(clock.monotonic() + 1.0)  # gave up quietly
+    with pytest.raises(StateError):
+        chassis.handle(Request(0x00, 0x01))

@@ -84,6 +84,17 @@ def test_turnaround_includes_the_models_own_work() -> None:
     assert rig.read()[:3] == H("1C 01 00")
 
 
+def test_ready_at_says_when_reads_stop_being_naked(rig: Rig) -> None:
+    assert rig.slave.ready_at() is None  # nothing asked yet
+    rig.bus.write_block_data(0x10, 0x02, [0x18, 0x01])
+    due = rig.slave.ready_at()
+    assert due == pytest.approx(rig.clock.monotonic() + rig.slave.turnaround)
+    rig.clock.advance(due - rig.clock.monotonic() - 1e-6)
+    assert nak(rig.read) == errno.ENXIO
+    rig.clock.advance(1e-6)
+    assert rig.read()[:3] == H("1C 01 00")
+
+
 def test_a_slow_model_answer_is_not_abandoned_before_it_exists() -> None:
     """Work longer than turnaround + abandon time (the state lock held by other
     processes) still leaves the answer readable: the abandon timer starts when

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chassisctl.clock import FakeClock
 from chassisctl.config import BmcSettings
@@ -35,6 +37,31 @@ def test_parse_rejects(text: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_bus_spec(text)
     assert "\n" not in str(info.value)
+
+
+@given(st.builds(str.__add__, st.sampled_from(["", "sim:", " sim:", "/dev/i2c-", "i2c-", "/dev/"]),
+                 st.text(alphabet=st.sampled_from("sim:/dev/i2c-0123456789aZ_.- \n\u0661\u00e9"), max_size=70)))
+def test_parsing_is_the_old_patterns(text: str) -> None:
+    """String checks instead of the regexes ``[A-Za-z0-9][A-Za-z0-9_.-]{0,63}`` (sim names)
+    and ``(?:/dev/)?i2c-(\\d{1,4})`` (devices), which every command paid to compile."""
+    import re
+
+    value = text.strip()
+    if value == "sim":
+        old: BusSpec | None = BusSpec(sim="default")
+    elif value.startswith("sim:"):
+        ok = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value[4:])
+        old = BusSpec(sim=value[4:]) if ok else None
+    elif value.isdigit() and len(value) <= 4:
+        old = BusSpec(number=int(value))
+    else:
+        match = re.fullmatch(r"(?:/dev/)?i2c-(\d{1,4})", value)
+        old = BusSpec(number=int(match.group(1))) if match else None
+    try:
+        new: BusSpec | None = parse_bus_spec(text)
+    except UsageError:
+        new = None
+    assert new == old
 
 
 def test_a_simulated_bus_comes_from_the_simulator_only() -> None:

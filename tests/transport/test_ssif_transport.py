@@ -221,6 +221,43 @@ def test_the_next_read_waits_the_learned_turnaround() -> None:
     assert rig.clock.monotonic() - start <= 0.030 * 1.5
 
 
+@pytest.mark.parametrize("turnaround", [0.0004, 0.002])
+def test_on_the_paced_simulator_the_first_read_comes_when_the_model_is_ready(turnaround: float) -> None:
+    """The simulator's bus paces real time and knows when its BMC will answer:
+    each request then costs its wire time plus the modelled turnaround, with
+    no NAKed poll and no read later than needed (the first request included)."""
+    clock = FakeClock()
+    bus = SimulatedSMBus("paced", clock=clock, pace=True)
+    bmc = FakeBmc()
+    bus.root.attach(0x10, SsifSlave(bmc, clock, turnaround=turnaround))
+    transport = SsifTransport(bus, 0x10, pec="off", clock=clock)
+    start = clock.monotonic()
+    for _ in range(5):
+        assert transport.transact(SENSOR_30).data == H("2A C0 00 80")
+    assert all(t.acked for t in bus.transcript)
+    requests = 6  # the capability query, then five readings
+    assert clock.monotonic() - start == pytest.approx(bus.wire_seconds + requests * turnaround)
+
+
+def test_a_paced_simulator_slower_than_the_timeout_still_times_out() -> None:
+    clock = FakeClock()
+    bus = SimulatedSMBus("paced", clock=clock, pace=True)
+    bus.root.attach(0x10, SsifSlave(FakeBmc(), clock, turnaround=0.5))
+    transport = SsifTransport(bus, 0x10, pec="off", clock=clock, timeout=0.2)
+    with pytest.raises(TimeoutFailure):
+        transport.transact(SENSOR_30)
+
+
+def test_a_real_bus_is_never_asked_to_wait_ready() -> None:
+    class RealBus:  # smbus2.SMBus has neither ``simulated`` nor ``wait_ready``
+        funcs = DEFAULT_FUNCS
+
+        def wait_ready(self, addr: int, deadline: float) -> bool:  # pragma: no cover - must not be called
+            raise AssertionError("asked a real bus to wait_ready")
+
+    assert SsifTransport(RealBus(), 0x10)._wait_ready is None
+
+
 @pytest.mark.parametrize("turnaround", [0.0004, 0.002, 0.010])
 def test_polling_follows_the_bmc_turnaround(turnaround: float) -> None:
     """Over many requests the wait before each response stays close to the BMC's
