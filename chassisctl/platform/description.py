@@ -28,8 +28,6 @@ from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.config.keys import check_value
 from chassisctl.digests import NAMESPACE_URL, parse_uuid, sha256_hex, uuid5
-from chassisctl.config.lines import Path as KeyPath
-from chassisctl.config.lines import dotted, key_lines, line_of
 from chassisctl.devices.cpld import Access, Field
 from chassisctl.devices.pca954x import Kind as MuxKind
 from chassisctl.errors import ConfigError, NoInputError
@@ -40,6 +38,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
+
+    from chassisctl.config.lines import Path as KeyPath
 
 EXAMPLES = ("switch-1u", "compute-4n")
 CACHE_FORMAT = 1
@@ -209,6 +209,9 @@ class _Context:
         self._lines: dict[KeyPath, int] | None = None
 
     def fail(self, path: KeyPath, message: str) -> ConfigError:
+        # Only a failing description needs its lines (and config.lines with its regex).
+        from chassisctl.config.lines import dotted, key_lines, line_of
+
         if self._lines is None:
             try:
                 self._lines = key_lines(self.text)
@@ -361,7 +364,7 @@ class _Validator:
         self.table(self.doc, schema.TOP, ())
         p = self.table(self.doc["platform"], schema.PLATFORM, ("platform",))
         name = p["name"]
-        if not schema.NAME.match(name):
+        if not schema.is_name(name):
             raise self.fail(("platform", "name"), f"{name!r}: use 1-64 letters, digits, '.', '_' or '-'")
         firmware = self._firmware(p.get("firmware", "1.00"))
         base_guid = self._uuid(p.get("guid"), ("platform", "guid")) or uuid5(
@@ -406,7 +409,7 @@ class _Validator:
         for i, t in enumerate(raw):
             self.table(t, schema.NODE, ("node", i))
             name, nid = t["name"], t["id"]
-            if not schema.NAME.match(name) or name.isdigit():
+            if not schema.is_name(name) or name.isdigit():
                 raise self.fail(("node", i, "name"), f"{name!r}: use letters, digits, '.', '_', '-' (not a number)")
             if name in names:
                 raise self.fail(("node", i, "name"), f"duplicate node name {name!r}")
@@ -485,7 +488,7 @@ class _Validator:
                                 f"{t['kind']!r} is not a device kind (known: {', '.join(kinds.KINDS)})")
             self.table(t, kinds.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
             name = t["name"]
-            if not schema.NAME.match(name):
+            if not schema.is_name(name):
                 raise self.fail(("device", i, "name"), f"{name!r}: use letters, digits, '.', '_' or '-'")
             if name in names:
                 raise self.fail(("device", i, "name"), f"duplicate device name {name!r}")
