@@ -345,6 +345,7 @@ class _Validator:
         #: A document that passed every check before (parse_platform's cache): the
         #: checks that only raise are skipped; everything that builds records runs.
         self.trusted = trusted
+        self._tables: dict[str, list[dict[str, Any]]] = {}
         self.ctx = ctx
         self.digest = digest
         self.source = source
@@ -373,12 +374,17 @@ class _Validator:
         return value
 
     def tables(self, name: str) -> list[dict[str, Any]]:
+        """The ``[[name]]`` tables, checked once (sensors look up their device's table each)."""
+        out = self._tables.get(name)
+        if out is not None:
+            return out
         items = self.doc.get(name, [])
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise self.fail((name, i), f"expected [[{name}]] tables")
             out.append(item)
+        self._tables[name] = out
         return out
 
     # -- the whole document --------------------------------------------------------------
