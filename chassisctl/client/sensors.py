@@ -10,7 +10,6 @@ the walk moves on: one dead sensor never stalls the rest.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable, Iterable
 
 from chassisctl.client.call import call
@@ -172,6 +171,8 @@ class SensorValue:
 def select(records: list[FullSensorRecord | CompactSensorRecord], *, type_name: str | None = None,
            name_glob: str | None = None) -> list[FullSensorRecord | CompactSensorRecord]:
     """Records matching ``--type`` and ``--name`` (case-insensitive glob)."""
+    if name_glob:
+        import fnmatch  # only with --name
     out = []
     for r in records:
         if type_name and not TYPE_FILTERS[type_name](r.sensor_type, r.base_unit, r.threshold_based):

@@ -15,13 +15,16 @@ from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import Ratio, check_word, decimal_ratio, round_ratio, sign_extend
+from chassisctl.lazy_enum import enum_getattr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from fractions import Fraction
 
 
-class Reg(enum.IntEnum):
+class RegInt:
+    """Register pointers (``Reg``, the IntEnum, is built from this table on first use)."""
+
     CONFIG = 0x00
     SHUNT_VOLTAGE = 0x01
     BUS_VOLTAGE = 0x02
@@ -197,3 +200,12 @@ def encode_bus(chip: Chip, volts: float) -> int:
     count = round_ratio(num * lsb.den, den * lsb.num)
     limit = 0xFFFF >> chip.spec.bus_shift if chip is Chip.INA219 else 0x7FFF
     return min(limit, count) << chip.spec.bus_shift
+
+
+if TYPE_CHECKING:
+    # What mypy sees; at run time the enum is built from its plain-int table
+    # on first use (chassisctl.lazy_enum).
+    class Reg(RegInt, enum.IntEnum): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {"Reg": ("IntEnum", RegInt, None)})

@@ -8,9 +8,9 @@ A read without a preceding pointer write returns the last pointed register.
 
 from __future__ import annotations
 
-import enum
 import math
 from chassisctl.namedtuple import NamedTuple
+from chassisctl.lazy_enum import enum_getattr
 
 from chassisctl.devices.register_error import DeviceDecodeError
 from chassisctl.devices.smbus import check_byte, check_word, sign_extend
@@ -21,14 +21,18 @@ LIMIT_MIN_C = -55.0
 LIMIT_MAX_C = 125.0
 
 
-class Reg(enum.IntEnum):
+class RegInt:
+    """Register pointers (``Reg``, the IntEnum, is built from this table on first use)."""
+
     TEMP = 0x00
     CONFIG = 0x01
     T_HYST = 0x02  # T_LOW on TMP75
     T_OS = 0x03  # T_HIGH on TMP75
 
 
-class ConfigBit(enum.IntFlag):
+class ConfigBitInt:
+    """Configuration register bits (``ConfigBit``, the IntFlag, is built on first use)."""
+
     SHUTDOWN = 0x01
     INTERRUPT_MODE = 0x02
     POLARITY = 0x04
@@ -96,12 +100,12 @@ def encode_celsius(celsius: float, resolution: int = 12) -> int:
 def decode_config(value: int) -> Config:
     check_byte(value)
     return Config(
-        shutdown=bool(value & ConfigBit.SHUTDOWN),
-        interrupt_mode=bool(value & ConfigBit.INTERRUPT_MODE),
-        active_high=bool(value & ConfigBit.POLARITY),
+        shutdown=bool(value & ConfigBitInt.SHUTDOWN),
+        interrupt_mode=bool(value & ConfigBitInt.INTERRUPT_MODE),
+        active_high=bool(value & ConfigBitInt.POLARITY),
         fault_queue=_FAULT_QUEUE[(value >> 3) & 0x3],
         resolution=9 + ((value >> 5) & 0x3),
-        one_shot=bool(value & ConfigBit.ONE_SHOT),
+        one_shot=bool(value & ConfigBitInt.ONE_SHOT),
     )
 
 
@@ -111,10 +115,27 @@ def encode_config(config: Config) -> int:
     if config.fault_queue not in _FAULT_QUEUE:
         raise ValueError(f"fault queue must be one of {_FAULT_QUEUE}")
     return (
-        (ConfigBit.SHUTDOWN if config.shutdown else 0)
-        | (ConfigBit.INTERRUPT_MODE if config.interrupt_mode else 0)
-        | (ConfigBit.POLARITY if config.active_high else 0)
+        (ConfigBitInt.SHUTDOWN if config.shutdown else 0)
+        | (ConfigBitInt.INTERRUPT_MODE if config.interrupt_mode else 0)
+        | (ConfigBitInt.POLARITY if config.active_high else 0)
         | (_FAULT_QUEUE.index(config.fault_queue) << 3)
         | ((config.resolution - 9) << 5)
-        | (ConfigBit.ONE_SHOT if config.one_shot else 0)
+        | (ConfigBitInt.ONE_SHOT if config.one_shot else 0)
     )
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import enum
+
+    # What mypy sees; at run time each enum is built from its plain-int
+    # table on first use (chassisctl.lazy_enum).
+    class Reg(RegInt, enum.IntEnum): ...
+
+    class ConfigBit(ConfigBitInt, enum.IntFlag): ...
+
+
+__getattr__ = enum_getattr(__name__, globals(), {
+    "Reg": ("IntEnum", RegInt, None),
+    "ConfigBit": ("IntFlag", ConfigBitInt, None),
+})

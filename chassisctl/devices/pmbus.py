@@ -19,7 +19,6 @@ resolve as before (a module ``__getattr__``).
 from __future__ import annotations
 
 import math
-import struct
 from chassisctl.namedtuple import NamedTuple
 
 from chassisctl.devices.register_error import DeviceDecodeError
@@ -256,12 +255,16 @@ def encode_linear16(value: float, exponent: int) -> int:
 
 
 def decode_ieee_half(word: int) -> float:
+    import struct  # only IEEE-half PSUs: _struct is a shared library to load
+
     check_word(word)
     value: float = struct.unpack("<e", word.to_bytes(2, "little"))[0]
     return value
 
 
 def encode_ieee_half(value: float) -> int:
+    import struct
+
     try:
         return int.from_bytes(struct.pack("<e", value), "little")
     except OverflowError as exc:

@@ -47,19 +47,32 @@ CLOSE_WAIT_LIMIT_S = 60.0
 
 
 class NodeRuntime:
-    """One node: its power control now, its SDR repository when first asked for."""
+    """One node: its power control and its SDR repository, each when first asked for
+    (a sensor reading needs neither power control nor its module)."""
 
-    __slots__ = ("backend", "node", "power", "power_sensor", "sdr", "fru_cache", "_synth")
+    __slots__ = ("backend", "node", "_power", "power_sensor", "sdr", "fru_cache", "_synth")
 
-    def __init__(self, backend: PlatformTransport, node: NodeDecl, power: NodePower | None, power_sensor: int,
+    def __init__(self, backend: PlatformTransport, node: NodeDecl, power_sensor: int,
                  sdr: SdrRepository | None = None) -> None:
         self.backend = backend
         self.node = node
-        self.power = power
+        self._power: NodePower | None | bool = False  # False: not built yet
         self.power_sensor = power_sensor
         self.sdr = sdr
         self.fru_cache: dict[int, tuple[float, bytes | None]] = {}
         self._synth: tuple[dict[int, NodeSensorRuntime], list[bytes]] | None = None
+
+    @property
+    def power(self) -> NodePower | None:
+        """The node's power control (None: its description declares none)."""
+        if self._power is False:
+            power = None
+            if self.node.power is not None:
+                from chassisctl.platform.power import NodePower
+
+                power = NodePower(self.backend.hw, self.node, self.backend.clock)
+            self._power = power
+        return self._power  # type: ignore[return-value]
 
     @property
     def sensors(self) -> dict[int, NodeSensorRuntime]:
@@ -421,12 +434,9 @@ def _ordinal(platform: Platform, dev) -> int:
 
 
 def _build_runtime(backend: PlatformTransport, node: NodeDecl) -> NodeRuntime:
-    from chassisctl.platform.power import NodePower
-
     used = {ns.number for ns in backend.platform.node_sensors[node.name]}
     power_sensor = next(n for n in range(0xFE, 0, -1) if n not in used)
-    power = NodePower(backend.hw, node, backend.clock) if node.power is not None else None
-    return NodeRuntime(backend, node, power, power_sensor)
+    return NodeRuntime(backend, node, power_sensor)
 
 
 def _synthesise(backend: PlatformTransport, node: NodeDecl,

@@ -166,7 +166,8 @@ PMBUS_STRINGS = ("MFR_ID", "MFR_MODEL", "MFR_REVISION", "MFR_LOCATION", "MFR_DAT
 PMBUS_STATUS = ("STATUS_VOUT", "STATUS_IOUT", "STATUS_INPUT", "STATUS_TEMPERATURE", "STATUS_CML",
                 "STATUS_OTHER", "STATUS_FANS_1_2", "STATUS_FANS_3_4")
 INA_READINGS = {"shunt_voltage": "voltage", "bus_voltage": "voltage", "current": "current", "power": "power"}
-HWMON_ATTR = re.compile(r"^(temp|in|curr|power|fan)(\d+)_input$")
+#: A readable hwmon attribute (compiled on first use: only kernel-owned devices have one).
+HWMON_ATTR = r"^(temp|in|curr|power|fan)(\d+)_input$"
 HWMON_TYPES = {"temp": "temperature", "in": "voltage", "curr": "current", "power": "power", "fan": "fan"}
 TMP421_CHANNELS = {"tmp421": 2, "tmp422": 3, "tmp423": 4}
 EMC_FANS = {"emc2301": 1, "emc2302": 2, "emc2303": 3, "emc2305": 5}
@@ -187,7 +188,7 @@ def emc_fans(options: Options) -> list[str]:
 
 
 def hwmon_type(attr: str) -> str | None:
-    match = HWMON_ATTR.match(attr)
+    match = re.match(HWMON_ATTR, attr)
     return HWMON_TYPES[match.group(1)] if match else None
 
 

@@ -11,11 +11,22 @@ overrides (``chassisctl sim set``) share the kinds' value checks.
 
 from __future__ import annotations
 
-import re
-
 from chassisctl.config.keys import Key
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: What a node, device, field or FRU name may be, as a regular expression (the
+#: documentation's wording); :func:`is_name` checks it without compiling it.
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_REST = _FIRST | frozenset("_.-")
+
+
+def is_name(text: str) -> bool:
+    """``re.match(NAME, text)``, without the ~0.2 ms of compiling it in every command.
+
+    As there, ``$`` also matches before one final newline."""
+    if text.endswith("\n"):
+        text = text[:-1]
+    return 0 < len(text) <= 64 and text[0] in _FIRST and _REST.issuperset(text)
 
 
 # --- tables -----------------------------------------------------------------------

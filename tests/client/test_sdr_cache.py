@@ -6,6 +6,8 @@ import json
 import pathlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
 from chassisctl.client.sensors import load_repository
@@ -196,3 +198,23 @@ def test_entries_flush_and_names(dirs) -> None:
     assert cache.flush(ea.key) == 1 and cache.flush(ea.key) == 0
     assert cache.flush() == 2
     assert files(cache) == []
+
+
+@given(st.binary(max_size=512))
+def test_crc32_is_zlibs(data: bytes) -> None:
+    """The cache file names keep their CRC: the table-driven one is zlib's."""
+    import zlib
+
+    from chassisctl.client.sdr_cache import crc32
+
+    assert crc32(data) == zlib.crc32(data)
+
+
+@given(st.text(st.sampled_from("aZ09.-_:/ \né"), max_size=100) | st.text(max_size=100))
+def test_file_names_are_the_regex_ones(text: str) -> None:
+    """The readable part of a cache file name is what re.sub made of it before."""
+    import re
+
+    from chassisctl.client.sdr_cache import _safe
+
+    assert _safe(text) == re.sub(r"[^A-Za-z0-9.]+", "-", text)

@@ -63,3 +63,9 @@ def test_strip_pec_raises_only_decode_error(data: bytes) -> None:
         strip_pec(data)
     except DecodeError:
         pass
+
+
+def test_literal_table_is_the_computed_one() -> None:
+    from chassisctl.ipmi import pec
+
+    assert pec._TABLE == pec._make_table()

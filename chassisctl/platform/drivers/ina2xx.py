@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from chassisctl.devices import ina2xx
-from chassisctl.devices.ina2xx import Chip, Reg
+from chassisctl.devices.ina2xx import Chip
+from chassisctl.devices.ina2xx import RegInt
 from chassisctl.devices.smbus import swap16
 from chassisctl.platform.drivers._base import Bus, I2cDevice, NotOwned
 from chassisctl.i2c_errors import bus_io
@@ -43,45 +44,45 @@ class Ina2xx(I2cDevice):
         if not self.owned:
             raise NotOwned(self._what("calibration refused"), hint="declare the device owned to program it")
         with bus_io(self._what("program calibration")):
-            self._write_be_word(Reg.CONFIG, self.chip.spec.default_config)
-            self._write_be_word(Reg.CALIBRATION, self.cal)
+            self._write_be_word(RegInt.CONFIG, self.chip.spec.default_config)
+            self._write_be_word(RegInt.CALIBRATION, self.cal)
 
     # -- one register per call: a sensor read is one bus transaction ----------------------
-    def _register(self, reg: Reg, what: str) -> int:
+    def _register(self, reg: int, what: str) -> int:
         with bus_io(self._what(f"read {what}")):
             return self._read_be_word(reg)
 
     def read_calibration(self) -> int:
-        return self._register(Reg.CALIBRATION, "calibration")
+        return self._register(RegInt.CALIBRATION, "calibration")
 
     def read_shunt_volts(self) -> float:
-        return ina2xx.shunt_volts(self.chip, self._register(Reg.SHUNT_VOLTAGE, "shunt voltage"))
+        return ina2xx.shunt_volts(self.chip, self._register(RegInt.SHUNT_VOLTAGE, "shunt voltage"))
 
     def read_bus_volts(self) -> float:
-        return ina2xx.bus_volts(self.chip, self._register(Reg.BUS_VOLTAGE, "bus voltage"))
+        return ina2xx.bus_volts(self.chip, self._register(RegInt.BUS_VOLTAGE, "bus voltage"))
 
     def read_current(self, cal: int) -> float:
         """CURRENT in A, scaled by the CAL the chip holds (``cal``, read before; not 0)."""
         lsb = ina2xx.current_lsb_for(self.chip, cal, self.shunt_ohms)
-        return ina2xx.current_amps(self._register(Reg.CURRENT, "current"), lsb)
+        return ina2xx.current_amps(self._register(RegInt.CURRENT, "current"), lsb)
 
     def read_power(self, cal: int) -> float:
         """POWER in W, scaled by the CAL the chip holds (``cal``, read before; not 0)."""
         lsb = ina2xx.current_lsb_for(self.chip, cal, self.shunt_ohms)
-        return ina2xx.power_watts(self.chip, self._register(Reg.POWER, "power"), lsb)
+        return ina2xx.power_watts(self.chip, self._register(RegInt.POWER, "power"), lsb)
 
     def read(self) -> ina2xx.Reading:
         with bus_io(self._what("read")):
-            cal = self._read_be_word(Reg.CALIBRATION)
+            cal = self._read_be_word(RegInt.CALIBRATION)
         if cal == 0 and self.owned:
             self.calibrate()
             with bus_io(self._what("read")):
-                cal = self._read_be_word(Reg.CALIBRATION)
+                cal = self._read_be_word(RegInt.CALIBRATION)
         with bus_io(self._what("read")):
-            shunt = self._read_be_word(Reg.SHUNT_VOLTAGE)
-            bus = self._read_be_word(Reg.BUS_VOLTAGE)
-            current = self._read_be_word(Reg.CURRENT) if cal else 0
-            power = self._read_be_word(Reg.POWER) if cal else 0
+            shunt = self._read_be_word(RegInt.SHUNT_VOLTAGE)
+            bus = self._read_be_word(RegInt.BUS_VOLTAGE)
+            current = self._read_be_word(RegInt.CURRENT) if cal else 0
+            power = self._read_be_word(RegInt.POWER) if cal else 0
         return ina2xx.decode(self.chip, shunt, bus, current, power, cal, self.shunt_ohms)
 
     # -- DriverHooks -------------------------------------------------------------------
@@ -128,7 +129,9 @@ class Ina2xx(I2cDevice):
         """INA226: the manufacturer ID (TI, 5449h); INA219 has none, so its configuration."""
         from chassisctl.errors import ChassisError
 
-        reg = Reg.MANUFACTURER_ID if self.chip is Chip.INA226 else Reg.CONFIG
+        from chassisctl.devices.ina2xx import Reg  # the enum, for the register's name
+
+        reg = Reg(RegInt.MANUFACTURER_ID if self.chip is Chip.INA226 else RegInt.CONFIG)
         with bus_io(f"{dev.name}: read {reg.name}"):
             value = swap16(hw.bus.read_word_data(dev.address, reg))
         regs[reg.name] = f"{value:04X}h"

@@ -27,19 +27,19 @@ class Lm75(I2cDevice):
     def read_celsius(self) -> float:
         """The temperature register (pointer 00h), MSB first on the wire."""
         with bus_io(self._what("read temperature")):
-            word = self._read_be_word(lm75.Reg.TEMP)
+            word = self._read_be_word(lm75.RegInt.TEMP)
         return lm75.decode_celsius(word, self.resolution)
 
     def read_config(self) -> lm75.Config:
         with bus_io(self._what("read configuration")):
-            value = self.bus.read_byte_data(self.addr, lm75.Reg.CONFIG)
+            value = self.bus.read_byte_data(self.addr, lm75.RegInt.CONFIG)
         return lm75.decode_config(value)
 
     def read_limits(self) -> tuple[float, float]:
         """(T_HYST, T_OS) in °C."""
         with bus_io(self._what("read limits")):
-            hyst = self._read_be_word(lm75.Reg.T_HYST)
-            t_os = self._read_be_word(lm75.Reg.T_OS)
+            hyst = self._read_be_word(lm75.RegInt.T_HYST)
+            t_os = self._read_be_word(lm75.RegInt.T_OS)
         return lm75.decode_celsius(hyst, self.resolution), lm75.decode_celsius(t_os, self.resolution)
 
     # -- DriverHooks -------------------------------------------------------------------

@@ -68,6 +68,8 @@ class CpldSim(PointerSlave, Twin):
         self.clock = clock
         self.fields = {f.name: f for f in fields}
         self.layout = registers(self.fields.values())
+        #: The registers the fields use, in order (a snapshot is taken after every request).
+        self._regs = sorted({f.register for f in self.fields.values()})
         self.raw = dict.fromkeys(range(256), 0)
         self.raw.update(initial or {})
         self.latched = dict.fromkeys(range(256), 0)
@@ -249,7 +251,7 @@ class CpldSim(PointerSlave, Twin):
 
     def snapshot(self, dev: DeclaredDevice, epoch: float) -> dict[str, Any] | None:
         """Registers, latches and power domains; domain times as wall clock (``epoch``)."""
-        regs = sorted({f.register for f in self.fields.values()})
+        regs = self._regs
         wall = lambda t: None if t is None else round(t + epoch, 6)  # noqa: E731 - a local conversion
         return {"raw": {str(r): self.raw[r] for r in regs},
                 "latched": {str(r): self.latched[r] for r in regs if self.latched[r]},

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chassisctl.devices import ina2xx
-from chassisctl.devices.ina2xx import Chip, Reg
+from chassisctl.devices.ina2xx import Chip
+from chassisctl.devices.ina2xx import RegInt
 from chassisctl.sim.devices._register import PointerSlave
 from chassisctl.sim.devices._twin import DeclaredDevice, Twin, TwinWorld
 
@@ -13,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_INA226_IDS: dict[int, int] = {Reg.MANUFACTURER_ID: 0x5449, Reg.DIE_ID: 0x2260}
+_INA226_IDS: dict[int, int] = {RegInt.MANUFACTURER_ID: 0x5449, RegInt.DIE_ID: 0x2260}
 _RESET = 0x8000
 
 
@@ -55,18 +56,18 @@ class Ina2xxSim(PointerSlave, Twin):
         return ina2xx.power_register(self.chip, self.current_reg(), self.bus_reg)
 
     def accepts_pointer(self, reg: int) -> bool:
-        return reg <= Reg.CALIBRATION or (self.chip is Chip.INA226 and reg in (6, 7, 0xFE, 0xFF))
+        return reg <= RegInt.CALIBRATION or (self.chip is Chip.INA226 and reg in (6, 7, 0xFE, 0xFF))
 
     def read_register(self, reg: int) -> bytes:
         registers: dict[int, int] = {
-            Reg.CONFIG: self.config,
-            Reg.SHUNT_VOLTAGE: self.shunt_reg,
-            Reg.BUS_VOLTAGE: self.bus_reg,
-            Reg.POWER: self.power_reg(),
-            Reg.CURRENT: self.current_reg(),
-            Reg.CALIBRATION: self.cal,
-            Reg.MASK_ENABLE: self.mask_enable,
-            Reg.ALERT_LIMIT: self.alert_limit,
+            RegInt.CONFIG: self.config,
+            RegInt.SHUNT_VOLTAGE: self.shunt_reg,
+            RegInt.BUS_VOLTAGE: self.bus_reg,
+            RegInt.POWER: self.power_reg(),
+            RegInt.CURRENT: self.current_reg(),
+            RegInt.CALIBRATION: self.cal,
+            RegInt.MASK_ENABLE: self.mask_enable,
+            RegInt.ALERT_LIMIT: self.alert_limit,
         }
         return registers.get(reg, _INA226_IDS.get(reg, 0)).to_bytes(2, "big")
 
@@ -74,16 +75,16 @@ class Ina2xxSim(PointerSlave, Twin):
         if len(data) < 2:
             return
         value = int.from_bytes(data[:2], "big")
-        if reg == Reg.CONFIG:
+        if reg == RegInt.CONFIG:
             if value & _RESET:
                 self.reset()
             else:
                 self.config = value
-        elif reg == Reg.CALIBRATION:
+        elif reg == RegInt.CALIBRATION:
             self.cal = value & (0xFFFE if self.chip is Chip.INA219 else 0x7FFF)
-        elif reg == Reg.MASK_ENABLE:
+        elif reg == RegInt.MASK_ENABLE:
             self.mask_enable = value
-        elif reg == Reg.ALERT_LIMIT:
+        elif reg == RegInt.ALERT_LIMIT:
             self.alert_limit = value
 
     # -- Twin ----------------------------------------------------------------------------

@@ -39,7 +39,7 @@ class Lm75Sim(PointerSlave, Twin):
     def set_celsius(self, celsius: float) -> None:
         """New physical temperature; the register follows unless shut down."""
         self.celsius = celsius
-        if not self.config & lm75.ConfigBit.SHUTDOWN:
+        if not self.config & lm75.ConfigBitInt.SHUTDOWN:
             self._temp_reg = lm75.encode_celsius(celsius, self.resolution)
             self._update_os()
 
@@ -55,21 +55,21 @@ class Lm75Sim(PointerSlave, Twin):
 
     def read_register(self, reg: int) -> bytes:
         reg &= 0x03  # the pointer has two bits; the rest are ignored
-        if reg == lm75.Reg.CONFIG:
+        if reg == lm75.RegInt.CONFIG:
             return bytes([self.config])
-        words: dict[int, int] = {lm75.Reg.TEMP: self._temp_reg, lm75.Reg.T_HYST: self.t_hyst,
-                                 lm75.Reg.T_OS: self.t_os}
+        words: dict[int, int] = {lm75.RegInt.TEMP: self._temp_reg, lm75.RegInt.T_HYST: self.t_hyst,
+                                 lm75.RegInt.T_OS: self.t_os}
         word = words[reg]
         return self._mask(word).to_bytes(2, "big")
 
     def write_register(self, reg: int, data: bytes) -> None:
         reg &= 0x03
-        if reg == lm75.Reg.CONFIG:
+        if reg == lm75.RegInt.CONFIG:
             self.config = data[0] if self.configurable else data[0] & 0x1F
             self.set_celsius(self.celsius)
-        elif reg in (lm75.Reg.T_HYST, lm75.Reg.T_OS) and len(data) >= 2:
+        elif reg in (lm75.RegInt.T_HYST, lm75.RegInt.T_OS) and len(data) >= 2:
             word = self._mask(int.from_bytes(data[:2], "big"))
-            if reg == lm75.Reg.T_OS:
+            if reg == lm75.RegInt.T_OS:
                 self.t_os = word
             else:
                 self.t_hyst = word

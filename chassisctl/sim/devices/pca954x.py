@@ -47,18 +47,28 @@ class Pca954xSim(Twin):
         self.writes: list[int] = []
         self._pending: int | None = None
         self._writing = False
+        #: (kind, control) -> connected channel numbers, in order: the bus asks on every
+        #: transfer (several times), the control byte changes only when a mux is switched.
+        self._decoded: tuple[Any, int, tuple[int, ...]] | None = None
 
     def channel(self, n: int) -> ChannelSegment:
         return self.channels[n]
 
+    def _connected(self) -> tuple[int, ...]:
+        kind, control, decoded = self._decoded or (None, -1, ())
+        if kind is not self.kind or control != self.control:
+            decoded = tuple(sorted(decode_channels(self.kind, self.control)))  # raises on reserved bits
+            self._decoded = (self.kind, self.control, decoded)
+        return decoded
+
     def selected(self) -> frozenset[int]:
-        return decode_channels(self.kind, self.control)
+        return frozenset(self._connected())
 
     def downstream(self) -> list[Segment]:
-        return [self.channels[n] for n in sorted(self.selected())]
+        return [self.channels[n] for n in self._connected()]
 
     def stuck_connected(self) -> bool:
-        return any(self.channels[n].stuck for n in self.selected())
+        return any(self.channels[n].stuck for n in self._connected())
 
     def reset(self) -> None:
         """The RESET pin: all channels isolated."""
