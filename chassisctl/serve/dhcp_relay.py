@@ -58,7 +58,7 @@ from chassisctl.dhcp.links import Link
 from chassisctl.dhcp.relay4 import Relay4, check_giaddr
 from chassisctl.dhcp.relay6 import Relay6
 from chassisctl.errors import ConfigError
-from chassisctl.net.auxdata import must_verify
+from chassisctl.net.auxdata import TP_STATUS_CSUM_VALID, TP_STATUS_CSUMNOTREADY
 
 if TYPE_CHECKING:
     from chassisctl.net.ifaddrs import LinkWatcher
@@ -78,6 +78,8 @@ BURST_UDP = 64
 BUSY_GAP = 0.0005
 
 Handler = Callable[[float], None]
+#: A frame with either status bit has a checksum the relay must not (or need not) verify.
+NO_VERIFY = TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID
 
 
 class _Hub:
@@ -209,7 +211,17 @@ class _Hub:
                     self._overflow_seen[version] = overflows
 
     def _on_udp4(self, now: float) -> None:
-        self._drain(4, self.udp4, self._reply4, now)
+        sock = self.udp4
+        if sock is None:
+            return
+        receive, reply = sock.receive_one, self._reply4
+        burst = BURST_UDP if now - self._woken[4] < BUSY_GAP else 1
+        self._woken[4] = now
+        for _ in range(burst):
+            got = receive()
+            if got is None:
+                return
+            reply(got[0], got[1], got[2], now)
 
     def _on_udp6(self, now: float) -> None:
         self._drain(6, self.udp6, self._packet6, now)
@@ -227,13 +239,16 @@ class _Hub:
                 return
             one(got, now)
 
-    def _reply4(self, got: tuple[bytes, bytes, int], now: float) -> None:
-        payload, src, index = got
+    def _reply4(self, payload: bytes, src: bytes, index: int, now: float) -> None:
         first = None
         for runtime in self.runtimes:
             name = runtime._ifname(index)
             for relay in runtime.relays4:
                 first = first or (runtime, relay, name)
+                delivery = relay.reply_fast(name, src, payload)
+                if delivery is not None:
+                    runtime._deliver(delivery[0], delivery[1], name, relay)
+                    return
                 out = relay.receive_reply(name, src, payload, now)
                 if out is not None:
                     runtime._perform(out, name, relay)
@@ -388,15 +403,30 @@ class RelayRuntime:
         if not sock.ring:
             self.log.info("%s: no packet ring (kernel memory limits?): reading frames one by one", name)
         relay = self._packet_relay[name]
-        perform, request, frames = self._perform, relay.receive_request, sock.frames
+        perform, request, fast, frames = self._perform, relay.receive_request, relay.request_fast, sock.frames
+        note, warning = relay.counters.note, self.log.warning
 
         def on_frame(now: float) -> None:  # in the hub's I/O thread
             try:
-                for frame, status in frames():
-                    perform(request(name, frame, now, verify_udp=must_verify(status)), name, relay)
+                got = frames()
             except OSError as exc:
-                self.log.warning("%s: receive failed: %s", name, exc.strerror or exc)
+                warning("%s: receive failed: %s", name, exc.strerror or exc)
                 self._close_packet(name)
+                return
+            sendto = HUB.udp4.sock.sendto
+            for frame, status in got:
+                verify = not status & NO_VERIFY
+                relayed = fast(name, frame, verify)
+                if relayed is None:  # anything but a client's plain request: the general path
+                    perform(request(name, frame, now, verify_udp=verify), name, relay)
+                    continue
+                payload, destinations = relayed
+                for destination in destinations:
+                    try:
+                        sendto(payload, destination)
+                    except OSError as exc:
+                        note(name, "send_failed")
+                        warning("%s: send failed: %s", name, exc.strerror or exc)
 
         with HUB.lock:
             self._packet[name] = sock
@@ -500,6 +530,18 @@ class RelayRuntime:
             except OSError as exc:
                 relay.counters.note(origin, "send_failed")
                 self.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
+
+    def _deliver(self, ifname: str, frame: bytes, origin: str, relay: Relay4) -> None:
+        """A DHCPv4 reply's frame onto client link ``ifname`` (what ``_perform`` does for a ToClient)."""
+        sock = self._packet.get(ifname)
+        if sock is None:
+            relay.counters.note(origin, "send_failed")
+            return
+        try:
+            sock.send(frame)
+        except OSError as exc:
+            relay.counters.note(origin, "send_failed")
+            self.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
 
     def _ifname(self, index: int) -> str:
         return self._by_index.get(index) or f"if{index}"
