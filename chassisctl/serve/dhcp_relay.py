@@ -211,17 +211,7 @@ class _Hub:
                     self._overflow_seen[version] = overflows
 
     def _on_udp4(self, now: float) -> None:
-        sock = self.udp4
-        if sock is None:
-            return
-        receive, reply = sock.receive_one, self._reply4
-        burst = BURST_UDP if now - self._woken[4] < BUSY_GAP else 1
-        self._woken[4] = now
-        for _ in range(burst):
-            got = receive()
-            if got is None:
-                return
-            reply(got[0], got[1], got[2], now)
+        self._drain(4, self.udp4, self._reply4, now)
 
     def _on_udp6(self, now: float) -> None:
         self._drain(6, self.udp6, self._packet6, now)
@@ -237,7 +227,7 @@ class _Hub:
             got = receive()
             if got is None:
                 return
-            one(got, now)
+            one(got[0], got[1], got[2], now)
 
     def _reply4(self, payload: bytes, src: bytes, index: int, now: float) -> None:
         first = None
@@ -258,13 +248,16 @@ class _Hub:
             runtime._perform(relay.unclaimed(name, "unknown_giaddr",
                                              "reply for a giaddr the relay does not use", now), name, relay)
 
-    def _packet6(self, got: tuple[bytes, bytes, int], now: float) -> None:
-        payload, src, index = got
+    def _packet6(self, payload: bytes, src: bytes, index: int, now: float) -> None:
         first = None
         for runtime in self.runtimes:
             name = runtime._ifname(index)
             for relay in runtime.relays6:
                 first = first or (runtime, relay, name)
+                relayed = relay.receive_fast(name, src, payload)
+                if relayed is not None:
+                    self._send6(relayed[0], relayed[1], name, relay, runtime)
+                    return
                 out = relay.receive(name, src, payload, now)
                 if out is not None:
                     runtime._perform(out, name, relay)
@@ -273,6 +266,18 @@ class _Hub:
             runtime, relay, name = first
             runtime._perform(relay.unclaimed(name, "not_for_relay",
                                              "not from a client link nor for one of its links", now), name, relay)
+
+
+    def _send6(self, payload: bytes, destinations: tuple[tuple, ...], origin: str, relay: Relay6,
+               runtime: RelayRuntime) -> None:
+        """What ``_perform`` does for the ToServer/ToPeer actions of a DHCPv6 fast path."""
+        sendto = self.udp6.sock.sendto
+        for destination in destinations:
+            try:
+                sendto(payload, destination)
+            except OSError as exc:
+                relay.counters.note(origin, "send_failed")
+                runtime.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
 
 
 #: The process' relay sockets and running relays.
