@@ -58,6 +58,11 @@ _BOOTREPLY = int(v4.Op.BOOTREPLY)
 _LINK_SELECTION = int(SubOpt.LINK_SELECTION)
 _CIRCUIT_ID = int(SubOpt.CIRCUIT_ID)
 _IP_BROADCAST = ipudp.IP_BROADCAST
+#: Option codes the fast paths only step over.  Their bounds are not checked one by one: an option
+#: running past the end leaves the walk beyond it without meeting End (so: None, as a check would
+#: answer), and a length byte past the bytes themselves raises IndexError (None as well).
+_PLAIN_REQUEST = frozenset(range(1, 255)) - {52, 57, 82}
+_PLAIN_REPLY = frozenset(range(1, 255)) - {52, 82}
 _BROADCAST_MAC = ipudp.BROADCAST_MAC
 
 
@@ -323,26 +328,32 @@ class Relay4:
             return None
         # options: no 82 (policies, trust), no 52 (overload), no Pad when we re-encode, End present
         i, pads, mms = 282, False, 0
-        while i < end:
-            code = frame[i]
-            if code == 0:
-                pads = True
-                i += 1
-                continue
-            if code == 255:
-                break
-            if i + 1 >= end:
-                return None
-            n = frame[i + 1]
-            if code == 82 or code == 52 or i + 2 + n > end:
-                return None
-            if code == 57:
-                if mms:
-                    return None  # split option 57: the general path joins it
-                mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
-            i += 2 + n
-        else:
-            return None  # no End
+        try:
+            while i < end:
+                code = frame[i]
+                if code in _PLAIN_REQUEST:  # see _PLAIN_REQUEST for why no bounds are checked here
+                    i += 2 + frame[i + 1]
+                    continue
+                if code == 0:
+                    pads = True
+                    i += 1
+                    continue
+                if code == 255:
+                    break
+                if i + 1 >= end:
+                    return None
+                n = frame[i + 1]
+                if code == 82 or code == 52 or i + 2 + n > end:
+                    return None
+                if code == 57:
+                    if mms:
+                        return None  # split option 57: the general path joins it
+                    mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
+                i += 2 + n
+            else:
+                return None  # no End
+        except IndexError:
+            return None  # an option's length byte beyond the frame
         head = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + giaddr + frame[70:282]
         if self._policy is None:
             return head + frame[282:end]
@@ -381,26 +392,32 @@ class Relay4:
         if plan.address is None:
             return None
         i, pads, at, agent = 240, False, -1, None
-        while i < size:
-            code = payload[i]
-            if code == 0:
-                pads = True
-                i += 1
-                continue
-            if code == 255:
-                break
-            if i + 1 >= size:
-                return None
-            n = payload[i + 1]
-            if code == 52 or i + 2 + n > size:
-                return None
-            if code == 82:
-                if agent is not None:
-                    return None  # split option 82 (RFC 3396): the general path joins it
-                at, agent = i, payload[i + 2:i + 2 + n]
-            i += 2 + n
-        else:
-            return None  # no End
+        try:
+            while i < size:
+                code = payload[i]
+                if code in _PLAIN_REPLY:  # as in _fast_request
+                    i += 2 + payload[i + 1]
+                    continue
+                if code == 0:
+                    pads = True
+                    i += 1
+                    continue
+                if code == 255:
+                    break
+                if i + 1 >= size:
+                    return None
+                n = payload[i + 1]
+                if code == 52 or i + 2 + n > size:
+                    return None
+                if code == 82:
+                    if agent is not None:
+                        return None  # split option 82 (RFC 3396): the general path joins it
+                    at, agent = i, payload[i + 2:i + 2 + n]
+                i += 2 + n
+            else:
+                return None  # no End
+        except IndexError:
+            return None  # an option's length byte beyond the payload
         if agent is not None:
             if pads:
                 return None
