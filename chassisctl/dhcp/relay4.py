@@ -110,7 +110,7 @@ class Relay4:
         self._verify_circuit = config.option82 in ("append", "replace", "discard")
         self._plans: dict[str, _Plan] = {}
         self._owned: frozenset[bytes] = frozenset()
-        #: Try :meth:`_fast_request` / :meth:`_fast_reply` first (tests turn it off to compare).
+        #: Try :meth:`request_fast` / :meth:`reply_fast` first (tests turn it off to compare).
         self.fast = True
         self._by_address: dict[bytes, Link] = {}
 
@@ -184,19 +184,16 @@ class Relay4:
     def receive_request(self, ifname: str, frame: bytes | memoryview, now: float, *,
                         verify_udp: bool = True) -> list[Action]:
         """A frame heard on downstream interface ``ifname`` (UDP to port 67)."""
+        if self.fast:
+            got = self.request_fast(ifname, frame if type(frame) is bytes else bytes(frame), verify_udp)
+            if got is not None:
+                return [ToServer(text, got[0]) for text, _port in got[1]]
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
         plan = self._plans.get(ifname)
         if plan is None:
             return self._drop(out, ifname, "not_downstream", "packet on an interface the relay does not serve", now)
-        if self.fast:
-            relayed = self._fast_request(plan, frame if type(frame) is bytes else bytes(frame), verify_udp)
-            if relayed is not None:
-                for text in plan.servers:
-                    out.append(ToServer(text, relayed))
-                counters.relayed += 1
-                return out
         try:
             packet = ipudp.parse_frame(frame, verify_udp=verify_udp)
             if packet.dport != SERVER_PORT:
@@ -272,31 +269,19 @@ class Relay4:
     # every packet a relay sees.  These two methods take only that case and answer exactly what
     # the general path (parse_frame, v4.decode, _first_hop, with_options) answers for it, without
     # building the intermediate objects; anything else, valid or not, returns None and goes the
-    # general way, which also names the reason of a drop.  tests/dhcp/test_fast.py checks the
-    # two paths agree on generated packets.
+    # general way, which also names the reason of a drop.  receive_request/receive_reply try them
+    # first, and the I/O edge calls them itself (no actions list, no dispatch: per packet those
+    # cost more than the decision, and several times more run cold after each wake-up).
+    # tests/dhcp/test_fast.py checks both ways agree with the general path on generated packets.
 
     def request_fast(self, ifname: str, frame: bytes, verify_udp: bool) -> tuple[bytes, tuple] | None:
         """The common case of :meth:`receive_request`, for the I/O edge: ``(payload, destinations)``
         (``(server text, 67)`` pairs), already counted as received and relayed; or None, with nothing
         counted, when :meth:`receive_request` must decide.  ``frame`` must be ``bytes``.
-
-        Why a second entry: per packet, the actions list, a ``ToServer`` per server and the edge's
-        dispatch over action types cost more than this decision (and, run cold after each wake-up,
-        several times more); the edge sends the one payload to each destination itself.
         """
         plan = self._plans.get(ifname)
         if plan is None or not self.fast:
             return None
-        relayed = self._fast_request(plan, frame, verify_udp)
-        if relayed is None:
-            return None
-        counters = self.counters.of(ifname)
-        counters.received += 1
-        counters.relayed += 1
-        return relayed, plan.destinations
-
-    def _fast_request(self, plan: _Plan, frame: bytes, verify_udp: bool) -> bytes | None:
-        """The request to send to the servers, or None to let the general path decide."""
         size = len(frame)
         if size < 42 + OPTIONS_MIN:
             return None
@@ -356,15 +341,20 @@ class Relay4:
             return None  # an option's length byte beyond the frame
         head = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + giaddr + frame[70:282]
         if self._policy is None:
-            return head + frame[282:end]
-        agent = plan.agent_option
-        if agent is None or pads:
-            return None
-        edited = head + frame[282:i] + agent + b"\xff"
-        if len(edited) + 28 > (mms or 576):
-            return None
-        original = end - 42
-        return edited.ljust(original, b"\0") if len(edited) < original else edited
+            relayed = head + frame[282:end]
+        else:
+            agent = plan.agent_option
+            if agent is None or pads:
+                return None
+            relayed = head + frame[282:i] + agent + b"\xff"
+            if len(relayed) + 28 > (mms or 576):
+                return None
+            if len(relayed) < end - 42:
+                relayed = relayed.ljust(end - 42, b"\0")
+        counters = self.counters.of(ifname)
+        counters.received += 1
+        counters.relayed += 1
+        return relayed, plan.destinations
 
     def reply_fast(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, bytes] | None:
         """The common case of :meth:`receive_reply`, for the I/O edge: ``(client link, frame)``, already
@@ -373,15 +363,6 @@ class Relay4:
         if not self.fast or src not in self._server_set or len(payload) < _HEADER_LEN \
                 or payload[0] != _BOOTREPLY or payload[24:28] not in self._owned:
             return None
-        delivery = self._fast_reply(ifname, payload)
-        if delivery is not None:
-            counters = self.counters.of(ifname)
-            counters.received += 1
-            counters.relayed += 1
-        return delivery
-
-    def _fast_reply(self, ifname: str, payload: bytes) -> tuple[str, bytes] | None:
-        """(client link, frame), or None to let the general path decide (source already checked)."""
         size = len(payload)
         if size < OPTIONS_MIN or payload[2] > 16 or payload[236:240] != MAGIC:
             return None
@@ -395,7 +376,7 @@ class Relay4:
         try:
             while i < size:
                 code = payload[i]
-                if code in _PLAIN_REPLY:  # as in _fast_request
+                if code in _PLAIN_REPLY:  # as in request_fast
                     i += 2 + payload[i + 1]
                     continue
                 if code == 0:
@@ -448,6 +429,9 @@ class Relay4:
                 dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
         else:
             dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
+        counters = self.counters.of(ifname)
+        counters.received += 1
+        counters.relayed += 1
         return link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT, CLIENT_PORT,
                                             payload)
 
@@ -464,6 +448,10 @@ class Relay4:
         None when it is not this relay's (its giaddr is not one of ours): the
         caller offers it to the next relay instance.
         """
+        if self.fast:
+            delivery = self.reply_fast(ifname, src, payload)
+            if delivery is not None:
+                return [ToClient(*delivery)]
         if len(payload) < v4.HEADER_LEN or payload[0] != v4.Op.BOOTREPLY:
             return None
         if payload[24:28] not in self._owned:
@@ -471,12 +459,6 @@ class Relay4:
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
-        if self.fast and src in self._server_set:
-            delivery = self._fast_reply(ifname, payload)
-            if delivery is not None:
-                out.append(ToClient(*delivery))
-                counters.relayed += 1
-                return out
         if src not in self._server_set:
             return self._drop(out, ifname, "unknown_server", f"reply from {text4(src)}, not a configured server", now)
         try:

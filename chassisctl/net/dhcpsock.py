@@ -34,6 +34,9 @@ IPV6_RECVPKTINFO = 49
 IPV6_PKTINFO = 50
 SO_RXQ_OVFL = 40
 ANCILLARY = 256
+_INT = struct.Struct("=i")
+_IPPROTO_IP = socket.IPPROTO_IP
+_inet_aton = socket.inet_aton
 MAX_DATAGRAM = 65535
 
 
@@ -82,7 +85,7 @@ class Udp4:
         self.sock = sock
         self._rcvbuf_errors = udp4_rcvbuf_errors()
         self._buffer = bytearray(MAX_DATAGRAM)
-        self._view = memoryview(self._buffer)
+        self._views = (memoryview(self._buffer),)
 
     @property
     def overflows(self) -> int:
@@ -95,14 +98,14 @@ class Udp4:
     def receive_one(self) -> tuple[bytes, bytes, int] | None:
         """One queued (payload, source address, arrival ifindex), or None when none waits."""
         try:
-            size, anc, _flags, addr = self.sock.recvmsg_into((self._view,), ANCILLARY)
+            size, anc, _flags, addr = self.sock.recvmsg_into(self._views, ANCILLARY)
         except (BlockingIOError, InterruptedError):
             return None
         ifindex = 0
         for level, kind, cdata in anc:
-            if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
-                ifindex = struct.unpack_from("=i", cdata)[0]
-        return bytes(self._view[:size]), socket.inet_aton(addr[0]), ifindex
+            if level == _IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
+                ifindex = _INT.unpack_from(cdata)[0]
+        return bytes(self._views[0][:size]), _inet_aton(addr[0]), ifindex
 
     def send(self, server: str, payload: bytes, port: int = 67) -> None:
         self.sock.sendto(payload, (server, port))

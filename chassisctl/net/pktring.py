@@ -118,6 +118,7 @@ class PacketRing:
         self._bytes: memoryview | None = None
         self._slot = 0
         self._slots = 0
+        self._ring: tuple[mmap.mmap, memoryview, int, int, int] | None = None
         self._slot_size = 0
         try:
             bpf.attach(sock, bpf.udp4_to_port(port))
@@ -158,6 +159,8 @@ class PacketRing:
         self._words = self._bytes.cast("I")
         self._slots = blocks * (block // size)
         self._slot_size = size
+        #: What frames() reads on every call, in one attribute.
+        self._ring = (area, self._words, size, size // 4, self._slots)
         self.capacity = size - MAC_OFFSET
 
     @property
@@ -179,26 +182,25 @@ class PacketRing:
         frame is a few hundred bytes, and copying it costs less than reading
         a view of the shared area byte by byte while the slot stays held.
         """
-        words = self._words
-        if words is None:
+        ring = self._ring
+        if ring is None:
             return self._received(limit)
-        area = self._map
-        assert area is not None
-        size, slots, quarter, lengths = self._slot_size, self._slots, self._slot_size // 4, _LENGTHS.unpack_from
+        area, words, size, quarter, slots = ring
         slot = self._slot
+        status = words[slot * quarter]
         out: list[tuple[bytes, int]] = []
         for _ in range(limit):
-            status = words[slot * quarter]
             if not status & TP_STATUS_USER:
                 break
             base = slot * size
-            length, snaplen, mac = lengths(area, base + 4)
+            length, snaplen, mac = _LENGTHS.unpack_from(area, base + 4)
             if snaplen < length:
                 self.truncated += 1
             else:
                 out.append((area[base + mac:base + mac + snaplen], status))
             words[slot * quarter] = TP_STATUS_KERNEL
             slot = slot + 1 if slot + 1 < slots else 0
+            status = words[slot * quarter]
         self._slot = slot
         return out
 
@@ -232,6 +234,7 @@ class PacketRing:
         return auxdata.drops(self.sock)
 
     def close(self) -> None:
+        self._ring = None
         for view in (self._words, self._bytes):
             if view is not None:
                 view.release()

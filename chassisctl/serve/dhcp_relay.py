@@ -232,7 +232,7 @@ class _Hub:
     def _reply4(self, payload: bytes, src: bytes, index: int, now: float) -> None:
         first = None
         for runtime in self.runtimes:
-            name = runtime._ifname(index)
+            name = runtime._by_index.get(index) or f"if{index}"  # runtime._ifname, without the call
             for relay in runtime.relays4:
                 first = first or (runtime, relay, name)
                 delivery = relay.reply_fast(name, src, payload)

@@ -1,8 +1,9 @@
 """The relay's fast paths answer exactly what its general path answers.
 
-:meth:`Relay4._fast_request` and :meth:`Relay4._fast_reply` take the common
+:meth:`Relay4.request_fast` and :meth:`Relay4.reply_fast` take the common
 case without building the decoded objects and hand everything else to the
-general path.  Here the same packets, generated around real requests and
+general path; the I/O edge calls them first and the general entry points
+when they answer None (``as_edge_request``/``as_edge_reply`` do the same).  Here the same packets, generated around real requests and
 replies (option 82 in every policy, Pad, option 57, split options, flags,
 bad checksums, random tails), go through one relay with the fast paths and
 one without: the actions, the bytes sent and the counters must be identical,
