@@ -98,6 +98,7 @@ class Relay4:
         self.config = config
         self.hostname = hostname
         self.counters = Counters()
+        self._counted = self.counters.by_name
         self.links: dict[str, Link] = {}
         self._log = ProblemLog(log_interval)
         self._servers = [(s, ip4(s)) for s in config.servers]
@@ -351,7 +352,7 @@ class Relay4:
                 return None
             if len(relayed) < end - 42:
                 relayed = relayed.ljust(end - 42, b"\0")
-        counters = self.counters.of(ifname)
+        counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
         return relayed, plan.destinations
@@ -429,7 +430,7 @@ class Relay4:
                 dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
         else:
             dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
-        counters = self.counters.of(ifname)
+        counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
         return link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT, CLIENT_PORT,

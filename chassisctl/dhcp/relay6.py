@@ -82,6 +82,7 @@ class Relay6:
         self.config = config
         self.hostname = hostname
         self.counters = Counters()
+        self._counted = self.counters.by_name
         self.links: dict[str, Link] = {}
         self._log = ProblemLog(log_interval)
         self._servers = [(s, ip6(s)) for s in config.servers]
@@ -164,7 +165,7 @@ class Relay6:
             if quick is None:
                 return None
             relayed = quick[1], self._destinations[ifname]
-        counters = self.counters.of(ifname)
+        counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
         return relayed

@@ -236,8 +236,16 @@ class _Hub:
             for relay in runtime.relays4:
                 first = first or (runtime, relay, name)
                 delivery = relay.reply_fast(name, src, payload)
-                if delivery is not None:
-                    runtime._deliver(delivery[0], delivery[1], name, relay)
+                if delivery is not None:  # what _perform does for a ToClient
+                    sock = runtime._packet.get(delivery[0])
+                    if sock is None:
+                        relay.counters.note(name, "send_failed")
+                        return
+                    try:
+                        sock.sock.send(delivery[1])
+                    except OSError as exc:
+                        relay.counters.note(name, "send_failed")
+                        runtime.log.warning("%s: send failed: %s", name, exc.strerror or exc)
                     return
                 out = relay.receive_reply(name, src, payload, now)
                 if out is not None:
@@ -535,18 +543,6 @@ class RelayRuntime:
             except OSError as exc:
                 relay.counters.note(origin, "send_failed")
                 self.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
-
-    def _deliver(self, ifname: str, frame: bytes, origin: str, relay: Relay4) -> None:
-        """A DHCPv4 reply's frame onto client link ``ifname`` (what ``_perform`` does for a ToClient)."""
-        sock = self._packet.get(ifname)
-        if sock is None:
-            relay.counters.note(origin, "send_failed")
-            return
-        try:
-            sock.send(frame)
-        except OSError as exc:
-            relay.counters.note(origin, "send_failed")
-            self.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
 
     def _ifname(self, index: int) -> str:
         return self._by_index.get(index) or f"if{index}"
