@@ -275,7 +275,6 @@ class _Hub:
             runtime._perform(relay.unclaimed(name, "not_for_relay",
                                              "not from a client link nor for one of its links", now), name, relay)
 
-
     def _send6(self, payload: bytes, destinations: tuple[tuple, ...], origin: str, relay: Relay6,
                runtime: RelayRuntime) -> None:
         """What ``_perform`` does for the ToServer/ToPeer actions of a DHCPv6 fast path."""

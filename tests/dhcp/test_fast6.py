@@ -8,7 +8,9 @@ Relay-Replies (every message type, odd and repeated options, nested relay
 messages, rogue sources, relay's own address, cut or flipped bytes), go
 through one relay with the fast paths and one without: the actions, the
 bytes sent and the counters must be identical, and plain traffic must take
-the fast paths.
+the fast paths.  A third relay is fed the I/O edge's way
+(:meth:`Relay6.receive_fast` first, then :meth:`Relay6.receive`): what it
+sends, and where, must be what the general path's actions send.
 """
 
 from __future__ import annotations
