@@ -31,7 +31,6 @@ import json
 import select
 import socket
 import statistics
-import struct
 import sys
 import time
 

@@ -277,8 +277,8 @@ def main() -> int:
                         results.setdefault((path, rate), []).append(run(path, rate))
                         r = results[(path, rate)][-1]
                         cpu = "" if r["relay_us"] is None else f", relay CPU {r['relay_us']:.0f} us/exchange"
-                        print(f"round {round_no + 1} {path:>14} {rate:>5}/s: {r['dora']:.0f}/s, loss {r['loss']:.1f} %, "
-                              f"latency {r['latency']} ms{cpu}", file=sys.stderr, flush=True)
+                        print(f"round {round_no + 1} {path:>14} {rate:>5}/s: {r['dora']:.0f}/s, "
+                              f"loss {r['loss']:.1f} %, latency {r['latency']} ms{cpu}", file=sys.stderr, flush=True)
         finally:
             bed.destroy()
     load_after = os.getloadavg()
@@ -313,14 +313,15 @@ def main() -> int:
         for path in paths:
             rows = results[(path, rate)]
             cells = [med(rows, k) for k in ("server_us", "gen_us", "gen_late", "gen_rx_drops", "udp_drops")]
-            text = ["n/a" if v is None else f"{v:.{d}f}" for v, d in zip(cells, (0, 0, 1, 0, 0))]
+            text = ["n/a" if v is None else f"{v:.{d}f}" for v, d in zip(cells, (0, 0, 1, 0, 0), strict=True)]
             print(f"{path:>14} {rate:>6} {text[0]:>10} {text[1]:>8} {text[2]:>11} {text[3]:>10} {text[4]:>10}")
     print()
     print("ratios chassisctl / dhcrelay (loss: lower is better; added latency: target <= 2.00; CPU per exchange)")
     verdicts: list[str] = []
     for rate in rates:
         parts = []
-        for ours, theirs, base_path in (("chassisctl", "dhcrelay", "direct"), ("chassisctl+82", "dhcrelay+82", "direct"),
+        for ours, theirs, base_path in (("chassisctl", "dhcrelay", "direct"),
+                                        ("chassisctl+82", "dhcrelay+82", "direct"),
                                         ("chassisctl6", "dhcrelay6", "direct6")):
             if (ours, rate) not in results or (theirs, rate) not in results:
                 continue
@@ -357,8 +358,8 @@ def main() -> int:
                 ours = "chassisctl" if name == "floor" else "chassisctl6"
                 if (ours, rate) in results:
                     print(f"  {rate:>5}/s  ceiling {name} (minimal Python forwarder): loss "
-                          f"{med(results[(name, rate)], 'loss'):.1f} %, CPU {med(results[(name, rate)], 'relay_us'):.0f} "
-                          f"us/exchange; {ours}/{name} CPU ratio "
+                          f"{med(results[(name, rate)], 'loss'):.1f} %, "
+                          f"CPU {med(results[(name, rate)], 'relay_us'):.0f} us/exchange; {ours}/{name} CPU ratio "
                           f"{ratio(med(results[(ours, rate)], 'relay_us'), med(results[(name, rate)], 'relay_us'))}")
     print("\ntargets (issue 11), on medians:")
     for line in verdicts:

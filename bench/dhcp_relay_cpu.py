@@ -14,7 +14,11 @@ With ``--paced MS`` the packets are sent one every MS milliseconds instead,
 without holding the relay: each one then wakes the I/O thread, and the CPU
 per packet includes the wake-up (what a relay pays at 1,000-2,000/s).
 
-    sudo .venv/bin/python bench/dhcp_relay_cpu.py [-n 2000] [--rounds 5] [--paced 0.5]
+With ``-6`` the relay is a DHCPv6 one: Solicits from the client's link-local
+address to ff02::1:2 (relayed as Relay-Forwards) and the server's
+Relay-Replies around an Advertise (unwrapped to the client).
+
+    sudo .venv/bin/python bench/dhcp_relay_cpu.py [-n 2000] [--rounds 5] [--paced 0.5] [-6]
 """
 
 from __future__ import annotations
@@ -33,6 +37,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+
+
+def blast6(kind: str, n: int, peer: str, interval: float = 0.0) -> None:
+    """Queue ``n`` Solicits (client side) or Relay-Replies for ``peer`` (server side)."""
+    from chassisctl.dhcp import v6
+    from chassisctl.dhcp.links import ip6
+    from dhcp._packets import solicit
+
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    if kind == "solicit":
+        index = socket.if_nametoindex("dhc0")
+        s.bind((peer, 546, 0, index))
+        payload, destination = solicit(), ("ff02::1:2", 547, 0, index)
+    else:
+        s.bind(("2001:db8:2::2", 547))
+        advertise = v6.encode(v6.Message(v6.MsgType.ADVERTISE, 0xABCDEF, ((v6.Opt6.SERVERID, b"\0\3\0\1server"),
+                                                                         (v6.Opt6.CLIENTID, b"\0\3\0\1client"))))
+        payload = v6.encode(v6.RelayMessage(v6.MsgType.RELAY_REPL, 0, ip6("2001:db8:1::1"), ip6(peer),
+                                            ((v6.Opt6.INTERFACE_ID, b"dhr0"), (v6.Opt6.RELAY_MSG, advertise))))
+        destination = ("2001:db8:2::1", 547, 0, 0)
+    for i in range(n):
+        s.sendto(payload, destination)
+        if interval:
+            pace(i, interval)
 
 
 def blast(kind: str, n: int, with82: bool, interval: float = 0.0) -> None:
@@ -71,26 +99,48 @@ def pace(i: int, interval: float) -> None:
         time.sleep(delay)
 
 
-async def inner(client_ns: str, server_ns: str, n: int, with82: bool, paced_ms: float = 0.0) -> dict:
+def link_local(ns: str, ifname: str) -> str:
+    """The fe80:: address of ``ifname`` in namespace ``ns``."""
+    text = subprocess.run(["ip", "-n", ns, "-6", "-o", "addr", "show", "dev", ifname, "scope", "link"],
+                          capture_output=True, text=True, check=True, timeout=10).stdout
+    return text.split()[3].split("/")[0]
+
+
+async def inner(client_ns: str, server_ns: str, n: int, with82: bool, paced_ms: float = 0.0,
+                v6: bool = False) -> dict:
     """In the relay namespace: run the relay, time its thread over each burst."""
     from chassisctl.dhcp.config import make
     from chassisctl.errors import UsageError
     from chassisctl.serve import dhcp_relay as dr
 
-    settings = {"downstream": ["dhr0"], "upstream": ["dhr1"], "servers": ["198.51.100.2"]}
-    if with82:
+    settings: dict = {"downstream": ["dhr0"], "upstream": ["dhr1"],
+                      "servers": ["2001:db8:2::2" if v6 else "198.51.100.2"]}
+    if v6:
+        settings["ipv6"] = True
+    elif with82:
         settings["option82"] = "replace"
     runtime = dr.RelayRuntime([make(settings, fail=UsageError)], "sw1")
     await runtime.start()
     try:
         await asyncio.sleep(0.2)
         clock = time.pthread_getcpuclockid(dr.HUB._thread.ident)
-        relay = runtime.relays4[0]
+        relay = (runtime.relays6 if v6 else runtime.relays4)[0]
+        peer = link_local(client_ns, "dhc0") if v6 else ""
+        if v6:  # a fresh namespace's link-local address and group join take a moment: wait for one relayed
+            deadline = time.monotonic() + 10
+            while relay.counters.of("dhr0").relayed == 0 and time.monotonic() < deadline:
+                await asyncio.to_thread(subprocess.run, ["ip", "netns", "exec", client_ns, sys.executable, __file__,
+                                                         "--blast", "solicit", "-n", "1", "--peer", peer],
+                                        check=False, timeout=30, capture_output=True)
+                await asyncio.sleep(0.2)
         out = {}
-        for kind, ns, ifname in (("request", client_ns, "dhr0"), ("reply", server_ns, "dhr1")):
+        kinds = (("solicit", client_ns, "dhr0"), ("relay-reply", server_ns, "dhr1")) if v6 else \
+            (("request", client_ns, "dhr0"), ("reply", server_ns, "dhr1"))
+        for kind, ns, ifname in kinds:
             before = relay.counters.of(ifname).relayed
             argv = ["ip", "netns", "exec", ns, sys.executable, __file__, "--blast", kind, "-n", str(n),
-                    *(["--with82"] if with82 else []), *(["--paced", str(paced_ms)] if paced_ms else [])]
+                    *(["--with82"] if with82 else []), *(["--paced", str(paced_ms)] if paced_ms else []),
+                    *(["--peer", peer] if v6 else [])]
             if paced_ms:  # every packet wakes the thread: count from before the first
                 cpu0 = time.clock_gettime(clock)
                 await asyncio.to_thread(subprocess.run, argv, check=True, timeout=120)
@@ -118,12 +168,17 @@ def main() -> int:
     parser.add_argument("--with82", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--paced", type=float, default=0.0, metavar="MS",
                         help="send one packet every MS milliseconds (each wakes the relay) instead of a held burst")
+    parser.add_argument("-6", dest="v6", action="store_true", help="a DHCPv6 relay: Solicits and Relay-Replies")
+    parser.add_argument("--peer", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.blast:
-        blast(args.blast, args.n, args.with82, args.paced / 1000)
+        if args.blast in ("solicit", "relay-reply"):
+            blast6(args.blast, args.n, args.peer, args.paced / 1000)
+        else:
+            blast(args.blast, args.n, args.with82, args.paced / 1000)
         return 0
     if args.inner:
-        print(json.dumps(asyncio.run(inner(*args.inner, args.n, args.with82, args.paced))))
+        print(json.dumps(asyncio.run(inner(*args.inner, args.n, args.with82, args.paced, args.v6))))
         return 0
     from interop.dhcp_bed import Bed
 
@@ -133,10 +188,11 @@ def main() -> int:
         try:
             bed.create()
             for _ in range(args.rounds):
-                for with82 in (False, True):
+                for with82 in (False,) if args.v6 else (False, True):
                     done = bed.sh(bed.relay, sys.executable, __file__, "--inner", bed.client, bed.server,
                                   "-n", str(args.n), *(["--with82"] if with82 else []),
-                                  *(["--paced", str(args.paced)] if args.paced else []), timeout=300)
+                                  *(["--paced", str(args.paced)] if args.paced else []),
+                                  *(["-6"] if args.v6 else []), timeout=300)
                     for kind, r in json.loads(done.stdout).items():
                         if r["relayed"] == args.n:
                             rows.setdefault(f"{kind}{' +82' if with82 else ''}", []).append(r["us"])

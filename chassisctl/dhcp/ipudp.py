@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from chassisctl.dhcp.checksum import checksum, fold, ones_sum
+from chassisctl.dhcp.checksum import fold, ones_sum
 from chassisctl.dhcp.malformed import ChecksumError, DecodeError, TruncatedError
 
 ETH_HLEN = 14
@@ -96,17 +96,34 @@ def udp_checksum(src: bytes, dst: bytes, segment: bytes) -> int:
     return value or 0xFFFF
 
 
-def build_ipv4_udp(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes, *, ttl: int = 64) -> bytes:
-    """An IPv4 packet holding one UDP datagram, both checksums filled in."""
-    ulen = UDP_HLEN + len(payload)
-    segment = _UDP.pack(sport, dport, ulen, 0) + payload
-    segment = segment[:6] + udp_checksum(src, dst, segment).to_bytes(2, "big") + segment[8:]
-    header = _IP.pack(0x45, 0, 20 + ulen, 0, 0, ttl, IPPROTO_UDP, 0, src, dst)
-    header = header[:10] + checksum(header).to_bytes(2, "big") + header[12:]
-    return header + segment
+#: Ethernet, IPv4 (no options) and UDP headers in one: what a built frame starts with.
+_HEADERS = struct.Struct("!6s6sHBBHHHBBH4s4sHHHH")
 
 
 def build_frame(dst_mac: bytes, src_mac: bytes, src: bytes, dst: bytes, sport: int, dport: int,
                 payload: bytes, *, ttl: int = 64) -> bytes:
-    """An Ethernet frame holding UDP over IPv4."""
-    return _ETH.pack(dst_mac, src_mac, ETH_P_IP) + build_ipv4_udp(src, dst, sport, dport, payload, ttl=ttl)
+    """An Ethernet frame holding UDP over IPv4, both checksums filled in.
+
+    Every DHCPv4 reply to a client is built here, so the checksums are worked
+    out arithmetically instead of over built headers (:mod:`checksum`: the
+    one's complement sum is the value modulo 0xffff, and a word's place
+    value is 1 modulo 0xffff).  The header fields are known numbers; only the
+    payload is summed as bytes.  Same bytes as :func:`build_ipv4_udp` behind
+    an Ethernet header (tests/dhcp/test_codecs.py compares them).
+    """
+    ulen = UDP_HLEN + len(payload)
+    addresses = int.from_bytes(src, "big") + int.from_bytes(dst, "big")
+    rest = (0x4500 + 20 + ulen + (ttl << 8 | IPPROTO_UDP) + addresses) % 0xFFFF
+    ip_check = 0xFFFF - rest if rest else 0
+    data = int.from_bytes(payload, "big")
+    if ulen & 1:
+        data <<= 8  # an odd-length segment is summed with a zero byte after it
+    rest = (addresses + IPPROTO_UDP + 2 * ulen + sport + dport + data) % 0xFFFF
+    udp_check = 0xFFFF - rest if rest else 0xFFFF
+    return _HEADERS.pack(dst_mac, src_mac, ETH_P_IP, 0x45, 0, 20 + ulen, 0, 0, ttl, IPPROTO_UDP, ip_check,
+                         src, dst, sport, dport, ulen, udp_check) + payload
+
+
+def build_ipv4_udp(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes, *, ttl: int = 64) -> bytes:
+    """An IPv4 packet holding one UDP datagram, both checksums filled in."""
+    return build_frame(b"", b"", src, dst, sport, dport, payload, ttl=ttl)[ETH_HLEN:]

@@ -28,11 +28,11 @@ delivery by broadcast or unicast to chaddr per RFC 2131 §4.1 and RFC 1542
 from __future__ import annotations
 
 import ipaddress
+import struct
 from typing import NamedTuple
 from collections.abc import Mapping
 
 from chassisctl.dhcp import ipudp, option82, v4
-from chassisctl.dhcp.checksum import fold, ones_sum
 from chassisctl.dhcp.actions import Problem, ProblemLog, ToClient, ToServer
 from chassisctl.dhcp.config import RelayConfig
 from chassisctl.dhcp.counters import Counters
@@ -45,6 +45,25 @@ CLIENT_PORT = 68
 #: The BOOTP header and magic cookie, then at least End.
 OPTIONS_MIN = v4.OPTIONS_OFFSET + 1
 Action = ToServer | ToClient | Problem
+#: From the ethertype (frame offset 12) to hops: ethertype, IPv4 version/IHL, total length, fragment
+#: bits, protocol, destination, UDP destination port, length and checksum, BOOTP op, hlen, hops.
+_REQUEST_HEAD = struct.Struct("!HBxH2xHxB2x4x4s2xHHHBxBB")
+#: bytes((n,)) for every n, built once.
+_BYTE = tuple(bytes((n,)) for n in range(256))
+# Plain values of the names the fast paths test (an enum member costs an attribute lookup).
+ZERO4 = v4.ZERO4
+MAGIC = v4.MAGIC
+_HEADER_LEN = v4.HEADER_LEN
+_BOOTREPLY = int(v4.Op.BOOTREPLY)
+_LINK_SELECTION = int(SubOpt.LINK_SELECTION)
+_CIRCUIT_ID = int(SubOpt.CIRCUIT_ID)
+_IP_BROADCAST = ipudp.IP_BROADCAST
+#: Option codes the fast paths only step over.  Their bounds are not checked one by one: an option
+#: running past the end leaves the walk beyond it without meeting End (so: None, as a check would
+#: answer), and a length byte past the bytes themselves raises IndexError (None as well).
+_PLAIN_REQUEST = frozenset(range(1, 255)) - {52, 57, 82}
+_PLAIN_REPLY = frozenset(range(1, 255)) - {52, 82}
+_BROADCAST_MAC = ipudp.BROADCAST_MAC
 
 
 class _Plan(NamedTuple):
@@ -60,6 +79,8 @@ class _Plan(NamedTuple):
     accepts: frozenset[bytes]
     #: Servers not on this link's own subnets, as (text, packed).
     servers: tuple[str, ...]
+    #: The same as socket addresses, ``(text, 67)``.
+    destinations: tuple[tuple[str, int], ...]
     #: Our circuit ID here (None when the format has no value for the link).
     circuit: bytes | None
     #: The sub-options of our option 82 here (empty when none apply).
@@ -77,6 +98,7 @@ class Relay4:
         self.config = config
         self.hostname = hostname
         self.counters = Counters()
+        self._counted = self.counters.by_name
         self.links: dict[str, Link] = {}
         self._log = ProblemLog(log_interval)
         self._servers = [(s, ip4(s)) for s in config.servers]
@@ -89,7 +111,7 @@ class Relay4:
         self._verify_circuit = config.option82 in ("append", "replace", "discard")
         self._plans: dict[str, _Plan] = {}
         self._owned: frozenset[bytes] = frozenset()
-        #: Try :meth:`_fast_request` / :meth:`_fast_reply` first (tests turn it off to compare).
+        #: Try :meth:`request_fast` / :meth:`reply_fast` first (tests turn it off to compare).
         self.fast = True
         self._by_address: dict[bytes, Link] = {}
 
@@ -110,8 +132,8 @@ class Relay4:
             plans[name] = _Plan(
                 link, self.giaddr_for(link), address,
                 frozenset((ipudp.IP_BROADCAST, *(a for a, _ in link.ipv4), *link.broadcast4())),
-                tuple(text for text, addr in self._servers if not link.on_link4(addr)),
-                circuit, subs,
+                servers := tuple(text for text, addr in self._servers if not link.on_link4(addr)),
+                tuple((text, SERVER_PORT) for text in servers), circuit, subs,
                 bytes((v4.Opt.AGENT_INFO, len(value))) + value if self._policy and subs and len(value) <= 255
                 else None)
             for a, _ in link.ipv4:
@@ -163,19 +185,16 @@ class Relay4:
     def receive_request(self, ifname: str, frame: bytes | memoryview, now: float, *,
                         verify_udp: bool = True) -> list[Action]:
         """A frame heard on downstream interface ``ifname`` (UDP to port 67)."""
+        if self.fast:
+            got = self.request_fast(ifname, frame if type(frame) is bytes else bytes(frame), verify_udp)
+            if got is not None:
+                return [ToServer(text, got[0]) for text, _port in got[1]]
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
         plan = self._plans.get(ifname)
         if plan is None:
             return self._drop(out, ifname, "not_downstream", "packet on an interface the relay does not serve", now)
-        if self.fast:
-            relayed = self._fast_request(plan, frame, verify_udp)
-            if relayed is not None:
-                for text in plan.servers:
-                    out.append(ToServer(text, relayed))
-                counters.relayed += 1
-                return out
         try:
             packet = ipudp.parse_frame(frame, verify_udp=verify_udp)
             if packet.dport != SERVER_PORT:
@@ -251,74 +270,102 @@ class Relay4:
     # every packet a relay sees.  These two methods take only that case and answer exactly what
     # the general path (parse_frame, v4.decode, _first_hop, with_options) answers for it, without
     # building the intermediate objects; anything else, valid or not, returns None and goes the
-    # general way, which also names the reason of a drop.  tests/dhcp/test_fast.py checks the
-    # two paths agree on generated packets.
+    # general way, which also names the reason of a drop.  receive_request/receive_reply try them
+    # first, and the I/O edge calls them itself (no actions list, no dispatch: per packet those
+    # cost more than the decision, and several times more run cold after each wake-up).
+    # tests/dhcp/test_fast.py checks both ways agree with the general path on generated packets.
 
-    def _fast_request(self, plan: _Plan, frame, verify_udp: bool) -> bytes | None:
-        """The request to send to the servers, or None to let the general path decide."""
+    def request_fast(self, ifname: str, frame: bytes, verify_udp: bool) -> tuple[bytes, tuple] | None:
+        """The common case of :meth:`receive_request`, for the I/O edge: ``(payload, destinations)``
+        (``(server text, 67)`` pairs), already counted as received and relayed; or None, with nothing
+        counted, when :meth:`receive_request` must decide.  ``frame`` must be ``bytes``.
+        """
+        plan = self._plans.get(ifname)
+        if plan is None or not self.fast:
+            return None
         size = len(frame)
-        if size < 42 + OPTIONS_MIN or frame[12] != 8 or frame[13] != 0 or frame[14] != 0x45 or frame[23] != 17:
+        if size < 42 + OPTIONS_MIN:
             return None
-        total = (frame[16] << 8) | frame[17]
-        if total < 28 + OPTIONS_MIN or size - 14 < total or (frame[20] & 0x3F) or frame[21]:
+        ethertype, ver_ihl, total, frag, proto, dst, dport, ulen, ucsum, op, hlen, hops = _REQUEST_HEAD.unpack_from(
+            frame, 12)
+        if ethertype != 0x0800 or ver_ihl != 0x45 or proto != 17 or frag & 0x3FFF \
+                or total < 28 + OPTIONS_MIN or size - 14 < total:
             return None
-        if ones_sum(frame[14:34]) != 0xFFFF:
+        value = int.from_bytes(frame[14:34], "big")  # IPv4 header checksum: see checksum.ones_sum
+        if not value or value % 0xFFFF:
             return None
-        ulen = (frame[38] << 8) | frame[39]
-        if ulen < 8 + OPTIONS_MIN or ulen > total - 20 or frame[36] != 0 or frame[37] != SERVER_PORT:
+        if ulen < 8 + OPTIONS_MIN or ulen > total - 20 or dport != SERVER_PORT:
             return None
         end = 34 + ulen
-        if verify_udp and (frame[40] or frame[41]):
-            if fold(ones_sum(frame[26:34]), 17 + ulen, ones_sum(frame[34:end])) != 0xFFFF:
+        if verify_udp and ucsum:
+            # Pseudo-header addresses and the segment in one number: 2**16 is 1 modulo 0xffff, so the
+            # addresses' place value drops out (an odd-length segment is padded with a zero byte).
+            value = int.from_bytes(frame[26:end], "big")
+            if ulen & 1:
+                value <<= 8
+            if (value + 17 + ulen) % 0xFFFF:
                 return None
         # BOOTP header (payload offset 42): op, hlen, hops, giaddr, magic cookie
-        hops = frame[45]
-        if frame[42] != 1 or frame[44] > 16 or hops > self.config.max_hops or frame[66:70] != v4.ZERO4 \
-                or frame[278:282] != v4.MAGIC or bytes(frame[30:34]) not in plan.accepts:
+        if op != 1 or hlen > 16 or hops > self.config.max_hops or frame[66:70] != ZERO4 \
+                or frame[278:282] != MAGIC or dst not in plan.accepts:
             return None
         giaddr = plan.giaddr
         if giaddr is None or plan.address is None or not plan.servers:
             return None
         # options: no 82 (policies, trust), no 52 (overload), no Pad when we re-encode, End present
         i, pads, mms = 282, False, 0
-        while i < end:
-            code = frame[i]
-            if code == 0:
-                pads = True
-                i += 1
-                continue
-            if code == 255:
-                break
-            if i + 1 >= end:
-                return None
-            n = frame[i + 1]
-            if code == 82 or code == 52 or i + 2 + n > end:
-                return None
-            if code == 57:
-                if mms:
-                    return None  # split option 57: the general path joins it
-                mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
-            i += 2 + n
-        else:
-            return None  # no End
-        head = bytearray(frame[42:282])
-        head[3] = hops + 1
-        head[24:28] = giaddr
-        agent = plan.agent_option
+        try:
+            while i < end:
+                code = frame[i]
+                if code in _PLAIN_REQUEST:  # see _PLAIN_REQUEST for why no bounds are checked here
+                    i += 2 + frame[i + 1]
+                    continue
+                if code == 0:
+                    pads = True
+                    i += 1
+                    continue
+                if code == 255:
+                    break
+                if i + 1 >= end:
+                    return None
+                n = frame[i + 1]
+                if code == 82 or code == 52 or i + 2 + n > end:
+                    return None
+                if code == 57:
+                    if mms:
+                        return None  # split option 57: the general path joins it
+                    mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
+                i += 2 + n
+            else:
+                return None  # no End
+        except IndexError:
+            return None  # an option's length byte beyond the frame
+        head = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + giaddr + frame[70:282]
         if self._policy is None:
-            return bytes(head) + bytes(frame[282:end])
-        if agent is None or pads:
-            return None
-        edited = bytes(head) + bytes(frame[282:i]) + agent + b"\xff"
-        if len(edited) + 28 > (mms or 576):
-            return None
-        original = end - 42
-        return edited.ljust(original, b"\0") if len(edited) < original else edited
+            relayed = head + frame[282:end]
+        else:
+            agent = plan.agent_option
+            if agent is None or pads:
+                return None
+            relayed = head + frame[282:i] + agent + b"\xff"
+            if len(relayed) + 28 > (mms or 576):
+                return None
+            if len(relayed) < end - 42:
+                relayed = relayed.ljust(end - 42, b"\0")
+        counters = self._counted.get(ifname) or self.counters.of(ifname)
+        counters.received += 1
+        counters.relayed += 1
+        return relayed, plan.destinations
 
-    def _fast_reply(self, ifname: str, payload: bytes) -> ToClient | None:
-        """The frame for the client, or None to let the general path decide (source already checked)."""
+    def reply_fast(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, bytes] | None:
+        """The common case of :meth:`receive_reply`, for the I/O edge: ``(client link, frame)``, already
+        counted as received and relayed; or None, with nothing counted, when :meth:`receive_reply`
+        must decide (including whether the reply is this instance's at all)."""
+        if not self.fast or src not in self._server_set or len(payload) < _HEADER_LEN \
+                or payload[0] != _BOOTREPLY or payload[24:28] not in self._owned:
+            return None
         size = len(payload)
-        if size < OPTIONS_MIN or payload[2] > 16 or payload[236:240] != v4.MAGIC:
+        if size < OPTIONS_MIN or payload[2] > 16 or payload[236:240] != MAGIC:
             return None
         link = self._by_address.get(payload[24:28])
         if link is None or link.name == ifname:
@@ -327,26 +374,32 @@ class Relay4:
         if plan.address is None:
             return None
         i, pads, at, agent = 240, False, -1, None
-        while i < size:
-            code = payload[i]
-            if code == 0:
-                pads = True
-                i += 1
-                continue
-            if code == 255:
-                break
-            if i + 1 >= size:
-                return None
-            n = payload[i + 1]
-            if code == 52 or i + 2 + n > size:
-                return None
-            if code == 82:
-                if agent is not None:
-                    return None  # split option 82 (RFC 3396): the general path joins it
-                at, agent = i, payload[i + 2:i + 2 + n]
-            i += 2 + n
-        else:
-            return None  # no End
+        try:
+            while i < size:
+                code = payload[i]
+                if code in _PLAIN_REPLY:  # as in request_fast
+                    i += 2 + payload[i + 1]
+                    continue
+                if code == 0:
+                    pads = True
+                    i += 1
+                    continue
+                if code == 255:
+                    break
+                if i + 1 >= size:
+                    return None
+                n = payload[i + 1]
+                if code == 52 or i + 2 + n > size:
+                    return None
+                if code == 82:
+                    if agent is not None:
+                        return None  # split option 82 (RFC 3396): the general path joins it
+                    at, agent = i, payload[i + 2:i + 2 + n]
+                i += 2 + n
+            else:
+                return None  # no End
+        except IndexError:
+            return None  # an option's length byte beyond the payload
         if agent is not None:
             if pads:
                 return None
@@ -356,9 +409,9 @@ class Relay4:
                 if j + 1 >= n or j + 2 + agent[j + 1] > n:
                     return None
                 code, length = agent[j], agent[j + 1]
-                if code == SubOpt.LINK_SELECTION:
+                if code == _LINK_SELECTION:
                     return None
-                if code == SubOpt.CIRCUIT_ID and circuit is None and agent[j + 2:j + 2 + length] == plan.circuit:
+                if code == _CIRCUIT_ID and circuit is None and agent[j + 2:j + 2 + length] == plan.circuit:
                     circuit = True
                 j += 2 + length
             if self._verify_circuit and (not agent or (plan.circuit is not None and circuit is None)):
@@ -369,16 +422,19 @@ class Relay4:
             return None  # counted as a note by the general path
         flags_broadcast = payload[10] & 0x80
         if not flags_broadcast and payload[1] == 1 and payload[2] == 6:
-            if payload[12:16] != v4.ZERO4:
+            if payload[12:16] != ZERO4:
                 dst_ip, dst_mac = payload[12:16], payload[28:34]
-            elif payload[16:20] != v4.ZERO4:
+            elif payload[16:20] != ZERO4:
                 dst_ip, dst_mac = payload[16:20], payload[28:34]
             else:
-                dst_ip, dst_mac = ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
+                dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
         else:
-            dst_ip, dst_mac = ipudp.IP_BROADCAST, ipudp.BROADCAST_MAC
-        return ToClient(link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT,
-                                                     CLIENT_PORT, payload))
+            dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
+        counters = self._counted.get(ifname) or self.counters.of(ifname)
+        counters.received += 1
+        counters.relayed += 1
+        return link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT, CLIENT_PORT,
+                                            payload)
 
     def unclaimed(self, ifname: str, reason: str, detail: str, now: float) -> list[Action]:
         """Count a packet no relay instance claimed (on the first instance)."""
@@ -393,6 +449,10 @@ class Relay4:
         None when it is not this relay's (its giaddr is not one of ours): the
         caller offers it to the next relay instance.
         """
+        if self.fast:
+            delivery = self.reply_fast(ifname, src, payload)
+            if delivery is not None:
+                return [ToClient(*delivery)]
         if len(payload) < v4.HEADER_LEN or payload[0] != v4.Op.BOOTREPLY:
             return None
         if payload[24:28] not in self._owned:
@@ -400,12 +460,6 @@ class Relay4:
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
-        if self.fast and src in self._server_set:
-            action = self._fast_reply(ifname, payload)
-            if action is not None:
-                out.append(action)
-                counters.relayed += 1
-                return out
         if src not in self._server_set:
             return self._drop(out, ifname, "unknown_server", f"reply from {text4(src)}, not a configured server", now)
         try:

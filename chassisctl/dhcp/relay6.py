@@ -48,10 +48,12 @@ HTYPE_ETHERNET = 1
 Action = ToServer | ToPeer | Problem
 _CLIENT_TYPE_CODES = frozenset(int(t) for t in v6.CLIENT_TYPES)
 _OPT_HEAD = struct.Struct("!HH")
-_RELAY_REPL = MsgType.RELAY_REPL
-_RELAY_FORW = MsgType.RELAY_FORW
-_INTERFACE_ID = Opt6.INTERFACE_ID
-_RELAY_MSG = Opt6.RELAY_MSG
+# Plain ints for the fast paths (comparing with an enum member costs more).
+_RELAY_REPL = int(MsgType.RELAY_REPL)
+_RELAY_FORW = int(MsgType.RELAY_FORW)
+_INTERFACE_ID = int(Opt6.INTERFACE_ID)
+_RELAY_MSG = int(Opt6.RELAY_MSG)
+_RELAY_REPL_BYTE = bytes((_RELAY_REPL,))
 
 
 def _options_fit(data: bytes, start: int) -> bool:
@@ -80,6 +82,7 @@ class Relay6:
         self.config = config
         self.hostname = hostname
         self.counters = Counters()
+        self._counted = self.counters.by_name
         self.links: dict[str, Link] = {}
         self._log = ProblemLog(log_interval)
         self._servers = [(s, ip6(s)) for s in config.servers]
@@ -92,6 +95,8 @@ class Relay6:
         #: Per downstream link, for the fast path: (hop-count 0 and link-address, Interface-ID and
         #: the configured options encoded, servers).
         self._fast_plans: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
+        #: Per downstream link, its servers as socket addresses ``(text, 547, 0, 0)``.
+        self._destinations: dict[str, tuple[tuple[str, int, int, int], ...]] = {}
         #: Try :meth:`_fast_client` / :meth:`_fast_reply` first (tests turn it off to compare).
         self.fast = True
 
@@ -116,6 +121,8 @@ class Relay6:
             name: (bytes((_RELAY_FORW, 0)) + link_address,
                    v6.encode_options([(Opt6.INTERFACE_ID, name.encode()), *remote_opts]), servers)
             for name, (link_address, remote_opts, servers) in plans.items()}
+        self._destinations = {name: tuple((text, v6.SERVER_PORT, 0, 0) for text in servers)
+                              for name, (_, _, servers) in plans.items()}
 
     def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
         self.counters.drop(ifname, reason)
@@ -133,9 +140,39 @@ class Relay6:
     def _own(self, address: bytes) -> bool:
         return address in self._owned
 
+    def receive_fast(self, ifname: str, src: bytes, payload: bytes) -> tuple[bytes, tuple[tuple, ...]] | None:
+        """The common cases of :meth:`receive`, for the I/O edge: ``(payload, destinations)``, socket
+        addresses ``(text, port, 0, ifindex)`` to send the one payload to, already counted as
+        received and relayed; or None, with nothing counted, when :meth:`receive` must decide
+        (including whether the packet is this instance's at all).
+
+        Why a second entry: per packet, the actions list, a ``ToServer``/``ToPeer`` per send and the
+        edge's dispatch over action types cost more than the decision itself.
+        """
+        if not self.fast or not payload:
+            return None
+        if payload[0] == _RELAY_REPL:
+            delivery = self._fast_reply(ifname, src, payload)
+            if delivery is None:
+                return None
+            name, peer, port, inner = delivery
+            link = self.links[name]  # _fast_reply checked it
+            relayed: tuple[bytes, tuple[tuple, ...]] = inner, ((peer, port, 0, link.index),)
+        else:
+            if ifname not in self._downstream:
+                return None
+            quick = self._fast_client(ifname, src, payload)
+            if quick is None:
+                return None
+            relayed = quick[1], self._destinations[ifname]
+        counters = self._counted.get(ifname) or self.counters.of(ifname)
+        counters.received += 1
+        counters.relayed += 1
+        return relayed
+
     def receive(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
         """A UDP payload to port 547 from ``src``, heard on ``ifname``; None if not this relay's."""
-        if payload[:1] == bytes((MsgType.RELAY_REPL,)):
+        if payload[:1] == _RELAY_REPL_BYTE:
             return self._reply(ifname, src, payload, now)
         if ifname not in self._downstream:
             return None
@@ -198,7 +235,7 @@ class Relay6:
             options += b"\x00\x4f\x00\x08\x00\x01" + mac  # option 79, Ethernet (RFC 6939)
         return servers, head + bytes(src) + options + _OPT_HEAD.pack(_RELAY_MSG, len(payload)) + bytes(payload)
 
-    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> ToPeer | None:
+    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, str, int, bytes] | None:
         """The delivery of a server's Relay-Reply naming a downstream link by Interface-ID around a
         client message, or None for anything else (the general path decides)."""
         end = len(payload)
@@ -227,7 +264,7 @@ class Relay6:
         link = self.links.get(name)
         if link is None or link.name != name:
             return None
-        return ToPeer(name, socket.inet_ntop(socket.AF_INET6, bytes(payload[18:34])), v6.CLIENT_PORT, inner)
+        return name, socket.inet_ntop(socket.AF_INET6, bytes(payload[18:34])), v6.CLIENT_PORT, inner
 
     def _target(self, msg: v6.RelayMessage) -> Link | None:
         interface_id = msg.get(Opt6.INTERFACE_ID)
@@ -248,7 +285,7 @@ class Relay6:
                 counters = self.counters.of(ifname)
                 counters.received += 1
                 counters.relayed += 1
-                return [delivery]
+                return [ToPeer(*delivery)]
         try:
             msg = v6.decode(payload)
         except DecodeError:

@@ -34,6 +34,14 @@ IPV6_RECVPKTINFO = 49
 IPV6_PKTINFO = 50
 SO_RXQ_OVFL = 40
 ANCILLARY = 256
+_INT = struct.Struct("=i")
+_IPPROTO_IP = socket.IPPROTO_IP
+_inet_aton = socket.inet_aton
+_UINT = struct.Struct("=I")
+_IPPROTO_IPV6 = socket.IPPROTO_IPV6
+_SOL_SOCKET = socket.SOL_SOCKET
+_AF_INET6 = socket.AF_INET6
+_inet_pton = socket.inet_pton
 MAX_DATAGRAM = 65535
 
 
@@ -49,12 +57,6 @@ def _bind(sock: socket.socket, address: tuple, what: str) -> None:
             from chassisctl.net.rawudp import no_permission
             raise no_permission(f"{what} port {address[1]}") from None
         raise
-
-
-def _overflow(level: int, kind: int, data: bytes) -> int | None:
-    if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(data) >= 4:
-        return struct.unpack("=I", data[:4])[0]
-    return None
 
 
 def udp4_rcvbuf_errors(path: str = "/proc/net/snmp") -> int:
@@ -82,7 +84,7 @@ class Udp4:
         self.sock = sock
         self._rcvbuf_errors = udp4_rcvbuf_errors()
         self._buffer = bytearray(MAX_DATAGRAM)
-        self._view = memoryview(self._buffer)
+        self._views = (memoryview(self._buffer),)
 
     @property
     def overflows(self) -> int:
@@ -95,14 +97,14 @@ class Udp4:
     def receive_one(self) -> tuple[bytes, bytes, int] | None:
         """One queued (payload, source address, arrival ifindex), or None when none waits."""
         try:
-            size, anc, _flags, addr = self.sock.recvmsg_into((self._view,), ANCILLARY)
+            size, anc, _flags, addr = self.sock.recvmsg_into(self._views, ANCILLARY)
         except (BlockingIOError, InterruptedError):
             return None
         ifindex = 0
         for level, kind, cdata in anc:
-            if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
-                ifindex = struct.unpack_from("=i", cdata)[0]
-        return bytes(self._view[:size]), socket.inet_aton(addr[0]), ifindex
+            if level == _IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
+                ifindex = _INT.unpack_from(cdata)[0]
+        return bytes(self._views[0][:size]), _inet_aton(addr[0]), ifindex
 
     def send(self, server: str, payload: bytes, port: int = 67) -> None:
         self.sock.sendto(payload, (server, port))
@@ -127,7 +129,7 @@ class Udp6:
         self.overflows = 0
         self.joined: set[int] = set()
         self._buffer = bytearray(MAX_DATAGRAM)
-        self._view = memoryview(self._buffer)
+        self._views = (memoryview(self._buffer),)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -151,18 +153,17 @@ class Udp6:
     def receive_one(self) -> tuple[bytes, bytes, int] | None:
         """One queued (payload, 16-byte source address, arrival ifindex), or None when none waits."""
         try:
-            size, anc, _flags, addr = self.sock.recvmsg_into((self._view,), ANCILLARY)
+            size, anc, _flags, addr = self.sock.recvmsg_into(self._views, ANCILLARY)
         except (BlockingIOError, InterruptedError):
             return None
         ifindex = 0
         for level, kind, cdata in anc:
-            if level == socket.IPPROTO_IPV6 and kind == IPV6_PKTINFO and len(cdata) >= 20:
-                ifindex = struct.unpack_from("=I", cdata, 16)[0]
-            else:
-                count = _overflow(level, kind, cdata)
-                if count is not None:
-                    self.overflows = count
-        return bytes(self._view[:size]), socket.inet_pton(socket.AF_INET6, addr[0].split("%")[0]), ifindex
+            if level == _IPPROTO_IPV6 and kind == IPV6_PKTINFO and len(cdata) >= 20:
+                ifindex = _UINT.unpack_from(cdata, 16)[0]
+            elif level == _SOL_SOCKET and kind == SO_RXQ_OVFL and len(cdata) >= 4:  # the socket's drop count
+                self.overflows = _UINT.unpack_from(cdata)[0]
+        host = addr[0]
+        return bytes(self._views[0][:size]), _inet_pton(_AF_INET6, host.split("%")[0] if "%" in host else host), ifindex
 
     def send(self, address: str, payload: bytes, port: int = 547, ifindex: int = 0) -> None:
         self.sock.sendto(payload, (address, port, 0, ifindex))

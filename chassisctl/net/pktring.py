@@ -27,8 +27,9 @@ single aligned 4-byte load, so it cannot be seen half-written.  Even a
 byte-wise read would be safe: every bit we test (``USER``, ``COPY``,
 ``LOSING``, ``CSUMNOTREADY``, ``CSUM_VALID``) lives in the low byte.  On x86
 loads are not reordered with later loads, so the frame read after a ``USER``
-status is complete; the slot is released with one 4-byte store after the
-relay is done with the frame (it decides before reading the next one).
+status is complete; the frame is copied out (a few hundred bytes: cheaper
+than the relay reading the shared area through a view, byte by byte) and the
+slot released at once with one 4-byte store.
 
 Slots are sized from the interface's MTU when the socket opens.  A frame
 longer than a slot arrives truncated (``tp_snaplen < tp_len``): it is
@@ -45,7 +46,6 @@ import errno
 import mmap
 import socket
 import struct
-from collections.abc import Iterator
 
 from chassisctl.errors import ConfigError
 from chassisctl.net import auxdata, bpf
@@ -61,6 +61,8 @@ TP_STATUS_COPY = 0x2
 TPACKET_ALIGNMENT = 16
 #: struct tpacket2_hdr: status, len, snaplen (u32); mac, net (u16); sec, nsec (u32); vlan tci, tpid (u16).
 TPACKET2_HDR = struct.Struct("=IIIHHIIHH4x")
+#: tp_len, tp_snaplen, tp_mac: what a slot's reader needs, from offset 4 of its header.
+_LENGTHS = struct.Struct("=IIH")
 #: TPACKET_ALIGN(sizeof(tpacket2_hdr)) + sizeof(sockaddr_ll): where the kernel's reserve starts.
 TPACKET2_HDRLEN = 32 + 20
 #: struct tpacket_req: block size, block count, frame size, frame count (u32).
@@ -110,11 +112,13 @@ class PacketRing:
         self.sock = sock
         self.truncated = 0
         self.capacity = MAX_FRAME
+        self._failed: OSError | None = None
         self._map: mmap.mmap | None = None
         self._words: memoryview | None = None
         self._bytes: memoryview | None = None
         self._slot = 0
         self._slots = 0
+        self._ring: tuple[mmap.mmap, memoryview, int, int, int] | None = None
         self._slot_size = 0
         try:
             bpf.attach(sock, bpf.udp4_to_port(port))
@@ -155,6 +159,8 @@ class PacketRing:
         self._words = self._bytes.cast("I")
         self._slots = blocks * (block // size)
         self._slot_size = size
+        #: What frames() reads on every call, in one attribute.
+        self._ring = (area, self._words, size, size // 4, self._slots)
         self.capacity = size - MAC_OFFSET
 
     @property
@@ -169,53 +175,56 @@ class PacketRing:
         """Whether a full-size frame of an interface with this MTU fits in a slot (else reopen the socket)."""
         return mtu + L2_ROOM <= self.capacity
 
-    def frames(self, limit: int = BURST) -> Iterator[tuple[memoryview, int]]:
-        """Up to ``limit`` queued frames with their ``tp_status``, without blocking.
+    def frames(self, limit: int = BURST) -> list[tuple[bytes, int]]:
+        """Up to ``limit`` queued frames (copies) with their ``tp_status``, without blocking.
 
-        Each frame is a view valid until the next one is asked for (its slot
-        is handed back to the kernel then, or when the iteration stops).
+        Each slot is copied out and handed back to the kernel at once: a
+        frame is a few hundred bytes, and copying it costs less than reading
+        a view of the shared area byte by byte while the slot stays held.
         """
-        words = self._words
-        if words is None:
-            yield from self._received(limit)
-            return
-        data = self._bytes
-        assert data is not None
-        size, slots, quarter = self._slot_size, self._slots, self._slot_size // 4
+        ring = self._ring
+        if ring is None:
+            return self._received(limit)
+        area, words, size, quarter, slots = ring
         slot = self._slot
-        held = False
-        try:
-            for _ in range(limit):
-                status = words[slot * quarter]
-                if not status & TP_STATUS_USER:
-                    break
-                base = slot * size
-                _status, length, snaplen, mac, _net, _sec, _nsec, _tci, _tpid = TPACKET2_HDR.unpack_from(data, base)
-                if snaplen < length:
-                    self.truncated += 1
-                else:
-                    held = True
-                    yield data[base + mac:base + mac + snaplen], status
-                held = False
-                words[slot * quarter] = TP_STATUS_KERNEL
-                slot = slot + 1 if slot + 1 < slots else 0
-        finally:
-            if held:  # the caller stopped while holding this frame: it is done with it too
-                words[slot * quarter] = TP_STATUS_KERNEL
-                slot = slot + 1 if slot + 1 < slots else 0
-            self._slot = slot
+        status = words[slot * quarter]
+        out: list[tuple[bytes, int]] = []
+        for _ in range(limit):
+            if not status & TP_STATUS_USER:
+                break
+            base = slot * size
+            length, snaplen, mac = _LENGTHS.unpack_from(area, base + 4)
+            if snaplen < length:
+                self.truncated += 1
+            else:
+                out.append((area[base + mac:base + mac + snaplen], status))
+            words[slot * quarter] = TP_STATUS_KERNEL
+            slot = slot + 1 if slot + 1 < slots else 0
+            status = words[slot * quarter]
+        self._slot = slot
+        return out
 
-    def _received(self, limit: int) -> Iterator[tuple[memoryview, int]]:
+    def _received(self, limit: int) -> list[tuple[bytes, int]]:
+        if self._failed is not None:  # after the frames read before it: see below
+            failed, self._failed = self._failed, None
+            raise failed
         recvmsg_into, view = self.sock.recvmsg_into, self._view
+        out: list[tuple[bytes, int]] = []
         for _ in range(limit):
             try:
                 size, anc, flags, _addr = recvmsg_into((view,), auxdata.AUXDATA_SPACE, socket.MSG_TRUNC)
             except (BlockingIOError, InterruptedError):
-                return
+                break
+            except OSError as exc:  # the frames already read are handed out first, the error next time
+                if not out:
+                    raise
+                self._failed = exc
+                break
             if size > len(view):
                 self.truncated += 1
                 continue
-            yield view[:size], auxdata.status(anc)
+            out.append((bytes(view[:size]), auxdata.status(anc)))
+        return out
 
     def send(self, frame: bytes) -> None:
         self.sock.send(frame)
@@ -225,6 +234,7 @@ class PacketRing:
         return auxdata.drops(self.sock)
 
     def close(self) -> None:
+        self._ring = None
         for view in (self._words, self._bytes):
             if view is not None:
                 view.release()

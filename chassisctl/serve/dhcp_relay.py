@@ -58,7 +58,7 @@ from chassisctl.dhcp.links import Link
 from chassisctl.dhcp.relay4 import Relay4, check_giaddr
 from chassisctl.dhcp.relay6 import Relay6
 from chassisctl.errors import ConfigError
-from chassisctl.net.auxdata import must_verify
+from chassisctl.net.auxdata import TP_STATUS_CSUM_VALID, TP_STATUS_CSUMNOTREADY
 
 if TYPE_CHECKING:
     from chassisctl.net.ifaddrs import LinkWatcher
@@ -78,6 +78,8 @@ BURST_UDP = 64
 BUSY_GAP = 0.0005
 
 Handler = Callable[[float], None]
+#: A frame with either status bit has a checksum the relay must not (or need not) verify.
+NO_VERIFY = TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID
 
 
 class _Hub:
@@ -225,15 +227,26 @@ class _Hub:
             got = receive()
             if got is None:
                 return
-            one(got, now)
+            one(got[0], got[1], got[2], now)
 
-    def _reply4(self, got: tuple[bytes, bytes, int], now: float) -> None:
-        payload, src, index = got
+    def _reply4(self, payload: bytes, src: bytes, index: int, now: float) -> None:
         first = None
         for runtime in self.runtimes:
-            name = runtime._ifname(index)
+            name = runtime._by_index.get(index) or f"if{index}"  # runtime._ifname, without the call
             for relay in runtime.relays4:
                 first = first or (runtime, relay, name)
+                delivery = relay.reply_fast(name, src, payload)
+                if delivery is not None:  # what _perform does for a ToClient
+                    sock = runtime._packet.get(delivery[0])
+                    if sock is None:
+                        relay.counters.note(name, "send_failed")
+                        return
+                    try:
+                        sock.sock.send(delivery[1])
+                    except OSError as exc:
+                        relay.counters.note(name, "send_failed")
+                        runtime.log.warning("%s: send failed: %s", name, exc.strerror or exc)
+                    return
                 out = relay.receive_reply(name, src, payload, now)
                 if out is not None:
                     runtime._perform(out, name, relay)
@@ -243,13 +256,16 @@ class _Hub:
             runtime._perform(relay.unclaimed(name, "unknown_giaddr",
                                              "reply for a giaddr the relay does not use", now), name, relay)
 
-    def _packet6(self, got: tuple[bytes, bytes, int], now: float) -> None:
-        payload, src, index = got
+    def _packet6(self, payload: bytes, src: bytes, index: int, now: float) -> None:
         first = None
         for runtime in self.runtimes:
             name = runtime._ifname(index)
             for relay in runtime.relays6:
                 first = first or (runtime, relay, name)
+                relayed = relay.receive_fast(name, src, payload)
+                if relayed is not None:
+                    self._send6(relayed[0], relayed[1], name, relay, runtime)
+                    return
                 out = relay.receive(name, src, payload, now)
                 if out is not None:
                     runtime._perform(out, name, relay)
@@ -258,6 +274,17 @@ class _Hub:
             runtime, relay, name = first
             runtime._perform(relay.unclaimed(name, "not_for_relay",
                                              "not from a client link nor for one of its links", now), name, relay)
+
+    def _send6(self, payload: bytes, destinations: tuple[tuple, ...], origin: str, relay: Relay6,
+               runtime: RelayRuntime) -> None:
+        """What ``_perform`` does for the ToServer/ToPeer actions of a DHCPv6 fast path."""
+        sendto = self.udp6.sock.sendto
+        for destination in destinations:
+            try:
+                sendto(payload, destination)
+            except OSError as exc:
+                relay.counters.note(origin, "send_failed")
+                runtime.log.warning("%s: send failed: %s", origin, exc.strerror or exc)
 
 
 #: The process' relay sockets and running relays.
@@ -388,15 +415,30 @@ class RelayRuntime:
         if not sock.ring:
             self.log.info("%s: no packet ring (kernel memory limits?): reading frames one by one", name)
         relay = self._packet_relay[name]
-        perform, request, frames = self._perform, relay.receive_request, sock.frames
+        perform, request, fast, frames = self._perform, relay.receive_request, relay.request_fast, sock.frames
+        note, warning = relay.counters.note, self.log.warning
 
         def on_frame(now: float) -> None:  # in the hub's I/O thread
             try:
-                for frame, status in frames():
-                    perform(request(name, frame, now, verify_udp=must_verify(status)), name, relay)
+                got = frames()
             except OSError as exc:
-                self.log.warning("%s: receive failed: %s", name, exc.strerror or exc)
+                warning("%s: receive failed: %s", name, exc.strerror or exc)
                 self._close_packet(name)
+                return
+            sendto = HUB.udp4.sock.sendto
+            for frame, status in got:
+                verify = not status & NO_VERIFY
+                relayed = fast(name, frame, verify)
+                if relayed is None:  # anything but a client's plain request: the general path
+                    perform(request(name, frame, now, verify_udp=verify), name, relay)
+                    continue
+                payload, destinations = relayed
+                for destination in destinations:
+                    try:
+                        sendto(payload, destination)
+                    except OSError as exc:
+                        note(name, "send_failed")
+                        warning("%s: send failed: %s", name, exc.strerror or exc)
 
         with HUB.lock:
             self._packet[name] = sock

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chassisctl.dhcp import checksum, ipudp, option82, v4, v6
 from chassisctl.dhcp.malformed import ChecksumError, DecodeError, TruncatedError
@@ -48,6 +50,46 @@ def test_frame_round_trip_and_checksums() -> None:
     zero = bytearray(frame)
     zero[14 + 20 + 6:14 + 20 + 8] = b"\0\0"
     assert ipudp.parse_frame(bytes(zero)).payload == b"hello!x"
+
+
+def reference_frame(dst_mac: bytes, src_mac: bytes, src: bytes, dst: bytes, sport: int, dport: int,
+                    payload: bytes, ttl: int) -> bytes:
+    """The frame built the plain way: headers packed, then checksummed as bytes (RFC 768, RFC 791)."""
+    ulen = 8 + len(payload)
+    segment = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    pseudo = src + dst + bytes((0, 17)) + ulen.to_bytes(2, "big")
+    udp = ~checksum.fold(checksum.ones_sum(pseudo), checksum.ones_sum(segment)) & 0xFFFF or 0xFFFF
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0, ttl, 17, 0, src, dst)
+    header = header[:10] + checksum.checksum(header).to_bytes(2, "big") + header[12:]
+    return dst_mac + src_mac + b"\x08\x00" + header + segment[:6] + udp.to_bytes(2, "big") + segment[8:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(macs=st.binary(min_size=12, max_size=12), src=st.binary(min_size=4, max_size=4),
+       dst=st.binary(min_size=4, max_size=4), sport=st.integers(0, 0xFFFF), dport=st.integers(0, 0xFFFF),
+       payload=st.one_of(st.binary(max_size=700), st.sampled_from([b"", b"\0", b"\xff" * 7, bytes(300)])),
+       ttl=st.sampled_from([64, 0, 1, 255]))
+def test_build_frame_matches_the_plain_way(macs, src, dst, sport, dport, payload, ttl) -> None:
+    frame = ipudp.build_frame(macs[:6], macs[6:], src, dst, sport, dport, payload, ttl=ttl)
+    assert frame == reference_frame(macs[:6], macs[6:], src, dst, sport, dport, payload, ttl)
+    assert ipudp.build_ipv4_udp(src, dst, sport, dport, payload, ttl=ttl) == frame[14:]
+    assert ipudp.parse_frame(frame).payload == payload
+
+
+def test_build_frame_where_the_sums_come_to_zero() -> None:
+    """The two corner cases of one's complement: a UDP sum of zero is sent as 0xffff, an IPv4 one as 0."""
+    src, dst = ip4("192.0.2.1"), ip4("198.51.100.9")
+    base = (int.from_bytes(src, "big") + int.from_bytes(dst, "big") + 17 + 2 * 10 + 67 + 68) % 0xFFFF
+    payload = ((-base) % 0xFFFF).to_bytes(2, "big")
+    frame = ipudp.build_frame(ipudp.BROADCAST_MAC, RELAY_MAC, src, dst, 67, 68, payload)
+    assert frame[40:42] == b"\xff\xff"
+    assert frame == reference_frame(ipudp.BROADCAST_MAC, RELAY_MAC, src, dst, 67, 68, payload, 64)
+    # the IPv4 header: pick a destination that brings its sum to 0 modulo 0xffff
+    rest = (0x4500 + 30 + (64 << 8 | 17) + int.from_bytes(src, "big")) % 0xFFFF
+    dst = ((-rest) % 0xFFFF).to_bytes(4, "big")
+    frame = ipudp.build_frame(ipudp.BROADCAST_MAC, RELAY_MAC, src, dst, 67, 68, payload)
+    assert frame[24:26] == b"\0\0"
+    assert frame == reference_frame(ipudp.BROADCAST_MAC, RELAY_MAC, src, dst, 67, 68, payload, 64)
 
 
 def test_bad_checksums_are_checksum_errors() -> None:

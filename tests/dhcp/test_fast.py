@@ -1,12 +1,14 @@
 """The relay's fast paths answer exactly what its general path answers.
 
-:meth:`Relay4._fast_request` and :meth:`Relay4._fast_reply` take the common
+:meth:`Relay4.request_fast` and :meth:`Relay4.reply_fast` take the common
 case without building the decoded objects and hand everything else to the
-general path.  Here the same packets, generated around real requests and
-replies (option 82 in every policy, Pad, option 57, split options, flags,
-bad checksums, random tails), go through one relay with the fast paths and
-one without: the actions, the bytes sent and the counters must be identical,
-and the fast paths must actually be taken for plain traffic.
+general path; the I/O edge calls them first and the general entry points
+when they answer None (``as_edge_request``/``as_edge_reply`` do the same).
+Here the same packets, generated around real requests and replies (option
+82 in every policy, Pad, option 57, split options, flags, bad checksums,
+random tails), go through one relay with the fast paths, one without, and
+one the edge's way: the actions, the bytes sent and the counters must be
+identical, and the fast paths must actually be taken for plain traffic.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.dhcp import ipudp, v4
+from chassisctl.dhcp.actions import ToClient, ToServer
 from chassisctl.dhcp.config import make
 from chassisctl.dhcp.links import ip4
 from chassisctl.dhcp.relay4 import Relay4
@@ -36,6 +39,22 @@ SETTINGS = [
 SERVER = ip4("198.51.100.2")
 
 
+def as_edge_request(relay: Relay4, ifname: str, frame: bytes, now: float, verify: bool) -> list:
+    """What the I/O edge does: :meth:`Relay4.request_fast` first, else :meth:`Relay4.receive_request`."""
+    got = relay.request_fast(ifname, frame, verify)
+    if got is None:
+        return relay.receive_request(ifname, frame, now, verify_udp=verify)
+    payload, destinations = got
+    assert all(port == 67 for _, port in destinations)
+    return [ToServer(server, payload) for server, _ in destinations]
+
+
+def as_edge_reply(relay: Relay4, ifname: str, src: bytes, payload: bytes, now: float) -> list | None:
+    """What the I/O edge does: :meth:`Relay4.reply_fast` first, else :meth:`Relay4.receive_reply`."""
+    got = relay.reply_fast(ifname, src, payload)
+    return relay.receive_reply(ifname, src, payload, now) if got is None else [ToClient(*got)]
+
+
 def pair(settings: dict) -> tuple[Relay4, Relay4]:
     out = []
     for fast in (True, False):
@@ -51,7 +70,8 @@ options = st.lists(st.one_of(
     st.tuples(st.sampled_from([12, 50, 54, 57, 60, 61, 82, 52, 43]), st.binary(max_size=12)),
     st.tuples(st.just(43), st.binary(min_size=60, max_size=120)),  # big enough to leave no room for 82
     st.just((57, b"\x05\xdc")), st.just((57, b"\x02\x40")),
-    st.just((82, b"\x01\x04dhr0")), st.just((82, b"\x01\x03100\x02\x03sw1")), st.just((82, b"\x05\x04\xc0\x00\x02\x01")),
+    st.just((82, b"\x01\x04dhr0")), st.just((82, b"\x01\x03100\x02\x03sw1")),
+    st.just((82, b"\x05\x04\xc0\x00\x02\x01")),
 ), max_size=5)
 
 
@@ -79,6 +99,9 @@ def test_requests_agree(which, extra, pad, flags, hops, giaddr, ciaddr, verify, 
     b = slow.receive_request("dhr0", bytes(frame), 1.0, verify_udp=verify)
     assert a == b
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    edge, _ = pair(SETTINGS[which])
+    assert as_edge_request(edge, "dhr0", bytes(frame), 1.0, verify) == b
+    assert edge.counters.snapshot() == slow.counters.snapshot()
 
 
 @settings(max_examples=400, deadline=None)
@@ -100,6 +123,9 @@ def test_replies_agree(which, extra, pad, flags, giaddr, ciaddr, yiaddr, htype, 
     b = slow.receive_reply(ifname, src, data, 1.0)
     assert a == b
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    edge, _ = pair(SETTINGS[which])
+    assert as_edge_reply(edge, ifname, src, data, 1.0) == b
+    assert edge.counters.snapshot() == slow.counters.snapshot()
 
 
 @pytest.mark.parametrize("settings", [{}, {"option82": "replace"}])
@@ -113,6 +139,9 @@ def test_plain_traffic_takes_the_fast_paths(settings, monkeypatch) -> None:
     (delivered,) = fast.receive_reply("dhr1", SERVER, v4.encode(reply), 0.0)
     packet = ipudp.parse_frame(delivered.frame)
     assert packet.dst == ipudp.IP_BROADCAST and b"\x52" not in packet.payload[240:243]
+    assert fast.request_fast("dhr0", client_frame(discover()), True) == (relayed, (("198.51.100.2", 67),
+                                                                                   ("203.0.113.2", 67)))
+    assert fast.reply_fast("dhr1", SERVER, v4.encode(reply)) == ("dhr0", delivered.frame)
 
 
 EDGE_REQUESTS = {
@@ -130,8 +159,12 @@ def test_request_edge_cases_agree(case) -> None:
     which, extra, pad = EDGE_REQUESTS[case]
     fast, slow = pair(SETTINGS[which])
     frame = client_frame(with_options(discover(), extra, pad))
-    assert fast.receive_request("dhr0", frame, 1.0) == slow.receive_request("dhr0", frame, 1.0)
+    expected = slow.receive_request("dhr0", frame, 1.0)
+    assert fast.receive_request("dhr0", frame, 1.0) == expected
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    edge, _ = pair(SETTINGS[which])
+    assert as_edge_request(edge, "dhr0", frame, 1.0, True) == expected
+    assert edge.counters.snapshot() == slow.counters.snapshot()
 
 
 EDGE_REPLIES = {
@@ -149,5 +182,9 @@ def test_reply_edge_cases_agree(case) -> None:
     which, extra, pad, giaddr = EDGE_REPLIES[case]
     fast, slow = pair(SETTINGS[which])
     data = with_options(offer(discover(giaddr=giaddr)), extra, pad)
-    assert fast.receive_reply("dhr1", SERVER, data, 1.0) == slow.receive_reply("dhr1", SERVER, data, 1.0)
+    expected = slow.receive_reply("dhr1", SERVER, data, 1.0)
+    assert fast.receive_reply("dhr1", SERVER, data, 1.0) == expected
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    edge, _ = pair(SETTINGS[which])
+    assert as_edge_reply(edge, "dhr1", SERVER, data, 1.0) == expected
+    assert edge.counters.snapshot() == slow.counters.snapshot()

@@ -8,7 +8,9 @@ Relay-Replies (every message type, odd and repeated options, nested relay
 messages, rogue sources, relay's own address, cut or flipped bytes), go
 through one relay with the fast paths and one without: the actions, the
 bytes sent and the counters must be identical, and plain traffic must take
-the fast paths.
+the fast paths.  A third relay is fed the I/O edge's way
+(:meth:`Relay6.receive_fast` first, then :meth:`Relay6.receive`): what it
+sends, and where, must be what the general path's actions send.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chassisctl.dhcp import v6
+from chassisctl.dhcp.actions import ToPeer, ToServer
 from chassisctl.dhcp.config import make
 from chassisctl.dhcp.links import Link, ip6
 from chassisctl.dhcp.relay6 import Relay6
@@ -42,6 +45,38 @@ LINKS = [
 ]
 SOURCES = [CLIENT_LL, ip6("fe80::9"), ip6("2001:db8:1::77"), ip6("2001:db8:1::1"), ip6(SERVER),
            ip6("2001:db8:2::66")]
+
+
+def as_edge(relay: Relay6, ifname: str, src: bytes, data: bytes, now: float) -> list | None:
+    """What the I/O edge does: :meth:`Relay6.receive_fast` first (sends), else :meth:`Relay6.receive`."""
+    got = relay.receive_fast(ifname, src, data)
+    if got is None:
+        return relay.receive(ifname, src, data, now)
+    payload, destinations = got
+    return [(payload, destination) for destination in destinations]
+
+
+def sends(relay: Relay6, actions: list | None) -> list | None:
+    """Actions as the edge performs them: (payload, socket address), problems as they are."""
+    if actions is None:
+        return None
+    out: list = []
+    for action in actions:
+        if isinstance(action, ToServer):
+            out.append((action.payload, (action.server, 547, 0, 0)))
+        elif isinstance(action, ToPeer):
+            link = relay.links.get(action.ifname)
+            out.append((action.payload, (action.peer, action.port, 0, link.index if link else 0)))
+        else:
+            out.append(action)
+    return out
+
+
+def check_edge(which: int, links: int, ifname: str, src: bytes, data: bytes, expected: list | None,
+               slow: Relay6) -> None:
+    edge, _ = pair(which, links)
+    assert sends(edge, as_edge(edge, ifname, src, data, 1.0)) == sends(slow, expected)
+    assert edge.counters.snapshot() == slow.counters.snapshot()
 
 
 def pair(which: int, links: int) -> tuple[Relay6, Relay6]:
@@ -105,8 +140,10 @@ def test_client_side_agrees(which, links, msg_type, extra, src, ifname, hops, fl
     else:
         data = v6.encode(v6.Message(msg_type, 0xABCDEF, tuple(extra)))
     data = damage(data, flip, tail, cut)
-    assert fast.receive(ifname, src, data, 1.0) == slow.receive(ifname, src, data, 1.0)
+    expected = slow.receive(ifname, src, data, 1.0)
+    assert fast.receive(ifname, src, data, 1.0) == expected
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    check_edge(which, links, ifname, src, data, expected, slow)
 
 
 @settings(max_examples=400, deadline=None)
@@ -125,8 +162,10 @@ def test_replies_agree(which, links, before, after, inner, second_inner, iid, li
         options.append((Opt6.RELAY_MSG, solicit()))
     data = damage(v6.encode(v6.RelayMessage(MsgType.RELAY_REPL, 0, ip6(link_address), CLIENT_LL, tuple(options))),
                   flip, tail, cut)
-    assert fast.receive(ifname, src, data, 1.0) == slow.receive(ifname, src, data, 1.0)
+    expected = slow.receive(ifname, src, data, 1.0)
+    assert fast.receive(ifname, src, data, 1.0) == expected
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    check_edge(which, links, ifname, src, data, expected, slow)
 
 
 def wrapped(inner: bytes, *options: tuple[int, bytes], link_address: str = "2001:db8:1::1") -> bytes:
@@ -154,8 +193,10 @@ EDGE_REPLIES = {
 def test_reply_edge_cases_agree(case, ifname) -> None:
     fast, slow = pair(0, 0)
     data = EDGE_REPLIES[case]
-    assert fast.receive(ifname, ip6(SERVER), data, 1.0) == slow.receive(ifname, ip6(SERVER), data, 1.0)
+    expected = slow.receive(ifname, ip6(SERVER), data, 1.0)
+    assert fast.receive(ifname, ip6(SERVER), data, 1.0) == expected
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    check_edge(0, 0, ifname, ip6(SERVER), data, expected, slow)
 
 
 EDGE_CLIENTS = {
@@ -174,8 +215,10 @@ EDGE_CLIENTS = {
 def test_client_edge_cases_agree(case, which, src) -> None:
     fast, slow = pair(which, 0)
     data = EDGE_CLIENTS[case]
-    assert fast.receive("dhr0", src, data, 1.0) == slow.receive("dhr0", src, data, 1.0)
+    expected = slow.receive("dhr0", src, data, 1.0)
+    assert fast.receive("dhr0", src, data, 1.0) == expected
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    check_edge(which, 0, "dhr0", src, data, expected, slow)
 
 
 @pytest.mark.parametrize("which", [0, 1])
@@ -187,3 +230,5 @@ def test_plain_traffic_takes_the_fast_paths(which, monkeypatch) -> None:
     assert fast.receive("dhr0", CLIENT_LL, solicit(), 0.0) == expected_forward
     assert fast.receive("dhr1", ip6(SERVER), wrapped(ADVERTISE, (Opt6.INTERFACE_ID, b"dhr0")), 0.0) == expected_reply
     assert fast.counters.snapshot() == slow.counters.snapshot()
+    assert fast.receive_fast("dhr0", CLIENT_LL, solicit()) is not None
+    assert fast.receive_fast("dhr1", ip6(SERVER), wrapped(ADVERTISE, (Opt6.INTERFACE_ID, b"dhr0"))) is not None

@@ -72,7 +72,7 @@ class Proc:
 
 
 class Capture:
-    def __init__(self, bed: "Bed", proc: Proc, path: Path) -> None:
+    def __init__(self, bed: Bed, proc: Proc, path: Path) -> None:
         self.bed, self.proc, self.path = bed, proc, path
 
     def stop(self) -> list[bytes]:
@@ -122,7 +122,7 @@ class Bed:
                 proc.popen.wait(5)
         return proc.popen.returncode
 
-    def create(self) -> "Bed":
+    def create(self) -> Bed:
         need_root()
         need("ip")
         for ns in (self.client, self.relay, self.server):
