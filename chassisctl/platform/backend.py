@@ -50,13 +50,14 @@ class NodeRuntime:
     """One node: its power control and its SDR repository, each when first asked for
     (a sensor reading needs neither power control nor its module)."""
 
-    __slots__ = ("backend", "node", "_power", "power_sensor", "sdr", "fru_cache", "_synth")
+    __slots__ = ("backend", "node", "_power", "_power_built", "power_sensor", "sdr", "fru_cache", "_synth")
 
     def __init__(self, backend: PlatformTransport, node: NodeDecl, power_sensor: int,
                  sdr: SdrRepository | None = None) -> None:
         self.backend = backend
         self.node = node
-        self._power: NodePower | None | bool = False  # False: not built yet
+        self._power: NodePower | None = None
+        self._power_built = False  # built on first use: power status needs it, sensors do not
         self.power_sensor = power_sensor
         self.sdr = sdr
         self.fru_cache: dict[int, tuple[float, bytes | None]] = {}
@@ -65,14 +66,14 @@ class NodeRuntime:
     @property
     def power(self) -> NodePower | None:
         """The node's power control (None: its description declares none)."""
-        if self._power is False:
+        if not self._power_built:
             power = None
             if self.node.power is not None:
                 from chassisctl.platform.power import NodePower
 
                 power = NodePower(self.backend.hw, self.node, self.backend.clock)
-            self._power = power
-        return self._power  # type: ignore[return-value]
+            self._power, self._power_built = power, True
+        return self._power
 
     @property
     def sensors(self) -> dict[int, NodeSensorRuntime]:
