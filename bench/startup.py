@@ -64,7 +64,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Callable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 #: Budget kind -> (limit, what the ratio is taken to).
@@ -290,7 +290,8 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
           "interleaved; medians, spread = 25th-75th percentile")
     print(f"python {sys.version.split()[0]} ({sys.executable}); "
           f"bytecode {'compiled (private PYTHONPYCACHEPREFIX)' if compiled else 'as in the environment'}; "
-          f"{os.cpu_count()} CPUs; {'installed wheel' if os.environ.get('_CHASSISCTL_BENCH_WHEEL') else 'this environment'}")
+          f"{os.cpu_count()} CPUs; "
+          f"{'installed wheel' if os.environ.get('_CHASSISCTL_BENCH_WHEEL') else 'this environment'}")
     print()
     floor_ms = {"python": python}
     for key, f in fl.items():

@@ -6,7 +6,8 @@
 # FreeIPMI, OpenIPMI's ipmi_sim, groff for the man-page lint; dnsmasq, dhclient,
 # udhcpc, tcpdump for the DHCP relay; lldpd for LLDP; dhcrelay and perfdhcp for its bench); the Python
 # side goes into ./.venv, after which deptry checks the declared
-# dependencies and ruff and mypy check chassisctl/ before pytest runs everything (tests/install/ builds a wheel
+# dependencies, ruff checks chassisctl/, tests/ and bench/, and mypy chassisctl/,
+# before pytest runs everything (tests/install/ builds a wheel
 # and installs it into its own venv, as a user would).  With CI=true, tests that need root, namespaces or
 # a peer binary fail instead of skipping when something is missing.
 set -euo pipefail
@@ -36,8 +37,8 @@ fi
 # Lint and types ([tool.ruff] and [tool.mypy] in pyproject.toml): every
 # finding is fixed in the code, and a remaining noqa or type: ignore says why
 # on the same line (tests/test_lint_reasons.py).
-if ! .venv/bin/ruff check --no-cache chassisctl; then
-    echo "test.sh: ruff found problems in chassisctl/ (see above)" >&2
+if ! .venv/bin/ruff check --no-cache chassisctl tests bench; then
+    echo "test.sh: ruff found problems in chassisctl/, tests/ or bench/ (see above)" >&2
     exit 1
 fi
 if ! .venv/bin/mypy; then

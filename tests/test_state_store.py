@@ -137,10 +137,10 @@ def test_parallel_commands_share_one_consistent_state(tmp_path: pathlib.Path, di
     for p in procs:
         p.stdout.close()
         p.stderr.close()
-    for rc, out, err in results:
+    for rc, _out, err in results:
         assert rc == 0, err
         assert b"Traceback" not in err
-    for rc, out, err in results[6:]:
+    for _rc, out, _err in results[6:]:
         assert json.loads(out)["power"] == "on"
     assert _restart_events(path) == 6
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]

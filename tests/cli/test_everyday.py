@@ -96,11 +96,11 @@ def test_sel_list_contract(cli, target) -> None:
     _events(cli, target)
     doc = js(cli, *TARGETS[target], "sel", "list")
     assert doc["entries"], doc
-    for entry in doc["entries"]:
-        assert {"id", "timestamp", "sensor", "event", "direction"} <= set(entry)
-        assert entry["direction"] in ("assertion", "deassertion")
-        assert entry["sensor"].startswith("Power Unit ")  # type name, then the SDR's name
-        assert entry["timestamp"].endswith("Z")
+    for record in doc["entries"]:
+        assert {"id", "timestamp", "sensor", "event", "direction"} <= set(record)
+        assert record["direction"] in ("assertion", "deassertion")
+        assert record["sensor"].startswith("Power Unit ")  # type name, then the SDR's name
+        assert record["timestamp"].endswith("Z")
     assert any(e["event"] == "Power Off / Power Down" for e in doc["entries"])
     last = js(cli, *TARGETS[target], "sel", "list", "--last", "1")["entries"]
     assert last == doc["entries"][-1:]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from itertools import pairwise
+
 import pytest
 
 from chassisctl.sim.physics import Pending, PhysicalModel, PowerTimeline
@@ -56,7 +58,7 @@ def test_load_is_smooth_and_within_bounds() -> None:
     m = PhysicalModel(PROFILE)
     loads = [m.load(T0 + i) for i in range(0, 1800, 5)]
     assert all(0.0 <= x <= 1.0 for x in loads)
-    assert max(abs(x - y) for x, y in zip(loads, loads[1:])) < 0.1
+    assert max(abs(x - y) for x, y in pairwise(loads)) < 0.1
     assert max(loads) - min(loads) > 0.3  # it does swing
 
 

@@ -9,7 +9,7 @@ fake BMC's own answer, so any framing difference between backends shows up.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

@@ -37,7 +37,8 @@ def test_opening_imports_only_the_chosen_backend() -> None:
             "from chassisctl.transport import open_transport\n"
             "with open_transport(BmcSettings(bus='sim:registry', transport='ipmb'), clock=FakeClock(),"
             " simulator=simulator) as t:\n"
-            "    print(t.kind, 'chassisctl.transport.ssif' in sys.modules, 'chassisctl.platform.backend' in sys.modules)\n")
+            "    print(t.kind, 'chassisctl.transport.ssif' in sys.modules,"
+            " 'chassisctl.platform.backend' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=_isolated_env()).stdout
     assert out.split() == ["ipmb", "False", "False"]
