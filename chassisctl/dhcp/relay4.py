@@ -66,6 +66,33 @@ _PLAIN_REPLY = frozenset(range(1, 255)) - {52, 82}
 _BROADCAST_MAC = ipudp.BROADCAST_MAC
 
 
+def _walk_options(buf: bytes, i: int, end: int, plain: frozenset[int], watch: int) -> tuple[int, bool, int] | None:
+    """The fast paths' walk over the options from ``i``: ``(offset of End, whether Pad was met,
+    offset of option ``watch`` or -1)``.  None where the general path must decide: any other code
+    (52, and 82 in a request), a malformed option, ``watch`` twice (split, RFC 3396: the general path
+    joins it), or no End."""
+    pads, at = False, -1
+    try:
+        while i < end:
+            code = buf[i]
+            if code in plain:  # see _PLAIN_REQUEST for why no bounds are checked here
+                i += 2 + buf[i + 1]
+                continue
+            if code == 0:
+                pads = True
+                i += 1
+                continue
+            if code == 255:
+                return i, pads, at
+            if code != watch or at >= 0 or i + 1 >= end or i + 2 + buf[i + 1] > end:
+                return None
+            at = i
+            i += 2 + buf[i + 1]
+    except IndexError:
+        pass  # an option's length byte beyond the bytes
+    return None
+
+
 class _Plan(NamedTuple):
     """What a downstream link's packets need, worked out once per change of the interface facts
     (:meth:`Relay4.set_links`) instead of once per packet."""
@@ -313,33 +340,13 @@ class Relay4:
         if giaddr is None or plan.address is None or not plan.servers:
             return None
         # options: no 82 (policies, trust), no 52 (overload), no Pad when we re-encode, End present
-        i, pads, mms = 282, False, 0
-        try:
-            while i < end:
-                code = frame[i]
-                if code in _PLAIN_REQUEST:  # see _PLAIN_REQUEST for why no bounds are checked here
-                    i += 2 + frame[i + 1]
-                    continue
-                if code == 0:
-                    pads = True
-                    i += 1
-                    continue
-                if code == 255:
-                    break
-                if i + 1 >= end:
-                    return None
-                n = frame[i + 1]
-                if code == 82 or code == 52 or i + 2 + n > end:
-                    return None
-                if code == 57:
-                    if mms:
-                        return None  # split option 57: the general path joins it
-                    mms = max(576, (frame[i + 2] << 8) | frame[i + 3]) if n == 2 else 576
-                i += 2 + n
-            else:
-                return None  # no End
-        except IndexError:
-            return None  # an option's length byte beyond the frame
+        walked = _walk_options(frame, 282, end, _PLAIN_REQUEST, 57)
+        if walked is None:
+            return None
+        i, pads, at = walked
+        mms = 0  # option 57 (RFC 2132 §9.10) bounds the re-encoded size; shorter or odd: the 576 minimum
+        if at >= 0:
+            mms = max(576, (frame[at + 2] << 8) | frame[at + 3]) if frame[at + 1] == 2 else 576
         head = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + giaddr + frame[70:282]
         if self._policy is None:
             relayed = head + frame[282:end]
@@ -373,33 +380,11 @@ class Relay4:
         plan = self._plans[link.name]
         if plan.address is None:
             return None
-        i, pads, at, agent = 240, False, -1, None
-        try:
-            while i < size:
-                code = payload[i]
-                if code in _PLAIN_REPLY:  # as in request_fast
-                    i += 2 + payload[i + 1]
-                    continue
-                if code == 0:
-                    pads = True
-                    i += 1
-                    continue
-                if code == 255:
-                    break
-                if i + 1 >= size:
-                    return None
-                n = payload[i + 1]
-                if code == 52 or i + 2 + n > size:
-                    return None
-                if code == 82:
-                    if agent is not None:
-                        return None  # split option 82 (RFC 3396): the general path joins it
-                    at, agent = i, payload[i + 2:i + 2 + n]
-                i += 2 + n
-            else:
-                return None  # no End
-        except IndexError:
-            return None  # an option's length byte beyond the payload
+        walked = _walk_options(payload, 240, size, _PLAIN_REPLY, 82)
+        if walked is None:
+            return None
+        i, pads, at = walked
+        agent = payload[at + 2:at + 2 + payload[at + 1]] if at >= 0 else None
         if agent is not None:
             if pads:
                 return None
