@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chassisctl.lldp.discards import EncodeError
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+    from typing import ClassVar, Protocol
+
+    class DataclassInstance(Protocol):
+        """What ``dataclasses.fields`` accepts: any class ``@dataclass`` made (typeshed's own name)."""
+
+        __dataclass_fields__: ClassVar[dict[str, Any]]
 
 D = TypeVar("D", bound="type[DataclassInstance]")
 
