@@ -59,9 +59,15 @@ class StateStore:
     @contextlib.contextmanager
     def lock_fd(self) -> Iterator[int]:
         """Hold the exclusive lock; yields the lock file's descriptor."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fd = os.open(self.lock_path, flags, 0o600)
+            except FileNotFoundError:
+                # The directory first: a platform takes this lock once per request, and
+                # makedirs on a directory that exists costs a raised and caught EEXIST.
+                os.makedirs(self.directory, exist_ok=True)
+                fd = os.open(self.lock_path, flags, 0o600)
         except OSError as exc:
             raise StateError(f"{self.owner} state directory {self.directory}: {exc.strerror}",
                              hint="check XDG_STATE_HOME and its permissions") from None

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Iterator
 
 from chassisctl.clock import Clock, SystemClock, sleep_until
 from chassisctl.ipmi.pec import crc8
-from chassisctl.sim.faults import Faults
 from chassisctl.sim.i2c import I2cSlave, Segment
 from chassisctl.sim.wire import SMBUS_TIMEOUT, WirePart, WireTiming, WireTransaction
 from chassisctl.transport import i2c_funcs as I2cFunc
@@ -46,6 +45,8 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
     from smbus2 import i2c_msg  # the type only: the simulated bus never loads smbus2 (nor ctypes)
+
+    from chassisctl.sim.faults import Faults
 
 
 BLOCK_MAX = 32
@@ -174,7 +175,9 @@ class SimulatedSMBus:
         self.name = name
         self.root = root if root is not None else Segment("root")
         self.clock = clock if clock is not None else SystemClock()
-        self.faults = faults if faults is not None else Faults()
+        #: None until armed or asked for: a platform's simulated bus never injects faults
+        #: unless a test arms them, and then it does not import the fault module at all.
+        self._faults = faults
         self.funcs = int(funcs)
         self.timing = WireTiming(clock_hz)
         self.pace = pace
@@ -189,6 +192,15 @@ class SimulatedSMBus:
         self._late = 0.0
         #: No device had idle-time work left the last time it was asked (:meth:`_idle`).
         self._idle_done = False
+
+    @property
+    def faults(self) -> Faults:
+        """The armed faults (made empty on first use when none were handed in)."""
+        if self._faults is None:
+            from chassisctl.sim.faults import Faults
+
+            self._faults = Faults()
+        return self._faults
 
     # -- smbus2 housekeeping ------------------------------------------------
     @property
@@ -271,7 +283,8 @@ class SimulatedSMBus:
             raise _os_error(errno.EBADF, "bus is closed")
         if need and not self.funcs & need:
             raise _os_error(errno.EOPNOTSUPP, f"adapter lacks {I2cFunc.names(need)}")
-        if faults and self.faults.is_stuck:
+        armed = self._faults if faults else None  # None: nothing was ever armed on this bus
+        if armed is not None and armed.is_stuck:
             self._record(WireTransaction((), error="EBUSY", master=master, stretch=SMBUS_TIMEOUT, kind=kind),
                          began)
             raise _os_error(errno.EBUSY, "bus stuck busy")
@@ -279,13 +292,13 @@ class SimulatedSMBus:
             self._record(WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
                                          stretch=SMBUS_TIMEOUT, kind=kind), began, force_sleep=True)
             raise _os_error(errno.ETIMEDOUT, "SDA held low on a connected mux channel")
-        if faults and self.faults.take("timeout"):
+        if armed is not None and armed.take("timeout"):
             txn = WireTransaction((WirePart(addr, False),), error="ETIMEDOUT", master=master,
                                   stretch=SMBUS_TIMEOUT, kind=kind)
             self._record(txn, began, force_sleep=True)
             raise _os_error(errno.ETIMEDOUT, "slave held SCL past t_TIMEOUT")
         transfer = _Transfer(self, master)
-        if faults and self.faults.take("nak_reads" if kind == "R" else "nak_writes"):
+        if armed is not None and armed.take("nak_reads" if kind == "R" else "nak_writes"):
             transfer.parts.append(WirePart(addr, False, b"", acked=False))
             self._finish(transfer, self._errno_name(self.nak_errno), kind, began)
             raise _os_error(self.nak_errno, f"injected NAK at {addr:#04x}")

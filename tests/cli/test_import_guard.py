@@ -230,3 +230,16 @@ def test_compute_4n_node2_sensors_loads_only_what_it_reads(env, tmp_path) -> Non
     modules = _modules(args, env, tmp_path)
     assert "chassisctl.platform.backend" in modules  # the guard ran the platform path
     assert sorted(m for m in modules if m in COMPUTE_4N_UNNEEDED) == []
+
+
+#: What the platform side of a warm ``--platform compute-4n --node node2 sensors``
+#: must not import (platwarm pass): fault injection, which nothing armed.
+PLATFORM_WARM_UNNEEDED = ("chassisctl.sim.faults",)
+
+
+def test_platform_warm_sensors_skips_unused_platform_modules(env, tmp_path) -> None:
+    args = ["--platform", "compute-4n", "--node", "node2", "sensors"]
+    _modules(args, env, tmp_path)  # cold: fills the description and SDR caches
+    modules = _modules(args, env, tmp_path)
+    assert "chassisctl.sim.bus" in modules  # the guard ran the simulated platform
+    assert sorted(m for m in modules if m in PLATFORM_WARM_UNNEEDED) == []
