@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from chassisctl.config.keys import Key
     from chassisctl.config.lines import Path as KeyPath
 
 EXAMPLES = ("switch-1u", "compute-4n")
@@ -353,22 +354,27 @@ class _Validator:
     def fail(self, path: KeyPath, message: str) -> ConfigError:
         return self.ctx.fail(path, message)
 
-    def table(self, value: Any, keys: Mapping[str, schema.Key], path: KeyPath,
+    def table(self, value: Any, keys: str | Mapping[str, Key], path: KeyPath,
               extra: str = "") -> dict[str, Any]:
-        """Check one table against its keys (unknown, type, range, required)."""
+        """Check one table against its keys (unknown, type, range, required).
+
+        ``keys`` is a table of :mod:`chassisctl.platform.schema` by name (built on
+        first use: a trusted load, see :func:`parse_platform`, builds none) or the keys.
+        """
         if self.trusted:
             return value
+        table: Mapping[str, Key] = getattr(schema, keys) if isinstance(keys, str) else keys
         if not isinstance(value, dict):
             raise self.fail(path, "expected a table")
         for key, item in value.items():
-            spec = keys.get(key)
+            spec = table.get(key)
             if spec is None:
-                known = ", ".join(sorted(keys))
+                known = ", ".join(sorted(table))
                 raise self.fail(path + (key,), f"unknown key{extra} (known: {known})")
             problem = check_value(spec, item)
             if problem:
                 raise self.fail(path + (key,), problem)
-        for key, spec in keys.items():
+        for key, spec in table.items():
             if spec.required and key not in value:
                 raise self.fail(path, f"missing required key '{key}'")
         return value
@@ -389,8 +395,8 @@ class _Validator:
 
     # -- the whole document --------------------------------------------------------------
     def platform(self) -> Platform:
-        self.table(self.doc, schema.TOP, ())
-        p = self.table(self.doc["platform"], schema.PLATFORM, ("platform",))
+        self.table(self.doc, "TOP", ())
+        p = self.table(self.doc["platform"], "PLATFORM", ("platform",))
         name = p["name"]
         if not schema.is_name(name):
             raise self.fail(("platform", "name"), f"{name!r}: use 1-64 letters, digits, '.', '_' or '-'")
@@ -435,7 +441,7 @@ class _Validator:
         names: set[str] = set()
         ids: set[int] = set()
         for i, t in enumerate(raw):
-            self.table(t, schema.NODE, ("node", i))
+            self.table(t, "NODE", ("node", i))
             name, nid = t["name"], t["id"]
             if not schema.is_name(name) or name.isdigit():
                 raise self.fail(("node", i, "name"), f"{name!r}: use letters, digits, '.', '_', '-' (not a number)")
@@ -454,7 +460,7 @@ class _Validator:
         if t is None:
             return node
         path: KeyPath = ("node", i, "power")
-        self.table(t, schema.POWER, path)
+        self.table(t, "POWER", path)
         dev = devices.get(t["device"])
         if dev is None or not dev.kind_entry.has_fields:
             raise self.fail(path + ("device",), f"{t['device']!r} is not a declared cpld device")
@@ -514,7 +520,8 @@ class _Validator:
                     raise self.fail(("device", i), "missing required key 'kind'")
                 raise self.fail(("device", i, "kind"),
                                 f"{t['kind']!r} is not a device kind (known: {', '.join(kinds.KINDS)})")
-            self.table(t, kinds.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
+            if not self.trusted:  # (table() would return at once, but only after building the keys)
+                self.table(t, kinds.kind_options(t["kind"]), ("device", i), f" for kind {t['kind']}")
             name = t["name"]
             if not schema.is_name(name):
                 raise self.fail(("device", i, "name"), f"{name!r}: use letters, digits, '.', '_' or '-'")
@@ -600,7 +607,7 @@ class _Validator:
         seen: set[str] = set()
         for j, t in enumerate(raw):
             fpath = path + ("field", j)
-            self.table(t, schema.FIELD, fpath)
+            self.table(t, "FIELD", fpath)
             if t["name"] in seen:
                 raise self.fail(fpath + ("name",), f"duplicate field {t['name']!r}")
             seen.add(t["name"])
@@ -674,7 +681,7 @@ class _Validator:
         out: list[SensorDecl] = []
         for i, t in enumerate(self.tables("sensor")):
             path: KeyPath = ("sensor", i)
-            self.table(t, schema.SENSOR, path)
+            self.table(t, "SENSOR", path)
             name = t["name"]
             if not name.isascii() or not name.isprintable() or not 1 <= len(name) <= 16:
                 raise self.fail(path + ("name",), f"{name!r}: 1-16 printable ASCII characters (SDR ID string)")
@@ -712,11 +719,11 @@ class _Validator:
             resolution = t.get("resolution", device_resolution(dev, reading))
             rng = self._range(path, t, stype, resolution)
             thresholds = dict(t.get("thresholds", {}))
-            self.table(thresholds, schema.THRESHOLDS, path + ("thresholds",))
+            self.table(thresholds, "THRESHOLDS", path + ("thresholds",))
             if stype == "psu_status" and (thresholds or "range" in t):
                 raise self.fail(path + ("thresholds" if thresholds else "range",),
                                 "a psu_status sensor is discrete: no range or thresholds")
-            if rng is not None:
+            if rng is not None and not self.trusted:
                 lo, hi = rng
                 for key, value in thresholds.items():
                     if not lo <= value <= hi:
@@ -763,7 +770,7 @@ class _Validator:
         out: list[FruDecl] = []
         for i, t in enumerate(self.tables("fru")):
             path: KeyPath = ("fru", i)
-            self.table(t, schema.FRU, path)
+            self.table(t, "FRU", path)
             dev = devices.get(t["device"])
             if dev is None or not dev.kind_entry.holds_fru:
                 raise self.fail(path + ("device",), f"{t['device']!r} is not a declared at24 device")
@@ -805,7 +812,7 @@ class _Validator:
                     used[nxt] = s
                 numbered.append(NodeSensor(number, s))
             names = [s.name for s in mine]
-            for s in mine:
+            for s in mine if not self.trusted else ():
                 if names.count(s.name) > 1:
                     raise self.fail(("sensor", s.position, "name"), f"two sensors named {s.name!r} on node {node.name}")
             result[node.name] = tuple(numbered)

@@ -195,6 +195,27 @@ def test_a_trusted_cached_document_builds_the_same_platform(name, tmp_path, monk
     assert trusted == full
 
 
+def test_a_trusted_load_builds_no_key_tables(tmp_path) -> None:
+    """The schema's key tables are built on first use: a cached load of a description that
+    validated before never walks them (a fresh interpreter, so no other test built them)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from chassisctl.platform import description, schema\n"
+            "description.load_platform('compute-4n')\n"
+            "print(sorted(set(schema._TABLES) & set(vars(schema))))\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    run = lambda: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,  # noqa: E731
+                                 text=True, check=True).stdout.strip()
+    assert run() == str(sorted(("TOP", "PLATFORM", "NODE", "POWER", "DEVICE", "FIELD", "SENSOR", "THRESHOLDS",
+                                "FRU")))  # validated in full: every table walked
+    assert run() == "[]"  # trusted: none built
+    from chassisctl.platform import schema
+
+    assert schema.FIELD["access"].choices == ("ro", "rw", "w1c", "sc", "pulse", "wo")
+
+
 def test_the_document_cache_is_keyed_by_text_and_version(tmp_path, monkeypatch) -> None:
     """Another version's (or another text's) cached document is validated again, not trusted."""
     import chassisctl
