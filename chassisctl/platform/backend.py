@@ -320,8 +320,10 @@ class PlatformTransport(Transport):
         if self.world is not None:
             snapshot = self.world.snapshot()
             if snapshot != state.sim.get("devices"):
-                state.sim["devices"] = snapshot
                 state.dirty = True
+            # Equal or not, keep the world's own objects: an untouched twin hands back the
+            # very same snapshot next time, and dicts compare identical values by identity.
+            state.sim["devices"] = snapshot
 
     def _load_memory(self) -> PlatformState:
         from chassisctl.platform.state import PlatformState

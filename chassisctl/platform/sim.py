@@ -45,7 +45,7 @@ class SimWorld:
     """The simulated devices of one platform on their simulated bus (a plain class, built per command)."""
 
     __slots__ = ("platform", "clock", "bus", "twins", "sysfs_root", "generation", "epoch", "bay", "responding",
-                 "root_bus", "_sysfs")
+                 "root_bus", "_sysfs", "_snapshots", "_snapshot_ids")
 
     def __init__(self, platform: Platform, clock: Clock, bus: Any, twins: dict[str, Any],
                  sysfs_root: Path | None = None, generation: int = 0, epoch: float = 0.0,
@@ -65,6 +65,10 @@ class SimWorld:
         #: The kernel bus number the fake sysfs gives the simulated root adapter.
         self.root_bus = root_bus
         self._sysfs: Any = None
+        #: device -> (its twin, the twin's last snapshot): see :meth:`snapshot`.
+        self._snapshots: dict[str, tuple[Any, dict[str, Any] | None]] = {}
+        #: id(twin) -> device, for the twins in ``_snapshots``.
+        self._snapshot_ids: dict[int, str] = {}
 
     def close(self) -> None:
         if self.sysfs_root is not None:
@@ -110,6 +114,7 @@ class SimWorld:
 
     def set(self, dev: DeviceDecl, key: str, value: Any) -> None:
         """One simulator key of one device: bay and bus presence here, the rest by its twin."""
+        self._forget()  # a key may reach other twins too (presence links)
         twin = self.twins[dev.name]
         if key in ("present", "responding") and not dev.kind_entry.kernel:
             (self.bay if key == "present" else self.responding)[dev.name] = bool(value)
@@ -127,14 +132,43 @@ class SimWorld:
 
     # -- snapshots of state the bus changes ---------------------------------------------
     def snapshot(self) -> dict[str, Any]:
+        """Every twin's snapshot (those with state the bus changes).
+
+        Taken after every request, so only what can have changed is asked
+        again: a twin changes through the bus (the ids in its ``touched``),
+        :meth:`set` or :meth:`restore` (which forget every snapshot), or by
+        being replaced; any other twin's snapshot is the one it gave last.
+        """
+        touched = self.bus.touched if self.bus is not None else None
+        known, ids = self._snapshots, self._snapshot_ids
+        if touched:
+            for device in touched:
+                name = ids.get(device)
+                if name is None:  # not a twin asked before (a view a twin placed): ask every twin
+                    self._forget()
+                    break
+                known.pop(name, None)
+            touched.clear()
         out: dict[str, Any] = {}
         for name, dev in self.platform.devices.items():
-            snap = self.twins[name].snapshot(dev, self.epoch)
+            twin = self.twins[name]
+            hit = known.get(name)
+            if hit is not None and hit[0] is twin:
+                snap = hit[1]
+            else:
+                snap = twin.snapshot(dev, self.epoch)
+                known[name] = (twin, snap)
+                ids[id(twin)] = name
             if snap is not None:
                 out[name] = snap
         return out
 
+    def _forget(self) -> None:
+        self._snapshots.clear()
+        self._snapshot_ids.clear()
+
     def restore(self, snapshot: Mapping[str, Any]) -> None:
+        self._forget()
         for name, snap in snapshot.items():
             dev = self.platform.devices.get(name)
             twin = self.twins.get(name)

@@ -106,6 +106,7 @@ class _Transfer:
         for device in devices:
             if device not in self.touched:
                 self.touched.append(device)
+                self.bus.touched.add(id(device))
             if device.start(read):
                 acked.append(device)
         self._active = acked
@@ -192,6 +193,10 @@ class SimulatedSMBus:
         self._late = 0.0
         #: No device had idle-time work left the last time it was asked (:meth:`_idle`).
         self._idle_done = False
+        #: ids of the devices the bus drove (addressed, or let work while idle) since
+        #: the owner last cleared it: only those can have changed through the bus, so a
+        #: platform's simulated world snapshots only them after a request.
+        self.touched: set[int] = set()
 
     @property
     def faults(self) -> Faults:
@@ -378,8 +383,10 @@ class SimulatedSMBus:
         busy = False
         for device in self._devices():
             idle = getattr(device, "idle", None)
-            if callable(idle) and idle(until):
-                busy = True
+            if callable(idle):
+                self.touched.add(id(device))
+                if idle(until):
+                    busy = True
         self._idle_done = not busy
 
     def wait_ready(self, addr: int, deadline: float) -> bool:

@@ -365,6 +365,33 @@ def test_state_and_overrides_cross_processes() -> None:
     assert value(a, "PSU1 PIN").value == 488.0  # consumed once, by one process
 
 
+def test_world_snapshots_after_requests_equal_every_twin_asked_afresh() -> None:
+    """After each request the world asks only the twins the bus drove (or every twin after a
+    ``sim set``, a restore or a FRU read through a view): what it returns is always what
+    asking every twin gives, and the state file carries it across processes."""
+    a, clock = open_(store=True)
+    b, _ = open_(store=True, clock=clock)
+
+    def fresh(tr) -> dict:
+        world = tr.world
+        snaps = {n: world.twins[n].snapshot(d, world.epoch) for n, d in tr.platform.devices.items()}
+        return {n: s for n, s in snaps.items() if s is not None}
+
+    steps = [lambda: value(a, "PSU1 PIN"), lambda: power.control(a, "off", node="node3"),
+             lambda: power.status(b, node="node3"), lambda: power.control(b, "on", node="node3"),
+             lambda: clock.advance(0.35), lambda: power.status(a, node="node3"),
+             lambda: set_overrides(a.store, a.platform, clock.time(), [("psu2", "pec_error", 1)]),
+             lambda: value(b, "PSU2 PIN"), lambda: value(a, "Node2 Current", "node2"),
+             lambda: a.world.set(a.platform.devices["node4-cpld"], "power", "off"),
+             lambda: power.control(a, "reset", node="node1"),
+             lambda: call(a, Request(0x0A, 0x10, b"\x00"), node="node2")]  # FRU area info: an AT24 view
+    for step in steps:
+        step()
+        for tr in (a, b):
+            assert tr.world.snapshot() == fresh(tr)
+    assert power.status(a, node="node3").power_on
+
+
 def test_sdr_timestamp_moves_only_when_the_file_changes(tmp_path) -> None:
     from chassisctl.platform.description import example_path
 
