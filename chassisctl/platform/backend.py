@@ -395,11 +395,14 @@ class PlatformTransport(Transport):
 # --- building the per-node SDR repository ----------------------------------------------------
 
 
-def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor, step: float | None = None) -> Any:
+def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor, step: float | None = None,
+               ordinals: dict[str, int] | None = None) -> Any:
     """Platform sensor -> the shared synthesis description (:mod:`chassisctl.bmc.synth`).
 
     ``step`` is the reading's step when already known (from the synthesis
-    cache); otherwise the factors are computed to find it.
+    cache); otherwise the factors are computed to find it.  ``ordinals`` is
+    :func:`_ordinals` of the platform when the caller has it (one pass over
+    the devices for a whole repository instead of one per sensor).
     """
     from chassisctl.bmc.synth import SensorDecl
     from chassisctl.platform import schema
@@ -409,7 +412,7 @@ def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor, step: fl
     if sensor.entity is not None:
         entity = sensor.entity
     elif dev.kind_entry.entity_id is not None:
-        entity = (dev.kind_entry.entity_id, _ordinal(platform, dev))
+        entity = (dev.kind_entry.entity_id, (ordinals or _ordinals(platform))[dev.name])
     elif sensor.type == "fan":
         entity = (0x1D, 1)
     else:
@@ -431,9 +434,14 @@ def synth_decl(platform: Platform, node: NodeDecl, number: int, sensor, step: fl
                       percentage=sensor.percentage)
 
 
-def _ordinal(platform: Platform, dev) -> int:
-    same = [d.name for d in platform.devices.values() if d.family == dev.family]
-    return same.index(dev.name) + 1
+def _ordinals(platform: Platform) -> dict[str, int]:
+    """Each device's place among the devices of its family, from 1 (power supply 1, 2, ...)."""
+    seen: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for d in platform.devices.values():
+        family = d.family
+        seen[family] = out[d.name] = seen.get(family, 0) + 1
+    return out
 
 
 def _build_runtime(backend: PlatformTransport, node: NodeDecl) -> NodeRuntime:
@@ -457,6 +465,7 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
 
     platform = backend.platform
     node_sensors = platform.node_sensors[node.name]
+    ordinals = _ordinals(platform)
     power = SensorDecl(power_sensor, f"{node.name} Power"[:16], 0x09, 0x07, node.entity_instance,
                        reading_type=0x6F, event_only=True)
     path, key = _synth_cache(platform, node, power_sensor)
@@ -465,13 +474,13 @@ def _synthesise(backend: PlatformTransport, node: NodeDecl,
     if doc is not None:
         try:
             steps = {int(n): s for n, s in doc["steps"].items()}
-            decls = [synth_decl(platform, node, ns.number, ns.decl, step=steps.get(ns.number))
+            decls = [synth_decl(platform, node, ns.number, ns.decl, step=steps.get(ns.number), ordinals=ordinals)
                      for ns in node_sensors] + [power]
             records, synth = from_document(doc, decls)
         except (KeyError, TypeError, ValueError):
             records = synth = None  # not what this description gives: synthesise afresh
     if records is None or synth is None:
-        decls = [synth_decl(platform, node, ns.number, ns.decl) for ns in node_sensors] + [power]
+        decls = [synth_decl(platform, node, ns.number, ns.decl, ordinals=ordinals) for ns in node_sensors] + [power]
         frus = platform.node_frus(node.name)
         records, synth = repository(decls, bmc_name=node.name[:16], fru_ids=[(f.id, f.name) for f in frus],
                                     entity=(0x07, node.entity_instance))

@@ -87,6 +87,14 @@ def test_synthesised_sdrs_come_back_from_the_cache_as_built(name) -> None:
                                                                          dict(was.limits))
 
 
+def test_power_supply_sensors_carry_their_supply_number_as_entity_instance() -> None:
+    """Entity 0Ah (power supply), instance = the PSU's place among the pmbus devices."""
+    tr, _ = open_()
+    records, _ = sensors_by_name(tr, "node2")
+    assert {name: (r.entity_id, r.entity_instance) for name, r in records.items() if name.startswith("PSU")} == {
+        f"PSU{n} {what}": (0x0A, n) for n in (1, 2) for what in ("Status", "VIN", "PIN", "Temp", "Fan")}
+
+
 def test_factors_keep_the_device_precision() -> None:
     tr, _ = open_()
     records, _ = sensors_by_name(tr)
