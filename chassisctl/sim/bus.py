@@ -250,17 +250,18 @@ class SimulatedSMBus:
     # -- topology -------------------------------------------------------------
     def segments(self) -> list[Segment]:
         """The root and every segment a mux connects right now (breadth first)."""
-        found: list[Segment] = []
-        queue = [self.root]
-        while queue:
-            segment = queue.pop(0)
-            if any(segment is s for s in found):
-                continue
-            found.append(segment)
+        # Asked three times a transfer: the queue is the result, and segments seen are
+        # skipped by id when queued, which keeps the breadth-first order of first visits.
+        found = [self.root]
+        seen = {id(self.root)}
+        for segment in found:  # grows while walked
             for device in list(segment.devices.values()):
                 downstream = getattr(device, "downstream", None)
                 if callable(downstream):
-                    queue.extend(downstream())
+                    for child in downstream():
+                        if id(child) not in seen:
+                            seen.add(id(child))
+                            found.append(child)
         return found
 
     def _resolve(self, addr: int) -> list[I2cSlave]:
