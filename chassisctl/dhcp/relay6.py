@@ -109,7 +109,7 @@ class Relay6:
         self._fast_plans: dict[str, tuple[bytes, bytes, tuple[tuple[str, int, int, int], ...]]] = {}
         #: Per downstream link, by its Interface-ID as sent (the name encoded): (name, ifindex).
         self._by_interface_id: dict[bytes, tuple[str, int]] = {}
-        #: Try :meth:`_fast_client` / :meth:`_fast_reply` first (tests turn it off to compare).
+        #: Try :meth:`receive_fast` / :meth:`_fast_reply` first (tests turn it off to compare).
         self.fast = True
 
     def set_links(self, links: Mapping[str, Link]) -> None:
@@ -170,8 +170,8 @@ class Relay6:
                 return None
             relayed: tuple[bytes, tuple[tuple, ...]] = delivery[3], ((delivery[1], delivery[2], 0, delivery[4]),)
         else:
-            # A client's message on a live downstream link with servers elsewhere (what _fast_client
-            # takes, inlined: this runs for every Solicit, Request and Renew).
+            # A client's message on a live downstream link with servers elsewhere, checked inline (no
+            # helper calls: this runs for every Solicit, Request and Renew).
             plan = self._fast_plans.get(ifname)
             if plan is None or len(payload) < 4 or payload[0] not in _CLIENT_TYPE_CODES or len(src) != 16 \
                     or src in self._owned:
