@@ -45,9 +45,13 @@ CLIENT_PORT = 68
 #: The BOOTP header and magic cookie, then at least End.
 OPTIONS_MIN = v4.OPTIONS_OFFSET + 1
 Action = ToServer | ToClient | Problem
-#: From the ethertype (frame offset 12) to hops: ethertype, IPv4 version/IHL, total length, fragment
-#: bits, protocol, destination, UDP destination port, length and checksum, BOOTP op, hlen, hops.
-_REQUEST_HEAD = struct.Struct("!HBxH2xHxB2x4x4s2xHHHBxBB")
+#: From the ethertype (frame offset 12) to the magic cookie: ethertype, IPv4 version/IHL, total length,
+#: fragment bits, protocol, destination, UDP destination port, length and checksum, BOOTP op, hlen,
+#: hops, giaddr and the cookie (the last two as numbers).
+_REQUEST_HEAD = struct.Struct("!HBxH2xHxB2x4x4s2xHHHBxBB20xI208xI")
+_MAGIC_NUMBER = int.from_bytes(v4.MAGIC, "big")
+#: The shortest frame request_fast takes: headers, BOOTP header, cookie and End.
+_REQUEST_MIN = 42 + v4.OPTIONS_OFFSET + 1
 #: bytes((n,)) for every n, built once.
 _BYTE = tuple(bytes((n,)) for n in range(256))
 # Plain values of the names the fast paths test (an enum member costs an attribute lookup).
@@ -64,33 +68,39 @@ _IP_BROADCAST = ipudp.IP_BROADCAST
 _PLAIN_REQUEST = frozenset(range(1, 255)) - {52, 57, 82}
 _PLAIN_REPLY = frozenset(range(1, 255)) - {52, 82}
 _BROADCAST_MAC = ipudp.BROADCAST_MAC
+FRAME_HEADERS = ipudp.FRAME_HEADERS
 
 
 def _walk_options(buf: bytes, i: int, end: int, plain: frozenset[int], watch: int) -> tuple[int, bool, int] | None:
     """The fast paths' walk over the options from ``i``: ``(offset of End, whether Pad was met,
     offset of option ``watch`` or -1)``.  None where the general path must decide: any other code
     (52, and 82 in a request), a malformed option, ``watch`` twice (split, RFC 3396: the general path
-    joins it), or no End."""
+    joins it), or no End.
+
+    The inner loop, run once per option, steps over plain options without comparing with ``end``
+    (17 bytecode instructions an option instead of 23): a run of them that crosses ``end`` goes on
+    into whatever follows until a code that is not plain or the end of ``buf`` (IndexError), and the
+    test after the run answers None for it, as a test per option would have."""
     pads, at = False, -1
     try:
-        while i < end:
-            code = buf[i]
-            if code in plain:  # see _PLAIN_REQUEST for why no bounds are checked here
+        while True:
+            while buf[i] in plain:  # see _PLAIN_REQUEST for why no bounds are checked here
                 i += 2 + buf[i + 1]
-                continue
+            if i >= end:
+                return None
+            code = buf[i]
+            if code == 255:
+                return i, pads, at
             if code == 0:
                 pads = True
                 i += 1
                 continue
-            if code == 255:
-                return i, pads, at
             if code != watch or at >= 0 or i + 1 >= end or i + 2 + buf[i + 1] > end:
                 return None
             at = i
             i += 2 + buf[i + 1]
     except IndexError:
-        pass  # an option's length byte beyond the bytes
-    return None
+        return None  # an option's length byte, or the next option, beyond the bytes
 
 
 class _Plan(NamedTuple):
@@ -137,6 +147,10 @@ class Relay4:
         #: Policies under which every relayed giaddr-0 request carries our circuit ID.
         self._verify_circuit = config.option82 in ("append", "replace", "discard")
         self._plans: dict[str, _Plan] = {}
+        #: request_fast's part of the plans: only links it can relay for, see set_links.
+        self._requests: dict[str, tuple[frozenset[bytes], bytes, tuple[tuple[str, int], ...], bytes | None, int]] = {}
+        #: reply_fast's part: by the relay's address on a downstream link, see set_links.
+        self._replies: dict[bytes, tuple[str, bytes | None, bytes | None, ipudp.FrameTemplate]] = {}
         self._owned: frozenset[bytes] = frozenset()
         #: Try :meth:`request_fast` / :meth:`reply_fast` first (tests turn it off to compare).
         self.fast = True
@@ -167,7 +181,25 @@ class Relay4:
                 by_address.setdefault(a, link)
         names = [*self.config.downstream, *([self.config.link_selection] if self.config.link_selection else [])]
         owned = frozenset(a for link in map(self.links.get, names) if link is not None for a, _ in link.ipv4)
+        # What the fast paths read per packet, in one tuple each, for the links they can serve: every
+        # field they would otherwise look up (and test for None) per packet, and a reply frame
+        # template per client link (the source MAC, address and ports never change there).
+        requests = {name: (plan.accepts, plan.giaddr, plan.destinations, plan.agent_option, self.config.max_hops)
+                    for name, plan in plans.items()
+                    if plan.giaddr is not None and plan.address is not None and plan.servers}
+        # The value of the option 82 we add there, when a server echoing it back unchanged (RFC 3046
+        # §2.2) needs no look at its sub-options: ours are well formed, carry our circuit ID when we
+        # have one, and no link selection (with one the general path decides anyway).
+        replies = {}
+        for address, link in by_address.items():
+            plan = plans[link.name]
+            if plan.address is not None:
+                echo = plan.agent_option[2:] if plan.agent_option is not None and \
+                    all(code != _LINK_SELECTION for code, _ in plan.agent_info) else None
+                replies[address] = (link.name, plan.circuit, echo,
+                                    ipudp.frame_template(link.mac, plan.address, SERVER_PORT, CLIENT_PORT))
         self._plans, self._by_address, self._owned = plans, by_address, owned
+        self._requests, self._replies = requests, replies
 
     def relay_address(self, link: Link) -> bytes | None:
         """The relay's own address on a downstream link (giaddr without link selection)."""
@@ -307,16 +339,13 @@ class Relay4:
         (``(server text, 67)`` pairs), already counted as received and relayed; or None, with nothing
         counted, when :meth:`receive_request` must decide.  ``frame`` must be ``bytes``.
         """
-        plan = self._plans.get(ifname)
-        if plan is None or not self.fast:
+        fast = self._requests.get(ifname)
+        if fast is None or not self.fast or len(frame) < _REQUEST_MIN:
             return None
-        size = len(frame)
-        if size < 42 + OPTIONS_MIN:
-            return None
-        ethertype, ver_ihl, total, frag, proto, dst, dport, ulen, ucsum, op, hlen, hops = _REQUEST_HEAD.unpack_from(
-            frame, 12)
+        ethertype, ver_ihl, total, frag, proto, dst, dport, ulen, ucsum, op, hlen, hops, giaddr, magic = \
+            _REQUEST_HEAD.unpack_from(frame, 12)
         if ethertype != 0x0800 or ver_ihl != 0x45 or proto != 17 or frag & 0x3FFF \
-                or total < 28 + OPTIONS_MIN or size - 14 < total:
+                or total < 28 + OPTIONS_MIN or len(frame) - 14 < total:
             return None
         value = int.from_bytes(frame[14:34], "big")  # IPv4 header checksum: see checksum.ones_sum
         if not value or value % 0xFFFF:
@@ -332,94 +361,92 @@ class Relay4:
                 value <<= 8
             if (value + 17 + ulen) % 0xFFFF:
                 return None
+        accepts, ours, destinations, agent, max_hops = fast
         # BOOTP header (payload offset 42): op, hlen, hops, giaddr, magic cookie
-        if op != 1 or hlen > 16 or hops > self.config.max_hops or frame[66:70] != ZERO4 \
-                or frame[278:282] != MAGIC or dst not in plan.accepts:
-            return None
-        giaddr = plan.giaddr
-        if giaddr is None or plan.address is None or not plan.servers:
+        if op != 1 or hlen > 16 or hops > max_hops or giaddr or magic != _MAGIC_NUMBER or dst not in accepts:
             return None
         # options: no 82 (policies, trust), no 52 (overload), no Pad when we re-encode, End present
         walked = _walk_options(frame, 282, end, _PLAIN_REQUEST, 57)
         if walked is None:
             return None
-        i, pads, at = walked
-        mms = 0  # option 57 (RFC 2132 §9.10) bounds the re-encoded size; shorter or odd: the 576 minimum
-        if at >= 0:
-            mms = max(576, (frame[at + 2] << 8) | frame[at + 3]) if frame[at + 1] == 2 else 576
-        head = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + giaddr + frame[70:282]
         if self._policy is None:
-            relayed = head + frame[282:end]
+            relayed = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + ours + frame[70:end]
         else:
-            agent = plan.agent_option
+            i, pads, at = walked
             if agent is None or pads:
                 return None
-            relayed = head + frame[282:i] + agent + b"\xff"
-            if len(relayed) + 28 > (mms or 576):
+            relayed = frame[42:45] + _BYTE[hops + 1] + frame[46:66] + ours + frame[70:i] + agent + b"\xff"
+            # option 57 (RFC 2132 §9.10) bounds the re-encoded size; shorter or odd: the 576 minimum
+            if len(relayed) + 28 > (max(576, (frame[at + 2] << 8) | frame[at + 3]) if at >= 0 and frame[at + 1] == 2
+                                    else 576):
                 return None
             if len(relayed) < end - 42:
                 relayed = relayed.ljust(end - 42, b"\0")
         counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
-        return relayed, plan.destinations
+        return relayed, destinations
 
     def reply_fast(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, bytes] | None:
         """The common case of :meth:`receive_reply`, for the I/O edge: ``(client link, frame)``, already
         counted as received and relayed; or None, with nothing counted, when :meth:`receive_reply`
         must decide (including whether the reply is this instance's at all)."""
-        if not self.fast or src not in self._server_set or len(payload) < _HEADER_LEN \
-                or payload[0] != _BOOTREPLY or payload[24:28] not in self._owned:
+        target = self._replies.get(payload[24:28])  # giaddr: one of our addresses on a client link
+        if target is None or src not in self._server_set or not self.fast:
             return None
+        name, ours, echo, template = target
         size = len(payload)
-        if size < OPTIONS_MIN or payload[2] > 16 or payload[236:240] != MAGIC:
-            return None
-        link = self._by_address.get(payload[24:28])
-        if link is None or link.name == ifname:
-            return None
-        plan = self._plans[link.name]
-        if plan.address is None:
+        if name == ifname or size < OPTIONS_MIN or payload[0] != _BOOTREPLY or payload[2] > 16 \
+                or payload[236:240] != MAGIC:
             return None
         walked = _walk_options(payload, 240, size, _PLAIN_REPLY, 82)
         if walked is None:
             return None
         i, pads, at = walked
-        agent = payload[at + 2:at + 2 + payload[at + 1]] if at >= 0 else None
-        if agent is not None:
+        if at >= 0:
             if pads:
                 return None
-            circuit = None
-            j, n = 0, len(agent)
-            while j < n:  # sub-options: well formed, no link selection, our circuit ID among them
-                if j + 1 >= n or j + 2 + agent[j + 1] > n:
+            n = payload[at + 1]
+            agent = payload[at + 2:at + 2 + n]
+            if agent != echo:  # not our own option 82 back as sent (see set_links)
+                circuit = None
+                j = 0
+                while j < n:  # sub-options: well formed, no link selection, our circuit ID among them
+                    if j + 1 >= n or j + 2 + agent[j + 1] > n:
+                        return None
+                    code, length = agent[j], agent[j + 1]
+                    if code == _LINK_SELECTION:
+                        return None
+                    if code == _CIRCUIT_ID and circuit is None and agent[j + 2:j + 2 + length] == ours:
+                        circuit = True
+                    j += 2 + length
+                if self._verify_circuit and (not agent or (ours is not None and circuit is None)):
                     return None
-                code, length = agent[j], agent[j + 1]
-                if code == _LINK_SELECTION:
-                    return None
-                if code == _CIRCUIT_ID and circuit is None and agent[j + 2:j + 2 + length] == plan.circuit:
-                    circuit = True
-                j += 2 + length
-            if self._verify_circuit and (not agent or (plan.circuit is not None and circuit is None)):
-                return None
-            stripped = payload[:at] + payload[at + 2 + len(agent):i + 1]
-            payload = stripped.ljust(size, b"\0") if len(stripped) < size else stripped
+            stripped = payload[:at] + payload[at + 2 + n:i + 1]
+            payload = stripped.ljust(size, b"\0")  # never longer than the reply: the same size
         elif self._verify_circuit:
             return None  # counted as a note by the general path
-        flags_broadcast = payload[10] & 0x80
-        if not flags_broadcast and payload[1] == 1 and payload[2] == 6:
-            if payload[12:16] != ZERO4:
-                dst_ip, dst_mac = payload[12:16], payload[28:34]
-            elif payload[16:20] != ZERO4:
-                dst_ip, dst_mac = payload[16:20], payload[28:34]
-            else:
-                dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
+        if payload[10] & 0x80 or payload[1] != 1 or payload[2] != 6:  # broadcast flag, or no MAC to send to
+            dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
+        elif payload[12:16] != ZERO4:
+            dst_ip, dst_mac = payload[12:16], payload[28:34]
+        elif payload[16:20] != ZERO4:
+            dst_ip, dst_mac = payload[16:20], payload[28:34]
         else:
             dst_ip, dst_mac = _IP_BROADCAST, _BROADCAST_MAC
         counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
-        return link.name, ipudp.build_frame(dst_mac, link.mac, plan.address, dst_ip, SERVER_PORT, CLIENT_PORT,
-                                            payload)
+        # ipudp.fill(template, dst_mac, dst_ip, payload), inlined: this runs once per reply
+        head, middle, source, ports, ip_sum, udp_sum = template
+        address = int.from_bytes(dst_ip, "big")
+        rest = (ip_sum + size + address) % 0xFFFF
+        data = int.from_bytes(payload, "big")
+        if size & 1:
+            data <<= 8  # an odd-length segment is summed with a zero byte after it
+        udp_rest = (udp_sum + address + 2 * size + data) % 0xFFFF
+        return name, FRAME_HEADERS.pack(dst_mac, head, 28 + size, middle, 0xFFFF - rest if rest else 0, source, dst_ip,
+                                     ports, 8 + size, 0xFFFF - udp_rest if udp_rest else 0xFFFF) + payload
 
     def unclaimed(self, ifname: str, reason: str, detail: str, now: float) -> list[Action]:
         """Count a packet no relay instance claimed (on the first instance)."""

@@ -17,7 +17,7 @@ and servers alike) and answers with actions.
     peer-address on the link named by Interface-ID (or link-address), to port
     546, or 547 when it is itself a Relay-Reply for a lower relay.
 
-Fast paths (:meth:`Relay6._fast_client`, :meth:`Relay6._fast_reply`) take
+Fast paths (:meth:`Relay6.receive_fast`, :meth:`Relay6._fast_reply`) take
 the common case, a client's message from a downstream link and a server's
 Relay-Reply naming a downstream link by Interface-ID around a client
 message, by walking the option lengths without building decoded objects;
@@ -54,16 +54,27 @@ _RELAY_FORW = int(MsgType.RELAY_FORW)
 _INTERFACE_ID = int(Opt6.INTERFACE_ID)
 _RELAY_MSG = int(Opt6.RELAY_MSG)
 _RELAY_REPL_BYTE = bytes((_RELAY_REPL,))
+#: An option's length, read at its offset + 2 (one call instead of two subscripts and a shift).
+_length_at = struct.Struct("!H").unpack_from
+_option_at = _OPT_HEAD.unpack_from
+_inet_ntop = socket.inet_ntop
+_AF_INET6 = socket.AF_INET6
+#: bytes((n,)) for every n, built once.
+_BYTE = tuple(bytes((n,)) for n in range(256))
+#: Option 79's code, length and link-layer type (Ethernet, RFC 6939), ahead of the MAC.
+_LINKLAYER_HEAD = b"\x00\x4f\x00\x08\x00\x01"
 
 
 def _options_fit(data: bytes, start: int) -> bool:
-    """Whether the options from ``start`` tile ``data`` exactly (what decode_options accepts)."""
-    i, end = start, len(data)
-    while i < end:
-        if end - i < 4:
-            return False
-        i += 4 + ((data[i + 2] << 8) | data[i + 3])
-    return i == end
+    """Whether the options from ``start`` tile ``data`` exactly (what decode_options accepts).
+
+    Stepping while a whole option header is left, then asking whether the steps ended exactly at
+    the end, is the same question as checking each option in turn: an option that runs past the
+    end overshoots, and a header cut short stops the steps before the end."""
+    i, last = start, len(data) - 4
+    while i <= last:
+        i += 4 + _length_at(data, i + 2)[0]
+    return i == last + 4
 
 
 def eui64_mac(address: bytes) -> bytes | None:
@@ -92,12 +103,13 @@ class Relay6:
         #: Per downstream link, worked out when the links change: (link-address for client messages,
         #: options every Relay-Forward from there carries first, servers not on the link).
         self._plans: dict[str, tuple[bytes, list[tuple[int, bytes]], tuple[str, ...]]] = {}
-        #: Per downstream link, for the fast path: (hop-count 0 and link-address, Interface-ID and
-        #: the configured options encoded, servers).
-        self._fast_plans: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
-        #: Per downstream link, its servers as socket addresses ``(text, 547, 0, 0)``.
-        self._destinations: dict[str, tuple[tuple[str, int, int, int], ...]] = {}
-        #: Try :meth:`_fast_client` / :meth:`_fast_reply` first (tests turn it off to compare).
+        #: Per downstream link with servers off the link, for the fast path: (hop-count 0 and
+        #: link-address, Interface-ID and the configured options encoded, the servers as socket
+        #: addresses ``(text, 547, 0, 0)``).
+        self._fast_plans: dict[str, tuple[bytes, bytes, tuple[tuple[str, int, int, int], ...]]] = {}
+        #: Per downstream link, by its Interface-ID as sent (the name encoded): (name, ifindex).
+        self._by_interface_id: dict[bytes, tuple[str, int]] = {}
+        #: Try :meth:`receive_fast` / :meth:`_fast_reply` first (tests turn it off to compare).
         self.fast = True
 
     def set_links(self, links: Mapping[str, Link]) -> None:
@@ -119,10 +131,11 @@ class Relay6:
         self._plans = plans
         self._fast_plans = {
             name: (bytes((_RELAY_FORW, 0)) + link_address,
-                   v6.encode_options([(Opt6.INTERFACE_ID, name.encode()), *remote_opts]), servers)
-            for name, (link_address, remote_opts, servers) in plans.items()}
-        self._destinations = {name: tuple((text, v6.SERVER_PORT, 0, 0) for text in servers)
-                              for name, (_, _, servers) in plans.items()}
+                   v6.encode_options([(Opt6.INTERFACE_ID, name.encode()), *remote_opts]),
+                   tuple((text, v6.SERVER_PORT, 0, 0) for text in servers))
+            for name, (link_address, remote_opts, servers) in plans.items() if servers}
+        self._by_interface_id = {name.encode(): (name, self.links[name].index) for name in plans
+                                 if self.links[name].name == name}
 
     def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
         self.counters.drop(ifname, reason)
@@ -155,16 +168,23 @@ class Relay6:
             delivery = self._fast_reply(ifname, src, payload)
             if delivery is None:
                 return None
-            name, peer, port, inner = delivery
-            link = self.links[name]  # _fast_reply checked it
-            relayed: tuple[bytes, tuple[tuple, ...]] = inner, ((peer, port, 0, link.index),)
+            relayed: tuple[bytes, tuple[tuple, ...]] = delivery[3], ((delivery[1], delivery[2], 0, delivery[4]),)
         else:
-            if ifname not in self._downstream:
+            # A client's message on a live downstream link with servers elsewhere, checked inline (no
+            # helper calls: this runs for every Solicit, Request and Renew).
+            plan = self._fast_plans.get(ifname)
+            if plan is None or len(payload) < 4 or payload[0] not in _CLIENT_TYPE_CODES or len(src) != 16 \
+                    or src in self._owned:
                 return None
-            quick = self._fast_client(ifname, src, payload)
-            if quick is None:
+            i, last = 4, len(payload) - 4  # _options_fit(payload, 4), inlined
+            while i <= last:
+                i += 4 + _length_at(payload, i + 2)[0]
+            if i != last + 4:
                 return None
-            relayed = quick[1], self._destinations[ifname]
+            head, options, destinations = plan
+            if src[:2] == b"\xfe\x80" and src[11:13] == b"\xff\xfe":  # eui64_mac(src), inlined: option 79
+                options += _LINKLAYER_HEAD + _BYTE[src[8] ^ 0x02] + src[9:11] + src[13:16]
+            relayed = head + src + options + _OPT_HEAD.pack(_RELAY_MSG, len(payload)) + payload, destinations
         counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
@@ -177,12 +197,9 @@ class Relay6:
         if ifname not in self._downstream:
             return None
         if self.fast:
-            quick = self._fast_client(ifname, src, payload)
+            quick = self.receive_fast(ifname, bytes(src), bytes(payload))
             if quick is not None:
-                counters = self.counters.of(ifname)
-                counters.received += 1
-                counters.relayed += 1
-                return [ToServer(text, quick[1]) for text in quick[0]]
+                return [ToServer(destination[0], quick[0]) for destination in quick[1]]
         out: list[Action] = []
         counters = self.counters.of(ifname)
         counters.received += 1
@@ -221,50 +238,35 @@ class Relay6:
         counters.relayed += 1
         return out
 
-    def _fast_client(self, ifname: str, src: bytes, payload: bytes) -> tuple[tuple[str, ...], bytes] | None:
-        """(servers, Relay-Forward) for a well-formed client message on a live downstream link, else None."""
-        plan = self._fast_plans.get(ifname)
-        if plan is None or len(payload) < 4 or payload[0] not in _CLIENT_TYPE_CODES or len(src) != 16 \
-                or src in self._owned or ifname not in self.links or not _options_fit(payload, 4):
-            return None
-        head, options, servers = plan
-        if not servers:
-            return None
-        mac = eui64_mac(src)
-        if mac is not None:
-            options += b"\x00\x4f\x00\x08\x00\x01" + mac  # option 79, Ethernet (RFC 6939)
-        return servers, head + bytes(src) + options + _OPT_HEAD.pack(_RELAY_MSG, len(payload)) + bytes(payload)
-
-    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, str, int, bytes] | None:
-        """The delivery of a server's Relay-Reply naming a downstream link by Interface-ID around a
-        client message, or None for anything else (the general path decides)."""
+    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, str, int, bytes, int] | None:
+        """The delivery ``(link, peer, port, message, ifindex)`` of a server's Relay-Reply naming a
+        downstream link by Interface-ID around a client message, or None for anything else (the
+        general path decides)."""
         end = len(payload)
         if end < v6.RELAY_HEADER or src not in self._server_set:
             return None
         i, interface_id, inner_at, inner_len = v6.RELAY_HEADER, None, -1, 0
-        while i < end:
-            if end - i < 4:
-                return None
-            code, n = (payload[i] << 8) | payload[i + 1], (payload[i + 2] << 8) | payload[i + 3]
-            if i + 4 + n > end:
-                return None
-            if code == _INTERFACE_ID and interface_id is None:
-                interface_id = bytes(payload[i + 4:i + 4 + n])
-            elif code == _RELAY_MSG and inner_at < 0:
-                inner_at, inner_len = i + 4, n
-            i += 4 + n
-        if interface_id is None or inner_at < 0 or inner_len < 4:
+        try:
+            while i < end:
+                code, n = _option_at(payload, i)
+                if code == _INTERFACE_ID and interface_id is None:
+                    interface_id = payload[i + 4:i + 4 + n]
+                elif code == _RELAY_MSG and inner_at < 0:
+                    inner_at, inner_len = i + 4, n
+                i += 4 + n
+        except struct.error:  # fewer than 4 bytes left: no option header
             return None
-        inner = bytes(payload[inner_at:inner_at + inner_len])
+        if i != end or interface_id is None or inner_len < 4:  # i past the end: the last option ran over
+            return None
+        inner = payload[inner_at:inner_at + inner_len]
         if inner[0] in (0, _RELAY_FORW, _RELAY_REPL) or not _options_fit(inner, 4):
             return None
-        name = interface_id.decode("utf-8", "replace")
-        if name not in self._downstream or name == ifname:
+        # By the encoded name; an Interface-ID that only decodes (with replacements) to a downstream
+        # name, or a link renamed under its index, goes the general way.
+        target = self._by_interface_id.get(interface_id)
+        if target is None or target[0] == ifname:
             return None
-        link = self.links.get(name)
-        if link is None or link.name != name:
-            return None
-        return name, socket.inet_ntop(socket.AF_INET6, bytes(payload[18:34])), v6.CLIENT_PORT, inner
+        return target[0], _inet_ntop(_AF_INET6, payload[18:34]), v6.CLIENT_PORT, inner, target[1]
 
     def _target(self, msg: v6.RelayMessage) -> Link | None:
         interface_id = msg.get(Opt6.INTERFACE_ID)
@@ -280,12 +282,12 @@ class Relay6:
 
     def _reply(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
         if self.fast:
-            delivery = self._fast_reply(ifname, src, payload)
+            delivery = self._fast_reply(ifname, bytes(src), bytes(payload))
             if delivery is not None:
                 counters = self.counters.of(ifname)
                 counters.received += 1
                 counters.relayed += 1
-                return [ToPeer(*delivery)]
+                return [ToPeer(*delivery[:4])]
         try:
             msg = v6.decode(payload)
         except DecodeError:

@@ -84,7 +84,9 @@ class Udp4:
         self.sock = sock
         self._rcvbuf_errors = udp4_rcvbuf_errors()
         self._buffer = bytearray(MAX_DATAGRAM)
-        self._views = (memoryview(self._buffer),)
+        self._view = memoryview(self._buffer)
+        self._views = (self._view,)
+        self._recvmsg_into = sock.recvmsg_into
 
     @property
     def overflows(self) -> int:
@@ -97,14 +99,14 @@ class Udp4:
     def receive_one(self) -> tuple[bytes, bytes, int] | None:
         """One queued (payload, source address, arrival ifindex), or None when none waits."""
         try:
-            size, anc, _flags, addr = self.sock.recvmsg_into(self._views, ANCILLARY)
+            size, anc, _flags, addr = self._recvmsg_into(self._views, ANCILLARY)
         except (BlockingIOError, InterruptedError):
             return None
         ifindex = 0
         for level, kind, cdata in anc:
-            if level == _IPPROTO_IP and kind == IP_PKTINFO and len(cdata) >= 4:
+            if kind == IP_PKTINFO and level == _IPPROTO_IP and len(cdata) >= 4:
                 ifindex = _INT.unpack_from(cdata)[0]
-        return bytes(self._views[0][:size]), _inet_aton(addr[0]), ifindex
+        return self._view[:size].tobytes(), _inet_aton(addr[0]), ifindex
 
     def send(self, server: str, payload: bytes, port: int = 67) -> None:
         self.sock.sendto(payload, (server, port))
@@ -129,7 +131,9 @@ class Udp6:
         self.overflows = 0
         self.joined: set[int] = set()
         self._buffer = bytearray(MAX_DATAGRAM)
-        self._views = (memoryview(self._buffer),)
+        self._view = memoryview(self._buffer)
+        self._views = (self._view,)
+        self._recvmsg_into = sock.recvmsg_into
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -153,7 +157,7 @@ class Udp6:
     def receive_one(self) -> tuple[bytes, bytes, int] | None:
         """One queued (payload, 16-byte source address, arrival ifindex), or None when none waits."""
         try:
-            size, anc, _flags, addr = self.sock.recvmsg_into(self._views, ANCILLARY)
+            size, anc, _flags, addr = self._recvmsg_into(self._views, ANCILLARY)
         except (BlockingIOError, InterruptedError):
             return None
         ifindex = 0
@@ -163,7 +167,7 @@ class Udp6:
             elif level == _SOL_SOCKET and kind == SO_RXQ_OVFL and len(cdata) >= 4:  # the socket's drop count
                 self.overflows = _UINT.unpack_from(cdata)[0]
         host = addr[0]
-        return bytes(self._views[0][:size]), _inet_pton(_AF_INET6, host.split("%")[0] if "%" in host else host), ifindex
+        return self._view[:size].tobytes(), _inet_pton(_AF_INET6, host.split("%")[0] if "%" in host else host), ifindex
 
     def send(self, address: str, payload: bytes, port: int = 547, ifindex: int = 0) -> None:
         self.sock.sendto(payload, (address, port, 0, ifindex))

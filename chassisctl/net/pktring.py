@@ -116,9 +116,10 @@ class PacketRing:
         self._map: mmap.mmap | None = None
         self._words: memoryview | None = None
         self._bytes: memoryview | None = None
-        self._slot = 0
+        #: The next slot's status word, as an index into ``_words`` (slot number times words per slot).
+        self._word = 0
         self._slots = 0
-        self._ring: tuple[mmap.mmap, memoryview, int, int, int] | None = None
+        self._ring: tuple[mmap.mmap, memoryview, int, int] | None = None
         self._slot_size = 0
         try:
             bpf.attach(sock, bpf.udp4_to_port(port))
@@ -159,8 +160,9 @@ class PacketRing:
         self._words = self._bytes.cast("I")
         self._slots = blocks * (block // size)
         self._slot_size = size
-        #: What frames() reads on every call, in one attribute.
-        self._ring = (area, self._words, size, size // 4, self._slots)
+        #: What frames() reads on every call, in one attribute: the area, its words, words per slot
+        #: and the last slot's first word.
+        self._ring = (area, self._words, size // 4, (self._slots - 1) * (size // 4))
         self.capacity = size - MAC_OFFSET
 
     @property
@@ -185,23 +187,24 @@ class PacketRing:
         ring = self._ring
         if ring is None:
             return self._received(limit)
-        area, words, size, quarter, slots = ring
-        slot = self._slot
-        status = words[slot * quarter]
+        # Slots are counted by the index of their status word: no multiplication per frame.
+        area, words, quarter, last = ring
+        word = self._word
         out: list[tuple[bytes, int]] = []
         for _ in range(limit):
+            status = words[word]
             if not status & TP_STATUS_USER:
                 break
-            base = slot * size
+            base = word * 4
             length, snaplen, mac = _LENGTHS.unpack_from(area, base + 4)
             if snaplen < length:
                 self.truncated += 1
             else:
-                out.append((area[base + mac:base + mac + snaplen], status))
-            words[slot * quarter] = TP_STATUS_KERNEL
-            slot = slot + 1 if slot + 1 < slots else 0
-            status = words[slot * quarter]
-        self._slot = slot
+                base += mac
+                out.append((area[base:base + snaplen], status))
+            words[word] = TP_STATUS_KERNEL
+            word = word + quarter if word < last else 0
+        self._word = word
         return out
 
     def _received(self, limit: int) -> list[tuple[bytes, int]]:

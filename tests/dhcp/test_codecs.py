@@ -76,6 +76,19 @@ def test_build_frame_matches_the_plain_way(macs, src, dst, sport, dport, payload
     assert ipudp.parse_frame(frame).payload == payload
 
 
+@settings(max_examples=200, deadline=None)
+@given(macs=st.binary(min_size=12, max_size=12), src=st.binary(min_size=4, max_size=4),
+       frames=st.lists(st.tuples(st.binary(min_size=6, max_size=6), st.binary(min_size=4, max_size=4),
+                                 st.binary(max_size=600)), min_size=1, max_size=4),
+       ttl=st.sampled_from([64, 1, 255]))
+def test_one_template_serves_every_frame_from_its_source(macs, src, frames, ttl) -> None:
+    """A reply template is made once per client link and filled for every reply sent there."""
+    template = ipudp.frame_template(macs[:6], src, 67, 68, ttl=ttl)
+    for dst_mac, dst, payload in frames:
+        assert ipudp.fill(template, dst_mac, dst, payload) == reference_frame(dst_mac, macs[:6], src, dst, 67, 68,
+                                                                              payload, ttl)
+
+
 def test_build_frame_where_the_sums_come_to_zero() -> None:
     """The two corner cases of one's complement: a UDP sum of zero is sent as 0xffff, an IPv4 one as 0."""
     src, dst = ip4("192.0.2.1"), ip4("198.51.100.9")

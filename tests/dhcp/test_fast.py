@@ -188,3 +188,25 @@ def test_reply_edge_cases_agree(case) -> None:
     edge, _ = pair(SETTINGS[which])
     assert as_edge_reply(edge, "dhr1", SERVER, data, 1.0) == expected
     assert edge.counters.snapshot() == slow.counters.snapshot()
+
+
+@pytest.mark.parametrize("which", range(len(SETTINGS)))
+def test_our_own_option82_echoed_back_agrees(which, monkeypatch) -> None:
+    """A reply carrying the option 82 we added, unchanged (what servers do, RFC 3046 §2.2): reply_fast
+    takes it without looking at the sub-options, and must answer what the general path answers.
+    With link selection ours names the link, which the general path decides."""
+    fast, slow = pair(SETTINGS[which])
+    (to_server, *_) = pair(SETTINGS[which])[1].receive_request("dhr0", client_frame(discover()), 0.0)
+    relayed = to_server.payload
+    agent = [v for c, v in v4.scan_options(relayed, 240, len(relayed))[0] if c == 82]
+    for giaddr in ("192.0.2.1", "198.51.100.1"):
+        data = v4.encode(offer(discover(giaddr=giaddr), extra=tuple((82, v) for v in agent)))
+        expected = slow.receive_reply("dhr1", SERVER, data, 1.0)
+        assert fast.receive_reply("dhr1", SERVER, data, 1.0) == expected
+        assert fast.counters.snapshot() == slow.counters.snapshot()
+        edge, _ = pair(SETTINGS[which])
+        assert as_edge_reply(edge, "dhr1", SERVER, data, 1.0) == expected
+    if agent and "link_selection" not in SETTINGS[which]:
+        data = v4.encode(offer(discover(giaddr="192.0.2.1"), extra=((82, agent[0]),)))
+        monkeypatch.setattr(v4, "decode", lambda *a, **k: pytest.fail("the general path ran"))
+        assert fast.reply_fast("dhr1", SERVER, data) is not None

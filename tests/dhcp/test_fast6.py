@@ -1,6 +1,6 @@
 """The DHCPv6 relay's fast paths answer exactly what its general path answers.
 
-:meth:`Relay6._fast_client` and :meth:`Relay6._fast_reply` take a client's
+:meth:`Relay6.receive_fast` and :meth:`Relay6._fast_reply` take a client's
 message from a downstream link and a server's Relay-Reply naming a
 downstream link by Interface-ID, and hand everything else to the general
 path.  Here the same packets, generated around real Solicits and
