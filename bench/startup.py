@@ -439,10 +439,14 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
         if free is not None and free.median_ms is not None:
             limit = BUDGETS[key][0]
             ratio = free.median_ms / floor_ms[f"{key} floor"]
+            if mine.median_ms <= limit * floor_ms[f"{key} floor"]:
+                verdict = f"the command itself is within the {limit:g}x budget"
+            elif ratio <= limit:
+                verdict = f"within the {limit:g}x budget: merging modules alone could meet it"
+            else:
+                verdict = f"beyond the {limit:g}x budget: merging modules alone could not meet it"
             print(f"{'':{width}} {mine.name}: {mine.median_ms - free.median_ms:+.1f} ms from the "
-                  f"~{free.modules} modules' import machinery; layout-free run is {ratio:.2f}x its floor "
-                  f"({'within' if ratio <= limit else 'beyond'} the {limit:g}x budget: merging modules alone "
-                  f"{'could' if ratio <= limit else 'could not'} meet it)")
+                  f"~{free.modules} modules' import machinery; layout-free run is {ratio:.2f}x its floor ({verdict})")
     if idle_ms is not None:
         print(f"{'chassisctl power status after 6 s idle':{width}} {idle_ms:7.1f} {'':>13} {idle_ms / python:6.2f}x  "
               "the simulator's periodic sensor scan (every 5 s) builds its SDR model")
