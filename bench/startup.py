@@ -27,6 +27,15 @@ interpreter importing json and sleeping through the same traffic (one sleep
 per transaction), the least any Python CLI could do; the report prints how
 far chassisctl is above it.
 
+Beside each budgeted command a *layout-free* row runs the same command line
+with every chassisctl module it imports served from one marshal file by a
+meta-path finder (compiled per run from the installed sources): no path
+search, stat, open or read per module.  It prices the module layout itself:
+normal minus layout-free is what the ~N modules' import machinery costs, and
+its ratio to the floor is the best that merging modules alone could reach.
+Its output is checked once against the normal command's (numbers masked:
+the default simulator's readings drift).
+
 The floors are computed in-process from the simulated buses' wire model (9
 clocks per byte plus START/STOP at the profile's SCL clock); the simulated
 BMC's modelled turnaround is printed beside them but is not part of them.
@@ -56,8 +65,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import io  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
+import marshal  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -80,6 +92,7 @@ class Case:
     budget: str | None = None
     prepare: Callable[[], None] | None = None
     note: str = ""
+    modules: int = 0  # a layout-free row: how many modules its one file holds
     times: list[float] = field(default_factory=list)
 
     @property
@@ -150,11 +163,98 @@ CEILING = ("import json, sys, time\n"
 
 def ceiling_cases(fl: dict[str, Floor]) -> list[Case]:
     """One ceiling row per floor, measured in the same interleaved rounds."""
-    import json
-
     names = {"sensors": "ceiling: sensors traffic replayed", "platform": "ceiling: compute-4n traffic replayed"}
     return [Case(names[key], [sys.executable, "-c", CEILING, json.dumps(f.replay)], budget=f"ceiling-{key}")
             for key, f in fl.items()]
+
+
+#: Runs the command line in argv[2:] like the console script and, at exit, writes
+#: (name, origin, is package) of every chassisctl module it imported to argv[1].
+PROBE = """\
+import atexit, sys
+def dump(listing):
+    import json
+    names = sorted(m for m in sys.modules if m == 'chassisctl' or m.startswith('chassisctl.'))
+    specs = [sys.modules[m].__spec__ for m in names]
+    with open(listing, 'w') as f:
+        json.dump([[s.name, s.origin, s.submodule_search_locations is not None] for s in specs], f)
+atexit.register(dump, sys.argv[1])
+sys.argv = ['chassisctl', *sys.argv[2:]]
+from chassisctl.cli.entry import main
+sys.exit(main())
+"""
+
+#: Runs the command line in argv[2:] like the console script, with the chassisctl
+#: modules from the marshal file argv[1]: [(name, origin, is package, code), ...].
+RUNNER = """\
+import gc, marshal, os, sys
+gc.disable()  # as entry.main has it while the normal run loads the same code (~2 ms)
+with open(sys.argv[1], 'rb') as f:  # loads(read()): load(f) reads piecewise, ~40 ms for 1 MB
+    blob = {name: (origin, package, code) for name, origin, package, code in marshal.loads(f.read())}
+gc.enable()
+ModuleSpec = type(sys.__spec__)  # importlib.machinery's, without importing it
+class Blob:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name not in blob:
+            return None
+        origin, package, _ = blob[name]
+        spec = ModuleSpec(name, Blob, origin=origin, is_package=package)
+        if package:
+            spec.submodule_search_locations = [os.path.dirname(origin)]
+        spec.has_location = True  # __file__, as the files' loader sets it
+        return spec
+    @staticmethod
+    def create_module(spec):
+        return None
+    @staticmethod
+    def exec_module(module):
+        exec(blob[module.__name__][2], module.__dict__)
+sys.meta_path.insert(0, Blob)
+sys.argv = ['chassisctl', *sys.argv[2:]]
+from chassisctl.cli.entry import main
+sys.exit(main())
+"""
+
+
+def _masked(text: str) -> list[str]:
+    """The words of a command's output with numbers masked: simulated readings drift."""
+    return re.sub(r"\d+(?:\.\d+)?", "#", text).split()
+
+
+def layout_free_cases(cases: list[Case], env: dict[str, str], home: Path) -> list[Case]:
+    """Insert a layout-free row after each budgeted command that has a ceiling.
+
+    The modules are those a warm run of the same command line imports, found by a
+    probe run; their sources are compiled here (no inherited __future__ flags) into
+    one marshal file.  The runner's output is compared once with the command's.
+    """
+    cc = _chassisctl()
+    for key in ("sensors", "platform"):
+        case = next((c for c in cases if c.budget == key), None)
+        if case is None or case.argv is None:
+            continue
+        args, case_env = case.argv[len(cc):], env | case.env
+        normal = subprocess.run(case.argv, env=case_env, capture_output=True, text=True, check=False)
+        listing = home / f"layout-free-{key}.json"
+        subprocess.run([sys.executable, "-c", PROBE, str(listing), *args], env=case_env,
+                       capture_output=True, check=True)
+        modules = [(name, origin, package, compile(Path(origin).read_bytes(), origin, "exec", dont_inherit=True))
+                   for name, origin, package in json.loads(listing.read_text())]
+        blob = home / f"layout-free-{key}.marshal"
+        blob.write_bytes(marshal.dumps(modules))
+        free = Case(f"layout-free: {case.name} (its modules from one file)",
+                    [sys.executable, "-c", RUNNER, str(blob), *args], case.env, budget=f"layout-free-{key}",
+                    note=f"{len(modules)} modules, {blob.stat().st_size // 1024} KiB of code, one file",
+                    modules=len(modules))
+        check = subprocess.run(free.argv, env=case_env, capture_output=True, text=True, check=False)
+        if (check.returncode, _masked(check.stdout)) != (normal.returncode, _masked(normal.stdout)):
+            print(f"warning: {free.name!r} does not print what {case.name!r} prints "
+                  f"(exit {check.returncode} vs {normal.returncode}); it may not measure the same work",
+                  file=sys.stderr)
+            free.note += "; OUTPUT DIFFERS"
+        cases.insert(cases.index(case) + 1, free)
+    return cases
 
 
 def run_env(home: Path, compiled: bool) -> dict[str, str]:
@@ -301,12 +401,14 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
         print(f"{key} floor = python {python:.1f} ms + modelled wire time {f.wire_ms:.1f} ms "
               f"({f.transactions} transactions{note}){extra} = {python + f.wire_ms:.1f} ms")
     print()
-    print(f"{'case':40} {'ms':>7} {'spread':>13} {'ratio':>7}  budget")
+    width = max(40, *(len(c.name) for c in cases))
+    print(f"{'case':{width}} {'ms':>7} {'spread':>13} {'ratio':>7}  budget")
     ceilings: dict[str, float] = {}
+    layout_free: dict[str, Case] = {}
     for case in cases:
         ms = case.median_ms
         if ms is None:
-            print(f"{case.name:40} {'n/a':>7} {'':>13} {'n/a':>7}  {case.note}")
+            print(f"{case.name:{width}} {'n/a':>7} {'':>13} {'n/a':>7}  {case.note}")
             continue
         spread = case.spread_ms
         spread_text = f"{spread[0]:.1f}-{spread[1]:.1f}" if spread else ""
@@ -319,18 +421,34 @@ def report_timing(cases: list[Case], idle_ms: float | None, args, compiled: bool
             ceilings[key] = ms
             budget = (f"the least any Python CLI could do ({'within' if ratio <= limit else 'beyond'} "
                       f"the {limit:g}x budget itself)")
+        elif case.budget and case.budget.startswith("layout-free-"):
+            key = case.budget.removeprefix("layout-free-")
+            ratio = ms / floor_ms[f"{key} floor"]
+            layout_free[key] = case
         elif case.budget:
             limit, base = BUDGETS[case.budget]
             ratio = ms / floor_ms[base]
             budget = f"<= {limit:g}x {base}  {'ok' if ratio <= limit else 'OVER'}"
-        print(f"{case.name:40} {ms:7.1f} {spread_text:>13} {ratio:6.2f}x  {budget}")
-    over = {"sensors": "chassisctl sensors (sim, warm cache)", "platform": "compute-4n node2 sensors (warm)"}
+        print(f"{case.name:{width}} {ms:7.1f} {spread_text:>13} {ratio:6.2f}x  {budget}")
     for key, ceiling in ceilings.items():
-        mine = next((c.median_ms for c in cases if c.name == over[key]), None)
-        if mine is not None:
-            print(f"{'':40} {over[key]}: {mine - ceiling:+.1f} ms over its ceiling")
+        mine = next((c for c in cases if c.budget == key), None)
+        if mine is None or mine.median_ms is None:
+            continue
+        print(f"{'':{width}} {mine.name}: {mine.median_ms - ceiling:+.1f} ms over its ceiling")
+        free = layout_free.get(key)
+        if free is not None and free.median_ms is not None:
+            limit = BUDGETS[key][0]
+            ratio = free.median_ms / floor_ms[f"{key} floor"]
+            if mine.median_ms <= limit * floor_ms[f"{key} floor"]:
+                verdict = f"the command itself is within the {limit:g}x budget"
+            elif ratio <= limit:
+                verdict = f"within the {limit:g}x budget: merging modules alone could meet it"
+            else:
+                verdict = f"beyond the {limit:g}x budget: merging modules alone could not meet it"
+            print(f"{'':{width}} {mine.name}: {mine.median_ms - free.median_ms:+.1f} ms from the "
+                  f"~{free.modules} modules' import machinery; layout-free run is {ratio:.2f}x its floor ({verdict})")
     if idle_ms is not None:
-        print(f"{'chassisctl power status after 6 s idle':40} {idle_ms:7.1f} {'':>13} {idle_ms / python:6.2f}x  "
+        print(f"{'chassisctl power status after 6 s idle':{width}} {idle_ms:7.1f} {'':>13} {idle_ms / python:6.2f}x  "
               "the simulator's periodic sensor scan (every 5 s) builds its SDR model")
 
 
@@ -429,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not cases[1:]:
                     parser.error(f"--only {' '.join(args.only)}: no case matches")
                 fl = {k: f for k, f in fl.items() if any(c.budget == k for c in cases)}
+            cases = layout_free_cases(cases, env, home)
             cases[1:1] = ceiling_cases(fl)
             measure(cases, env, args.runs, args.warmup)
             idle = idle_power_status(env, args.idle_runs) if args.idle_runs else None
