@@ -179,15 +179,9 @@ elif mode == "sensors":
     for r in readings:
         print(r.name, r.value, r.units, r.states)
 elif mode == "readings":
-    # Each sensor on its own, so one pyghmi cannot decode does not hide the others.  Login and
-    # the SDR walk first; then the readings start 0.25 s into a 2-second window of wall time
-    # (the simulator's noise period) and "t0" says when, for test_serve_values.py.
-    import time
+    # Each sensor on its own, so one pyghmi cannot decode does not hide the others.
     names = [s["name"] for s in c.get_sensor_descriptions()]
-    phase = time.time() % 2.0
-    if not 0.25 <= phase <= 1.0:
-        time.sleep((0.25 - phase) % 2.0)
-    out = {"t0": time.time(), "readings": {}}
+    out = {"readings": {}}
     for name in names:
         try:
             r = c.get_sensor_reading(name)
