@@ -17,6 +17,9 @@ SENSOR_TYPES = ("temperature", "voltage", "current", "fan", "power", "power_supp
 
 SHIPPED_PLATFORMS = ("switch-1u", "compute-4n")
 
+#: Largest name index read on a keypress (thousands of names; a real one is a few KiB).
+INDEX_CAP = 1 << 20
+
 
 def _cache_home() -> str:
     """:func:`chassisctl.config.xdg_dir` for the cache, without importing config (per keypress)."""
@@ -28,7 +31,7 @@ def _cache_home() -> str:
 
 def sensor_index_paths() -> list[str]:
     """Where sensor-name indexes live: the CLI's cache, then serve's runtime dir."""
-    return [os.path.join(_cache_home(), "sdr", "names.json"), "/run/chassisctl/sdr.json"]
+    return [os.path.join(_cache_home(), "sdr", "names.txt"), "/run/chassisctl/sensor-names.txt"]
 
 
 def _prefixed(values: list[str], incomplete: str) -> list[str]:
@@ -46,26 +49,28 @@ def complete_bus(incomplete: str = "") -> list[str]:
     return _prefixed(buses, incomplete)
 
 
-def _index(path: str):
-    """A completion index (JSON), or None when absent, oversized or corrupt.
+def _names(path: str) -> list[str]:
+    """The names in an index file (:mod:`chassisctl.name_index`); none when absent, oversized or not one.
 
-    Failures are plain ValueErrors here: nothing is reported on a keypress,
-    and chassisctl.errors (an enum of exit codes) is not worth importing for it.
+    Nothing is reported on a keypress, and nothing here imports json or
+    chassisctl.errors (an enum of exit codes): each costs more than the read.
     """
-    from chassisctl.fileio import json_loads, read_capped
+    from chassisctl.name_index import loads
 
     try:
-        return json_loads(read_capped(path, "completion index", ValueError), path, ValueError)
-    except (OSError, ValueError):
-        return None
+        with open(path, "rb") as fh:
+            data = fh.read(INDEX_CAP + 1)
+        if len(data) > INDEX_CAP:
+            return []
+        return loads(data.decode("utf-8"))
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return []
 
 
 def complete_sensor(incomplete: str = "") -> list[str]:
     names: list[str] = []
     for path in sensor_index_paths():
-        doc = _index(path)
-        if isinstance(doc, dict) and isinstance(doc.get("names"), list):
-            names.extend(n for n in doc["names"] if isinstance(n, str))
+        names.extend(_names(path))
     return _prefixed(sorted(set(names)), incomplete)
 
 
@@ -82,37 +87,30 @@ def complete_platform(incomplete: str = "") -> list[str]:
 
 def node_index_path() -> str:
     """Node names of the platform last opened (written by :func:`write_node_index`)."""
-    return os.path.join(_cache_home(), "nodes.json")
+    return os.path.join(_cache_home(), "nodes.txt")
 
 
-def write_node_index(platform: str, nodes: list) -> None:
+def write_node_index(nodes: list) -> None:
     """Remember the nodes of the platform a command opened, for TAB completion of ``--node``.
 
     Written only when it changed; a cache that cannot be written is no error.
     """
-    import json
-
-    from chassisctl.errors import StateError
-    from chassisctl.fileio import read_capped, write_quietly
+    from chassisctl.fileio import write_quietly
+    from chassisctl.name_index import dumps
 
     path = node_index_path()
-    doc = {"schema": 1, "platform": platform, "nodes": [{"name": n.name, "id": n.id} for n in nodes]}
-    blob = json.dumps(doc, sort_keys=True)
+    text = dumps(n.name for n in nodes)
     try:
-        if read_capped(path, "node index", StateError) == blob.encode():
-            return
-    except (OSError, StateError):
+        with open(path, encoding="utf-8") as fh:
+            if fh.read(len(text) + 1) == text:
+                return
+    except (OSError, ValueError):
         pass
-    write_quietly(path, blob)
+    write_quietly(path, text)
 
 
 def complete_node(incomplete: str = "") -> list[str]:
-    doc = _index(node_index_path())
-    try:
-        names = [n["name"] for n in doc.get("nodes", []) if isinstance(n.get("name"), str)]
-    except (AttributeError, TypeError, KeyError):
-        names = []
-    return _prefixed(names, incomplete)
+    return _prefixed(_names(node_index_path()), incomplete)
 
 
 def complete_interface(incomplete: str = "") -> list[str]:

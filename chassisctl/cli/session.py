@@ -104,7 +104,7 @@ def open_session() -> Iterator[Session]:
             from chassisctl.platform.backend import PlatformTransport
 
             assert isinstance(transport, PlatformTransport)  # what kind "platform" opens
-            write_node_index(transport.platform.name, transport.nodes())
+            write_node_index(transport.nodes())
         if transport.simulated:
             cli.output().notice(f"simulated chassis ({transport.describe()}); use --bus for real hardware")
         yield Session(transport, settings, clock)

@@ -190,7 +190,7 @@ class SdrCache:
             names = []
         for name in names:
             path = os.path.join(self.directory, name)
-            if name == "names.json":
+            if name == "names.json":  # the name index before it became names.txt
                 continue
             try:
                 out.append((path, CacheEntry.from_json(_read(path))))
@@ -207,17 +207,20 @@ class SdrCache:
                 os.unlink(path)
                 removed += 1
         if key is None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(self.directory, "names.json"))
+            for name in ("names.txt", "names.json"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self.directory, name))
         return removed
 
     def write_names(self, names: list[str]) -> None:
         """Sensor names for TAB completion (read by cli/completion_values.py); rewritten only when they changed."""
-        path = os.path.join(self.directory, "names.json")
-        blob = json.dumps({"names": sorted(set(names))})
+        from chassisctl.name_index import dumps
+
+        path = os.path.join(self.directory, "names.txt")
+        text = dumps(names)
         try:
-            if read_capped(path, "sensor name index", StateError) == blob.encode():
+            if read_capped(path, "sensor name index", StateError) == text.encode():
                 return
         except (OSError, StateError):
             pass
-        write_quietly(path, blob)
+        write_quietly(path, text)

@@ -85,7 +85,7 @@ NODE: dict[str, Key] = {
 SERVE: dict[str, Key] = {
     "sensor_poll_interval": Key("num", lo=0.1, hi=3600, default=1.0, flag="--sensor-poll-interval",
                                 doc="longest age of a reading served to LAN clients"),
-    "runtime_dir": Key("abspath", doc="serve's runtime directory (control socket, sdr.json)"),
+    "runtime_dir": Key("abspath", doc="serve's runtime directory (control socket, sensor-names.txt)"),
     "socket": Key("abspath", doc="the control socket"),
 }
 

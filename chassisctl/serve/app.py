@@ -11,7 +11,6 @@ stdout.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass, replace
@@ -164,9 +163,10 @@ def ipmi_enabled(doc: dict[str, Any]) -> bool:
 def write_names(directory: Path | None, names: list[str]) -> None:
     """Sensor names for TAB completion while serve runs (never walk the bus on TAB)."""
     from chassisctl.fileio import write_quietly
+    from chassisctl.name_index import dumps
 
     if directory is not None:
-        write_quietly(directory / "sdr.json", json.dumps({"names": sorted(set(names))}))
+        write_quietly(directory / "sensor-names.txt", dumps(names))
 
 
 async def run(resolved, options: ServeOptions, reresolve=None) -> None:

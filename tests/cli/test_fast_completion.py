@@ -11,11 +11,11 @@ unknown words) must fall through rather than guess.
 from __future__ import annotations
 
 import functools
-import json
 import sys
 
 import pytest
 
+from chassisctl import name_index
 from chassisctl.cli import completion_tree, entry
 from chassisctl.cli._tree import PARAMS, ROOT
 
@@ -28,7 +28,7 @@ ENV_KEYS = ("_CHASSISCTL_COMPLETE", "COMP_WORDS", "COMP_CWORD", "_TYPER_COMPLETE
 def _home(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     (home / "cache" / "chassisctl" / "sdr").mkdir(parents=True)
-    (home / "cache" / "chassisctl" / "sdr" / "names.json").write_text(json.dumps({"names": SENSOR_NAMES}))
+    (home / "cache" / "chassisctl" / "sdr" / "names.txt").write_text(name_index.dumps(SENSOR_NAMES))
     return home
 
 
@@ -265,7 +265,7 @@ def test_fast_path_matches_typer(case, monkeypatch, capsys) -> None:
 
 def test_values_come_from_the_providers() -> None:
     out, code = _fast(_bash("chassisctl sensors --name CPU"))
-    # names.json above, plus /run/chassisctl/sdr.json when a serve runs on this host
+    # names.txt above, plus /run/chassisctl/sensor-names.txt when a serve runs on this host
     assert code == 0 and {"CPU Temp", "CPU VR Temp"} <= set(out.splitlines())
     assert all(name.startswith("CPU") for name in out.splitlines())
     assert _fast(_bash("chassisctl sensors --type t"))[0] == "temperature\n"

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chassisctl import name_index
 from chassisctl.client.sdr_cache import CacheEntry, SdrCache
 from chassisctl.client.sensors import load_repository
 from chassisctl.errors import TimeoutFailure
@@ -191,7 +192,7 @@ def test_entries_flush_and_names(dirs) -> None:
     ea = load_repository(a.transport, cache=cache).entry
     load_repository(b.transport, cache=cache)
     cache.write_names(["Fan1", "CPU Temp", "Fan1"])
-    assert json.loads((pathlib.Path(cache.directory) / "names.json").read_text()) == {"names": ["CPU Temp", "Fan1"]}
+    assert name_index.loads((pathlib.Path(cache.directory) / "names.txt").read_text()) == ["CPU Temp", "Fan1"]
     (pathlib.Path(cache.directory) / "junk.json").write_text("{")
     listed = cache.entries()
     assert len(listed) == 3 and sum(1 for _, e in listed if e is None) == 1

@@ -175,12 +175,17 @@ agree.
 .TP
 .I $XDG_CACHE_HOME/chassisctl/sdr/
 SDR cache, one file per BMC, checked against Get SDR Repository Info before
-use, and \fInames.json\fR, the sensor names TAB completion offers.
+use, and \fInames.txt\fR, the sensor names TAB completion offers (one per
+line).
+.TP
+.I $XDG_CACHE_HOME/chassisctl/nodes.txt
+Node names of the platform last opened, offered by TAB completion of
+\fB\-\-node\fR.
 .TP
 .I $XDG_CACHE_HOME/chassisctl/sim/
 Parsed simulator profiles, keyed by the profile's SHA\-256.
 .TP
-.I /run/chassisctl/sdr.json
+.I /run/chassisctl/sensor\-names.txt
 Sensor names written by \fBchassisctl serve\fR, also offered by TAB completion.
 """,
         "examples": r"""
