@@ -22,7 +22,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "chassisctl"
 #: Bottom first.  A unit may import units of its own layer or of the layers below.
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation: exit codes, time, files, errno translation, the state file, records",
-     {"chassisctl", "errors", "clock", "fileio", "i2c_errors", "state_store", "namedtuple", "digests", "lazy_enum"}),
+     {"chassisctl", "errors", "clock", "fileio", "i2c_errors", "state_store", "namedtuple", "digests", "lazy_enum",
+      "name_index"}),
     ("configuration", {"config"}),
     ("sans-I/O codecs", {"ipmi", "devices", "dhcp", "lldp"}),
     ("the BMC side of IPMI", {"bmc"}),
