@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import socket
 import struct
+from functools import partial
 
 from chassisctl.errors import ConfigError
 from chassisctl.net import bpf
@@ -161,6 +163,12 @@ class Udp6:
         self._view = memoryview(self._buffer)
         self._views = (self._view,)
         self._recvmsg_into = sock.recvmsg_into
+        #: ``queued()`` is true (a non-empty list) while a datagram waits: an epoll of this socket
+        #: alone, asked without waiting.  ~0.6 us, where a read that ends in EAGAIN raises an
+        #: exception (~3 us).
+        self._readable = select.epoll()
+        self._readable.register(sock.fileno(), select.EPOLLIN)
+        self.queued = partial(self._readable.poll, 0)
         #: 16-byte addresses by the text recvmsg gives (``fe80::1%dhr0``): the same few clients and
         #: servers send every datagram, and a lookup costs less than split and inet_pton.
         self._sources: dict[str, bytes] = {}
@@ -213,4 +221,5 @@ class Udp6:
         self.sock.sendto(payload, (address, port, 0, ifindex))
 
     def close(self) -> None:
+        self._readable.close()
         self.sock.close()

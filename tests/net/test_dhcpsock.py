@@ -105,3 +105,15 @@ def test_udp6_source_addresses_are_kept_and_bounded(udp6, monkeypatch) -> None:
     got = relay.receive_one()
     assert got is not None and got[1] == socket.inet_pton(socket.AF_INET6, "::1")
     assert got[2] == socket.if_nametoindex("lo")
+
+
+def test_udp6_queued_tells_without_reading(udp6) -> None:
+    """``queued()`` answers whether a datagram waits, so a burst can end without a read failing."""
+    relay, sender, port = udp6
+    assert not relay.queued()
+    sender.sendto(b"\x01\0\0\1", ("::1", port))
+    sender.sendto(b"\x01\0\0\2", ("::1", port))
+    assert relay.queued()
+    assert relay.receive_one() is not None and relay.queued()
+    assert relay.receive_one() is not None and not relay.queued()
+    assert relay.receive_one() is None
