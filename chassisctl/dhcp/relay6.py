@@ -68,9 +68,30 @@ _inet_ntop = socket.inet_ntop
 _AF_INET6 = socket.AF_INET6
 #: Option 79's code, length and link-layer type (Ethernet, RFC 6939), ahead of the MAC.
 _LINKLAYER_HEAD = b"\x00\x4f\x00\x08\x00\x01"
+#: No Relay-Reply shorter than its header, an empty Interface-ID and a 4-byte message is for a fast path.
+_SHORTEST_REPLY = v6.RELAY_HEADER + 4 + 8
 #: Entries a per-link cache of client or peer addresses holds before it starts afresh (a flood of
 #: made-up sources costs a rebuild per address, as without the cache, and no memory).
 ADDRESS_CACHE = 4096
+
+
+def _reply_parts(payload: bytes) -> tuple[bytes, bytes] | None:
+    """A Relay-Reply's first Interface-ID and first relay message (of 4 bytes at least) when its
+    options tile it exactly, else None: what the general path would take, for the fast one."""
+    i, end, interface_id, inner_at, inner_len = v6.RELAY_HEADER, len(payload), None, -1, 0
+    try:
+        while i < end:
+            code, n = _option_at(payload, i)
+            if code == _INTERFACE_ID and interface_id is None:
+                interface_id = payload[i + 4:i + 4 + n]
+            elif code == _RELAY_MSG and inner_at < 0:
+                inner_at, inner_len = i + 4, n
+            i += 4 + n
+    except struct.error:  # fewer than 4 bytes left: no option header
+        return None
+    if i != end or interface_id is None or inner_len < 4:  # i past the end: the last option ran over
+        return None
+    return interface_id, payload[inner_at:inner_at + inner_len]
 
 
 def eui64_mac(address: bytes) -> bytes | None:
@@ -172,11 +193,12 @@ class Relay6:
             # A client's message on a live downstream link with servers elsewhere, checked inline (no
             # helper calls: this runs for every Solicit, Request and Renew).
             plan = self._fast_plans.get(ifname)
-            if plan is None or len(payload) < 4 or payload[0] not in _CLIENT_TYPE_CODES:
+            if plan is None or payload[0] not in _CLIENT_TYPE_CODES:
                 return None
             # Whether the options tile the message exactly (what decode_options accepts): stepping
             # while a whole option header is left ends exactly at the end, unless an option runs
-            # past it (overshoot) or a header is cut short (the steps stop before it).
+            # past it (overshoot) or a header is cut short (the steps stop before it).  A message
+            # shorter than its 4-byte header ends the steps at 4, not at its end.
             i, last = 4, len(payload) - 4
             while i <= last:
                 i += 4 + _length_at(payload, i + 2)[0]
@@ -260,25 +282,21 @@ class Relay6:
         link by Interface-ID around a client message, or None for anything else (the general path
         decides)."""
         end = len(payload)
-        if end < v6.RELAY_HEADER or src not in self._server_set:
+        if end < _SHORTEST_REPLY or src not in self._server_set:
             return None
-        i, interface_id, inner_at, inner_len = v6.RELAY_HEADER, None, -1, 0
-        try:
-            while i < end:
-                code, n = _option_at(payload, i)
-                if code == _INTERFACE_ID and interface_id is None:
-                    interface_id = payload[i + 4:i + 4 + n]
-                elif code == _RELAY_MSG and inner_at < 0:
-                    inner_at, inner_len = i + 4, n
-                i += 4 + n
-        except struct.error:  # fewer than 4 bytes left: no option header
-            return None
-        if i != end or interface_id is None or inner_len < 4:  # i past the end: the last option ran over
-            return None
-        inner = payload[inner_at:inner_at + inner_len]
+        code, n = _option_at(payload, 34)
+        i = 38 + n
+        if code == _INTERFACE_ID and end - i >= 8 and _option_at(payload, i) == (_RELAY_MSG, end - i - 4):
+            # What servers send: Interface-ID, then the relay message to the end, and nothing else.
+            interface_id, inner = payload[38:i], payload[i + 4:]
+        else:
+            parts = _reply_parts(payload)
+            if parts is None:
+                return None
+            interface_id, inner = parts
         if inner[0] in (0, _RELAY_FORW, _RELAY_REPL):
             return None
-        i, last = 4, inner_len - 4  # the same check on the client message inside
+        i, last = 4, len(inner) - 4  # the same check on the client message inside
         while i <= last:
             i += 4 + _length_at(inner, i + 2)[0]
         if i != last + 4:
