@@ -1,5 +1,6 @@
-"""The hub's DHCPv6 handler: a queued burst is relayed whole, and a short one ends without a read
-failing with EAGAIN (``Udp6.queued`` tells first)."""
+"""The hub's DHCPv6 side: a queued burst is relayed whole, a short one ends without a read
+failing with EAGAIN (``Udp6.queued`` tells first), and the socket's queue drops, read when
+collected, reach the counters once each."""
 
 from __future__ import annotations
 
@@ -52,3 +53,32 @@ def test_a_busy_burst_is_relayed_whole(monkeypatch, count: int, reads: int) -> N
         hub.udp6.close()
         client.close()
         server.close()
+
+
+def test_socket_overflows_reach_the_counters() -> None:
+    """Datagrams the DHCPv6 socket's full queue dropped are counted (``(socket)``, ``queue_full``)
+    on the first DHCPv6 instance when the hub collects them, each once."""
+    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    hub = _Hub()
+    hub.udp6 = Udp6(port=0)
+    try:
+        try:
+            sender.bind(("::1", 0))
+        except OSError as exc:
+            pytest.skip(f"no IPv6 loopback here: {exc}")
+        relay = Relay6(make({"downstream": ["dhr0"], "servers": ["::1"], "ipv6": True}, fail=UsageError), "sw1")
+        hub.runtimes = [SimpleNamespace(relays4=[], relays6=[relay])]  # what collect_overflows reads
+        hub.udp6.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        for _ in range(200):
+            sender.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))
+        dropped = hub.udp6.overflows
+        assert dropped > 0
+        hub.collect_overflows()
+        hub.collect_overflows()
+        assert relay.counters.of("(socket)").dropped == {"queue_full": dropped}
+        sender.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))  # still full: one more
+        hub.collect_overflows()
+        assert relay.counters.of("(socket)").dropped == {"queue_full": dropped + 1}
+    finally:
+        hub.udp6.close()
+        sender.close()
