@@ -20,7 +20,9 @@ what is queued (bounded: :data:`BURST_UDP` datagrams from a busy UDP socket,
 the relay's decision on each and sends at once.  Client frames come through
 a memory-mapped ring (:mod:`chassisctl.net.pktring`), so a burst costs one
 wake-up and no system call per frame; UDP datagrams are read into a buffer
-allocated with the socket (``recvmsg_into``) until the socket says EAGAIN.  Through the loop each packet also paid
+allocated with the socket (``recvmsg_into``) until the socket says EAGAIN
+(DHCPv6: or, before each of a burst's first :data:`PEEKED` reads, ``Udp6.queued`` says that
+nothing waits).  Through the loop each packet also paid
 the loop's selector and callback machinery and a non-blocking read ending in
 EAGAIN (a raised exception, ~2.5 us); ``epoll.poll`` on ready sockets costs
 ~0.5 us.  Under a storm the thread keeps relaying at its own pace while the
