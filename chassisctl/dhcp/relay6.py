@@ -22,7 +22,12 @@ the common case, a client's message from a downstream link and a server's
 Relay-Reply naming a downstream link by Interface-ID around a client
 message, by walking the option lengths without building decoded objects;
 they answer exactly what the general path answers and hand everything else
-to it (``tests/dhcp/test_fast6.py`` compares the two).
+to it (``tests/dhcp/test_fast6.py`` compares the two).  What depends only on
+the client's address (the Relay-Forward's head up to option 9: link-address,
+peer-address, Interface-ID, Remote-ID, option 79) and only on the peer
+address of a reply (the socket address to send to) is kept per address, as
+a client repeats it in every message of an exchange; the caches are bounded
+and start afresh whenever the links change.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ REMOTE_ID_ENTERPRISE = 0
 #: RFC 6939 link-layer type for Ethernet (IANA hardware type 1).
 HTYPE_ETHERNET = 1
 Action = ToServer | ToPeer | Problem
+#: A socket address as sendto takes it: (text, port, flow info, ifindex).
+_Address = tuple[str, int, int, int]
 _CLIENT_TYPE_CODES = frozenset(int(t) for t in v6.CLIENT_TYPES)
 _OPT_HEAD = struct.Struct("!HH")
 # Plain ints for the fast paths (comparing with an enum member costs more).
@@ -59,22 +66,32 @@ _length_at = struct.Struct("!H").unpack_from
 _option_at = _OPT_HEAD.unpack_from
 _inet_ntop = socket.inet_ntop
 _AF_INET6 = socket.AF_INET6
-#: bytes((n,)) for every n, built once.
-_BYTE = tuple(bytes((n,)) for n in range(256))
 #: Option 79's code, length and link-layer type (Ethernet, RFC 6939), ahead of the MAC.
 _LINKLAYER_HEAD = b"\x00\x4f\x00\x08\x00\x01"
+#: No Relay-Reply shorter than its header, an empty Interface-ID and a 4-byte message is for a fast path.
+_SHORTEST_REPLY = v6.RELAY_HEADER + 4 + 8
+#: Entries a per-link cache of client or peer addresses holds before it starts afresh (a flood of
+#: made-up sources costs a rebuild per address, as without the cache, and no memory).
+ADDRESS_CACHE = 4096
 
 
-def _options_fit(data: bytes, start: int) -> bool:
-    """Whether the options from ``start`` tile ``data`` exactly (what decode_options accepts).
-
-    Stepping while a whole option header is left, then asking whether the steps ended exactly at
-    the end, is the same question as checking each option in turn: an option that runs past the
-    end overshoots, and a header cut short stops the steps before the end."""
-    i, last = start, len(data) - 4
-    while i <= last:
-        i += 4 + _length_at(data, i + 2)[0]
-    return i == last + 4
+def _reply_parts(payload: bytes) -> tuple[bytes, bytes] | None:
+    """A Relay-Reply's first Interface-ID and first relay message (of 4 bytes at least) when its
+    options tile it exactly, else None: what the general path would take, for the fast one."""
+    i, end, interface_id, inner_at, inner_len = v6.RELAY_HEADER, len(payload), None, -1, 0
+    try:
+        while i < end:
+            code, n = _option_at(payload, i)
+            if code == _INTERFACE_ID and interface_id is None:
+                interface_id = payload[i + 4:i + 4 + n]
+            elif code == _RELAY_MSG and inner_at < 0:
+                inner_at, inner_len = i + 4, n
+            i += 4 + n
+    except struct.error:  # fewer than 4 bytes left: no option header
+        return None
+    if i != end or interface_id is None or inner_len < 4:  # i past the end: the last option ran over
+        return None
+    return interface_id, payload[inner_at:inner_at + inner_len]
 
 
 def eui64_mac(address: bytes) -> bytes | None:
@@ -103,12 +120,15 @@ class Relay6:
         #: Per downstream link, worked out when the links change: (link-address for client messages,
         #: options every Relay-Forward from there carries first, servers not on the link).
         self._plans: dict[str, tuple[bytes, list[tuple[int, bytes]], tuple[str, ...]]] = {}
-        #: Per downstream link with servers off the link, for the fast path: (hop-count 0 and
-        #: link-address, Interface-ID and the configured options encoded, the servers as socket
-        #: addresses ``(text, 547, 0, 0)``).
-        self._fast_plans: dict[str, tuple[bytes, bytes, tuple[tuple[str, int, int, int], ...]]] = {}
-        #: Per downstream link, by its Interface-ID as sent (the name encoded): (name, ifindex).
-        self._by_interface_id: dict[bytes, tuple[str, int]] = {}
+        #: Per downstream link with servers off the link, for the fast path: (the Relay-Forward's
+        #: head up to option 9 by client address, the servers as socket addresses ``(text, 547, 0,
+        #: 0)``, hop-count 0 and link-address, Interface-ID and the configured options encoded).
+        self._fast_plans: dict[str, tuple[dict[bytes, bytes], tuple[_Address, ...], bytes, bytes]] = {}
+        #: Per downstream link, by its Interface-ID as sent (the name encoded): (name, ifindex, the
+        #: destinations ``((text, 546, 0, ifindex),)`` by 16-byte peer-address).
+        self._by_interface_id: dict[bytes, tuple[str, int, dict[bytes, tuple[_Address, ...]]]] = {}
+        #: The downstream links' names by ifindex (for :meth:`_reply`'s actions).
+        self._downstream_names: dict[int, str] = {}
         #: Try :meth:`receive_fast` / :meth:`_fast_reply` first (tests turn it off to compare).
         self.fast = True
 
@@ -130,12 +150,13 @@ class Relay6:
                            tuple(text for text, addr in self._servers if not link.on_link6(addr)))
         self._plans = plans
         self._fast_plans = {
-            name: (bytes((_RELAY_FORW, 0)) + link_address,
-                   v6.encode_options([(Opt6.INTERFACE_ID, name.encode()), *remote_opts]),
-                   tuple((text, v6.SERVER_PORT, 0, 0) for text in servers))
+            name: ({}, tuple((text, v6.SERVER_PORT, 0, 0) for text in servers),
+                   bytes((_RELAY_FORW, 0)) + link_address,
+                   v6.encode_options([(Opt6.INTERFACE_ID, name.encode()), *remote_opts]))
             for name, (link_address, remote_opts, servers) in plans.items() if servers}
-        self._by_interface_id = {name.encode(): (name, self.links[name].index) for name in plans
+        self._by_interface_id = {name.encode(): (name, self.links[name].index, {}) for name in plans
                                  if self.links[name].name == name}
+        self._downstream_names = {index: name for name, index, _ in self._by_interface_id.values()}
 
     def _drop(self, out: list, ifname: str, reason: str, detail: str, now: float) -> list:
         self.counters.drop(ifname, reason)
@@ -153,7 +174,7 @@ class Relay6:
     def _own(self, address: bytes) -> bool:
         return address in self._owned
 
-    def receive_fast(self, ifname: str, src: bytes, payload: bytes) -> tuple[bytes, tuple[tuple, ...]] | None:
+    def receive_fast(self, ifname: str, src: bytes, payload: bytes) -> tuple[bytes, tuple[_Address, ...]] | None:
         """The common cases of :meth:`receive`, for the I/O edge: ``(payload, destinations)``, socket
         addresses ``(text, port, 0, ifindex)`` to send the one payload to, already counted as
         received and relayed; or None, with nothing counted, when :meth:`receive` must decide
@@ -165,30 +186,48 @@ class Relay6:
         if not self.fast or not payload:
             return None
         if payload[0] == _RELAY_REPL:
-            delivery = self._fast_reply(ifname, src, payload)
-            if delivery is None:
+            relayed = self._fast_reply(ifname, src, payload)
+            if relayed is None:
                 return None
-            relayed: tuple[bytes, tuple[tuple, ...]] = delivery[3], ((delivery[1], delivery[2], 0, delivery[4]),)
         else:
             # A client's message on a live downstream link with servers elsewhere, checked inline (no
             # helper calls: this runs for every Solicit, Request and Renew).
             plan = self._fast_plans.get(ifname)
-            if plan is None or len(payload) < 4 or payload[0] not in _CLIENT_TYPE_CODES or len(src) != 16 \
-                    or src in self._owned:
+            if plan is None or payload[0] not in _CLIENT_TYPE_CODES:
                 return None
-            i, last = 4, len(payload) - 4  # _options_fit(payload, 4), inlined
+            # Whether the options tile the message exactly (what decode_options accepts): stepping
+            # while a whole option header is left ends exactly at the end, unless an option runs
+            # past it (overshoot) or a header is cut short (the steps stop before it).  A message
+            # shorter than its 4-byte header ends the steps at 4, not at its end.
+            i, last = 4, len(payload) - 4
             while i <= last:
                 i += 4 + _length_at(payload, i + 2)[0]
             if i != last + 4:
                 return None
-            head, options, destinations = plan
-            if src[:2] == b"\xfe\x80" and src[11:13] == b"\xff\xfe":  # eui64_mac(src), inlined: option 79
-                options += _LINKLAYER_HEAD + _BYTE[src[8] ^ 0x02] + src[9:11] + src[13:16]
-            relayed = head + src + options + _OPT_HEAD.pack(_RELAY_MSG, len(payload)) + payload, destinations
+            heads, destinations, _head, _options = plan
+            head = heads.get(src) or self._forward_head(plan, src)
+            if not head:  # the relay's own address (or not one at all): the general path drops it
+                return None
+            relayed = head + _OPT_HEAD.pack(_RELAY_MSG, len(payload)) + payload, destinations
         counters = self._counted.get(ifname) or self.counters.of(ifname)
         counters.received += 1
         counters.relayed += 1
         return relayed
+
+    def _forward_head(self, plan: tuple, src: bytes) -> bytes:
+        """The Relay-Forward up to option 9 for a client message from ``src`` on the plan's link, kept
+        for the next one; empty for a source the general path must see (the relay's own, or not an
+        IPv6 address)."""
+        heads, _destinations, head, options = plan
+        if len(src) != 16 or src in self._owned:
+            return b""
+        mac = eui64_mac(src)
+        if mac is not None:
+            options += _LINKLAYER_HEAD + mac
+        if len(heads) >= ADDRESS_CACHE:
+            heads.clear()
+        heads[src] = forward = head + src + options
+        return forward
 
     def receive(self, ifname: str, src: bytes, payload: bytes, now: float) -> list[Action] | None:
         """A UDP payload to port 547 from ``src``, heard on ``ifname``; None if not this relay's."""
@@ -238,35 +277,43 @@ class Relay6:
         counters.relayed += 1
         return out
 
-    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> tuple[str, str, int, bytes, int] | None:
-        """The delivery ``(link, peer, port, message, ifindex)`` of a server's Relay-Reply naming a
-        downstream link by Interface-ID around a client message, or None for anything else (the
-        general path decides)."""
+    def _fast_reply(self, ifname: str, src: bytes, payload: bytes) -> tuple[bytes, tuple[_Address, ...]] | None:
+        """``(message, ((peer, 546, 0, ifindex),))`` for a server's Relay-Reply naming a downstream
+        link by Interface-ID around a client message, or None for anything else (the general path
+        decides)."""
         end = len(payload)
-        if end < v6.RELAY_HEADER or src not in self._server_set:
+        if end < _SHORTEST_REPLY or src not in self._server_set:
             return None
-        i, interface_id, inner_at, inner_len = v6.RELAY_HEADER, None, -1, 0
-        try:
-            while i < end:
-                code, n = _option_at(payload, i)
-                if code == _INTERFACE_ID and interface_id is None:
-                    interface_id = payload[i + 4:i + 4 + n]
-                elif code == _RELAY_MSG and inner_at < 0:
-                    inner_at, inner_len = i + 4, n
-                i += 4 + n
-        except struct.error:  # fewer than 4 bytes left: no option header
+        code, n = _option_at(payload, 34)
+        i = 38 + n
+        if code == _INTERFACE_ID and end - i >= 8 and _option_at(payload, i) == (_RELAY_MSG, end - i - 4):
+            # What servers send: Interface-ID, then the relay message to the end, and nothing else.
+            interface_id, inner = payload[38:i], payload[i + 4:]
+        else:
+            parts = _reply_parts(payload)
+            if parts is None:
+                return None
+            interface_id, inner = parts
+        if inner[0] in (0, _RELAY_FORW, _RELAY_REPL):
             return None
-        if i != end or interface_id is None or inner_len < 4:  # i past the end: the last option ran over
-            return None
-        inner = payload[inner_at:inner_at + inner_len]
-        if inner[0] in (0, _RELAY_FORW, _RELAY_REPL) or not _options_fit(inner, 4):
+        i, last = 4, len(inner) - 4  # the same check on the client message inside
+        while i <= last:
+            i += 4 + _length_at(inner, i + 2)[0]
+        if i != last + 4:
             return None
         # By the encoded name; an Interface-ID that only decodes (with replacements) to a downstream
         # name, or a link renamed under its index, goes the general way.
         target = self._by_interface_id.get(interface_id)
         if target is None or target[0] == ifname:
             return None
-        return target[0], _inet_ntop(_AF_INET6, payload[18:34]), v6.CLIENT_PORT, inner, target[1]
+        peer = payload[18:34]
+        destinations = target[2].get(peer)
+        if destinations is None:
+            peers = target[2]
+            if len(peers) >= ADDRESS_CACHE:
+                peers.clear()
+            peers[peer] = destinations = ((_inet_ntop(_AF_INET6, peer), v6.CLIENT_PORT, 0, target[1]),)
+        return inner, destinations
 
     def _target(self, msg: v6.RelayMessage) -> Link | None:
         interface_id = msg.get(Opt6.INTERFACE_ID)
@@ -287,7 +334,8 @@ class Relay6:
                 counters = self.counters.of(ifname)
                 counters.received += 1
                 counters.relayed += 1
-                return [ToPeer(*delivery[:4])]
+                peer, port, _flow, index = delivery[1][0]
+                return [ToPeer(self._downstream_names[index], peer, port, delivery[0])]
         try:
             msg = v6.decode(payload)
         except DecodeError:

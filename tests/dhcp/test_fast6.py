@@ -15,14 +15,16 @@ sends, and where, must be what the general path's actions send.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chassisctl.dhcp import v6
+from chassisctl.dhcp import relay6, v6
 from chassisctl.dhcp.actions import ToPeer, ToServer
 from chassisctl.dhcp.config import make
-from chassisctl.dhcp.links import Link, ip6
+from chassisctl.dhcp.links import Link, ip6, text6
 from chassisctl.dhcp.relay6 import Relay6
 from chassisctl.dhcp.v6 import MsgType, Opt6
 from chassisctl.errors import UsageError
@@ -232,3 +234,45 @@ def test_plain_traffic_takes_the_fast_paths(which, monkeypatch) -> None:
     assert fast.counters.snapshot() == slow.counters.snapshot()
     assert fast.receive_fast("dhr0", CLIENT_LL, solicit()) is not None
     assert fast.receive_fast("dhr1", ip6(SERVER), wrapped(ADVERTISE, (Opt6.INTERFACE_ID, b"dhr0"))) is not None
+
+
+def test_repeated_and_many_addresses_agree(monkeypatch) -> None:
+    """The fast paths keep the Relay-Forward's head per client address and the socket address per
+    peer: repeats, and more addresses than a cache holds, answer what the general path answers."""
+    monkeypatch.setattr(relay6, "ADDRESS_CACHE", 3)
+    fast, slow = pair(1, 0)  # with a Remote-ID, part of the kept head
+    sources = [ip6(f"fe80::ff:fe00:{n:x}") for n in range(1, 6)] + [ip6(f"2001:db8:1::{n:x}") for n in range(70, 74)]
+    for _ in range(2):
+        for src in sources:
+            for ifname, source, data in (
+                    ("dhr0", src, solicit()),
+                    ("dhr1", ip6(SERVER), v6.encode(v6.RelayMessage(
+                        MsgType.RELAY_REPL, 0, bytes(16), src,
+                        ((Opt6.INTERFACE_ID, b"dhr0"), (Opt6.RELAY_MSG, ADVERTISE)))))):
+                expected = slow.receive(ifname, source, data, 1.0)
+                got = as_edge(fast, ifname, source, data, 1.0)
+                assert got is not None and sends(fast, got) == sends(slow, expected)
+    assert fast.counters.snapshot() == slow.counters.snapshot()
+    assert fast.counters.of("dhr0").relayed == fast.counters.of("dhr1").relayed == 2 * len(sources)
+    assert len(fast._fast_plans["dhr0"][0]) <= 3 and len(fast._by_interface_id[b"dhr0"][2]) <= 3
+
+
+def test_kept_addresses_follow_the_links() -> None:
+    """A client address the relay has since taken for itself is dropped as a loop, and a reply goes
+    out the link's new ifindex, however recently the old facts were used."""
+    fast, slow = pair(0, 0)
+    src = ip6("2001:db8:1::77")
+    reply = wrapped(ADVERTISE, (Opt6.INTERFACE_ID, b"dhr0"))
+    for relay in (fast, slow):
+        as_edge(relay, "dhr0", src, solicit(), 1.0)
+        as_edge(relay, "dhr1", ip6(SERVER), reply, 1.0)
+        links = dict(LINKS[0])
+        links["dhr0"] = replace(links["dhr0"], index=9, ipv6=(*links["dhr0"].ipv6, (src, 64)))
+        relay.set_links(links)
+    expected = slow.receive("dhr0", src, solicit(), 1.0)
+    assert sends(fast, as_edge(fast, "dhr0", src, solicit(), 1.0)) == sends(slow, expected)
+    assert fast.counters.of("dhr0").dropped == {"loop": 1}
+    expected = slow.receive("dhr1", ip6(SERVER), reply, 1.0)
+    got = as_edge(fast, "dhr1", ip6(SERVER), reply, 1.0)
+    assert sends(fast, got) == sends(slow, expected) == [(ADVERTISE, (text6(CLIENT_LL), 546, 0, 9))]
+    assert fast.counters.snapshot() == slow.counters.snapshot()

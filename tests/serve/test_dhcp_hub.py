@@ -1,0 +1,84 @@
+"""The hub's DHCPv6 side: a queued burst is relayed whole, a short one ends without a read
+failing with EAGAIN (``Udp6.queued`` tells first), and the socket's queue drops, read when
+collected, reach the counters once each."""
+
+from __future__ import annotations
+
+import socket
+from types import SimpleNamespace
+
+import pytest
+
+from chassisctl.dhcp import v6
+from chassisctl.dhcp.config import make
+from chassisctl.dhcp.relay6 import Relay6
+from chassisctl.errors import UsageError
+from chassisctl.net.dhcpsock import Udp6
+from chassisctl.serve import dhcp_relay
+from chassisctl.serve.dhcp_relay import _Hub
+
+from dhcp._packets import downstream_link, solicit
+
+
+@pytest.mark.parametrize(("count", "reads"), [(1, 1), (3, 3), (dhcp_relay.PEEKED + 3, dhcp_relay.PEEKED + 4)])
+def test_a_busy_burst_is_relayed_whole(monkeypatch, count: int, reads: int) -> None:
+    server = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        server.bind(("::1", 0))
+    except OSError as exc:
+        server.close()
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    client = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    hub = _Hub()
+    hub.udp6 = Udp6(port=0)
+    try:
+        server.settimeout(2)
+        monkeypatch.setattr(v6, "SERVER_PORT", server.getsockname()[1])  # where the relay forwards to
+        relay = Relay6(make({"downstream": ["dhr0"], "servers": ["::1"], "ipv6": True}, fail=UsageError), "sw1")
+        relay.set_links({"dhr0": downstream_link()})
+        hub._pairs6 = [(SimpleNamespace(_by_index={socket.if_nametoindex("lo"): "dhr0"}, log=dhcp_relay.LOG), relay)]
+        made = []
+        receive_one = hub.udp6.receive_one
+        monkeypatch.setattr(hub.udp6, "receive_one", lambda: made.append(1) or receive_one())
+        for _ in range(count):
+            client.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))
+        hub._woken6 = 100.0
+        hub._on_udp6(100.0)  # woken again at once: busy, read the queue
+        assert relay.counters.of("dhr0").received == relay.counters.of("dhr0").relayed == count
+        assert len(made) == reads  # the read that met an empty queue only after PEEKED checks
+        for _ in range(count):
+            forwarded = server.recv(2048)
+            assert forwarded[0] == v6.MsgType.RELAY_FORW and forwarded.endswith(solicit())
+    finally:
+        hub.udp6.close()
+        client.close()
+        server.close()
+
+
+def test_socket_overflows_reach_the_counters() -> None:
+    """Datagrams the DHCPv6 socket's full queue dropped are counted (``(socket)``, ``queue_full``)
+    on the first DHCPv6 instance when the hub collects them, each once."""
+    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    hub = _Hub()
+    hub.udp6 = Udp6(port=0)
+    try:
+        try:
+            sender.bind(("::1", 0))
+        except OSError as exc:
+            pytest.skip(f"no IPv6 loopback here: {exc}")
+        relay = Relay6(make({"downstream": ["dhr0"], "servers": ["::1"], "ipv6": True}, fail=UsageError), "sw1")
+        hub.runtimes = [SimpleNamespace(relays4=[], relays6=[relay])]  # what collect_overflows reads
+        hub.udp6.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        for _ in range(200):
+            sender.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))
+        dropped = hub.udp6.overflows
+        assert dropped > 0
+        hub.collect_overflows()
+        hub.collect_overflows()
+        assert relay.counters.of("(socket)").dropped == {"queue_full": dropped}
+        sender.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))  # still full: one more
+        hub.collect_overflows()
+        assert relay.counters.of("(socket)").dropped == {"queue_full": dropped + 1}
+    finally:
+        hub.udp6.close()
+        sender.close()
