@@ -9,7 +9,9 @@ Modules that need finer isolation still set their own per-test dirs.
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -32,3 +34,25 @@ def _isolated_home():
         finally:
             os.environ.clear()
             os.environ.update(saved)
+
+
+@pytest.fixture
+def loopback6() -> Iterator[Callable[[], socket.socket]]:
+    """A factory of UDP sockets bound to [::1] on free ports, closed after the test; the test
+    skips where the host has no IPv6 loopback."""
+    made: list[socket.socket] = []
+
+    def bound() -> socket.socket:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        made.append(sock)
+        try:
+            sock.bind(("::1", 0))
+        except OSError as exc:
+            pytest.skip(f"no IPv6 loopback here: {exc}")
+        return sock
+
+    try:
+        yield bound
+    finally:
+        for sock in made:
+            sock.close()

@@ -62,20 +62,14 @@ def test_udp6_drops_by_inode(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def udp6() -> Iterator[tuple[Udp6, socket.socket, int]]:
+def udp6(loopback6) -> Iterator[tuple[Udp6, socket.socket, int]]:
     """A DHCPv6 relay socket on a free port, a sender on ::1, and the port."""
-    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    try:
-        sender.bind(("::1", 0))
-    except OSError as exc:
-        sender.close()
-        pytest.skip(f"no IPv6 loopback here: {exc}")
+    sender = loopback6()
     relay = Udp6(port=0)
     try:
         yield relay, sender, relay.sock.getsockname()[1]
     finally:
         relay.close()
-        sender.close()
 
 
 def test_udp6_overflows_are_exact_when_read(udp6) -> None:

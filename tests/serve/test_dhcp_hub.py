@@ -21,14 +21,8 @@ from dhcp._packets import downstream_link, solicit
 
 
 @pytest.mark.parametrize(("count", "reads"), [(1, 1), (3, 3), (dhcp_relay.PEEKED + 3, dhcp_relay.PEEKED + 4)])
-def test_a_busy_burst_is_relayed_whole(monkeypatch, count: int, reads: int) -> None:
-    server = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    try:
-        server.bind(("::1", 0))
-    except OSError as exc:
-        server.close()
-        pytest.skip(f"no IPv6 loopback here: {exc}")
-    client = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+def test_a_busy_burst_is_relayed_whole(monkeypatch, loopback6, count: int, reads: int) -> None:
+    server, client = loopback6(), loopback6()
     hub = _Hub()
     hub.udp6 = Udp6(port=0)
     try:
@@ -51,21 +45,15 @@ def test_a_busy_burst_is_relayed_whole(monkeypatch, count: int, reads: int) -> N
             assert forwarded[0] == v6.MsgType.RELAY_FORW and forwarded.endswith(solicit())
     finally:
         hub.udp6.close()
-        client.close()
-        server.close()
 
 
-def test_socket_overflows_reach_the_counters() -> None:
+def test_socket_overflows_reach_the_counters(loopback6) -> None:
     """Datagrams the DHCPv6 socket's full queue dropped are counted (``(socket)``, ``queue_full``)
     on the first DHCPv6 instance when the hub collects them, each once."""
-    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sender = loopback6()
     hub = _Hub()
     hub.udp6 = Udp6(port=0)
     try:
-        try:
-            sender.bind(("::1", 0))
-        except OSError as exc:
-            pytest.skip(f"no IPv6 loopback here: {exc}")
         relay = Relay6(make({"downstream": ["dhr0"], "servers": ["::1"], "ipv6": True}, fail=UsageError), "sw1")
         hub.runtimes = [SimpleNamespace(relays4=[], relays6=[relay])]  # what collect_overflows reads
         hub.udp6.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -81,4 +69,3 @@ def test_socket_overflows_reach_the_counters() -> None:
         assert relay.counters.of("(socket)").dropped == {"queue_full": dropped + 1}
     finally:
         hub.udp6.close()
-        sender.close()
