@@ -221,6 +221,18 @@ def write_quietly(path: Path | str, text: str) -> bool:
         return False
 
 
+def write_if_changed(path: Path | str, text: str) -> None:
+    """:func:`write_quietly`, skipped when ``path`` already holds ``text``: an index rewritten on
+    every command would cost a rename (and wake every reader) for nothing."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(text.encode()) + 1) == text.encode():
+                return
+    except OSError:
+        pass
+    write_quietly(path, text)
+
+
 def load_cache(path: Path | str, digest: str, fmt: int) -> dict[str, Any] | None:
     """The cached document derived from ``digest``, or None (absent, stale, corrupt)."""
     from chassisctl.errors import StateError

@@ -95,18 +95,10 @@ def write_node_index(nodes: list) -> None:
 
     Written only when it changed; a cache that cannot be written is no error.
     """
-    from chassisctl.fileio import write_quietly
+    from chassisctl.fileio import write_if_changed
     from chassisctl.name_index import dumps
 
-    path = node_index_path()
-    text = dumps(n.name for n in nodes)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            if fh.read(len(text) + 1) == text:
-                return
-    except (OSError, ValueError):
-        pass
-    write_quietly(path, text)
+    write_if_changed(node_index_path(), dumps(n.name for n in nodes))
 
 
 def complete_node(incomplete: str = "") -> list[str]:

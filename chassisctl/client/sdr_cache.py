@@ -22,7 +22,7 @@ import os
 
 from chassisctl.config import xdg_path
 from chassisctl.errors import StateError
-from chassisctl.fileio import json_loads, read_capped, write_quietly
+from chassisctl.fileio import json_loads, read_capped, write_if_changed, write_quietly
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -216,11 +216,4 @@ class SdrCache:
         """Sensor names for TAB completion (read by cli/completion_values.py); rewritten only when they changed."""
         from chassisctl.name_index import dumps
 
-        path = os.path.join(self.directory, "names.txt")
-        text = dumps(names)
-        try:
-            if read_capped(path, "sensor name index", StateError) == text.encode():
-                return
-        except (OSError, StateError):
-            pass
-        write_quietly(path, text)
+        write_if_changed(os.path.join(self.directory, "names.txt"), dumps(names))
