@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the namespace bed the interop tests use
 
+from _dhcp_loadgen import DRAIN  # noqa: E402  (seconds the v4 generator listens after its last send)
 from interop.dhcp_bed import Bed, wait_for  # noqa: E402
 
 LOADGEN = Path(__file__).with_name("_dhcp_loadgen.py")
@@ -76,6 +77,22 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def schedstat(pid: int) -> tuple[int, int]:
+    """(ns on CPU, times scheduled in) summed over process ``pid``'s threads; (0, 0) when it is gone.
+
+    Their quotient is the CPU a wake-up costs: at low rates nearly every packet wakes the relay,
+    so this is what a lone packet pays (``/proc/PID/stat`` ticks are too coarse for it).
+    """
+    on_cpu = slices = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:
+            continue
+        on_cpu, slices = on_cpu + int(fields[0]), slices + int(fields[2])
+    return on_cpu, slices
 
 
 class Bench:
@@ -133,14 +150,18 @@ class Bench:
                 assert "measuring" in line, line + gen.stderr.read()
             pids = {"relay": relay.popen.pid if relay else None, "server": server.popen.pid, "gen": gen.pid}
             cpu0 = {k: cpu_seconds(pid) for k, pid in pids.items() if pid}
+            sched0 = schedstat(pids["relay"]) if pids["relay"] else None
             out, err = gen.communicate(timeout=self.seconds + 60)
             # the generator has exited: its own CPU comes from its report (v4) or rusage (v6)
             cpu1 = {k: cpu_seconds(pid) for k, pid in pids.items() if pid and k != "gen"}
+            sched1 = schedstat(pids["relay"]) if pids["relay"] else None
         except BaseException:
             gen.kill()
             gen.wait()
             raise
-        extra = {f"{k}_cpu": cpu1[k] - cpu0[k] for k in cpu1}
+        extra: dict = {f"{k}_cpu": cpu1[k] - cpu0[k] for k in cpu1}
+        if sched0 and sched1 and sched1[1] > sched0[1]:
+            extra["relay_us_per_wake"] = (sched1[0] - sched0[0]) / (sched1[1] - sched0[1]) / 1000
         extra["relay_ns_udp_drops"] = self.udp_drops(self.bed.relay) - drops0[self.bed.relay]
         extra["server_ns_udp_drops"] = self.udp_drops(self.bed.server) - drops0[self.bed.server]
         return out, extra
@@ -168,7 +189,9 @@ class Bench:
                 "relay_us": 1e6 * extra.get("relay_cpu", 0) / acks if relay else None,
                 "server_us": 1e6 * extra["server_cpu"] / acks, "gen_us": 1e6 * gen["cpu_s"] / acks,
                 "gen_late": 100.0 * gen["late_sends"] / sent, "gen_rx_drops": gen["rx_drops"],
-                "udp_drops": extra["relay_ns_udp_drops"] + extra["server_ns_udp_drops"]}
+                "udp_drops": extra["relay_ns_udp_drops"] + extra["server_ns_udp_drops"],
+                "relay_us_per_wake": extra.get("relay_us_per_wake"),
+                "relay_ns_drops": extra["relay_ns_udp_drops"], "server_ns_drops": extra["server_ns_udp_drops"]}
 
     def run6(self, path: str, rate: int) -> dict:
         direct = path == "direct6"
@@ -177,8 +200,12 @@ class Bench:
         try:
             if not direct:
                 relay = self.start_relay(path.removesuffix("6"), True, False)
+            # -W: after its last Solicit perfdhcp waits DRAIN for the exchanges still on their way, as
+            # the v4 generator does; without it (perfdhcp's default is 0) every exchange in flight at
+            # the cut-off counted as lost, so a path's loss grew with its queueing delay.
             out, extra = self._measure(["perfdhcp", "-6", "-l", "dhc0", "-r", str(rate), "-R", str(CLIENTS),
-                                        "-p", str(int(self.seconds)), "-d", "2"], relay, server, False)
+                                        "-p", str(int(self.seconds)), "-d", "2", "-W", str(int(DRAIN * 1e6))],
+                                       relay, server, False)
         finally:
             if relay is not None:
                 self.bed.stop(relay)
@@ -188,7 +215,10 @@ class Bench:
         result.update({"relay_us": 1e6 * extra.get("relay_cpu", 0) / done if relay else None,
                        "server_us": 1e6 * extra["server_cpu"] / done, "gen_us": None, "gen_late": None,
                        "gen_rx_drops": None,
-                       "udp_drops": extra["relay_ns_udp_drops"] + extra["server_ns_udp_drops"]})
+                       "udp_drops": extra["relay_ns_udp_drops"] + extra["server_ns_udp_drops"],
+                       "relay_us_per_wake": extra.get("relay_us_per_wake"),
+                       "relay_ns_drops": extra["relay_ns_udp_drops"],
+                       "server_ns_drops": extra["server_ns_udp_drops"]})
         return result
 
 
@@ -226,6 +256,36 @@ def ratio(a: float | None, b: float | None) -> str:
     if abs(b) < 1e-9:
         return "=" if abs(a) < 1e-9 else "∞"
     return f"{a / b:.2f}"
+
+
+def round_ratios(results, ours: str, theirs: str, base_path: str, rate: int) -> str:
+    """Added-latency ratios round by round, each against its own round's direct path.
+
+    Rounds run back to back, so a disturbance on the machine hits the three paths of
+    one round alike; a ratio per round shows whether a median ratio near a line is one
+    disturbed round or the usual case.
+    """
+    rows_o, rows_t = results.get((ours, rate), []), results.get((theirs, rate), [])
+    rows_b = results.get((base_path, rate), [])
+    per_round = []
+    for o, t, b in zip(rows_o, rows_t, rows_b, strict=False):  # a path may have fewer rounds
+        if None in (o["latency"], t["latency"], b["latency"]) or t["latency"] - b["latency"] <= 0:
+            continue
+        per_round.append((o["latency"] - b["latency"]) / (t["latency"] - b["latency"]))
+    if len(per_round) < 2:
+        return ""
+    return f" (per round {', '.join(f'{r:.2f}' for r in per_round)}; median {statistics.median(per_round):.2f})"
+
+
+def ceiling_note(floor_ok: bool, figure: str) -> str:
+    """What the minimal Python forwarder scored on a target chassisctl missed, in the same run.
+
+    A miss the floor shares is beyond what Python reached on this machine at that moment
+    (the brief's "ceiling measured in the same run"); a miss the floor passes is chassisctl's own.
+    """
+    if floor_ok:
+        return f"; the Python floor: {figure}, PASS (chassisctl's own miss)"
+    return f"; the Python floor: {figure}, MISS too (beyond the ceiling in this run)"
 
 
 def med(rows: list[dict], key: str) -> float | None:
@@ -307,15 +367,18 @@ def main() -> int:
         print()
     print("Is the bench the bottleneck? (medians: server and generator CPU per exchange, sends >1 ms behind "
           "schedule, replies the generator's socket dropped, UDP datagrams dropped on full queues in the "
-          "relay and server namespaces)")
+          "relay's namespace and in the server's (`direct` runs its server in the relay's namespace), and "
+          "the relay's CPU per wake-up)")
     print(f"{'path':>14} {'rate':>6} {'server us':>10} {'gen us':>8} {'gen late %':>11} {'gen drops':>10} "
-          f"{'udp drops':>10}")
+          f"{'relay-ns drops':>15} {'server-ns drops':>16} {'relay us/wake':>14}")
     for rate in rates:
         for path in paths:
             rows = results[(path, rate)]
-            cells = [med(rows, k) for k in ("server_us", "gen_us", "gen_late", "gen_rx_drops", "udp_drops")]
-            text = ["n/a" if v is None else f"{v:.{d}f}" for v, d in zip(cells, (0, 0, 1, 0, 0), strict=True)]
-            print(f"{path:>14} {rate:>6} {text[0]:>10} {text[1]:>8} {text[2]:>11} {text[3]:>10} {text[4]:>10}")
+            cells = [med(rows, k) for k in ("server_us", "gen_us", "gen_late", "gen_rx_drops", "relay_ns_drops",
+                                            "server_ns_drops", "relay_us_per_wake")]
+            text = ["n/a" if v is None else f"{v:.{d}f}" for v, d in zip(cells, (0, 0, 1, 0, 0, 0, 0), strict=True)]
+            print(f"{path:>14} {rate:>6} {text[0]:>10} {text[1]:>8} {text[2]:>11} {text[3]:>10} {text[4]:>15} "
+                  f"{text[5]:>16} {text[6]:>14}")
     print()
     print("ratios chassisctl / dhcrelay (loss: lower is better; added latency: target <= 2.00; CPU per exchange)")
     verdicts: list[str] = []
@@ -333,7 +396,9 @@ def main() -> int:
             added_t = None if at is None or base is None else at - base
             co, ct = med(results[(ours, rate)], "relay_us"), med(results[(theirs, rate)], "relay_us")
             parts.append(f"{ours}: loss {lo:.1f} vs {lt:.1f} % (ratio {ratio(lo, lt)}), "
-                         f"added latency ratio {ratio(added_o, added_t)}, CPU ratio {ratio(co, ct)}")
+                         f"added latency ratio {ratio(added_o, added_t)}"
+                         f"{round_ratios(results, ours, theirs, base_path, rate)}, "
+                         f"CPU ratio {ratio(co, ct)}")
             # The issue's targets, judged on medians (a small tolerance for counting noise).
             if ours != "chassisctl6":
                 if lt <= 0.05 or rate in (4000, 8000):
@@ -342,13 +407,20 @@ def main() -> int:
                                     f"{lt:.2f} %")
                 if added_o is not None and added_t is not None:
                     ok = added_o <= 2 * max(added_t, 0.0)
+                    floor_lat = med(results.get(("floor", rate), []), "latency")
+                    ceiling = ""
+                    if not ok and floor_lat is not None and base is not None:
+                        added_f = floor_lat - base  # the floor does no option-82 work: a lower bound for +82
+                        ceiling = ceiling_note(added_f <= 2 * max(added_t, 0.0), f"{added_f * 1000:.0f} us")
                     verdicts.append(f"{'PASS' if ok else 'MISS'} {ours} {rate}/s added latency {added_o * 1000:.0f} us "
-                                    f"<= 2 x dhcrelay's {added_t * 1000:.0f} us")
+                                    f"<= 2 x {theirs}'s {added_t * 1000:.0f} us{ceiling}")
             else:
                 d6 = med(results.get(("direct6", rate), []), "loss")
                 if d6 is not None and rate == 8000:
+                    f6 = med(results.get(("floor6", rate), []), "loss")
+                    ceiling = "" if lo <= d6 + 3 or f6 is None else ceiling_note(f6 <= d6 + 3, f"{f6:.1f} %")
                     verdicts.append(f"{'PASS' if lo <= d6 + 3 else 'MISS'} {ours} {rate}/s loss {lo:.1f} % within "
-                                    f"3 points of the server alone ({d6:.1f} %)")
+                                    f"3 points of the server alone ({d6:.1f} %){ceiling}")
                 elif d6 is not None and lt <= 0.05:
                     verdicts.append(f"{'PASS' if lo <= lt + 0.05 else 'MISS'} {ours} {rate}/s loss {lo:.2f} % <= "
                                     f"dhcrelay's {lt:.2f} %")
