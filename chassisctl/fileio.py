@@ -224,9 +224,10 @@ def write_quietly(path: Path | str, text: str) -> bool:
 def write_if_changed(path: Path | str, text: str) -> None:
     """:func:`write_quietly`, skipped when ``path`` already holds ``text``: an index rewritten on
     every command would cost a rename (and wake every reader) for nothing."""
+    blob = text.encode()
     try:
         with open(path, "rb") as fh:
-            if fh.read(len(text.encode()) + 1) == text.encode():
+            if fh.read(len(blob) + 1) == blob:
                 return
     except OSError:
         pass

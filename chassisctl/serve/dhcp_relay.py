@@ -268,11 +268,7 @@ class _Hub:
                     runtime._perform(out, name, relay)
                     break
             else:
-                if pairs:
-                    runtime, relay = pairs[0]
-                    name = runtime._ifname(index)
-                    runtime._perform(relay.unclaimed(name, "unknown_giaddr",
-                                                     "reply for a giaddr the relay does not use", now), name, relay)
+                self._unclaimed(pairs, index, "unknown_giaddr", "reply for a giaddr the relay does not use", now)
 
     def _on_udp6(self, now: float) -> None:
         sock = self.udp6
@@ -304,12 +300,15 @@ class _Hub:
                     runtime._perform(out, name, relay)
                     break
             else:
-                if pairs:
-                    runtime, relay = pairs[0]
-                    name = runtime._ifname(index)
-                    runtime._perform(relay.unclaimed(name, "not_for_relay",
-                                                     "not from a client link nor for one of its links", now),
-                                     name, relay)
+                self._unclaimed(pairs, index, "not_for_relay", "not from a client link nor for one of its links", now)
+
+    @staticmethod
+    def _unclaimed(pairs: list, index: int, reason: str, detail: str, now: float) -> None:
+        """A datagram no instance claimed: the first instance counts it (and logs it) under ``reason``."""
+        if pairs:
+            runtime, relay = pairs[0]
+            name = runtime._ifname(index)
+            runtime._perform(relay.unclaimed(name, reason, detail, now), name, relay)
 
 
 #: The process' relay sockets and running relays.
