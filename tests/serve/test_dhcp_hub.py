@@ -1,6 +1,6 @@
 """The hub's DHCPv6 side: a queued burst is relayed whole, a short one ends without a read
 failing with EAGAIN (``Udp6.queued`` tells first), and the socket's queue drops, read when
-collected, reach the counters once each."""
+collected, reach the counters once each; a datagram no instance claims is counted on the first."""
 
 from __future__ import annotations
 
@@ -67,5 +67,30 @@ def test_socket_overflows_reach_the_counters(loopback6) -> None:
         sender.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))  # still full: one more
         hub.collect_overflows()
         assert relay.counters.of("(socket)").dropped == {"queue_full": dropped + 1}
+    finally:
+        hub.udp6.close()
+
+
+def test_a_datagram_no_instance_claims_is_counted_on_the_first(loopback6) -> None:
+    """A client message heard on a link no instance serves is dropped as ``not_for_relay``, counted
+    on the first DHCPv6 instance under the arrival interface, and nothing is sent."""
+    client = loopback6()
+    hub = _Hub()
+    hub.udp6 = Udp6(port=0)
+    try:
+        made = [Relay6(make({"downstream": ["dhr0"], "servers": ["::1"], "ipv6": True}, fail=UsageError), "sw1")
+                for _ in range(2)]
+        for relay in made:
+            relay.set_links({"dhr0": downstream_link()})
+        performed = []
+        runtime = SimpleNamespace(_by_index={}, _ifname=lambda index: f"if{index}",
+                                  _perform=lambda out, name, relay: performed.append((out, name, relay)))
+        hub._pairs6 = [(runtime, relay) for relay in made]
+        client.sendto(solicit(), ("::1", hub.udp6.sock.getsockname()[1]))
+        hub._on_udp6(100.0)
+        name = f"if{socket.if_nametoindex('lo')}"
+        assert [(n, r) for _out, n, r in performed] == [(name, made[0])]
+        assert made[0].counters.of(name).dropped == {"not_for_relay": 1}
+        assert made[1].counters.of(name).received == 0
     finally:
         hub.udp6.close()
